@@ -1,0 +1,35 @@
+# make test: the whole test suite on real parts. It installs redis-server and kcat with
+# apt-get when they are missing (as root), then runs the Go tests with the race detector
+# (unit, end-to-end on a real redis-server and the in-process Kafka broker, kcat interop).
+GO ?= go
+APT_PACKAGES := $(if $(shell command -v redis-server),,redis-server) $(if $(shell command -v kcat),,kcat)
+
+.PHONY: test tools build demo vet fuzz bench
+
+test: tools vet
+	OUTCRY_REQUIRE_TOOLS=1 $(GO) test -race -count=1 -timeout 15m ./...
+
+tools:
+ifneq ($(strip $(APT_PACKAGES)),)
+	@echo "installing $(strip $(APT_PACKAGES)) with apt-get"
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(APT_PACKAGES)
+endif
+
+vet:
+	$(GO) vet ./...
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/outcry ./cmd/outcry
+
+demo:
+	$(GO) run ./cmd/outcry demo
+
+# Short fuzzing runs of the parsers (not part of make test).
+fuzz:
+	$(GO) test ./pipeline -run '^$$' -fuzz FuzzDecode -fuzztime 30s
+	$(GO) test ./detectors/match -run '^$$' -fuzz FuzzNormalize -fuzztime 30s
+	$(GO) test ./detectors/match -run '^$$' -fuzz FuzzMatch -fuzztime 30s
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...

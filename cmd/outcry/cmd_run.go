@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/outcry-dev/outcry/devstack"
+	"github.com/outcry-dev/outcry/pipeline"
+)
+
+// kafkaFlags are the broker and topic flags of run, replay and tail.
+type kafkaFlags struct {
+	brokers, group, posts, alerts, dlq string
+}
+
+func (k *kafkaFlags) register(cmd *cobra.Command, withGroup bool) {
+	f := cmd.Flags()
+	f.StringVar(&k.brokers, "brokers", "127.0.0.1:9092", "Kafka bootstrap brokers, comma-separated")
+	f.StringVar(&k.posts, "posts-topic", "posts", "topic the posts are read from")
+	f.StringVar(&k.alerts, "alerts-topic", "alerts", "topic the alert events are published to")
+	if withGroup {
+		f.StringVar(&k.group, "group", "outcry", "Kafka consumer group (a new group starts from the earliest offset)")
+		f.StringVar(&k.dlq, "dlq-topic", "posts.dlq", "dead-letter topic for messages that are not usable posts")
+	}
+}
+
+func (k *kafkaFlags) config() (pipeline.KafkaConfig, error) {
+	b := devstack.SplitAddrs(k.brokers)
+	if len(b) == 0 {
+		return pipeline.KafkaConfig{}, fmt.Errorf("--brokers is empty: give host:port[,host:port...]")
+	}
+	return pipeline.KafkaConfig{Brokers: b, Group: k.group, PostsTopic: k.posts, AlertsTopic: k.alerts, DLQTopic: k.dlq}, nil
+}
+
+func newRunCmd(g *globals) *cobra.Command {
+	var (
+		kf       kafkaFlags
+		redisURL string
+		rules    string
+		httpAddr string
+		prefix   string
+		lateness time.Duration
+		idle     time.Duration
+		maxPost  int
+	)
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run the service: consume posts, count in Redis, publish alerts",
+		Long: `Run consumes the posts topic in a consumer group, matches each post against the rules,
+counts matches in event-time windows in Redis, evaluates every closed window against the
+service's baseline and publishes incident events (CloudEvents) to the alerts topic.
+Messages that are not usable posts go to the dead-letter topic with the reason in the
+"outcry-dlq-reason" header. /metrics, /healthz and /readyz are served on --http.`,
+		Example: `  outcry run --brokers 127.0.0.1:9092 --redis 127.0.0.1:6379
+  OUTCRY_BROKERS=kafka:9092 OUTCRY_REDIS=redis:6379 outcry run --http 0.0.0.0:9464`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := g.logger()
+			if err != nil {
+				return err
+			}
+			defer log.Sync() //nolint:errcheck // nothing to do about a failed flush at exit
+			kc, err := kf.config()
+			if err != nil {
+				return err
+			}
+			rs, err := loadRules(rules)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			rdb, err := newRedis(ctx, redisURL)
+			if err != nil {
+				return err
+			}
+			defer rdb.Close()
+			reg := newRegistry()
+			svc, err := newService(serviceOptions{
+				Kafka: kc, Redis: rdb, Prefix: prefix, Rules: rs, Registry: reg,
+				Pipeline: pipeline.Config{Lateness: lateness, IdleAdvance: idle, MaxPostBytes: maxPost},
+			}, log)
+			if err != nil {
+				return err
+			}
+			defer svc.Close()
+			log.Info("outcry running", zap.Strings("brokers", kc.Brokers), zap.String("group", kc.Group),
+				zap.String("posts_topic", kc.PostsTopic), zap.String("alerts_topic", kc.AlertsTopic),
+				zap.String("redis", redisURL), zap.Int("services", len(rs.Services())))
+			eg, ctx := errgroup.WithContext(ctx)
+			eg.Go(func() error { return svc.pipe.Run(ctx) })
+			if httpAddr != "" {
+				eg.Go(func() error { return serveHTTP(ctx, httpAddr, reg, svc.metrics.Ready, log) })
+			}
+			err = eg.Wait()
+			if err == nil || context.Cause(ctx) == context.Canceled {
+				log.Info("outcry stopped")
+				return nil
+			}
+			return err
+		},
+	}
+	kf.register(cmd, true)
+	f := cmd.Flags()
+	f.StringVar(&redisURL, "redis", "127.0.0.1:6379", "Redis address (host:port or redis://user:pass@host:port/db)")
+	f.StringVar(&rules, "rules", "", "rules YAML file (default: the embedded rule set)")
+	f.StringVar(&httpAddr, "http", "127.0.0.1:9464", "address for /metrics, /healthz and /readyz (empty to disable)")
+	f.StringVar(&prefix, "redis-prefix", "outcry", "prefix of every Redis key")
+	f.DurationVar(&lateness, "lateness", 2*time.Minute, "how late (event time) a post may arrive and still be counted")
+	f.DurationVar(&idle, "idle-advance", 5*time.Second, "when no post arrives for this long, advance the watermark with the clock")
+	f.IntVar(&maxPost, "max-post-bytes", pipeline.DefaultMaxPostBytes, "larger messages are dead-lettered")
+	return cmd
+}

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/outcry-dev/outcry/internal/testenv"
+	"github.com/outcry-dev/outcry/pipeline"
+	"github.com/outcry-dev/outcry/scenario"
+	"github.com/outcry-dev/outcry/schema"
+)
+
+// badLines are put at the head of the fixture: the pipeline must dead-letter each with
+// its reason and go on.
+var badLines = []struct {
+	line   string
+	reason string
+}{
+	{`{"id":"bad-1","text":"whatsapp down",`, pipeline.ReasonInvalidJSON},
+	{`{"id":"bad-2","created_at":"2024-03-05T12:00:01Z","author":"u1"}`, pipeline.ReasonMissingText},
+	{"{\"id\":\"bad-3\",\"text\":\"whatsapp \xff\xfe down\",\"created_at\":\"2024-03-05T12:00:02Z\"}", pipeline.ReasonInvalidUTF8},
+}
+
+// writeFixture writes a generated stream with one clear WhatsApp outage, preceded by
+// the bad lines.
+func writeFixture(t *testing.T) string {
+	t.Helper()
+	var buf bytes.Buffer
+	for _, b := range badLines {
+		buf.WriteString(b.line + "\n")
+	}
+	if _, err := scenario.Write(&buf, scenario.Fixture("whatsapp", 1)); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "posts.jsonl")
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// outcry runs the command line in-process.
+func outcry(ctx context.Context, args ...string) error {
+	root := newRoot()
+	root.SetArgs(args)
+	root.SetOut(&bytes.Buffer{})
+	return root.ExecuteContext(ctx)
+}
+
+// readTopic reads every message of topic (all partitions) until cond holds.
+func readTopic(t *testing.T, broker, topic string, timeout time.Duration, cond func([]kafka.Message) bool) []kafka.Message {
+	t.Helper()
+	var (
+		mu  sync.Mutex
+		all []kafka.Message
+	)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var parts []int
+	testenv.Eventually(t, timeout, "topic "+topic+" to exist", func() bool {
+		ps, err := partitions(ctx, broker, topic)
+		parts = ps
+		return err == nil && len(ps) > 0
+	})
+	var wg sync.WaitGroup
+	for _, p := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{broker}, Topic: topic, Partition: p, MaxWait: 100 * time.Millisecond})
+			defer r.Close()
+			for {
+				m, err := r.ReadMessage(ctx)
+				if err != nil {
+					return
+				}
+				mu.Lock()
+				all = append(all, m)
+				mu.Unlock()
+			}
+		}()
+	}
+	testenv.Eventually(t, timeout, "messages on "+topic, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return cond(all)
+	})
+	cancel()
+	wg.Wait()
+	return all
+}
+
+func TestEndToEnd(t *testing.T) {
+	rds := testenv.Redis(t)
+	broker := testenv.Kafka(t, 3).ListenAddrs()[0]
+	fixture := writeFixture(t)
+
+	if err := outcry(context.Background(), "replay", "--brokers", broker, "--topic", "posts", "--speed", "max", fixture); err != nil {
+		t.Fatalf("replay: %v", err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- outcry(ctx, "run", "--brokers", broker, "--redis", rds.Addr, "--group", "e2e",
+			"--http", "127.0.0.1:0", "--log-level", "warn")
+	}()
+
+	decoded := map[string]struct{}{}
+	msgs := readTopic(t, broker, "alerts", 90*time.Second, func(ms []kafka.Message) bool {
+		for _, m := range ms {
+			e, err := pipeline.DecodeEvent(m.Value)
+			if err == nil && e.Type == "outcry.incident.resolved" {
+				decoded[e.Data.Service] = struct{}{}
+			}
+		}
+		_, ok := decoded["whatsapp"]
+		return ok
+	})
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+
+	v, err := schema.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int{}
+	var ids []string
+	for _, m := range msgs {
+		if err := v.Validate(m.Value); err != nil {
+			t.Errorf("event %s fails the schema: %v", m.Value, err)
+		}
+		if got := headerValue(m, "content-type"); got != pipeline.ContentType {
+			t.Errorf("content-type header = %q, want %q", got, pipeline.ContentType)
+		}
+		e, err := pipeline.DecodeEvent(m.Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(m.Key) != e.Data.Service {
+			t.Errorf("key %q, want the service %q", m.Key, e.Data.Service)
+		}
+		counts[e.Data.Service+" "+e.Type]++
+		ids = append(ids, e.ID)
+		t.Logf("%s %s severity=%s started=%s detected=%s resolved=%v ratio=%.1f mentions=%d authors=%d problems=%v countries=%v",
+			e.Type, e.Data.Service, e.Data.Severity, e.Data.StartedAt.Format(time.TimeOnly), e.Data.DetectedAt.Format(time.TimeOnly),
+			e.Data.ResolvedAt, e.Data.Ratio, e.Data.Mentions, e.Data.DistinctAuthors, e.Data.Problems, e.Data.Countries)
+	}
+	if counts["whatsapp outcry.incident.started"] != 1 || counts["whatsapp outcry.incident.resolved"] != 1 {
+		t.Errorf("whatsapp events = %v, want exactly one started and one resolved", counts)
+	}
+	for k := range counts {
+		if !strings.HasPrefix(k, "whatsapp ") {
+			t.Errorf("unexpected event for another service: %s", k)
+		}
+	}
+
+	// The same events, read back with standard Kafka tooling.
+	kcat := testenv.Kcat(t)
+	out, err := exec.Command(kcat, "-C", "-b", broker, "-t", "alerts", "-e", "-q", "-f", "%k\t%s\n").Output()
+	if err != nil {
+		t.Fatalf("kcat: %v", err)
+	}
+	var kcatIDs []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		key, value, _ := strings.Cut(line, "\t")
+		var ce struct {
+			ID      string `json:"id"`
+			Subject string `json:"subject"`
+		}
+		if err := json.Unmarshal([]byte(value), &ce); err != nil {
+			t.Fatalf("kcat line %q: %v", line, err)
+		}
+		if key != ce.Subject {
+			t.Errorf("kcat: key %q for subject %q", key, ce.Subject)
+		}
+		kcatIDs = append(kcatIDs, ce.ID)
+	}
+	sort.Strings(ids)
+	sort.Strings(kcatIDs)
+	if fmt.Sprint(ids) != fmt.Sprint(kcatIDs) {
+		t.Errorf("kcat read %v, kafka-go read %v", kcatIDs, ids)
+	}
+
+	// Bad input went to the dead-letter topic with its reason.
+	dlq := readTopic(t, broker, "posts.dlq", 30*time.Second, func(ms []kafka.Message) bool { return len(ms) >= len(badLines) })
+	reasons := map[string]string{}
+	for _, m := range dlq {
+		reasons[headerValue(m, pipeline.HeaderReason)] = string(m.Value)
+	}
+	for _, b := range badLines {
+		if got, ok := reasons[b.reason]; !ok || got != b.line {
+			t.Errorf("dead letter %q: got %q (all reasons: %v)", b.reason, got, keys(reasons))
+		}
+	}
+	if len(dlq) != len(badLines) {
+		t.Errorf("%d dead letters, want %d", len(dlq), len(badLines))
+	}
+}
+
+func headerValue(m kafka.Message, key string) string {
+	for _, h := range m.Headers {
+		if h.Key == key {
+			return string(h.Value)
+		}
+	}
+	return ""
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

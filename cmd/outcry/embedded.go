@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/outcry-dev/outcry/devstack"
+	"github.com/outcry-dev/outcry/pipeline"
+)
+
+// embedded is a broker and a Redis started in-process for demo and backtest.
+type embedded struct {
+	broker    *kfake.Cluster
+	redis     *devstack.Redis // nil when the user gave --redis
+	rdb       redis.UniversalClient
+	kafka     pipeline.KafkaConfig
+	prefix    string
+	redisAddr string
+	what      string // describes the Redis in use
+}
+
+// startEmbedded starts a one-partition broker (so a file's delivery order is kept) and
+// a Redis, unless redisAddr names one to use. Keys get a fresh prefix, so runs on a
+// shared Redis do not see each other.
+func startEmbedded(ctx context.Context, redisAddr string) (*embedded, error) {
+	e := &embedded{prefix: "outcry-run-" + strconv.FormatInt(time.Now().UnixNano(), 36)}
+	var err error
+	e.broker, err = devstack.StartBroker(devstack.BrokerOptions{Partitions: 1})
+	if err != nil {
+		return nil, err
+	}
+	if redisAddr == "" {
+		e.redis, err = devstack.StartRedis(ctx, true)
+		if err != nil {
+			e.Close()
+			return nil, err
+		}
+		redisAddr = e.redis.Addr
+		e.what = e.redis.Describe()
+	} else {
+		e.what = "Redis at " + redisAddr
+	}
+	e.redisAddr = redisAddr
+	e.rdb, err = newRedis(ctx, redisAddr)
+	if err != nil {
+		e.Close()
+		return nil, err
+	}
+	e.kafka = pipeline.KafkaConfig{
+		Brokers: e.broker.ListenAddrs(), Group: "outcry",
+		PostsTopic: "posts", AlertsTopic: "alerts", DLQTopic: "posts.dlq",
+	}
+	return e, nil
+}
+
+func (e *embedded) Close() {
+	if e.rdb != nil {
+		e.rdb.Close()
+	}
+	if e.redis != nil {
+		e.redis.Close()
+	}
+	if e.broker != nil {
+		e.broker.Close()
+	}
+}
+
+func (e *embedded) describe() string {
+	return fmt.Sprintf("embedded Kafka broker at %s, %s", e.broker.ListenAddrs()[0], e.what)
+}
+
+// newPostsWriter returns a producer for the posts topic.
+func newPostsWriter(e *embedded) *kafka.Writer {
+	return pipeline.NewWriter(e.kafka.Brokers, e.kafka.PostsTopic)
+}

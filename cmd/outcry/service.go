@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
+	"github.com/segmentio/kafka-go"
+	"go.uber.org/zap"
+
+	"github.com/outcry-dev/outcry/detectors/incident"
+	"github.com/outcry-dev/outcry/detectors/match"
+	"github.com/outcry-dev/outcry/detectors/monitor"
+	"github.com/outcry-dev/outcry/detectors/window"
+	"github.com/outcry-dev/outcry/pipeline"
+)
+
+// serviceOptions are everything `run`, `demo` and `backtest` share.
+type serviceOptions struct {
+	Kafka    pipeline.KafkaConfig
+	Redis    redis.UniversalClient
+	Prefix   string // Redis key prefix
+	Rules    *match.Rules
+	Pipeline pipeline.Config
+	Registry *prometheus.Registry // nil: metrics are not exported
+	OnEvent  func(incident.Event)
+	OnBatch  func(pipeline.Stats)
+}
+
+// service is the whole data flow of DESIGN.md on given Kafka and Redis.
+type service struct {
+	reader  *kafka.Reader
+	alertsW *kafka.Writer
+	dlqW    *kafka.Writer
+	pipe    *pipeline.Pipeline
+	mon     *monitor.Monitor
+	metrics *pipeline.Metrics
+}
+
+func newService(o serviceOptions, log *zap.Logger) (*service, error) {
+	reg := o.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	metrics := pipeline.NewMetrics(reg)
+	store := window.NewStore(o.Redis, window.Options{Prefix: o.Prefix, Bucket: o.Pipeline.Bucket})
+	var services []string
+	for _, s := range o.Rules.Services() {
+		services = append(services, s.Name)
+	}
+	s := &service{
+		reader:  pipeline.NewReader(o.Kafka, log),
+		alertsW: pipeline.NewWriter(o.Kafka.Brokers, o.Kafka.AlertsTopic),
+		dlqW:    pipeline.NewWriter(o.Kafka.Brokers, o.Kafka.DLQTopic),
+		metrics: metrics,
+	}
+	s.mon = monitor.New(monitor.Config{Services: services}, store, store,
+		&pipeline.Alerts{W: s.alertsW, Metrics: metrics}, log)
+	if o.OnEvent != nil {
+		s.mon.OnEvent(o.OnEvent)
+	}
+	pc := o.Pipeline
+	pc.Group, pc.Topic = o.Kafka.Group, o.Kafka.PostsTopic
+	p, err := pipeline.New(pc, s.reader, store, match.NewMatcher(o.Rules), s.mon,
+		&pipeline.DLQ{W: s.dlqW}, log, metrics)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	if o.OnBatch != nil {
+		p.OnBatch(o.OnBatch)
+	}
+	s.pipe = p
+	return s, nil
+}
+
+// Close releases the Kafka clients (the reader leaves the group).
+func (s *service) Close() error {
+	return errors.Join(s.reader.Close(), s.alertsW.Close(), s.dlqW.Close())
+}
+
+// serveHTTP serves /metrics, /healthz and /readyz until ctx ends.
+func serveHTTP(ctx context.Context, addr string, reg *prometheus.Registry, ready func() bool, log *zap.Logger) error {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !ready() {
+			http.Error(w, "not ready: Kafka or Redis calls are failing", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("--http %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	log.Info("serving metrics and health", zap.String("addr", ln.Addr().String()))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http: %w", err)
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+		<-errc
+		return nil
+	}
+}
+
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+// loadRules reads the rules file, or the embedded default set when path is empty.
+func loadRules(path string) (*match.Rules, error) {
+	if path == "" {
+		return match.DefaultRules(), nil
+	}
+	r, err := match.LoadRules(path)
+	if err != nil {
+		return nil, fmt.Errorf("--rules: %w", err)
+	}
+	return r, nil
+}
+
+// newRedis connects to addr (host:port or a redis:// URL) and checks it answers.
+func newRedis(ctx context.Context, addr string) (redis.UniversalClient, error) {
+	opt := &redis.Options{Addr: addr}
+	if u, err := redis.ParseURL(addr); err == nil {
+		opt = u
+	}
+	opt.MaxRetries = 2
+	c := redis.NewClient(opt)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := c.Ping(pctx).Err(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("redis at %s: %w", addr, err)
+	}
+	return c, nil
+}

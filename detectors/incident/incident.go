@@ -1,0 +1,260 @@
+// Package incident turns per-bucket verdicts into incidents with a lifecycle:
+// started → updated (severity up, related services) → resolved.
+//
+// It sits after evaluation in the data flow and before the alerts topic: a Tracker per
+// service consumes verdicts in event-time order and returns the incident events to
+// publish. Hysteresis (an incident stays open while complaints are elevated and closes
+// only after a quiet stretch) and a cool-down keep one outage one incident. Like the
+// evaluation, it does no I/O, so backtests and the live pipeline agree.
+package incident
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/outcry-dev/outcry/detectors/evaluate"
+	"github.com/outcry-dev/outcry/detectors/window"
+)
+
+// Event types on the alerts topic.
+const (
+	TypeStarted  = "outcry.incident.started"
+	TypeUpdated  = "outcry.incident.updated"
+	TypeResolved = "outcry.incident.resolved"
+)
+
+// Severity levels, in increasing order.
+//
+//	minor:    complaints 5–10× their baseline
+//	major:    10–50× their baseline
+//	critical: over 50× their baseline with at least 100 complaints in the window
+const (
+	SeverityMinor    = "minor"
+	SeverityMajor    = "major"
+	SeverityCritical = "critical"
+)
+
+var severityRank = map[string]int{SeverityMinor: 1, SeverityMajor: 2, SeverityCritical: 3}
+
+// Severity grades a verdict.
+func Severity(v evaluate.Verdict) string {
+	switch {
+	case v.Ratio >= 50 && v.Window.Complaints >= 100:
+		return SeverityCritical
+	case v.Ratio >= 10:
+		return SeverityMajor
+	default:
+		return SeverityMinor
+	}
+}
+
+// Span is a time interval.
+type Span struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
+// Data is the payload of an alert event: the incident and its evidence (DESIGN.md).
+type Data struct {
+	IncidentID      string             `json:"incident_id"`
+	Service         string             `json:"service"`
+	State           string             `json:"state"`
+	Severity        string             `json:"severity"`
+	StartedAt       time.Time          `json:"started_at"`
+	DetectedAt      time.Time          `json:"detected_at"`
+	ResolvedAt      *time.Time         `json:"resolved_at"`
+	Window          Span               `json:"window"`
+	Mentions        int64              `json:"mentions"`
+	DistinctAuthors int64              `json:"distinct_authors"`
+	Baseline        float64            `json:"baseline"`
+	Ratio           float64            `json:"ratio"`
+	Score           float64            `json:"score"`
+	Problems        map[string]float64 `json:"problems"`
+	Countries       map[string]float64 `json:"countries"`
+	Languages       map[string]float64 `json:"languages"`
+	Related         []string           `json:"related"`
+	Samples         []string           `json:"samples"`
+	Reason          string             `json:"reason,omitempty"` // why an update or resolution happened
+}
+
+// Event is one incident event, before it becomes a CloudEvent.
+type Event struct {
+	ID   string    // unique and stable: incident id + sequence number
+	Type string    // TypeStarted, TypeUpdated or TypeResolved
+	Time time.Time // event time at which it was decided
+	Data Data
+}
+
+// Params tune the lifecycle.
+type Params struct {
+	Quiet    time.Duration // complaints back near baseline this long → resolved; default 5m
+	Cooldown time.Duration // after a resolution, no new incident for this long; default 15m
+}
+
+func (p Params) withDefaults() Params {
+	if p.Quiet <= 0 {
+		p.Quiet = 5 * time.Minute
+	}
+	if p.Cooldown <= 0 {
+		p.Cooldown = 15 * time.Minute
+	}
+	return p
+}
+
+// Tracker follows one service.
+type Tracker struct {
+	service  string
+	p        Params
+	open     bool
+	data     Data
+	seq      int
+	total    window.Counts // complaints since the incident started
+	peak     int64         // most complaints in one window during the incident
+	quietAt  time.Time     // first bucket of the current quiet stretch
+	coolTill time.Time
+	related  []string
+}
+
+// NewTracker returns a tracker for service.
+func NewTracker(service string, p Params) *Tracker {
+	return &Tracker{service: service, p: p.withDefaults()}
+}
+
+// Open reports whether an incident is open.
+func (t *Tracker) Open() bool { return t.open }
+
+// Step consumes the verdict of the next bucket; related lists other services with an
+// incident open at the same moment. It returns the events to publish (usually none).
+func (t *Tracker) Step(v evaluate.Verdict, related []string) []Event {
+	if !t.open {
+		if !v.Anomalous() || v.WindowEnd.Before(t.coolTill) {
+			return nil
+		}
+		return []Event{t.start(v, related)}
+	}
+	t.total.Add(v.Bucket)
+	t.peak = max(t.peak, v.Window.Complaints)
+	recovered := v.Window.Recoveries > v.Window.Complaints
+	// Complaints lag a recovery: once they are well down from the peak and people
+	// say the service is back, the outage is over even if stragglers still post.
+	recovering := v.Window.Complaints*4 <= t.peak && v.Window.Recoveries >= 3 && v.Window.Recoveries*10 >= v.Window.Complaints
+	if v.Elevated() && !recovered && !recovering {
+		t.quietAt = time.Time{}
+		var out []Event
+		sev := Severity(v)
+		newRel := !sameSet(related, t.related)
+		if severityRank[sev] > severityRank[t.data.Severity] || newRel && len(related) > 0 {
+			reason := "severity"
+			if severityRank[sev] <= severityRank[t.data.Severity] {
+				reason = "related"
+			} else {
+				t.data.Severity = sev
+			}
+			t.related = related
+			t.fill(v)
+			out = append(out, t.event(TypeUpdated, v.WindowEnd, reason))
+		}
+		return out
+	}
+	if t.quietAt.IsZero() {
+		t.quietAt = v.BucketStart
+	}
+	if v.WindowEnd.Sub(t.quietAt) < t.p.Quiet && !recovered {
+		return nil
+	}
+	t.fill(v)
+	resolved := t.quietAt
+	t.data.ResolvedAt = &resolved
+	t.data.State = "resolved"
+	reason := "quiet"
+	if recovered || recovering {
+		reason = "recovery_posts"
+	}
+	e := t.event(TypeResolved, v.WindowEnd, reason)
+	t.open = false
+	t.coolTill = v.WindowEnd.Add(t.p.Cooldown)
+	return []Event{e}
+}
+
+func (t *Tracker) start(v evaluate.Verdict, related []string) Event {
+	t.open = true
+	t.seq = 0
+	t.quietAt = time.Time{}
+	t.total = v.Window
+	t.peak = v.Window.Complaints
+	t.related = related
+	id := fmt.Sprintf("%s-%s", t.service, v.Onset.UTC().Format("20060102T1504"))
+	t.data = Data{
+		IncidentID: id,
+		Service:    t.service,
+		State:      "started",
+		Severity:   Severity(v),
+		StartedAt:  v.Onset.UTC(),
+		DetectedAt: v.WindowEnd.UTC(),
+	}
+	t.fill(v)
+	return t.event(TypeStarted, v.WindowEnd, "")
+}
+
+// fill copies the evidence of v and of the incident so far into the payload.
+func (t *Tracker) fill(v evaluate.Verdict) {
+	d := &t.data
+	d.Window = Span{Start: v.WindowStart.UTC(), End: v.WindowEnd.UTC()}
+	d.Mentions = v.Window.Complaints
+	d.DistinctAuthors = v.Window.Authors
+	d.Baseline = round(v.Expected, 3)
+	d.Ratio = round(v.Ratio, 1)
+	d.Score = round(v.Score, 1)
+	d.Problems = window.Shares(t.total.Problems, 5)
+	d.Countries = window.Shares(t.total.Countries, 5)
+	d.Languages = window.Shares(t.total.Languages, 5)
+	d.Related = append([]string{}, t.related...)
+	if len(v.Window.Samples) > 0 {
+		d.Samples = append([]string{}, v.Window.Samples...)
+	} else if d.Samples == nil {
+		d.Samples = []string{}
+	}
+}
+
+func (t *Tracker) event(typ string, at time.Time, reason string) Event {
+	t.seq++
+	d := t.data
+	d.Reason = reason
+	if typ == TypeUpdated {
+		d.State = "updated"
+	}
+	d.Problems = maps.Clone(d.Problems)
+	d.Countries = maps.Clone(d.Countries)
+	d.Languages = maps.Clone(d.Languages)
+	return Event{
+		ID:   fmt.Sprintf("%s-%d", d.IncidentID, t.seq),
+		Type: typ,
+		Time: at.UTC(),
+		Data: d,
+	}
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
+
+func round(x float64, digits int) float64 {
+	p := 1.0
+	for range digits {
+		p *= 10
+	}
+	if x >= 0 {
+		return float64(int64(x*p+0.5)) / p
+	}
+	return -float64(int64(-x*p+0.5)) / p
+}

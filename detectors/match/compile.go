@@ -1,0 +1,371 @@
+package match
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Phrase categories.
+const (
+	catAlias uint8 = iota + 1
+	catOutage
+	catRecovery
+	catNegation
+	catNegator
+	catPostNeg
+	catVerb
+	catConnector
+	catProblem
+	catContext
+	catFiller
+)
+
+// phrase is one compiled term: a sequence of normalised tokens.
+type phrase struct {
+	toks    []string
+	cat     uint8
+	prob    int8   // problem category (catProblem)
+	svc     int16  // service (catAlias)
+	ctx     uint64 // catContext: the context groups it satisfies; catAlias: groups it needs (0 = none)
+	segment bool   // may be found inside a run-together hashtag
+}
+
+// Rules is a compiled, immutable rule set, safe for concurrent use.
+type Rules struct {
+	services []Service
+	phrases  []phrase
+	index    map[string][]int32 // first token → phrases, longest first
+	prefixed map[string][]int32 // first token → alias phrases (Arabic clitic prefixes stripped)
+	cjk      []int32            // phrases matched by substring inside CJK runs
+	fuzzy    [256][]int32       // single-token aliases with one-edit tolerance, by first byte
+	trie     trie               // hashtag segmentation vocabulary
+	probSets [][]string         // problem bitmask → sorted names (shared)
+	filter   [1 << 10]uint64    // one-hash filter over index keys: most tokens skip the map
+	problems []string
+}
+
+// arabicPrefixes are clitics stripped from a token before alias lookup:
+// الواتساب, والفيس, بالانستا, للتويتر, وواتساب.
+var arabicPrefixes = []string{"وال", "بال", "فال", "كال", "لل", "ال", "و", "ب", "ل", "ف"}
+
+// latinSuffixes are stripped before alias lookup (Indonesian possessives).
+var latinSuffixes = []string{"nya", "ku", "mu"}
+
+func compile(raw *rawRules) *Rules {
+	r := &Rules{
+		index:    map[string][]int32{},
+		prefixed: map[string][]int32{},
+		problems: raw.problemNames,
+	}
+	seen := map[string]bool{}
+	add := func(text string, p phrase) {
+		ns := Normalize(text)
+		if hasCJK(ns) {
+			s := strings.Join(strings.Fields(ns), "")
+			key := "cjk\x00" + s + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + strconv.FormatUint(p.ctx, 16)
+			if seen[key] {
+				return
+			}
+			seen[key] = true
+			p.toks = []string{s}
+			r.phrases = append(r.phrases, p)
+			r.cjk = append(r.cjk, int32(len(r.phrases)-1))
+			return
+		}
+		toks := tokenizePhrase(ns)
+		if len(toks) == 0 {
+			return
+		}
+		variants := [][]string{toks}
+		if len(toks) > 1 {
+			variants = append(variants, []string{strings.Join(toks, "")})
+		}
+		for _, v := range variants {
+			key := strings.Join(v, " ") + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + strconv.FormatUint(p.ctx, 16)
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			q := p
+			q.toks = v
+			r.phrases = append(r.phrases, q)
+		}
+	}
+	for _, t := range raw.outage {
+		add(t, phrase{cat: catOutage, segment: true})
+	}
+	for _, t := range raw.recovery {
+		add(t, phrase{cat: catRecovery, segment: true})
+	}
+	for _, t := range raw.negations {
+		add(t, phrase{cat: catNegation, segment: true})
+	}
+	for _, t := range raw.negators {
+		add(t, phrase{cat: catNegator})
+	}
+	for _, t := range raw.postNegators {
+		add(t, phrase{cat: catPostNeg})
+	}
+	for _, t := range raw.verbs {
+		add(t, phrase{cat: catVerb})
+	}
+	for _, t := range raw.connectors {
+		add(t, phrase{cat: catConnector})
+	}
+	for _, t := range raw.filler {
+		add(t, phrase{cat: catFiller, segment: true})
+	}
+	for i, terms := range raw.problems {
+		for _, t := range terms {
+			add(t, phrase{cat: catProblem, prob: int8(i), segment: true})
+		}
+	}
+	group := 0
+	for si, s := range raw.services {
+		r.services = append(r.services, s.Service)
+		for _, a := range s.aliases {
+			add(a, phrase{cat: catAlias, svc: int16(si), segment: true})
+		}
+		for _, c := range s.ctx {
+			bit := uint64(1) << (group % 64)
+			group++
+			add(c.alias, phrase{cat: catAlias, svc: int16(si), ctx: bit, segment: true})
+			for _, t := range c.context {
+				add(t, phrase{cat: catContext, ctx: bit})
+			}
+		}
+	}
+	// Merge context phrases with identical tokens (one phrase, several groups).
+	for i := range r.phrases {
+		p := &r.phrases[i]
+		if p.cat != catContext || p.ctx == 0 {
+			continue
+		}
+		for j := i + 1; j < len(r.phrases); j++ {
+			q := &r.phrases[j]
+			if q.cat == catContext && q.ctx != 0 && equalToks(p.toks, q.toks) {
+				p.ctx |= q.ctx
+				q.ctx = 0
+			}
+		}
+	}
+	var vocab []string
+	for i, p := range r.phrases {
+		if p.cat == catContext && p.ctx == 0 {
+			continue
+		}
+		if isCJKPhrase(r, int32(i)) {
+			continue
+		}
+		id := int32(i)
+		r.index[p.toks[0]] = append(r.index[p.toks[0]], id)
+		if p.cat == catAlias {
+			r.prefixed[p.toks[0]] = append(r.prefixed[p.toks[0]], id)
+			if p.ctx == 0 && len(p.toks) == 1 && raw.services[p.svc].fuzzy && isASCIIWord(p.toks[0]) && len(p.toks[0]) >= 6 {
+				r.fuzzy[p.toks[0][0]] = append(r.fuzzy[p.toks[0][0]], id)
+			}
+		}
+		if p.segment && len(p.toks) == 1 {
+			w := p.toks[0]
+			if utf8.RuneCountInString(w) >= 2 || p.cat == catAlias {
+				vocab = append(vocab, w)
+			}
+		}
+	}
+	for _, m := range []map[string][]int32{r.index, r.prefixed} {
+		for k, ids := range m {
+			// longest phrases first
+			for a := 1; a < len(ids); a++ {
+				for b := a; b > 0 && len(r.phrases[ids[b]].toks) > len(r.phrases[ids[b-1]].toks); b-- {
+					ids[b], ids[b-1] = ids[b-1], ids[b]
+				}
+			}
+			m[k] = ids
+		}
+	}
+	r.trie = buildTrie(vocab)
+	for k := range r.index {
+		h := filterHash([]byte(k))
+		r.filter[h>>6] |= 1 << (h & 63)
+	}
+	n := len(r.problems)
+	if n <= 10 {
+		r.probSets = make([][]string, 1<<n)
+		for mask := 1; mask < 1<<n; mask++ {
+			r.probSets[mask] = r.problemList(uint16(mask))
+		}
+	}
+	return r
+}
+
+func isCJKPhrase(r *Rules, id int32) bool {
+	for _, c := range r.cjk {
+		if c == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Rules) problemList(mask uint16) []string {
+	if mask == 0 {
+		return nil
+	}
+	if int(mask) < len(r.probSets) && r.probSets[mask] != nil {
+		return r.probSets[mask]
+	}
+	var out []string
+	for i, name := range r.problems {
+		if mask&(1<<i) != 0 {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func equalToks(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func isASCIIWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// tokenizePhrase splits an already normalised phrase into tokens the same
+// way the matcher tokenises posts (without hashtag/URL handling).
+func tokenizePhrase(s string) []string {
+	var out []string
+	b := []byte(s)
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if classOf(r) == clsSep {
+			i += size
+			continue
+		}
+		cls := classOf(r)
+		j := i + size
+		for j < len(b) {
+			r2, s2 := utf8.DecodeRune(b[j:])
+			if classOf(r2) != cls {
+				break
+			}
+			j += s2
+		}
+		out = append(out, string(b[i:j]))
+		i = j
+	}
+	return out
+}
+
+func hasCJK(s string) bool {
+	for _, r := range s {
+		if classOf(r) == clsCJK {
+			return true
+		}
+	}
+	return false
+}
+
+// trie is a byte trie over the hashtag vocabulary.
+type trie struct {
+	root  [256]int32 // child of the root per byte (0 = none)
+	nodes []trieNode
+	edges []trieEdge
+}
+
+type trieNode struct {
+	first, n int32
+	term     bool
+}
+
+type trieEdge struct {
+	b     byte
+	child int32
+}
+
+func buildTrie(words []string) trie {
+	type bnode struct {
+		kids map[byte]int
+		term bool
+	}
+	nodes := []*bnode{{kids: map[byte]int{}}}
+	for _, w := range words {
+		cur := 0
+		for i := 0; i < len(w); i++ {
+			nx, ok := nodes[cur].kids[w[i]]
+			if !ok {
+				nodes = append(nodes, &bnode{kids: map[byte]int{}})
+				nx = len(nodes) - 1
+				nodes[cur].kids[w[i]] = nx
+			}
+			cur = nx
+		}
+		nodes[cur].term = true
+	}
+	var t trie
+	t.nodes = make([]trieNode, len(nodes))
+	for i, n := range nodes {
+		t.nodes[i].term = n.term
+		t.nodes[i].first = int32(len(t.edges))
+		for c := 0; c < 256; c++ {
+			if k, ok := n.kids[byte(c)]; ok {
+				t.edges = append(t.edges, trieEdge{byte(c), int32(k)})
+			}
+		}
+		t.nodes[i].n = int32(len(t.edges)) - t.nodes[i].first
+	}
+	for c := 0; c < 256; c++ {
+		if k, ok := nodes[0].kids[byte(c)]; ok {
+			t.root[c] = int32(k)
+		}
+	}
+	return t
+}
+
+func (t *trie) step(node int32, c byte) int32 {
+	if node == 0 {
+		return t.root[c]
+	}
+	n := t.nodes[node]
+	for _, e := range t.edges[n.first : n.first+n.n] {
+		if e.b == c {
+			return e.child
+		}
+		if e.b > c {
+			return 0
+		}
+	}
+	return 0
+}
+
+func filterHash(b []byte) uint32 {
+	var x uint32
+	for i := 0; i < len(b) && i < 4; i++ {
+		x |= uint32(b[i]) << (8 * i)
+	}
+	x ^= uint32(len(b)) << 27
+	if len(b) > 4 {
+		x ^= uint32(b[len(b)-1]) * 0x45d9f3b
+	}
+	return (x * 0x9E3779B1) >> 16
+}
+
+// mayHave reports whether key may be an index key (no false negatives).
+func (r *Rules) mayHave(key []byte) bool {
+	h := filterHash(key)
+	return r.filter[h>>6]&(1<<(h&63)) != 0
+}

@@ -1,0 +1,56 @@
+package match
+
+import "fmt"
+
+// Kind says what a post says about a service.
+type Kind uint8
+
+const (
+	// Mention: the service is named without outage intent (brand chatter).
+	Mention Kind = iota + 1
+	// Outage: a complaint that the service is down or broken.
+	Outage
+	// Recovery: the service is said to work again ("WhatsApp is back").
+	Recovery
+)
+
+// String returns "mention", "outage" or "recovery".
+func (k Kind) String() string {
+	switch k {
+	case Mention:
+		return "mention"
+	case Outage:
+		return "outage"
+	case Recovery:
+		return "recovery"
+	}
+	return fmt.Sprintf("Kind(%d)", uint8(k))
+}
+
+// MarshalText encodes the kind as its String form (for JSON output).
+func (k Kind) MarshalText() ([]byte, error) {
+	switch k {
+	case Mention, Outage, Recovery:
+		return []byte(k.String()), nil
+	}
+	return nil, fmt.Errorf("match: invalid kind %d", uint8(k))
+}
+
+// Match is what a post says about one service.
+type Match struct {
+	Service string // rule name, e.g. "whatsapp"
+	Kind    Kind
+	// Problems are the problem categories named anywhere in the post, in
+	// the order the rules file declares them (login, messages,
+	// notifications, app, website, connection, media, calls in the default
+	// set). Set for Outage matches only (nil otherwise). The slice
+	// is shared between matches and must not be modified.
+	Problems []string
+}
+
+// Service describes one service of the rules.
+type Service struct {
+	Name    string // rule name, e.g. "whatsapp"
+	Display string // human name, e.g. "WhatsApp"
+	Owner   string // e.g. "meta"; services with the same owner are related
+}

@@ -1,0 +1,402 @@
+package match
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestNormalize(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"WhatsApp", "whatsapp"},
+		{"Störung", "storung"},
+		{"caído ça über", "caido ca uber"},
+		{"ÇÖKTÜ ığş", "coktu igs"},
+		{"São João ã", "sao joao a"},
+		{"Ｗｈａｔｓａｐｐ", "whatsapp"},                         // full-width
+		{"What\u200bs\u200dApp\u2060\ufeff", "whatsapp"}, // zero-width
+		{"واتس آب", "واتس اب"},
+		{"واتس أب", "واتس اب"},
+		{"إكس", "اكس"},
+		{"ٱلواتساب", "الواتساب"},
+		{"مشكلة", "مشكله"},
+		{"على", "علي"},
+		{"مؤسسة", "موسسه"},
+		{"شيئ", "شيي"},
+		{"وَاتْسَاب", "واتساب"},      // tashkeel
+		{"واتـــساب", "واتساب"},      // tatweel
+		{"کار یوتیوب", "كار يوتيوب"}, // Persian letters
+		{"واتس\u200cاپ", "واتساپ"},   // ZWNJ
+		{"व्हाट्सएप डाउन", "व्हाट्सएप डाउन"},
+		{"क़", "क़"}, // NFKC keeps Devanagari (decomposed nukta form)
+		{"ﬁx", "fix"},
+		{"Straße", "strasse"},
+		{"\xff", "\uFFFD"},
+		{"ツイッター落ちてる", "ツイッター落ちてる"},
+		{"ｶﾀｶﾅ", "カタカナ"},
+	}
+	for _, tt := range tests {
+		if got := Normalize(tt.in); got != tt.want {
+			t.Errorf("Normalize(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if got := Normalize(tt.want); got != tt.want {
+			t.Errorf("Normalize not idempotent on %q: %q", tt.want, got)
+		}
+	}
+}
+
+type want map[string]Kind
+
+func TestMatch(t *testing.T) {
+	m := NewMatcher(DefaultRules())
+	tests := []struct {
+		text string
+		want want
+	}{
+		// Arabic variants and the definite article
+		{"واتس آب لا يعمل", want{"whatsapp": Outage}},
+		{"واتس أب معطل", want{"whatsapp": Outage}},
+		{"واتساب ما يشتغل من الصبح", want{"whatsapp": Outage}},
+		{"وَاتْسَاب واقف", want{"whatsapp": Outage}},
+		{"واتـــساب فيه خلل", want{"whatsapp": Outage}},
+		{"الواتساب طايح", want{"whatsapp": Outage}},
+		{"الواتس ما تنرسل الرسايل", want{"whatsapp": Outage}},
+		{"ابوي يرسل رسايل صباحية في واتس اب كل يوم", want{"whatsapp": Mention}},
+		{"انستقرام ما يفتح", want{"instagram": Outage}},
+		{"واتساب رجع", want{"whatsapp": Recovery}},
+		{"عادت الخدمة في واتساب", want{"whatsapp": Recovery}},
+		// hashtags
+		{"#WhatsAppDown", want{"whatsapp": Outage}},
+		{"is #whatsappdown for anyone else?", want{"whatsapp": Outage}},
+		{"#instagramdown", want{"instagram": Outage}},
+		{"#whatsappcaido", want{"whatsapp": Outage}},
+		{"#caidawhatsapp", want{"whatsapp": Outage}},
+		{"#WhatsAppStörung", want{"whatsapp": Outage}},
+		{"#WhatsAppÇöktü", want{"whatsapp": Outage}},
+		{"#wadown", want{"whatsapp": Outage}},
+		{"#واتساب_معطل", want{"whatsapp": Outage}},
+		{"#व्हाट्सएप_डाउन", want{"whatsapp": Outage}},
+		{"#WhatsAppNotWorking", want{"whatsapp": Outage}},
+		{"#whatsappdownload", want{"whatsapp": Mention}},
+		{"#WhatsApp", want{"whatsapp": Mention}},
+		// chatter, negation, idioms
+		{"new AI stickers on WhatsApp!", want{"whatsapp": Mention}},
+		{"mandei um whatsapp pra minha mãe", want{"whatsapp": Mention}},
+		{"Twitter is not down for me", want{"x": Mention}},
+		{"whatsapp isn't down, your wifi is", want{"whatsapp": Mention}},
+		{"download whatsapp here", want{"whatsapp": Mention}},
+		{"downloading the new youtube app", want{"youtube": Mention}},
+		{"I'm down to hang out on discord", want{"discord": Mention}},
+		{"this tiktok sound is stuck in my head", want{"tiktok": Mention}},
+		{"the new whatsapp feature broke the internet lol", want{"whatsapp": Mention}},
+		// outages in many languages
+		{"whatsapp not working", want{"whatsapp": Outage}},
+		{"WhatsApp messages not sending, stuck on one tick", want{"whatsapp": Outage}},
+		{"is instagram down or is it just me", want{"instagram": Outage}},
+		{"se cayó whatsapp, todos a twitter", want{"whatsapp": Outage, "x": Mention}},
+		{"whatsapp caiu? não consigo mandar mensagem", want{"whatsapp": Outage}},
+		{"bei mir funktioniert Whatsapp nicht", want{"whatsapp": Outage}},
+		{"whatsapp störung? nachrichten hängen", want{"whatsapp": Outage}},
+		{"whatsapp down hai kya?", want{"whatsapp": Outage}},
+		{"whatsapp nahi chal raha", want{"whatsapp": Outage}},
+		{"व्हाट्सएप में दिक्कत आ रही है", want{"whatsapp": Outage}},
+		{"वॉट्सऐप में मैसेज नहीं जा रहे", want{"whatsapp": Outage}},
+		{"wa gangguan lagi", want{"whatsapp": Outage}},
+		{"whatsapp tumbang wkwk", want{"whatsapp": Outage}},
+		{"ada yang whatsappnya error juga?", want{"whatsapp": Outage}},
+		{"WhatsApp çöktü galiba", want{"whatsapp": Outage}},
+		{"instagram açılmıyor", want{"instagram": Outage}},
+		{"mon facebook bug encore", want{"facebook": Outage}},
+		{"у меня телеграм не работает", want{"telegram": Outage}},
+		{"تلگرام کار نمیکنه", want{"telegram": Outage}},
+		{"ツイッターでメッセージ送れない", want{"x": Outage}},
+		{"インスタ落ちてる？", want{"instagram": Outage}},
+		{"ライン見てた、YouTubeの新機能すごい", want{"youtube": Mention}},
+		// recovery
+		{"WhatsApp is back", want{"whatsapp": Recovery}},
+		{"whatsapp geht wieder", want{"whatsapp": Recovery}},
+		{"volvió el whatsapp", want{"whatsapp": Recovery}},
+		{"whatsapp wapas aa gaya", want{"whatsapp": Recovery}},
+		{"WhatsApp düzeldi", want{"whatsapp": Recovery}},
+		{"wa udah normal", want{"whatsapp": Recovery}},
+		{"whatsapp is working again after the outage", want{"whatsapp": Recovery}},
+		// ambiguous aliases
+		{"x is so boring today", want{}},
+		{"wait what", want{}},
+		{"the x on the map", want{}},
+		{"X is down again, timeline won't load", want{"x": Outage}},
+		{"elon broke x again, it's down", want{"x": Outage}},
+		{"#xdown", want{"x": Outage}},
+		{"#TwitterDown", want{"x": Outage}},
+		{"saw it on x, great tweet", want{"x": Mention}},
+		{"@X fix your app, it keeps crashing", want{"x": Outage}},
+		{"wa down lagi", want{"whatsapp": Outage}},
+		{"zap caiu de novo", want{"whatsapp": Outage}},
+		// misspellings
+		{"Wahtsapp not working", want{"whatsapp": Outage}},
+		{"watsapp down?", want{"whatsapp": Outage}},
+		{"Whataspp Störung?", want{"whatsapp": Outage}},
+		{"discard the old photos", want{}},
+		// several services
+		{"whatsapp, instagram and facebook are all down", want{"whatsapp": Outage, "instagram": Outage, "facebook": Outage}},
+		{"the way everyone ran to telegram the second whatsapp went down", want{"whatsapp": Outage, "telegram": Mention}},
+		{"whatsapp down, semua pindah ke telegram #outage", want{"whatsapp": Outage, "telegram": Mention}},
+		// nothing
+		{"", want{}},
+		{"power's out in our street", want{}},
+		{"🍿🍿🍿 क्रिकेट देख रहे हो?", want{}},
+	}
+	for _, tt := range tests {
+		got := want{}
+		for _, mt := range m.Match(nil, tt.text) {
+			if _, dup := got[mt.Service]; dup {
+				t.Errorf("%q: service %s matched twice", tt.text, mt.Service)
+			}
+			got[mt.Service] = mt.Kind
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Match(%q) = %v, want %v", tt.text, got, tt.want)
+		}
+	}
+}
+
+func TestProblems(t *testing.T) {
+	m := NewMatcher(nil)
+	tests := []struct {
+		text string
+		want []string
+	}{
+		{"whatsapp down, can't log in and messages not sending", []string{"login", "messages"}},
+		{"whatsapp down? photos won't send, calls drop", []string{"media", "calls"}},
+		{"whatsapp web.whatsapp.com not loading", []string{"website"}},
+		{"whatsapp down, stuck on connecting...", []string{"connection"}},
+		{"whatsapp not working, notifications delayed and the app crashes", []string{"notifications", "app"}},
+		{"التويتر يطلعني من الحساب كل شوي", []string{"login"}},
+		{"واتساب معطل الرسائل ما توصل", []string{"messages"}},
+		{"whatsapp caiu, sem conexão", []string{"connection"}},
+		{"whatsapp में वीडियो नहीं चल रहे", []string{"media"}},
+		{"WhatsApp çalışmıyor, mesajlar tek tikte kalıyor", []string{"messages"}},
+		{"whatsapp down", nil},
+	}
+	for _, tt := range tests {
+		got := m.Match(nil, tt.text)
+		if len(got) != 1 || got[0].Kind != Outage {
+			t.Errorf("%q: got %v, want one outage", tt.text, got)
+			continue
+		}
+		if !reflect.DeepEqual(got[0].Problems, tt.want) {
+			t.Errorf("%q: problems %v, want %v", tt.text, got[0].Problems, tt.want)
+		}
+	}
+	if got := m.Match(nil, "sent a whatsapp message"); len(got) != 1 || got[0].Problems != nil {
+		t.Errorf("mention carries problems: %v", got)
+	}
+}
+
+func TestKind(t *testing.T) {
+	for k, s := range map[Kind]string{Mention: "mention", Outage: "outage", Recovery: "recovery"} {
+		b, err := k.MarshalText()
+		if k.String() != s || err != nil || string(b) != s {
+			t.Errorf("kind %d: %q %q %v", k, k.String(), b, err)
+		}
+	}
+	if _, err := Kind(0).MarshalText(); err == nil {
+		t.Error("Kind(0).MarshalText: no error")
+	}
+}
+
+func TestServicesRelated(t *testing.T) {
+	r := DefaultRules()
+	var names []string
+	for _, s := range r.Services() {
+		names = append(names, s.Name)
+	}
+	for _, n := range []string{"whatsapp", "x", "facebook", "instagram", "telegram", "youtube", "tiktok", "gmail", "discord", "netflix"} {
+		if !strings.Contains(" "+strings.Join(names, " ")+" ", " "+n+" ") {
+			t.Errorf("default rules lack %s (have %v)", n, names)
+		}
+	}
+	if names[0] != "whatsapp" {
+		t.Errorf("services not in file order: %v", names)
+	}
+	if got := r.Related("whatsapp"); !reflect.DeepEqual(got, []string{"facebook", "instagram"}) {
+		t.Errorf("Related(whatsapp) = %v", got)
+	}
+	if got := r.Related("youtube"); !reflect.DeepEqual(got, []string{"gmail"}) {
+		t.Errorf("Related(youtube) = %v", got)
+	}
+	if got := r.Related("telegram"); got != nil {
+		t.Errorf("Related(telegram) = %v", got)
+	}
+	if string(DefaultRulesYAML()) != string(defaultRulesYAML) {
+		t.Error("DefaultRulesYAML differs")
+	}
+}
+
+func TestParseRulesErrors(t *testing.T) {
+	base := "version: 1\nservices:\n  - name: a\n    aliases: [aa]\n"
+	tests := []struct {
+		name, yaml string
+		line, col  int
+		msg        string
+	}{
+		{"unknown top key", "version: 1\naliasses: [x]\n", 2, 1, `unknown key "aliasses"`},
+		{"unknown service key", "version: 1\nservices:\n  - name: a\n    aliasses: [a]\n", 4, 5, `unknown key "aliasses"`},
+		{"empty name", "version: 1\nservices:\n  - name: \"\"\n    aliases: [a]\n", 3, 11, "empty service name"},
+		{"duplicate name", base + "  - name: a\n    aliases: [b]\n", 5, 11, `duplicate service "a"`},
+		{"empty alias", "version: 1\nservices:\n  - name: a\n    aliases: [ok, \"\"]\n", 4, 19, "empty term"},
+		{"punctuation alias", "version: 1\nservices:\n  - name: a\n    aliases:\n      - \"!!\"\n", 5, 9, "empty term"},
+		{"no aliases", "version: 1\nservices:\n  - name: a\n    display: A\n", 3, 5, "no aliases"},
+		{"bad version", "version: 2\n" + base[11:], 1, 10, "unsupported version"},
+		{"missing version", base[11:], 1, 1, "missing key"},
+		{"syntax", "version: 1\nservices: [\n", 2, 0, "did not find"},
+		{"terms not list", base + "outage_terms: down\n", 5, 15, "want a list"},
+		{"lang not list", base + "outage_terms:\n  en: down\n", 6, 7, "want a list"},
+		{"bad fuzzy", "version: 1\nservices:\n  - name: a\n    fuzzy: yes please\n    aliases: [a]\n", 4, 12, "fuzzy"},
+		{"context without terms", "version: 1\nservices:\n  - name: a\n    context_aliases:\n      - alias: b\n", 5, 9, "requires_context"},
+		{"problems not map", base + "problems: [a]\n", 5, 11, "problems"},
+		{"not a mapping", "- a\n", 1, 1, "mapping"},
+		{"empty", "", 1, 1, "empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseRules([]byte(tt.yaml))
+			var re *RuleError
+			if !errors.As(err, &re) {
+				t.Fatalf("err = %v (%T), want *RuleError", err, err)
+			}
+			if re.Line != tt.line || re.Column != tt.col || !strings.Contains(re.Msg, tt.msg) {
+				t.Errorf("got line %d column %d %q, want line %d column %d containing %q", re.Line, re.Column, re.Msg, tt.line, tt.col, tt.msg)
+			}
+		})
+	}
+	err := (&RuleError{Line: 12, Column: 5, Msg: `unknown key "aliasses"`}).Error()
+	if err != `line 12, column 5: unknown key "aliasses"` {
+		t.Errorf("Error() = %q", err)
+	}
+}
+
+func TestLoadRules(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	custom := "version: 1\noutage_terms: [kaputt]\nservices:\n  - name: acme\n    display: Acme\n    aliases: [acme, \"acme cloud\"]\n"
+	if err := os.WriteFile(good, []byte(custom), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := LoadRules(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := NewMatcher(r).Match(nil, "Acme Cloud ist kaputt")
+	if len(got) != 1 || got[0].Service != "acme" || got[0].Kind != Outage {
+		t.Errorf("custom rules: %v", got)
+	}
+	bad := filepath.Join(dir, "x.yaml")
+	os.WriteFile(bad, []byte("version: 1\nservices: []\nfoo: 1\n"), 0o644)
+	_, err = LoadRules(bad)
+	var re *RuleError
+	if !errors.As(err, &re) || re.Line != 3 || !strings.HasPrefix(err.Error(), "rules file "+bad+": line 3, column 1: ") {
+		t.Errorf("LoadRules(bad) = %v", err)
+	}
+	if _, err := LoadRules(filepath.Join(dir, "missing.yaml")); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
+		t.Errorf("LoadRules(missing) = %v", err)
+	}
+}
+
+func TestMatchConcurrent(t *testing.T) {
+	m := NewMatcher(nil)
+	done := make(chan bool)
+	for g := 0; g < 8; g++ {
+		go func(g int) {
+			for i := 0; i < 200; i++ {
+				text := benchSentences[(g*31+i)%len(benchSentences)]
+				a := m.Match(nil, text)
+				b := m.Match(nil, text)
+				if !reflect.DeepEqual(a, b) {
+					t.Errorf("unstable result for %q", text)
+				}
+			}
+			done <- true
+		}(g)
+	}
+	for g := 0; g < 8; g++ {
+		<-done
+	}
+}
+
+func TestMatchAppends(t *testing.T) {
+	m := NewMatcher(nil)
+	dst := []Match{{Service: "prev", Kind: Mention}}
+	dst = m.Match(dst, "whatsapp down")
+	if len(dst) != 2 || dst[0].Service != "prev" || dst[1].Service != "whatsapp" {
+		t.Errorf("Match did not append: %v", dst)
+	}
+	// A huge post is examined up to maxInput bytes and does not panic.
+	big := strings.Repeat("whatsapp down ", 200000)
+	if got := m.Match(nil, big); len(got) != 1 {
+		t.Errorf("big post: %v", got)
+	}
+}
+
+func FuzzNormalize(f *testing.F) {
+	for _, s := range []string{"WhatsApp", "واتس آب", "वॉट्सऐप", "Störung", "ﬁ", "\xff\xfe", "İı", "ǅ", "ᄀ\u1161", "e\u0301\u0301", "\u0301a"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n := Normalize(s)
+		if utf8.ValidString(s) && !utf8.ValidString(n) {
+			t.Fatalf("invalid UTF-8 out of %q: %q", s, n)
+		}
+		if n2 := Normalize(n); n2 != n {
+			t.Fatalf("not idempotent: %q → %q → %q", s, n, n2)
+		}
+	})
+}
+
+func FuzzMatch(f *testing.F) {
+	for _, s := range benchSentences[:40] {
+		f.Add(s)
+	}
+	f.Add("#WhatsAppDown_واتساب_معطل x.com @x #xdown")
+	m := NewMatcher(nil)
+	known := map[string]bool{}
+	for _, s := range DefaultRules().Services() {
+		known[s.Name] = true
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		seen := map[string]bool{}
+		for _, mt := range m.Match(nil, s) {
+			if !known[mt.Service] || seen[mt.Service] {
+				t.Fatalf("%q: bad match %v", s, mt)
+			}
+			seen[mt.Service] = true
+			if mt.Kind < Mention || mt.Kind > Recovery {
+				t.Fatalf("%q: bad kind %v", s, mt)
+			}
+		}
+	})
+}
+
+func ExampleMatcher_Match() {
+	m := NewMatcher(DefaultRules())
+	for _, text := range []string{
+		"is #whatsappdown for anyone else? messages stuck on one tick",
+		"واتس آب لا يعمل",
+		"new AI stickers on WhatsApp!",
+		"WhatsApp is back",
+		"nice weather today",
+	} {
+		fmt.Println(m.Match(nil, text))
+	}
+	// Output:
+	// [{whatsapp outage [messages]}]
+	// [{whatsapp outage []}]
+	// [{whatsapp mention []}]
+	// [{whatsapp recovery []}]
+	// []
+}

@@ -1,0 +1,694 @@
+package match
+
+import (
+	"bytes"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits that keep the cost of one post bounded.
+const (
+	maxInput  = 8 << 10 // bytes of text examined
+	maxTokens = 1024
+	maxPart   = 64 // longest hashtag part segmented against the vocabulary
+
+	// Proximity: an intent term counts for a service named within nearDist
+	// tokens, or within sentDist tokens in the same sentence.
+	nearDist = 6
+	sentDist = 12
+	// A negator counts for a symptom verb up to negSpan tokens before it;
+	// a post-negator up to postNegSpan tokens after it.
+	negSpan = 3
+	// An ambiguous alias without context counts when an intent term is
+	// within ambiguousSpan tokens of it ("x is down").
+	ambiguousSpan = 3
+	postNegSpan   = 2
+)
+
+// Matcher finds the services a post names and whether it complains about an
+// outage. It holds no mutable shared state and is safe for concurrent use.
+type Matcher struct {
+	r    *Rules
+	pool sync.Pool
+}
+
+// NewMatcher returns a matcher for the rules (DefaultRules if r is nil).
+func NewMatcher(r *Rules) *Matcher {
+	if r == nil {
+		r = DefaultRules()
+	}
+	m := &Matcher{r: r}
+	m.pool.New = func() any { return &scratch{} }
+	return m
+}
+
+// Token flags.
+const (
+	tkBreak   uint8 = 1 << iota // a phrase cannot continue into this token
+	tkCJK                       // a run of CJK script: matched by substring
+	tkMention                   // an @handle: only whole-token aliases
+	tkHash                      // part of a hashtag
+)
+
+type token struct {
+	s, e int32
+	sent int32
+	hg   int32 // hashtag number (0: not in a hashtag)
+	fl   uint8
+}
+
+// Per-token marks set during phrase lookup.
+const (
+	mkNegator uint8 = 1 << iota
+	mkPostNeg
+	mkVerb
+	mkConnector
+	mkIntent // covered by an outage/recovery/negation phrase
+)
+
+type mention struct {
+	svc      int16
+	pos, end int32
+	sent, hg int32
+	need     uint64
+	group    int32
+}
+
+type intent struct {
+	cat      uint8 // catOutage or catRecovery
+	pos, end int32
+	sent, hg int32
+}
+
+type scratch struct {
+	nz       normalizer
+	buf      []byte
+	toks     []token
+	marks    []uint8
+	mentions []mention
+	intents  []intent
+	outD     []int32
+	recD     []int32
+	seen     []bool
+	probs    uint16
+	best     [maxPart + 1]int16
+	back     [maxPart + 1]int16
+}
+
+// Match appends to dst at most one Match per service named in text (in the
+// order of the rules file) and returns dst.
+func (m *Matcher) Match(dst []Match, text string) []Match {
+	if len(text) > maxInput {
+		text = text[:maxInput]
+	}
+	sc := m.pool.Get().(*scratch)
+	defer m.pool.Put(sc)
+	sc.buf = sc.nz.run(sc.buf[:0], text, true)
+	m.tokenize(sc)
+	if len(sc.toks) == 0 {
+		return dst
+	}
+	if !m.scan(sc) {
+		return dst
+	}
+	return m.decide(sc, dst)
+}
+
+type charClass uint8
+
+const (
+	clsSep charClass = iota
+	clsWord
+	clsCJK
+)
+
+var asciiClass = func() (t [128]charClass) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = clsWord
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = clsWord
+		t[c-'a'+'A'] = clsWord
+	}
+	return
+}()
+
+func classOf(r rune) charClass {
+	if r < utf8.RuneSelf {
+		return asciiClass[r]
+	}
+	switch {
+	case r >= 0x3040 && r <= 0x30FF, r >= 0x31F0 && r <= 0x31FF, r >= 0x3400 && r <= 0x4DBF,
+		r >= 0x4E00 && r <= 0x9FFF, r >= 0xF900 && r <= 0xFAFF, r >= 0xFF66 && r <= 0xFF9F,
+		r >= 0xAC00 && r <= 0xD7AF, r >= 0x0E00 && r <= 0x0E7F, r >= 0x20000 && r <= 0x2FFFF:
+		return clsCJK
+	}
+	switch {
+	case r >= 0x0620 && r <= 0x064A, r >= 0x0400 && r <= 0x04FF, r >= 0x00C0 && r <= 0x024F && r != 0xD7 && r != 0xF7:
+		return clsWord
+	case r >= 0x0900 && r <= 0x097F:
+		if r == 0x0964 || r == 0x0965 || r == 0x0970 {
+			return clsSep
+		}
+		return clsWord
+	}
+	if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) {
+		return clsWord
+	}
+	return clsSep
+}
+
+func isSentenceEnd(r rune) bool {
+	switch r {
+	case '.', '!', '?', ';', '\n', '\u2026', '\u3002', '\u061f', '\u06d4', '\u061b', '\u0964', '|':
+		return true
+	}
+	return false
+}
+
+func decode(b []byte, i int) (rune, int) {
+	if b[i] < utf8.RuneSelf {
+		return rune(b[i]), 1
+	}
+	return utf8.DecodeRune(b[i:])
+}
+
+func hasPrefixAt(b []byte, i int, p string) bool {
+	return len(b)-i >= len(p) && string(b[i:i+len(p)]) == p
+}
+
+// tokenize splits sc.buf into tokens; hashtags are segmented.
+func (m *Matcher) tokenize(sc *scratch) {
+	b := sc.buf
+	sc.toks = sc.toks[:0]
+	var sent, hg int32
+	brk := true
+	prevWord := false
+	for i := 0; i < len(b) && len(sc.toks) < maxTokens; {
+		r, size := decode(b, i)
+		cls := classOf(r)
+		if cls == clsSep {
+			switch {
+			case r == '.' && prevWord && i+1 < len(b) && b[i+1] < utf8.RuneSelf && asciiClass[b[i+1]] == clsWord:
+				// x.com, web.whatsapp.com: no sentence break
+			case isSentenceEnd(r):
+				sent++
+				brk = true
+			case r == '#' || r == '@':
+				j := i + 1
+				for j < len(b) {
+					r2, s2 := decode(b, j)
+					if r2 != '_' && classOf(r2) == clsSep {
+						break
+					}
+					j += s2
+				}
+				if j > i+1 {
+					if r == '@' {
+						sc.toks = append(sc.toks, token{s: int32(i + 1), e: int32(j), sent: sent, fl: tkMention | tkBreak})
+					} else {
+						hg++
+						m.hashtag(sc, i+1, j, sent, hg)
+					}
+					brk = true
+					prevWord = false
+					i = j
+					continue
+				}
+			}
+			prevWord = false
+			i += size
+			continue
+		}
+		if r == 'h' && (hasPrefixAt(b, i, "http://") || hasPrefixAt(b, i, "https://")) || r == 'w' && hasPrefixAt(b, i, "www.") {
+			for i < len(b) && b[i] != ' ' && b[i] != '\n' && b[i] != '\t' {
+				i++
+			}
+			brk = true
+			prevWord = false
+			continue
+		}
+		j := i + size
+		for j < len(b) {
+			r2, s2 := decode(b, j)
+			if classOf(r2) != cls {
+				break
+			}
+			j += s2
+		}
+		t := token{s: int32(i), e: int32(j), sent: sent}
+		if brk {
+			t.fl |= tkBreak
+		}
+		if cls == clsCJK {
+			t.fl |= tkCJK
+		}
+		sc.toks = append(sc.toks, t)
+		brk = false
+		prevWord = true
+		i = j
+	}
+}
+
+// hashtag emits the tokens of the hashtag body b[s:e]: parts split at '_',
+// each kept whole when it is a known term, else segmented against the
+// vocabulary, else split at camel-case boundaries.
+func (m *Matcher) hashtag(sc *scratch, s, e int, sent, hg int32) {
+	first := true
+	emit := func(ps, pe int) {
+		if pe <= ps || len(sc.toks) >= maxTokens {
+			return
+		}
+		t := token{s: int32(ps), e: int32(pe), sent: sent, hg: hg, fl: tkHash}
+		if first {
+			t.fl |= tkBreak
+			first = false
+		}
+		for k := ps; k < pe; {
+			r, size := decode(sc.buf, k)
+			if classOf(r) == clsCJK {
+				t.fl |= tkCJK
+				break
+			}
+			k += size
+		}
+		sc.toks = append(sc.toks, t)
+	}
+	part := func(ps, pe int) {
+		if pe <= ps {
+			return
+		}
+		if _, ok := m.r.index[string(sc.buf[ps:pe])]; ok {
+			emit(ps, pe)
+			return
+		}
+		if m.segment(sc, ps, pe, emit) {
+			return
+		}
+		// camel-case boundaries inside this part
+		cs := ps
+		for _, c := range sc.nz.camel {
+			if int(c) > cs && int(c) < pe {
+				sub := func(a, z int) {
+					if _, ok := m.r.index[string(sc.buf[a:z])]; ok || !m.segment(sc, a, z, emit) {
+						emit(a, z)
+					}
+				}
+				sub(cs, int(c))
+				cs = int(c)
+			}
+		}
+		if cs == ps {
+			emit(ps, pe)
+			return
+		}
+		if _, ok := m.r.index[string(sc.buf[cs:pe])]; ok || !m.segment(sc, cs, pe, emit) {
+			emit(cs, pe)
+		}
+	}
+	ps := s
+	for k := s; k < e; k++ {
+		if sc.buf[k] == '_' {
+			part(ps, k)
+			ps = k + 1
+		}
+	}
+	part(ps, e)
+}
+
+// segment splits b[s:e] into the fewest vocabulary words covering it whole
+// (at least two) and emits them; it reports whether it did.
+func (m *Matcher) segment(sc *scratch, s, e int, emit func(int, int)) bool {
+	n := e - s
+	if n < 3 || n > maxPart {
+		return false
+	}
+	t := &m.r.trie
+	best, back := &sc.best, &sc.back
+	for i := 1; i <= n; i++ {
+		best[i] = -1
+	}
+	best[0] = 0
+	for i := 0; i < n; i++ {
+		if best[i] < 0 {
+			continue
+		}
+		node := int32(0)
+		for j := i; j < n; j++ {
+			node = t.step(node, sc.buf[s+j])
+			if node == 0 {
+				break
+			}
+			if t.nodes[node].term {
+				if best[j+1] < 0 || best[i]+1 < best[j+1] {
+					best[j+1] = best[i] + 1
+					back[j+1] = int16(i)
+				}
+			}
+		}
+	}
+	if best[n] < 2 {
+		return false
+	}
+	// Recover the cut points (at most n pieces) without allocating.
+	var cuts [maxPart + 1]int16
+	k := 0
+	for i := n; i > 0; i = int(back[i]) {
+		cuts[k] = int16(i)
+		k++
+	}
+	prev := 0
+	for k--; k >= 0; k-- {
+		emit(s+prev, s+int(cuts[k]))
+		prev = int(cuts[k])
+	}
+	return true
+}
+
+// scan looks every token up; it reports whether any service was named.
+func (m *Matcher) scan(sc *scratch) bool {
+	r := m.r
+	b := sc.buf
+	toks := sc.toks
+	if cap(sc.marks) < len(toks) {
+		sc.marks = make([]uint8, len(toks), 2*len(toks))
+	}
+	sc.marks = sc.marks[:len(toks)]
+	clear(sc.marks)
+	sc.mentions = sc.mentions[:0]
+	sc.intents = sc.intents[:0]
+	var ctx uint64
+	var probs uint16
+	aliasNext, intentNext := 0, 0
+	for i := range toks {
+		t := &toks[i]
+		key := b[t.s:t.e]
+		var aliasBest, intentBest int32 = -1, -1
+		aliasLen, intentLen := 0, 0
+		consider := func(id int32, n int) {
+			p := &r.phrases[id]
+			switch p.cat {
+			case catAlias:
+				if n > aliasLen {
+					aliasBest, aliasLen = id, n
+				}
+			case catOutage, catRecovery, catNegation:
+				if n > intentLen {
+					intentBest, intentLen = id, n
+				}
+			case catNegator:
+				sc.marks[i] |= mkNegator
+			case catPostNeg:
+				sc.marks[i] |= mkPostNeg
+			case catVerb:
+				sc.marks[i] |= mkVerb
+			case catConnector:
+				sc.marks[i] |= mkConnector
+			case catProblem:
+				probs |= 1 << uint(p.prob)
+			case catContext:
+				ctx |= p.ctx
+			}
+		}
+		if t.fl&tkMention != 0 {
+			for _, id := range r.index[string(key)] {
+				if p := &r.phrases[id]; len(p.toks) == 1 && (p.cat == catAlias || p.cat == catContext) {
+					consider(id, 1)
+				}
+			}
+		} else {
+			if r.mayHave(key) {
+				for _, id := range r.index[string(key)] {
+					if n := m.follows(sc, i, id); n > 0 {
+						consider(id, n)
+					}
+				}
+			}
+			if t.fl&tkCJK != 0 {
+				for _, id := range r.cjk {
+					if bytes.Contains(key, []byte(r.phrases[id].toks[0])) {
+						consider(id, 1)
+					}
+				}
+			}
+			if key[0] >= 0xD8 && key[0] <= 0xDB && (aliasBest < 0 || intentBest < 0) {
+				// Arabic clitics: الواتساب, وما, لواتساب, المشكلة
+				if _, known := r.index[string(key)]; !known {
+					for _, pre := range arabicPrefixes {
+						if len(key) > len(pre)+3 && string(key[:len(pre)]) == pre && r.mayHave(key[len(pre):]) {
+							ids := r.index[string(key[len(pre):])]
+							for _, id := range ids {
+								if n := m.follows(sc, i, id); n > 0 {
+									consider(id, n)
+								}
+							}
+							if len(ids) > 0 {
+								break
+							}
+						}
+					}
+				}
+			}
+			if aliasBest < 0 && key[0] < utf8.RuneSelf && len(key) >= 4 {
+				// Indonesian/Malay possessive suffixes: whatsappnya, waku
+				for _, suf := range latinSuffixes {
+					if len(key) > len(suf)+1 && string(key[len(key)-len(suf):]) == suf && r.mayHave(key[:len(key)-len(suf)]) {
+						for _, id := range r.prefixed[string(key[:len(key)-len(suf)])] {
+							if len(r.phrases[id].toks) == 1 {
+								consider(id, 1)
+							}
+						}
+						if aliasBest >= 0 {
+							break
+						}
+					}
+				}
+			}
+			if aliasBest < 0 && len(key) >= 5 && len(key) <= 16 && t.fl&tkHash == 0 {
+				if id := m.fuzzy(key); id >= 0 {
+					consider(id, 1)
+				}
+			}
+		}
+		if aliasBest >= 0 && i >= aliasNext {
+			p := &r.phrases[aliasBest]
+			sc.mentions = append(sc.mentions, mention{svc: p.svc, pos: int32(i), end: int32(i + aliasLen), sent: t.sent, hg: t.hg, need: p.ctx})
+			aliasNext = i + aliasLen
+		}
+		if intentBest >= 0 && i >= intentNext {
+			p := &r.phrases[intentBest]
+			for k := i; k < i+intentLen; k++ {
+				sc.marks[k] |= mkIntent
+			}
+			if p.cat != catNegation {
+				sc.intents = append(sc.intents, intent{cat: p.cat, pos: int32(i), end: int32(i + intentLen), sent: t.sent, hg: t.hg})
+			}
+			intentNext = i + intentLen
+		}
+	}
+	if len(sc.mentions) == 0 {
+		return false
+	}
+	// Negator + symptom verb ("not sending", "no carga", "lädt nicht").
+	for v := range toks {
+		if sc.marks[v]&mkVerb == 0 || sc.marks[v]&mkIntent != 0 {
+			continue
+		}
+		hit := false
+		for k := v - 1; k >= 0 && k >= v-negSpan && !hit; k-- {
+			if toks[k].sent != toks[v].sent || toks[k+1].fl&tkHash != 0 {
+				break
+			}
+			hit = sc.marks[k]&mkNegator != 0 && sc.marks[k]&mkIntent == 0
+		}
+		for k := v + 1; k < len(toks) && k <= v+postNegSpan && !hit; k++ {
+			if toks[k].sent != toks[v].sent || toks[k].fl&tkHash != 0 {
+				break
+			}
+			hit = sc.marks[k]&mkPostNeg != 0 && sc.marks[k]&mkIntent == 0
+		}
+		if hit {
+			sc.intents = append(sc.intents, intent{cat: catOutage, pos: int32(v), end: int32(v + 1), sent: toks[v].sent, hg: toks[v].hg})
+		}
+	}
+	// Validate ambiguous aliases: context term anywhere, or a hashtag that
+	// also holds an intent term (#xdown).
+	ms := sc.mentions[:0]
+	for _, mn := range sc.mentions {
+		ok := mn.need == 0 || ctx&mn.need != 0 || sc.toks[mn.pos].fl&tkMention != 0
+		if !ok {
+			// #xdown, or an intent term right next to it: "x is down"
+			for _, in := range sc.intents {
+				if mn.hg != 0 && in.hg == mn.hg ||
+					in.sent == mn.sent && in.pos >= mn.end && in.pos-mn.end < ambiguousSpan ||
+					in.sent == mn.sent && in.end <= mn.pos && mn.pos-in.end < ambiguousSpan {
+					ok = true
+				}
+			}
+		}
+		if ok {
+			ms = append(ms, mn)
+		}
+	}
+	sc.mentions = ms
+	sc.probs = probs
+	return len(ms) > 0
+}
+
+// follows reports the number of tokens phrase id covers starting at token i
+// (0 if it does not match there).
+func (m *Matcher) follows(sc *scratch, i int, id int32) int {
+	p := &m.r.phrases[id]
+	if i+len(p.toks) > len(sc.toks) {
+		return 0
+	}
+	for k := 1; k < len(p.toks); k++ {
+		t := &sc.toks[i+k]
+		if t.fl&(tkBreak|tkMention) != 0 || string(sc.buf[t.s:t.e]) != p.toks[k] {
+			return 0
+		}
+	}
+	return len(p.toks)
+}
+
+// fuzzy returns an alias within one edit (insertion, deletion, substitution
+// or transposition) of key, or -1.
+func (m *Matcher) fuzzy(key []byte) int32 {
+	for _, id := range m.r.fuzzy[key[0]] {
+		a := m.r.phrases[id].toks[0]
+		if d := len(key) - len(a); d < -1 || d > 1 {
+			continue
+		}
+		if withinOneEdit(key, a) {
+			if _, known := m.r.index[string(key)]; known {
+				return -1
+			}
+			return id
+		}
+	}
+	return -1
+}
+
+func withinOneEdit(a []byte, b string) bool {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	if i == len(a) && i == len(b) {
+		return true
+	}
+	switch {
+	case len(a) == len(b):
+		if string(a[i+1:]) == b[i+1:] {
+			return true
+		}
+		return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && string(a[i+2:]) == b[i+2:]
+	case len(a) == len(b)+1:
+		return string(a[i+1:]) == b[i:]
+	case len(a)+1 == len(b):
+		return string(a[i:]) == b[i+1:]
+	}
+	return false
+}
+
+// decide assigns each intent to the nearest service named near it and
+// appends one Match per service.
+func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
+	ns := len(m.r.services)
+	if cap(sc.outD) < ns {
+		sc.outD = make([]int32, ns)
+		sc.recD = make([]int32, ns)
+		sc.seen = make([]bool, ns)
+	}
+	outD, recD, seen := sc.outD[:ns], sc.recD[:ns], sc.seen[:ns]
+	const none = 1 << 30
+	for i := range outD {
+		outD[i], recD[i], seen[i] = none, none, false
+	}
+	ms := sc.mentions
+	// Services listed together ("whatsapp, instagram and facebook") share
+	// intents: group mentions separated only by punctuation or a connector.
+	for k := range ms {
+		seen[ms[k].svc] = true
+		ms[k].group = int32(k)
+		if k > 0 {
+			gap := ms[k].pos - ms[k-1].end
+			if ms[k].sent == ms[k-1].sent && ms[k].hg == 0 && ms[k-1].hg == 0 && (gap == 0 || gap == 1 && sc.marks[ms[k-1].end]&mkConnector != 0) {
+				ms[k].group = ms[k-1].group
+			}
+		}
+	}
+	distinct := 0
+	for s := range seen {
+		if seen[s] {
+			distinct++
+		}
+	}
+	for _, in := range sc.intents {
+		if distinct > 1 && in.hg != 0 && !hashtagNames(ms, in.hg) {
+			// A bare intent hashtag (#down, #outage) in a post naming
+			// several services says nothing about which one is down.
+			continue
+		}
+		best, bestD := -1, int32(none)
+		for k, mn := range ms {
+			var d int32
+			before := mn.pos < in.pos
+			switch {
+			case in.hg != 0 && in.hg == mn.hg:
+				d = 0
+			case in.pos >= mn.end:
+				d = in.pos - mn.end + 1
+			case in.end <= mn.pos:
+				d = mn.pos - in.end + 1
+			default:
+				d = 0
+			}
+			if d > nearDist && (d > sentDist || in.sent != mn.sent) {
+				continue
+			}
+			if d < bestD || d == bestD && before {
+				best, bestD = k, d
+			}
+		}
+		if best < 0 {
+			continue
+		}
+		g := ms[best].group
+		for _, mn := range ms {
+			if mn.group != g {
+				continue
+			}
+			if in.cat == catOutage {
+				outD[mn.svc] = min(outD[mn.svc], bestD)
+			} else {
+				recD[mn.svc] = min(recD[mn.svc], bestD)
+			}
+		}
+	}
+	for s := 0; s < ns; s++ {
+		if !seen[s] {
+			continue
+		}
+		mt := Match{Service: m.r.services[s].Name, Kind: Mention}
+		switch {
+		case outD[s] < none && outD[s] < recD[s]:
+			mt.Kind = Outage
+			mt.Problems = m.r.problemList(sc.probs)
+		case recD[s] < none:
+			mt.Kind = Recovery
+		}
+		dst = append(dst, mt)
+	}
+	return dst
+}
+
+func hashtagNames(ms []mention, hg int32) bool {
+	for _, mn := range ms {
+		if mn.hg == hg {
+			return true
+		}
+	}
+	return false
+}

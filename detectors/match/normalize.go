@@ -1,0 +1,254 @@
+package match
+
+import (
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Normalize returns s in the form the matcher compares: compatibility
+// decomposition (NFKD) of every rune, case folded, Latin diacritics dropped,
+// Arabic tashkeel, tatweel and zero-width characters dropped, Arabic and
+// Persian letter variants unified, then canonically recomposed where marks
+// were kept (so the result is NFKC for scripts such as Devanagari). Invalid
+// UTF-8 becomes U+FFFD. Normalize is idempotent.
+func Normalize(s string) string {
+	var n normalizer
+	return string(n.run(nil, s, false))
+}
+
+// normalizer holds per-call state and the scratch used by run.
+type normalizer struct {
+	latin   bool // the last base rune was Latin: following marks are dropped
+	compose bool // a mark or a multi-rune decomposition was kept: NFC needed
+	hashtag bool // inside a hashtag (camel-case boundaries are recorded)
+	lower   bool // previous rune was a lower-case letter (camel detection)
+	camel   []int32
+	tmp     []byte
+}
+
+// run appends the normalised form of s to dst. With camel, byte offsets in
+// dst where a hashtag switches from lower to upper case are recorded in
+// n.camel (used to split #WhatsAppDown when vocabulary segmentation fails).
+func (n *normalizer) run(dst []byte, s string, camel bool) []byte {
+	n.latin, n.compose, n.hashtag, n.lower = false, false, false, false
+	n.camel = n.camel[:0]
+	base := len(dst)
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			if camel {
+				n.trackASCII(c, len(dst))
+			}
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			n.latin = ('a' <= c && c <= 'z')
+			dst = append(dst, c)
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size <= 1 {
+			i++
+			n.latin = false
+			n.lower = false
+			dst = utf8.AppendRune(dst, utf8.RuneError)
+			continue
+		}
+		if dropped(r) {
+			i += size
+			continue
+		}
+		if camel && n.hashtag {
+			n.trackRune(r, len(dst))
+		}
+		if fast, ok := n.fastRune(r); ok {
+			i += size
+			if fast != 0 {
+				dst = utf8.AppendRune(dst, fast)
+			}
+			continue
+		}
+		d := norm.NFKD.PropertiesString(s[i:]).Decomposition()
+		i += size
+		if len(d) == 0 {
+			dst = n.emit(dst, r)
+			continue
+		}
+		kept := 0
+		for j := 0; j < len(d); {
+			dr, ds := utf8.DecodeRune(d[j:])
+			j += ds
+			before := len(dst)
+			dst = n.emit(dst, dr)
+			if len(dst) > before {
+				kept++
+			}
+		}
+		if kept > 1 && !n.latin {
+			n.compose = true
+		}
+	}
+	if !n.compose {
+		return dst
+	}
+	// Recompose (canonical) the part written by this call.
+	if norm.NFC.IsNormal(dst[base:]) {
+		return dst
+	}
+	n.tmp = append(n.tmp[:0], dst[base:]...)
+	return norm.NFC.Append(dst[:base], n.tmp...)
+}
+
+func (n *normalizer) trackASCII(c byte, at int) {
+	switch {
+	case c == '#':
+		n.hashtag, n.lower = true, false
+	case 'a' <= c && c <= 'z':
+		n.lower = true
+	case 'A' <= c && c <= 'Z':
+		if n.hashtag && n.lower {
+			n.camel = append(n.camel, int32(at))
+		}
+		n.lower = false
+	case '0' <= c && c <= '9' || c == '_':
+		n.lower = false
+	default:
+		n.hashtag, n.lower = false, false
+	}
+}
+
+func (n *normalizer) trackRune(r rune, at int) {
+	switch {
+	case unicode.IsLower(r):
+		n.lower = true
+	case unicode.IsUpper(r):
+		if n.hashtag && n.lower {
+			n.camel = append(n.camel, int32(at))
+		}
+		n.lower = false
+	case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r):
+		n.lower = false
+	default:
+		n.hashtag, n.lower = false, false
+	}
+}
+
+// dropped reports runes removed outright: zero-width characters, the Arabic
+// tatweel and Arabic vowel marks (tashkeel, Quranic annotation marks,
+// hamza/madda above and below).
+func dropped(r rune) bool {
+	switch {
+	case r >= 0x200B && r <= 0x200F, r == 0xFEFF, r == 0x2060, r == 0x00AD:
+		return true
+	case r == 0x0640: // tatweel
+		return true
+	case r >= 0x0610 && r <= 0x061A, r >= 0x064B && r <= 0x065F, r == 0x0670,
+		r >= 0x06D6 && r <= 0x06DC, r >= 0x06DF && r <= 0x06E8, r >= 0x06EA && r <= 0x06ED:
+		return true
+	}
+	return false
+}
+
+// emit appends the folded form of one (decomposed) rune.
+func (n *normalizer) emit(dst []byte, r rune) []byte {
+	if r < utf8.RuneSelf {
+		c := byte(r)
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		n.latin = ('a' <= c && c <= 'z')
+		return append(dst, c)
+	}
+	if dropped(r) {
+		return dst
+	}
+	if unicode.Is(unicode.Mn, r) {
+		if n.latin {
+			return dst // Latin diacritic
+		}
+		n.compose = true
+		return utf8.AppendRune(dst, r)
+	}
+	if unicode.Is(unicode.Mc, r) || unicode.Is(unicode.Me, r) {
+		n.compose = true
+		return utf8.AppendRune(dst, r)
+	}
+	r = unicode.ToLower(r)
+	switch r {
+	case 'ı':
+		r = 'i'
+	case 'ß':
+		n.latin = true
+		return append(dst, 's', 's')
+	case 'ø':
+		r = 'o'
+	case 'đ':
+		r = 'd'
+	case 'ł':
+		r = 'l'
+	case 'æ':
+		n.latin = true
+		return append(dst, 'a', 'e')
+	case 'œ':
+		n.latin = true
+		return append(dst, 'o', 'e')
+	case 'ς':
+		r = 'σ'
+	case 0x2019, 0x2018, 0x02BC, 0x00B4, 0x0060: // ’ ‘ ʼ ´ ` → '
+		r = '\''
+	case 0x0671: // ٱ
+		r = 0x0627
+	case 0x0629: // ة
+		r = 0x0647
+	case 0x0649: // ى
+		r = 0x064A
+	case 0x06A9: // ک
+		r = 0x0643
+	case 0x06CC: // ی
+		r = 0x064A
+	case 0x06C0: // ۀ
+		r = 0x0647
+	}
+	if r < utf8.RuneSelf {
+		n.latin = ('a' <= r && r <= 'z')
+		return append(dst, byte(r))
+	}
+	n.latin = unicode.Is(unicode.Latin, r)
+	return utf8.AppendRune(dst, r)
+}
+
+// fastRune folds the common Arabic and Devanagari runes without table
+// look-ups. It returns ok=false when the general path is needed; a zero
+// rune with ok means "drop".
+func (n *normalizer) fastRune(r rune) (rune, bool) {
+	switch {
+	case r >= 0x0621 && r <= 0x064A: // Arabic letters (no case, few variants)
+		n.latin = false
+		switch r {
+		case 0x0622, 0x0623, 0x0625:
+			return 0x0627, true
+		case 0x0624:
+			return 0x0648, true
+		case 0x0626, 0x0649:
+			return 0x064A, true
+		case 0x0629:
+			return 0x0647, true
+		case 0x0640:
+			return 0, true
+		}
+		return r, true
+	case r >= 0x0900 && r <= 0x097F: // Devanagari
+		switch {
+		case r == 0x0929, r == 0x0931, r == 0x0934, r >= 0x0958 && r <= 0x095F:
+			return 0, false // nukta forms decompose
+		case r <= 0x0903, r >= 0x093A && r <= 0x094F, r >= 0x0951 && r <= 0x0957, r == 0x0962, r == 0x0963:
+			n.compose = true // vowel signs, virama: keep, recompose at the end
+		}
+		n.latin = false
+		return r, true
+	}
+	return 0, false
+}

@@ -1,0 +1,391 @@
+package match
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed default_rules.yaml
+var defaultRulesYAML []byte
+
+var (
+	defaultOnce  sync.Once
+	defaultRules *Rules
+)
+
+// DefaultRules returns the embedded default rule set, parsed once.
+// It panics if the embedded file is invalid (a build defect caught by tests).
+func DefaultRules() *Rules {
+	defaultOnce.Do(func() {
+		r, err := ParseRules(defaultRulesYAML)
+		if err != nil {
+			panic("match: embedded default_rules.yaml: " + err.Error())
+		}
+		defaultRules = r
+	})
+	return defaultRules
+}
+
+// DefaultRulesYAML returns a copy of the embedded default rules file.
+func DefaultRulesYAML() []byte {
+	return append([]byte(nil), defaultRulesYAML...)
+}
+
+// RuleError reports a fault in a rules file. Line and Column are 1-based
+// positions in the YAML; Column is 0 when the YAML parser reports only a line.
+type RuleError struct {
+	Line, Column int
+	Msg          string
+}
+
+func (e *RuleError) Error() string {
+	if e.Column > 0 {
+		return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.Msg)
+	}
+	return fmt.Sprintf("line %d: %s", e.Line, e.Msg)
+}
+
+// LoadRules reads and parses a rules file. Errors carry the path; a fault
+// in the content unwraps (errors.As) to *RuleError.
+func LoadRules(path string) (*Rules, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("rules file %s: %w", path, err)
+	}
+	r, err := ParseRules(data)
+	if err != nil {
+		return nil, fmt.Errorf("rules file %s: %w", path, err)
+	}
+	return r, nil
+}
+
+// Services returns the services in file order.
+func (r *Rules) Services() []Service {
+	return append([]Service(nil), r.services...)
+}
+
+// Related returns the other services with the same non-empty owner, sorted.
+func (r *Rules) Related(service string) []string {
+	owner := ""
+	for _, s := range r.services {
+		if s.Name == service {
+			owner = s.Owner
+		}
+	}
+	if owner == "" {
+		return nil
+	}
+	var out []string
+	for _, s := range r.services {
+		if s.Owner == owner && s.Name != service {
+			out = append(out, s.Name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// rawRules is the parsed, not yet compiled, content of a rules file.
+type rawRules struct {
+	outage, recovery, negations []string
+	negators, postNegators      []string
+	verbs, connectors, filler   []string
+	problemNames                []string
+	problems                    [][]string
+	services                    []rawService
+}
+
+type rawService struct {
+	Service
+	fuzzy   bool
+	aliases []string
+	ctx     []rawContext
+}
+
+type rawContext struct {
+	alias   string
+	context []string
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// ParseRules parses and compiles a rules file (see the package doc for the
+// schema). Faults are reported as *RuleError.
+func ParseRules(data []byte) (*Rules, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		msg := err.Error()
+		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+			line, _ := strconv.Atoi(m[1])
+			return nil, &RuleError{Line: line, Msg: m[2]}
+		}
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			return nil, &RuleError{Line: 1, Msg: strings.Join(te.Errors, "; ")}
+		}
+		return nil, &RuleError{Line: 1, Msg: strings.TrimPrefix(msg, "yaml: ")}
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return nil, &RuleError{Line: 1, Column: 1, Msg: "empty rules file"}
+	}
+	raw, err := parseRoot(doc.Content[0])
+	if err != nil {
+		return nil, err
+	}
+	return compile(raw), nil
+}
+
+func errAt(n *yaml.Node, format string, args ...any) *RuleError {
+	return &RuleError{Line: n.Line, Column: n.Column, Msg: fmt.Sprintf(format, args...)}
+}
+
+func parseRoot(root *yaml.Node) (*rawRules, error) {
+	if root.Kind != yaml.MappingNode {
+		return nil, errAt(root, "rules file must be a mapping")
+	}
+	raw := &rawRules{}
+	seen := map[string]bool{}
+	var version *yaml.Node
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if seen[k.Value] {
+			return nil, errAt(k, "duplicate key %q", k.Value)
+		}
+		seen[k.Value] = true
+		var err error
+		switch k.Value {
+		case "version":
+			version = v
+			if v.Kind != yaml.ScalarNode || v.Value != "1" {
+				return nil, errAt(v, "unsupported version %q (want 1)", v.Value)
+			}
+		case "outage_terms":
+			raw.outage, err = termList(v)
+		case "recovery_terms":
+			raw.recovery, err = termList(v)
+		case "negations":
+			raw.negations, err = termList(v)
+		case "negators":
+			raw.negators, err = termList(v)
+		case "post_negators":
+			raw.postNegators, err = termList(v)
+		case "symptom_verbs":
+			raw.verbs, err = termList(v)
+		case "connectors":
+			raw.connectors, err = termList(v)
+		case "hashtag_words":
+			raw.filler, err = termList(v)
+		case "problems":
+			err = parseProblems(raw, v)
+		case "services":
+			err = parseServices(raw, v)
+		default:
+			return nil, errAt(k, "unknown key %q", k.Value)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if version == nil {
+		return nil, errAt(root, "missing key \"version\"")
+	}
+	if len(raw.services) == 0 {
+		return nil, errAt(root, "no services")
+	}
+	return raw, nil
+}
+
+// termList accepts a sequence of strings or a mapping of language code to
+// sequence of strings.
+func termList(n *yaml.Node) ([]string, error) {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return stringSeq(n)
+	case yaml.MappingNode:
+		var out []string
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Value == "" {
+				return nil, errAt(k, "empty language key")
+			}
+			if v.Kind != yaml.SequenceNode {
+				return nil, errAt(v, "%s: want a list of terms", k.Value)
+			}
+			s, err := stringSeq(v)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, s...)
+		}
+		return out, nil
+	}
+	return nil, errAt(n, "want a list of terms or a mapping of language to list")
+}
+
+func stringSeq(n *yaml.Node) ([]string, error) {
+	if n.Kind != yaml.SequenceNode {
+		return nil, errAt(n, "want a list of strings")
+	}
+	out := make([]string, 0, len(n.Content))
+	for _, c := range n.Content {
+		if c.Kind != yaml.ScalarNode {
+			return nil, errAt(c, "want a string")
+		}
+		if len(tokenizePhrase(Normalize(c.Value))) == 0 && !hasCJK(Normalize(c.Value)) {
+			return nil, errAt(c, "empty term %q", c.Value)
+		}
+		out = append(out, c.Value)
+	}
+	return out, nil
+}
+
+func parseProblems(raw *rawRules, n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return errAt(n, "problems: want a mapping of category to terms")
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Value == "" {
+			return errAt(k, "empty problem category")
+		}
+		for _, p := range raw.problemNames {
+			if p == k.Value {
+				return errAt(k, "duplicate problem category %q", k.Value)
+			}
+		}
+		if len(raw.problemNames) == 16 {
+			return errAt(k, "too many problem categories (max 16)")
+		}
+		terms, err := termList(v)
+		if err != nil {
+			return err
+		}
+		raw.problemNames = append(raw.problemNames, k.Value)
+		raw.problems = append(raw.problems, terms)
+	}
+	return nil
+}
+
+var serviceNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
+
+func parseServices(raw *rawRules, n *yaml.Node) error {
+	if n.Kind != yaml.SequenceNode {
+		return errAt(n, "services: want a list")
+	}
+	names := map[string]bool{}
+	for _, sn := range n.Content {
+		if sn.Kind != yaml.MappingNode {
+			return errAt(sn, "service: want a mapping")
+		}
+		var s rawService
+		var nameNode *yaml.Node
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(sn.Content); i += 2 {
+			k, v := sn.Content[i], sn.Content[i+1]
+			if seen[k.Value] {
+				return errAt(k, "duplicate key %q", k.Value)
+			}
+			seen[k.Value] = true
+			var err error
+			switch k.Value {
+			case "name":
+				nameNode = v
+				if v.Kind != yaml.ScalarNode {
+					return errAt(v, "name: want a string")
+				}
+				s.Name = v.Value
+			case "display":
+				s.Display = v.Value
+			case "owner":
+				s.Owner = v.Value
+			case "fuzzy":
+				if v.Kind != yaml.ScalarNode || (v.Value != "true" && v.Value != "false") {
+					return errAt(v, "fuzzy: want true or false")
+				}
+				s.fuzzy = v.Value == "true"
+			case "aliases":
+				s.aliases, err = termList(v)
+			case "context_aliases":
+				s.ctx, err = parseContextAliases(v)
+			default:
+				return errAt(k, "unknown key %q", k.Value)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if nameNode == nil {
+			return errAt(sn, "service without name")
+		}
+		if s.Name == "" {
+			return errAt(nameNode, "empty service name")
+		}
+		if !serviceNameRE.MatchString(s.Name) {
+			return errAt(nameNode, "service name %q: want lower-case letters, digits, '_', '-', '.'", s.Name)
+		}
+		if names[s.Name] {
+			return errAt(nameNode, "duplicate service %q", s.Name)
+		}
+		names[s.Name] = true
+		if len(s.aliases) == 0 && len(s.ctx) == 0 {
+			return errAt(sn, "service %q has no aliases", s.Name)
+		}
+		if s.Display == "" {
+			s.Display = s.Name
+		}
+		raw.services = append(raw.services, s)
+	}
+	if len(raw.services) > 1<<14 {
+		return errAt(n, "too many services")
+	}
+	return nil
+}
+
+func parseContextAliases(n *yaml.Node) ([]rawContext, error) {
+	if n.Kind != yaml.SequenceNode {
+		return nil, errAt(n, "context_aliases: want a list of {alias, requires_context}")
+	}
+	var out []rawContext
+	for _, e := range n.Content {
+		if e.Kind != yaml.MappingNode {
+			return nil, errAt(e, "context_aliases: want {alias, requires_context}")
+		}
+		var c rawContext
+		var aliasNode *yaml.Node
+		for i := 0; i+1 < len(e.Content); i += 2 {
+			k, v := e.Content[i], e.Content[i+1]
+			switch k.Value {
+			case "alias":
+				aliasNode = v
+				c.alias = v.Value
+			case "requires_context":
+				var err error
+				if c.context, err = termList(v); err != nil {
+					return nil, err
+				}
+			default:
+				return nil, errAt(k, "unknown key %q", k.Value)
+			}
+		}
+		if aliasNode == nil {
+			return nil, errAt(e, "context alias without alias")
+		}
+		if len(tokenizePhrase(Normalize(c.alias))) == 0 {
+			return nil, errAt(aliasNode, "empty alias")
+		}
+		if len(c.context) == 0 {
+			return nil, errAt(e, "alias %q: requires_context is empty", c.alias)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}

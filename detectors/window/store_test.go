@@ -1,0 +1,123 @@
+package window_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/outcry-dev/outcry/detectors/window"
+	"github.com/outcry-dev/outcry/internal/testenv"
+)
+
+func TestStoreApplyRead(t *testing.T) {
+	ctx := context.Background()
+	rdb := testenv.RedisClient(t, testenv.Redis(t).Addr)
+	s := window.NewStore(rdb, window.Options{Prefix: "t"})
+	t0 := time.Date(2022, 10, 25, 7, 17, 3, 0, time.UTC)
+	bucket := window.BucketOf(t0, 10*time.Second)
+
+	b := window.NewBatch(10 * time.Second)
+	for i := range 3 {
+		b.Offset(0, int64(10+i))
+	}
+	b.Offset(1, 5)
+	b.Complain("whatsapp", t0, window.Complaint{Author: "a", Country: "IN", Lang: "en", PostID: "p1", Problems: []string{"messages"}})
+	b.Complain("whatsapp", t0.Add(2*time.Second), window.Complaint{Author: "b", Country: "IN", Lang: "hi", PostID: "p2", Problems: []string{"messages", "calls"}})
+	b.Complain("whatsapp", t0.Add(3*time.Second), window.Complaint{Author: "a", PostID: "p3"})
+	b.Mention("whatsapp", t0)
+	b.Recovery("whatsapp", t0.Add(12*time.Second))
+	b.Totals["consumed"] = 4
+	if err := s.Apply(ctx, "g", "posts", b); err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := s.Read(ctx, []string{"whatsapp", "x"}, bucket, bucket+10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := got["whatsapp"][0]
+	if w.Posts != 4 || w.Complaints != 3 || w.Authors != 2 || w.Problems["messages"] != 2 || w.Problems["calls"] != 1 ||
+		w.Countries["IN"] != 2 || w.Languages["hi"] != 1 || len(w.Samples) != 3 {
+		t.Errorf("bucket 0 = %+v", w)
+	}
+	if r := got["whatsapp"][1]; r.Recoveries != 1 || r.Posts != 1 {
+		t.Errorf("bucket 1 = %+v", r)
+	}
+	if x := got["x"][0]; x.Posts != 0 {
+		t.Errorf("x = %+v, want empty", x)
+	}
+	n, err := s.DistinctAuthors(ctx, "whatsapp", bucket, bucket+10)
+	if err != nil || n != 2 {
+		t.Errorf("DistinctAuthors = %d, %v; want 2", n, err)
+	}
+	offs, err := s.Offsets(ctx, "g", "posts")
+	if err != nil || offs[0] != 12 || offs[1] != 5 {
+		t.Errorf("Offsets = %v, %v", offs, err)
+	}
+
+	// Every key has a TTL.
+	keys, err := rdb.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) < 5 {
+		t.Fatalf("keys = %v", keys)
+	}
+	for _, k := range keys {
+		if ttl := rdb.TTL(ctx, k).Val(); ttl <= 0 {
+			t.Errorf("key %s has no TTL (%v)", k, ttl)
+		}
+	}
+
+	// A replay of offsets already stored is refused whole, and counts nothing.
+	again := window.NewBatch(10 * time.Second)
+	again.Offset(0, 12)
+	again.Offset(0, 13)
+	again.Complain("whatsapp", t0, window.Complaint{Author: "c"})
+	var stale *window.ErrStale
+	if err := s.Apply(ctx, "g", "posts", again); !errors.As(err, &stale) || stale.Stored[0] != 12 {
+		t.Fatalf("Apply(replay) = %v, want ErrStale with partition 0 at 12", err)
+	}
+	got, _ = s.Read(ctx, []string{"whatsapp"}, bucket, bucket)
+	if got["whatsapp"][0].Complaints != 3 {
+		t.Errorf("complaints after refused replay = %d, want 3", got["whatsapp"][0].Complaints)
+	}
+	totals, err := s.Totals(ctx, "g")
+	if err != nil || totals["consumed"] != 4 {
+		t.Errorf("Totals = %v, %v", totals, err)
+	}
+}
+
+func TestClaim(t *testing.T) {
+	ctx := context.Background()
+	s := window.NewStore(testenv.RedisClient(t, testenv.Redis(t).Addr), window.Options{})
+	for i, want := range []bool{true, false} {
+		ok, err := s.Claim(ctx, "whatsapp-20221025T0717-1")
+		if err != nil || ok != want {
+			t.Fatalf("claim %d = %v, %v; want %v", i, ok, err, want)
+		}
+	}
+	if err := s.Unclaim(ctx, "whatsapp-20221025T0717-1"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := s.Claim(ctx, "whatsapp-20221025T0717-1"); !ok {
+		t.Error("claim after release failed")
+	}
+}
+
+func TestBucketOf(t *testing.T) {
+	tests := []struct {
+		t    time.Time
+		want int64
+	}{
+		{time.Unix(1666682229, 0), 1666682220},
+		{time.Unix(1666682220, 0), 1666682220},
+		{time.Unix(-5, 0), -10},
+	}
+	for _, tt := range tests {
+		if got := window.BucketOf(tt.t, 10*time.Second); got != tt.want {
+			t.Errorf("BucketOf(%d) = %d, want %d", tt.t.Unix(), got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,53 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"fmt"
+
+	cloudevents "github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/outcry-dev/outcry/detectors/incident"
+)
+
+// Alert event contract (DESIGN.md "Alert event"); the data schema is in
+// schema/alert-event.v1.json and its version is carried in dataschema.
+const (
+	ContentType = "application/cloudevents+json"
+	EventSource = "outcry"
+	DataSchema  = "https://github.com/outcry-dev/outcry/schema/alert-event.v1.json"
+)
+
+// EncodeEvent renders an incident event as a CloudEvent in structured JSON mode.
+func EncodeEvent(e incident.Event) ([]byte, error) {
+	ce := cloudevents.New(cloudevents.CloudEventsVersionV1)
+	ce.SetID(e.ID)
+	ce.SetSource(EventSource)
+	ce.SetType(e.Type)
+	ce.SetSubject(e.Data.Service)
+	ce.SetTime(e.Time)
+	ce.SetDataSchema(DataSchema)
+	if err := ce.SetData("application/json", e.Data); err != nil {
+		return nil, fmt.Errorf("encode alert %s: %w", e.ID, err)
+	}
+	if err := ce.Validate(); err != nil {
+		return nil, fmt.Errorf("encode alert %s: %w", e.ID, err)
+	}
+	b, err := json.Marshal(ce)
+	if err != nil {
+		return nil, fmt.Errorf("encode alert %s: %w", e.ID, err)
+	}
+	return b, nil
+}
+
+// DecodeEvent parses an alert event back (for tail and tests).
+func DecodeEvent(b []byte) (incident.Event, error) {
+	var ce cloudevents.Event
+	if err := json.Unmarshal(b, &ce); err != nil {
+		return incident.Event{}, fmt.Errorf("decode alert event: %w", err)
+	}
+	var d incident.Data
+	if err := ce.DataAs(&d); err != nil {
+		return incident.Event{}, fmt.Errorf("decode alert event %s data: %w", ce.ID(), err)
+	}
+	return incident.Event{ID: ce.ID(), Type: ce.Type(), Time: ce.Time().UTC(), Data: d}, nil
+}

@@ -1,0 +1,495 @@
+// Package pipeline is Outcry's Kafka side: it consumes the posts topic in a consumer
+// group, decodes each message into a Post, matches it, aggregates one batch in memory,
+// stores the batch in the Redis windows together with its offsets, dead-letters what
+// cannot be used, commits offsets only for work that is durably done, and drives the
+// monitor that turns closed buckets into alerts on the alerts topic.
+//
+//	posts topic → decode → match → aggregate → (window.Store) → monitor → alerts topic
+//	                 └── bad input → dead-letter topic, with the reason in a header
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/outcry-dev/outcry/detectors/match"
+	"github.com/outcry-dev/outcry/detectors/window"
+)
+
+// Source is the consumer-group side of kafka-go's Reader that the pipeline uses.
+type Source interface {
+	FetchMessage(ctx context.Context) (kafka.Message, error)
+	CommitMessages(ctx context.Context, msgs ...kafka.Message) error
+}
+
+// Counters stores a batch with its offsets atomically (window.Store).
+type Counters interface {
+	Apply(ctx context.Context, group, topic string, b *window.Batch) error
+	Offsets(ctx context.Context, group, topic string) (map[int]int64, error)
+}
+
+// Matcher finds the services a post is about (match.Matcher).
+type Matcher interface {
+	Match(dst []match.Match, text string) []match.Match
+}
+
+// Evaluator closes buckets up to a watermark and publishes alerts (monitor.Monitor).
+type Evaluator interface {
+	Advance(ctx context.Context, watermark time.Time) error
+}
+
+// DeadLetterer sends messages that cannot be used to the dead-letter topic.
+type DeadLetterer interface {
+	DeadLetter(ctx context.Context, letters []DeadLetter) error
+}
+
+// DeadLetter is a message that could not be used, with why.
+type DeadLetter struct {
+	Msg    kafka.Message
+	Reason string
+	Detail string
+}
+
+// Config of a Pipeline. Zero values take the documented defaults.
+type Config struct {
+	Group        string        // consumer group (for stored offsets); required
+	Topic        string        // posts topic; required
+	BatchSize    int           // most messages per batch; default 5000
+	BatchWait    time.Duration // longest wait to fill a batch; default 100ms
+	MaxPostBytes int           // larger messages are dead-lettered; default 64 KiB
+	Bucket       time.Duration // event-time bucket; default 10s
+	// Lateness is how far behind the newest post a post may arrive and still be
+	// counted; later ones are dead-lettered as too_late. Default 2m.
+	Lateness time.Duration
+	// MaxFuture is how far ahead of the wall clock a created_at may be; default 5m.
+	MaxFuture time.Duration
+	// IdleAdvance, when set (live mode), moves the watermark on with the wall clock
+	// after this long without posts, so buckets close while traffic is idle.
+	IdleAdvance time.Duration
+	// Retry is the first back-off after a failed Redis or Kafka call; default 200ms,
+	// doubling up to 10s.
+	Retry time.Duration
+	Now   func() time.Time // wall clock; default time.Now
+}
+
+func (c *Config) defaults() error {
+	if c.Group == "" || c.Topic == "" {
+		return errors.New("pipeline: group and topic are required")
+	}
+	if c.BatchSize <= 0 {
+		c.BatchSize = 5000
+	}
+	if c.BatchWait <= 0 {
+		c.BatchWait = 100 * time.Millisecond
+	}
+	if c.MaxPostBytes <= 0 {
+		c.MaxPostBytes = DefaultMaxPostBytes
+	}
+	if c.Bucket <= 0 {
+		c.Bucket = 10 * time.Second
+	}
+	if c.Lateness <= 0 {
+		c.Lateness = 2 * time.Minute
+	}
+	if c.MaxFuture <= 0 {
+		c.MaxFuture = 5 * time.Minute
+	}
+	if c.Retry <= 0 {
+		c.Retry = 200 * time.Millisecond
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return nil
+}
+
+// Stats are the pipeline's running totals.
+type Stats struct {
+	Consumed, Decoded, Matched, Complaints, DeadLettered, Skipped int64
+	DeadByReason                                                  map[string]int64
+}
+
+// Pipeline consumes posts and feeds the windows and the monitor.
+type Pipeline struct {
+	cfg      Config
+	src      Source
+	counters Counters
+	matcher  Matcher
+	eval     Evaluator
+	dlq      DeadLetterer
+	log      *zap.Logger
+	metrics  *Metrics
+
+	stored    map[int]int64 // per partition: last offset whose effect is in Redis
+	loaded    bool
+	partMax   map[int]time.Time // newest created_at per partition
+	watermark time.Time
+	closed    time.Time // buckets before this are closed: later posts are too late
+	lastMsg   time.Time // wall clock of the last message
+	live      bool      // the newest post was near the clock when it arrived
+	stats     Stats
+	onBatch   func(Stats)
+}
+
+// New returns a pipeline. metrics may be nil.
+func New(cfg Config, src Source, counters Counters, m Matcher, eval Evaluator, dlq DeadLetterer, log *zap.Logger, metrics *Metrics) (*Pipeline, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	return &Pipeline{
+		cfg: cfg, src: src, counters: counters, matcher: m, eval: eval, dlq: dlq,
+		log:     log.With(zap.String("component", "pipeline")),
+		metrics: metrics,
+		stored:  map[int]int64{},
+		partMax: map[int]time.Time{},
+		stats:   Stats{DeadByReason: map[string]int64{}},
+	}, nil
+}
+
+// OnBatch registers a function called with the running totals after every committed
+// batch (used by backtests to know when the input is consumed).
+func (p *Pipeline) OnBatch(f func(Stats)) { p.onBatch = f }
+
+// Run consumes until ctx ends. It returns nil on cancellation after the batch in hand
+// is stored and committed.
+func (p *Pipeline) Run(ctx context.Context) error {
+	msgs := make(chan kafka.Message, p.cfg.BatchSize)
+	g, gctx := errgroup.WithContext(ctx)
+	// fetchCtx outlives ctx slightly: on shutdown the fetcher stops first, the loop
+	// drains what was fetched, stores and commits it, then returns.
+	g.Go(func() error {
+		defer close(msgs)
+		for {
+			m, err := p.src.FetchMessage(gctx)
+			if err != nil {
+				if gctx.Err() != nil {
+					return nil
+				}
+				return fmt.Errorf("fetch posts: %w", err)
+			}
+			select {
+			case msgs <- m:
+			case <-gctx.Done():
+				return nil
+			}
+		}
+	})
+	g.Go(func() error { return p.loop(gctx, msgs) })
+	return g.Wait()
+}
+
+func (p *Pipeline) loop(ctx context.Context, msgs <-chan kafka.Message) error {
+	// Work in progress is finished with a context that is not cancelled, so a
+	// shutdown does not abandon a batch half stored.
+	work := context.WithoutCancel(ctx)
+	idle := time.NewTicker(time.Second)
+	defer idle.Stop()
+	batch := make([]kafka.Message, 0, p.cfg.BatchSize)
+	for {
+		batch = batch[:0]
+		select {
+		case m, ok := <-msgs:
+			if !ok {
+				return nil
+			}
+			batch = append(batch, m)
+		case <-idle.C:
+			if err := p.idleAdvance(ctx); err != nil {
+				return err
+			}
+			continue
+		case <-ctx.Done():
+			return nil
+		}
+		timer := time.NewTimer(p.cfg.BatchWait)
+	fill:
+		for len(batch) < p.cfg.BatchSize {
+			select {
+			case m, ok := <-msgs:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, m)
+			case <-timer.C:
+				break fill
+			}
+		}
+		timer.Stop()
+		p.lastMsg = p.cfg.Now()
+		if err := p.process(work, batch); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+}
+
+// maxLiveLag is how far behind the clock the newest post may be for the stream to
+// count as live (and the watermark to follow the clock while idle).
+const maxLiveLag = 10 * time.Minute
+
+// idleAdvance moves the watermark with the wall clock when no post came for a while.
+func (p *Pipeline) idleAdvance(ctx context.Context) error {
+	if p.cfg.IdleAdvance <= 0 || p.watermark.IsZero() || p.cfg.Now().Sub(p.lastMsg) < p.cfg.IdleAdvance {
+		return nil
+	}
+	wm := p.cfg.Now().Add(-p.cfg.Lateness)
+	// Only a live stream follows the clock: when its newest post was far behind the
+	// clock as it arrived, the input is a replay of the past and keeps event time.
+	if !wm.After(p.watermark) || !p.live {
+		return nil
+	}
+	p.watermark = wm
+	return p.retry(ctx, "evaluate", func() error { return p.eval.Advance(ctx, wm) })
+}
+
+// process handles one batch: decode, match, aggregate, dead-letter, store, commit,
+// evaluate. Failures of Redis or Kafka are retried with back-off until ctx ends;
+// nothing is committed for work that is not stored.
+func (p *Pipeline) process(ctx context.Context, msgs []kafka.Message) error {
+	start := time.Now()
+	if !p.loaded {
+		if err := p.retry(ctx, "read stored offsets", func() error {
+			s, err := p.counters.Offsets(ctx, p.cfg.Group, p.cfg.Topic)
+			if err == nil {
+				p.stored = s
+			}
+			return err
+		}); err != nil {
+			return err
+		}
+		p.loaded = true
+	}
+	for {
+		b, dead, stats := p.aggregate(msgs)
+		if len(dead) > 0 {
+			if err := p.retry(ctx, "dead-letter", func() error { return p.dlq.DeadLetter(ctx, dead) }); err != nil {
+				return err
+			}
+		}
+		var stale *window.ErrStale
+		err := p.retry(ctx, "store batch", func() error {
+			err := p.counters.Apply(ctx, p.cfg.Group, p.cfg.Topic, b)
+			if errors.As(err, &stale) {
+				return nil // not retried: handled below
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if stale != nil {
+			// Another run stored part of this batch already (a crash before the
+			// commit, or a rebalance): skip what it counted and aggregate again.
+			for part, off := range stale.Stored {
+				p.stored[part] = max(p.stored[part], off)
+			}
+			p.log.Info("skipping posts already counted", zap.Any("stored_offsets", stale.Stored))
+			stale = nil
+			continue
+		}
+		for part, r := range b.Partitions {
+			p.stored[part] = r.Last
+		}
+		p.stats.add(stats)
+		if p.metrics != nil {
+			p.metrics.observe(stats)
+			p.metrics.observeBatch(b)
+		}
+		break
+	}
+	if err := p.retry(ctx, "commit offsets", func() error { return p.src.CommitMessages(ctx, lastPerPartition(msgs)...) }); err != nil {
+		return err
+	}
+	if p.metrics != nil {
+		p.metrics.batch(time.Since(start))
+	}
+	if !p.watermark.IsZero() {
+		wm := p.watermark
+		if err := p.retry(ctx, "evaluate", func() error { return p.eval.Advance(ctx, wm) }); err != nil {
+			return err
+		}
+		p.closed = window.BucketTime(wm, p.cfg.Bucket)
+	}
+	if p.onBatch != nil {
+		p.onBatch(p.Stats())
+	}
+	return nil
+}
+
+// Stats returns a copy of the running totals.
+func (p *Pipeline) Stats() Stats {
+	s := p.stats
+	s.DeadByReason = make(map[string]int64, len(p.stats.DeadByReason))
+	for k, v := range p.stats.DeadByReason {
+		s.DeadByReason[k] = v
+	}
+	return s
+}
+
+func (s *Stats) add(o Stats) {
+	s.Consumed += o.Consumed
+	s.Decoded += o.Decoded
+	s.Matched += o.Matched
+	s.Complaints += o.Complaints
+	s.DeadLettered += o.DeadLettered
+	s.Skipped += o.Skipped
+	for k, v := range o.DeadByReason {
+		s.DeadByReason[k] += v
+	}
+}
+
+// aggregate decodes and matches msgs (skipping offsets already stored) into one batch.
+// It also advances the watermark; a post behind the closed buckets is too late.
+func (p *Pipeline) aggregate(msgs []kafka.Message) (*window.Batch, []DeadLetter, Stats) {
+	b := window.NewBatch(p.cfg.Bucket)
+	st := Stats{DeadByReason: map[string]int64{}}
+	var dead []DeadLetter
+	var matches []match.Match
+	now := p.cfg.Now()
+	partMax := map[int]time.Time{}
+	for _, m := range msgs {
+		if stored, ok := p.stored[m.Partition]; ok && m.Offset <= stored {
+			st.Skipped++
+			continue
+		}
+		b.Offset(m.Partition, m.Offset)
+		st.Consumed++
+		post, _, err := Decode(m.Value, p.cfg.MaxPostBytes)
+		if err == nil {
+			switch {
+			case post.CreatedAt.After(now.Add(p.cfg.MaxFuture)):
+				err = decodeErr(ReasonFuture, "created_at %s is ahead of the clock", post.CreatedAt.Format(time.RFC3339))
+			case !p.closed.IsZero() && post.CreatedAt.Before(p.closed):
+				err = decodeErr(ReasonTooLate, "created_at %s is behind the closed buckets (before %s)",
+					post.CreatedAt.Format(time.RFC3339), p.closed.Format(time.RFC3339))
+			}
+		}
+		if err != nil {
+			var de *DecodeError
+			errors.As(err, &de)
+			dead = append(dead, DeadLetter{Msg: m, Reason: de.Reason, Detail: de.Detail})
+			st.DeadLettered++
+			st.DeadByReason[de.Reason]++
+			continue
+		}
+		st.Decoded++
+		if t, ok := partMax[m.Partition]; !ok || post.CreatedAt.After(t) {
+			partMax[m.Partition] = post.CreatedAt
+		}
+		matches = p.matcher.Match(matches[:0], post.Text)
+		if len(matches) > 0 {
+			st.Matched++
+		}
+		for _, mt := range matches {
+			switch mt.Kind {
+			case match.Outage:
+				st.Complaints++
+				b.Complain(mt.Service, post.CreatedAt, window.Complaint{
+					Author: post.Author, Country: post.Country, Lang: post.Lang, PostID: post.ID, Problems: mt.Problems,
+				})
+			case match.Recovery:
+				b.Recovery(mt.Service, post.CreatedAt)
+			default:
+				b.Mention(mt.Service, post.CreatedAt)
+			}
+		}
+	}
+	b.Totals["consumed"] = st.Consumed
+	b.Totals["matched"] = st.Matched
+	b.Totals["dead_lettered"] = st.DeadLettered
+	for part, t := range partMax {
+		if t.After(p.partMax[part]) {
+			p.partMax[part] = t
+		}
+	}
+	p.advanceWatermark()
+	var newest time.Time
+	for _, t := range p.partMax {
+		if t.After(newest) {
+			newest = t
+		}
+	}
+	p.live = now.Sub(newest) < maxLiveLag
+	return b, dead, st
+}
+
+// advanceWatermark sets the watermark to the oldest of the partitions' newest posts,
+// minus the allowed lateness. It never moves back.
+func (p *Pipeline) advanceWatermark() {
+	var low time.Time
+	for _, t := range p.partMax {
+		if low.IsZero() || t.Before(low) {
+			low = t
+		}
+	}
+	if low.IsZero() {
+		return
+	}
+	if wm := low.Add(-p.cfg.Lateness); wm.After(p.watermark) {
+		p.watermark = wm
+	}
+}
+
+// Flush closes every bucket up to until (a backtest's end of input) and evaluates them.
+func (p *Pipeline) Flush(ctx context.Context, until time.Time) error {
+	if until.After(p.watermark) {
+		p.watermark = until
+	}
+	return p.eval.Advance(ctx, p.watermark)
+}
+
+// Watermark returns the current event-time watermark.
+func (p *Pipeline) Watermark() time.Time { return p.watermark }
+
+// retry runs f until it succeeds or ctx ends, backing off exponentially.
+func (p *Pipeline) retry(ctx context.Context, what string, f func() error) error {
+	delay := p.cfg.Retry
+	for attempt := 1; ; attempt++ {
+		err := f()
+		if err == nil {
+			if p.metrics != nil && attempt > 1 {
+				p.metrics.ready(true)
+			}
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		if p.metrics != nil {
+			p.metrics.ready(false)
+		}
+		p.log.Warn("retrying", zap.String("op", what), zap.Int("attempt", attempt), zap.Duration("backoff", delay), zap.Error(err))
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		delay = min(delay*2, 10*time.Second)
+	}
+}
+
+// lastPerPartition returns the message with the highest offset of each partition:
+// committing it commits everything before it.
+func lastPerPartition(msgs []kafka.Message) []kafka.Message {
+	last := map[int]kafka.Message{}
+	for _, m := range msgs {
+		if l, ok := last[m.Partition]; !ok || m.Offset > l.Offset {
+			last[m.Partition] = m
+		}
+	}
+	out := make([]kafka.Message, 0, len(last))
+	for _, m := range last {
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Partition < out[j].Partition })
+	return out
+}

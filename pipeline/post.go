@@ -1,0 +1,265 @@
+package pipeline
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Post is the canonical post every source shape is decoded into (DESIGN.md, "Post").
+type Post struct {
+	ID        string    `json:"id"`
+	Text      string    `json:"text"`
+	Author    string    `json:"author,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	Lang      string    `json:"lang,omitempty"`
+	Country   string    `json:"country,omitempty"`
+	Source    string    `json:"source,omitempty"`
+}
+
+// Shape names the input format a message was recognised as.
+type Shape string
+
+const (
+	ShapeCanonical Shape = "canonical"
+	ShapeXv2       Shape = "x_api_v2"
+	ShapeJetstream Shape = "bluesky_jetstream"
+	ShapeMastodon  Shape = "mastodon"
+)
+
+// DecodeError says why a message is not a post. Reason is a short stable code used
+// as the dead-letter header and the metric label; Detail is for humans.
+type DecodeError struct {
+	Reason string
+	Detail string
+}
+
+func (e *DecodeError) Error() string {
+	if e.Detail == "" {
+		return e.Reason
+	}
+	return e.Reason + ": " + e.Detail
+}
+
+// Reasons a message is dead-lettered. They are part of the dead-letter contract.
+const (
+	ReasonEmpty         = "empty"
+	ReasonOversized     = "oversized"
+	ReasonInvalidUTF8   = "invalid_utf8"
+	ReasonInvalidJSON   = "invalid_json"
+	ReasonNotObject     = "not_an_object"
+	ReasonMissingID     = "missing_id"
+	ReasonMissingText   = "missing_text"
+	ReasonMissingTime   = "missing_created_at"
+	ReasonBadTime       = "invalid_created_at"
+	ReasonNotAPost      = "not_a_post"
+	ReasonFuture        = "future_created_at"
+	ReasonTooLate       = "too_late"
+	ReasonFieldTooLarge = "field_too_large"
+)
+
+// DefaultMaxPostBytes is the largest message the decoder accepts.
+const DefaultMaxPostBytes = 64 << 10
+
+// maxFieldBytes bounds the short fields (id, author, lang, country, source) so that a
+// hostile message cannot blow up Redis keys or per-batch maps.
+const maxFieldBytes = 256
+
+func decodeErr(reason, format string, args ...any) error {
+	return &DecodeError{Reason: reason, Detail: fmt.Sprintf(format, args...)}
+}
+
+// flexString accepts a JSON string or number (some sources send numeric ids).
+type flexString string
+
+func (f *flexString) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*f = flexString(s)
+		return nil
+	}
+	if bytes.Equal(b, []byte("null")) {
+		return nil
+	}
+	if _, err := strconv.ParseFloat(string(b), 64); err != nil {
+		return fmt.Errorf("id is neither string nor number: %s", b)
+	}
+	*f = flexString(b)
+	return nil
+}
+
+// wire is the union of the shapes the decoder accepts; which fields are set tells the shape.
+type wire struct {
+	ID        flexString `json:"id"`
+	Text      *string    `json:"text"`
+	Author    string     `json:"author"`
+	CreatedAt string     `json:"created_at"`
+	Lang      string     `json:"lang"`
+	Country   string     `json:"country"`
+	Source    string     `json:"source"`
+
+	// X API v2: {"data":{...},"includes":...,"matching_rules":[...]}
+	Data *struct {
+		ID        flexString `json:"id"`
+		Text      *string    `json:"text"`
+		AuthorID  string     `json:"author_id"`
+		CreatedAt string     `json:"created_at"`
+		Lang      string     `json:"lang"`
+	} `json:"data"`
+
+	// Bluesky Jetstream commit event.
+	Did    string `json:"did"`
+	Kind   string `json:"kind"`
+	Commit *struct {
+		Operation  string `json:"operation"`
+		Collection string `json:"collection"`
+		Rkey       string `json:"rkey"`
+		Record     *struct {
+			Text      *string  `json:"text"`
+			CreatedAt string   `json:"createdAt"`
+			Langs     []string `json:"langs"`
+		} `json:"record"`
+	} `json:"commit"`
+
+	// Mastodon status.
+	Content  *string `json:"content"`
+	Language string  `json:"language"`
+	Account  *struct {
+		Acct string `json:"acct"`
+	} `json:"account"`
+}
+
+// Decode turns one message into a Post, recognising the canonical post, X API v2 tweet
+// objects, Bluesky Jetstream commit events and Mastodon statuses. Errors are *DecodeError.
+func Decode(b []byte, maxBytes int) (Post, Shape, error) {
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxPostBytes
+	}
+	switch {
+	case len(bytes.TrimSpace(b)) == 0:
+		return Post{}, "", decodeErr(ReasonEmpty, "empty message")
+	case len(b) > maxBytes:
+		return Post{}, "", decodeErr(ReasonOversized, "%d bytes, limit %d", len(b), maxBytes)
+	case !utf8.Valid(b):
+		return Post{}, "", decodeErr(ReasonInvalidUTF8, "message is not valid UTF-8")
+	}
+	if c := firstNonSpace(b); c != '{' {
+		if c == '[' || c == '"' || c == 't' || c == 'f' || c == 'n' || (c >= '0' && c <= '9') || c == '-' {
+			if json.Valid(b) {
+				return Post{}, "", decodeErr(ReasonNotObject, "JSON value is not an object")
+			}
+		}
+		return Post{}, "", decodeErr(ReasonInvalidJSON, "does not start with '{'")
+	}
+	var w wire
+	if err := json.Unmarshal(b, &w); err != nil {
+		return Post{}, "", decodeErr(ReasonInvalidJSON, "%v", err)
+	}
+	var (
+		p     Post
+		shape Shape
+		text  *string
+		ts    string
+	)
+	switch {
+	case w.Data != nil:
+		shape = ShapeXv2
+		p = Post{ID: string(w.Data.ID), Author: w.Data.AuthorID, Lang: w.Data.Lang, Source: "x"}
+		text, ts = w.Data.Text, w.Data.CreatedAt
+	case w.Commit != nil || w.Kind != "":
+		shape = ShapeJetstream
+		c := w.Commit
+		if w.Kind != "commit" || c == nil || c.Operation != "create" || c.Collection != "app.bsky.feed.post" || c.Record == nil {
+			return Post{}, shape, decodeErr(ReasonNotAPost, "jetstream event is not a post creation")
+		}
+		p = Post{Author: w.Did, Source: "bluesky"}
+		if w.Did != "" && c.Rkey != "" {
+			p.ID = "at://" + w.Did + "/app.bsky.feed.post/" + c.Rkey
+		}
+		if len(c.Record.Langs) > 0 {
+			p.Lang = c.Record.Langs[0]
+		}
+		text, ts = c.Record.Text, c.Record.CreatedAt
+	case w.Content != nil && w.Text == nil:
+		shape = ShapeMastodon
+		p = Post{ID: string(w.ID), Lang: w.Language, Source: "mastodon"}
+		if w.Account != nil {
+			p.Author = w.Account.Acct
+		}
+		s := stripHTML(*w.Content)
+		text, ts = &s, w.CreatedAt
+	default:
+		shape = ShapeCanonical
+		p = Post{ID: string(w.ID), Author: w.Author, Lang: w.Lang, Country: w.Country, Source: w.Source}
+		text, ts = w.Text, w.CreatedAt
+	}
+	if p.ID == "" {
+		return Post{}, shape, decodeErr(ReasonMissingID, "no id")
+	}
+	if text == nil || strings.TrimSpace(*text) == "" {
+		return Post{}, shape, decodeErr(ReasonMissingText, "no text")
+	}
+	if ts == "" {
+		return Post{}, shape, decodeErr(ReasonMissingTime, "no created_at")
+	}
+	t, err := time.Parse(time.RFC3339Nano, ts)
+	if err != nil {
+		return Post{}, shape, decodeErr(ReasonBadTime, "%q is not RFC 3339", ts)
+	}
+	for _, f := range []string{p.ID, p.Author, p.Lang, p.Country, p.Source} {
+		if len(f) > maxFieldBytes {
+			return Post{}, shape, decodeErr(ReasonFieldTooLarge, "a field is longer than %d bytes", maxFieldBytes)
+		}
+	}
+	p.Text = *text
+	p.CreatedAt = t.UTC()
+	p.Country = strings.ToUpper(p.Country)
+	return p, shape, nil
+}
+
+func firstNonSpace(b []byte) byte {
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		return c
+	}
+	return 0
+}
+
+// stripHTML removes tags from Mastodon's HTML content; entities that matter for
+// matching (&amp; &lt; &gt; &quot; &#39;) are unescaped.
+func stripHTML(s string) string {
+	var b strings.Builder
+	in := false
+	for _, r := range s {
+		switch {
+		case r == '<':
+			in = true
+			b.WriteByte(' ')
+		case r == '>':
+			in = false
+		case !in:
+			b.WriteRune(r)
+		}
+	}
+	return strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'").Replace(b.String())
+}
+
+// ErrReason returns the dead-letter reason of err, or "error" when err is not a DecodeError.
+func ErrReason(err error) string {
+	var de *DecodeError
+	if errors.As(err, &de) {
+		return de.Reason
+	}
+	return "error"
+}
