@@ -182,7 +182,7 @@ func (r *Redis) Describe() string {
 	if r.Embedded {
 		return "in-process Redis-compatible server (no redis-server on PATH) at " + r.Addr
 	}
-	return "redis-server " + filepath.Base(r.cmd.Path) + " at " + r.Addr
+	return "redis-server (" + filepath.Base(r.cmd.Path) + ", pid " + strconv.Itoa(r.cmd.Process.Pid) + ") at " + r.Addr
 }
 
 func freePort() (int, error) {

@@ -37,7 +37,7 @@ the incident has resolved, or stays up with --keep.`,
   outcry demo --write-scenario posts.jsonl   # just write the scenario's posts`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			speed, err := parseSpeed(speedStr)
+			speed, err := parseSpeed(speedStr, flagName(cmd, "speed"))
 			if err != nil {
 				return err
 			}

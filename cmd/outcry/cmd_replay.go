@@ -17,13 +17,13 @@ import (
 )
 
 // parseSpeed reads --speed: a positive multiple of real time, or "max".
-func parseSpeed(s string) (float64, error) {
+func parseSpeed(s, flag string) (float64, error) {
 	if strings.EqualFold(s, "max") {
 		return 0, nil
 	}
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || v <= 0 {
-		return 0, fmt.Errorf("--speed %q: want a positive multiple of real time (e.g. 1, 60, 0.5) or max", s)
+		return 0, fmt.Errorf("%s %q: want a positive multiple of real time (e.g. 1, 60, 0.5) or max", flag, s)
 	}
 	return v, nil
 }
@@ -43,7 +43,7 @@ fast as the broker takes them. A progress bar is shown when stderr is a terminal
   zcat posts.jsonl.gz | outcry replay --speed max -`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sp, err := parseSpeed(speed)
+			sp, err := parseSpeed(speed, flagName(cmd, "speed"))
 			if err != nil {
 				return err
 			}

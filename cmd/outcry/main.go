@@ -97,9 +97,23 @@ func applyEnv(cmd *cobra.Command) error {
 			if err := cmd.Flags().Set(f.Name, v); err != nil {
 				errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
 			}
+			_ = cmd.Flags().SetAnnotation(f.Name, envAnnotation, []string{name})
 		}
 	})
 	return errors.Join(errs...)
+}
+
+const envAnnotation = "outcry-env"
+
+// flagName names where a flag's value came from, for error messages: "--speed", or
+// "OUTCRY_SPEED" when it was taken from the environment.
+func flagName(cmd *cobra.Command, name string) string {
+	if f := cmd.Flags().Lookup(name); f != nil {
+		if env := f.Annotations[envAnnotation]; len(env) > 0 {
+			return env[0]
+		}
+	}
+	return "--" + name
 }
 
 func (g *globals) logger() (*zap.Logger, error) {

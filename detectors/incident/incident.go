@@ -161,7 +161,7 @@ func (t *Tracker) Step(v evaluate.Verdict, related []string) []Event {
 	if t.quietAt.IsZero() {
 		t.quietAt = v.BucketStart
 	}
-	if v.WindowEnd.Sub(t.quietAt) < t.p.Quiet && !recovered {
+	if v.WindowEnd.Sub(t.quietAt) < t.p.Quiet {
 		return nil
 	}
 	t.fill(v)

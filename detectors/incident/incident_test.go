@@ -1,0 +1,139 @@
+package incident_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/outcry-dev/outcry/detectors/evaluate"
+	"github.com/outcry-dev/outcry/detectors/incident"
+	"github.com/outcry-dev/outcry/detectors/window"
+)
+
+var t0 = time.Date(2022, 10, 25, 7, 17, 0, 0, time.UTC)
+
+// verdict builds the verdict of bucket i (10 s buckets) with the given reason and
+// window counts.
+func verdict(i int, r evaluate.Reason, complaints, recoveries int64, ratio float64) evaluate.Verdict {
+	start := t0.Add(time.Duration(i) * 10 * time.Second)
+	c := window.Counts{Complaints: complaints, Recoveries: recoveries, Authors: complaints,
+		Countries: map[string]int64{"IN": complaints}, Problems: map[string]int64{"messages": complaints}}
+	return evaluate.Verdict{Reason: r, BucketStart: start, WindowStart: start.Add(-110 * time.Second),
+		WindowEnd: start.Add(10 * time.Second), Window: c, Bucket: c, Expected: 0.5, Ratio: ratio, Onset: t0}
+}
+
+func types(evs []incident.Event) []string {
+	var out []string
+	for _, e := range evs {
+		out = append(out, e.Type)
+	}
+	return out
+}
+
+func TestTrackerLifecycle(t *testing.T) {
+	type step struct {
+		reason     evaluate.Reason
+		complaints int64
+		recoveries int64
+		ratio      float64
+		related    []string
+		want       []string
+	}
+	N, A, E := evaluate.ReasonNormal, evaluate.ReasonAnomaly, evaluate.ReasonElevated
+	quiet := func(n int) []step {
+		s := make([]step, n)
+		for i := range s {
+			s[i] = step{reason: N, complaints: 1, ratio: 1}
+		}
+		return s
+	}
+	concat := func(parts ...[]step) []step {
+		var out []step
+		for _, p := range parts {
+			out = append(out, p...)
+		}
+		return out
+	}
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"no anomaly, no event", quiet(10)},
+		{"start, escalate, resolve after 5 quiet minutes", concat(
+			[]step{{reason: A, complaints: 12, ratio: 8, want: []string{incident.TypeStarted}}},
+			[]step{{reason: A, complaints: 60, ratio: 30, want: []string{incident.TypeUpdated}}},
+			[]step{{reason: A, complaints: 200, ratio: 400, want: []string{incident.TypeUpdated}}},
+			[]step{{reason: E, complaints: 20, ratio: 3}},
+			quiet(29),
+			[]step{{reason: N, complaints: 1, ratio: 1, want: []string{incident.TypeResolved}}},
+			quiet(5),
+		)},
+		{"flapping inside the quiet time stays one incident", concat(
+			[]step{{reason: A, complaints: 12, ratio: 8, want: []string{incident.TypeStarted}}},
+			quiet(20),
+			[]step{{reason: A, complaints: 12, ratio: 8}},
+			quiet(29),
+			[]step{{reason: N, complaints: 1, ratio: 1, want: []string{incident.TypeResolved}}},
+			// cool-down: a new anomaly right after is not a new incident
+			[]step{{reason: A, complaints: 12, ratio: 8}},
+		)},
+		{"recovery posts resolve early", concat(
+			[]step{{reason: A, complaints: 100, ratio: 200, want: []string{incident.TypeStarted}}},
+			[]step{{reason: A, complaints: 20, recoveries: 30, ratio: 40}},
+			quiet(28),
+			[]step{{reason: N, complaints: 1, ratio: 1, want: []string{incident.TypeResolved}}},
+		)},
+		{"a related service opening is an update", concat(
+			[]step{{reason: A, complaints: 12, ratio: 8, want: []string{incident.TypeStarted}}},
+			[]step{{reason: A, complaints: 12, ratio: 8, related: []string{"facebook"}, want: []string{incident.TypeUpdated}}},
+			[]step{{reason: A, complaints: 12, ratio: 8, related: []string{"facebook"}}},
+		)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := incident.NewTracker("whatsapp", incident.Params{})
+			var all []incident.Event
+			for i, s := range tt.steps {
+				got := tr.Step(verdict(i, s.reason, s.complaints, s.recoveries, s.ratio), s.related)
+				if g, w := types(got), s.want; len(g) != len(w) || (len(g) > 0 && g[0] != w[0]) {
+					t.Fatalf("step %d (%s): events %v, want %v", i, s.reason, g, w)
+				}
+				all = append(all, got...)
+			}
+			seen := map[string]bool{}
+			for _, e := range all {
+				if seen[e.ID] {
+					t.Errorf("duplicate event id %s", e.ID)
+				}
+				seen[e.ID] = true
+				if e.Data.IncidentID != "whatsapp-20221025T0717" || e.Data.Service != "whatsapp" {
+					t.Errorf("event %+v", e.Data)
+				}
+				if e.Type == incident.TypeResolved && (e.Data.ResolvedAt == nil || e.Data.State != "resolved") {
+					t.Errorf("resolved event without resolved_at: %+v", e.Data)
+				}
+				if e.Data.Countries["IN"] != 1 || e.Data.Problems["messages"] != 1 {
+					t.Errorf("evidence %+v", e.Data)
+				}
+			}
+		})
+	}
+}
+
+func TestSeverity(t *testing.T) {
+	tests := []struct {
+		ratio      float64
+		complaints int64
+		want       string
+	}{
+		{6, 12, incident.SeverityMinor},
+		{12, 20, incident.SeverityMajor},
+		{80, 50, incident.SeverityMajor},
+		{80, 150, incident.SeverityCritical},
+	}
+	for _, tt := range tests {
+		v := evaluate.Verdict{Ratio: tt.ratio, Window: window.Counts{Complaints: tt.complaints}}
+		if got := incident.Severity(v); got != tt.want {
+			t.Errorf("Severity(ratio %v, %d complaints) = %s, want %s", tt.ratio, tt.complaints, got, tt.want)
+		}
+	}
+}
