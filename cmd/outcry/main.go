@@ -81,6 +81,8 @@ Start with:  outcry demo`,
 		newTailCmd(g),
 		newBacktestCmd(g),
 		newBrokerCmd(g),
+		newMatchCmd(g),
+		newRulesCmd(g),
 	)
 	return root
 }
