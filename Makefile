@@ -1,13 +1,18 @@
-# make test: the whole test suite on real parts. It installs redis-server and kcat with
-# apt-get when they are missing (as root), then runs the Go tests with the race detector
-# (unit, end-to-end on a real redis-server and the in-process Kafka broker, kcat interop).
+# make test: the whole test suite on real parts. It installs redis-server, kcat and
+# chromium with apt-get when they are missing (as root), then runs the Go tests with the
+# race detector (unit, end-to-end on a real redis-server and the in-process Kafka broker,
+# kcat interop, the live page in headless Chromium).
 GO ?= go
-APT_PACKAGES := $(if $(shell command -v redis-server),,redis-server) $(if $(shell command -v kcat),,kcat)
+APT_PACKAGES := $(if $(shell command -v redis-server),,redis-server) $(if $(shell command -v kcat),,kcat) \
+	$(if $(shell command -v chromium),,chromium)
+# Test artifacts (the live page's screenshot) land here.
+ARTIFACTS ?= $(CURDIR)/artifacts
 
 .PHONY: test tools build demo vet fuzz bench
 
 test: tools vet
-	OUTCRY_REQUIRE_TOOLS=1 $(GO) test -race -count=1 -timeout 15m ./...
+	@mkdir -p $(ARTIFACTS)
+	OUTCRY_REQUIRE_TOOLS=1 OUTCRY_ARTIFACTS=$(ARTIFACTS) $(GO) test -race -count=1 -timeout 15m ./...
 
 tools:
 ifneq ($(strip $(APT_PACKAGES)),)

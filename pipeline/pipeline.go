@@ -31,8 +31,9 @@ type Source interface {
 
 // Counters stores a batch with its offsets atomically (window.Store).
 type Counters interface {
-	Apply(ctx context.Context, group, topic string, b *window.Batch) error
-	Offsets(ctx context.Context, group, topic string) (map[int]int64, error)
+	Apply(ctx context.Context, group, topic string, b *window.Batch, stored window.Stored) error
+	Offsets(ctx context.Context, group, topic string, services []string) (window.Stored, error)
+	Load(ctx context.Context) error // makes the store's scripts ready
 }
 
 // Matcher finds the services a post is about (match.Matcher).
@@ -40,9 +41,12 @@ type Matcher interface {
 	Match(dst []match.Match, text string) []match.Match
 }
 
-// Evaluator closes buckets up to a watermark and publishes alerts (monitor.Monitor).
+// Evaluator closes buckets as the group's watermark passes them and publishes alerts
+// (monitor.Monitor).
 type Evaluator interface {
-	Advance(ctx context.Context, watermark time.Time) error
+	Tick(ctx context.Context) error                         // evaluate what the stored batches closed
+	Closed() time.Time                                      // posts before this are too late
+	Advance(ctx context.Context, watermark time.Time) error // close up to watermark (end of input)
 }
 
 // DeadLetterer sends messages that cannot be used to the dead-letter topic.
@@ -61,6 +65,7 @@ type DeadLetter struct {
 type Config struct {
 	Group        string        // consumer group (for stored offsets); required
 	Topic        string        // posts topic; required
+	Services     []string      // services of the rules (their stored offsets are loaded at start)
 	BatchSize    int           // most messages per batch; default 5000
 	BatchWait    time.Duration // longest wait to fill a batch; default 100ms
 	MaxPostBytes int           // larger messages are dead-lettered; default 64 KiB
@@ -70,9 +75,8 @@ type Config struct {
 	Lateness time.Duration
 	// MaxFuture is how far ahead of the wall clock a created_at may be; default 5m.
 	MaxFuture time.Duration
-	// IdleAdvance, when set (live mode), moves the watermark on with the wall clock
-	// after this long without posts, so buckets close while traffic is idle.
-	IdleAdvance time.Duration
+	// Tick is how often the evaluator runs while no posts arrive; default 1s.
+	Tick time.Duration
 	// Retry is the first back-off after a failed Redis or Kafka call; default 200ms,
 	// doubling up to 10s.
 	Retry time.Duration
@@ -101,6 +105,9 @@ func (c *Config) defaults() error {
 	if c.MaxFuture <= 0 {
 		c.MaxFuture = 5 * time.Minute
 	}
+	if c.Tick <= 0 {
+		c.Tick = time.Second
+	}
 	if c.Retry <= 0 {
 		c.Retry = 200 * time.Millisecond
 	}
@@ -127,13 +134,8 @@ type Pipeline struct {
 	log      *zap.Logger
 	metrics  *Metrics
 
-	stored    map[int]int64 // per partition: last offset whose effect is in Redis
+	stored    window.Stored // per scope and partition: last offset whose effect is in Redis
 	loaded    bool
-	partMax   map[int]time.Time // newest created_at per partition
-	watermark time.Time
-	closed    time.Time // buckets before this are closed: later posts are too late
-	lastMsg   time.Time // wall clock of the last message
-	live      bool      // the newest post was near the clock when it arrived
 	stats     Stats
 	onBatch   func(Stats)
 }
@@ -147,8 +149,7 @@ func New(cfg Config, src Source, counters Counters, m Matcher, eval Evaluator, d
 		cfg: cfg, src: src, counters: counters, matcher: m, eval: eval, dlq: dlq,
 		log:     log.With(zap.String("component", "pipeline")),
 		metrics: metrics,
-		stored:  map[int]int64{},
-		partMax: map[int]time.Time{},
+		stored:  window.Stored{},
 		stats:   Stats{DeadByReason: map[string]int64{}},
 	}, nil
 }
@@ -189,7 +190,7 @@ func (p *Pipeline) loop(ctx context.Context, msgs <-chan kafka.Message) error {
 	// Work in progress is finished with a context that is not cancelled, so a
 	// shutdown does not abandon a batch half stored.
 	work := context.WithoutCancel(ctx)
-	idle := time.NewTicker(time.Second)
+	idle := time.NewTicker(p.cfg.Tick)
 	defer idle.Stop()
 	batch := make([]kafka.Message, 0, p.cfg.BatchSize)
 	for {
@@ -201,7 +202,7 @@ func (p *Pipeline) loop(ctx context.Context, msgs <-chan kafka.Message) error {
 			}
 			batch = append(batch, m)
 		case <-idle.C:
-			if err := p.idleAdvance(ctx); err != nil {
+			if err := p.retry(ctx, "evaluate", func() error { return p.eval.Tick(ctx) }); err != nil {
 				return err
 			}
 			continue
@@ -222,7 +223,6 @@ func (p *Pipeline) loop(ctx context.Context, msgs <-chan kafka.Message) error {
 			}
 		}
 		timer.Stop()
-		p.lastMsg = p.cfg.Now()
 		if err := p.process(work, batch); err != nil {
 			return err
 		}
@@ -232,25 +232,6 @@ func (p *Pipeline) loop(ctx context.Context, msgs <-chan kafka.Message) error {
 	}
 }
 
-// maxLiveLag is how far behind the clock the newest post may be for the stream to
-// count as live (and the watermark to follow the clock while idle).
-const maxLiveLag = 10 * time.Minute
-
-// idleAdvance moves the watermark with the wall clock when no post came for a while.
-func (p *Pipeline) idleAdvance(ctx context.Context) error {
-	if p.cfg.IdleAdvance <= 0 || p.watermark.IsZero() || p.cfg.Now().Sub(p.lastMsg) < p.cfg.IdleAdvance {
-		return nil
-	}
-	wm := p.cfg.Now().Add(-p.cfg.Lateness)
-	// Only a live stream follows the clock: when its newest post was far behind the
-	// clock as it arrived, the input is a replay of the past and keeps event time.
-	if !wm.After(p.watermark) || !p.live {
-		return nil
-	}
-	p.watermark = wm
-	return p.retry(ctx, "evaluate", func() error { return p.eval.Advance(ctx, wm) })
-}
-
 // process handles one batch: decode, match, aggregate, dead-letter, store, commit,
 // evaluate. Failures of Redis or Kafka are retried with back-off until ctx ends;
 // nothing is committed for work that is not stored.
@@ -258,7 +239,10 @@ func (p *Pipeline) process(ctx context.Context, msgs []kafka.Message) error {
 	start := time.Now()
 	if !p.loaded {
 		if err := p.retry(ctx, "read stored offsets", func() error {
-			s, err := p.counters.Offsets(ctx, p.cfg.Group, p.cfg.Topic)
+			if err := p.counters.Load(ctx); err != nil {
+				return err
+			}
+			s, err := p.counters.Offsets(ctx, p.cfg.Group, p.cfg.Topic, p.cfg.Services)
 			if err == nil {
 				p.stored = s
 			}
@@ -277,9 +261,9 @@ func (p *Pipeline) process(ctx context.Context, msgs []kafka.Message) error {
 		}
 		var stale *window.ErrStale
 		err := p.retry(ctx, "store batch", func() error {
-			err := p.counters.Apply(ctx, p.cfg.Group, p.cfg.Topic, b)
+			err := p.counters.Apply(ctx, p.cfg.Group, p.cfg.Topic, b, p.stored)
 			if errors.As(err, &stale) {
-				return nil // not retried: handled below
+				return nil // not retried as such: aggregated again below
 			}
 			return err
 		})
@@ -287,17 +271,12 @@ func (p *Pipeline) process(ctx context.Context, msgs []kafka.Message) error {
 			return err
 		}
 		if stale != nil {
-			// Another run stored part of this batch already (a crash before the
-			// commit, or a rebalance): skip what it counted and aggregate again.
-			for part, off := range stale.Stored {
-				p.stored[part] = max(p.stored[part], off)
-			}
+			// Redis holds part of this batch already (a crash before the commit, or
+			// another instance before a rebalance): Apply merged what it holds into
+			// p.stored, so aggregating again leaves out what was counted.
 			p.log.Info("skipping posts already counted", zap.Any("stored_offsets", stale.Stored))
 			stale = nil
 			continue
-		}
-		for part, r := range b.Partitions {
-			p.stored[part] = r.Last
 		}
 		p.stats.add(stats)
 		if p.metrics != nil {
@@ -312,12 +291,8 @@ func (p *Pipeline) process(ctx context.Context, msgs []kafka.Message) error {
 	if p.metrics != nil {
 		p.metrics.batch(time.Since(start))
 	}
-	if !p.watermark.IsZero() {
-		wm := p.watermark
-		if err := p.retry(ctx, "evaluate", func() error { return p.eval.Advance(ctx, wm) }); err != nil {
-			return err
-		}
-		p.closed = window.BucketTime(wm, p.cfg.Bucket)
+	if err := p.retry(ctx, "evaluate", func() error { return p.eval.Tick(ctx) }); err != nil {
+		return err
 	}
 	if p.onBatch != nil {
 		p.onBatch(p.Stats())
@@ -355,25 +330,39 @@ func (p *Pipeline) aggregate(msgs []kafka.Message) (*window.Batch, []DeadLetter,
 	var dead []DeadLetter
 	var matches []match.Match
 	now := p.cfg.Now()
-	partMax := map[int]time.Time{}
+	closed := p.eval.Closed()
+	b.Wall = now
 	for _, m := range msgs {
-		if stored, ok := p.stored[m.Partition]; ok && m.Offset <= stored {
-			st.Skipped++
-			continue
-		}
 		b.Offset(m.Partition, m.Offset)
-		st.Consumed++
+		if _, ok := b.Watermarks[m.Partition]; !ok {
+			b.Watermarks[m.Partition] = 0
+		}
+		// A scope (the group's totals, or one service) counts a message only when Redis
+		// does not hold it yet for that scope.
+		fresh := func(scope string) bool {
+			o, ok := p.stored[scope][m.Partition]
+			return !ok || m.Offset > o
+		}
+		groupFresh := fresh(window.GroupScope)
+		if groupFresh {
+			st.Consumed++
+		} else {
+			st.Skipped++
+		}
 		post, _, err := Decode(m.Value, p.cfg.MaxPostBytes)
 		if err == nil {
 			switch {
 			case post.CreatedAt.After(now.Add(p.cfg.MaxFuture)):
 				err = decodeErr(ReasonFuture, "created_at %s is ahead of the clock", post.CreatedAt.Format(time.RFC3339))
-			case !p.closed.IsZero() && post.CreatedAt.Before(p.closed):
+			case !closed.IsZero() && post.CreatedAt.Before(closed):
 				err = decodeErr(ReasonTooLate, "created_at %s is behind the closed buckets (before %s)",
-					post.CreatedAt.Format(time.RFC3339), p.closed.Format(time.RFC3339))
+					post.CreatedAt.Format(time.RFC3339), closed.Format(time.RFC3339))
 			}
 		}
 		if err != nil {
+			if !groupFresh {
+				continue
+			}
 			var de *DecodeError
 			errors.As(err, &de)
 			dead = append(dead, DeadLetter{Msg: m, Reason: de.Reason, Detail: de.Detail})
@@ -381,15 +370,24 @@ func (p *Pipeline) aggregate(msgs []kafka.Message) (*window.Batch, []DeadLetter,
 			st.DeadByReason[de.Reason]++
 			continue
 		}
-		st.Decoded++
-		if t, ok := partMax[m.Partition]; !ok || post.CreatedAt.After(t) {
-			partMax[m.Partition] = post.CreatedAt
+		if groupFresh {
+			st.Decoded++
+		}
+		ms := post.CreatedAt.UnixMilli()
+		if ms > b.Watermarks[m.Partition] {
+			b.Watermarks[m.Partition] = ms
+		}
+		if f, ok := b.Firsts[m.Partition]; !ok || ms < f {
+			b.Firsts[m.Partition] = ms
 		}
 		matches = p.matcher.Match(matches[:0], post.Text)
-		if len(matches) > 0 {
+		if len(matches) > 0 && groupFresh {
 			st.Matched++
 		}
 		for _, mt := range matches {
+			if !fresh(mt.Service) {
+				continue
+			}
 			switch mt.Kind {
 			case match.Outage:
 				st.Complaints++
@@ -406,49 +404,16 @@ func (p *Pipeline) aggregate(msgs []kafka.Message) (*window.Batch, []DeadLetter,
 	b.Totals["consumed"] = st.Consumed
 	b.Totals["matched"] = st.Matched
 	b.Totals["dead_lettered"] = st.DeadLettered
-	for part, t := range partMax {
-		if t.After(p.partMax[part]) {
-			p.partMax[part] = t
-		}
+	for r, n := range st.DeadByReason {
+		b.Totals["dead_lettered:"+r] = n
 	}
-	p.advanceWatermark()
-	var newest time.Time
-	for _, t := range p.partMax {
-		if t.After(newest) {
-			newest = t
-		}
-	}
-	p.live = now.Sub(newest) < maxLiveLag
 	return b, dead, st
-}
-
-// advanceWatermark sets the watermark to the oldest of the partitions' newest posts,
-// minus the allowed lateness. It never moves back.
-func (p *Pipeline) advanceWatermark() {
-	var low time.Time
-	for _, t := range p.partMax {
-		if low.IsZero() || t.Before(low) {
-			low = t
-		}
-	}
-	if low.IsZero() {
-		return
-	}
-	if wm := low.Add(-p.cfg.Lateness); wm.After(p.watermark) {
-		p.watermark = wm
-	}
 }
 
 // Flush closes every bucket up to until (a backtest's end of input) and evaluates them.
 func (p *Pipeline) Flush(ctx context.Context, until time.Time) error {
-	if until.After(p.watermark) {
-		p.watermark = until
-	}
-	return p.eval.Advance(ctx, p.watermark)
+	return p.eval.Advance(ctx, until)
 }
-
-// Watermark returns the current event-time watermark.
-func (p *Pipeline) Watermark() time.Time { return p.watermark }
 
 // retry runs f until it succeeds or ctx ends, backing off exponentially.
 func (p *Pipeline) retry(ctx context.Context, what string, f func() error) error {

@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
@@ -20,8 +22,8 @@ import (
 
 func newDemoCmd(g *globals) *cobra.Command {
 	var (
-		speedStr, writeScenario string
-		keep                    bool
+		speedStr, writeScenario, httpAddr string
+		keep                              bool
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -69,6 +71,15 @@ the incident has resolved, or stays up with --keep.`,
 			defer env.Close()
 			out := os.Stdout
 			fmt.Fprintf(out, "outcry demo on %s\n", env.describe())
+			rs := match.DefaultRules()
+			hub := newHub(rs, log)
+			var ln net.Listener
+			if httpAddr != "" {
+				if ln, err = net.Listen("tcp", httpAddr); err != nil {
+					return fmt.Errorf("--http %s: %w", httpAddr, err)
+				}
+				fmt.Fprintf(out, "live page: http://%s/\n", ln.Addr())
+			}
 			fmt.Fprintf(out, "replaying %d posts from %s to %s (WhatsApp outage 07:17–08:50 GMT) at %s× real time\n\n",
 				sst.Posts, cfg.Start.Format("2006-01-02 15:04Z"), cfg.End.Format("15:04Z"), speedStr)
 
@@ -79,7 +90,7 @@ the incident has resolved, or stays up with --keep.`,
 				started  int
 			)
 			svc, err := newService(serviceOptions{
-				Kafka: env.kafka, Redis: env.rdb, Prefix: env.prefix, Rules: match.DefaultRules(),
+				Kafka: env.kafka, Redis: env.rdb, Prefix: env.prefix, Rules: rs, Hub: hub,
 				OnEvent: func(e incident.Event) {
 					mu.Lock()
 					defer mu.Unlock()
@@ -102,6 +113,9 @@ the incident has resolved, or stays up with --keep.`,
 			runCtx, stop := context.WithCancel(ectx)
 			defer stop()
 			eg.Go(func() error { return svc.pipe.Run(runCtx) })
+			if ln != nil {
+				eg.Go(func() error { return serveHTTP(runCtx, ln, hub, prometheus.NewRegistry(), func() bool { return true }, log) })
+			}
 			var last time.Time
 			eg.Go(func() error {
 				w := newPostsWriter(env)
@@ -163,6 +177,7 @@ the incident has resolved, or stays up with --keep.`,
 	f := cmd.Flags()
 	f.StringVar(&speedStr, "speed", "1000", "replay speed as a multiple of real time, or max")
 	f.BoolVar(&keep, "keep", false, "stay up after the replay (broker and Redis keep running) until Ctrl-C")
+	f.StringVar(&httpAddr, "http", "127.0.0.1:0", "address of the live page (port 0 picks a free one; empty for none)")
 	f.StringVar(&writeScenario, "write-scenario", "", "write the built-in scenario's posts (JSONL) to this file and exit")
 	return cmd
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -80,9 +81,17 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 			}
 			defer rdb.Close()
 			reg := newRegistry()
+			var ln net.Listener
+			if httpAddr != "" {
+				if ln, err = net.Listen("tcp", httpAddr); err != nil {
+					return fmt.Errorf("--http %s: %w", httpAddr, err)
+				}
+			}
+			hub := newHub(rs, log)
 			svc, err := newService(serviceOptions{
+				Hub: hub,
 				Kafka: kc, Redis: rdb, Prefix: prefix, Rules: rs, Registry: reg,
-				Pipeline: pipeline.Config{Lateness: lateness, IdleAdvance: idle, MaxPostBytes: maxPost},
+				Pipeline: pipeline.Config{Lateness: lateness, MaxPostBytes: maxPost}, Idle: idle,
 			}, log)
 			if err != nil {
 				return err
@@ -93,8 +102,8 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 				zap.String("redis", redisURL), zap.Int("services", len(rs.Services())))
 			eg, ctx := errgroup.WithContext(ctx)
 			eg.Go(func() error { return svc.pipe.Run(ctx) })
-			if httpAddr != "" {
-				eg.Go(func() error { return serveHTTP(ctx, httpAddr, reg, svc.metrics.Ready, log) })
+			if ln != nil {
+				eg.Go(func() error { return serveHTTP(ctx, ln, hub, reg, svc.metrics.Ready, log) })
 			}
 			err = eg.Wait()
 			if err == nil || context.Cause(ctx) == context.Canceled {
@@ -108,10 +117,10 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 	f := cmd.Flags()
 	f.StringVar(&redisURL, "redis", "127.0.0.1:6379", "Redis address (host:port or redis://user:pass@host:port/db)")
 	f.StringVar(&rules, "rules", "", "rules YAML file (default: the embedded rule set)")
-	f.StringVar(&httpAddr, "http", "127.0.0.1:9464", "address for /metrics, /healthz and /readyz (empty to disable)")
+	f.StringVar(&httpAddr, "http", "127.0.0.1:9464", "address for the live page (/), /metrics, /healthz and /readyz (empty to disable)")
 	f.StringVar(&prefix, "redis-prefix", "outcry", "prefix of every Redis key")
 	f.DurationVar(&lateness, "lateness", 2*time.Minute, "how late (event time) a post may arrive and still be counted")
-	f.DurationVar(&idle, "idle-advance", 5*time.Second, "when no post arrives for this long, advance the watermark with the clock")
+	f.DurationVar(&idle, "idle", 30*time.Second, "a partition without posts this long is not waited for; a live stream's windows then close with the clock")
 	f.IntVar(&maxPost, "max-post-bytes", pipeline.DefaultMaxPostBytes, "larger messages are dead-lettered")
 	return cmd
 }

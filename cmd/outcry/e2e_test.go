@@ -208,7 +208,11 @@ func TestEndToEnd(t *testing.T) {
 		}
 	}
 	if len(dlq) != len(badLines) {
-		t.Errorf("%d dead letters, want %d", len(dlq), len(badLines))
+		all := map[string]int{}
+		for _, m := range dlq {
+			all[headerValue(m, pipeline.HeaderReason)+": "+headerValue(m, pipeline.HeaderDetail)]++
+		}
+		t.Errorf("%d dead letters, want %d: %v", len(dlq), len(badLines), all)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,6 +21,7 @@ import (
 	"github.com/outcry-dev/outcry/detectors/monitor"
 	"github.com/outcry-dev/outcry/detectors/window"
 	"github.com/outcry-dev/outcry/pipeline"
+	"github.com/outcry-dev/outcry/web"
 )
 
 // serviceOptions are everything `run`, `demo` and `backtest` share.
@@ -29,9 +31,13 @@ type serviceOptions struct {
 	Prefix   string // Redis key prefix
 	Rules    *match.Rules
 	Pipeline pipeline.Config
+	// Idle: a partition without messages this long is not waited for, and a live
+	// stream's watermark then follows the clock.
+	Idle     time.Duration
 	Registry *prometheus.Registry // nil: metrics are not exported
 	OnEvent  func(incident.Event)
 	OnBatch  func(pipeline.Stats)
+	Hub      *web.Hub // the live page's state; nil without a page
 }
 
 // service is the whole data flow of DESIGN.md on given Kafka and Redis.
@@ -61,13 +67,27 @@ func newService(o serviceOptions, log *zap.Logger) (*service, error) {
 		dlqW:    pipeline.NewWriter(o.Kafka.Brokers, o.Kafka.DLQTopic),
 		metrics: metrics,
 	}
-	s.mon = monitor.New(monitor.Config{Services: services}, store, store,
-		&pipeline.Alerts{W: s.alertsW, Metrics: metrics}, log)
-	if o.OnEvent != nil {
-		s.mon.OnEvent(o.OnEvent)
+	s.mon = monitor.New(monitor.Config{
+		Services: services, Group: o.Kafka.Group, Topic: o.Kafka.PostsTopic,
+		Instance:   instanceName(),
+		Partitions: func(ctx context.Context) ([]int, error) { return partitions(ctx, o.Kafka.Brokers[0], o.Kafka.PostsTopic) },
+		Lateness:   o.Pipeline.Lateness,
+		Idle:       o.Idle,
+	}, store, store, &pipeline.Alerts{W: s.alertsW, Metrics: metrics}, log)
+	s.mon.SetCoordinator(store)
+	s.mon.OnEvent(func(e incident.Event) {
+		if o.Hub != nil {
+			o.Hub.Event(e)
+		}
+		if o.OnEvent != nil {
+			o.OnEvent(e)
+		}
+	})
+	if o.Hub != nil {
+		s.mon.OnVerdict(o.Hub.Observe)
 	}
 	pc := o.Pipeline
-	pc.Group, pc.Topic = o.Kafka.Group, o.Kafka.PostsTopic
+	pc.Group, pc.Topic, pc.Services = o.Kafka.Group, o.Kafka.PostsTopic, services
 	p, err := pipeline.New(pc, s.reader, store, match.NewMatcher(o.Rules), s.mon,
 		&pipeline.DLQ{W: s.dlqW}, log, metrics)
 	if err != nil {
@@ -86,9 +106,29 @@ func (s *service) Close() error {
 	return errors.Join(s.reader.Close(), s.alertsW.Close(), s.dlqW.Close())
 }
 
-// serveHTTP serves /metrics, /healthz and /readyz until ctx ends.
-func serveHTTP(ctx context.Context, addr string, reg *prometheus.Registry, ready func() bool, log *zap.Logger) error {
+// instanceName names this process for the evaluator lease.
+func instanceName() string {
+	h, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d-%d", h, os.Getpid(), time.Now().UnixNano()%1e6)
+}
+
+// newHub returns the live page's state for the services of rs.
+func newHub(rs *match.Rules, log *zap.Logger) *web.Hub {
+	var svcs []web.Service
+	for _, s := range rs.Services() {
+		svcs = append(svcs, web.Service{Name: s.Name, Display: s.Display})
+	}
+	return web.NewHub(svcs, log)
+}
+
+// serveHTTP serves the live page (when hub is set), /metrics, /healthz and /readyz on
+// ln until ctx ends.
+func serveHTTP(ctx context.Context, ln net.Listener, hub *web.Hub, reg *prometheus.Registry, ready func() bool, log *zap.Logger) error {
 	mux := http.NewServeMux()
+	if hub != nil {
+		mux.Handle("/", hub.Handler())
+		defer hub.Close()
+	}
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
@@ -98,12 +138,8 @@ func serveHTTP(ctx context.Context, addr string, reg *prometheus.Registry, ready
 		}
 		fmt.Fprintln(w, "ready")
 	})
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("--http %s: %w", addr, err)
-	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	log.Info("serving metrics and health", zap.String("addr", ln.Addr().String()))
+	log.Info("serving the live page, metrics and health", zap.String("addr", "http://"+ln.Addr().String()+"/"))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -112,6 +148,9 @@ func serveHTTP(ctx context.Context, addr string, reg *prometheus.Registry, ready
 	case <-ctx.Done():
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
+		if hub != nil {
+			hub.Close() // ends the live streams, which Shutdown would wait for
+		}
 		_ = srv.Shutdown(sctx)
 		<-errc
 		return nil

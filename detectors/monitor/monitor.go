@@ -10,7 +10,9 @@ package monitor
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -33,6 +35,14 @@ type Claimer interface {
 	Unclaim(ctx context.Context, id string) error
 }
 
+// Coordinator is the Redis state shared by the instances of a consumer group.
+type Coordinator interface {
+	Lease(ctx context.Context, group, holder string, ttl time.Duration) (bool, error)
+	Marks(ctx context.Context, group, topic string) (map[int]window.PartitionMark, error)
+	SetClosed(ctx context.Context, group string, t time.Time) error
+	Closed(ctx context.Context, group string) (time.Time, error)
+}
+
 // Publisher delivers incident events (to the alerts topic).
 type Publisher interface {
 	Publish(ctx context.Context, events []incident.Event) error
@@ -48,6 +58,17 @@ type Config struct {
 	History time.Duration
 	// MaxRead bounds the buckets read in one round trip; default 360.
 	MaxRead int
+
+	// For Tick (the live pipeline):
+	Group, Topic string
+	Instance     string                                  // this instance's name for the lease
+	Partitions   func(ctx context.Context) ([]int, error) // all partitions of the topic
+	Lateness     time.Duration                           // allowed lateness; default 2m
+	// Idle is how long a partition may go without messages before the watermark stops
+	// waiting for it (and, when the stream is live, moves on with the clock); default 30s.
+	Idle  time.Duration
+	Lease time.Duration    // evaluator lease; default 15s
+	Now   func() time.Time // wall clock; default time.Now
 }
 
 // Monitor drives evaluation. It is not safe for concurrent use: one goroutine (the
@@ -64,6 +85,11 @@ type Monitor struct {
 	next     int64 // start of the next bucket to close (unix s); 0 before the first call
 	pending  []incident.Event
 	onEvent  func(incident.Event)
+	onVerdict func(string, evaluate.Verdict)
+	coord    Coordinator
+	leader   bool
+	closed   time.Time
+	started  time.Time
 }
 
 // New returns a Monitor.
@@ -74,26 +100,184 @@ func New(cfg Config, r Reader, c Claimer, p Publisher, log *zap.Logger) *Monitor
 	if cfg.MaxRead <= 0 {
 		cfg.MaxRead = 360
 	}
+	if cfg.Lateness <= 0 {
+		cfg.Lateness = 2 * time.Minute
+	}
+	if cfg.Idle <= 0 {
+		cfg.Idle = 30 * time.Second
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 15 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	m := &Monitor{
 		cfg: cfg, reader: r, claimer: c, pub: p,
-		log:      log.With(zap.String("component", "monitor")),
-		series:   map[string]*evaluate.Series{},
-		trackers: map[string]*incident.Tracker{},
+		log:     log.With(zap.String("component", "monitor")),
+		started: cfg.Now(),
 	}
-	for _, s := range cfg.Services {
-		m.series[s] = evaluate.NewSeries(cfg.Evaluate)
-		m.trackers[s] = incident.NewTracker(s, cfg.Incident)
-	}
-	if len(cfg.Services) > 0 {
-		m.bucket = m.series[cfg.Services[0]].Params().Bucket
-	} else {
-		m.bucket = evaluate.Defaults().Bucket
-	}
+	m.reset()
 	return m
 }
 
+// reset forgets the evaluation state; the next Advance rebuilds it from the stored
+// history (after a start, or after the lease was held by another instance).
+func (m *Monitor) reset() {
+	m.series = map[string]*evaluate.Series{}
+	m.trackers = map[string]*incident.Tracker{}
+	for _, s := range m.cfg.Services {
+		m.series[s] = evaluate.NewSeries(m.cfg.Evaluate)
+		m.trackers[s] = incident.NewTracker(s, m.cfg.Incident)
+	}
+	m.bucket = evaluate.NewSeries(m.cfg.Evaluate).Params().Bucket
+	m.next = 0
+	m.pending = nil
+}
+
+// SetCoordinator enables Tick: the group's shared watermark and evaluator lease.
+func (m *Monitor) SetCoordinator(c Coordinator) { m.coord = c }
+
+// Closed returns the boundary before which buckets are closed: a post older than it
+// is too late to be counted.
+func (m *Monitor) Closed() time.Time { return m.closed }
+
+// Leader reports whether this instance held the evaluator lease at the last Tick.
+func (m *Monitor) Leader() bool { return m.leader }
+
+// Tick is the live pipeline's evaluation step, called after every stored batch and
+// periodically while idle. The instance holding the group's lease computes the group
+// watermark from every partition's progress in Redis and advances to it; the others
+// only learn the closed boundary.
+func (m *Monitor) Tick(ctx context.Context) error {
+	if m.coord == nil {
+		return errors.New("monitor: Tick needs a coordinator")
+	}
+	held, err := m.coord.Lease(ctx, m.cfg.Group, m.cfg.Instance, m.cfg.Lease)
+	if err != nil {
+		return err
+	}
+	if !held {
+		if m.leader {
+			m.log.Info("evaluator lease moved to another instance")
+			m.reset()
+		}
+		m.leader = false
+		c, err := m.coord.Closed(ctx, m.cfg.Group)
+		if err != nil {
+			return err
+		}
+		m.closed = c
+		return nil
+	}
+	if !m.leader {
+		m.log.Info("holding the evaluator lease", zap.String("instance", m.cfg.Instance))
+		m.leader = true
+	}
+	wm, first, ok, err := m.watermark(ctx)
+	if err != nil || !ok {
+		return err
+	}
+	if m.next == 0 {
+		// Start where the group's data starts, or, when buckets were closed before
+		// (a restart, a lease taken over), replay History before that to rebuild the
+		// baselines and open incidents; events published already are claimed.
+		closed, err := m.coord.Closed(ctx, m.cfg.Group)
+		if err != nil {
+			return err
+		}
+		start := window.BucketTime(first, m.bucket)
+		if !closed.IsZero() {
+			start = closed.Add(-m.cfg.History)
+		}
+		m.next = start.Unix()
+	}
+	if err := m.Advance(ctx, wm); err != nil {
+		return err
+	}
+	if c := window.BucketTime(wm, m.bucket); c.After(m.closed) {
+		if err := m.coord.SetClosed(ctx, m.cfg.Group, c); err != nil {
+			return err
+		}
+		m.closed = c
+	}
+	return nil
+}
+
+// watermark is the group's event-time watermark: the oldest of the partitions' newest
+// posts, minus the allowed lateness. Partitions without messages for cfg.Idle are not
+// waited for; one never seen is waited for only during cfg.Idle after the start. When
+// every partition is idle and the stream is live (its newest post was near the clock),
+// the watermark follows the clock, so the last buckets close while traffic is quiet.
+func (m *Monitor) watermark(ctx context.Context) (wm, first time.Time, ok bool, err error) {
+	marks, err := m.coord.Marks(ctx, m.cfg.Group, m.cfg.Topic)
+	if err != nil {
+		return time.Time{}, time.Time{}, false, err
+	}
+	parts := make([]int, 0, len(marks))
+	if m.cfg.Partitions != nil {
+		ps, err := m.cfg.Partitions(ctx)
+		if err != nil {
+			return time.Time{}, time.Time{}, false, fmt.Errorf("list partitions: %w", err)
+		}
+		parts = ps
+	}
+	for p := range marks {
+		if !slices.Contains(parts, p) {
+			parts = append(parts, p)
+		}
+	}
+	now := m.cfg.Now()
+	var low, newest time.Time
+	var newestWall time.Time
+	active := 0
+	for _, p := range parts {
+		mk, ok := marks[p]
+		if !ok || mk.Event.Unix() <= 0 {
+			if now.Sub(m.started) < m.cfg.Idle {
+				return time.Time{}, time.Time{}, false, nil // a partition not seen yet: wait for it
+			}
+			continue
+		}
+		if mk.Event.After(newest) {
+			newest, newestWall = mk.Event, mk.Wall
+		}
+		if !mk.First.IsZero() && (first.IsZero() || mk.First.Before(first)) {
+			first = mk.First
+		}
+		if now.Sub(mk.Wall) > m.cfg.Idle {
+			continue
+		}
+		active++
+		if low.IsZero() || mk.Event.Before(low) {
+			low = mk.Event
+		}
+	}
+	if newest.IsZero() {
+		return time.Time{}, time.Time{}, false, nil
+	}
+	if first.IsZero() {
+		first = newest
+	}
+	if active == 0 {
+		if newestWall.Sub(newest) < liveLag {
+			return now.Add(-m.cfg.Lateness), first, true, nil
+		}
+		low = newest
+	}
+	return low.Add(-m.cfg.Lateness), first, true, nil
+}
+
+// liveLag is how far behind the clock the newest post may have been, when it was
+// consumed, for the stream to count as live.
+const liveLag = 10 * time.Minute
+
 // OnEvent registers a function called for every event after it is published.
 func (m *Monitor) OnEvent(f func(incident.Event)) { m.onEvent = f }
+
+// OnVerdict registers a function called with every closed bucket's verdict of every
+// service, in event-time order (the live page draws them).
+func (m *Monitor) OnVerdict(f func(service string, v evaluate.Verdict)) { m.onVerdict = f }
 
 // Watermarked reports the end of the last closed bucket (zero before any).
 func (m *Monitor) Watermarked() time.Time {
@@ -142,6 +326,9 @@ func (m *Monitor) evaluate(start time.Time, i int, counts map[string][]window.Co
 	verdicts := make(map[string]evaluate.Verdict, len(m.cfg.Services))
 	for _, s := range m.cfg.Services {
 		verdicts[s] = m.series[s].Step(start, counts[s][i])
+		if m.onVerdict != nil {
+			m.onVerdict(s, verdicts[s])
+		}
 	}
 	for _, s := range m.cfg.Services {
 		var related []string

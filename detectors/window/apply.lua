@@ -1,7 +1,9 @@
--- apply.lua stores the aggregated counts of one consumed batch together with the
--- partition offsets it covers, atomically, so a batch is counted exactly once.
+-- apply.lua stores the aggregated counts of one consumed batch for one scope (a
+-- service, or the group's totals) together with the partition offsets it covers,
+-- atomically, so a batch is counted exactly once. All keys of a call share one hash
+-- tag (one cluster slot).
 --
--- KEYS[1]      offsets hash of the consumer group and topic (field = partition)
+-- KEYS[1]      offsets hash of the scope, consumer group and topic (field = partition)
 -- KEYS[2..n]   counter keys referenced by index from ARGV
 -- ARGV[1]      TTL in seconds for counter keys
 -- ARGV[2]      TTL in seconds for the offsets hash
@@ -12,6 +14,8 @@
 --   g  HINCRBY n field/increment pairs (offsets TTL: run-wide totals)
 --   p  PFADD n elements
 --   s  RPUSH n elements, then LTRIM to the newest 5
+--   m  n field/value pairs: HSET each field to the value when larger (watermarks; offsets TTL)
+--   n  n field/value pairs: HSET each field to the value when smaller or unset (offsets TTL)
 --
 -- Returns {1} when applied, or {0, partition, stored, ...} when some partition's
 -- first offset is not beyond what is already stored (a replay after a crash): the
@@ -46,6 +50,8 @@ while i <= #ARGV do
   local ttl = counterTTL
   if op == 'g' then
     op, ttl = 'h', offsetTTL
+  elseif op == 'm' or op == 'n' then
+    ttl = offsetTTL
   end
   if op == 'h' then
     for j = 0, n - 1 do
@@ -55,6 +61,24 @@ while i <= #ARGV do
   elseif op == 'p' then
     redis.call('PFADD', key, unpack(ARGV, i, i + n - 1))
     i = i + n
+  elseif op == 'm' then
+    for j = 0, n - 1 do
+      local f, v = ARGV[i + 2 * j], tonumber(ARGV[i + 2 * j + 1])
+      local cur = tonumber(redis.call('HGET', key, f) or '-1')
+      if v > cur then
+        redis.call('HSET', key, f, v)
+      end
+    end
+    i = i + 2 * n
+  elseif op == 'n' then
+    for j = 0, n - 1 do
+      local f, v = ARGV[i + 2 * j], tonumber(ARGV[i + 2 * j + 1])
+      local cur = redis.call('HGET', key, f)
+      if not cur or v < tonumber(cur) then
+        redis.call('HSET', key, f, v)
+      end
+    end
+    i = i + 2 * n
   elseif op == 's' then
     redis.call('RPUSH', key, unpack(ARGV, i, i + n - 1))
     redis.call('LTRIM', key, -5, -1)

@@ -20,12 +20,23 @@ var applySource string
 
 var applyScript = redis.NewScript(applySource)
 
-// ErrStale is returned by Apply when part of the batch is already stored: Offsets in
-// the error say up to where each partition was counted.
-type ErrStale struct{ Stored map[int]int64 }
+// Offsets are, per partition, the last offset whose effect is stored for one scope.
+type Offsets map[int]int64
+
+// Stored are the stored offsets of every scope: a service name, or GroupScope for the
+// group's totals, dead letters and watermarks.
+type Stored map[string]Offsets
+
+// GroupScope is the scope of the group-wide counters.
+const GroupScope = ""
+
+// ErrStale is returned by Apply when some scope had part of the batch stored already
+// (a replay after a crash, or a stale view after a rebalance). Stored holds what Redis
+// has for those scopes; the other scopes of the batch were applied.
+type ErrStale struct{ Stored Stored }
 
 func (e *ErrStale) Error() string {
-	return fmt.Sprintf("batch already counted up to offsets %v", e.Stored)
+	return fmt.Sprintf("batch partly counted already: %v", e.Stored)
 }
 
 // Options configure a Store. Zero values take the documented defaults.
@@ -33,7 +44,7 @@ type Options struct {
 	Prefix    string        // key prefix, default "outcry"
 	Bucket    time.Duration // bucket size, default 10s
 	TTL       time.Duration // lifetime of counter keys, default 48h
-	OffsetTTL time.Duration // lifetime of offsets and totals, default 14 days
+	OffsetTTL time.Duration // lifetime of offsets, totals and watermarks, default 14 days
 }
 
 func (o *Options) defaults() {
@@ -51,7 +62,7 @@ func (o *Options) defaults() {
 	}
 }
 
-// Store reads and writes bucket counters in Redis.
+// Store reads and writes bucket counters in Redis (standalone or cluster).
 type Store struct {
 	rdb redis.UniversalClient
 	opt Options
@@ -66,7 +77,11 @@ func NewStore(rdb redis.UniversalClient, opt Options) *Store {
 // Bucket returns the bucket size.
 func (s *Store) Bucket() time.Duration { return s.opt.Bucket }
 
-// Keys are built only here. The {service} hash tag keeps a service's keys in one slot.
+// Prefix returns the key prefix.
+func (s *Store) Prefix() string { return s.opt.Prefix }
+
+// Keys are built only here. The {service} hash tag keeps a service's keys in one slot;
+// the group's keys share the {group} tag.
 func (s *Store) countsKey(svc string, bucket int64) string {
 	return s.opt.Prefix + ":{" + svc + "}:c:" + itoa(bucket)
 }
@@ -76,18 +91,44 @@ func (s *Store) authorsKey(svc string, bucket int64) string {
 func (s *Store) samplesKey(svc string, bucket int64) string {
 	return s.opt.Prefix + ":{" + svc + "}:s:" + itoa(bucket)
 }
-func (s *Store) offsetsKey(group, topic string) string {
-	return s.opt.Prefix + ":offsets:{" + group + "}:" + topic
+func (s *Store) offsetsKey(scope, group, topic string) string {
+	if scope == GroupScope {
+		return s.opt.Prefix + ":group:{" + group + "}:offsets:" + topic
+	}
+	return s.opt.Prefix + ":{" + scope + "}:offsets:" + group + ":" + topic
 }
 func (s *Store) totalsKey(group string) string {
-	return s.opt.Prefix + ":totals:{" + group + "}"
+	return s.opt.Prefix + ":group:{" + group + "}:totals"
+}
+func (s *Store) watermarksKey(group, topic string) string {
+	return s.opt.Prefix + ":group:{" + group + "}:watermarks:" + topic
 }
 
-// Apply writes the batch and its partition offsets in one atomic Lua call. It returns
-// *ErrStale when a partition's first offset is already counted.
-func (s *Store) Apply(ctx context.Context, group, topic string, b *Batch) error {
-	keys := []string{s.offsetsKey(group, topic)}
-	args := []any{int64(s.opt.TTL / time.Second), int64(s.opt.OffsetTTL / time.Second), len(b.Partitions)}
+// Load makes sure the Lua script is in every Redis node's script cache, so batches can
+// be sent as EVALSHA in a pipeline.
+func (s *Store) Load(ctx context.Context) error {
+	if c, ok := s.rdb.(*redis.ClusterClient); ok {
+		return c.ForEachShard(ctx, func(ctx context.Context, n *redis.Client) error {
+			return applyScript.Load(ctx, n).Err()
+		})
+	}
+	if err := applyScript.Load(ctx, s.rdb).Err(); err != nil {
+		return fmt.Errorf("load apply script: %w", err)
+	}
+	return nil
+}
+
+type call struct {
+	scope string
+	keys  []string
+	args  []any
+	parts []int
+	last  []int64
+}
+
+func (s *Store) newCall(scope, group, topic string, b *Batch, stored Stored) *call {
+	c := &call{scope: scope, keys: []string{s.offsetsKey(scope, group, topic)}}
+	c.args = []any{int64(s.opt.TTL / time.Second), int64(s.opt.OffsetTTL / time.Second), 0}
 	parts := make([]int, 0, len(b.Partitions))
 	for p := range b.Partitions {
 		parts = append(parts, p)
@@ -95,94 +136,248 @@ func (s *Store) Apply(ctx context.Context, group, topic string, b *Batch) error 
 	sort.Ints(parts)
 	for _, p := range parts {
 		r := b.Partitions[p]
-		args = append(args, p, r.First, r.Last)
+		first := r.First
+		if st, ok := stored[scope][p]; ok && st >= first {
+			first = st + 1
+		}
+		if first > r.Last {
+			continue // this scope has the whole range already
+		}
+		c.args = append(c.args, p, first, r.Last)
+		c.parts = append(c.parts, p)
+		c.last = append(c.last, r.Last)
 	}
-	key := func(k string) int {
+	c.args[2] = len(c.parts)
+	return c
+}
+
+func (c *call) key(k string) int {
+	c.keys = append(c.keys, k)
+	return len(c.keys)
+}
+
+// Apply writes the batch: for every scope it touches (each service, and the group), one
+// atomic Lua call stores its counters with the partition offsets, all in one pipelined
+// round trip. Partitions a scope has stored already (per stored) are left out; stored is
+// updated with what was applied. When Redis holds offsets beyond stored for some scope,
+// that scope is not applied and *ErrStale says what Redis holds.
+func (s *Store) Apply(ctx context.Context, group, topic string, b *Batch, stored Stored) error {
+	calls := map[string]*call{}
+	get := func(scope string) *call {
+		c := calls[scope]
+		if c == nil {
+			c = s.newCall(scope, group, topic, b, stored)
+			calls[scope] = c
+		}
+		return c
+	}
+	keys := make([]Key, 0, len(b.Buckets))
+	for k := range b.Buckets {
 		keys = append(keys, k)
-		return len(keys)
 	}
-	for k, d := range b.Buckets {
-		fields := []any{}
-		add := func(f string, v int64) {
-			if v != 0 {
-				fields = append(fields, f, v)
-			}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].Service != keys[j].Service {
+			return keys[i].Service < keys[j].Service
 		}
-		add("p", d.Posts)
-		add("c", d.Complaints)
-		add("r", d.Recoveries)
-		for f, v := range d.Problems {
-			add("pr:"+f, v)
-		}
-		for f, v := range d.Countries {
-			add("cc:"+f, v)
-		}
-		for f, v := range d.Languages {
-			add("l:"+f, v)
-		}
-		if len(fields) > 0 {
-			args = append(args, "h", key(s.countsKey(k.Service, k.Bucket)), len(fields)/2)
-			args = append(args, fields...)
-		}
-		if len(d.authors) > 0 {
-			ak := key(s.authorsKey(k.Service, k.Bucket))
-			chunk := make([]any, 0, 500)
-			flush := func() {
-				args = append(args, "p", ak, len(chunk))
-				args = append(args, chunk...)
-				chunk = chunk[:0]
-			}
-			for a := range d.authors {
-				chunk = append(chunk, a)
-				if len(chunk) == cap(chunk) {
-					flush()
-				}
-			}
-			if len(chunk) > 0 {
-				flush()
-			}
-		}
-		if len(d.Samples) > 0 {
-			args = append(args, "s", key(s.samplesKey(k.Service, k.Bucket)), len(d.Samples))
-			for _, id := range d.Samples {
-				args = append(args, id)
-			}
-		}
+		return keys[i].Bucket < keys[j].Bucket
+	})
+	for _, k := range keys {
+		s.addBucket(get(k.Service), k, b.Buckets[k])
 	}
+	g := get(GroupScope)
 	if len(b.Totals) > 0 {
-		args = append(args, "g", key(s.totalsKey(group)), len(b.Totals))
-		for f, v := range b.Totals {
-			args = append(args, f, v)
+		fields := make([]string, 0, len(b.Totals))
+		for f := range b.Totals {
+			fields = append(fields, f)
+		}
+		sort.Strings(fields)
+		g.args = append(g.args, "g", g.key(s.totalsKey(group)), len(fields))
+		for _, f := range fields {
+			g.args = append(g.args, f, b.Totals[f])
 		}
 	}
-	res, err := applyScript.Run(ctx, s.rdb, keys, args...).Int64Slice()
-	if err != nil {
-		return fmt.Errorf("store batch: %w", err)
+	if len(b.Watermarks) > 0 {
+		wk := g.key(s.watermarksKey(group, topic))
+		g.args = append(g.args, "m", wk, 2*len(b.Watermarks))
+		wall := b.Wall.UnixMilli()
+		for _, p := range sortedParts(b.Watermarks) {
+			g.args = append(g.args, strconv.Itoa(p), b.Watermarks[p], "u:"+strconv.Itoa(p), wall)
+		}
 	}
-	if len(res) > 0 && res[0] == 1 {
+	if len(b.Firsts) > 0 {
+		g.args = append(g.args, "n", g.key(s.watermarksKey(group, topic)), len(b.Firsts))
+		for _, p := range sortedParts(b.Firsts) {
+			g.args = append(g.args, "f:"+strconv.Itoa(p), b.Firsts[p])
+		}
+	}
+
+	pipe := s.rdb.Pipeline()
+	type sent struct {
+		c   *call
+		cmd *redis.Cmd
+	}
+	var all []sent
+	scopes := make([]string, 0, len(calls))
+	for sc := range calls {
+		scopes = append(scopes, sc)
+	}
+	sort.Strings(scopes)
+	for _, sc := range scopes {
+		c := calls[sc]
+		if len(c.parts) == 0 && len(c.keys) == 1 {
+			continue
+		}
+		if len(c.parts) == 0 {
+			// Counts without new offsets can only come from a caller that did not
+			// filter what was stored: refuse rather than count twice.
+			return fmt.Errorf("store batch: scope %q has counts but no new offsets", sc)
+		}
+		all = append(all, sent{c, pipe.EvalSha(ctx, applyScript.Hash(), c.keys, c.args...)})
+	}
+	if len(all) == 0 {
 		return nil
 	}
-	stale := &ErrStale{Stored: map[int]int64{}}
-	for i := 1; i+1 < len(res); i += 2 {
-		stale.Stored[int(res[i])] = res[i+1]
+	if _, err := pipe.Exec(ctx); err != nil {
+		if strings.Contains(err.Error(), "NOSCRIPT") {
+			if lerr := s.Load(ctx); lerr != nil {
+				return fmt.Errorf("store batch: reload script: %w", lerr)
+			}
+		}
+		// Some scopes may have been applied; their offsets tell on the retry.
+		for _, x := range all {
+			if x.cmd.Err() == nil {
+				s.applied(x.c, x.cmd, stored, nil)
+			}
+		}
+		return fmt.Errorf("store batch: %w", err)
 	}
+	var stale *ErrStale
+	for _, x := range all {
+		stale = s.applied(x.c, x.cmd, stored, stale)
+	}
+	if stale != nil {
+		return stale
+	}
+	return nil
+}
+
+// applied records the outcome of one scope's call in stored.
+func (s *Store) applied(c *call, cmd *redis.Cmd, stored Stored, stale *ErrStale) *ErrStale {
+	res, err := cmd.Int64Slice()
+	if err != nil {
+		return stale
+	}
+	if stored[c.scope] == nil {
+		stored[c.scope] = Offsets{}
+	}
+	if len(res) > 0 && res[0] == 1 {
+		for i, p := range c.parts {
+			stored[c.scope][p] = c.last[i]
+		}
+		return stale
+	}
+	if stale == nil {
+		stale = &ErrStale{Stored: Stored{}}
+	}
+	st := Offsets{}
+	for i := 1; i+1 < len(res); i += 2 {
+		st[int(res[i])] = res[i+1]
+		stored[c.scope][int(res[i])] = max(stored[c.scope][int(res[i])], res[i+1])
+	}
+	stale.Stored[c.scope] = st
 	return stale
 }
 
-// Offsets returns, per partition, the last offset whose effect is stored.
-func (s *Store) Offsets(ctx context.Context, group, topic string) (map[int]int64, error) {
-	m, err := s.rdb.HGetAll(ctx, s.offsetsKey(group, topic)).Result()
-	if err != nil {
+func (s *Store) addBucket(c *call, k Key, d *Delta) {
+	fields := []any{}
+	add := func(f string, v int64) {
+		if v != 0 {
+			fields = append(fields, f, v)
+		}
+	}
+	add("p", d.Posts)
+	add("c", d.Complaints)
+	add("r", d.Recoveries)
+	for _, f := range sortedKeys(d.Problems) {
+		add("pr:"+f, d.Problems[f])
+	}
+	for _, f := range sortedKeys(d.Countries) {
+		add("cc:"+f, d.Countries[f])
+	}
+	for _, f := range sortedKeys(d.Languages) {
+		add("l:"+f, d.Languages[f])
+	}
+	if len(fields) > 0 {
+		c.args = append(c.args, "h", c.key(s.countsKey(k.Service, k.Bucket)), len(fields)/2)
+		c.args = append(c.args, fields...)
+	}
+	if len(d.authors) > 0 {
+		ak := c.key(s.authorsKey(k.Service, k.Bucket))
+		chunk := make([]any, 0, 500)
+		flush := func() {
+			c.args = append(c.args, "p", ak, len(chunk))
+			c.args = append(c.args, chunk...)
+			chunk = chunk[:0]
+		}
+		for a := range d.authors {
+			chunk = append(chunk, a)
+			if len(chunk) == cap(chunk) {
+				flush()
+			}
+		}
+		if len(chunk) > 0 {
+			flush()
+		}
+	}
+	if len(d.Samples) > 0 {
+		c.args = append(c.args, "s", c.key(s.samplesKey(k.Service, k.Bucket)), len(d.Samples))
+		for _, id := range d.Samples {
+			c.args = append(c.args, id)
+		}
+	}
+}
+
+func sortedParts(m map[int]int64) []int {
+	out := make([]int, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Ints(out)
+	return out
+}
+
+func sortedKeys(m map[string]int64) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Offsets returns the stored offsets of the group scope and of each service.
+func (s *Store) Offsets(ctx context.Context, group, topic string, services []string) (Stored, error) {
+	pipe := s.rdb.Pipeline()
+	scopes := append([]string{GroupScope}, services...)
+	cmds := make([]*redis.MapStringStringCmd, len(scopes))
+	for i, sc := range scopes {
+		cmds[i] = pipe.HGetAll(ctx, s.offsetsKey(sc, group, topic))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, fmt.Errorf("read stored offsets: %w", err)
 	}
-	out := make(map[int]int64, len(m))
-	for k, v := range m {
-		p, err1 := strconv.Atoi(k)
-		o, err2 := strconv.ParseInt(v, 10, 64)
-		if err := errors.Join(err1, err2); err != nil {
-			return nil, fmt.Errorf("read stored offsets: field %q=%q: %w", k, v, err)
+	out := Stored{}
+	for i, sc := range scopes {
+		o := Offsets{}
+		for k, v := range cmds[i].Val() {
+			p, err1 := strconv.Atoi(k)
+			n, err2 := strconv.ParseInt(v, 10, 64)
+			if err := errors.Join(err1, err2); err != nil {
+				return nil, fmt.Errorf("read stored offsets of %q: field %q=%q: %w", sc, k, v, err)
+			}
+			o[p] = n
 		}
-		out[p] = o
+		out[sc] = o
 	}
 	return out, nil
 }

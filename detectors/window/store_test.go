@@ -3,6 +3,7 @@ package window_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -28,7 +29,11 @@ func TestStoreApplyRead(t *testing.T) {
 	b.Mention("whatsapp", t0)
 	b.Recovery("whatsapp", t0.Add(12*time.Second))
 	b.Totals["consumed"] = 4
-	if err := s.Apply(ctx, "g", "posts", b); err != nil {
+	stored := window.Stored{}
+	if err := s.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Apply(ctx, "g", "posts", b, stored); err != nil {
 		t.Fatal(err)
 	}
 
@@ -51,9 +56,13 @@ func TestStoreApplyRead(t *testing.T) {
 	if err != nil || n != 2 {
 		t.Errorf("DistinctAuthors = %d, %v; want 2", n, err)
 	}
-	offs, err := s.Offsets(ctx, "g", "posts")
-	if err != nil || offs[0] != 12 || offs[1] != 5 {
+	offs, err := s.Offsets(ctx, "g", "posts", []string{"whatsapp", "x"})
+	if err != nil || offs["whatsapp"][0] != 12 || offs["whatsapp"][1] != 5 || offs[window.GroupScope][0] != 12 || len(offs["x"]) != 0 {
 		t.Errorf("Offsets = %v, %v", offs, err)
+	}
+	delete(offs, "x")
+	if fmt.Sprint(offs) != fmt.Sprint(stored) {
+		t.Errorf("Offsets = %v, Apply recorded %v", offs, stored)
 	}
 
 	// Every key has a TTL.
@@ -76,12 +85,32 @@ func TestStoreApplyRead(t *testing.T) {
 	again.Offset(0, 13)
 	again.Complain("whatsapp", t0, window.Complaint{Author: "c"})
 	var stale *window.ErrStale
-	if err := s.Apply(ctx, "g", "posts", again); !errors.As(err, &stale) || stale.Stored[0] != 12 {
-		t.Fatalf("Apply(replay) = %v, want ErrStale with partition 0 at 12", err)
+	if err := s.Apply(ctx, "g", "posts", again, window.Stored{}); !errors.As(err, &stale) || stale.Stored["whatsapp"][0] != 12 {
+		t.Fatalf("Apply(replay) = %v, want ErrStale with whatsapp's partition 0 at 12", err)
 	}
 	got, _ = s.Read(ctx, []string{"whatsapp"}, bucket, bucket)
 	if got["whatsapp"][0].Complaints != 3 {
 		t.Errorf("complaints after refused replay = %d, want 3", got["whatsapp"][0].Complaints)
+	}
+	// With the stored offsets known, the part already counted is left out.
+	part := window.NewBatch(10 * time.Second)
+	part.Offset(0, 12)
+	part.Offset(0, 13)
+	part.Complain("whatsapp", t0, window.Complaint{Author: "c"}) // the post at offset 13
+	if err := s.Apply(ctx, "g", "posts", part, stored); err != nil {
+		t.Fatal(err)
+	}
+	if stored["whatsapp"][0] != 13 {
+		t.Errorf("stored after partial batch = %v", stored)
+	}
+	got, _ = s.Read(ctx, []string{"whatsapp"}, bucket, bucket)
+	if got["whatsapp"][0].Complaints != 4 {
+		t.Errorf("complaints after partial batch = %d, want 4", got["whatsapp"][0].Complaints)
+	}
+	none := window.NewBatch(10 * time.Second)
+	none.Offset(0, 13)
+	if err := s.Apply(ctx, "g", "posts", none, stored); err != nil {
+		t.Fatal(err) // nothing new: nothing sent
 	}
 	totals, err := s.Totals(ctx, "g")
 	if err != nil || totals["consumed"] != 4 {

@@ -122,7 +122,12 @@ type Batch struct {
 	Buckets    map[Key]*Delta
 	// Totals counted for audits (outcry stats): consumed, matched, dead_lettered, late.
 	Totals map[string]int64
-	bucket int64
+	// Watermarks are the newest post time (unix ms) seen per partition; Wall is when
+	// the batch was consumed.
+	Watermarks map[int]int64
+	Firsts     map[int]int64 // oldest post time (unix ms) per partition
+	Wall       time.Time
+	bucket     int64
 }
 
 // NewBatch returns an empty batch for buckets of the given size.
@@ -131,6 +136,8 @@ func NewBatch(bucket time.Duration) *Batch {
 		Partitions: map[int]PartitionRange{},
 		Buckets:    map[Key]*Delta{},
 		Totals:     map[string]int64{},
+		Watermarks: map[int]int64{},
+		Firsts:     map[int]int64{},
 		bucket:     int64(bucket / time.Second),
 	}
 }
