@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
-	"github.com/redis/go-redis/v9"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
@@ -52,6 +51,8 @@ func StartBroker(o BrokerOptions) (*kfake.Cluster, error) {
 		kfake.Ports(port),
 		kfake.AllowAutoTopicCreation(),
 		kfake.DefaultNumPartitions(o.Partitions),
+		// Short sessions let tests and local runs replace a killed consumer quickly.
+		kfake.GroupMinSessionTimeout(100 * time.Millisecond),
 		// kfake binds 127.0.0.1; honour the host asked for.
 		kfake.ListenFn(func(network, addr string) (net.Listener, error) {
 			_, p, _ := net.SplitHostPort(addr)
@@ -80,6 +81,19 @@ type Redis struct {
 	mini     *miniredis.Miniredis
 	dir      string
 	port     int
+	path     string
+	extra    []string
+}
+
+// RedisOptions configure StartRedisWith.
+type RedisOptions struct {
+	// Persist keeps the data on disk (append-only file, fsync on every write), so a
+	// Stop and Start keep it: for tests of Redis going away and coming back.
+	Persist bool
+	// Cluster starts the server in cluster mode (see StartCluster).
+	Cluster bool
+	// Args are extra redis-server arguments (e.g. "--requirepass", "secret").
+	Args []string
 }
 
 // ErrNoRedisServer means redis-server is not on PATH.
@@ -89,6 +103,15 @@ var ErrNoRedisServer = errors.New("redis-server not found on PATH")
 // redis-server and allowEmbedded is true, it starts an in-process Redis-compatible
 // server instead (Redis.Embedded says which).
 func StartRedis(ctx context.Context, allowEmbedded bool) (*Redis, error) {
+	return startRedis(ctx, allowEmbedded, RedisOptions{})
+}
+
+// StartRedisWith starts a redis-server child (never an in-process one) with options.
+func StartRedisWith(ctx context.Context, o RedisOptions) (*Redis, error) {
+	return startRedis(ctx, false, o)
+}
+
+func startRedis(ctx context.Context, allowEmbedded bool, o RedisOptions) (*Redis, error) {
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
 		if !allowEmbedded {
@@ -108,7 +131,16 @@ func StartRedis(ctx context.Context, allowEmbedded bool) (*Redis, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start redis-server: %w", err)
 	}
-	r := &Redis{Addr: fmt.Sprintf("127.0.0.1:%d", port), dir: dir, port: port}
+	r := &Redis{Addr: fmt.Sprintf("127.0.0.1:%d", port), dir: dir, port: port, path: path}
+	if o.Persist {
+		r.extra = append(r.extra, "--appendonly", "yes", "--appendfsync", "always")
+	} else {
+		r.extra = append(r.extra, "--appendonly", "no")
+	}
+	if o.Cluster {
+		r.extra = append(r.extra, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000")
+	}
+	r.extra = append(r.extra, o.Args...)
 	if err := r.start(ctx, path); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -117,10 +149,11 @@ func StartRedis(ctx context.Context, allowEmbedded bool) (*Redis, error) {
 }
 
 func (r *Redis) start(ctx context.Context, path string) error {
-	cmd := exec.Command(path,
+	args := append([]string{
 		"--bind", "127.0.0.1", "--port", strconv.Itoa(r.port),
-		"--save", "", "--appendonly", "no", "--dir", r.dir,
-		"--protected-mode", "yes", "--daemonize", "no", "--loglevel", "warning")
+		"--save", "", "--dir", r.dir,
+		"--protected-mode", "yes", "--daemonize", "no", "--loglevel", "warning"}, r.extra...)
+	cmd := exec.Command(path, args...)
 	cmd.Stdout, cmd.Stderr = nil, nil
 	// Own process group: a Ctrl-C to the parent is handled by the parent, which
 	// then stops redis-server itself.
@@ -129,13 +162,29 @@ func (r *Redis) start(ctx context.Context, path string) error {
 		return fmt.Errorf("start redis-server: %w", err)
 	}
 	r.cmd = cmd
-	rdb := redis.NewClient(&redis.Options{Addr: r.Addr, MaxRetries: -1})
-	defer rdb.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if err := rdb.Ping(ctx).Err(); err == nil {
-			return nil
-		} else if time.Now().After(deadline) || ctx.Err() != nil {
+		// PING without credentials: NOAUTH also proves the server is up.
+		conn, derr := net.DialTimeout("tcp", r.Addr, time.Second)
+		err := derr
+		if derr == nil {
+			_, err = conn.Write([]byte("PING\r\n"))
+			if err == nil {
+				buf := make([]byte, 64)
+				var n int
+				_ = conn.SetReadDeadline(time.Now().Add(time.Second))
+				n, err = conn.Read(buf)
+				if err == nil && n > 0 && (buf[0] == '+' || strings.HasPrefix(string(buf[:n]), "-NOAUTH")) {
+					conn.Close()
+					return nil
+				}
+				if err == nil {
+					err = fmt.Errorf("answered %q", buf[:n])
+				}
+			}
+			conn.Close()
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
 			r.kill()
 			return fmt.Errorf("redis-server on %s did not answer PING: %w", r.Addr, err)
 		}
@@ -153,13 +202,13 @@ func (r *Redis) Stop() {
 	}
 }
 
-// Restart stops redis-server and starts it again on the same port (empty).
-func (r *Redis) Restart(ctx context.Context) error {
-	if r.cmd == nil {
-		return errors.New("restart: only a redis-server child can be restarted")
+// Start starts a stopped redis-server again on the same port (with its data when it
+// persists).
+func (r *Redis) Start(ctx context.Context) error {
+	if r.path == "" {
+		return errors.New("start: only a redis-server child can be restarted")
 	}
-	r.kill()
-	return r.start(ctx, r.cmd.Path)
+	return r.start(ctx, r.path)
 }
 
 func (r *Redis) kill() {

@@ -19,6 +19,9 @@ type KafkaConfig struct {
 	PostsTopic  string
 	AlertsTopic string
 	DLQTopic    string
+	// SessionTimeout is how long the group waits for a silent member (a killed
+	// process) before moving its partitions; default 10s.
+	SessionTimeout time.Duration
 }
 
 // NewReader returns a consumer-group reader of the posts topic. A new group starts
@@ -26,18 +29,25 @@ type KafkaConfig struct {
 // the work is stored, never on read.
 func NewReader(c KafkaConfig, log *zap.Logger) *kafka.Reader {
 	l := log.With(zap.String("component", "kafka-reader"))
+	session := c.SessionTimeout
+	if session <= 0 {
+		session = 10 * time.Second
+	}
 	return kafka.NewReader(kafka.ReaderConfig{
-		Brokers:        c.Brokers,
-		GroupID:        c.Group,
-		Topic:          c.PostsTopic,
-		StartOffset:    kafka.FirstOffset,
-		MinBytes:       1,
-		MaxBytes:       16 << 20,
-		MaxWait:        100 * time.Millisecond,
-		CommitInterval: 0, // synchronous commits
-		QueueCapacity:  10000,
-		Logger:         kafka.LoggerFunc(func(msg string, args ...any) { l.Debug(fmt.Sprintf(msg, args...)) }),
-		ErrorLogger:    kafka.LoggerFunc(func(msg string, args ...any) { l.Warn(fmt.Sprintf(msg, args...)) }),
+		SessionTimeout:    session,
+		HeartbeatInterval: session / 4,
+		RebalanceTimeout:  max(session, 5*time.Second),
+		Brokers:           c.Brokers,
+		GroupID:           c.Group,
+		Topic:             c.PostsTopic,
+		StartOffset:       kafka.FirstOffset,
+		MinBytes:          1,
+		MaxBytes:          16 << 20,
+		MaxWait:           100 * time.Millisecond,
+		CommitInterval:    0, // synchronous commits
+		QueueCapacity:     10000,
+		Logger:            kafka.LoggerFunc(func(msg string, args ...any) { l.Debug(fmt.Sprintf(msg, args...)) }),
+		ErrorLogger:       kafka.LoggerFunc(func(msg string, args ...any) { l.Warn(fmt.Sprintf(msg, args...)) }),
 	})
 }
 
@@ -150,4 +160,57 @@ func (a *Alerts) Publish(ctx context.Context, events []incident.Event) error {
 		}
 	}
 	return nil
+}
+
+// Backlog returns, for every partition of topic, how many messages the group has not
+// committed yet (the end offset minus the committed offset, or minus the start offset
+// when the group has committed nothing).
+func Backlog(ctx context.Context, brokers []string, group, topic string) (map[int]int64, error) {
+	c := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second}
+	meta, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
+	if err != nil {
+		return nil, fmt.Errorf("backlog of %s: metadata: %w", topic, err)
+	}
+	var parts []int
+	for _, t := range meta.Topics {
+		if t.Name != topic {
+			continue
+		}
+		if t.Error != nil {
+			return nil, fmt.Errorf("backlog of %s: %w", topic, t.Error)
+		}
+		for _, p := range t.Partitions {
+			parts = append(parts, p.ID)
+		}
+	}
+	reqs := make([]kafka.OffsetRequest, 0, 2*len(parts))
+	for _, p := range parts {
+		reqs = append(reqs, kafka.FirstOffsetOf(p), kafka.LastOffsetOf(p))
+	}
+	lo, err := c.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{topic: reqs}})
+	if err != nil {
+		return nil, fmt.Errorf("backlog of %s: list offsets: %w", topic, err)
+	}
+	committed, err := c.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: parts}})
+	if err != nil {
+		return nil, fmt.Errorf("backlog of %s: committed offsets of %s: %w", topic, group, err)
+	}
+	from := map[int]int64{}
+	for _, p := range committed.Topics[topic] {
+		if p.CommittedOffset >= 0 {
+			from[p.Partition] = p.CommittedOffset
+		}
+	}
+	out := make(map[int]int64, len(parts))
+	for _, p := range lo.Topics[topic] {
+		if p.Error != nil {
+			return nil, fmt.Errorf("backlog of %s[%d]: %w", topic, p.Partition, p.Error)
+		}
+		start, ok := from[p.Partition]
+		if !ok {
+			start = p.FirstOffset
+		}
+		out[p.Partition] = max(0, p.LastOffset-start)
+	}
+	return out, nil
 }

@@ -134,10 +134,10 @@ type Pipeline struct {
 	log      *zap.Logger
 	metrics  *Metrics
 
-	stored    window.Stored // per scope and partition: last offset whose effect is in Redis
-	loaded    bool
-	stats     Stats
-	onBatch   func(Stats)
+	stored  window.Stored // per scope and partition: last offset whose effect is in Redis
+	loaded  bool
+	stats   Stats
+	onBatch func(Stats)
 }
 
 // New returns a pipeline. metrics may be nil.
@@ -336,6 +336,9 @@ func (p *Pipeline) aggregate(msgs []kafka.Message) (*window.Batch, []DeadLetter,
 		b.Offset(m.Partition, m.Offset)
 		if _, ok := b.Watermarks[m.Partition]; !ok {
 			b.Watermarks[m.Partition] = 0
+		}
+		if m.HighWaterMark > 0 {
+			b.Lags[m.Partition] = max(0, m.HighWaterMark-m.Offset-1)
 		}
 		// A scope (the group's totals, or one service) counts a message only when Redis
 		// does not hold it yet for that scope.

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -14,28 +16,63 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/outcry-dev/outcry/detectors/incident"
+	"github.com/outcry-dev/outcry/detectors/nab"
+	"github.com/outcry-dev/outcry/detectors/scenarioscore"
+	"github.com/outcry-dev/outcry/detectors/series"
 	"github.com/outcry-dev/outcry/pipeline"
 )
 
 func newBacktestCmd(g *globals) *cobra.Command {
 	var (
 		posts, out, redisAddr, rules string
+		labels                       string
+		seriesFiles                  []string
 		lateness                     time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "backtest --posts FILE --out alerts.jsonl",
-		Short: "Run the whole pipeline offline in event time over a posts file",
+		Use:   "backtest (--posts FILE | --series FILE.csv) --out alerts.jsonl [--labels FILE]",
+		Short: "Run the pipeline offline in event time over a posts file or a count series",
 		Long: `Backtest produces a posts file (JSONL, any supported shape, bad lines included) into an
 embedded Kafka broker and runs the same pipeline as "outcry run" over it in event time, as
 fast as it can, on an embedded Redis (or --redis). Every alert event is written to --out as
 one JSON line (CloudEvents); the run ends by itself when the file is consumed and prints a
-one-line summary.`,
-		Example: `  outcry backtest --posts posts.jsonl --out alerts.jsonl`,
-		Args:    cobra.NoArgs,
+one-line summary.
+
+With --series, it runs the same evaluation and incident code over a count series instead
+(CSV "timestamp,value", one row per interval, the interval inferred; NAB's format): the
+value stands for the mentions of one service named after the file. Each started event's
+data.detected_at is the detection time.
+
+--labels scores the run: for a series, NAB's combined_windows.json (the file is matched on
+its base name), scored with NAB's rules under its three profiles; for posts, a scenario's
+truth.json (recall, false alerts, detection and resolution delays, top country and problem).`,
+		Example: `  outcry backtest --posts posts.jsonl --out alerts.jsonl --labels truth.json
+  outcry backtest --series Twitter_volume_FB.csv --out alerts.jsonl --labels combined_windows.json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if posts == "" || out == "" {
-				return errors.New("backtest needs --posts FILE and --out FILE")
+			if len(seriesFiles) > 0 {
+				if posts != "" || out == "" {
+					return errors.New("backtest needs --posts FILE and --out FILE, or --series FILE.csv and --out FILE")
+				}
+				return backtestSeries(os.Stdout, seriesFiles, out, labels)
 			}
+			if posts == "" || out == "" {
+				return errors.New("backtest needs --posts FILE and --out FILE (or --series FILE.csv and --out FILE)")
+			}
+			var truth *scenarioscore.Truth
+			if labels != "" {
+				lf, err := os.Open(labels)
+				if err != nil {
+					return fmt.Errorf("--labels: %w", err)
+				}
+				t, err := scenarioscore.ReadTruth(lf)
+				lf.Close()
+				if err != nil {
+					return fmt.Errorf("--labels %s: %w", labels, err)
+				}
+				truth = &t
+			}
+			var all []incident.Event
 			log, err := g.logger()
 			if err != nil {
 				return err
@@ -81,6 +118,7 @@ one-line summary.`,
 				Pipeline: pipeline.Config{Lateness: lateness},
 				OnEvent: func(e incident.Event) {
 					types[e.Type]++
+					all = append(all, e)
 					b, err := pipeline.EncodeEvent(e)
 					if err == nil {
 						_, err = fmt.Fprintf(bw, "%s\n", b)
@@ -115,7 +153,7 @@ one-line summary.`,
 			var parts []string
 			for t, n := range types {
 				total += n
-				parts = append(parts, fmt.Sprintf("%d %s", n, strings.TrimPrefix(t, "outcry.incident.")))
+				parts = append(parts, fmt.Sprintf("%d %s", n, strings.TrimPrefix(strings.TrimPrefix(t, "outcry.incident."), "outcry.")))
 			}
 			sort.Strings(parts)
 			fmt.Fprintf(os.Stdout, "backtest: %d posts read, %d matched, %d dead-lettered, %d alerts (%s) → %s in %s\n",
@@ -123,11 +161,16 @@ one-line summary.`,
 			if st.DeadLettered > 0 {
 				fmt.Fprintf(os.Stdout, "dead letters by reason: %s\n", formatCounts(st.DeadByReason))
 			}
+			if truth != nil {
+				scenarioscore.Judge(*truth, all).Report(os.Stdout)
+			}
 			return nil
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&posts, "posts", "", "posts file (JSONL)")
+	f.StringSliceVar(&seriesFiles, "series", nil, "count series (CSV timestamp,value) to run instead of posts; repeat or comma-separate for several (scored together, as NAB does)")
+	f.StringVar(&labels, "labels", "", "score the run: NAB combined_windows.json for --series, truth.json for --posts")
 	f.StringVar(&out, "out", "", "where to write the alert events (JSONL)")
 	f.StringVar(&redisAddr, "redis", "", "use this Redis instead of an embedded one (keys get a fresh prefix)")
 	f.StringVar(&rules, "rules", "", "rules YAML file (default: the embedded rule set)")
@@ -146,4 +189,88 @@ func formatCounts(m map[string]int64) string {
 		parts[i] = fmt.Sprintf("%s %d", k, m[k])
 	}
 	return strings.Join(parts, ", ")
+}
+
+// backtestSeries runs the evaluation over count series, writes the alert events of all
+// of them to out and, with labels, prints the NAB scores per file and over all files
+// (NAB normalises the sums).
+func backtestSeries(w io.Writer, files []string, out, labels string) error {
+	var lab nab.Labels
+	if labels != "" {
+		lf, err := os.Open(labels)
+		if err != nil {
+			return fmt.Errorf("--labels: %w", err)
+		}
+		lab, err = nab.ReadLabels(lf)
+		lf.Close()
+		if err != nil {
+			return fmt.Errorf("--labels %s: %w", labels, err)
+		}
+	}
+	of, err := os.Create(out)
+	if err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	defer of.Close()
+	bw := bufio.NewWriter(of)
+	totals := map[string]*nab.Result{}
+	for _, p := range nab.Profiles() {
+		totals[p.Name] = &nab.Result{}
+	}
+	for _, file := range files {
+		in, err := os.Open(file)
+		if err != nil {
+			return fmt.Errorf("--series: %w", err)
+		}
+		s, err := series.Read(in)
+		in.Close()
+		if err != nil {
+			return fmt.Errorf("--series %s: %w", file, err)
+		}
+		name := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+		res := series.Run(name, s, series.Options{})
+		types := map[string]int{}
+		for _, e := range res.Events {
+			b, err := pipeline.EncodeEvent(e)
+			if err != nil {
+				return err
+			}
+			types[e.Type]++
+			fmt.Fprintf(bw, "%s\n", b)
+		}
+		fmt.Fprintf(w, "%s: %d rows every %s, %d started, %d resolved\n", filepath.Base(file), len(s.Points), s.Interval,
+			types[incident.TypeStarted], types[incident.TypeResolved])
+		if lab == nil {
+			continue
+		}
+		windows, ok := lab.For(file)
+		if !ok {
+			return fmt.Errorf("--labels %s: no windows for %s", labels, filepath.Base(file))
+		}
+		rows := series.DetectionRows(s.Times(), s.Interval, res.Events)
+		fmt.Fprintf(w, "  NAB (%d windows, %d probationary rows):", len(windows), nab.ProbationaryRows(len(s.Points)))
+		var std nab.Result
+		for _, p := range nab.Profiles() {
+			r := nab.Score(s.Times(), rows, windows, p)
+			totals[p.Name].Add(r)
+			fmt.Fprintf(w, " %s %.2f", p.Name, r.Normalized())
+			if p == nab.Standard {
+				std = r
+			}
+		}
+		fmt.Fprintf(w, " (tp %d, fp %d, fn %d)\n", std.TP, std.FP, std.FN)
+	}
+	if err := errors.Join(bw.Flush(), of.Close()); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	if lab != nil && len(files) > 1 {
+		fmt.Fprintf(w, "NAB over %d files:", len(files))
+		for _, p := range nab.Profiles() {
+			fmt.Fprintf(w, " %s %.2f", p.Name, totals[p.Name].Normalized())
+		}
+		t := totals[nab.Standard.Name]
+		fmt.Fprintf(w, " (tp %d, fp %d, fn %d)\n", t.TP, t.FP, t.FN)
+	}
+	fmt.Fprintf(w, "alerts → %s\n", out)
+	return nil
 }

@@ -114,7 +114,9 @@ the incident has resolved, or stays up with --keep.`,
 			defer stop()
 			eg.Go(func() error { return svc.pipe.Run(runCtx) })
 			if ln != nil {
-				eg.Go(func() error { return serveHTTP(runCtx, ln, hub, prometheus.NewRegistry(), func() bool { return true }, log) })
+				eg.Go(func() error {
+					return serveHTTP(runCtx, ln, hub, prometheus.NewRegistry(), func() bool { return true }, log)
+				})
 			}
 			var last time.Time
 			eg.Go(func() error {

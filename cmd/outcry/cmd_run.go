@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/outcry-dev/outcry/detectors/match"
 	"github.com/outcry-dev/outcry/devstack"
 	"github.com/outcry-dev/outcry/pipeline"
 )
@@ -17,6 +18,7 @@ import (
 // kafkaFlags are the broker and topic flags of run, replay and tail.
 type kafkaFlags struct {
 	brokers, group, posts, alerts, dlq string
+	session                            time.Duration
 }
 
 func (k *kafkaFlags) register(cmd *cobra.Command, withGroup bool) {
@@ -27,6 +29,7 @@ func (k *kafkaFlags) register(cmd *cobra.Command, withGroup bool) {
 	if withGroup {
 		f.StringVar(&k.group, "group", "outcry", "Kafka consumer group (a new group starts from the earliest offset)")
 		f.StringVar(&k.dlq, "dlq-topic", "posts.dlq", "dead-letter topic for messages that are not usable posts")
+		f.DurationVar(&k.session, "session-timeout", 10*time.Second, "how long the group waits for a silent member before moving its partitions")
 	}
 }
 
@@ -35,19 +38,21 @@ func (k *kafkaFlags) config() (pipeline.KafkaConfig, error) {
 	if len(b) == 0 {
 		return pipeline.KafkaConfig{}, fmt.Errorf("--brokers is empty: give host:port[,host:port...]")
 	}
-	return pipeline.KafkaConfig{Brokers: b, Group: k.group, PostsTopic: k.posts, AlertsTopic: k.alerts, DLQTopic: k.dlq}, nil
+	return pipeline.KafkaConfig{Brokers: b, Group: k.group, PostsTopic: k.posts, AlertsTopic: k.alerts, DLQTopic: k.dlq,
+		SessionTimeout: k.session}, nil
 }
 
 func newRunCmd(g *globals) *cobra.Command {
 	var (
 		kf       kafkaFlags
-		redisURL string
+		rf       redisFlags
 		rules    string
 		httpAddr string
 		prefix   string
 		lateness time.Duration
 		idle     time.Duration
 		maxPost  int
+		batch    int
 	)
 	cmd := &cobra.Command{
 		Use:   "run",
@@ -75,7 +80,7 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 				return err
 			}
 			ctx := cmd.Context()
-			rdb, err := newRedis(ctx, redisURL)
+			rdb, err := rf.connect(ctx)
 			if err != nil {
 				return err
 			}
@@ -88,10 +93,22 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 				}
 			}
 			hub := newHub(rs, log)
-			svc, err := newService(serviceOptions{
-				Hub: hub,
+			live := match.NewLive(rs)
+			var svc *service
+			var watch func(context.Context) error
+			if rules != "" {
+				watch = watchRules(rules, live, 2*time.Second, func(r *match.Rules) {
+					var names []string
+					for _, s := range r.Services() {
+						names = append(names, s.Name)
+					}
+					svc.mon.AddServices(names)
+				}, log)
+			}
+			svc, err = newService(serviceOptions{
+				Hub: hub, Live: live,
 				Kafka: kc, Redis: rdb, Prefix: prefix, Rules: rs, Registry: reg,
-				Pipeline: pipeline.Config{Lateness: lateness, MaxPostBytes: maxPost}, Idle: idle,
+				Pipeline: pipeline.Config{Lateness: lateness, MaxPostBytes: maxPost, BatchSize: batch}, Idle: idle,
 			}, log)
 			if err != nil {
 				return err
@@ -99,11 +116,14 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 			defer svc.Close()
 			log.Info("outcry running", zap.Strings("brokers", kc.Brokers), zap.String("group", kc.Group),
 				zap.String("posts_topic", kc.PostsTopic), zap.String("alerts_topic", kc.AlertsTopic),
-				zap.String("redis", redisURL), zap.Int("services", len(rs.Services())))
+				zap.String("redis", rf.display()), zap.Int("services", len(rs.Services())))
 			eg, ctx := errgroup.WithContext(ctx)
 			eg.Go(func() error { return svc.pipe.Run(ctx) })
 			if ln != nil {
 				eg.Go(func() error { return serveHTTP(ctx, ln, hub, reg, svc.metrics.Ready, log) })
+			}
+			if watch != nil {
+				eg.Go(func() error { return watch(ctx) })
 			}
 			err = eg.Wait()
 			if err == nil || context.Cause(ctx) == context.Canceled {
@@ -115,12 +135,13 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 	}
 	kf.register(cmd, true)
 	f := cmd.Flags()
-	f.StringVar(&redisURL, "redis", "127.0.0.1:6379", "Redis address (host:port or redis://user:pass@host:port/db)")
-	f.StringVar(&rules, "rules", "", "rules YAML file (default: the embedded rule set)")
+	rf.register(f, "127.0.0.1:6379")
+	f.StringVar(&rules, "rules", "", "rules YAML file (default: the embedded rule set); reloaded on SIGHUP and when it changes")
 	f.StringVar(&httpAddr, "http", "127.0.0.1:9464", "address for the live page (/), /metrics, /healthz and /readyz (empty to disable)")
 	f.StringVar(&prefix, "redis-prefix", "outcry", "prefix of every Redis key")
 	f.DurationVar(&lateness, "lateness", 2*time.Minute, "how late (event time) a post may arrive and still be counted")
 	f.DurationVar(&idle, "idle", 30*time.Second, "a partition without posts this long is not waited for; a live stream's windows then close with the clock")
+	f.IntVar(&batch, "batch-size", 5000, "most messages per batch (one Redis write and one commit each)")
 	f.IntVar(&maxPost, "max-post-bytes", pipeline.DefaultMaxPostBytes, "larger messages are dead-lettered")
 	return cmd
 }

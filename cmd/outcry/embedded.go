@@ -47,7 +47,8 @@ func startEmbedded(ctx context.Context, redisAddr string) (*embedded, error) {
 		e.what = "Redis at " + redisAddr
 	}
 	e.redisAddr = redisAddr
-	e.rdb, err = newRedis(ctx, redisAddr)
+	rf := redisFlags{addr: redisAddr}
+	e.rdb, err = rf.connect(ctx)
 	if err != nil {
 		e.Close()
 		return nil, err

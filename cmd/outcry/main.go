@@ -83,6 +83,7 @@ Start with:  outcry demo`,
 		newBrokerCmd(g),
 		newMatchCmd(g),
 		newRulesCmd(g),
+		newStatsCmd(g),
 	)
 	return root
 }

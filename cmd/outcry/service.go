@@ -30,6 +30,7 @@ type serviceOptions struct {
 	Redis    redis.UniversalClient
 	Prefix   string // Redis key prefix
 	Rules    *match.Rules
+	Live     *match.Live // the matcher, swapped on rules reloads; default: one on Rules
 	Pipeline pipeline.Config
 	// Idle: a partition without messages this long is not waited for, and a live
 	// stream's watermark then follows the clock.
@@ -69,10 +70,12 @@ func newService(o serviceOptions, log *zap.Logger) (*service, error) {
 	}
 	s.mon = monitor.New(monitor.Config{
 		Services: services, Group: o.Kafka.Group, Topic: o.Kafka.PostsTopic,
-		Instance:   instanceName(),
-		Partitions: func(ctx context.Context) ([]int, error) { return partitions(ctx, o.Kafka.Brokers[0], o.Kafka.PostsTopic) },
-		Lateness:   o.Pipeline.Lateness,
-		Idle:       o.Idle,
+		Instance: instanceName(),
+		Backlog: func(ctx context.Context) (map[int]int64, error) {
+			return pipeline.Backlog(ctx, o.Kafka.Brokers, o.Kafka.Group, o.Kafka.PostsTopic)
+		},
+		Lateness: o.Pipeline.Lateness,
+		Idle:     o.Idle,
 	}, store, store, &pipeline.Alerts{W: s.alertsW, Metrics: metrics}, log)
 	s.mon.SetCoordinator(store)
 	s.mon.OnEvent(func(e incident.Event) {
@@ -88,7 +91,10 @@ func newService(o serviceOptions, log *zap.Logger) (*service, error) {
 	}
 	pc := o.Pipeline
 	pc.Group, pc.Topic, pc.Services = o.Kafka.Group, o.Kafka.PostsTopic, services
-	p, err := pipeline.New(pc, s.reader, store, match.NewMatcher(o.Rules), s.mon,
+	if o.Live == nil {
+		o.Live = match.NewLive(o.Rules)
+	}
+	p, err := pipeline.New(pc, s.reader, store, o.Live, s.mon,
 		&pipeline.DLQ{W: s.dlqW}, log, metrics)
 	if err != nil {
 		s.Close()
@@ -173,21 +179,4 @@ func loadRules(path string) (*match.Rules, error) {
 		return nil, fmt.Errorf("--rules: %w", err)
 	}
 	return r, nil
-}
-
-// newRedis connects to addr (host:port or a redis:// URL) and checks it answers.
-func newRedis(ctx context.Context, addr string) (redis.UniversalClient, error) {
-	opt := &redis.Options{Addr: addr}
-	if u, err := redis.ParseURL(addr); err == nil {
-		opt = u
-	}
-	opt.MaxRetries = 2
-	c := redis.NewClient(opt)
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := c.Ping(pctx).Err(); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("redis at %s: %w", addr, err)
-	}
-	return c, nil
 }

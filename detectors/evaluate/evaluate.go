@@ -1,10 +1,38 @@
 // Package evaluate decides, bucket by bucket, whether a service's complaints are
-// anomalous against its own trailing baseline.
+// anomalous against its own baseline.
 //
 // It sits after the Redis windows in the data flow: the monitor reads each closed
 // bucket and feeds it to a Series, which keeps the sliding window and the baseline in
 // memory and returns a Verdict with an enumerated Reason. There is no I/O here, so the
-// live pipeline and an offline backtest give the same verdicts for the same counts.
+// live pipeline, an offline posts backtest and a count-series backtest give the same
+// verdicts for the same counts.
+//
+// # Model
+//
+// The expected complaints of a bucket are level × hour-of-day factor × weekday/weekend
+// factor:
+//   - the level is an exponentially weighted mean (HalfLife) of the de-seasonalised
+//     counts, bias-corrected, so a slow trend over days is followed;
+//   - the seasonal factors are ratios of decayed sums (SeasonHalfLife) of counts over
+//     what the level predicted in that slot, shrunk towards 1 by a prior of SeasonPrior
+//     counts, so they are sound at low counts and learnt within a day at high ones;
+//   - counts are clipped before they are learnt (at expected + 3 sd) and learning is
+//     held while an incident is open (for at most MaxHold), so outliers and outages do
+//     not become their own baseline.
+//
+// The window (Window, at least one bucket) is compared with the sum of its buckets'
+// expectations μ using a negative-binomial variance μ + d²μ²: the Poisson term keeps
+// low counts honest (3 complaints an hour do not alert on 9), the learnt relative
+// dispersion d keeps bursty series (tweet volumes) from alerting on every wiggle. A
+// window is significant when its z-score reaches MinScore and its ratio reaches a bar
+// that falls from MinRatio at low counts to 1.5 at high ones (a busy service doubling is
+// an outage). Growth counts too: the newest quarter of the window is tested on its own
+// with a higher bar (GrowthScore), so a steep rise alerts before the whole window fills.
+//
+// Distinct authors weigh more than posts: significance is tested on the smaller of the
+// complaints and the distinct authors scaled by the usual posts per author; a window
+// significant on posts but not on authors is a bot flood (ReasonFlood). A rise of
+// complaints whose share of all the service's posts did not rise is chatter (a launch).
 package evaluate
 
 import (
@@ -16,69 +44,96 @@ import (
 
 // Params tune the detector. The zero value of a field takes its default (see Defaults).
 type Params struct {
-	Bucket        time.Duration // bucket size; default 10s
-	Window        time.Duration // complaints are summed over this sliding window; default 2m
-	HalfLife      time.Duration // half-life of the baseline's exponential average; default 2h
-	Warmup        time.Duration // history needed before any verdict can be anomalous; default 30m
-	MinComplaints int64         // fewest complaints in the window to alert; default 10
-	MinAuthors    int64         // fewest distinct complaint authors in the window; default 8
-	MinRatio      float64       // window complaints ÷ expected at low counts (the bar falls to 1.5 at high counts); default 5
-	MinScore      float64       // Poisson z-score of the window; default 6
-	MinShare      float64       // complaints ÷ all posts naming the service in the window; default 0.2
-	ShareLift     float64       // window complaint share ÷ baseline share needed (at most); default 3
-	FloorPerMin   float64       // lowest baseline, complaints per minute (sound at low counts); default 0.1
-	ElevatedRatio float64       // window ÷ expected still counting as "elevated" (hysteresis); default 2
+	Bucket         time.Duration // bucket size; default 10s
+	Window         time.Duration // complaints are summed over this sliding window (at least one bucket); default 2m
+	LongWindow     time.Duration // and over this longer one, for sustained rises; default 2h
+	HalfLife       time.Duration // half-life of the baseline level; default 6h
+	SeasonHalfLife time.Duration // half-life of the time-of-day/week profile; default 14 days
+	SeasonPrior    float64       // counts of prior mass shrinking each seasonal factor to 1; default 30
+	Warmup         time.Duration // history needed before any verdict can be anomalous; default 30m
+	MaxHold        time.Duration // longest the baseline stays frozen during an incident; default 3h
+	MinComplaints  int64         // fewest complaints in the window to alert; default 10
+	MinAuthors     int64         // fewest distinct complaint authors in the window; default 8
+	MinRatio       float64       // window ÷ expected at low counts (the bar falls to 1.5 at high counts); default 5
+	MinScore       float64       // z-score of the window under the learnt variance; default 6
+	GrowthScore    float64       // z-score of the newest quarter of the window alone; default 9
+	Dispersion     float64       // prior relative dispersion d before it is learnt; default 0.1
+	MinShare       float64       // complaints ÷ all posts naming the service in the window; default 0.2
+	ShareLift      float64       // window complaint share ÷ baseline share needed (at most); default 3
+	FloorPerMin    float64       // lowest baseline, complaints per minute (sound at low counts); default 0.1
+	ElevatedRatio  float64       // window ÷ expected still counting as "elevated" (hysteresis); default 2
+	FloodAuthors   float64       // authors per post, relative to the usual, below which a rise is a flood; default 0.3
+	TailQuantile   float64       // quantile of the series' own window z-scores taken as its usual extreme; default 0.999
+	TailMult       float64       // a window must score this many times the usual extreme; default 1.4
+	TailHalfLife   time.Duration // half-life of the z-score histogram; default 30 days
 }
 
 // Defaults returns the parameters used when none are given.
 func Defaults() Params {
 	return Params{
-		Bucket:        10 * time.Second,
-		Window:        2 * time.Minute,
-		HalfLife:      2 * time.Hour,
-		Warmup:        30 * time.Minute,
-		MinComplaints: 10,
-		MinAuthors:    8,
-		MinRatio:      5,
-		MinScore:      6,
-		MinShare:      0.2,
-		ShareLift:     3,
-		FloorPerMin:   0.1,
-		ElevatedRatio: 2,
+		Bucket:         10 * time.Second,
+		Window:         2 * time.Minute,
+		LongWindow:     2 * time.Hour,
+		HalfLife:       6 * time.Hour,
+		SeasonHalfLife: 14 * 24 * time.Hour,
+		SeasonPrior:    30,
+		Warmup:         30 * time.Minute,
+		MaxHold:        3 * time.Hour,
+		MinComplaints:  10,
+		MinAuthors:     8,
+		MinRatio:       5,
+		MinScore:       6,
+		GrowthScore:    9,
+		Dispersion:     0.1,
+		MinShare:       0.2,
+		ShareLift:      3,
+		FloorPerMin:    0.1,
+		ElevatedRatio:  2,
+		FloodAuthors:   0.3,
+		TailQuantile:   0.999,
+		TailMult:       1.4,
+		TailHalfLife:   30 * 24 * time.Hour,
 	}
 }
 
 func (p Params) withDefaults() Params {
 	d := Defaults()
-	set := func(v *float64, def float64) {
+	f := func(v *float64, def float64) {
 		if *v <= 0 {
 			*v = def
 		}
 	}
-	if p.Bucket <= 0 {
-		p.Bucket = d.Bucket
+	dur := func(v *time.Duration, def time.Duration) {
+		if *v <= 0 {
+			*v = def
+		}
 	}
-	if p.Window <= 0 {
-		p.Window = d.Window
-	}
-	if p.HalfLife <= 0 {
-		p.HalfLife = d.HalfLife
-	}
-	if p.Warmup <= 0 {
-		p.Warmup = d.Warmup
-	}
+	dur(&p.Bucket, d.Bucket)
+	dur(&p.Window, d.Window)
+	dur(&p.LongWindow, d.LongWindow)
+	dur(&p.HalfLife, d.HalfLife)
+	dur(&p.SeasonHalfLife, d.SeasonHalfLife)
+	dur(&p.Warmup, d.Warmup)
+	dur(&p.MaxHold, d.MaxHold)
 	if p.MinComplaints <= 0 {
 		p.MinComplaints = d.MinComplaints
 	}
 	if p.MinAuthors <= 0 {
 		p.MinAuthors = d.MinAuthors
 	}
-	set(&p.MinRatio, d.MinRatio)
-	set(&p.MinScore, d.MinScore)
-	set(&p.MinShare, d.MinShare)
-	set(&p.ShareLift, d.ShareLift)
-	set(&p.FloorPerMin, d.FloorPerMin)
-	set(&p.ElevatedRatio, d.ElevatedRatio)
+	f(&p.SeasonPrior, d.SeasonPrior)
+	f(&p.MinRatio, d.MinRatio)
+	f(&p.MinScore, d.MinScore)
+	f(&p.GrowthScore, d.GrowthScore)
+	f(&p.Dispersion, d.Dispersion)
+	f(&p.MinShare, d.MinShare)
+	f(&p.ShareLift, d.ShareLift)
+	f(&p.FloorPerMin, d.FloorPerMin)
+	f(&p.ElevatedRatio, d.ElevatedRatio)
+	f(&p.FloodAuthors, d.FloodAuthors)
+	f(&p.TailQuantile, d.TailQuantile)
+	f(&p.TailMult, d.TailMult)
+	dur(&p.TailHalfLife, d.TailHalfLife)
 	return p
 }
 
@@ -93,9 +148,10 @@ const (
 	ReasonChatter                      // complaints rose with brand chatter: their share did not
 	ReasonElevated                     // clearly above baseline, below the alert bar
 	ReasonAnomaly                      // an outage
+	ReasonFlood                        // many posts from few accounts: a bot flood, not an outage
 )
 
-var reasonNames = [...]string{"", "warmup", "normal", "low_count", "few_authors", "chatter", "elevated", "anomaly"}
+var reasonNames = [...]string{"", "warmup", "normal", "low_count", "few_authors", "chatter", "elevated", "anomaly", "flood"}
 
 func (r Reason) String() string {
 	if int(r) < len(reasonNames) {
@@ -112,10 +168,13 @@ type Verdict struct {
 	WindowEnd   time.Time     // end of this bucket
 	Bucket      window.Counts // this bucket alone
 	Window      window.Counts // summed over the window
-	Expected    float64       // baseline complaints over one window
+	Expected    float64       // baseline complaints over the window
 	Ratio       float64       // Window.Complaints ÷ Expected
-	Score       float64       // Poisson z-score
+	Score       float64       // z-score of the window under the learnt variance
 	Share       float64       // complaint share of posts naming the service in the window
+	Dispersion  float64       // learnt relative dispersion d in effect
+	TailScore   float64       // the series' usual extreme z-score (TailQuantile) at this scale
+	Scale       time.Duration // the window length Expected, Ratio and Score describe
 	// Onset estimates when the rise began: the start of the earliest bucket of the
 	// current run of buckets above the baseline.
 	Onset time.Time
@@ -124,55 +183,237 @@ type Verdict struct {
 // Anomalous reports whether the verdict is an outage.
 func (v Verdict) Anomalous() bool { return v.Reason == ReasonAnomaly }
 
+// Flood reports whether the verdict is a suspected bot flood.
+func (v Verdict) Flood() bool { return v.Reason == ReasonFlood }
+
 // Elevated reports whether complaints are still clearly above the baseline (an open
 // incident stays open while this holds).
 func (v Verdict) Elevated() bool { return v.Reason == ReasonAnomaly || v.Reason == ReasonElevated }
 
-// Series is the state of one service: its sliding window and baseline.
+const (
+	hourSlots = 24
+	daySlots  = 2 // weekday, weekend
+)
+
+// slot is a decayed ratio estimate: observed counts over what the level predicted.
+type slot struct {
+	num, den float64
+	at       time.Time // last update, for the decay
+}
+
+// scale is one window length the series is judged at, with what it learnt of its
+// own noise: the relative dispersion d and the histogram of its z-scores.
+type scale struct {
+	n           int     // buckets
+	sx, sa, smu float64 // running sums over the window
+	dv, dw      float64
+	tail        zHist
+}
+
+// noiseObs is one window's residual, waiting to be learnt.
+type noiseObs struct {
+	at    time.Time
+	scale int
+	e, z  float64
+}
+
+// Series is the state of one service: its sliding windows and baseline.
 type Series struct {
-	p        Params
-	ring     []window.Counts
-	starts   []time.Time
-	next     int
-	filled   int
-	first    time.Time
-	last     time.Time
-	decay    float64 // per bucket
-	sumC     float64 // decayed sums for the baseline (bias-corrected by sumW)
-	sumP     float64
-	sumW     float64
-	hold     bool // baseline frozen while an incident is open
-	runStart time.Time
+	p      Params
+	ring   []window.Counts // the short window's buckets
+	rpos   int
+	rfill  int
+	x      []float64 // complaints, authors and expected complaints of the last buckets
+	xa     []float64
+	mu     []float64
+	starts []time.Time
+	pos    int // next slot of x, xa, mu, starts
+	filled int
+	steps  int
+	scales [2]scale // short (Window), long (LongWindow)
+	first  time.Time
+	last   time.Time
+	decay  float64 // of the level, per bucket
+
+	// level: decayed sums of de-seasonalised complaints, posts and authors, bias-corrected by lw.
+	lc, lp, la, lw float64
+	hour           [hourSlots]slot
+	day            [daySlots]slot
+
+	// noise observations wait one long window before they are learnt, so a rise in
+	// progress does not raise its own bar
+	pending []noiseObs
+
+	hold      bool
+	holdSince time.Time
+	runStart  time.Time
+	seeded    bool
 }
 
 // NewSeries returns an empty series.
 func NewSeries(p Params) *Series {
 	p = p.withDefaults()
-	n := int(p.Window / p.Bucket)
-	if n < 1 {
-		n = 1
-	}
-	return &Series{
+	ns := max(1, int(p.Window/p.Bucket))
+	nl := max(ns, int(p.LongWindow/p.Bucket))
+	// The ring holds one bucket more than the longest window, so the bucket leaving a
+	// window is still there to subtract.
+	s := &Series{
 		p:      p,
-		ring:   make([]window.Counts, n),
-		starts: make([]time.Time, n),
+		ring:   make([]window.Counts, ns),
+		x:      make([]float64, nl+1),
+		xa:     make([]float64, nl+1),
+		mu:     make([]float64, nl+1),
+		starts: make([]time.Time, nl+1),
 		decay:  math.Pow(0.5, float64(p.Bucket)/float64(p.HalfLife)),
 	}
+	s.scales[0].n, s.scales[1].n = ns, nl
+	return s
 }
 
 // Params returns the parameters in effect.
 func (s *Series) Params() Params { return s.p }
 
 // Hold freezes (true) or releases (false) the baseline; the incident machine holds it
-// while an incident is open so an outage does not become its own baseline.
-func (s *Series) Hold(h bool) { s.hold = h }
-
-// perBucket returns the baseline complaints and posts per bucket.
-func (s *Series) perBucket() (complaints, posts float64) {
-	if s.sumW == 0 {
-		return 0, 0
+// while an incident is open so an outage does not become its own baseline. A hold
+// longer than MaxHold lets learning resume (clipped), so a lasting change of level is
+// eventually accepted as the new normal.
+func (s *Series) Hold(h bool) {
+	if h && !s.hold {
+		s.holdSince = s.last
+		// What was waiting to be learnt as noise was the rise of this incident.
+		s.learnNoise(s.last, true)
 	}
-	return s.sumC / s.sumW, s.sumP / s.sumW
+	s.hold = h
+}
+
+func hourOf(t time.Time) int { return t.UTC().Hour() }
+
+func dayOf(t time.Time) int {
+	switch t.UTC().Weekday() {
+	case time.Saturday, time.Sunday:
+		return 1
+	}
+	return 0
+}
+
+// factor returns the seasonal factor of the slot at t.
+func (s *Series) factor(t time.Time) float64 {
+	return s.ratio(&s.hour[hourOf(t)], time.Hour) * s.ratio(&s.day[dayOf(t)], 24*time.Hour)
+}
+
+// ratio is a slot's factor, shrunk towards 1 by a prior worth SeasonPrior counts plus
+// one slot length of the level: a factor moves far from 1 only once more than one
+// period of the slot has been seen, so a rise within the hour is not taken for the
+// hour's usual shape.
+func (s *Series) ratio(sl *slot, length time.Duration) float64 {
+	k := s.p.SeasonPrior
+	if s.lw > 0 {
+		k += s.lc / s.lw * float64(length) / float64(s.p.Bucket)
+	}
+	return (sl.num + k) / (sl.den + k)
+}
+
+func (s *Series) learnSlot(sl *slot, t time.Time, obs, pred float64) {
+	if !sl.at.IsZero() && t.After(sl.at) {
+		d := math.Pow(0.5, float64(t.Sub(sl.at))/float64(s.p.SeasonHalfLife))
+		sl.num *= d
+		sl.den *= d
+	}
+	sl.at = t
+	sl.num += obs
+	sl.den += pred
+}
+
+// level returns the de-seasonalised complaints, posts and authors per bucket.
+func (s *Series) level() (c, p, a float64) {
+	if s.lw == 0 {
+		return 0, 0, 0
+	}
+	return s.lc / s.lw, s.lp / s.lw, s.la / s.lw
+}
+
+func (s *Series) floor() float64 { return s.p.FloorPerMin * s.p.Bucket.Minutes() }
+
+// expected returns the baseline complaints and posts of the bucket starting at t.
+func (s *Series) expected(t time.Time) (c, p float64) {
+	lc, lp, _ := s.level()
+	f := s.factor(t)
+	return math.Max(lc*f, s.floor()), lp * f
+}
+
+// dispersion returns the learnt relative dispersion d of a scale.
+func (s *Series) dispersion(sc *scale) float64 {
+	d2 := s.p.Dispersion * s.p.Dispersion
+	// The prior weighs as much as a few dozen windows, then the data take over.
+	const priorW = 20
+	v := (sc.dv + d2*priorW) / (sc.dw + priorW)
+	return math.Sqrt(math.Max(v, 0))
+}
+
+// learn moves the baseline towards n buckets' worth of counts c, p, a per bucket
+// (already clipped).
+func (s *Series) learn(t time.Time, c, p, a float64, n float64) {
+	f := s.factor(t)
+	lc, _, _ := s.level()
+	had := s.lw > 0
+	dec := math.Pow(s.decay, n)
+	w := (1 - dec) / (1 - s.decay)
+	s.lc = s.lc*dec + c/f*w
+	s.lp = s.lp*dec + p/f*w
+	s.la = s.la*dec + a/f*w
+	s.lw = s.lw*dec + w
+	if had {
+		// Seasonal factors learn what the level (without this slot's factor) predicted.
+		pred := lc * n
+		s.learnSlot(&s.hour[hourOf(t)], t, c*n, pred*s.ratio(&s.day[dayOf(t)], 24*time.Hour))
+		s.learnSlot(&s.day[dayOf(t)], t, c*n, pred*s.ratio(&s.hour[hourOf(t)], time.Hour))
+	}
+}
+
+// learnNoise learns the noise observations older than the long window (all with
+// drop, while the baseline is held, they are dropped: an outage is not noise).
+func (s *Series) learnNoise(now time.Time, drop bool) {
+	delay := time.Duration(s.scales[1].n) * s.p.Bucket
+	dd := math.Pow(0.5, float64(s.p.Bucket)/float64(s.p.TailHalfLife))
+	i := 0
+	for ; i < len(s.pending); i++ {
+		o := s.pending[i]
+		if drop {
+			continue
+		}
+		if now.Sub(o.at) < delay {
+			break
+		}
+		sc := &s.scales[o.scale]
+		sc.dv = sc.dv*dd + o.e
+		sc.dw = sc.dw*dd + 1
+		sc.tail.add(o.z, dd)
+	}
+	s.pending = append(s.pending[:0], s.pending[i:]...)
+}
+
+// Seed feeds a coarse stretch of history (the counts of the period [start, start+d),
+// e.g. an hourly rollup) into the level and the seasonal profile without producing a
+// verdict. Call it in time order before the first Step, to rebuild baselines after a
+// restart; periods at or after the last stepped bucket are ignored.
+func (s *Series) Seed(start time.Time, d time.Duration, c window.Counts) {
+	if !s.last.IsZero() && !start.Before(s.last) {
+		return
+	}
+	n := max(1, float64(d)/float64(s.p.Bucket))
+	cc, pp, aa := float64(c.Complaints)/n, float64(c.Posts)/n, float64(c.Authors)/n
+	if s.lw > 0 {
+		// Clip as Step does, so an outage in the history does not inflate the baseline.
+		ec, ep := s.expected(start)
+		cc = math.Min(cc, 3*ec+1)
+		pp = math.Min(pp, 3*ep+1)
+	}
+	aa = math.Min(aa, cc)
+	s.learn(start, cc, pp, aa, n)
+	if s.first.IsZero() || start.Before(s.first) {
+		s.first = start
+	}
+	s.seeded = true
 }
 
 // Step adds the counts of the bucket starting at start and returns its verdict.
@@ -186,6 +427,15 @@ func (s *Series) Step(start time.Time, c window.Counts) Verdict {
 	return s.step(start, c)
 }
 
+// judged is one scale's view of the current window.
+type judged struct {
+	x, xa, mu, z, ratio float64
+	start               time.Time
+	full                bool
+	sig, sigA, elev     bool
+	tailZ               float64
+}
+
 func (s *Series) step(start time.Time, c window.Counts) Verdict {
 	if s.first.IsZero() {
 		s.first = start
@@ -193,76 +443,174 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 	s.last = start
 	// Baseline from the buckets before this one, so a sudden burst is compared
 	// with what came before it.
-	baseC, baseP := s.perBucket()
+	expC, expP := s.expected(start)
+	lc, lp, la := s.level()
 
-	s.ring[s.next] = c
-	s.starts[s.next] = start
-	s.next = (s.next + 1) % len(s.ring)
-	if s.filled < len(s.ring) {
-		s.filled++
-	}
+	s.ring[s.rpos] = c
+	s.rpos = (s.rpos + 1) % len(s.ring)
+	s.rfill = min(s.rfill+1, len(s.ring))
 	var w window.Counts
-	for i := 0; i < s.filled; i++ {
+	for i := 0; i < s.rfill; i++ {
 		w.Add(s.ring[i])
 	}
-	oldest := s.starts[(s.next-s.filled+len(s.ring))%len(s.ring)]
+	p := s.pos
+	s.x[p] = float64(c.Complaints)
+	s.xa[p] = float64(c.Authors)
+	s.mu[p] = expC
+	s.starts[p] = start
+	s.pos = (p + 1) % len(s.x)
+	s.filled = min(s.filled+1, len(s.x))
+	s.steps++
+	for k := range s.scales {
+		sc := &s.scales[k]
+		if s.steps%4096 == 0 {
+			// Recompute now and then so rounding errors do not build up.
+			sc.sx, sc.sa, sc.smu = 0, 0, 0
+			for i := 0; i < min(sc.n, s.filled); i++ {
+				b := (p - i + len(s.x)) % len(s.x)
+				sc.sx += s.x[b]
+				sc.sa += s.xa[b]
+				sc.smu += s.mu[b]
+			}
+			continue
+		}
+		sc.sx += s.x[p]
+		sc.sa += s.xa[p]
+		sc.smu += s.mu[p]
+		if s.steps > sc.n {
+			b := (p - sc.n + len(s.x)) % len(s.x)
+			sc.sx -= s.x[b]
+			sc.sa -= s.xa[b]
+			sc.smu -= s.mu[b]
+		}
+	}
 
-	floor := s.p.FloorPerMin * s.p.Bucket.Minutes()
-	perBucketC := math.Max(baseC, floor)
-	expected := perBucketC * float64(s.filled)
+	// Authors: the usual authors per complaint (per bucket); a window's authors scaled
+	// by it count as complaints, so a few accounts posting a lot do not.
+	apc := 1.0
+	if lc > 0 && la > 0 {
+		apc = math.Min(1, la/lc)
+	}
+	// The bar for the ratio falls with the expected count: at low counts only a big
+	// multiple is meaningful, while a busy service doubling is already an outage.
+	needRatio := func(m float64) float64 { return 1.5 + (s.p.MinRatio-1.5)*math.Exp(-m/20) }
+	warm := start.Sub(s.first) >= s.p.Warmup || s.seeded
+
+	var js [2]judged
+	for k := range s.scales {
+		sc := &s.scales[k]
+		n := min(sc.n, s.filled)
+		j := &js[k]
+		j.x, j.mu = math.Max(0, sc.sx), math.Max(sc.smu, 1e-9)
+		xa := math.Max(0, sc.sa)
+		j.start = s.starts[(p-n+1+len(s.x))%len(s.x)]
+		j.full = n == sc.n
+		d := s.dispersion(sc)
+		sd := math.Sqrt(j.mu + d*d*j.mu*j.mu)
+		j.z = (j.x - j.mu) / sd
+		j.ratio = j.x / j.mu
+		j.xa = math.Min(j.x, xa/apc)
+		// The bar for the z-score: MinScore, or TailMult times the scale's own usual
+		// extreme, whichever is higher: a bursty series must beat its usual bursts.
+		j.tailZ = sc.tail.quantile(s.p.TailQuantile)
+		minZ := math.Max(s.p.MinScore, s.p.TailMult*j.tailZ)
+		j.sig = j.full && j.ratio >= needRatio(j.mu) && j.z >= minZ
+		j.sigA = j.sig && j.xa/j.mu >= needRatio(j.mu) && (j.xa-j.mu)/sd >= minZ
+		j.elev = j.ratio >= math.Min(s.p.ElevatedRatio, 1+(needRatio(j.mu)-1)/2) && j.z >= s.p.MinScore/2
+		if k == 0 && !j.sig && sc.n >= 4 && s.filled >= sc.n {
+			// Growth: the newest quarter of the short window on its own, with a
+			// higher bar, so a steep rise alerts before the whole window fills.
+			nq := sc.n / 4
+			var xq, xqa, muq float64
+			for i := 1; i <= nq; i++ {
+				b := (s.pos - i + len(s.x)) % len(s.x)
+				xq += s.x[b]
+				xqa += s.xa[b]
+				muq += s.mu[b]
+			}
+			sdq := math.Sqrt(muq + d*d*muq*muq)
+			bar := minZ * s.p.GrowthScore / s.p.MinScore
+			if xq/muq >= needRatio(muq) && (xq-muq)/sdq >= bar {
+				j.sig = true
+				xqa = math.Min(xq, xqa/apc)
+				j.sigA = xqa/muq >= needRatio(muq) && (xqa-muq)/sdq >= bar
+			}
+		}
+		if warm && j.full && !(s.hold && start.Sub(s.holdSince) <= s.p.MaxHold) {
+			// Learn the scale's noise from clipped residuals so outliers do not
+			// inflate it.
+			lim := 3 * sd
+			r := math.Max(-lim, math.Min(j.x-j.mu, lim))
+			e := (r*r - j.mu) / (j.mu * j.mu)
+			s.pending = append(s.pending, noiseObs{at: start, scale: k, e: e, z: j.z})
+		}
+	}
+	s.learnNoise(start, false)
+	// Report the short window unless only the long one is significant.
+	use := &js[0]
+	if !js[0].sig && js[1].sig {
+		use = &js[1]
+	}
 	v := Verdict{
 		BucketStart: start,
-		WindowStart: oldest,
+		WindowStart: use.start,
 		WindowEnd:   start.Add(s.p.Bucket),
 		Bucket:      c,
 		Window:      w,
-		Expected:    expected,
-		Ratio:       float64(w.Complaints) / expected,
-		Score:       (float64(w.Complaints) - expected) / math.Sqrt(expected),
+		Expected:    use.mu,
+		Ratio:       use.ratio,
+		Score:       use.z,
+		Dispersion:  s.dispersion(&s.scales[0]),
+		TailScore:   use.tailZ,
+	}
+	if use == &js[1] {
+		v.Scale = time.Duration(s.scales[1].n) * s.p.Bucket
+		v.Window.Complaints = int64(use.x)
+	} else {
+		v.Scale = time.Duration(s.scales[0].n) * s.p.Bucket
 	}
 	if w.Posts > 0 {
 		v.Share = float64(w.Complaints) / float64(w.Posts)
 	}
-	baseShare := 0.0
-	if baseP > 0 {
-		baseShare = baseC / baseP
-	}
 
 	// Track the run of buckets above the baseline for the onset estimate.
-	if float64(c.Complaints) > 2*perBucketC && c.Complaints > 0 {
+	if float64(c.Complaints) > 2*expC && c.Complaints > 0 {
 		if s.runStart.IsZero() {
 			s.runStart = start
 		}
-	} else if float64(w.Complaints) <= s.p.ElevatedRatio*expected {
+	} else if js[0].x <= s.p.ElevatedRatio*js[0].mu {
 		s.runStart = time.Time{}
 	}
 	v.Onset = s.runStart
 	if v.Onset.IsZero() {
-		v.Onset = oldest
+		v.Onset = use.start
 	}
 
-	// The bar for the ratio falls with the expected count: at low counts only a big
-	// multiple is meaningful, while a busy service doubling is already an outage.
-	needRatio := 1.5 + (s.p.MinRatio-1.5)*math.Exp(-expected/20)
-	significant := v.Ratio >= needRatio && v.Score >= s.p.MinScore
+	significant := js[0].sig || js[1].sig
+	authorsOK := js[0].sigA || js[1].sigA
 	// Chatter: complaints rose, but their share of the posts naming the service did
 	// not rise with them (a launch, a viral post), so people are not complaining more.
-	shareLift := math.Inf(1)
-	if baseShare > 0 {
-		shareLift = v.Share / baseShare
+	// Only where complaints are a part of the posts (not in a bare count series).
+	chatter := false
+	if lp > 0 && lc/lp < 0.9 {
+		baseShare := lc / lp
+		shareLift := v.Share / baseShare
+		chatter = v.Share < s.p.MinShare || shareLift < math.Min(s.p.ShareLift, 1+(js[0].ratio-1)/2)
 	}
-	chatter := v.Share < s.p.MinShare || shareLift < math.Min(s.p.ShareLift, 1+(v.Ratio-1)/2)
-	elevated := v.Ratio >= math.Min(s.p.ElevatedRatio, 1+(needRatio-1)/2) && v.Score >= s.p.MinScore/2 &&
-		w.Complaints >= s.p.MinComplaints/2
+	elevated := js[0].elev && w.Complaints >= s.p.MinComplaints/2
 
 	switch {
-	case start.Sub(s.first) < s.p.Warmup:
+	case !warm:
 		v.Reason = ReasonWarmup
-	case !elevated:
+	case !elevated && !significant:
 		v.Reason = ReasonNormal
-	case significant && w.Complaints < s.p.MinComplaints:
+	case significant && int64(use.x) < s.p.MinComplaints:
 		v.Reason = ReasonLowCount
-	case significant && w.Authors < s.p.MinAuthors:
+	case significant && float64(w.Authors) < s.p.FloodAuthors*float64(w.Complaints)*apc:
+		// Authors are summed per bucket, so a few accounts posting in every bucket
+		// still show as far fewer authors than posts.
+		v.Reason = ReasonFlood
+	case significant && (w.Authors < s.p.MinAuthors || !authorsOK):
 		v.Reason = ReasonFewAuthors
 	case significant && chatter:
 		v.Reason = ReasonChatter
@@ -272,17 +620,62 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 		v.Reason = ReasonElevated
 	}
 
-	if !s.hold {
+	if !s.hold || start.Sub(s.holdSince) > s.p.MaxHold {
 		// Clip outliers so a burst moves the baseline only a little, while a lasting
 		// change of level is still learnt over a few half-lives.
-		cc := math.Min(float64(c.Complaints), 3*perBucketC+1)
-		cp := float64(c.Posts)
-		if baseP > 0 {
-			cp = math.Min(cp, 3*baseP+1)
-		}
-		s.sumC = s.sumC*s.decay + cc
-		s.sumP = s.sumP*s.decay + cp
-		s.sumW = s.sumW*s.decay + 1
+		d := s.dispersion(&s.scales[0])
+		sd := func(m float64) float64 { return math.Sqrt(m + d*d*m*m) }
+		cc := math.Min(float64(c.Complaints), expC+3*sd(expC)+1)
+		cp := math.Min(float64(c.Posts), expP+3*sd(expP)+1)
+		ca := math.Min(float64(c.Authors), cc)
+		s.learn(start, cc, cp, ca, 1)
 	}
 	return v
+}
+
+// zHist is a decayed histogram of window z-scores, for their upper quantiles.
+type zHist struct {
+	bins  [zBins]float64
+	total float64
+	scale float64 // lazy decay: stored weights are divided by scale
+}
+
+const (
+	zMin   = -4.0
+	zWidth = 0.25
+	zBins  = 800 // up to z = 196
+)
+
+func (h *zHist) add(z, decay float64) {
+	if h.scale == 0 {
+		h.scale = 1
+	}
+	h.scale *= decay
+	if h.scale < 1e-100 {
+		for i := range h.bins {
+			h.bins[i] *= h.scale
+		}
+		h.total *= h.scale
+		h.scale = 1
+	}
+	i := int((z - zMin) / zWidth)
+	i = max(0, min(i, zBins-1))
+	h.bins[i] += 1 / h.scale
+	h.total += 1 / h.scale
+}
+
+// quantile returns the q-quantile (0 while the histogram is empty).
+func (h *zHist) quantile(q float64) float64 {
+	if h.total == 0 {
+		return 0
+	}
+	need := (1 - q) * h.total
+	acc := 0.0
+	for i := zBins - 1; i >= 0; i-- {
+		acc += h.bins[i]
+		if acc >= need {
+			return zMin + float64(i+1)*zWidth
+		}
+	}
+	return zMin
 }

@@ -112,3 +112,65 @@ func TestReasonString(t *testing.T) {
 		t.Error("Reason names")
 	}
 }
+
+// A handful of accounts posting a lot is a flood, not an outage.
+func TestFlood(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	s := evaluate.NewSeries(evaluate.Params{})
+	start := time.Date(2022, 10, 25, 0, 0, 0, 0, time.UTC)
+	var reasons = map[evaluate.Reason]int{}
+	for b := 0; b < 6*360; b++ {
+		at := start.Add(time.Duration(b) * 10 * time.Second)
+		c := poisson(r, 0.5/6)
+		a := c
+		if b >= 3*360 && b < 3*360+60 {
+			c += 40 // 5 bots, 40 complaints per 10 s
+			a += 5
+		}
+		v := s.Step(at, window.Counts{Complaints: c, Posts: c + poisson(r, 15.0/6), Authors: a})
+		reasons[v.Reason]++
+	}
+	if reasons[evaluate.ReasonAnomaly] > 0 || reasons[evaluate.ReasonFlood] == 0 {
+		t.Fatalf("reasons %v: want flood verdicts and no anomaly", reasons)
+	}
+}
+
+// Seed rebuilds a baseline from hourly rollups: a series seeded with a day of history
+// needs no warm-up and knows its time-of-day profile.
+func TestSeed(t *testing.T) {
+	s := evaluate.NewSeries(evaluate.Params{})
+	start := time.Date(2022, 10, 24, 0, 0, 0, 0, time.UTC)
+	for h := 0; h < 48; h++ {
+		at := start.Add(time.Duration(h) * time.Hour)
+		perHour := int64(300) // complaints per hour: 300 by day, 30 at night
+		if at.Hour() < 6 {
+			perHour = 30
+		}
+		s.Seed(at, time.Hour, window.Counts{Complaints: perHour, Posts: 20 * perHour, Authors: perHour})
+	}
+	night := start.Add(48*time.Hour + 2*time.Hour)
+	v := s.Step(night, window.Counts{Complaints: 0, Posts: 1})
+	if v.Reason == evaluate.ReasonWarmup {
+		t.Fatal("seeded series still warming up")
+	}
+	day := start.Add(48*time.Hour + 14*time.Hour)
+	s2 := evaluate.NewSeries(evaluate.Params{})
+	for h := 0; h < 48; h++ {
+		at := start.Add(time.Duration(h) * time.Hour)
+		perHour := int64(300)
+		if at.Hour() < 6 {
+			perHour = 30
+		}
+		s2.Seed(at, time.Hour, window.Counts{Complaints: perHour, Posts: 20 * perHour, Authors: perHour})
+	}
+	vd := s2.Step(day, window.Counts{})
+	// The time-of-day profile: the day's expectation well above the night's.
+	if !(vd.Expected > 1.5*v.Expected) {
+		t.Errorf("expected by day %.4f, at night %.4f: want the day clearly higher", vd.Expected, v.Expected)
+	}
+	// Seeding after stepping is ignored.
+	s.Seed(start, time.Hour, window.Counts{Complaints: 1e6})
+	if v2 := s.Step(night.Add(10*time.Second), window.Counts{}); v2.Expected > 10*v.Expected+1 {
+		t.Errorf("seed after step changed the baseline: %v", v2.Expected)
+	}
+}

@@ -23,6 +23,10 @@ const (
 	TypeStarted  = "outcry.incident.started"
 	TypeUpdated  = "outcry.incident.updated"
 	TypeResolved = "outcry.incident.resolved"
+	// TypeFloodSuspected reports a rise of posts from few accounts (a bot flood): no
+	// incident is opened. Its data has state "flood" and an incident_id of
+	// <service>-flood-<time>; one event per flood episode.
+	TypeFloodSuspected = "outcry.flood.suspected"
 )
 
 // Severity levels, in increasing order.
@@ -87,20 +91,45 @@ type Event struct {
 	Data Data
 }
 
-// Params tune the lifecycle.
+// Params tune the lifecycle. Quiet and cool-down are at least a number of buckets as
+// well as a duration, so a coarse series (5-minute counts) gets as many evaluations of
+// hysteresis as a fine one.
 type Params struct {
-	Quiet    time.Duration // complaints back near baseline this long → resolved; default 5m
-	Cooldown time.Duration // after a resolution, no new incident for this long; default 15m
+	Quiet           time.Duration // complaints back near baseline this long → resolved; default 5m
+	Cooldown        time.Duration // after a resolution, no new incident for this long; default 15m
+	QuietBuckets    int           // and for at least this many buckets; default 3
+	CooldownBuckets int           // and for at least this many buckets; default 144
+}
+
+// DefaultParams returns the parameters used when none are given.
+func DefaultParams() Params {
+	return Params{Quiet: 5 * time.Minute, Cooldown: 15 * time.Minute, QuietBuckets: 3, CooldownBuckets: 144}
 }
 
 func (p Params) withDefaults() Params {
+	d := DefaultParams()
 	if p.Quiet <= 0 {
-		p.Quiet = 5 * time.Minute
+		p.Quiet = d.Quiet
 	}
 	if p.Cooldown <= 0 {
-		p.Cooldown = 15 * time.Minute
+		p.Cooldown = d.Cooldown
+	}
+	if p.QuietBuckets <= 0 {
+		p.QuietBuckets = d.QuietBuckets
+	}
+	if p.CooldownBuckets <= 0 {
+		p.CooldownBuckets = d.CooldownBuckets
 	}
 	return p
+}
+
+// quiet and cooldown for verdicts of the given bucket size.
+func (p Params) quiet(bucket time.Duration) time.Duration {
+	return max(p.Quiet, time.Duration(p.QuietBuckets)*bucket)
+}
+
+func (p Params) cooldown(bucket time.Duration) time.Duration {
+	return max(p.Cooldown, time.Duration(p.CooldownBuckets)*bucket)
 }
 
 // Tracker follows one service.
@@ -115,6 +144,10 @@ type Tracker struct {
 	quietAt  time.Time     // first bucket of the current quiet stretch
 	coolTill time.Time
 	related  []string
+	// flood episode: open while flood verdicts keep coming
+	floodOpen bool
+	floodLast time.Time
+	floodSeq  int
 }
 
 // NewTracker returns a tracker for service.
@@ -128,10 +161,15 @@ func (t *Tracker) Open() bool { return t.open }
 // Step consumes the verdict of the next bucket; related lists other services with an
 // incident open at the same moment. It returns the events to publish (usually none).
 func (t *Tracker) Step(v evaluate.Verdict, related []string) []Event {
+	bucket := v.WindowEnd.Sub(v.BucketStart)
 	if !t.open {
+		if e, ok := t.flood(v, bucket); ok {
+			return []Event{e}
+		}
 		if !v.Anomalous() || v.WindowEnd.Before(t.coolTill) {
 			return nil
 		}
+		t.floodOpen = false
 		return []Event{t.start(v, related)}
 	}
 	t.total.Add(v.Bucket)
@@ -161,7 +199,7 @@ func (t *Tracker) Step(v evaluate.Verdict, related []string) []Event {
 	if t.quietAt.IsZero() {
 		t.quietAt = v.BucketStart
 	}
-	if v.WindowEnd.Sub(t.quietAt) < t.p.Quiet {
+	if v.WindowEnd.Sub(t.quietAt) < t.p.quiet(bucket) {
 		return nil
 	}
 	t.fill(v)
@@ -174,8 +212,49 @@ func (t *Tracker) Step(v evaluate.Verdict, related []string) []Event {
 	}
 	e := t.event(TypeResolved, v.WindowEnd, reason)
 	t.open = false
-	t.coolTill = v.WindowEnd.Add(t.p.Cooldown)
+	t.coolTill = v.WindowEnd.Add(t.p.cooldown(bucket))
 	return []Event{e}
+}
+
+// flood returns a flood.suspected event at the start of a flood episode. An episode
+// ends after a quiet stretch plus a cool-down without flood verdicts.
+func (t *Tracker) flood(v evaluate.Verdict, bucket time.Duration) (Event, bool) {
+	if t.floodOpen && v.WindowEnd.Sub(t.floodLast) > t.p.quiet(bucket)+t.p.cooldown(bucket) {
+		t.floodOpen = false
+	}
+	if !v.Flood() {
+		return Event{}, false
+	}
+	t.floodLast = v.WindowEnd
+	if t.floodOpen {
+		return Event{}, false
+	}
+	t.floodOpen = true
+	t.floodSeq++
+	id := fmt.Sprintf("%s-flood-%s", t.service, v.Onset.UTC().Format("20060102T1504"))
+	d := Data{
+		IncidentID: id,
+		Service:    t.service,
+		State:      "flood",
+		Severity:   SeverityMinor,
+		StartedAt:  v.Onset.UTC(),
+		DetectedAt: v.WindowEnd.UTC(),
+		Window:     Span{Start: v.WindowStart.UTC(), End: v.WindowEnd.UTC()},
+		Mentions:   v.Window.Complaints,
+		// distinct authors: the monitor replaces the sum over buckets by the
+		// HyperLogLog count of the window
+		DistinctAuthors: v.Window.Authors,
+		Baseline:        round(v.Expected, 3),
+		Ratio:           round(v.Ratio, 1),
+		Score:           round(v.Score, 1),
+		Problems:        window.Shares(v.Window.Problems, 5),
+		Countries:       window.Shares(v.Window.Countries, 5),
+		Languages:       window.Shares(v.Window.Languages, 5),
+		Related:         []string{},
+		Samples:         append([]string{}, v.Window.Samples...),
+		Reason:          fmt.Sprintf("%d posts from %d distinct authors", v.Window.Complaints, v.Window.Authors),
+	}
+	return Event{ID: id + "-1", Type: TypeFloodSuspected, Time: v.WindowEnd.UTC(), Data: d}, true
 }
 
 func (t *Tracker) start(v evaluate.Verdict, related []string) Event {

@@ -137,3 +137,26 @@ func TestSeverity(t *testing.T) {
 		}
 	}
 }
+
+func TestFloodEvent(t *testing.T) {
+	tr := incident.NewTracker("whatsapp", incident.Params{})
+	var got []string
+	for i := 0; i < 100; i++ {
+		r := evaluate.ReasonFlood
+		if i >= 30 {
+			r = evaluate.ReasonNormal
+		}
+		for _, e := range tr.Step(verdict(i, r, 400, 0, 50), nil) {
+			got = append(got, e.Type)
+			if e.Data.State != "flood" || e.Data.Reason == "" {
+				t.Errorf("flood event %+v", e.Data)
+			}
+		}
+		if tr.Open() {
+			t.Fatal("a flood must not open an incident")
+		}
+	}
+	if len(got) != 1 || got[0] != incident.TypeFloodSuspected {
+		t.Fatalf("events %v, want one %s", got, incident.TypeFloodSuspected)
+	}
+}

@@ -19,6 +19,7 @@ const (
 	catProblem
 	catContext
 	catFiller
+	catCancel
 )
 
 // phrase is one compiled term: a sequence of normalised tokens.
@@ -29,6 +30,7 @@ type phrase struct {
 	svc     int16  // service (catAlias)
 	ctx     uint64 // catContext: the context groups it satisfies; catAlias: groups it needs (0 = none)
 	segment bool   // may be found inside a run-together hashtag
+	strict  bool   // catAlias with ctx: an adjacent intent term is not enough
 }
 
 // Rules is a compiled, immutable rule set, safe for concurrent use.
@@ -43,6 +45,17 @@ type Rules struct {
 	probSets [][]string         // problem bitmask → sorted names (shared)
 	filter   [1 << 10]uint64    // one-hash filter over index keys: most tokens skip the map
 	problems []string
+	terms    int // terms as written in the file (Stats)
+
+	// Prefilter (see Matcher.mayName): most posts name no service and
+	// leave after one cheap pass over their tokens.
+	aliasBits  []uint64          // hashed first tokens of alias phrases
+	fuzzyBits  []uint64          // hashed fuzzy aliases and their one-deletion variants
+	cjkByRune  map[rune][]int32  // CJK phrases by first rune
+	cjkAliases map[rune][]string // CJK alias strings by first rune
+	cjkBits    [64]uint64        // hashed first runes of cjkAliases
+	fuzzyLens  [256]uint32       // per first byte: lengths within one of a fuzzy alias
+	aliases    [][]string        // per service: normalised aliases, context aliases included
 }
 
 // arabicPrefixes are clitics stripped from a token before alias lookup:
@@ -50,13 +63,24 @@ type Rules struct {
 var arabicPrefixes = []string{"وال", "بال", "فال", "كال", "لل", "ال", "و", "ب", "ل", "ف"}
 
 // latinSuffixes are stripped before alias lookup (Indonesian possessives).
-var latinSuffixes = []string{"nya", "ku", "mu"}
+var latinSuffixes = []string{"nya", "ku", "mu", "ta", "da", "te", "de", "tan", "dan", "ten", "den"}
 
 func compile(raw *rawRules) *Rules {
 	r := &Rules{
 		index:    map[string][]int32{},
 		prefixed: map[string][]int32{},
 		problems: raw.problemNames,
+	}
+	r.terms = len(raw.outage) + len(raw.recovery) + len(raw.negations) + len(raw.cancels) + len(raw.negators) +
+		len(raw.postNegators) + len(raw.verbs) + len(raw.connectors) + len(raw.filler)
+	for _, p := range raw.problems {
+		r.terms += len(p)
+	}
+	for _, s := range raw.services {
+		r.terms += len(s.aliases)
+		for _, c := range s.ctx {
+			r.terms += 1 + len(c.context)
+		}
 	}
 	seen := map[string]bool{}
 	add := func(text string, p phrase) {
@@ -82,7 +106,7 @@ func compile(raw *rawRules) *Rules {
 			variants = append(variants, []string{strings.Join(toks, "")})
 		}
 		for _, v := range variants {
-			key := strings.Join(v, " ") + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + strconv.FormatUint(p.ctx, 16)
+			key := strings.Join(v, " ") + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + strconv.FormatUint(p.ctx, 16) + strconv.FormatBool(p.strict)
 			if seen[key] {
 				continue
 			}
@@ -100,6 +124,9 @@ func compile(raw *rawRules) *Rules {
 	}
 	for _, t := range raw.negations {
 		add(t, phrase{cat: catNegation, segment: true})
+	}
+	for _, t := range raw.cancels {
+		add(t, phrase{cat: catCancel})
 	}
 	for _, t := range raw.negators {
 		add(t, phrase{cat: catNegator})
@@ -122,15 +149,22 @@ func compile(raw *rawRules) *Rules {
 		}
 	}
 	group := 0
+	r.aliases = make([][]string, len(raw.services))
 	for si, s := range raw.services {
 		r.services = append(r.services, s.Service)
+		for _, a := range s.aliases {
+			r.aliases[si] = append(r.aliases[si], Normalize(a))
+		}
+		for _, c := range s.ctx {
+			r.aliases[si] = append(r.aliases[si], Normalize(c.alias))
+		}
 		for _, a := range s.aliases {
 			add(a, phrase{cat: catAlias, svc: int16(si), segment: true})
 		}
 		for _, c := range s.ctx {
 			bit := uint64(1) << (group % 64)
 			group++
-			add(c.alias, phrase{cat: catAlias, svc: int16(si), ctx: bit, segment: true})
+			add(c.alias, phrase{cat: catAlias, svc: int16(si), ctx: bit, segment: true, strict: c.strict})
 			for _, t := range c.context {
 				add(t, phrase{cat: catContext, ctx: bit})
 			}
@@ -185,6 +219,7 @@ func compile(raw *rawRules) *Rules {
 		}
 	}
 	r.trie = buildTrie(vocab)
+	r.buildPrefilter()
 	for k := range r.index {
 		h := filterHash([]byte(k))
 		r.filter[h>>6] |= 1 << (h & 63)
@@ -200,12 +235,98 @@ func compile(raw *rawRules) *Rules {
 }
 
 func isCJKPhrase(r *Rules, id int32) bool {
+	p := &r.phrases[id]
+	return len(p.toks) == 1 && hasCJK(p.toks[0]) && r.isCJK(id)
+}
+
+func (r *Rules) isCJK(id int32) bool {
 	for _, c := range r.cjk {
 		if c == id {
 			return true
 		}
 	}
 	return false
+}
+
+func runeHash(r rune) uint32 { return (uint32(r) * 0x9E3779B1) >> 20 } // 12 bits
+
+// Prefilter sizes (bits, powers of two).
+const (
+	aliasBitsLog = 18
+	fuzzyBitsLog = 18
+)
+
+func setBit(bits []uint64, h uint32) { bits[h>>6] |= 1 << (h & 63) }
+func hasBit(bits []uint64, h uint32) bool {
+	return bits[h>>6]&(1<<(h&63)) != 0
+}
+
+// keyHash hashes a token for the prefilter bitsets: a polynomial hash,
+// so that delHash can drop one byte in constant time.
+func keyHash(b []byte, log uint) uint32 {
+	var h uint32
+	for _, c := range b {
+		h = h*hashBase + uint32(c)
+	}
+	return finishHash(h, log)
+}
+
+const hashBase = 0x01000193
+
+func finishHash(h uint32, log uint) uint32 {
+	h ^= h >> 15
+	return (h * 0x9E3779B1) >> (32 - log)
+}
+
+// delHash hashes b without its byte at position del (del < 0: all of b).
+func delHash(b []byte, del int, log uint) uint32 {
+	var h uint32
+	for i, c := range b {
+		if i != del {
+			h = h*hashBase + uint32(c)
+		}
+	}
+	return finishHash(h, log)
+}
+
+func (r *Rules) buildPrefilter() {
+	r.aliasBits = make([]uint64, 1<<aliasBitsLog/64)
+	r.fuzzyBits = make([]uint64, 1<<fuzzyBitsLog/64)
+	r.cjkByRune = map[rune][]int32{}
+	r.cjkAliases = map[rune][]string{}
+	for _, id := range r.cjk {
+		p := &r.phrases[id]
+		if p.cat == catContext && p.ctx == 0 {
+			continue
+		}
+		first, _ := utf8.DecodeRuneInString(p.toks[0])
+		r.cjkByRune[first] = append(r.cjkByRune[first], id)
+		if p.cat == catAlias {
+			r.cjkAliases[first] = append(r.cjkAliases[first], p.toks[0])
+			h := runeHash(first)
+			r.cjkBits[h>>6] |= 1 << (h & 63)
+		}
+	}
+	for id := range r.phrases {
+		p := &r.phrases[id]
+		if p.cat != catAlias || r.isCJK(int32(id)) {
+			continue
+		}
+		setBit(r.aliasBits, keyHash([]byte(p.toks[0]), aliasBitsLog))
+	}
+	for _, ids := range r.fuzzy {
+		for _, id := range ids {
+			a := []byte(r.phrases[id].toks[0])
+			for l := len(a) - 1; l <= len(a)+1; l++ {
+				if l < 32 {
+					r.fuzzyLens[a[0]] |= 1 << l
+				}
+			}
+			for del := -1; del < len(a); del++ {
+				setBit(r.fuzzyBits, delHash(a, del, fuzzyBitsLog))
+			}
+		}
+	}
 }
 
 func (r *Rules) problemList(mask uint16) []string {

@@ -28,7 +28,9 @@
 // a leading Arabic article or clitic is allowed (الواتساب), single-word
 // aliases of services marked fuzzy tolerate one typo (wahtsapp), and
 // ambiguous aliases (x) need a context term in the post (tweet, timeline,
-// elon...), an @handle, or a hashtag with an outage term (#xdown).
+// elon...), an @handle, or a hashtag with an outage term (#xdown), or
+// an outage term within 3 words ("x is down") unless the alias is strict
+// (uber, which German über folds to; signal; teams; threads).
 //
 // Outage intent comes from outage terms (down, لا يعمل, caído, çöktü,
 // 落ちてる), or from a negator before a symptom verb ("not loading",
@@ -36,8 +38,26 @@
 // nearest service named within 6 words (or 12 in the same sentence), and for
 // every service listed with it ("whatsapp, instagram and facebook are
 // down"). Negation phrases cancel the outage terms they overlap ("isn't
-// down", "calm down", "I'm down to"). Recovery terms ("is back", رجع,
-// düzeldi) make a Recovery when they are nearer than any outage term.
+// down", "calm down", "I'm down to"); post negations cancel every outage
+// term of the post ("remember when WhatsApp went down", "Instagram stock is
+// down"). Recovery terms ("is back", رجع, düzeldi) make a Recovery when they
+// are nearer than any outage term.
+//
+// # Speed
+//
+// Before any phrase look-up, one pass over the tokens asks a bitset of
+// hashed alias first words (with Arabic clitics and Indonesian/Turkish
+// suffixes stripped), an index of CJK aliases by first rune, and a
+// bitset of the fuzzy aliases' one-deletion variants whether a service may
+// be named at all; most posts of a firehose stop there. The cost per post
+// does not grow with the number of services (see internal/matchbench).
+//
+// # Reloading
+//
+// [Live] holds the current rules for a running service: [Live.Match]
+// reads them through an atomic pointer, [Live.Reload] swaps in a new file
+// only when it is valid and otherwise keeps the old rules and returns the
+// fault. [Check] validates a file (`outcry rules check FILE`).
 //
 // # Rules file
 //
@@ -48,6 +68,7 @@
 //	outage_terms:   {en: [down, "not working", ...], ar: [...], ...}
 //	recovery_terms: {en: ["is back", ...], ...}
 //	negations:      {en: ["not down", "calm down", ...], ...}
+//	post_negations: {en: ["remember when", stock, ...], ...}
 //	negators:       {en: [not, "can't", ...], ...}
 //	post_negators:  {de: [nicht], ...}
 //	symptom_verbs:  {en: [loading, sending, ...], ...}
@@ -60,7 +81,8 @@
 //	    owner: ""
 //	    fuzzy: true
 //	    aliases: {latin: [twitter, ...], ar: [تويتر]}
-//	    context_aliases: [{alias: x, requires_context: [tweet, timeline, ...]}]
+//	    context_aliases: [{alias: x, requires_context: [tweet, timeline, ...]},
+//	                      {alias: uber, strict: true, requires_context: [ride, driver, ...]}]
 //
 // Every list may be a plain list or a mapping of language to list. Unknown
 // keys, empty terms, empty or duplicate service names are reported as

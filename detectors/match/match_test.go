@@ -1,6 +1,7 @@
 package match
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -224,10 +225,13 @@ func TestServicesRelated(t *testing.T) {
 	if names[0] != "whatsapp" {
 		t.Errorf("services not in file order: %v", names)
 	}
-	if got := r.Related("whatsapp"); !reflect.DeepEqual(got, []string{"facebook", "instagram"}) {
+	if len(names) < 40 {
+		t.Errorf("default rules have %d services, want at least 40", len(names))
+	}
+	if got := r.Related("whatsapp"); !reflect.DeepEqual(got, []string{"facebook", "instagram", "messenger", "threads"}) {
 		t.Errorf("Related(whatsapp) = %v", got)
 	}
-	if got := r.Related("youtube"); !reflect.DeepEqual(got, []string{"gmail"}) {
+	if got := r.Related("youtube"); !reflect.DeepEqual(got, []string{"gmail", "google", "google-drive"}) {
 		t.Errorf("Related(youtube) = %v", got)
 	}
 	if got := r.Related("telegram"); got != nil {
@@ -355,6 +359,10 @@ func FuzzNormalize(f *testing.F) {
 		if n2 := Normalize(n); n2 != n {
 			t.Fatalf("not idempotent: %q → %q → %q", s, n, n2)
 		}
+		ref := normalizer{slow: true}
+		if r := string(ref.run(nil, s, false)); r != n {
+			t.Fatalf("fast path differs on %q: %q, reference %q", s, n, r)
+		}
 	})
 }
 
@@ -363,14 +371,23 @@ func FuzzMatch(f *testing.F) {
 		f.Add(s)
 	}
 	f.Add("#WhatsAppDown_واتساب_معطل x.com @x #xdown")
+	for _, s := range []string{"wahtsap caiu", "whatsappnya error", "instagramda sorun var", "الواتساب واقع", "ツイッター落ちてる", "#Discord障害", "ёлка Ёж ﾂｲｯﾀｰ ｗｈａｔｓａｐｐ", "ऩ क़ नहीं चल रहा"} {
+		f.Add(s)
+	}
 	m := NewMatcher(nil)
+	full := NewMatcher(nil)
+	full.noPrefilter = true
 	known := map[string]bool{}
 	for _, s := range DefaultRules().Services() {
 		known[s.Name] = true
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		seen := map[string]bool{}
-		for _, mt := range m.Match(nil, s) {
+		got := m.Match(nil, s)
+		if want := full.Match(nil, s); !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: prefilter changes the result: %v, without %v", s, got, want)
+		}
+		for _, mt := range got {
 			if !known[mt.Service] || seen[mt.Service] {
 				t.Fatalf("%q: bad match %v", s, mt)
 			}
@@ -399,4 +416,51 @@ func ExampleMatcher_Match() {
 	// [{whatsapp mention []}]
 	// [{whatsapp recovery []}]
 	// []
+}
+
+// TestPrefilterCorpus: on every corpus post and generated sentence, the
+// prefilter does not change the result.
+func TestPrefilterCorpus(t *testing.T) {
+	m := NewMatcher(nil)
+	full := NewMatcher(nil)
+	full.noPrefilter = true
+	data, err := os.ReadFile("testdata/corpus.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := append([]string(nil), benchSentences...)
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var c corpusPost
+		if err := json.Unmarshal([]byte(line), &c); err != nil {
+			t.Fatal(err)
+		}
+		texts = append(texts, c.Text, strings.ToUpper(c.Text), strings.ReplaceAll(c.Text, "a", "aa"))
+	}
+	for _, s := range texts {
+		if got, want := m.Match(nil, s), full.Match(nil, s); !reflect.DeepEqual(got, want) {
+			t.Errorf("%q: %v, without prefilter %v", s, got, want)
+		}
+		ref := normalizer{slow: true}
+		if got, want := Normalize(s), string(ref.run(nil, s, false)); got != want {
+			t.Errorf("Normalize(%q) = %q, reference %q", s, got, want)
+		}
+	}
+}
+
+// TestNormalizeFastPaths: the fast paths give what the general path gives,
+// for every rune they cover, alone and followed by combining marks.
+func TestNormalizeFastPaths(t *testing.T) {
+	ranges := [][2]rune{{0x0400, 0x045F}, {0x0600, 0x06FF}, {0x0900, 0x097F}, {0x3000, 0x30FF}, {0x4E00, 0x4E40}, {0x9FF0, 0x9FFF}, {0x2600, 0x27BF}, {0x1F300, 0x1FAFF}}
+	marks := []string{"", "\u0308", "\u0301", "\u093C", "\u094D", "\u094D\u093C", "\u093C\u094D", "\u3099", "\u0651", "\u0654"}
+	for _, rg := range ranges {
+		for r := rg[0]; r <= rg[1]; r++ {
+			for _, mk := range marks {
+				s := "a" + string(r) + mk + "क" + string(r)
+				ref := normalizer{slow: true}
+				if got, want := Normalize(s), string(ref.run(nil, s, false)); got != want {
+					t.Errorf("Normalize(%q) = %q, general path %q", s, got, want)
+				}
+			}
+		}
+	}
 }

@@ -2,6 +2,7 @@ package match
 
 import (
 	"bytes"
+	"slices"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -29,8 +30,9 @@ const (
 // Matcher finds the services a post names and whether it complains about an
 // outage. It holds no mutable shared state and is safe for concurrent use.
 type Matcher struct {
-	r    *Rules
-	pool sync.Pool
+	r           *Rules
+	pool        sync.Pool
+	noPrefilter bool // tests: check the prefilter has no false negatives
 }
 
 // NewMatcher returns a matcher for the rules (DefaultRules if r is nil).
@@ -73,6 +75,7 @@ type mention struct {
 	sent, hg int32
 	need     uint64
 	group    int32
+	strict   bool
 }
 
 type intent struct {
@@ -91,7 +94,10 @@ type scratch struct {
 	outD     []int32
 	recD     []int32
 	seen     []bool
+	cjkFound []int32
+	touched  []int16
 	probs    uint16
+	cancel   bool // a post negation: no outage in this post
 	best     [maxPart + 1]int16
 	back     [maxPart + 1]int16
 }
@@ -106,7 +112,7 @@ func (m *Matcher) Match(dst []Match, text string) []Match {
 	defer m.pool.Put(sc)
 	sc.buf = sc.nz.run(sc.buf[:0], text, true)
 	m.tokenize(sc)
-	if len(sc.toks) == 0 {
+	if len(sc.toks) == 0 || !m.noPrefilter && !m.mayName(sc) {
 		return dst
 	}
 	if !m.scan(sc) {
@@ -231,7 +237,14 @@ func (m *Matcher) tokenize(sc *scratch) {
 		}
 		j := i + size
 		for j < len(b) {
-			r2, s2 := decode(b, j)
+			if c := b[j]; c < utf8.RuneSelf {
+				if asciiClass[c] != cls {
+					break
+				}
+				j++
+				continue
+			}
+			r2, s2 := utf8.DecodeRune(b[j:])
 			if classOf(r2) != cls {
 				break
 			}
@@ -307,12 +320,26 @@ func (m *Matcher) hashtag(sc *scratch, s, e int, sent, hg int32) {
 			emit(cs, pe)
 		}
 	}
+	// Parts: split at '_' and where the script switches between CJK and
+	// other letters (#Discord障害).
 	ps := s
-	for k := s; k < e; k++ {
+	prevCJK := false
+	for k := s; k < e; {
 		if sc.buf[k] == '_' {
 			part(ps, k)
-			ps = k + 1
+			k++
+			ps = k
+			prevCJK = false
+			continue
 		}
+		r, size := decode(sc.buf, k)
+		isCJK := classOf(r) == clsCJK
+		if isCJK != prevCJK && k > ps {
+			part(ps, k)
+			ps = k
+		}
+		prevCJK = isCJK
+		k += size
 	}
 	part(ps, e)
 }
@@ -380,6 +407,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 	sc.intents = sc.intents[:0]
 	var ctx uint64
 	var probs uint16
+	cancel := false
 	aliasNext, intentNext := 0, 0
 	for i := range toks {
 		t := &toks[i]
@@ -409,6 +437,8 @@ func (m *Matcher) scan(sc *scratch) bool {
 				probs |= 1 << uint(p.prob)
 			case catContext:
 				ctx |= p.ctx
+			case catCancel:
+				cancel = true
 			}
 		}
 		if t.fl&tkMention != 0 {
@@ -426,11 +456,25 @@ func (m *Matcher) scan(sc *scratch) bool {
 				}
 			}
 			if t.fl&tkCJK != 0 {
-				for _, id := range r.cjk {
-					if bytes.Contains(key, []byte(r.phrases[id].toks[0])) {
-						consider(id, 1)
+				// CJK phrases by substring, considered in file order.
+				found := sc.cjkFound[:0]
+				for k := 0; k < len(key); {
+					c, size := decode(key, k)
+					for _, id := range r.cjkByRune[c] {
+						if bytes.HasPrefix(key[k:], []byte(r.phrases[id].toks[0])) {
+							found = append(found, id)
+						}
 					}
+					k += size
 				}
+				if len(found) > 1 {
+					slices.Sort(found)
+					found = slices.Compact(found)
+				}
+				for _, id := range found {
+					consider(id, 1)
+				}
+				sc.cjkFound = found
 			}
 			if key[0] >= 0xD8 && key[0] <= 0xDB && (aliasBest < 0 || intentBest < 0) {
 				// Arabic clitics: الواتساب, وما, لواتساب, المشكلة
@@ -453,7 +497,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 			if aliasBest < 0 && key[0] < utf8.RuneSelf && len(key) >= 4 {
 				// Indonesian/Malay possessive suffixes: whatsappnya, waku
 				for _, suf := range latinSuffixes {
-					if len(key) > len(suf)+1 && string(key[len(key)-len(suf):]) == suf && r.mayHave(key[:len(key)-len(suf)]) {
+					if len(key)-len(suf) >= minStem(suf) && string(key[len(key)-len(suf):]) == suf && r.mayHave(key[:len(key)-len(suf)]) {
 						for _, id := range r.prefixed[string(key[:len(key)-len(suf)])] {
 							if len(r.phrases[id].toks) == 1 {
 								consider(id, 1)
@@ -473,7 +517,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 		}
 		if aliasBest >= 0 && i >= aliasNext {
 			p := &r.phrases[aliasBest]
-			sc.mentions = append(sc.mentions, mention{svc: p.svc, pos: int32(i), end: int32(i + aliasLen), sent: t.sent, hg: t.hg, need: p.ctx})
+			sc.mentions = append(sc.mentions, mention{svc: p.svc, pos: int32(i), end: int32(i + aliasLen), sent: t.sent, hg: t.hg, need: p.ctx, strict: p.strict})
 			aliasNext = i + aliasLen
 		}
 		if intentBest >= 0 && i >= intentNext {
@@ -521,8 +565,9 @@ func (m *Matcher) scan(sc *scratch) bool {
 			// #xdown, or an intent term right next to it: "x is down"
 			for _, in := range sc.intents {
 				if mn.hg != 0 && in.hg == mn.hg ||
-					in.sent == mn.sent && in.pos >= mn.end && in.pos-mn.end < ambiguousSpan ||
-					in.sent == mn.sent && in.end <= mn.pos && mn.pos-in.end < ambiguousSpan {
+					!mn.strict && in.sent == mn.sent && in.pos >= mn.end && in.pos-mn.end < ambiguousSpan ||
+					!mn.strict && in.sent == mn.sent && in.end <= mn.pos && mn.pos-in.end < ambiguousSpan ||
+					!mn.strict && in.pos < mn.end && in.end > mn.pos {
 					ok = true
 				}
 			}
@@ -533,6 +578,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 	}
 	sc.mentions = ms
 	sc.probs = probs
+	sc.cancel = cancel
 	return len(ms) > 0
 }
 
@@ -555,6 +601,9 @@ func (m *Matcher) follows(sc *scratch, i int, id int32) int {
 // fuzzy returns an alias within one edit (insertion, deletion, substitution
 // or transposition) of key, or -1.
 func (m *Matcher) fuzzy(key []byte) int32 {
+	if !m.mayFuzzy(key) {
+		return -1
+	}
 	for _, id := range m.r.fuzzy[key[0]] {
 		a := m.r.phrases[id].toks[0]
 		if d := len(key) - len(a); d < -1 || d > 1 {
@@ -603,9 +652,22 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 	}
 	outD, recD, seen := sc.outD[:ns], sc.recD[:ns], sc.seen[:ns]
 	const none = 1 << 30
-	for i := range outD {
-		outD[i], recD[i], seen[i] = none, none, false
+	// Only the services named in this post are touched (and reset after).
+	touched := sc.touched[:0]
+	for _, mn := range sc.mentions {
+		if !seen[mn.svc] {
+			seen[mn.svc] = true
+			outD[mn.svc], recD[mn.svc] = none, none
+			touched = append(touched, mn.svc)
+		}
 	}
+	slices.Sort(touched)
+	sc.touched = touched
+	defer func() {
+		for _, s := range touched {
+			seen[s] = false
+		}
+	}()
 	ms := sc.mentions
 	// Services listed together ("whatsapp, instagram and facebook") share
 	// intents: group mentions separated only by punctuation or a connector.
@@ -619,13 +681,11 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 			}
 		}
 	}
-	distinct := 0
-	for s := range seen {
-		if seen[s] {
-			distinct++
-		}
-	}
+	distinct := len(touched)
 	for _, in := range sc.intents {
+		if in.cat == catOutage && sc.cancel {
+			continue
+		}
 		if distinct > 1 && in.hg != 0 && !hashtagNames(ms, in.hg) {
 			// A bare intent hashtag (#down, #outage) in a post naming
 			// several services says nothing about which one is down.
@@ -667,10 +727,7 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 			}
 		}
 	}
-	for s := 0; s < ns; s++ {
-		if !seen[s] {
-			continue
-		}
+	for _, s := range touched {
 		mt := Match{Service: m.r.services[s].Name, Kind: Mention}
 		switch {
 		case outD[s] < none && outD[s] < recD[s]:
@@ -691,4 +748,100 @@ func hashtagNames(ms []mention, hg int32) bool {
 		}
 	}
 	return false
+}
+
+// mayName reports whether any token of the post may start a service alias
+// (no false negatives: it checks every path scan takes to an alias). Most
+// posts of a firehose name no service and leave after this pass.
+func (m *Matcher) mayName(sc *scratch) bool {
+	r := m.r
+	b := sc.buf
+	for i := range sc.toks {
+		t := &sc.toks[i]
+		key := b[t.s:t.e]
+		if hasBit(r.aliasBits, keyHash(key, aliasBitsLog)) {
+			return true
+		}
+		if t.fl&tkMention != 0 {
+			continue
+		}
+		if t.fl&tkCJK != 0 {
+			for k := 0; k < len(key); {
+				c, size := decode(key, k)
+				if h := runeHash(c); r.cjkBits[h>>6]&(1<<(h&63)) == 0 {
+					k += size
+					continue
+				}
+				for _, a := range r.cjkAliases[c] {
+					if bytes.HasPrefix(key[k:], []byte(a)) {
+						return true
+					}
+				}
+				k += size
+			}
+			continue
+		}
+		if key[0] >= 0xD8 && key[0] <= 0xDB {
+			for _, pre := range arabicPrefixes {
+				if len(key) > len(pre)+3 && string(key[:len(pre)]) == pre && hasBit(r.aliasBits, keyHash(key[len(pre):], aliasBitsLog)) {
+					return true
+				}
+			}
+			continue
+		}
+		if key[0] < utf8.RuneSelf && len(key) >= 4 {
+			for _, suf := range latinSuffixes {
+				if len(key)-len(suf) >= minStem(suf) && string(key[len(key)-len(suf):]) == suf && hasBit(r.aliasBits, keyHash(key[:len(key)-len(suf)], aliasBitsLog)) {
+					return true
+				}
+			}
+		}
+		if len(key) >= 5 && len(key) <= 16 && t.fl&tkHash == 0 && m.mayFuzzy(key) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayFuzzy reports whether key may be within one edit of a fuzzy alias:
+// key, or key without one of its bytes, hashes like an alias or an alias
+// without one of its bytes (substitutions, insertions, deletions and
+// transpositions all leave such a pair).
+func (m *Matcher) mayFuzzy(key []byte) bool {
+	if len(key) > maxFuzzyKey || m.r.fuzzyLens[key[0]]&(1<<len(key)) == 0 {
+		return false
+	}
+	// pre[i]: hash of key[:i]; pow[k]: hashBase^k. Dropping byte i gives
+	// pre[i]*pow[L-1-i] + (hash of key[i+1:]).
+	var pre [maxFuzzyKey + 1]uint32
+	var pow [maxFuzzyKey + 1]uint32
+	pow[0] = 1
+	for i, c := range key {
+		pre[i+1] = pre[i]*hashBase + uint32(c)
+		pow[i+1] = pow[i] * hashBase
+	}
+	L := len(key)
+	if hasBit(m.r.fuzzyBits, finishHash(pre[L], fuzzyBitsLog)) {
+		return true
+	}
+	for i := 0; i < L; i++ {
+		suf := pre[L] - pre[i+1]*pow[L-1-i]
+		if hasBit(m.r.fuzzyBits, finishHash(pre[i]*pow[L-1-i]+suf, fuzzyBitsLog)) {
+			return true
+		}
+	}
+	return false
+}
+
+const maxFuzzyKey = 17
+
+// minStem is the shortest word a suffix is stripped from: Indonesian
+// possessives attach to short names (IGnya, WAku), the Turkish locatives
+// (instagramda, twitterdan) only to longer ones.
+func minStem(suf string) int {
+	switch suf {
+	case "nya", "ku", "mu":
+		return 2
+	}
+	return 4
 }

@@ -24,6 +24,7 @@ type normalizer struct {
 	compose bool // a mark or a multi-rune decomposition was kept: NFC needed
 	hashtag bool // inside a hashtag (camel-case boundaries are recorded)
 	lower   bool // previous rune was a lower-case letter (camel detection)
+	slow    bool // tests: no fast paths (reference behaviour)
 	camel   []int32
 	tmp     []byte
 }
@@ -64,7 +65,7 @@ func (n *normalizer) run(dst []byte, s string, camel bool) []byte {
 		if camel && n.hashtag {
 			n.trackRune(r, len(dst))
 		}
-		if fast, ok := n.fastRune(r); ok {
+		if fast, ok := n.fastRune(r); ok && !n.slow {
 			i += size
 			if fast != 0 {
 				dst = utf8.AppendRune(dst, fast)
@@ -244,9 +245,29 @@ func (n *normalizer) fastRune(r rune) (rune, bool) {
 		switch {
 		case r == 0x0929, r == 0x0931, r == 0x0934, r >= 0x0958 && r <= 0x095F:
 			return 0, false // nukta forms decompose
-		case r <= 0x0903, r >= 0x093A && r <= 0x094F, r >= 0x0951 && r <= 0x0957, r == 0x0962, r == 0x0963:
-			n.compose = true // vowel signs, virama: keep, recompose at the end
+		case r == 0x093C, r >= 0x0951 && r <= 0x0954:
+			// nukta (composes with न र ळ), stress marks: recompose at the end
+			n.compose = true
 		}
+		// Other signs have combining class 0 (no reordering) except the
+		// virama, which only needs reordering next to a nukta (above).
+		// Copying them keeps NFC input NFC.
+		n.latin = false
+		return r, true
+	case r >= 0x0410 && r <= 0x042F: // Cyrillic capitals А..Я
+		n.latin = false
+		return r + 0x20, true
+	case r >= 0x0430 && r <= 0x045F: // Cyrillic small letters (ё й: NFKD+NFC gives them back)
+		n.latin = false
+		return r, true
+	case r >= 0x0400 && r <= 0x040F: // Ѐ..Џ
+		n.latin = false
+		return r + 0x50, true
+	case r >= 0x3041 && r <= 0x3096, r >= 0x30A1 && r <= 0x30FA, r >= 0x30FC && r <= 0x30FE,
+		r >= 0x4E00 && r <= 0x9FFF, r == 0x3001, r == 0x3002: // kana, CJK ideographs, 、。
+		n.latin = false
+		return r, true
+	case r >= 0x1F300 && r <= 0x1FAFF, r >= 0x2600 && r <= 0x27BF: // emoji, symbols, dingbats
 		n.latin = false
 		return r, true
 	}

@@ -73,6 +73,17 @@ func (r *Rules) Services() []Service {
 	return append([]Service(nil), r.services...)
 }
 
+// Aliases returns the normalised aliases of a service (context aliases
+// included, in file order), or nil for an unknown service.
+func (r *Rules) Aliases(service string) []string {
+	for i, s := range r.services {
+		if s.Name == service {
+			return append([]string(nil), r.aliases[i]...)
+		}
+	}
+	return nil
+}
+
 // Related returns the other services with the same non-empty owner, sorted.
 func (r *Rules) Related(service string) []string {
 	owner := ""
@@ -97,6 +108,7 @@ func (r *Rules) Related(service string) []string {
 // rawRules is the parsed, not yet compiled, content of a rules file.
 type rawRules struct {
 	outage, recovery, negations []string
+	cancels                     []string
 	negators, postNegators      []string
 	verbs, connectors, filler   []string
 	problemNames                []string
@@ -114,6 +126,7 @@ type rawService struct {
 type rawContext struct {
 	alias   string
 	context []string
+	strict  bool
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -174,6 +187,8 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 			raw.recovery, err = termList(v)
 		case "negations":
 			raw.negations, err = termList(v)
+		case "post_negations":
+			raw.cancels, err = termList(v)
 		case "negators":
 			raw.negators, err = termList(v)
 		case "post_negators":
@@ -372,6 +387,11 @@ func parseContextAliases(n *yaml.Node) ([]rawContext, error) {
 				if c.context, err = termList(v); err != nil {
 					return nil, err
 				}
+			case "strict":
+				if v.Kind != yaml.ScalarNode || (v.Value != "true" && v.Value != "false") {
+					return nil, errAt(v, "strict: want true or false")
+				}
+				c.strict = v.Value == "true"
 			default:
 				return nil, errAt(k, "unknown key %q", k.Value)
 			}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -54,16 +55,19 @@ type Config struct {
 	Evaluate evaluate.Params
 	Incident incident.Params
 	// History is how far before the first watermark the monitor replays stored buckets
-	// to rebuild baselines and open incidents after a start; default 2h.
+	// to rebuild baselines and open incidents after a start; default 6h.
 	History time.Duration
 	// MaxRead bounds the buckets read in one round trip; default 360.
 	MaxRead int
 
 	// For Tick (the live pipeline):
 	Group, Topic string
-	Instance     string                                  // this instance's name for the lease
-	Partitions   func(ctx context.Context) ([]int, error) // all partitions of the topic
-	Lateness     time.Duration                           // allowed lateness; default 2m
+	Instance     string // this instance's name for the lease
+	// Backlog returns every partition of the topic with the messages the group has
+	// not committed yet; a partition no instance has reported progress for is waited
+	// for while it has a backlog.
+	Backlog  func(ctx context.Context) (map[int]int64, error)
+	Lateness time.Duration // allowed lateness; default 2m
 	// Idle is how long a partition may go without messages before the watermark stops
 	// waiting for it (and, when the stream is live, moves on with the clock); default 30s.
 	Idle  time.Duration
@@ -74,28 +78,55 @@ type Config struct {
 // Monitor drives evaluation. It is not safe for concurrent use: one goroutine (the
 // pipeline's) calls Advance.
 type Monitor struct {
-	cfg      Config
-	reader   Reader
-	claimer  Claimer
-	pub      Publisher
-	log      *zap.Logger
-	series   map[string]*evaluate.Series
-	trackers map[string]*incident.Tracker
-	bucket   time.Duration
-	next     int64 // start of the next bucket to close (unix s); 0 before the first call
-	pending  []incident.Event
-	onEvent  func(incident.Event)
+	cfg       Config
+	reader    Reader
+	claimer   Claimer
+	pub       Publisher
+	log       *zap.Logger
+	series    map[string]*evaluate.Series
+	trackers  map[string]*incident.Tracker
+	bucket    time.Duration
+	next      int64 // start of the next bucket to close (unix s); 0 before the first call
+	pending   []incident.Event
+	onEvent   func(incident.Event)
 	onVerdict func(string, evaluate.Verdict)
-	coord    Coordinator
-	leader   bool
-	closed   time.Time
-	started  time.Time
+	coord     Coordinator
+	leader    bool
+	closed    time.Time
+	started   time.Time
+	backlog   map[int]int64 // partition → messages not committed, as last fetched
+	backlogAt time.Time
+	addMu     sync.Mutex
+	added     []string // services added by a rules reload, taken at the next Advance
+}
+
+// AddServices starts evaluating services that a rules reload added. Safe to call from
+// any goroutine; they join at the next Advance.
+func (m *Monitor) AddServices(names []string) {
+	m.addMu.Lock()
+	defer m.addMu.Unlock()
+	m.added = append(m.added, names...)
+}
+
+func (m *Monitor) takeAdded() {
+	m.addMu.Lock()
+	added := m.added
+	m.added = nil
+	m.addMu.Unlock()
+	for _, s := range added {
+		if _, ok := m.series[s]; ok {
+			continue
+		}
+		m.cfg.Services = append(m.cfg.Services, s)
+		m.series[s] = evaluate.NewSeries(m.cfg.Evaluate)
+		m.trackers[s] = incident.NewTracker(s, m.cfg.Incident)
+	}
 }
 
 // New returns a Monitor.
 func New(cfg Config, r Reader, c Claimer, p Publisher, log *zap.Logger) *Monitor {
 	if cfg.History <= 0 {
-		cfg.History = 2 * time.Hour
+		cfg.History = 6 * time.Hour
 	}
 	if cfg.MaxRead <= 0 {
 		cfg.MaxRead = 360
@@ -195,6 +226,9 @@ func (m *Monitor) Tick(ctx context.Context) error {
 	if err := m.Advance(ctx, wm); err != nil {
 		return err
 	}
+	if ce := m.log.Check(zap.DebugLevel, "watermark"); ce != nil {
+		ce.Write(zap.Time("watermark", wm))
+	}
 	if c := window.BucketTime(wm, m.bucket); c.After(m.closed) {
 		if err := m.coord.SetClosed(ctx, m.cfg.Group, c); err != nil {
 			return err
@@ -205,8 +239,9 @@ func (m *Monitor) Tick(ctx context.Context) error {
 }
 
 // watermark is the group's event-time watermark: the oldest of the partitions' newest
-// posts, minus the allowed lateness. Partitions without messages for cfg.Idle are not
-// waited for; one never seen is waited for only during cfg.Idle after the start. When
+// posts, minus the allowed lateness. Partitions that are caught up and without messages
+// for cfg.Idle are not waited for; one never seen is waited for only during cfg.Idle
+// while it has a backlog. When
 // every partition is idle and the stream is live (its newest post was near the clock),
 // the watermark follows the clock, so the last buckets close while traffic is quiet.
 func (m *Monitor) watermark(ctx context.Context) (wm, first time.Time, ok bool, err error) {
@@ -214,28 +249,45 @@ func (m *Monitor) watermark(ctx context.Context) (wm, first time.Time, ok bool, 
 	if err != nil {
 		return time.Time{}, time.Time{}, false, err
 	}
-	parts := make([]int, 0, len(marks))
-	if m.cfg.Partitions != nil {
-		ps, err := m.cfg.Partitions(ctx)
-		if err != nil {
-			return time.Time{}, time.Time{}, false, fmt.Errorf("list partitions: %w", err)
+	now := m.cfg.Now()
+	// The backlog costs Kafka requests: it is fetched again only every few seconds,
+	// and only while some partition has not reported progress.
+	if m.cfg.Backlog != nil && (m.backlog == nil || now.Sub(m.backlogAt) > 5*time.Second) {
+		unseen := m.backlog == nil
+		for p := range m.backlog {
+			if mk, ok := marks[p]; !ok || mk.Event.Unix() <= 0 {
+				unseen = true
+			}
 		}
-		parts = ps
+		if unseen {
+			b, err := m.cfg.Backlog(ctx)
+			if err != nil {
+				return time.Time{}, time.Time{}, false, err
+			}
+			m.backlog, m.backlogAt = b, now
+		}
+	}
+	backlog := m.backlog
+	parts := make([]int, 0, len(marks)+len(backlog))
+	for p := range backlog {
+		parts = append(parts, p)
 	}
 	for p := range marks {
 		if !slices.Contains(parts, p) {
 			parts = append(parts, p)
 		}
 	}
-	now := m.cfg.Now()
+	if ce := m.log.Check(zap.DebugLevel, "partition marks"); ce != nil {
+		ce.Write(zap.Any("marks", marks), zap.Ints("partitions", parts))
+	}
 	var low, newest time.Time
 	var newestWall time.Time
 	active := 0
 	for _, p := range parts {
 		mk, ok := marks[p]
 		if !ok || mk.Event.Unix() <= 0 {
-			if now.Sub(m.started) < m.cfg.Idle {
-				return time.Time{}, time.Time{}, false, nil // a partition not seen yet: wait for it
+			if backlog[p] > 0 || (backlog == nil && now.Sub(m.started) < m.cfg.Idle) {
+				return time.Time{}, time.Time{}, false, nil // a partition not consumed yet: wait for it
 			}
 			continue
 		}
@@ -245,7 +297,9 @@ func (m *Monitor) watermark(ctx context.Context) (wm, first time.Time, ok bool, 
 		if !mk.First.IsZero() && (first.IsZero() || mk.First.Before(first)) {
 			first = mk.First
 		}
-		if now.Sub(mk.Wall) > m.cfg.Idle {
+		// Idle: caught up and without messages for a while. A partition with
+		// messages left (a consumer behind, stalled or gone) is always waited for.
+		if mk.Lag == 0 && now.Sub(mk.Wall) > m.cfg.Idle {
 			continue
 		}
 		active++
@@ -303,6 +357,7 @@ func (m *Monitor) OpenIncidents() []string {
 // publishes the events it produces. On error nothing is lost: buckets not yet read
 // are read again and unpublished events are retried on the next call.
 func (m *Monitor) Advance(ctx context.Context, watermark time.Time) error {
+	m.takeAdded()
 	step := int64(m.bucket / time.Second)
 	end := window.BucketOf(watermark, m.bucket) // buckets starting before end are closed
 	if m.next == 0 {

@@ -16,6 +16,7 @@
 --   s  RPUSH n elements, then LTRIM to the newest 5
 --   m  n field/value pairs: HSET each field to the value when larger (watermarks; offsets TTL)
 --   n  n field/value pairs: HSET each field to the value when smaller or unset (offsets TTL)
+--   e  n field/value pairs: HSET (offsets TTL)
 --
 -- Returns {1} when applied, or {0, partition, stored, ...} when some partition's
 -- first offset is not beyond what is already stored (a replay after a crash): the
@@ -50,7 +51,7 @@ while i <= #ARGV do
   local ttl = counterTTL
   if op == 'g' then
     op, ttl = 'h', offsetTTL
-  elseif op == 'm' or op == 'n' then
+  elseif op == 'm' or op == 'n' or op == 'e' then
     ttl = offsetTTL
   end
   if op == 'h' then
@@ -68,6 +69,11 @@ while i <= #ARGV do
       if v > cur then
         redis.call('HSET', key, f, v)
       end
+    end
+    i = i + 2 * n
+  elseif op == 'e' then
+    for j = 0, n - 1 do
+      redis.call('HSET', key, ARGV[i + 2 * j], ARGV[i + 2 * j + 1])
     end
     i = i + 2 * n
   elseif op == 'n' then

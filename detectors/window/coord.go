@@ -23,6 +23,7 @@ type PartitionMark struct {
 	Event time.Time // newest post time seen
 	First time.Time // oldest post time seen
 	Wall  time.Time // wall time of the last batch that had messages of the partition
+	Lag   int64     // messages left in the partition after that batch
 }
 
 func (s *Store) leaseKey(group string) string  { return s.opt.Prefix + ":group:{" + group + "}:lease" }
@@ -84,6 +85,8 @@ func (s *Store) Marks(ctx context.Context, group, topic string) (map[int]Partiti
 			pm.Wall = t
 		case "f":
 			pm.First = t
+		case "l":
+			pm.Lag = n
 		case "":
 			pm.Event = t
 		}

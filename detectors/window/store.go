@@ -204,6 +204,12 @@ func (s *Store) Apply(ctx context.Context, group, topic string, b *Batch, stored
 			g.args = append(g.args, strconv.Itoa(p), b.Watermarks[p], "u:"+strconv.Itoa(p), wall)
 		}
 	}
+	if len(b.Lags) > 0 {
+		g.args = append(g.args, "e", g.key(s.watermarksKey(group, topic)), len(b.Lags))
+		for _, p := range sortedParts(b.Lags) {
+			g.args = append(g.args, "l:"+strconv.Itoa(p), b.Lags[p])
+		}
+	}
 	if len(b.Firsts) > 0 {
 		g.args = append(g.args, "n", g.key(s.watermarksKey(group, topic)), len(b.Firsts))
 		for _, p := range sortedParts(b.Firsts) {
@@ -224,13 +230,10 @@ func (s *Store) Apply(ctx context.Context, group, topic string, b *Batch, stored
 	sort.Strings(scopes)
 	for _, sc := range scopes {
 		c := calls[sc]
-		if len(c.parts) == 0 && len(c.keys) == 1 {
-			continue
-		}
 		if len(c.parts) == 0 {
-			// Counts without new offsets can only come from a caller that did not
-			// filter what was stored: refuse rather than count twice.
-			return fmt.Errorf("store batch: scope %q has counts but no new offsets", sc)
+			// The scope holds this whole batch already: an earlier attempt of this
+			// batch stored it before failing on another scope.
+			continue
 		}
 		all = append(all, sent{c, pipe.EvalSha(ctx, applyScript.Hash(), c.keys, c.args...)})
 	}

@@ -126,6 +126,7 @@ type Batch struct {
 	// the batch was consumed.
 	Watermarks map[int]int64
 	Firsts     map[int]int64 // oldest post time (unix ms) per partition
+	Lags       map[int]int64 // messages left in the partition after this batch
 	Wall       time.Time
 	bucket     int64
 }
@@ -138,6 +139,7 @@ func NewBatch(bucket time.Duration) *Batch {
 		Totals:     map[string]int64{},
 		Watermarks: map[int]int64{},
 		Firsts:     map[int]int64{},
+		Lags:       map[int]int64{},
 		bucket:     int64(bucket / time.Second),
 	}
 }

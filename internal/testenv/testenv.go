@@ -42,6 +42,34 @@ func Redis(t testing.TB) *devstack.Redis {
 	return r
 }
 
+// RedisWith starts a redis-server with options (persistence, extra arguments).
+func RedisWith(t testing.TB, o devstack.RedisOptions) *devstack.Redis {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		missing(t, "redis-server")
+	}
+	r, err := devstack.StartRedisWith(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Close)
+	return r
+}
+
+// RedisCluster starts a Redis Cluster of three masters on loopback ports.
+func RedisCluster(t testing.TB) *devstack.Cluster {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		missing(t, "redis-server")
+	}
+	c, err := devstack.StartCluster(context.Background(), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
 // RedisClient returns a client of addr closed at the end of the test.
 func RedisClient(t testing.TB, addr string) *redis.Client {
 	t.Helper()

@@ -1,0 +1,409 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/outcry-dev/outcry/detectors/window"
+	"github.com/outcry-dev/outcry/devstack"
+	"github.com/outcry-dev/outcry/internal/testenv"
+	"github.com/outcry-dev/outcry/pipeline"
+	"github.com/outcry-dev/outcry/scenario"
+)
+
+// The fault tests run the real binary as child processes, kill them (-9 and TERM),
+// stop Redis and the broker under them, and compare what Redis holds with an
+// uninterrupted run over the same input: nothing counted twice, nothing lost.
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// outcryBinary builds the command once per test run.
+func outcryBinary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "outcry-bin-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "outcry")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+type proc struct {
+	t    *testing.T
+	name string
+	cmd  *exec.Cmd
+	out  bytes.Buffer
+	done chan error
+}
+
+func startOutcry(t *testing.T, name string, args ...string) *proc {
+	t.Helper()
+	p := &proc{t: t, name: name, cmd: exec.Command(outcryBinary(t), args...), done: make(chan error, 1)}
+	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
+		if t.Failed() {
+			t.Logf("%s output:\n%s", p.name, tail(p.out.String(), 4000))
+		}
+	})
+	return p
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
+}
+
+func (p *proc) kill9() {
+	p.t.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	<-p.done
+}
+
+// term sends SIGTERM and returns the exit code, failing if it takes over 20 s.
+func (p *proc) term() int {
+	p.t.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+		return p.cmd.ProcessState.ExitCode()
+	case <-time.After(20 * time.Second):
+		p.t.Fatalf("%s did not exit within 20 s of SIGTERM", p.name)
+		return -1
+	}
+}
+
+// faultEnv is a broker with the input on it and a Redis.
+type faultEnv struct {
+	broker string
+	redis  *devstack.Redis
+	rdb    *redis.Client
+	lines  int64
+	file   string
+}
+
+func newFaultEnv(t *testing.T, redisOpt devstack.RedisOptions) *faultEnv {
+	t.Helper()
+	e := &faultEnv{
+		broker: testenv.Kafka(t, 3).ListenAddrs()[0],
+		redis:  testenv.RedisWith(t, redisOpt),
+	}
+	e.rdb = testenv.RedisClient(t, e.redis.Addr)
+	e.file = faultInput(t)
+	e.lines = produceWithKcat(t, e.broker, "posts", e.file)
+	return e
+}
+
+var (
+	inputOnce sync.Once
+	inputFile string
+)
+
+// faultInput is the demo scenario (40,599 lines with bad ones), written once.
+func faultInput(t *testing.T) string {
+	inputOnce.Do(func() {
+		f, err := os.CreateTemp("", "outcry-fault-*.jsonl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := scenario.Write(f, scenario.WhatsApp20221025()); err != nil {
+			t.Fatal(err)
+		}
+		inputFile = f.Name()
+	})
+	return inputFile
+}
+
+// produceWithKcat produces every line of file as one message with standard tooling.
+func produceWithKcat(t *testing.T, broker, topic, file string) int64 {
+	t.Helper()
+	out, err := exec.Command(testenv.Kcat(t), "-P", "-b", broker, "-t", topic, "-l", file).CombinedOutput()
+	if err != nil {
+		t.Fatalf("kcat -P: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int64(bytes.Count(b, []byte("\n")))
+}
+
+func (e *faultEnv) runArgs(group, prefix string, extra ...string) []string {
+	return append([]string{"run", "--brokers", e.broker, "--redis", e.redis.Addr, "--group", group,
+		"--redis-prefix", prefix, "--alerts-topic", "alerts-" + group, "--dlq-topic", "dlq-" + group,
+		"--session-timeout", "1s", "--idle", "2s", "--http", "", "--log-level", "warn"}, extra...)
+}
+
+func (e *faultEnv) consumed(t *testing.T, prefix, group string) int64 {
+	t.Helper()
+	tot, err := window.NewStore(e.rdb, window.Options{Prefix: prefix}).Totals(context.Background(), group)
+	if err != nil {
+		return -1 // Redis may be down on purpose
+	}
+	return tot["consumed"]
+}
+
+func (e *faultEnv) waitConsumed(t *testing.T, prefix, group string) {
+	t.Helper()
+	testenv.Eventually(t, 120*time.Second, fmt.Sprintf("all %d messages consumed by %s", e.lines, group), func() bool {
+		return e.consumed(t, prefix, group) == e.lines
+	})
+}
+
+// waitClosed waits until the evaluator has closed every bucket up to the newest post
+// minus the allowed lateness: all alerts of the input are out. Partitions that ended
+// early are waited for during --idle.
+func (e *faultEnv) waitClosed(t *testing.T, prefix, group string) {
+	t.Helper()
+	st := window.NewStore(e.rdb, window.Options{Prefix: prefix})
+	testenv.Eventually(t, 60*time.Second, "the last buckets to close", func() bool {
+		ctx := context.Background()
+		marks, err1 := st.Marks(ctx, group, "posts")
+		closed, err2 := st.Closed(ctx, group)
+		var newest time.Time
+		for _, m := range marks {
+			if m.Event.After(newest) {
+				newest = m.Event
+			}
+		}
+		return err1 == nil && err2 == nil && !newest.IsZero() && !closed.Before(newest.Add(-2*time.Minute-10*time.Second))
+	})
+}
+
+// stats runs `outcry stats --json`.
+func (e *faultEnv) stats(t *testing.T, prefix, group string) window.Stats {
+	t.Helper()
+	out, err := exec.Command(outcryBinary(t), "stats", "--redis", e.redis.Addr, "--redis-prefix", prefix,
+		"--group", group, "--json").Output()
+	if err != nil {
+		t.Fatalf("outcry stats: %v", err)
+	}
+	var st window.Stats
+	if err := json.Unmarshal(out, &st); err != nil {
+		t.Fatalf("outcry stats: %v: %s", err, out)
+	}
+	st.Keys = 0 // claims and leases differ between runs; the counts must not
+	return st
+}
+
+// baseline is an uninterrupted run.
+func (e *faultEnv) baseline(t *testing.T) window.Stats {
+	t.Helper()
+	p := startOutcry(t, "baseline", e.runArgs("base", "base")...)
+	e.waitConsumed(t, "base", "base")
+	e.waitClosed(t, "base", "base")
+	if code := p.term(); code != 0 {
+		t.Fatalf("baseline run exited %d", code)
+	}
+	st := e.stats(t, "base", "base")
+	if st.Services["whatsapp"].Complaints < 1000 || st.DeadLettered == 0 {
+		t.Fatalf("baseline looks wrong: %+v", st)
+	}
+	return st
+}
+
+func sameStats(t *testing.T, got, want window.Stats) {
+	t.Helper()
+	g, _ := json.Marshal(got)
+	w, _ := json.Marshal(want)
+	if !bytes.Equal(g, w) {
+		t.Errorf("stats differ from the uninterrupted run:\n got %s\nwant %s", g, w)
+	}
+}
+
+// alertTypes counts the events on an alerts topic by service and type.
+func alertTypes(t *testing.T, broker, topic string, want int) map[string]int {
+	t.Helper()
+	msgs := readTopic(t, broker, topic, 60*time.Second, func(ms []kafka.Message) bool { return len(ms) >= want })
+	out := map[string]int{}
+	for _, m := range msgs {
+		e, err := pipeline.DecodeEvent(m.Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[e.Data.Service+" "+e.Type]++
+	}
+	return out
+}
+
+func countEvents(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+func TestFaultKillNine(t *testing.T) {
+	e := newFaultEnv(t, devstack.RedisOptions{})
+	want := e.baseline(t)
+	wantAlerts := alertTypes(t, e.broker, "alerts-base", 2)
+
+	// Four kill points at random places in the stream, each while the process is
+	// consuming (small batches, so the kill lands between its many Redis writes and
+	// commits).
+	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	targets := make([]int64, 4)
+	for i := range targets {
+		targets[i] = e.lines/10 + r.Int64N(e.lines*8/10)
+	}
+	slices.Sort(targets)
+	for i, target := range targets {
+		p := startOutcry(t, fmt.Sprintf("kill-run-%d", i), e.runArgs("kill", "kill", "--batch-size", "500")...)
+		testenv.Eventually(t, 60*time.Second, fmt.Sprintf("%d messages consumed", target), func() bool {
+			return e.consumed(t, "kill", "kill") >= target
+		})
+		at := e.consumed(t, "kill", "kill")
+		p.kill9()
+		t.Logf("kill -9 #%d after %d of %d messages", i+1, at, e.lines)
+	}
+	p := startOutcry(t, "kill-final", e.runArgs("kill", "kill")...)
+	e.waitConsumed(t, "kill", "kill")
+	e.waitClosed(t, "kill", "kill")
+	if code := p.term(); code != 0 {
+		t.Errorf("final run exited %d", code)
+	}
+	sameStats(t, e.stats(t, "kill", "kill"), want)
+	got := alertTypes(t, e.broker, "alerts-kill", countEvents(wantAlerts))
+	if fmt.Sprint(got) != fmt.Sprint(wantAlerts) {
+		t.Errorf("alerts after kills %v, uninterrupted %v", got, wantAlerts)
+	}
+}
+
+func TestFaultSIGTERMDrains(t *testing.T) {
+	e := newFaultEnv(t, devstack.RedisOptions{})
+	want := e.baseline(t)
+	p := startOutcry(t, "term", e.runArgs("term", "term")...)
+	testenv.Eventually(t, 60*time.Second, "consumption to start", func() bool { return e.consumed(t, "term", "term") > 0 })
+	began := time.Now()
+	if code := p.term(); code != 0 {
+		t.Fatalf("SIGTERM: exit code %d, want 0", code)
+	}
+	t.Logf("drained and exited in %s after %d of %d messages", time.Since(began).Round(time.Millisecond), e.consumed(t, "term", "term"), e.lines)
+	p = startOutcry(t, "term-2", e.runArgs("term", "term")...)
+	e.waitConsumed(t, "term", "term")
+	p.term()
+	sameStats(t, e.stats(t, "term", "term"), want)
+}
+
+func TestFaultRedisRestart(t *testing.T) {
+	e := newFaultEnv(t, devstack.RedisOptions{Persist: true})
+	want := e.baseline(t)
+	addr := freeAddr(t)
+	p := startOutcry(t, "redis-restart", e.runArgs("rr", "rr", "--http", addr)...)
+	testenv.Eventually(t, 60*time.Second, "consumption to start", func() bool { return e.consumed(t, "rr", "rr") > 0 })
+	e.redis.Stop()
+	testenv.Eventually(t, 30*time.Second, "/readyz to say not ready", func() bool { return httpStatus(addr, "/readyz") == http.StatusServiceUnavailable })
+	if err := e.redis.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e.waitConsumed(t, "rr", "rr")
+	testenv.Eventually(t, 30*time.Second, "/readyz to say ready", func() bool { return httpStatus(addr, "/readyz") == http.StatusOK })
+	p.term()
+	sameStats(t, e.stats(t, "rr", "rr"), want)
+}
+
+func TestFaultBrokerRestart(t *testing.T) {
+	dir := t.TempDir()
+	c, err := devstack.StartBroker(devstack.BrokerOptions{Partitions: 3, DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	broker := c.ListenAddrs()[0]
+	rds := testenv.Redis(t)
+	e := &faultEnv{broker: broker, redis: rds, rdb: testenv.RedisClient(t, rds.Addr), file: faultInput(t)}
+	e.lines = produceWithKcat(t, broker, "posts", e.file)
+	want := e.baseline(t)
+
+	p := startOutcry(t, "broker-restart", e.runArgs("br", "br")...)
+	testenv.Eventually(t, 60*time.Second, "consumption to start", func() bool { return e.consumed(t, "br", "br") > 0 })
+	c.Close()
+	t.Logf("broker stopped after %d of %d messages", e.consumed(t, "br", "br"), e.lines)
+	c, err = devstack.StartBroker(devstack.BrokerOptions{Listen: broker, Partitions: 3, DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	e.waitConsumed(t, "br", "br")
+	p.term()
+	sameStats(t, e.stats(t, "br", "br"), want)
+}
+
+func TestFaultTwoInstances(t *testing.T) {
+	e := newFaultEnv(t, devstack.RedisOptions{})
+	want := e.baseline(t)
+	wantAlerts := alertTypes(t, e.broker, "alerts-base", 2)
+	a := startOutcry(t, "instance-a", e.runArgs("two", "two")...)
+	b := startOutcry(t, "instance-b", e.runArgs("two", "two")...)
+	testenv.Eventually(t, 60*time.Second, "consumption to start", func() bool { return e.consumed(t, "two", "two") > 0 })
+	a.kill9()
+	t.Logf("instance A killed after %d of %d messages", e.consumed(t, "two", "two"), e.lines)
+	e.waitConsumed(t, "two", "two")
+	e.waitClosed(t, "two", "two")
+	b.term()
+	sameStats(t, e.stats(t, "two", "two"), want)
+	got := alertTypes(t, e.broker, "alerts-two", countEvents(wantAlerts))
+	if fmt.Sprint(got) != fmt.Sprint(wantAlerts) {
+		t.Errorf("alerts with two instances %v, one %v", got, wantAlerts)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func httpStatus(addr, path string) int {
+	c := http.Client{Timeout: time.Second}
+	resp, err := c.Get("http://" + addr + path)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}

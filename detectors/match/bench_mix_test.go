@@ -1,0 +1,44 @@
+package match_test
+
+import (
+	"testing"
+
+	"github.com/outcry-dev/outcry/detectors/match"
+	"github.com/outcry-dev/outcry/internal/matchbench"
+)
+
+// BenchmarkMatchMix: the realistic firehose mix (see package matchbench)
+// at about 50 services (the default rules) and at 4,000 services.
+func BenchmarkMatchMix(b *testing.B) {
+	corpus := matchbench.Corpus(4096, 1)
+	large, err := matchbench.LargeRules(matchbench.LargeServices)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name  string
+		rules *match.Rules
+	}{{"40", match.DefaultRules()}, {"4000", large}} {
+		m := match.NewMatcher(bc.rules)
+		b.Run(bc.name, func(b *testing.B) {
+			var dst []match.Match
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				dst = m.Match(dst[:0], corpus[i%len(corpus)])
+			}
+		})
+	}
+}
+
+// BenchmarkRegexpBaseline: one case-insensitive alternation regexp over the
+// default rules' aliases, on the same mix.
+func BenchmarkRegexpBaseline(b *testing.B) {
+	corpus := matchbench.Corpus(4096, 1)
+	re := matchbench.Baseline(match.DefaultRules())
+	n := 0
+	for i := 0; b.Loop(); i++ {
+		if re.MatchString(corpus[i%len(corpus)]) {
+			n++
+		}
+	}
+}

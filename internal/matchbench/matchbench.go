@@ -1,0 +1,250 @@
+// Package matchbench measures the matcher's throughput on a realistic
+// firehose mix, beside a naive baseline measured in the same run.
+//
+// The mix ([Corpus]) is generated, not sampled from real data: 70% of the
+// posts name no service, 20% are brand chatter, 10% are outage complaints,
+// and about a quarter of the text is in a non-Latin script (Arabic,
+// Devanagari, Cyrillic, Japanese). Throughput is measured on one goroutine
+// with the default rules (about 50 services), with the default rules plus
+// generated services up to 4,000 ([LargeRules]), and for a naive baseline:
+// one case-insensitive alternation regexp over the same aliases as the
+// default rules ([Baseline]), which only finds names and decides nothing.
+package matchbench
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/outcry-dev/outcry/detectors/match"
+)
+
+// Result holds posts per second on one goroutine.
+type Result struct {
+	PostsPerS           float64 `json:"posts_per_s"`             // default rules
+	PostsPerSLargeRules float64 `json:"posts_per_s_large_rules"` // 4,000 services
+	RegexpPostsPerS     float64 `json:"regexp_posts_per_s"`      // naive regexp baseline, default aliases
+}
+
+// LargeServices is the size of the large rule set.
+const LargeServices = 4000
+
+// Run measures each figure for about d on the calling goroutine. It stops
+// early (with an error) when ctx is done.
+func Run(ctx context.Context, d time.Duration) (Result, error) {
+	var res Result
+	corpus := Corpus(4096, 1)
+	small := match.NewMatcher(match.DefaultRules())
+	lr, err := LargeRules(LargeServices)
+	if err != nil {
+		return res, err
+	}
+	large := match.NewMatcher(lr)
+	re := Baseline(match.DefaultRules())
+	var dst []match.Match
+	if res.PostsPerS, err = measure(ctx, d, len(corpus), func(i int) { dst = small.Match(dst[:0], corpus[i]) }); err != nil {
+		return res, err
+	}
+	if res.PostsPerSLargeRules, err = measure(ctx, d, len(corpus), func(i int) { dst = large.Match(dst[:0], corpus[i]) }); err != nil {
+		return res, err
+	}
+	var sink int
+	if res.RegexpPostsPerS, err = measure(ctx, d, len(corpus), func(i int) {
+		if re.MatchString(corpus[i]) {
+			sink++
+		}
+	}); err != nil {
+		return res, err
+	}
+	_ = sink
+	return res, nil
+}
+
+// measure calls f over the corpus indices for about d (after a short warm
+// up) and returns calls per second.
+func measure(ctx context.Context, d time.Duration, n int, f func(int)) (float64, error) {
+	for i := 0; i < n && i < 256; i++ { // warm up: pools, caches
+		f(i)
+	}
+	const batch = 256
+	start := time.Now()
+	calls := 0
+	for i := 0; ; {
+		for k := 0; k < batch; k++ {
+			f(i)
+			if i++; i == n {
+				i = 0
+			}
+		}
+		calls += batch
+		el := time.Since(start)
+		if el >= d {
+			return float64(calls) / el.Seconds(), nil
+		}
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// Baseline returns the naive baseline: one case-insensitive alternation
+// regexp over every alias of the rules (longest first).
+func Baseline(r *match.Rules) *regexp.Regexp {
+	var alts []string
+	seen := map[string]bool{}
+	for _, s := range r.Services() {
+		for _, a := range r.Aliases(s.Name) {
+			if !seen[a] {
+				seen[a] = true
+				alts = append(alts, regexp.QuoteMeta(a))
+			}
+		}
+	}
+	sort.Slice(alts, func(i, j int) bool { return len(alts[i]) > len(alts[j]) })
+	return regexp.MustCompile(`(?i)(?:` + strings.Join(alts, "|") + `)`)
+}
+
+var (
+	nothing = []string{
+		"it's raining again in %s, can't believe it",
+		"who's watching the match tonight in %s?",
+		"just had the best coffee in %s, highly recommend the place on the corner",
+		"wait, the bus to %s is late again lol",
+		"cansada demais hoje, o trânsito em %s tá impossível",
+		"es regnet schon wieder in %s, ich bleibe heute zu Hause",
+		"bugün %s çok sıcak, dışarı çıkmıyorum",
+		"makan siang di %s enak banget, besok lagi ah",
+		"new blog post: ten things I learned moving to %s",
+		"the traffic in %s this morning was unreal, took me an hour",
+		"happy birthday to my best friend from %s!!",
+		"finally friday, heading to %s for the weekend",
+		"quelqu'un connaît un bon restaurant à %s ?",
+		"¿alguien sabe si hay metro hasta tarde en %s?",
+		"thread: why housing in %s is so expensive (1/7)",
+	}
+	nothingNonLatin = []string{
+		"هل شفتوا المباراة امس في %s؟ كانت رهيبة",
+		"الجو حار جدا اليوم في %s",
+		"क्रिकेट देख रहे हो? %s में बारिश हो रही है",
+		"сегодня в %s очень жарко, сижу дома",
+		"%sで雨が降ってる、傘忘れた",
+		"امروز هوا در %s خیلی گرمه",
+	}
+	chatter = []string{
+		"just sent a %s message to mom",
+		"new AI stickers on %s are fun",
+		"follow me on %s pls, link in bio",
+		"mandei um %s pra minha mãe agora",
+		"%s pe bhej de photos yaar",
+		"watching old videos on %s instead of sleeping",
+		"%s launched a new feature today and everyone is talking about it",
+	}
+	chatterNonLatin = []string{
+		"ابوي يرسل رسايل في %s كل يوم",
+		"%sに新しいスタンプが来た",
+		"подписывайтесь на мой %s",
+	}
+	complaint = []string{
+		"is %s down? messages not sending #outage",
+		"%s not working for me, can't log in",
+		"%s caiu? não consigo mandar mensagem",
+		"%s down hai kya? app hang ho raha hai",
+		"¿se cayó %s? no carga nada",
+	}
+	complaintNonLatin = []string{
+		"%s لا يعمل من ساعة",
+		"%s落ちてる？",
+		"%s не работает с утра",
+	}
+	latinNames    = []string{"WhatsApp", "whatsapp", "Instagram", "insta", "YouTube", "Facebook", "Telegram", "TikTok", "Twitter", "Netflix", "Spotify", "Discord"}
+	nonLatinNames = []string{"واتساب", "انستقرام", "ツイッター", "インスタ", "ютуб", "телеграм", "व्हाट्सएप"}
+	places        = []string{"London", "São Paulo", "Jakarta", "Riyadh", "Mumbai", "Berlin", "Istanbul", "Lagos", "Mexico City", "Osaka"}
+	placesNL      = []string{"الرياض", "मुंबई", "Москве", "大阪", "تهران"}
+)
+
+// Corpus returns n generated posts: 70% naming no service, 20% brand
+// chatter, 10% outage complaints; a quarter of each kind in a non-Latin
+// script. The same seed gives the same posts.
+func Corpus(n int, seed int64) []string {
+	rng := rand.New(rand.NewSource(seed))
+	pick := func(l []string) string { return l[rng.Intn(len(l))] }
+	out := make([]string, n)
+	for i := range out {
+		nonLatin := rng.Intn(4) == 0
+		switch x := rng.Intn(10); {
+		case x < 7 && nonLatin:
+			out[i] = fmt.Sprintf(pick(nothingNonLatin), pick(placesNL))
+		case x < 7:
+			out[i] = fmt.Sprintf(pick(nothing), pick(places))
+		case x < 9 && nonLatin:
+			out[i] = fmt.Sprintf(pick(chatterNonLatin), pick(nonLatinNames))
+		case x < 9:
+			out[i] = fmt.Sprintf(pick(chatter), pick(latinNames))
+		case nonLatin:
+			out[i] = fmt.Sprintf(pick(complaintNonLatin), pick(nonLatinNames))
+		default:
+			out[i] = fmt.Sprintf(pick(complaint), pick(latinNames))
+		}
+	}
+	return out
+}
+
+// LargeRules returns the default rules plus generated services (made-up
+// names with a Latin alias, a two-word alias, and for some an Arabic,
+// Cyrillic or Katakana alias, a context alias, fuzzy matching) up to n
+// services in all.
+func LargeRules(n int) (*match.Rules, error) {
+	return match.ParseRules([]byte(LargeRulesYAML(n)))
+}
+
+// LargeRulesYAML is the rules file of [LargeRules].
+func LargeRulesYAML(n int) string {
+	var b strings.Builder
+	b.Write(match.DefaultRulesYAML())
+	if !strings.HasSuffix(b.String(), "\n") {
+		b.WriteByte('\n')
+	}
+	rng := rand.New(rand.NewSource(42))
+	syl := []string{"ka", "zo", "ri", "ven", "tal", "qu", "mir", "dex", "no", "lu", "sha", "bor", "fi", "gan", "pel", "tro", "xu", "yam", "wen", "cor"}
+	ar := []rune("بتثجحخدذرزسشصضطظعغفقكلمنهوي")
+	ru := []rune("бвгджзклмнпрстфхцчшщ")
+	ja := []rune("カキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモラリルレロ")
+	word := func(alpha []rune, k int) string {
+		w := make([]rune, k)
+		for i := range w {
+			w[i] = alpha[rng.Intn(len(alpha))]
+		}
+		return string(w)
+	}
+	seen := map[string]bool{}
+	have := len(match.DefaultRules().Services())
+	for i := 0; have+i < n; i++ {
+		var name string
+		for name == "" || seen[name] {
+			name = ""
+			for k := 2 + rng.Intn(2); k > 0; k-- {
+				name += syl[rng.Intn(len(syl))]
+			}
+			name += fmt.Sprint(rng.Intn(100))
+		}
+		seen[name] = true
+		fmt.Fprintf(&b, "\n  - name: %s\n    display: %s\n    fuzzy: %v\n    aliases:\n      latin: [%s, \"%s app\"]\n",
+			name, strings.ToUpper(name[:1])+name[1:], i%3 == 0, name, name)
+		switch i % 4 {
+		case 0:
+			fmt.Fprintf(&b, "      ar: [%s]\n", word(ar, 5))
+		case 1:
+			fmt.Fprintf(&b, "      ru: [%s]\n", word(ru, 6))
+		case 2:
+			fmt.Fprintf(&b, "      ja: [%s]\n", word(ja, 4))
+		}
+		if i%10 == 0 {
+			fmt.Fprintf(&b, "    context_aliases:\n      - alias: %s\n        requires_context: [app, login]\n", syl[rng.Intn(len(syl))]+syl[rng.Intn(len(syl))]+"o")
+		}
+	}
+	return b.String()
+}
