@@ -12,7 +12,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -252,8 +254,9 @@ func (p *Pipeline) process(ctx context.Context, msgs []kafka.Message) error {
 		}
 		p.loaded = true
 	}
+	res := p.parse(msgs)
 	for {
-		b, dead, stats := p.aggregate(msgs)
+		b, dead, stats := p.aggregate(msgs, res)
 		if len(dead) > 0 {
 			if err := p.retry(ctx, "dead-letter", func() error { return p.dlq.DeadLetter(ctx, dead) }); err != nil {
 				return err
@@ -324,15 +327,74 @@ func (s *Stats) add(o Stats) {
 
 // aggregate decodes and matches msgs (skipping offsets already stored) into one batch.
 // It also advances the watermark; a post behind the closed buckets is too late.
-func (p *Pipeline) aggregate(msgs []kafka.Message) (*window.Batch, []DeadLetter, Stats) {
+// parsed is what decoding and matching made of one message.
+type parsed struct {
+	post    Post
+	err     *DecodeError
+	matches []match.Match
+}
+
+// parse decodes and matches every message, in parallel over the CPUs for large
+// batches: it is the per-post cost of the pipeline. Matches of all messages share one
+// arena per worker.
+func (p *Pipeline) parse(msgs []kafka.Message) []parsed {
+	out := make([]parsed, len(msgs))
+	now := p.cfg.Now()
+	closed := p.eval.Closed()
+	work := func(lo, hi int) {
+		var arena []match.Match
+		for i := lo; i < hi; i++ {
+			post, _, err := Decode(msgs[i].Value, p.cfg.MaxPostBytes)
+			if err == nil {
+				switch {
+				case post.CreatedAt.After(now.Add(p.cfg.MaxFuture)):
+					err = decodeErr(ReasonFuture, "created_at %s is ahead of the clock", post.CreatedAt.Format(time.RFC3339))
+				case !closed.IsZero() && post.CreatedAt.Before(closed):
+					err = decodeErr(ReasonTooLate, "created_at %s is behind the closed buckets (before %s)",
+						post.CreatedAt.Format(time.RFC3339), closed.Format(time.RFC3339))
+				}
+			}
+			if err != nil {
+				var de *DecodeError
+				errors.As(err, &de)
+				out[i].err = de
+				continue
+			}
+			out[i].post = post
+			start := len(arena)
+			arena = p.matcher.Match(arena, post.Text)
+			if len(arena) > start {
+				out[i].matches = arena[start:len(arena):len(arena)]
+			}
+		}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if len(msgs) < 512 || workers < 2 {
+		work(0, len(msgs))
+		return out
+	}
+	var wg sync.WaitGroup
+	chunk := (len(msgs) + workers - 1) / workers
+	for lo := 0; lo < len(msgs); lo += chunk {
+		hi := min(lo+chunk, len(msgs))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work(lo, hi)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// aggregate sums the parsed messages into one batch, leaving out, per scope, what
+// Redis holds already.
+func (p *Pipeline) aggregate(msgs []kafka.Message, res []parsed) (*window.Batch, []DeadLetter, Stats) {
 	b := window.NewBatch(p.cfg.Bucket)
 	st := Stats{DeadByReason: map[string]int64{}}
 	var dead []DeadLetter
-	var matches []match.Match
-	now := p.cfg.Now()
-	closed := p.eval.Closed()
-	b.Wall = now
-	for _, m := range msgs {
+	b.Wall = p.cfg.Now()
+	for i, m := range msgs {
 		b.Offset(m.Partition, m.Offset)
 		if _, ok := b.Watermarks[m.Partition]; !ok {
 			b.Watermarks[m.Partition] = 0
@@ -352,27 +414,16 @@ func (p *Pipeline) aggregate(msgs []kafka.Message) (*window.Batch, []DeadLetter,
 		} else {
 			st.Skipped++
 		}
-		post, _, err := Decode(m.Value, p.cfg.MaxPostBytes)
-		if err == nil {
-			switch {
-			case post.CreatedAt.After(now.Add(p.cfg.MaxFuture)):
-				err = decodeErr(ReasonFuture, "created_at %s is ahead of the clock", post.CreatedAt.Format(time.RFC3339))
-			case !closed.IsZero() && post.CreatedAt.Before(closed):
-				err = decodeErr(ReasonTooLate, "created_at %s is behind the closed buckets (before %s)",
-					post.CreatedAt.Format(time.RFC3339), closed.Format(time.RFC3339))
+		r := &res[i]
+		if r.err != nil {
+			if groupFresh {
+				dead = append(dead, DeadLetter{Msg: m, Reason: r.err.Reason, Detail: r.err.Detail})
+				st.DeadLettered++
+				st.DeadByReason[r.err.Reason]++
 			}
-		}
-		if err != nil {
-			if !groupFresh {
-				continue
-			}
-			var de *DecodeError
-			errors.As(err, &de)
-			dead = append(dead, DeadLetter{Msg: m, Reason: de.Reason, Detail: de.Detail})
-			st.DeadLettered++
-			st.DeadByReason[de.Reason]++
 			continue
 		}
+		post := &r.post
 		if groupFresh {
 			st.Decoded++
 		}
@@ -383,11 +434,10 @@ func (p *Pipeline) aggregate(msgs []kafka.Message) (*window.Batch, []DeadLetter,
 		if f, ok := b.Firsts[m.Partition]; !ok || ms < f {
 			b.Firsts[m.Partition] = ms
 		}
-		matches = p.matcher.Match(matches[:0], post.Text)
-		if len(matches) > 0 && groupFresh {
+		if len(r.matches) > 0 && groupFresh {
 			st.Matched++
 		}
-		for _, mt := range matches {
+		for _, mt := range r.matches {
 			if !fresh(mt.Service) {
 				continue
 			}

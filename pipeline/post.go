@@ -140,6 +140,12 @@ type wire struct {
 // Decode turns one message into a Post, recognising the canonical post, X API v2 tweet
 // objects, Bluesky Jetstream commit events and Mastodon statuses. Errors are *DecodeError.
 func Decode(b []byte, maxBytes int) (Post, Shape, error) {
+	return decode(b, maxBytes, true)
+}
+
+// decode is Decode; fast selects the scanner of fastdecode.go for flat canonical objects
+// (tests compare it with the encoding/json path alone, fast=false).
+func decode(b []byte, maxBytes int, fast bool) (Post, Shape, error) {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxPostBytes
 	}
@@ -158,6 +164,15 @@ func Decode(b []byte, maxBytes int) (Post, Shape, error) {
 			}
 		}
 		return Post{}, "", decodeErr(ReasonInvalidJSON, "does not start with '{'")
+	}
+	if fast {
+		if p, text, hasText, ts, ok := decodeFast(b); ok {
+			var tp *string
+			if hasText {
+				tp = &text
+			}
+			return finishPost(p, ShapeCanonical, tp, ts)
+		}
 	}
 	var w wire
 	if err := json.Unmarshal(b, &w); err != nil {
@@ -201,6 +216,11 @@ func Decode(b []byte, maxBytes int) (Post, Shape, error) {
 		p = Post{ID: string(w.ID), Author: w.Author, Lang: w.Lang, Country: w.Country, Source: w.Source}
 		text, ts = w.Text, w.CreatedAt
 	}
+	return finishPost(p, shape, text, ts)
+}
+
+// finishPost validates the fields of a decoded post of any shape and completes it.
+func finishPost(p Post, shape Shape, text *string, ts string) (Post, Shape, error) {
 	if p.ID == "" {
 		return Post{}, shape, decodeErr(ReasonMissingID, "no id")
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,6 +15,7 @@ import (
 	"github.com/outcry-dev/outcry/detectors/match"
 	"github.com/outcry-dev/outcry/devstack"
 	"github.com/outcry-dev/outcry/pipeline"
+	"github.com/outcry-dev/outcry/webhook"
 )
 
 // kafkaFlags are the broker and topic flags of run, replay and tail.
@@ -44,15 +47,16 @@ func (k *kafkaFlags) config() (pipeline.KafkaConfig, error) {
 
 func newRunCmd(g *globals) *cobra.Command {
 	var (
-		kf       kafkaFlags
-		rf       redisFlags
-		rules    string
-		httpAddr string
-		prefix   string
-		lateness time.Duration
-		idle     time.Duration
-		maxPost  int
-		batch    int
+		kf                                  kafkaFlags
+		rf                                  redisFlags
+		rules                               string
+		httpAddr                            string
+		prefix                              string
+		lateness                            time.Duration
+		idle                                time.Duration
+		maxPost                             int
+		batch                               int
+		hookURL, hookSecret, hookSecretFile string
 	)
 	cmd := &cobra.Command{
 		Use:   "run",
@@ -92,6 +96,20 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 					return fmt.Errorf("--http %s: %w", httpAddr, err)
 				}
 			}
+			var hook *webhook.Sink
+			if hookURL != "" {
+				secret := hookSecret
+				if hookSecretFile != "" {
+					b, err := os.ReadFile(hookSecretFile)
+					if err != nil {
+						return fmt.Errorf("--webhook-secret-file: %w", err)
+					}
+					secret = strings.TrimSpace(string(b))
+				}
+				if hook, err = webhook.New(webhook.Config{URL: hookURL, Secret: []byte(secret)}, nil, log); err != nil {
+					return fmt.Errorf("%s: %w", flagName(cmd, "webhook-url"), err)
+				}
+			}
 			hub := newHub(rs, log)
 			live := match.NewLive(rs)
 			var svc *service
@@ -106,7 +124,7 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 				}, log)
 			}
 			svc, err = newService(serviceOptions{
-				Hub: hub, Live: live,
+				Hub: hub, Live: live, Webhook: hook,
 				Kafka: kc, Redis: rdb, Prefix: prefix, Rules: rs, Registry: reg,
 				Pipeline: pipeline.Config{Lateness: lateness, MaxPostBytes: maxPost, BatchSize: batch}, Idle: idle,
 			}, log)
@@ -141,6 +159,9 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 	f.StringVar(&prefix, "redis-prefix", "outcry", "prefix of every Redis key")
 	f.DurationVar(&lateness, "lateness", 2*time.Minute, "how late (event time) a post may arrive and still be counted")
 	f.DurationVar(&idle, "idle", 30*time.Second, "a partition without posts this long is not waited for; a live stream's windows then close with the clock")
+	f.StringVar(&hookURL, "webhook-url", "", "also POST every alert event (CloudEvents JSON, HMAC-signed) to this URL")
+	f.StringVar(&hookSecret, "webhook-secret", "", "HMAC-SHA256 key for the X-Outcry-Signature header (prefer OUTCRY_WEBHOOK_SECRET or --webhook-secret-file)")
+	f.StringVar(&hookSecretFile, "webhook-secret-file", "", "file holding the webhook HMAC key")
 	f.IntVar(&batch, "batch-size", 5000, "most messages per batch (one Redis write and one commit each)")
 	f.IntVar(&maxPost, "max-post-bytes", pipeline.DefaultMaxPostBytes, "larger messages are dead-lettered")
 	return cmd

@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +23,7 @@ import (
 	"github.com/outcry-dev/outcry/pipeline"
 	"github.com/outcry-dev/outcry/scenario"
 	"github.com/outcry-dev/outcry/schema"
+	"github.com/outcry-dev/outcry/webhook"
 )
 
 // badLines are put at the head of the fixture: the pipeline must dead-letter each with
@@ -103,7 +107,15 @@ func readTopic(t *testing.T, broker, topic string, timeout time.Duration, cond f
 }
 
 func TestEndToEnd(t *testing.T) {
-	rds := testenv.Redis(t)
+	endToEnd(t, testenv.Redis(t).Addr)
+}
+
+// TestEndToEndCluster runs the same on a three-master Redis Cluster.
+func TestEndToEndCluster(t *testing.T) {
+	endToEnd(t, testenv.RedisCluster(t).Addrs())
+}
+
+func endToEnd(t *testing.T, redisAddr string) {
 	broker := testenv.Kafka(t, 3).ListenAddrs()[0]
 	fixture := writeFixture(t)
 
@@ -111,11 +123,28 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("replay: %v", err)
 	}
 
+	// A webhook receiver: every event must also arrive there, signed.
+	var (
+		hookMu  sync.Mutex
+		hookIDs []string
+	)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if !webhook.Verify([]byte("s3cret"), body, r.Header.Get(webhook.HeaderSignature)) {
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+			return
+		}
+		hookMu.Lock()
+		hookIDs = append(hookIDs, r.Header.Get(webhook.HeaderEventID))
+		hookMu.Unlock()
+	}))
+	defer hook.Close()
+
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- outcry(ctx, "run", "--brokers", broker, "--redis", rds.Addr, "--group", "e2e",
-			"--http", "127.0.0.1:0", "--log-level", "warn")
+		done <- outcry(ctx, "run", "--brokers", broker, "--redis", redisAddr, "--group", "e2e",
+			"--http", "127.0.0.1:0", "--log-level", "warn", "--webhook-url", hook.URL, "--webhook-secret", "s3cret")
 	}()
 
 	decoded := map[string]struct{}{}
@@ -195,6 +224,12 @@ func TestEndToEnd(t *testing.T) {
 	if fmt.Sprint(ids) != fmt.Sprint(kcatIDs) {
 		t.Errorf("kcat read %v, kafka-go read %v", kcatIDs, ids)
 	}
+	hookMu.Lock()
+	sort.Strings(hookIDs)
+	if fmt.Sprint(hookIDs) != fmt.Sprint(ids) {
+		t.Errorf("webhook got %v, the topic has %v", hookIDs, ids)
+	}
+	hookMu.Unlock()
 
 	// Bad input went to the dead-letter topic with its reason.
 	dlq := readTopic(t, broker, "posts.dlq", 30*time.Second, func(ms []kafka.Message) bool { return len(ms) >= len(badLines) })

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -114,20 +116,32 @@ func (p *proc) term() int {
 
 // faultEnv is a broker with the input on it and a Redis.
 type faultEnv struct {
-	broker string
-	redis  *devstack.Redis
-	rdb    *redis.Client
-	lines  int64
-	file   string
+	broker    string
+	redis     *devstack.Redis // nil on a cluster
+	redisAddr string          // what --redis gets
+	rdb       redis.UniversalClient
+	lines     int64
+	file      string
 }
 
 func newFaultEnv(t *testing.T, redisOpt devstack.RedisOptions) *faultEnv {
 	t.Helper()
-	e := &faultEnv{
-		broker: testenv.Kafka(t, 3).ListenAddrs()[0],
-		redis:  testenv.RedisWith(t, redisOpt),
-	}
+	e := &faultEnv{broker: testenv.Kafka(t, 3).ListenAddrs()[0], redis: testenv.RedisWith(t, redisOpt)}
+	e.redisAddr = e.redis.Addr
 	e.rdb = testenv.RedisClient(t, e.redis.Addr)
+	e.file = faultInput(t)
+	e.lines = produceWithKcat(t, e.broker, "posts", e.file)
+	return e
+}
+
+// newClusterFaultEnv is newFaultEnv on a three-master Redis Cluster.
+func newClusterFaultEnv(t *testing.T) *faultEnv {
+	t.Helper()
+	c := testenv.RedisCluster(t)
+	e := &faultEnv{broker: testenv.Kafka(t, 3).ListenAddrs()[0], redisAddr: c.Addrs()}
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: strings.Split(c.Addrs(), ",")})
+	t.Cleanup(func() { cc.Close() })
+	e.rdb = cc
 	e.file = faultInput(t)
 	e.lines = produceWithKcat(t, e.broker, "posts", e.file)
 	return e
@@ -169,7 +183,7 @@ func produceWithKcat(t *testing.T, broker, topic, file string) int64 {
 }
 
 func (e *faultEnv) runArgs(group, prefix string, extra ...string) []string {
-	return append([]string{"run", "--brokers", e.broker, "--redis", e.redis.Addr, "--group", group,
+	return append([]string{"run", "--brokers", e.broker, "--redis", e.redisAddr, "--group", group,
 		"--redis-prefix", prefix, "--alerts-topic", "alerts-" + group, "--dlq-topic", "dlq-" + group,
 		"--session-timeout", "1s", "--idle", "2s", "--http", "", "--log-level", "warn"}, extra...)
 }
@@ -213,9 +227,13 @@ func (e *faultEnv) waitClosed(t *testing.T, prefix, group string) {
 // stats runs `outcry stats --json`.
 func (e *faultEnv) stats(t *testing.T, prefix, group string) window.Stats {
 	t.Helper()
-	out, err := exec.Command(outcryBinary(t), "stats", "--redis", e.redis.Addr, "--redis-prefix", prefix,
+	out, err := exec.Command(outcryBinary(t), "stats", "--redis", e.redisAddr, "--redis-prefix", prefix,
 		"--group", group, "--json").Output()
 	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			t.Fatalf("outcry stats: %v\n%s", err, tail(string(ee.Stderr), 3000))
+		}
 		t.Fatalf("outcry stats: %v", err)
 	}
 	var st window.Stats
@@ -275,7 +293,16 @@ func countEvents(m map[string]int) int {
 }
 
 func TestFaultKillNine(t *testing.T) {
-	e := newFaultEnv(t, devstack.RedisOptions{})
+	killNine(t, newFaultEnv(t, devstack.RedisOptions{}))
+}
+
+// TestFaultKillNineCluster is the same on a three-master Redis Cluster: every
+// multi-key operation must stay in one slot.
+func TestFaultKillNineCluster(t *testing.T) {
+	killNine(t, newClusterFaultEnv(t))
+}
+
+func killNine(t *testing.T, e *faultEnv) {
 	want := e.baseline(t)
 	wantAlerts := alertTypes(t, e.broker, "alerts-base", 2)
 
@@ -351,7 +378,7 @@ func TestFaultBrokerRestart(t *testing.T) {
 	}
 	broker := c.ListenAddrs()[0]
 	rds := testenv.Redis(t)
-	e := &faultEnv{broker: broker, redis: rds, rdb: testenv.RedisClient(t, rds.Addr), file: faultInput(t)}
+	e := &faultEnv{broker: broker, redis: rds, redisAddr: rds.Addr, rdb: testenv.RedisClient(t, rds.Addr), file: faultInput(t)}
 	e.lines = produceWithKcat(t, broker, "posts", e.file)
 	want := e.baseline(t)
 

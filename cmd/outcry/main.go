@@ -70,10 +70,14 @@ Start with:  outcry demo`,
 		SilenceErrors: true,
 		Version:       version,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			return applyEnv(cmd)
+			if err := applyEnv(cmd); err != nil {
+				return err
+			}
+			return applyConfig(cmd) // flags > env > file
 		},
 	}
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	addConfigFlag(root.PersistentFlags())
 	root.AddCommand(
 		newRunCmd(g),
 		newDemoCmd(g),
@@ -84,6 +88,7 @@ Start with:  outcry demo`,
 		newMatchCmd(g),
 		newRulesCmd(g),
 		newStatsCmd(g),
+		newBenchCmd(g),
 	)
 	return root
 }

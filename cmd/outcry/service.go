@@ -22,6 +22,7 @@ import (
 	"github.com/outcry-dev/outcry/detectors/window"
 	"github.com/outcry-dev/outcry/pipeline"
 	"github.com/outcry-dev/outcry/web"
+	"github.com/outcry-dev/outcry/webhook"
 )
 
 // serviceOptions are everything `run`, `demo` and `backtest` share.
@@ -38,7 +39,8 @@ type serviceOptions struct {
 	Registry *prometheus.Registry // nil: metrics are not exported
 	OnEvent  func(incident.Event)
 	OnBatch  func(pipeline.Stats)
-	Hub      *web.Hub // the live page's state; nil without a page
+	Hub      *web.Hub      // the live page's state; nil without a page
+	Webhook  *webhook.Sink // also POST every event here; nil for none
 }
 
 // service is the whole data flow of DESIGN.md on given Kafka and Redis.
@@ -76,7 +78,7 @@ func newService(o serviceOptions, log *zap.Logger) (*service, error) {
 		},
 		Lateness: o.Pipeline.Lateness,
 		Idle:     o.Idle,
-	}, store, store, &pipeline.Alerts{W: s.alertsW, Metrics: metrics}, log)
+	}, store, store, publisher(&pipeline.Alerts{W: s.alertsW, Metrics: metrics}, o.Webhook), log)
 	s.mon.SetCoordinator(store)
 	s.mon.OnEvent(func(e incident.Event) {
 		if o.Hub != nil {
@@ -110,6 +112,14 @@ func newService(o serviceOptions, log *zap.Logger) (*service, error) {
 // Close releases the Kafka clients (the reader leaves the group).
 func (s *service) Close() error {
 	return errors.Join(s.reader.Close(), s.alertsW.Close(), s.dlqW.Close())
+}
+
+// publisher is the alerts topic, and the webhook when there is one.
+func publisher(alerts monitor.Publisher, hook *webhook.Sink) monitor.Publisher {
+	if hook == nil {
+		return alerts
+	}
+	return &monitor.Fanout{Sinks: []monitor.Publisher{alerts, hook}}
 }
 
 // instanceName names this process for the evaluator lease.

@@ -64,8 +64,14 @@ type Params struct {
 	ElevatedRatio  float64       // window ÷ expected still counting as "elevated" (hysteresis); default 2
 	FloodAuthors   float64       // authors per post, relative to the usual, below which a rise is a flood; default 0.3
 	TailQuantile   float64       // quantile of the series' own window z-scores taken as its usual extreme; default 0.999
-	TailMult       float64       // a window must score this many times the usual extreme; default 1.4
+	TailMult       float64       // a window must score this many times the usual extreme; default 3
 	TailHalfLife   time.Duration // half-life of the z-score histogram; default 30 days
+	TrendWindow    time.Duration // a third, long window for sustained rises, judged against a slow baseline; default 6h
+	TrendHalfLife  time.Duration // half-life of that slow baseline level; default 3 days
+	TrendQuantile  float64       // quantile of the trend window's own z-scores taken as its usual high; default 0.97
+	TrendMult      float64       // a trend window must score this many times that; default 1.5
+	TrendScore     float64       // and at least this z-score; default 4
+	TrendWarmup    time.Duration // history needed before the trend window is judged (the slow baseline and the daily profile must be known); default 4 days
 }
 
 // Defaults returns the parameters used when none are given.
@@ -91,8 +97,14 @@ func Defaults() Params {
 		ElevatedRatio:  2,
 		FloodAuthors:   0.3,
 		TailQuantile:   0.999,
-		TailMult:       1.4,
+		TailMult:       3,
 		TailHalfLife:   30 * 24 * time.Hour,
+		TrendWindow:    6 * time.Hour,
+		TrendHalfLife:  3 * 24 * time.Hour,
+		TrendQuantile:  0.97,
+		TrendMult:      1.5,
+		TrendScore:     4,
+		TrendWarmup:    4 * 24 * time.Hour,
 	}
 }
 
@@ -134,6 +146,12 @@ func (p Params) withDefaults() Params {
 	f(&p.TailQuantile, d.TailQuantile)
 	f(&p.TailMult, d.TailMult)
 	dur(&p.TailHalfLife, d.TailHalfLife)
+	dur(&p.TrendWindow, d.TrendWindow)
+	dur(&p.TrendHalfLife, d.TrendHalfLife)
+	f(&p.TrendQuantile, d.TrendQuantile)
+	f(&p.TrendMult, d.TrendMult)
+	f(&p.TrendScore, d.TrendScore)
+	dur(&p.TrendWarmup, d.TrendWarmup)
 	return p
 }
 
@@ -174,6 +192,9 @@ type Verdict struct {
 	Share       float64       // complaint share of posts naming the service in the window
 	Dispersion  float64       // learnt relative dispersion d in effect
 	TailScore   float64       // the series' usual extreme z-score (TailQuantile) at this scale
+	// Scores are the z-scores of the short, long and trend windows, each divided by
+	// its own bar (so ≥ 1 means that scale alone is significant on its z-score).
+	Scores [3]float64
 	Scale       time.Duration // the window length Expected, Ratio and Score describe
 	// Onset estimates when the rise began: the start of the earliest bucket of the
 	// current run of buckets above the baseline.
@@ -191,6 +212,7 @@ func (v Verdict) Flood() bool { return v.Reason == ReasonFlood }
 func (v Verdict) Elevated() bool { return v.Reason == ReasonAnomaly || v.Reason == ReasonElevated }
 
 const (
+	nScales   = 3
 	hourSlots = 24
 	daySlots  = 2 // weekday, weekend
 )
@@ -205,6 +227,7 @@ type slot struct {
 // own noise: the relative dispersion d and the histogram of its z-scores.
 type scale struct {
 	n           int     // buckets
+	slow        bool    // judged against the slow baseline (the trend scale)
 	sx, sa, smu float64 // running sums over the window
 	dv, dw      float64
 	tail        zHist
@@ -226,14 +249,22 @@ type Series struct {
 	x      []float64 // complaints, authors and expected complaints of the last buckets
 	xa     []float64
 	mu     []float64
+	mus    []float64 // expected complaints under the slow baseline
+	// complaints and authors as the trend scale sees them: while an incident holds the
+	// baseline they are taken as expected, so an outage already reported does not
+	// raise a second, slow alarm after it is resolved
+	xs, xas []float64
 	starts []time.Time
 	pos    int // next slot of x, xa, mu, starts
 	filled int
 	steps  int
-	scales [2]scale // short (Window), long (LongWindow)
+	scales [nScales]scale // short (Window), long (LongWindow), trend (TrendWindow)
 	first  time.Time
 	last   time.Time
 	decay  float64 // of the level, per bucket
+	sdecay float64 // of the slow level, per bucket
+	// slow level: decayed sums of de-seasonalised complaints, for the trend scale
+	ls, lsw float64
 
 	// level: decayed sums of de-seasonalised complaints, posts and authors, bias-corrected by lw.
 	lc, lp, la, lw float64
@@ -242,7 +273,7 @@ type Series struct {
 
 	// noise observations wait one long window before they are learnt, so a rise in
 	// progress does not raise its own bar
-	pending []noiseObs
+	pending [nScales][]noiseObs
 
 	hold      bool
 	holdSince time.Time
@@ -255,18 +286,25 @@ func NewSeries(p Params) *Series {
 	p = p.withDefaults()
 	ns := max(1, int(p.Window/p.Bucket))
 	nl := max(ns, int(p.LongWindow/p.Bucket))
+	nt := max(ns, int(p.TrendWindow/p.Bucket))
+	nmax := max(nl, nt)
 	// The ring holds one bucket more than the longest window, so the bucket leaving a
 	// window is still there to subtract.
 	s := &Series{
 		p:      p,
 		ring:   make([]window.Counts, ns),
-		x:      make([]float64, nl+1),
-		xa:     make([]float64, nl+1),
-		mu:     make([]float64, nl+1),
-		starts: make([]time.Time, nl+1),
+		x:      make([]float64, nmax+1),
+		xa:     make([]float64, nmax+1),
+		mu:     make([]float64, nmax+1),
+		mus:    make([]float64, nmax+1),
+		xs:     make([]float64, nmax+1),
+		xas:    make([]float64, nmax+1),
+		starts: make([]time.Time, nmax+1),
 		decay:  math.Pow(0.5, float64(p.Bucket)/float64(p.HalfLife)),
+		sdecay: math.Pow(0.5, float64(p.Bucket)/float64(p.TrendHalfLife)),
 	}
-	s.scales[0].n, s.scales[1].n = ns, nl
+	s.scales[0].n, s.scales[1].n, s.scales[2].n = ns, nl, nt
+	s.scales[2].slow = true
 	return s
 }
 
@@ -362,6 +400,10 @@ func (s *Series) learn(t time.Time, c, p, a float64, n float64) {
 	s.lp = s.lp*dec + p/f*w
 	s.la = s.la*dec + a/f*w
 	s.lw = s.lw*dec + w
+	sdec := math.Pow(s.sdecay, n)
+	sw := (1 - sdec) / (1 - s.sdecay)
+	s.ls = s.ls*sdec + c/f*sw
+	s.lsw = s.lsw*sdec + sw
 	if had {
 		// Seasonal factors learn what the level (without this slot's factor) predicted.
 		pred := lc * n
@@ -373,11 +415,18 @@ func (s *Series) learn(t time.Time, c, p, a float64, n float64) {
 // learnNoise learns the noise observations older than the long window (all with
 // drop, while the baseline is held, they are dropped: an outage is not noise).
 func (s *Series) learnNoise(now time.Time, drop bool) {
-	delay := time.Duration(s.scales[1].n) * s.p.Bucket
 	dd := math.Pow(0.5, float64(s.p.Bucket)/float64(s.p.TailHalfLife))
+	for k := range s.pending {
+		// Each scale waits at least the long window, and at least its own length.
+		delay := time.Duration(max(s.scales[1].n, s.scales[k].n)) * s.p.Bucket
+		s.pending[k] = s.learnPending(s.pending[k], now, delay, dd, drop)
+	}
+}
+
+func (s *Series) learnPending(pending []noiseObs, now time.Time, delay time.Duration, dd float64, drop bool) []noiseObs {
 	i := 0
-	for ; i < len(s.pending); i++ {
-		o := s.pending[i]
+	for ; i < len(pending); i++ {
+		o := pending[i]
 		if drop {
 			continue
 		}
@@ -389,7 +438,7 @@ func (s *Series) learnNoise(now time.Time, drop bool) {
 		sc.dw = sc.dw*dd + 1
 		sc.tail.add(o.z, dd)
 	}
-	s.pending = append(s.pending[:0], s.pending[i:]...)
+	return append(pending[:0], pending[i:]...)
 }
 
 // Seed feeds a coarse stretch of history (the counts of the period [start, start+d),
@@ -430,10 +479,11 @@ func (s *Series) Step(start time.Time, c window.Counts) Verdict {
 // judged is one scale's view of the current window.
 type judged struct {
 	x, xa, mu, z, ratio float64
+	authors             float64 // authors summed over the window's buckets
 	start               time.Time
 	full                bool
 	sig, sigA, elev     bool
-	tailZ               float64
+	tailZ, bar          float64
 }
 
 func (s *Series) step(start time.Time, c window.Counts) Verdict {
@@ -444,6 +494,10 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 	// Baseline from the buckets before this one, so a sudden burst is compared
 	// with what came before it.
 	expC, expP := s.expected(start)
+	expS := expC
+	if s.lsw > 0 {
+		expS = math.Max(s.ls/s.lsw*s.factor(start), s.floor())
+	}
 	lc, lp, la := s.level()
 
 	s.ring[s.rpos] = c
@@ -457,31 +511,41 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 	s.x[p] = float64(c.Complaints)
 	s.xa[p] = float64(c.Authors)
 	s.mu[p] = expC
+	s.mus[p] = expS
+	s.xs[p], s.xas[p] = s.x[p], s.xa[p]
+	if s.hold && start.Sub(s.holdSince) <= s.p.MaxHold {
+		s.xs[p] = math.Min(s.x[p], expS)
+		s.xas[p] = math.Min(s.xa[p], expS)
+	}
 	s.starts[p] = start
 	s.pos = (p + 1) % len(s.x)
 	s.filled = min(s.filled+1, len(s.x))
 	s.steps++
 	for k := range s.scales {
 		sc := &s.scales[k]
+		mu, x, xa := s.mu, s.x, s.xa
+		if sc.slow {
+			mu, x, xa = s.mus, s.xs, s.xas
+		}
 		if s.steps%4096 == 0 {
 			// Recompute now and then so rounding errors do not build up.
 			sc.sx, sc.sa, sc.smu = 0, 0, 0
 			for i := 0; i < min(sc.n, s.filled); i++ {
 				b := (p - i + len(s.x)) % len(s.x)
-				sc.sx += s.x[b]
-				sc.sa += s.xa[b]
-				sc.smu += s.mu[b]
+				sc.sx += x[b]
+				sc.sa += xa[b]
+				sc.smu += mu[b]
 			}
 			continue
 		}
-		sc.sx += s.x[p]
-		sc.sa += s.xa[p]
-		sc.smu += s.mu[p]
+		sc.sx += x[p]
+		sc.sa += xa[p]
+		sc.smu += mu[p]
 		if s.steps > sc.n {
 			b := (p - sc.n + len(s.x)) % len(s.x)
-			sc.sx -= s.x[b]
-			sc.sa -= s.xa[b]
-			sc.smu -= s.mu[b]
+			sc.sx -= x[b]
+			sc.sa -= xa[b]
+			sc.smu -= mu[b]
 		}
 	}
 
@@ -496,15 +560,17 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 	needRatio := func(m float64) float64 { return 1.5 + (s.p.MinRatio-1.5)*math.Exp(-m/20) }
 	warm := start.Sub(s.first) >= s.p.Warmup || s.seeded
 
-	var js [2]judged
+	var js [nScales]judged
 	for k := range s.scales {
 		sc := &s.scales[k]
 		n := min(sc.n, s.filled)
 		j := &js[k]
 		j.x, j.mu = math.Max(0, sc.sx), math.Max(sc.smu, 1e-9)
 		xa := math.Max(0, sc.sa)
+		j.authors = xa
 		j.start = s.starts[(p-n+1+len(s.x))%len(s.x)]
 		j.full = n == sc.n
+		ready := !sc.slow || start.Sub(s.first) >= s.p.TrendWarmup
 		d := s.dispersion(sc)
 		sd := math.Sqrt(j.mu + d*d*j.mu*j.mu)
 		j.z = (j.x - j.mu) / sd
@@ -512,9 +578,14 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 		j.xa = math.Min(j.x, xa/apc)
 		// The bar for the z-score: MinScore, or TailMult times the scale's own usual
 		// extreme, whichever is higher: a bursty series must beat its usual bursts.
-		j.tailZ = sc.tail.quantile(s.p.TailQuantile)
-		minZ := math.Max(s.p.MinScore, s.p.TailMult*j.tailZ)
-		j.sig = j.full && j.ratio >= needRatio(j.mu) && j.z >= minZ
+		q, m, z0 := s.p.TailQuantile, s.p.TailMult, s.p.MinScore
+		if sc.slow {
+			q, m, z0 = s.p.TrendQuantile, s.p.TrendMult, s.p.TrendScore
+		}
+		j.tailZ = sc.tail.quantile(q)
+		minZ := math.Max(z0, m*j.tailZ)
+		j.bar = minZ
+		j.sig = j.full && ready && j.ratio >= needRatio(j.mu) && j.z >= minZ
 		j.sigA = j.sig && j.xa/j.mu >= needRatio(j.mu) && (j.xa-j.mu)/sd >= minZ
 		j.elev = j.ratio >= math.Min(s.p.ElevatedRatio, 1+(needRatio(j.mu)-1)/2) && j.z >= s.p.MinScore/2
 		if k == 0 && !j.sig && sc.n >= 4 && s.filled >= sc.n {
@@ -542,14 +613,17 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 			lim := 3 * sd
 			r := math.Max(-lim, math.Min(j.x-j.mu, lim))
 			e := (r*r - j.mu) / (j.mu * j.mu)
-			s.pending = append(s.pending, noiseObs{at: start, scale: k, e: e, z: j.z})
+			s.pending[k] = append(s.pending[k], noiseObs{at: start, scale: k, e: e, z: j.z})
 		}
 	}
 	s.learnNoise(start, false)
-	// Report the short window unless only the long one is significant.
-	use := &js[0]
-	if !js[0].sig && js[1].sig {
-		use = &js[1]
+	// Report the shortest significant window (the short one when none is).
+	use, ui := &js[0], 0
+	for k := range js {
+		if js[k].sig {
+			use, ui = &js[k], k
+			break
+		}
 	}
 	v := Verdict{
 		BucketStart: start,
@@ -563,11 +637,12 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 		Dispersion:  s.dispersion(&s.scales[0]),
 		TailScore:   use.tailZ,
 	}
-	if use == &js[1] {
-		v.Scale = time.Duration(s.scales[1].n) * s.p.Bucket
+	for k := range js {
+		v.Scores[k] = js[k].z / js[k].bar
+	}
+	v.Scale = time.Duration(s.scales[ui].n) * s.p.Bucket
+	if ui > 0 {
 		v.Window.Complaints = int64(use.x)
-	} else {
-		v.Scale = time.Duration(s.scales[0].n) * s.p.Bucket
 	}
 	if w.Posts > 0 {
 		v.Share = float64(w.Complaints) / float64(w.Posts)
@@ -586,8 +661,11 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 		v.Onset = use.start
 	}
 
-	significant := js[0].sig || js[1].sig
-	authorsOK := js[0].sigA || js[1].sigA
+	significant, authorsOK := false, false
+	for k := range js {
+		significant = significant || js[k].sig
+		authorsOK = authorsOK || js[k].sigA
+	}
 	// Chatter: complaints rose, but their share of the posts naming the service did
 	// not rise with them (a launch, a viral post), so people are not complaining more.
 	// Only where complaints are a part of the posts (not in a bare count series).
@@ -606,7 +684,8 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 		v.Reason = ReasonNormal
 	case significant && int64(use.x) < s.p.MinComplaints:
 		v.Reason = ReasonLowCount
-	case significant && float64(w.Authors) < s.p.FloodAuthors*float64(w.Complaints)*apc:
+	case significant && ui == 0 && float64(w.Authors) < s.p.FloodAuthors*float64(w.Complaints)*apc,
+		ui > 0 && use.authors < s.p.FloodAuthors*use.x*apc:
 		// Authors are summed per bucket, so a few accounts posting in every bucket
 		// still show as far fewer authors than posts.
 		v.Reason = ReasonFlood

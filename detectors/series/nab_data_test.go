@@ -155,6 +155,14 @@ func TestNABRank(t *testing.T) {
 		score := func(i int) float64 {
 			v := res.Verdicts[i]
 			switch key {
+			case "s0":
+				return v.Scores[0]
+			case "s1":
+				return v.Scores[1]
+			case "s2":
+				return v.Scores[2]
+			case "smax":
+				return max(v.Scores[0], v.Scores[1], v.Scores[2])
 			case "ratio":
 				return v.Ratio
 			case "ztail":

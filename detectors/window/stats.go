@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -37,6 +38,7 @@ type Stats struct {
 func (s *Store) Stats(ctx context.Context, group string, from, to time.Time) (Stats, error) {
 	buckets := map[string][]int64{} // service → bucket starts
 	var keys int64
+	var mu sync.Mutex // ForEachMaster scans the masters concurrently
 	scan := func(ctx context.Context, c *redis.Client) error {
 		it := c.Scan(ctx, 0, s.opt.Prefix+":{*}:c:*", 1000).Iterator()
 		for it.Next(ctx) {
@@ -54,13 +56,17 @@ func (s *Store) Stats(ctx context.Context, group string, from, to time.Time) (St
 			if (!from.IsZero() && bt.Before(from)) || (!to.IsZero() && !bt.Before(to)) {
 				continue
 			}
+			mu.Lock()
 			buckets[svc] = append(buckets[svc], b)
+			mu.Unlock()
 		}
 		if err := it.Err(); err != nil {
 			return err
 		}
 		n, err := c.DBSize(ctx).Result()
+		mu.Lock()
 		keys += n
+		mu.Unlock()
 		return err
 	}
 	var err error

@@ -1,0 +1,636 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/segmentio/kafka-go"
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/outcry-dev/outcry/detectors/incident"
+	"github.com/outcry-dev/outcry/detectors/match"
+	"github.com/outcry-dev/outcry/devstack"
+	"github.com/outcry-dev/outcry/internal/matchbench"
+	"github.com/outcry-dev/outcry/pipeline"
+)
+
+// benchResult is what `outcry bench --json` prints.
+type benchResult struct {
+	Pipeline *pipelineResult    `json:"pipeline,omitempty"`
+	Match    *matchbench.Result `json:"match,omitempty"`
+	Soak     []soakSample       `json:"soak,omitempty"`
+}
+
+type pipelineResult struct {
+	Posts             int64   `json:"posts"`
+	PostsPerS         float64 `json:"posts_per_s"`
+	ConsumeCeiling    float64 `json:"consume_ceiling_posts_per_s"`
+	Ratio             float64 `json:"ratio"`
+	RedisCmdsPerPost  float64 `json:"redis_cmds_per_post"`
+	RedisCallsPerPost float64 `json:"redis_server_calls_per_post"`
+	AlertLatencyP50   float64 `json:"alert_latency_p50_ms"`
+	AlertLatencyP99   float64 `json:"alert_latency_p99_ms"`
+	Incidents         int     `json:"incidents"`
+	RSSMB             float64 `json:"rss_mb"`
+	RedisMemoryMB     float64 `json:"redis_memory_mb"`
+}
+
+type soakSample struct {
+	Seconds   float64 `json:"s"`
+	Consumed  int64   `json:"consumed"`
+	RSSMB     float64 `json:"rss_mb"`
+	HeapMB    float64 `json:"heap_mb"`
+	RedisKeys int64   `json:"redis_keys"`
+	RedisMB   float64 `json:"redis_mb"`
+}
+
+func newBenchCmd(g *globals) *cobra.Command {
+	var (
+		only      string
+		posts     int
+		incidents int
+		asJSON    bool
+		soak      time.Duration
+		rate      int
+	)
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure throughput, Redis cost, alert latency and memory, each beside its ceiling",
+		Long: `Bench runs the pipeline on an embedded Kafka broker and a real redis-server (from PATH) and
+measures, in the same run:
+  pipeline   posts/s through consume → decode → match → count → evaluate with offsets committed,
+             beside the raw consume rate of the same topic with the same client (the ceiling);
+             Redis commands per post; peak RSS and Redis memory
+  latency    live mode: from producing the post that tips a window to its started event being on
+             the alerts topic, p50 and p99 over many incidents
+  match      the matcher alone on one core, at 40+ and 4,000 services, beside a regexp baseline
+The posts topic is pre-loaded before timing, with the realistic mix (70% of posts name no
+service, 20% brand chatter, 10% complaints; a quarter non-Latin text).
+--soak DURATION replays at a fixed --rate instead and samples memory and Redis keys over time.`,
+		Example: `  outcry bench
+  outcry bench --only match --json
+  outcry bench --soak 10m --rate 20000`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if g.logLevel == "info" && !cmd.Flags().Changed("log-level") {
+				g.logLevel = "warn"
+			}
+			log, err := g.logger()
+			if err != nil {
+				return err
+			}
+			parts := map[string]bool{}
+			for _, p := range strings.Split(only, ",") {
+				switch p = strings.TrimSpace(p); p {
+				case "pipeline", "latency", "match":
+					parts[p] = true
+				case "", "all":
+					parts["pipeline"], parts["latency"], parts["match"] = true, true, true
+				default:
+					return fmt.Errorf("%s %q: want pipeline, latency, match or all (comma-separated)", flagName(cmd, "only"), p)
+				}
+			}
+			ctx := cmd.Context()
+			progress := func(format string, args ...any) {
+				if !asJSON {
+					fmt.Fprintf(cmd.ErrOrStderr(), format+"\n", args...)
+				}
+			}
+			var res benchResult
+			if soak > 0 {
+				s, err := runSoak(ctx, soak, rate, log, progress)
+				if err != nil {
+					return err
+				}
+				res.Soak = s
+			} else {
+				if parts["pipeline"] || parts["latency"] {
+					pr := &pipelineResult{}
+					if parts["pipeline"] {
+						if err := benchPipeline(ctx, posts, pr, log, progress); err != nil {
+							return err
+						}
+					}
+					if parts["latency"] {
+						if err := benchLatency(ctx, incidents, pr, log, progress); err != nil {
+							return err
+						}
+					}
+					pr.RSSMB = peakRSSMB()
+					res.Pipeline = pr
+				}
+				if parts["match"] {
+					progress("match: measuring the matcher on one core ...")
+					m, err := matchbench.Run(ctx, 2*time.Second)
+					if err != nil {
+						return err
+					}
+					res.Match = &m
+				}
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				return json.NewEncoder(out).Encode(res)
+			}
+			printBench(out, res)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&only, "only", "all", "what to measure: pipeline, latency, match (comma-separated) or all")
+	f.IntVar(&posts, "posts", 600_000, "posts pre-loaded for the throughput measurement")
+	f.IntVar(&incidents, "incidents", 20, "incidents triggered for the latency measurement")
+	f.BoolVar(&asJSON, "json", false, "print JSON")
+	f.DurationVar(&soak, "soak", 0, "instead: replay at --rate for this long, sampling memory and Redis keys")
+	f.IntVar(&rate, "rate", 20000, "posts per second during --soak")
+	return cmd
+}
+
+func printBench(w io.Writer, r benchResult) {
+	if p := r.Pipeline; p != nil {
+		if p.Posts > 0 {
+			fmt.Fprintf(w, "pipeline    %10.0f posts/s   ceiling (raw consume, same client) %10.0f posts/s   ratio %.2f   (%d posts)\n",
+				p.PostsPerS, p.ConsumeCeiling, p.Ratio, p.Posts)
+			fmt.Fprintf(w, "redis       %10.4f commands/post sent (%.4f server calls/post incl. inside Lua)   %.1f MB used\n",
+				p.RedisCmdsPerPost, p.RedisCallsPerPost, p.RedisMemoryMB)
+		}
+		if p.Incidents > 0 {
+			fmt.Fprintf(w, "latency     p50 %6.0f ms   p99 %6.0f ms   from the tipping post to its started event (%d incidents, live)\n",
+				p.AlertLatencyP50, p.AlertLatencyP99, p.Incidents)
+		}
+		fmt.Fprintf(w, "memory      %10.1f MB peak RSS\n", p.RSSMB)
+	}
+	if m := r.Match; m != nil {
+		fmt.Fprintf(w, "match       %10.0f posts/s (default rules)   %10.0f posts/s (4,000 services, %.2f×)   regexp baseline %8.0f posts/s (%.0f× slower)\n",
+			m.PostsPerS, m.PostsPerSLargeRules, m.PostsPerSLargeRules/m.PostsPerS, m.RegexpPostsPerS, m.PostsPerS/m.RegexpPostsPerS)
+	}
+	if len(r.Soak) > 0 {
+		fmt.Fprintln(w, "soak:   s    consumed    rss MB   heap MB   redis keys   redis MB")
+		for _, s := range r.Soak {
+			fmt.Fprintf(w, "     %5.0f %11d %9.1f %9.1f %12d %10.1f\n", s.Seconds, s.Consumed, s.RSSMB, s.HeapMB, s.RedisKeys, s.RedisMB)
+		}
+	}
+}
+
+// benchEnv is an embedded broker and a real redis-server.
+type benchEnv struct {
+	broker string
+	rds    *devstack.Redis
+	rdb    *redis.Client
+	close  func()
+}
+
+func startBenchEnv(ctx context.Context) (*benchEnv, error) {
+	c, err := devstack.StartBroker(devstack.BrokerOptions{Partitions: 2})
+	if err != nil {
+		return nil, err
+	}
+	r, err := devstack.StartRedis(ctx, false)
+	if err != nil {
+		c.Close()
+		if errors.Is(err, devstack.ErrNoRedisServer) {
+			return nil, fmt.Errorf("bench needs redis-server on PATH (apt-get install redis-server): %w", err)
+		}
+		return nil, err
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr})
+	return &benchEnv{broker: c.ListenAddrs()[0], rds: r, rdb: rdb, close: func() { rdb.Close(); r.Close(); c.Close() }}, nil
+}
+
+// mixPosts renders n canonical posts of the realistic mix, created_at from start on,
+// rate posts per second of event time.
+func mixPosts(n int, start time.Time, rate float64, seed int64) [][]byte {
+	texts := matchbench.Corpus(n, seed)
+	r := rand.New(rand.NewPCG(uint64(seed), 99))
+	langs := []string{"en", "en", "es", "pt", "ar", "hi", "id", "tr", "de", "ja"}
+	out := make([][]byte, n)
+	for i, t := range texts {
+		ts := start.Add(time.Duration(float64(i) / rate * float64(time.Second))).UTC()
+		b, _ := json.Marshal(pipeline.Post{ID: strconv.Itoa(i + 1), Text: t, Author: "u" + strconv.Itoa(r.IntN(2_000_000)),
+			CreatedAt: ts.Truncate(time.Second), Lang: langs[r.IntN(len(langs))], Country: "IN", Source: "x"})
+		out[i] = b
+	}
+	return out
+}
+
+func produce(ctx context.Context, broker, topic string, values [][]byte) error {
+	w := pipeline.NewWriter([]string{broker}, topic)
+	w.Balancer = &kafka.RoundRobin{}
+	w.BatchSize = 5000
+	defer w.Close()
+	msgs := make([]kafka.Message, 0, 5000)
+	for i, v := range values {
+		msgs = append(msgs, kafka.Message{Value: v})
+		if len(msgs) == cap(msgs) || i == len(values)-1 {
+			if err := w.WriteMessages(ctx, msgs...); err != nil {
+				return fmt.Errorf("pre-load posts: %w", err)
+			}
+			msgs = msgs[:0]
+		}
+	}
+	return nil
+}
+
+// countingHook counts the commands Outcry sends to Redis.
+type countingHook struct{ n atomic.Int64 }
+
+func (h *countingHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *countingHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error { h.n.Add(1); return next(ctx, cmd) }
+}
+func (h *countingHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error { h.n.Add(int64(len(cmds))); return next(ctx, cmds) }
+}
+
+func benchPipeline(ctx context.Context, n int, pr *pipelineResult, log *zap.Logger, progress func(string, ...any)) error {
+	env, err := startBenchEnv(ctx)
+	if err != nil {
+		return err
+	}
+	defer env.close()
+	progress("pipeline: pre-loading %d posts (not timed) ...", n)
+	start := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	if err := produce(ctx, env.broker, "posts", mixPosts(n, start, 2000, 1)); err != nil {
+		return err
+	}
+
+	// The ceiling: the same client, same topic, a fresh group, no processing.
+	progress("pipeline: raw consume rate (the ceiling) ...")
+	rd := pipeline.NewReader(pipeline.KafkaConfig{Brokers: []string{env.broker}, Group: "ceiling", PostsTopic: "posts"}, log)
+	began := time.Now()
+	var last kafka.Message
+	for i := 0; i < n; i++ {
+		if last, err = rd.FetchMessage(ctx); err != nil {
+			rd.Close()
+			return fmt.Errorf("ceiling: %w", err)
+		}
+		if (i+1)%5000 == 0 {
+			if err := rd.CommitMessages(ctx, last); err != nil {
+				rd.Close()
+				return err
+			}
+		}
+	}
+	pr.ConsumeCeiling = float64(n) / time.Since(began).Seconds()
+	rd.Close()
+
+	progress("pipeline: the whole pipeline ...")
+	hook := &countingHook{}
+	rdb := redis.NewClient(&redis.Options{Addr: env.rds.Addr})
+	rdb.AddHook(hook)
+	defer rdb.Close()
+	callsBefore, err := serverCalls(ctx, env.rdb)
+	if err != nil {
+		return err
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var done atomic.Bool
+	var finished time.Time
+	svc, err := newService(serviceOptions{
+		Kafka: pipeline.KafkaConfig{Brokers: []string{env.broker}, Group: "bench", PostsTopic: "posts",
+			AlertsTopic: "alerts", DLQTopic: "posts.dlq"},
+		Redis: rdb, Prefix: "bench", Rules: match.DefaultRules(),
+		OnBatch: func(s pipeline.Stats) {
+			if s.Consumed >= int64(n) && !done.Swap(true) {
+				finished = time.Now()
+				cancel()
+			}
+		},
+	}, log)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	if path := os.Getenv("OUTCRY_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	began = time.Now()
+	if err := svc.pipe.Run(runCtx); err != nil && ctx.Err() == nil {
+		return err
+	}
+	if !done.Load() {
+		return ctx.Err()
+	}
+	elapsed := finished.Sub(began)
+	pr.Posts = int64(n)
+	pr.PostsPerS = float64(n) / elapsed.Seconds()
+	pr.Ratio = pr.PostsPerS / pr.ConsumeCeiling
+	pr.RedisCmdsPerPost = float64(hook.n.Load()) / float64(n)
+	callsAfter, err := serverCalls(ctx, env.rdb)
+	if err != nil {
+		return err
+	}
+	pr.RedisCallsPerPost = float64(callsAfter-callsBefore-1) / float64(n) // minus our own INFO
+	mem, err := env.rdb.Info(ctx, "memory").Result()
+	if err == nil {
+		pr.RedisMemoryMB = float64(infoInt(mem, "used_memory")) / (1 << 20)
+	}
+	return nil
+}
+
+// serverCalls sums the calls of every command in INFO commandstats (commands run
+// inside Lua scripts included).
+func serverCalls(ctx context.Context, rdb *redis.Client) (int64, error) {
+	s, err := rdb.Info(ctx, "commandstats").Result()
+	if err != nil {
+		return 0, fmt.Errorf("INFO commandstats: %w", err)
+	}
+	var total int64
+	for _, line := range strings.Split(s, "\n") {
+		_, rest, ok := strings.Cut(line, ":calls=")
+		if !ok {
+			continue
+		}
+		num, _, _ := strings.Cut(rest, ",")
+		n, _ := strconv.ParseInt(num, 10, 64)
+		total += n
+	}
+	return total, nil
+}
+
+func infoInt(info, key string) int64 {
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), key+":"); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// benchLatency runs the service live (event time = the clock) after a pre-loaded
+// hour of history, then triggers one outage per service: a burst of complaints
+// produced at once, whose last post tips the window; the latency runs from that
+// produce call returning to the started event being acknowledged on the alerts topic.
+func benchLatency(ctx context.Context, incidents int, pr *pipelineResult, log *zap.Logger, progress func(string, ...any)) error {
+	env, err := startBenchEnv(ctx)
+	if err != nil {
+		return err
+	}
+	defer env.close()
+	rules := match.DefaultRules()
+	var services []match.Service
+	for _, s := range rules.Services() {
+		if len(rules.Aliases(s.Name)) > 0 {
+			services = append(services, s)
+		}
+	}
+	if incidents > len(services) {
+		incidents = len(services)
+	}
+	now := time.Now().UTC()
+	progress("latency: pre-loading an hour of history ...")
+	hist := make([][]byte, 0, 72_000)
+	r := rand.New(rand.NewPCG(7, 7))
+	for i := 0; i < 72_000; i++ {
+		ts := now.Add(-time.Hour + time.Duration(i)*50*time.Millisecond)
+		svc := services[r.IntN(len(services))]
+		text := "watching " + rules.Aliases(svc.Name)[0] + " tonight"
+		if r.IntN(200) == 0 {
+			text = rules.Aliases(svc.Name)[0] + " is down"
+		}
+		b, _ := json.Marshal(pipeline.Post{ID: "h" + strconv.Itoa(i), Text: text, Author: "u" + strconv.Itoa(r.IntN(1e6)), CreatedAt: ts.Truncate(time.Second)})
+		hist = append(hist, b)
+	}
+	if err := produce(ctx, env.broker, "posts", hist); err != nil {
+		return err
+	}
+	type pending struct {
+		at time.Time
+	}
+	var (
+		mu        sync.Mutex
+		produced  = map[string]time.Time{}
+		latencies []time.Duration
+		got       = make(chan string, 64)
+	)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	svc, err := newService(serviceOptions{
+		Kafka: pipeline.KafkaConfig{Brokers: []string{env.broker}, Group: "latency", PostsTopic: "posts",
+			AlertsTopic: "alerts", DLQTopic: "posts.dlq"},
+		Redis: env.rdb, Prefix: "latency", Rules: rules, Idle: time.Second,
+		Pipeline: pipeline.Config{BatchWait: 5 * time.Millisecond, Tick: 50 * time.Millisecond},
+		OnEvent: func(e incident.Event) {
+			if e.Type != incident.TypeStarted {
+				return
+			}
+			mu.Lock()
+			if t, ok := produced[e.Data.Service]; ok {
+				latencies = append(latencies, time.Since(t))
+				delete(produced, e.Data.Service)
+				mu.Unlock()
+				got <- e.Data.Service
+				return
+			}
+			mu.Unlock()
+		},
+	}, log)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	eg, ectx := errgroup.WithContext(runCtx)
+	eg.Go(func() error { return svc.pipe.Run(ectx) })
+	eg.Go(func() error {
+		defer cancel()
+		w := pipeline.NewWriter([]string{env.broker}, "posts")
+		w.BatchTimeout = time.Millisecond
+		defer w.Close()
+		// Live background traffic so the watermark follows the clock.
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		bg := 0
+		background := func() error {
+			var msgs []kafka.Message
+			for i := 0; i < 20; i++ {
+				bg++
+				svc := services[bg%len(services)]
+				b, _ := json.Marshal(pipeline.Post{ID: "b" + strconv.Itoa(bg), Text: "watching " + rules.Aliases(svc.Name)[0],
+					Author: "u" + strconv.Itoa(bg), CreatedAt: time.Now().UTC()})
+				msgs = append(msgs, kafka.Message{Value: b})
+			}
+			return w.WriteMessages(ectx, msgs...)
+		}
+		progress("latency: catching up with the history ...")
+		for svc.pipe.Stats().Consumed < int64(len(hist)) {
+			select {
+			case <-ectx.Done():
+				return ectx.Err()
+			case <-tick.C:
+				if err := background(); err != nil {
+					return err
+				}
+			}
+		}
+		progress("latency: %d outages, one per service ...", incidents)
+		for i := 0; i < incidents; i++ {
+			s := services[i]
+			var msgs []kafka.Message
+			for j := 0; j < 60; j++ {
+				b, _ := json.Marshal(pipeline.Post{ID: fmt.Sprintf("o%d-%d", i, j), Text: rules.Aliases(s.Name)[0] + " is down, nothing loads",
+					Author: fmt.Sprintf("o%d-%d", i, j), CreatedAt: time.Now().UTC(), Country: "IN", Lang: "en"})
+				msgs = append(msgs, kafka.Message{Value: b})
+			}
+			if err := w.WriteMessages(ectx, msgs...); err != nil {
+				return err
+			}
+			mu.Lock()
+			produced[s.Name] = time.Now()
+			mu.Unlock()
+			deadline := time.After(3 * time.Minute)
+		wait:
+			for {
+				select {
+				case <-got:
+					break wait
+				case <-tick.C:
+					if err := background(); err != nil {
+						return err
+					}
+				case <-deadline:
+					return fmt.Errorf("latency: no started event for %s within 3 minutes", s.Name)
+				case <-ectx.Done():
+					return ectx.Err()
+				}
+			}
+		}
+		return nil
+	})
+	if err := eg.Wait(); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	if len(latencies) == 0 {
+		return errors.New("latency: no incidents measured")
+	}
+	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	q := func(p float64) float64 {
+		i := int(p * float64(len(latencies)-1))
+		return float64(latencies[i].Microseconds()) / 1000
+	}
+	pr.AlertLatencyP50, pr.AlertLatencyP99, pr.Incidents = q(0.5), q(0.99), len(latencies)
+	return nil
+}
+
+// peakRSSMB reads the peak resident set size of this process (Linux).
+func peakRSSMB() float64 {
+	return procStatusMB("VmHWM:")
+}
+
+func procStatusMB(key string) float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, key); ok {
+			f := strings.Fields(v)
+			if len(f) > 0 {
+				kb, _ := strconv.ParseFloat(f[0], 64)
+				return kb / 1024
+			}
+		}
+	}
+	return 0
+}
+
+// runSoak replays the mix at a fixed rate (event time = the clock) and samples memory
+// and Redis size every 10 s: both must flatten.
+func runSoak(ctx context.Context, d time.Duration, rate int, log *zap.Logger, progress func(string, ...any)) ([]soakSample, error) {
+	env, err := startBenchEnv(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer env.close()
+	texts := matchbench.Corpus(100_000, 3)
+	runCtx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	svc, err := newService(serviceOptions{
+		Kafka: pipeline.KafkaConfig{Brokers: []string{env.broker}, Group: "soak", PostsTopic: "posts",
+			AlertsTopic: "alerts", DLQTopic: "posts.dlq"},
+		Redis: env.rdb, Prefix: "soak", Rules: match.DefaultRules(), Idle: time.Second,
+	}, log)
+	if err != nil {
+		return nil, err
+	}
+	defer svc.Close()
+	var samples []soakSample
+	began := time.Now()
+	eg, ectx := errgroup.WithContext(runCtx)
+	eg.Go(func() error { return svc.pipe.Run(ectx) })
+	eg.Go(func() error {
+		w := pipeline.NewWriter([]string{env.broker}, "posts")
+		w.Balancer = &kafka.RoundRobin{}
+		defer w.Close()
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		i := 0
+		r := rand.New(rand.NewPCG(5, 5))
+		for {
+			select {
+			case <-ectx.Done():
+				return nil
+			case <-tick.C:
+			}
+			msgs := make([]kafka.Message, rate/10)
+			for j := range msgs {
+				i++
+				b, _ := json.Marshal(pipeline.Post{ID: strconv.Itoa(i), Text: texts[i%len(texts)],
+					Author: "u" + strconv.Itoa(r.IntN(5_000_000)), CreatedAt: time.Now().UTC(), Country: "IN"})
+				msgs[j] = kafka.Message{Value: b}
+			}
+			if err := w.WriteMessages(ectx, msgs...); err != nil && ectx.Err() == nil {
+				return err
+			}
+		}
+	})
+	eg.Go(func() error {
+		tick := time.NewTicker(10 * time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ectx.Done():
+				return nil
+			case <-tick.C:
+			}
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			keys, _ := env.rdb.DBSize(ectx).Result()
+			mem, _ := env.rdb.Info(ectx, "memory").Result()
+			s := soakSample{Seconds: time.Since(began).Seconds(), Consumed: svc.pipe.Stats().Consumed,
+				RSSMB: procStatusMB("VmRSS:"), HeapMB: float64(ms.HeapInuse) / (1 << 20), RedisKeys: keys,
+				RedisMB: float64(infoInt(mem, "used_memory")) / (1 << 20)}
+			samples = append(samples, s)
+			progress("soak %4.0fs: %d consumed, RSS %.1f MB, heap %.1f MB, %d Redis keys, %.1f MB", s.Seconds, s.Consumed, s.RSSMB, s.HeapMB, s.RedisKeys, s.RedisMB)
+		}
+	})
+	if err := eg.Wait(); err != nil {
+		return nil, err
+	}
+	return samples, nil
+}
