@@ -28,6 +28,7 @@ type BrokerOptions struct {
 	Partitions int    // partitions of topics created on demand; default 1
 	Topics     []string
 	DataDir    string // persist to this directory (survives a restart) when set
+	Extra      []kfake.Opt // more kfake options (SASL users, TLS)
 }
 
 // StartBroker starts a kfake broker that creates topics on demand.
@@ -66,6 +67,7 @@ func StartBroker(o BrokerOptions) (*kfake.Cluster, error) {
 	if o.DataDir != "" {
 		opts = append(opts, kfake.DataDir(o.DataDir))
 	}
+	opts = append(opts, o.Extra...)
 	c, err := kfake.NewCluster(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("start embedded Kafka broker on %s: %w", o.Listen, err)

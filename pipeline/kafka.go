@@ -22,6 +22,7 @@ type KafkaConfig struct {
 	// SessionTimeout is how long the group waits for a silent member (a killed
 	// process) before moving its partitions; default 10s.
 	SessionTimeout time.Duration
+	Security       Security
 }
 
 // NewReader returns a consumer-group reader of the posts topic. A new group starts
@@ -34,6 +35,7 @@ func NewReader(c KafkaConfig, log *zap.Logger) *kafka.Reader {
 		session = 10 * time.Second
 	}
 	return kafka.NewReader(kafka.ReaderConfig{
+		Dialer:            c.Security.Dialer(),
 		SessionTimeout:    session,
 		HeartbeatInterval: session / 4,
 		RebalanceTimeout:  max(session, 5*time.Second),
@@ -51,10 +53,16 @@ func NewReader(c KafkaConfig, log *zap.Logger) *kafka.Reader {
 	})
 }
 
-// NewWriter returns a writer for topic with explicit batching and acks, creating the
-// topic on demand when the broker allows it.
+// NewWriter returns a plaintext writer for topic (see NewSecureWriter).
 func NewWriter(brokers []string, topic string) *kafka.Writer {
+	return NewSecureWriter(brokers, topic, Security{})
+}
+
+// NewSecureWriter returns a writer for topic with explicit batching and acks, creating
+// the topic on demand when the broker allows it.
+func NewSecureWriter(brokers []string, topic string, sec Security) *kafka.Writer {
 	return &kafka.Writer{
+		Transport:              sec.Transport(),
 		Addr:                   kafka.TCP(brokers...),
 		Topic:                  topic,
 		Balancer:               &kafka.Hash{},
@@ -165,8 +173,8 @@ func (a *Alerts) Publish(ctx context.Context, events []incident.Event) error {
 // Backlog returns, for every partition of topic, how many messages the group has not
 // committed yet (the end offset minus the committed offset, or minus the start offset
 // when the group has committed nothing).
-func Backlog(ctx context.Context, brokers []string, group, topic string) (map[int]int64, error) {
-	c := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second}
+func Backlog(ctx context.Context, brokers []string, sec Security, group, topic string) (map[int]int64, error) {
+	c := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second, Transport: sec.Transport()}
 	meta, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
 	if err != nil {
 		return nil, fmt.Errorf("backlog of %s: metadata: %w", topic, err)

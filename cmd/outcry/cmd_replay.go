@@ -31,6 +31,7 @@ func parseSpeed(s, flag string) (float64, error) {
 func newReplayCmd(_ *globals) *cobra.Command {
 	var (
 		brokers, topic, speed string
+		ksec                  kafkaSecFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "replay FILE|-",
@@ -64,7 +65,11 @@ fast as the broker takes them. A progress bar is shown when stderr is a terminal
 				}
 				in = f
 			}
-			w := pipeline.NewWriter(b, topic)
+			sec, err := ksec.security(cmd)
+			if err != nil {
+				return err
+			}
+			w := pipeline.NewSecureWriter(b, topic, sec)
 			w.Balancer = &kafka.RoundRobin{}
 			defer w.Close()
 			opts := pipeline.ReplayOptions{Speed: sp}
@@ -97,5 +102,6 @@ fast as the broker takes them. A progress bar is shown when stderr is a terminal
 	f.StringVar(&brokers, "brokers", "127.0.0.1:9092", "Kafka bootstrap brokers, comma-separated")
 	f.StringVar(&topic, "topic", "posts", "topic to produce to")
 	f.StringVar(&speed, "speed", "max", "multiple of real time (e.g. 60), or max")
+	ksec.register(f)
 	return cmd
 }

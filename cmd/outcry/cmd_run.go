@@ -22,6 +22,7 @@ import (
 type kafkaFlags struct {
 	brokers, group, posts, alerts, dlq string
 	session                            time.Duration
+	sec                                kafkaSecFlags
 }
 
 func (k *kafkaFlags) register(cmd *cobra.Command, withGroup bool) {
@@ -34,15 +35,20 @@ func (k *kafkaFlags) register(cmd *cobra.Command, withGroup bool) {
 		f.StringVar(&k.dlq, "dlq-topic", "posts.dlq", "dead-letter topic for messages that are not usable posts")
 		f.DurationVar(&k.session, "session-timeout", 10*time.Second, "how long the group waits for a silent member before moving its partitions")
 	}
+	k.sec.register(f)
 }
 
-func (k *kafkaFlags) config() (pipeline.KafkaConfig, error) {
+func (k *kafkaFlags) config(cmd *cobra.Command) (pipeline.KafkaConfig, error) {
 	b := devstack.SplitAddrs(k.brokers)
 	if len(b) == 0 {
-		return pipeline.KafkaConfig{}, fmt.Errorf("--brokers is empty: give host:port[,host:port...]")
+		return pipeline.KafkaConfig{}, fmt.Errorf("%s is empty: give host:port[,host:port...]", flagName(cmd, "brokers"))
+	}
+	sec, err := k.sec.security(cmd)
+	if err != nil {
+		return pipeline.KafkaConfig{}, err
 	}
 	return pipeline.KafkaConfig{Brokers: b, Group: k.group, PostsTopic: k.posts, AlertsTopic: k.alerts, DLQTopic: k.dlq,
-		SessionTimeout: k.session}, nil
+		SessionTimeout: k.session, Security: sec}, nil
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -57,6 +63,7 @@ func newRunCmd(g *globals) *cobra.Command {
 		maxPost                             int
 		batch                               int
 		hookURL, hookSecret, hookSecretFile string
+		httpToken, httpTokenFile            string
 	)
 	cmd := &cobra.Command{
 		Use:   "run",
@@ -75,7 +82,7 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 				return err
 			}
 			defer log.Sync() //nolint:errcheck // nothing to do about a failed flush at exit
-			kc, err := kf.config()
+			kc, err := kf.config(cmd)
 			if err != nil {
 				return err
 			}
@@ -137,8 +144,15 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 				zap.String("redis", rf.display()), zap.Int("services", len(rs.Services())))
 			eg, ctx := errgroup.WithContext(ctx)
 			eg.Go(func() error { return svc.pipe.Run(ctx) })
+			if httpTokenFile != "" {
+				b, err := os.ReadFile(httpTokenFile)
+				if err != nil {
+					return fmt.Errorf("--http-token-file: %w", err)
+				}
+				httpToken = strings.TrimSpace(string(b))
+			}
 			if ln != nil {
-				eg.Go(func() error { return serveHTTP(ctx, ln, hub, reg, svc.metrics.Ready, log) })
+				eg.Go(func() error { return serveHTTP(ctx, ln, hub, reg, svc.metrics.Ready, httpToken, log) })
 			}
 			if watch != nil {
 				eg.Go(func() error { return watch(ctx) })
@@ -159,6 +173,8 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 	f.StringVar(&prefix, "redis-prefix", "outcry", "prefix of every Redis key")
 	f.DurationVar(&lateness, "lateness", 2*time.Minute, "how late (event time) a post may arrive and still be counted")
 	f.DurationVar(&idle, "idle", 30*time.Second, "a partition without posts this long is not waited for; a live stream's windows then close with the clock")
+	f.StringVar(&httpToken, "http-token", "", "require this bearer token on the live page and /metrics (prefer OUTCRY_HTTP_TOKEN or --http-token-file)")
+	f.StringVar(&httpTokenFile, "http-token-file", "", "file holding the HTTP bearer token")
 	f.StringVar(&hookURL, "webhook-url", "", "also POST every alert event (CloudEvents JSON, HMAC-signed) to this URL")
 	f.StringVar(&hookSecret, "webhook-secret", "", "HMAC-SHA256 key for the X-Outcry-Signature header (prefer OUTCRY_WEBHOOK_SECRET or --webhook-secret-file)")
 	f.StringVar(&hookSecretFile, "webhook-secret-file", "", "file holding the webhook HMAC key")

@@ -22,6 +22,7 @@ import (
 func newTailCmd(_ *globals) *cobra.Command {
 	var (
 		brokers, topic    string
+		ksec              kafkaSecFlags
 		asJSON, begin     bool
 		colorMode, minSev string
 		services, types   []string
@@ -66,7 +67,11 @@ NO_COLOR is not set and TERM is not "dumb"; always and never force it.`,
 				return fmt.Errorf("%s and %s both say where to start: give one", flagName(cmd, "since"), flagName(cmd, "from-beginning"))
 			}
 			ctx := cmd.Context()
-			parts, err := partitions(ctx, b[0], topic)
+			sec, err := ksec.security(cmd)
+			if err != nil {
+				return err
+			}
+			parts, err := partitionsWith(ctx, sec.Dialer(), b[0], topic)
 			if err != nil {
 				return err
 			}
@@ -79,7 +84,7 @@ NO_COLOR is not set and TERM is not "dumb"; always and never force it.`,
 			g, gctx := errgroup.WithContext(ctx)
 			for _, p := range parts {
 				g.Go(func() error {
-					r := kafka.NewReader(kafka.ReaderConfig{Brokers: b, Topic: topic, Partition: p, MaxWait: 200 * time.Millisecond})
+					r := kafka.NewReader(kafka.ReaderConfig{Brokers: b, Topic: topic, Partition: p, MaxWait: 200 * time.Millisecond, Dialer: sec.Dialer()})
 					defer r.Close()
 					var err error
 					if since > 0 {
@@ -126,6 +131,7 @@ NO_COLOR is not set and TERM is not "dumb"; always and never force it.`,
 	f := cmd.Flags()
 	f.StringVar(&brokers, "brokers", "127.0.0.1:9092", "Kafka bootstrap brokers, comma-separated")
 	f.StringVar(&topic, "topic", "alerts", "alerts topic to follow")
+	ksec.register(f)
 	f.BoolVar(&asJSON, "json", false, "print each event as raw CloudEvents JSON, one per line")
 	f.BoolVar(&begin, "from-beginning", false, "start at the oldest event on the topic instead of the newest")
 	f.DurationVar(&since, "since", 0, "start from the events published in the last DURATION (e.g. 2h), per partition")
@@ -250,7 +256,11 @@ func useColour(mode string, out io.Writer) (bool, error) {
 // partitions lists the partitions of topic, creating it (on brokers that allow it)
 // so that tail can start before the first alert.
 func partitions(ctx context.Context, broker, topic string) ([]int, error) {
-	conn, err := kafka.DialContext(ctx, "tcp", broker)
+	return partitionsWith(ctx, &kafka.Dialer{Timeout: 10 * time.Second}, broker, topic)
+}
+
+func partitionsWith(ctx context.Context, d *kafka.Dialer, broker, topic string) ([]int, error) {
+	conn, err := d.DialContext(ctx, "tcp", broker)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", broker, err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net"
@@ -66,15 +67,15 @@ func newService(o serviceOptions, log *zap.Logger) (*service, error) {
 	}
 	s := &service{
 		reader:  pipeline.NewReader(o.Kafka, log),
-		alertsW: pipeline.NewWriter(o.Kafka.Brokers, o.Kafka.AlertsTopic),
-		dlqW:    pipeline.NewWriter(o.Kafka.Brokers, o.Kafka.DLQTopic),
+		alertsW: pipeline.NewSecureWriter(o.Kafka.Brokers, o.Kafka.AlertsTopic, o.Kafka.Security),
+		dlqW:    pipeline.NewSecureWriter(o.Kafka.Brokers, o.Kafka.DLQTopic, o.Kafka.Security),
 		metrics: metrics,
 	}
 	s.mon = monitor.New(monitor.Config{
 		Services: services, Group: o.Kafka.Group, Topic: o.Kafka.PostsTopic,
 		Instance: instanceName(),
 		Backlog: func(ctx context.Context) (map[int]int64, error) {
-			return pipeline.Backlog(ctx, o.Kafka.Brokers, o.Kafka.Group, o.Kafka.PostsTopic)
+			return pipeline.Backlog(ctx, o.Kafka.Brokers, o.Kafka.Security, o.Kafka.Group, o.Kafka.PostsTopic)
 		},
 		Lateness: o.Pipeline.Lateness,
 		Idle:     o.Idle,
@@ -139,13 +140,13 @@ func newHub(rs *match.Rules, log *zap.Logger) *web.Hub {
 
 // serveHTTP serves the live page (when hub is set), /metrics, /healthz and /readyz on
 // ln until ctx ends.
-func serveHTTP(ctx context.Context, ln net.Listener, hub *web.Hub, reg *prometheus.Registry, ready func() bool, log *zap.Logger) error {
+func serveHTTP(ctx context.Context, ln net.Listener, hub *web.Hub, reg *prometheus.Registry, ready func() bool, token string, log *zap.Logger) error {
 	mux := http.NewServeMux()
 	if hub != nil {
-		mux.Handle("/", hub.Handler())
+		mux.Handle("/", bearer(token, hub.Handler()))
 		defer hub.Close()
 	}
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.Handle("/metrics", bearer(token, promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !ready() {
@@ -171,6 +172,23 @@ func serveHTTP(ctx context.Context, ln net.Listener, hub *web.Hub, reg *promethe
 		<-errc
 		return nil
 	}
+}
+
+// bearer requires "Authorization: Bearer <token>" when token is set. The health
+// endpoints stay open for probes; they tell nothing about the data.
+func bearer(token string, h http.Handler) http.Handler {
+	if token == "" {
+		return h
+	}
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="outcry"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func newRegistry() *prometheus.Registry {

@@ -29,6 +29,13 @@
 // an outage). Growth counts too: the newest quarter of the window is tested on its own
 // with a higher bar (GrowthScore), so a steep rise alerts before the whole window fills.
 //
+// A third, trend window (TrendWindow, 6h) catches sustained rises that no single burst
+// shows: it is judged against a slow baseline (TrendHalfLife, days) that the rise cannot
+// absorb, with its own adaptive bar (TrendMult × the TrendQuantile of its own z-scores,
+// at least TrendScore), only after TrendWarmup of history, and with the buckets of an
+// incident already open counted as expected, so a reported outage does not alarm twice.
+// Each scale's bar adapts to the series: a bursty series must beat its usual extremes.
+//
 // Distinct authors weigh more than posts: significance is tested on the smaller of the
 // complaints and the distinct authors scaled by the usual posts per author; a window
 // significant on posts but not on authors is a bot flood (ReasonFlood). A rise of
@@ -195,7 +202,7 @@ type Verdict struct {
 	// Scores are the z-scores of the short, long and trend windows, each divided by
 	// its own bar (so ≥ 1 means that scale alone is significant on its z-score).
 	Scores [3]float64
-	Scale       time.Duration // the window length Expected, Ratio and Score describe
+	Scale  time.Duration // the window length Expected, Ratio and Score describe
 	// Onset estimates when the rise began: the start of the earliest bucket of the
 	// current run of buckets above the baseline.
 	Onset time.Time
@@ -242,27 +249,27 @@ type noiseObs struct {
 
 // Series is the state of one service: its sliding windows and baseline.
 type Series struct {
-	p      Params
-	ring   []window.Counts // the short window's buckets
-	rpos   int
-	rfill  int
-	x      []float64 // complaints, authors and expected complaints of the last buckets
-	xa     []float64
-	mu     []float64
-	mus    []float64 // expected complaints under the slow baseline
+	p     Params
+	ring  []window.Counts // the short window's buckets
+	rpos  int
+	rfill int
+	x     []float64 // complaints, authors and expected complaints of the last buckets
+	xa    []float64
+	mu    []float64
+	mus   []float64 // expected complaints under the slow baseline
 	// complaints and authors as the trend scale sees them: while an incident holds the
 	// baseline they are taken as expected, so an outage already reported does not
 	// raise a second, slow alarm after it is resolved
 	xs, xas []float64
-	starts []time.Time
-	pos    int // next slot of x, xa, mu, starts
-	filled int
-	steps  int
-	scales [nScales]scale // short (Window), long (LongWindow), trend (TrendWindow)
-	first  time.Time
-	last   time.Time
-	decay  float64 // of the level, per bucket
-	sdecay float64 // of the slow level, per bucket
+	starts  []time.Time
+	pos     int // next slot of x, xa, mu, starts
+	filled  int
+	steps   int
+	scales  [nScales]scale // short (Window), long (LongWindow), trend (TrendWindow)
+	first   time.Time
+	last    time.Time
+	decay   float64 // of the level, per bucket
+	sdecay  float64 // of the slow level, per bucket
 	// slow level: decayed sums of de-seasonalised complaints, for the trend scale
 	ls, lsw float64
 

@@ -174,3 +174,36 @@ func TestSeed(t *testing.T) {
 		t.Errorf("seed after step changed the baseline: %v", v2.Expected)
 	}
 }
+
+// TestTrendScale: a sustained rise (3× for 8 hours, no single spike) on a 5-minute
+// count series is caught by the trend window once the series has days of history, and
+// not before the trend warm-up.
+func TestTrendScale(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		riseAt float64 // days
+		want   bool
+	}{{"after warm-up", 6, true}, {"during warm-up", 2, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(3, 4))
+			s := evaluate.NewSeries(evaluate.Params{Bucket: 5 * time.Minute})
+			start := time.Date(2015, 3, 1, 0, 0, 0, 0, time.UTC)
+			got := false
+			for b := 0; b < 8*288; b++ {
+				day := float64(b) / 288
+				mean := 40.0
+				if day >= tc.riseAt && day < tc.riseAt+8.0/24 {
+					mean *= 1 + 2*math.Min(1, (day-tc.riseAt)*24/2) // ramps up over 2 hours
+				}
+				n := poisson(r, mean)
+				v := s.Step(start.Add(time.Duration(b)*5*time.Minute), window.Counts{Complaints: n, Posts: n, Authors: n})
+				if v.Anomalous() && day >= tc.riseAt && day < tc.riseAt+0.5 {
+					got = true
+				}
+			}
+			if got != tc.want {
+				t.Errorf("anomalous during the rise: %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/segmentio/kafka-go/sasl"
+	"github.com/segmentio/kafka-go/sasl/plain"
+	"github.com/segmentio/kafka-go/sasl/scram"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/outcry-dev/outcry/pipeline"
+)
+
+// kafkaSecFlags are the Kafka authentication flags of run, replay and tail.
+type kafkaSecFlags struct {
+	mechanism, user, password, passwordFile, caFile string
+	tls, insecure                                   bool
+}
+
+func (k *kafkaSecFlags) register(f *pflag.FlagSet) {
+	f.StringVar(&k.mechanism, "kafka-sasl", "", "Kafka SASL mechanism: plain, scram-sha-256 or scram-sha-512 (empty: none)")
+	f.StringVar(&k.user, "kafka-user", "", "Kafka SASL user")
+	f.StringVar(&k.password, "kafka-password", "", "Kafka SASL password (prefer OUTCRY_KAFKA_PASSWORD or --kafka-password-file)")
+	f.StringVar(&k.passwordFile, "kafka-password-file", "", "file holding the Kafka SASL password")
+	f.BoolVar(&k.tls, "kafka-tls", false, "connect to Kafka over TLS")
+	f.StringVar(&k.caFile, "kafka-ca", "", "PEM file of CAs to verify the brokers' certificates (default: the system's)")
+	f.BoolVar(&k.insecure, "kafka-tls-insecure", false, "do not verify the brokers' certificates (development only)")
+}
+
+func (k *kafkaSecFlags) security(cmd *cobra.Command) (pipeline.Security, error) {
+	var sec pipeline.Security
+	password := k.password
+	if k.passwordFile != "" {
+		b, err := os.ReadFile(k.passwordFile)
+		if err != nil {
+			return sec, fmt.Errorf("%s: %w", flagName(cmd, "kafka-password-file"), err)
+		}
+		password = strings.TrimSpace(string(b))
+	}
+	var (
+		m   sasl.Mechanism
+		err error
+	)
+	switch strings.ToLower(k.mechanism) {
+	case "":
+	case "plain":
+		m = plain.Mechanism{Username: k.user, Password: password}
+	case "scram-sha-256":
+		m, err = scram.Mechanism(scram.SHA256, k.user, password)
+	case "scram-sha-512":
+		m, err = scram.Mechanism(scram.SHA512, k.user, password)
+	default:
+		return sec, fmt.Errorf("%s %q: want plain, scram-sha-256 or scram-sha-512", flagName(cmd, "kafka-sasl"), k.mechanism)
+	}
+	if err != nil {
+		return sec, fmt.Errorf("%s: %w", flagName(cmd, "kafka-sasl"), err)
+	}
+	if m != nil && k.user == "" {
+		return sec, fmt.Errorf("%s needs --kafka-user", flagName(cmd, "kafka-sasl"))
+	}
+	sec.SASL = m
+	if k.tls || k.caFile != "" || k.insecure {
+		cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: k.insecure} //nolint:gosec // opt-in, development only
+		if k.caFile != "" {
+			pem, err := os.ReadFile(k.caFile)
+			if err != nil {
+				return sec, fmt.Errorf("%s: %w", flagName(cmd, "kafka-ca"), err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return sec, fmt.Errorf("%s %s: no PEM certificates in it", flagName(cmd, "kafka-ca"), k.caFile)
+			}
+			cfg.RootCAs = pool
+		}
+		sec.TLS = cfg
+	}
+	return sec, nil
+}

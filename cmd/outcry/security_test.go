@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/outcry-dev/outcry/detectors/incident"
+	"github.com/outcry-dev/outcry/devstack"
+	"github.com/outcry-dev/outcry/internal/testenv"
+	"github.com/outcry-dev/outcry/pipeline"
+)
+
+// TestKafkaSASL produces and tails through a broker that requires SASL, with PLAIN
+// and SCRAM, and checks a wrong password is refused.
+func TestKafkaSASL(t *testing.T) {
+	c, err := devstack.StartBroker(devstack.BrokerOptions{Extra: []kfake.Opt{
+		kfake.EnableSASL(),
+		kfake.Superuser("PLAIN", "admin", "plain-secret"),
+		kfake.Superuser("SCRAM-SHA-256", "scram", "scram-secret"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	broker := c.ListenAddrs()[0]
+
+	ev := incident.Event{ID: "x-20240305T1300-1", Type: incident.TypeStarted, Time: time.Date(2024, 3, 5, 13, 1, 0, 0, time.UTC),
+		Data: incident.Data{IncidentID: "x-20240305T1300", Service: "x", State: "started", Severity: "major"}}
+	b, err := pipeline.EncodeEvent(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "alerts.jsonl")
+	if err := os.WriteFile(file, append(b, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pwFile := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pwFile, []byte("scram-secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		auth []string
+	}{
+		{"plain", []string{"--kafka-sasl", "plain", "--kafka-user", "admin", "--kafka-password", "plain-secret"}},
+		{"scram-sha-256", []string{"--kafka-sasl", "scram-sha-256", "--kafka-user", "scram", "--kafka-password-file", pwFile}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			topic := "alerts-" + tc.name
+			args := append([]string{"replay", "--brokers", broker, "--topic", topic}, tc.auth...)
+			if err := outcry(context.Background(), append(args, file)...); err != nil {
+				t.Fatalf("replay with SASL: %v", err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var out syncBuffer
+			done := make(chan error, 1)
+			go func() {
+				root := newRoot()
+				root.SetArgs(append([]string{"tail", "--brokers", broker, "--topic", topic, "--from-beginning", "--json"}, tc.auth...))
+				root.SetOut(&out)
+				done <- root.ExecuteContext(ctx)
+			}()
+			testenv.Eventually(t, 30*time.Second, "the event tailed over SASL", func() bool {
+				return strings.Contains(out.String(), ev.ID)
+			})
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatalf("tail: %v", err)
+			}
+		})
+	}
+	t.Run("wrong password", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		err := outcry(ctx, "replay", "--brokers", broker, "--topic", "nope", "--kafka-sasl", "plain",
+			"--kafka-user", "admin", "--kafka-password", "wrong", file)
+		if err == nil {
+			t.Fatal("replay with a wrong password succeeded")
+		}
+		if strings.Contains(err.Error(), "wrong") {
+			t.Errorf("the error shows the password: %v", err)
+		}
+	})
+	t.Run("bad mechanism", func(t *testing.T) {
+		err := outcry(context.Background(), "replay", "--brokers", broker, "--kafka-sasl", "kerberos", file)
+		if err == nil || !strings.Contains(err.Error(), "want plain, scram-sha-256 or scram-sha-512") {
+			t.Fatalf("error %v", err)
+		}
+	})
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader goroutine.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
