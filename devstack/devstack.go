@@ -27,7 +27,7 @@ type BrokerOptions struct {
 	Listen     string // host:port; default 127.0.0.1:0 (a free port)
 	Partitions int    // partitions of topics created on demand; default 1
 	Topics     []string
-	DataDir    string // persist to this directory (survives a restart) when set
+	DataDir    string      // persist to this directory (survives a restart) when set
 	Extra      []kfake.Opt // more kfake options (SASL users, TLS)
 }
 

@@ -19,7 +19,6 @@ import (
 
 	"github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/outcry-dev/outcry/detectors/match"
 	"github.com/outcry-dev/outcry/detectors/window"
@@ -48,6 +47,7 @@ type Matcher interface {
 type Evaluator interface {
 	Tick(ctx context.Context) error                         // evaluate what the stored batches closed
 	Closed() time.Time                                      // posts before this are too late
+	Recent(b *window.Batch)                                 // what a stored batch added (early firing)
 	Advance(ctx context.Context, watermark time.Time) error // close up to watermark (end of input)
 }
 
@@ -68,7 +68,7 @@ type Config struct {
 	Group        string        // consumer group (for stored offsets); required
 	Topic        string        // posts topic; required
 	Services     []string      // services of the rules (their stored offsets are loaded at start)
-	BatchSize    int           // most messages per batch; default 5000
+	BatchSize    int           // most messages per batch; default 10000
 	BatchWait    time.Duration // longest wait to fill a batch; default 100ms
 	MaxPostBytes int           // larger messages are dead-lettered; default 64 KiB
 	Bucket       time.Duration // event-time bucket; default 10s
@@ -90,7 +90,7 @@ func (c *Config) defaults() error {
 		return errors.New("pipeline: group and topic are required")
 	}
 	if c.BatchSize <= 0 {
-		c.BatchSize = 5000
+		c.BatchSize = 10000
 	}
 	if c.BatchWait <= 0 {
 		c.BatchWait = 100 * time.Millisecond
@@ -163,75 +163,50 @@ func (p *Pipeline) OnBatch(f func(Stats)) { p.onBatch = f }
 // Run consumes until ctx ends. It returns nil on cancellation after the batch in hand
 // is stored and committed.
 func (p *Pipeline) Run(ctx context.Context) error {
-	msgs := make(chan kafka.Message, p.cfg.BatchSize)
-	g, gctx := errgroup.WithContext(ctx)
-	// fetchCtx outlives ctx slightly: on shutdown the fetcher stops first, the loop
-	// drains what was fetched, stores and commits it, then returns.
-	g.Go(func() error {
-		defer close(msgs)
-		for {
-			m, err := p.src.FetchMessage(gctx)
-			if err != nil {
-				if gctx.Err() != nil {
-					return nil
-				}
-				return fmt.Errorf("fetch posts: %w", err)
-			}
-			select {
-			case msgs <- m:
-			case <-gctx.Done():
-				return nil
-			}
-		}
-	})
-	g.Go(func() error { return p.loop(gctx, msgs) })
-	return g.Wait()
-}
-
-func (p *Pipeline) loop(ctx context.Context, msgs <-chan kafka.Message) error {
 	// Work in progress is finished with a context that is not cancelled, so a
 	// shutdown does not abandon a batch half stored.
 	work := context.WithoutCancel(ctx)
-	idle := time.NewTicker(p.cfg.Tick)
-	defer idle.Stop()
 	batch := make([]kafka.Message, 0, p.cfg.BatchSize)
-	for {
+	for ctx.Err() == nil {
 		batch = batch[:0]
-		select {
-		case m, ok := <-msgs:
-			if !ok {
+		// Wait for the first message at most one tick: when none comes, evaluate
+		// anyway (the watermark may move on with the clock or other instances).
+		m, err := p.fetch(ctx, p.cfg.Tick)
+		if err != nil {
+			if ctx.Err() != nil {
 				return nil
 			}
-			batch = append(batch, m)
-		case <-idle.C:
-			if err := p.retry(ctx, "evaluate", func() error { return p.eval.Tick(ctx) }); err != nil {
-				return err
-			}
-			continue
-		case <-ctx.Done():
-			return nil
-		}
-		timer := time.NewTimer(p.cfg.BatchWait)
-	fill:
-		for len(batch) < p.cfg.BatchSize {
-			select {
-			case m, ok := <-msgs:
-				if !ok {
-					break fill
+			if errors.Is(err, context.DeadlineExceeded) {
+				if err := p.retry(work, "evaluate", func() error { return p.eval.Tick(work) }); err != nil {
+					return err
 				}
-				batch = append(batch, m)
-			case <-timer.C:
-				break fill
+				continue
 			}
+			return fmt.Errorf("fetch posts: %w", err)
 		}
-		timer.Stop()
+		batch = append(batch, m)
+		// Fill the batch for at most BatchWait. The reader is called directly, with
+		// one deadline per batch: no goroutine hop or timer per message.
+		fctx, cancel := context.WithTimeout(ctx, p.cfg.BatchWait)
+		for len(batch) < p.cfg.BatchSize {
+			m, err := p.src.FetchMessage(fctx)
+			if err != nil {
+				break
+			}
+			batch = append(batch, m)
+		}
+		cancel()
 		if err := p.process(work, batch); err != nil {
 			return err
 		}
-		if ctx.Err() != nil {
-			return nil
-		}
 	}
+	return nil
+}
+
+func (p *Pipeline) fetch(ctx context.Context, wait time.Duration) (kafka.Message, error) {
+	fctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	return p.src.FetchMessage(fctx)
 }
 
 // process handles one batch: decode, match, aggregate, dead-letter, store, commit,
@@ -282,6 +257,7 @@ func (p *Pipeline) process(ctx context.Context, msgs []kafka.Message) error {
 			continue
 		}
 		p.stats.add(stats)
+		p.eval.Recent(b)
 		if p.metrics != nil {
 			p.metrics.observe(stats)
 			p.metrics.observeBatch(b)

@@ -266,7 +266,7 @@ func benchPipeline(ctx context.Context, n int, pr *pipelineResult, log *zap.Logg
 	defer env.close()
 	progress("pipeline: pre-loading %d posts (not timed) ...", n)
 	start := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
-	if err := produce(ctx, env.broker, "posts", mixPosts(n, start, 2000, 1)); err != nil {
+	if err := produce(ctx, env.broker, "posts", mixPosts(n, start, 100_000, 1)); err != nil {
 		return err
 	}
 

@@ -148,11 +148,24 @@ type Tracker struct {
 	floodOpen bool
 	floodLast time.Time
 	floodSeq  int
+	// last bucket stepped: an early (speculative) start on an open bucket makes the
+	// closed buckets before it, evaluated later, already seen
+	last time.Time
 }
 
 // NewTracker returns a tracker for service.
 func NewTracker(service string, p Params) *Tracker {
 	return &Tracker{service: service, p: p.withDefaults()}
+}
+
+// Adopt continues the open incident under an id and start time chosen earlier (by an
+// earlier run, or another instance, that started the same incident); events after
+// this carry them.
+func (t *Tracker) Adopt(incidentID string, startedAt time.Time) {
+	if t.open {
+		t.data.IncidentID = incidentID
+		t.data.StartedAt = startedAt.UTC()
+	}
 }
 
 // Open reports whether an incident is open.
@@ -161,6 +174,10 @@ func (t *Tracker) Open() bool { return t.open }
 // Step consumes the verdict of the next bucket; related lists other services with an
 // incident open at the same moment. It returns the events to publish (usually none).
 func (t *Tracker) Step(v evaluate.Verdict, related []string) []Event {
+	if !t.last.IsZero() && !v.BucketStart.After(t.last) {
+		return nil
+	}
+	t.last = v.BucketStart
 	bucket := v.WindowEnd.Sub(v.BucketStart)
 	if !t.open {
 		if e, ok := t.flood(v, bucket); ok {

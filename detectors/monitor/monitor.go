@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,10 +31,14 @@ type Reader interface {
 	DistinctAuthors(ctx context.Context, service string, from, to int64) (int64, error)
 }
 
-// Claimer records that an event id is being published, once across instances.
+// Claimer records that an event id is being published, once across instances, and
+// the latest incident start of each service, so that a restarted evaluator continues
+// an incident under its first id.
 type Claimer interface {
 	Claim(ctx context.Context, id string) (bool, error)
 	Unclaim(ctx context.Context, id string) error
+	SaveIncident(ctx context.Context, svc string, r window.IncidentRecord) error
+	LastIncident(ctx context.Context, svc string) (window.IncidentRecord, bool, error)
 }
 
 // Coordinator is the Redis state shared by the instances of a consumer group.
@@ -98,6 +103,131 @@ type Monitor struct {
 	backlogAt time.Time
 	addMu     sync.Mutex
 	added     []string // services added by a rules reload, taken at the next Advance
+	// recent are the complaints per service and open bucket that this instance stored
+	// (Recent), the cheap trigger for a speculative look at the open buckets.
+	recent map[string]map[int64]int64
+	newest time.Time // newest post seen in Recent
+	specAt time.Time // wall time of the last speculation
+}
+
+// Recent tells the monitor what a stored batch added, so that a burst of complaints in
+// buckets that are not closed yet can fire at once (see speculate).
+func (m *Monitor) Recent(b *window.Batch) {
+	if m.recent == nil {
+		m.recent = map[string]map[int64]int64{}
+	}
+	for k, d := range b.Buckets {
+		if d.Complaints == 0 || k.Bucket < m.next {
+			continue
+		}
+		r := m.recent[k.Service]
+		if r == nil {
+			r = map[int64]int64{}
+			m.recent[k.Service] = r
+		}
+		r[k.Bucket] += d.Complaints
+	}
+	for _, ms := range b.Watermarks {
+		if t := time.UnixMilli(ms); t.After(m.newest) {
+			m.newest = t
+		}
+	}
+}
+
+// speculate looks at the buckets that are still open (within the allowed lateness)
+// for services whose open complaints alone could be an outage: a copy of the series is
+// stepped over them, and if that says anomaly the incident starts now instead of when
+// the buckets close. Late posts can only add complaints, so an early start stands;
+// the real evaluation then continues the incident when the buckets close.
+func (m *Monitor) speculate(ctx context.Context) error {
+	now := m.cfg.Now()
+	if m.next == 0 || m.newest.IsZero() || now.Sub(m.specAt) < specEvery {
+		return nil
+	}
+	m.specAt = now
+	step := int64(m.bucket / time.Second)
+	last := window.BucketOf(m.newest, m.bucket)
+	minC := evaluate.NewSeries(m.cfg.Evaluate).Params().MinComplaints
+	for svc, r := range m.recent {
+		var sum int64
+		for b, n := range r {
+			if b < m.next {
+				delete(r, b)
+				continue
+			}
+			sum += n
+		}
+		tr, ok := m.trackers[svc]
+		if !ok || tr.Open() || sum < minC || last < m.next {
+			continue
+		}
+		counts, err := m.reader.Read(ctx, []string{svc}, m.next, last)
+		if err != nil {
+			return fmt.Errorf("speculate on %s: %w", svc, err)
+		}
+		c := m.series[svc].Clone()
+		var v evaluate.Verdict
+		for i, b := 0, m.next; b <= last; i, b = i+1, b+step {
+			v = c.Step(time.Unix(b, 0).UTC(), counts[svc][i])
+		}
+		if !v.Anomalous() {
+			continue
+		}
+		evs := tr.Step(v, m.relatedTo(svc))
+		m.series[svc].Hold(tr.Open())
+		m.pending = append(m.pending, evs...)
+	}
+	return nil
+}
+
+// adopt handles the started event at the head of pending: when Redis records a start
+// of the same service within the cool-down (this incident, started by an earlier run
+// or on open buckets), the incident continues under that id, so its events keep their
+// ids and claims; otherwise this start is recorded.
+func (m *Monitor) adopt(ctx context.Context) error {
+	e := m.pending[0]
+	svc := e.Data.Service
+	rec, ok, err := m.claimer.LastIncident(ctx, svc)
+	if err != nil {
+		return err
+	}
+	gap := e.Data.DetectedAt.Sub(rec.DetectedAt)
+	if !ok || rec.ID == e.Data.IncidentID || gap < -adoptWithin || gap > adoptWithin {
+		if !ok || rec.ID != e.Data.IncidentID {
+			return m.claimer.SaveIncident(ctx, svc, window.IncidentRecord{ID: e.Data.IncidentID, StartedAt: e.Data.StartedAt, DetectedAt: e.Data.DetectedAt})
+		}
+		return nil
+	}
+	old := e.Data.IncidentID
+	for i := range m.pending {
+		p := &m.pending[i]
+		if p.Data.IncidentID == old {
+			p.ID = rec.ID + strings.TrimPrefix(p.ID, old)
+			p.Data.IncidentID = rec.ID
+			p.Data.StartedAt = rec.StartedAt.UTC()
+		}
+	}
+	if t := m.trackers[svc]; t != nil {
+		t.Adopt(rec.ID, rec.StartedAt)
+	}
+	return nil
+}
+
+// adoptWithin is how close two starts of one service must be to be one incident.
+const adoptWithin = 15 * time.Minute
+
+// specEvery bounds how often open buckets are read for speculation.
+const specEvery = 200 * time.Millisecond
+
+// relatedTo lists the other services with an incident open.
+func (m *Monitor) relatedTo(svc string) []string {
+	var out []string
+	for _, o := range m.cfg.Services {
+		if o != svc && m.trackers[o].Open() {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // AddServices starts evaluating services that a rules reload added. Safe to call from
@@ -224,6 +354,12 @@ func (m *Monitor) Tick(ctx context.Context) error {
 		m.next = start.Unix()
 	}
 	if err := m.Advance(ctx, wm); err != nil {
+		return err
+	}
+	if err := m.speculate(ctx); err != nil {
+		return err
+	}
+	if err := m.flush(ctx); err != nil {
 		return err
 	}
 	if ce := m.log.Check(zap.DebugLevel, "watermark"); ce != nil {
@@ -402,6 +538,11 @@ func (m *Monitor) evaluate(start time.Time, i int, counts map[string][]window.Co
 // publishes the pending events in order.
 func (m *Monitor) flush(ctx context.Context) error {
 	for len(m.pending) > 0 {
+		if m.pending[0].Type == incident.TypeStarted {
+			if err := m.adopt(ctx); err != nil {
+				return err
+			}
+		}
 		e := m.pending[0]
 		if e.Type != incident.TypeResolved {
 			from := window.BucketOf(e.Data.Window.Start, m.bucket)

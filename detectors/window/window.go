@@ -9,6 +9,8 @@
 package window
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -227,4 +229,13 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // BucketTime returns the start of the bucket holding t.
 func BucketTime(t time.Time, bucket time.Duration) time.Time {
 	return time.Unix(BucketOf(t, bucket), 0).UTC()
+}
+
+// Clone returns a deep copy.
+func (c Counts) Clone() Counts {
+	c.Problems = maps.Clone(c.Problems)
+	c.Countries = maps.Clone(c.Countries)
+	c.Languages = maps.Clone(c.Languages)
+	c.Samples = slices.Clone(c.Samples)
+	return c
 }
