@@ -164,7 +164,7 @@ func (a *Alerts) Publish(ctx context.Context, events []incident.Event) error {
 	}
 	if a.Metrics != nil {
 		for _, e := range events {
-			a.Metrics.Published(e.Type)
+			a.Metrics.Published(e.Type, e.Data.Service)
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -18,6 +19,9 @@ type Metrics struct {
 	batchSeconds prometheus.Histogram
 	readyGauge   prometheus.Gauge
 	published    *prometheus.CounterVec
+	redisSeconds prometheus.Histogram
+	lag          *prometheus.GaugeVec
+	open         *prometheus.GaugeVec
 	readyFlag    atomic.Bool
 }
 
@@ -45,6 +49,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "outcry_alerts_published_total", Help: "Incident events published to the alerts topic, by type.",
 		}, []string{"type"}),
 	}
+	m.redisSeconds = f.NewHistogram(prometheus.HistogramOpts{
+		Name: "outcry_redis_duration_seconds", Help: "Time of the one Redis write (all scopes, pipelined) of a batch.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+	})
+	m.lag = f.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "outcry_consumer_lag", Help: "Messages left in each posts partition after the last batch consumed from it.",
+	}, []string{"partition"})
+	m.open = f.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "outcry_incidents_open", Help: "1 while the service has an incident open (as seen by the instance that published it).",
+	}, []string{"service"})
 	m.ready(true)
 	return m
 }
@@ -87,5 +101,21 @@ func (m *Metrics) Ready() bool {
 	return m.readyFlag.Load()
 }
 
-// Published counts a published alert event.
-func (m *Metrics) Published(typ string) { m.published.WithLabelValues(typ).Inc() }
+// Published counts a published alert event and tracks open incidents.
+func (m *Metrics) Published(typ, service string) {
+	m.published.WithLabelValues(typ).Inc()
+	switch typ {
+	case "outcry.incident.started":
+		m.open.WithLabelValues(service).Set(1)
+	case "outcry.incident.resolved":
+		m.open.WithLabelValues(service).Set(0)
+	}
+}
+
+func (m *Metrics) redis(d time.Duration) { m.redisSeconds.Observe(d.Seconds()) }
+
+func (m *Metrics) lags(l map[int]int64) {
+	for p, n := range l {
+		m.lag.WithLabelValues(strconv.Itoa(p)).Set(float64(n))
+	}
+}

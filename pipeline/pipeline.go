@@ -239,7 +239,11 @@ func (p *Pipeline) process(ctx context.Context, msgs []kafka.Message) error {
 		}
 		var stale *window.ErrStale
 		err := p.retry(ctx, "store batch", func() error {
+			began := time.Now()
 			err := p.counters.Apply(ctx, p.cfg.Group, p.cfg.Topic, b, p.stored)
+			if p.metrics != nil {
+				p.metrics.redis(time.Since(began))
+			}
 			if errors.As(err, &stale) {
 				return nil // not retried as such: aggregated again below
 			}
@@ -261,6 +265,7 @@ func (p *Pipeline) process(ctx context.Context, msgs []kafka.Message) error {
 		if p.metrics != nil {
 			p.metrics.observe(stats)
 			p.metrics.observeBatch(b)
+			p.metrics.lags(b.Lags)
 		}
 		break
 	}

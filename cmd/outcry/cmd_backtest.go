@@ -50,6 +50,9 @@ truth.json (recall, false alerts, detection and resolution delays, top country a
   outcry backtest --series Twitter_volume_FB.csv --out alerts.jsonl --labels combined_windows.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if g.logLevel == "info" && !cmd.Flags().Changed("log-level") {
+				g.logLevel = "warn" // the summary and the alerts file are the output
+			}
 			if len(seriesFiles) > 0 {
 				if posts != "" || out == "" {
 					return errors.New("backtest needs --posts FILE and --out FILE, or --series FILE.csv and --out FILE")

@@ -64,6 +64,7 @@ func newRunCmd(g *globals) *cobra.Command {
 		batch                               int
 		hookURL, hookSecret, hookSecretFile string
 		httpToken, httpTokenFile            string
+		withPprof                           bool
 	)
 	cmd := &cobra.Command{
 		Use:   "run",
@@ -152,7 +153,7 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 				httpToken = strings.TrimSpace(string(b))
 			}
 			if ln != nil {
-				eg.Go(func() error { return serveHTTP(ctx, ln, hub, reg, svc.metrics.Ready, httpToken, log) })
+				eg.Go(func() error { return serveHTTP(ctx, ln, hub, reg, svc.metrics.Ready, httpToken, withPprof, log) })
 			}
 			if watch != nil {
 				eg.Go(func() error { return watch(ctx) })
@@ -174,6 +175,7 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 	f.DurationVar(&lateness, "lateness", 2*time.Minute, "how late (event time) a post may arrive and still be counted")
 	f.DurationVar(&idle, "idle", 30*time.Second, "a partition without posts this long is not waited for; a live stream's windows then close with the clock")
 	f.StringVar(&httpToken, "http-token", "", "require this bearer token on the live page and /metrics (prefer OUTCRY_HTTP_TOKEN or --http-token-file)")
+	f.BoolVar(&withPprof, "pprof", false, "serve Go profiling at /debug/pprof/ on --http (behind --http-token when set)")
 	f.StringVar(&httpTokenFile, "http-token-file", "", "file holding the HTTP bearer token")
 	f.StringVar(&hookURL, "webhook-url", "", "also POST every alert event (CloudEvents JSON, HMAC-signed) to this URL")
 	f.StringVar(&hookSecret, "webhook-secret", "", "HMAC-SHA256 key for the X-Outcry-Signature header (prefer OUTCRY_WEBHOOK_SECRET or --webhook-secret-file)")

@@ -115,3 +115,42 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// TestRedisAuth reaches a Redis that requires a password, and one with an ACL user.
+func TestRedisAuth(t *testing.T) {
+	pw := filepath.Join(t.TempDir(), "redis-pw")
+	if err := os.WriteFile(pw, []byte("r3dis\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	withPass := testenv.RedisWith(t, devstack.RedisOptions{Args: []string{"--requirepass", "r3dis"}})
+	withACL := testenv.RedisWith(t, devstack.RedisOptions{Args: []string{"--user", "outcry", "on", ">acl-pw", "~*", "&*", "+@all", "--user", "default", "off"}})
+	tests := []struct {
+		name string
+		args []string
+		ok   bool
+	}{
+		{"password file", []string{"--redis", withPass.Addr, "--redis-password-file", pw}, true},
+		{"password in URL", []string{"--redis", "redis://:r3dis@" + withPass.Addr + "/0"}, true},
+		{"no password", []string{"--redis", withPass.Addr}, false},
+		{"ACL user", []string{"--redis", withACL.Addr, "--redis-user", "outcry", "--redis-password", "acl-pw"}, true},
+		{"ACL wrong password", []string{"--redis", withACL.Addr, "--redis-user", "outcry", "--redis-password", "nope"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			root := newRoot()
+			root.SetArgs(append([]string{"stats", "--json"}, tt.args...))
+			root.SetOut(&out)
+			err := root.ExecuteContext(context.Background())
+			if tt.ok && err != nil {
+				t.Fatalf("stats: %v", err)
+			}
+			if !tt.ok && err == nil {
+				t.Fatal("stats succeeded without the right credentials")
+			}
+			if err != nil && (strings.Contains(err.Error(), "r3dis") || strings.Contains(err.Error(), "acl-pw")) {
+				t.Errorf("the error shows the password: %v", err)
+			}
+		})
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"time"
 
@@ -140,8 +141,15 @@ func newHub(rs *match.Rules, log *zap.Logger) *web.Hub {
 
 // serveHTTP serves the live page (when hub is set), /metrics, /healthz and /readyz on
 // ln until ctx ends.
-func serveHTTP(ctx context.Context, ln net.Listener, hub *web.Hub, reg *prometheus.Registry, ready func() bool, token string, log *zap.Logger) error {
+func serveHTTP(ctx context.Context, ln net.Listener, hub *web.Hub, reg *prometheus.Registry, ready func() bool, token string, withPprof bool, log *zap.Logger) error {
 	mux := http.NewServeMux()
+	if withPprof {
+		mux.Handle("/debug/pprof/", bearer(token, http.HandlerFunc(pprof.Index)))
+		mux.Handle("/debug/pprof/profile", bearer(token, http.HandlerFunc(pprof.Profile)))
+		mux.Handle("/debug/pprof/trace", bearer(token, http.HandlerFunc(pprof.Trace)))
+		mux.Handle("/debug/pprof/symbol", bearer(token, http.HandlerFunc(pprof.Symbol)))
+		mux.Handle("/debug/pprof/cmdline", bearer(token, http.HandlerFunc(pprof.Cmdline)))
+	}
 	if hub != nil {
 		mux.Handle("/", bearer(token, hub.Handler()))
 		defer hub.Close()

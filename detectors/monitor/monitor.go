@@ -180,6 +180,43 @@ func (m *Monitor) speculate(ctx context.Context) error {
 	return nil
 }
 
+// HourReader reads the hourly rollups that outlive the fine buckets.
+type HourReader interface {
+	ReadHours(ctx context.Context, services []string, from, to time.Time) (map[string]map[int64]window.Counts, error)
+}
+
+// seedSpan is how much hourly history seeds the baselines at start: two weeks, so the
+// time-of-day and day-of-week profiles are there at once.
+const seedSpan = 14 * 24 * time.Hour
+
+// seed feeds every service's hourly rollups of the fortnight before start into its
+// series, so a restart keeps its seasonal baseline.
+func (m *Monitor) seed(ctx context.Context, start time.Time) error {
+	hr, ok := m.reader.(HourReader)
+	if !ok {
+		return nil
+	}
+	to := start.Truncate(time.Hour)
+	hours, err := hr.ReadHours(ctx, m.cfg.Services, start.Add(-seedSpan), to)
+	if err != nil {
+		return err
+	}
+	for svc, hs := range hours {
+		keys := make([]int64, 0, len(hs))
+		for h := range hs {
+			keys = append(keys, h)
+		}
+		slices.Sort(keys)
+		for _, h := range keys {
+			m.series[svc].Seed(time.Unix(h, 0).UTC(), time.Hour, hs[h])
+		}
+	}
+	if len(hours) > 0 {
+		m.log.Info("baselines seeded from hourly history", zap.Int("services", len(hours)), zap.Time("until", to))
+	}
+	return nil
+}
+
 // adopt handles the started event at the head of pending: when Redis records a start
 // of the same service within the cool-down (this incident, started by an earlier run
 // or on open buckets), the incident continues under that id, so its events keep their
@@ -350,6 +387,9 @@ func (m *Monitor) Tick(ctx context.Context) error {
 		start := window.BucketTime(first, m.bucket)
 		if !closed.IsZero() {
 			start = closed.Add(-m.cfg.History)
+		}
+		if err := m.seed(ctx, start); err != nil {
+			return err
 		}
 		m.next = start.Unix()
 	}

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -91,6 +92,9 @@ func (s *Store) authorsKey(svc string, bucket int64) string {
 func (s *Store) samplesKey(svc string, bucket int64) string {
 	return s.opt.Prefix + ":{" + svc + "}:s:" + itoa(bucket)
 }
+func (s *Store) hourKey(svc string, hour int64) string {
+	return s.opt.Prefix + ":{" + svc + "}:h:" + itoa(hour)
+}
 func (s *Store) offsetsKey(scope, group, topic string) string {
 	if scope == GroupScope {
 		return s.opt.Prefix + ":group:{" + group + "}:offsets:" + topic
@@ -124,6 +128,7 @@ type call struct {
 	args  []any
 	parts []int
 	last  []int64
+	hours map[int64]*[4]int64 // hourly rollup: posts, complaints, recoveries, authors
 }
 
 func (s *Store) newCall(scope, group, topic string, b *Batch, stored Stored) *call {
@@ -183,6 +188,19 @@ func (s *Store) Apply(ctx context.Context, group, topic string, b *Batch, stored
 	})
 	for _, k := range keys {
 		s.addBucket(get(k.Service), k, b.Buckets[k])
+	}
+	// Hourly rollups outlive the fine buckets (the offsets TTL): the seasonal
+	// baseline is rebuilt from them after a restart.
+	for _, c := range calls {
+		hs := make([]int64, 0, len(c.hours))
+		for h := range c.hours {
+			hs = append(hs, h)
+		}
+		slices.Sort(hs)
+		for _, h := range hs {
+			v := c.hours[h]
+			c.args = append(c.args, "g", c.key(s.hourKey(c.scope, h)), 4, "p", v[0], "c", v[1], "r", v[2], "a", v[3])
+		}
 	}
 	g := get(GroupScope)
 	if len(b.Totals) > 0 {
@@ -292,6 +310,19 @@ func (s *Store) applied(c *call, cmd *redis.Cmd, stored Stored, stale *ErrStale)
 }
 
 func (s *Store) addBucket(c *call, k Key, d *Delta) {
+	if c.hours == nil {
+		c.hours = map[int64]*[4]int64{}
+	}
+	hour := k.Bucket - ((k.Bucket%3600)+3600)%3600
+	h := c.hours[hour]
+	if h == nil {
+		h = &[4]int64{}
+		c.hours[hour] = h
+	}
+	h[0] += d.Posts
+	h[1] += d.Complaints
+	h[2] += d.Recoveries
+	h[3] += int64(len(d.authors))
 	fields := []any{}
 	add := func(f string, v int64) {
 		if v != 0 {
@@ -438,6 +469,43 @@ func (s *Store) Read(ctx context.Context, services []string, from, to int64) (ma
 			counts[i].Samples = c.s.Val()
 		}
 		out[svc] = counts
+	}
+	return out, nil
+}
+
+// ReadHours returns the hourly rollups of each service for the hours starting in
+// [from, to), keyed by hour start (unix seconds); hours without data are absent.
+func (s *Store) ReadHours(ctx context.Context, services []string, from, to time.Time) (map[string]map[int64]Counts, error) {
+	f, t := from.Unix()-((from.Unix()%3600)+3600)%3600, to.Unix()
+	pipe := s.rdb.Pipeline()
+	type hc struct {
+		svc  string
+		hour int64
+		cmd  *redis.SliceCmd
+	}
+	var cmds []hc
+	for _, svc := range services {
+		for h := f; h < t; h += 3600 {
+			cmds = append(cmds, hc{svc, h, pipe.HMGet(ctx, s.hourKey(svc, h), "p", "c", "r", "a")})
+		}
+	}
+	if len(cmds) == 0 {
+		return map[string]map[int64]Counts{}, nil
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("read hourly rollups: %w", err)
+	}
+	out := map[string]map[int64]Counts{}
+	for _, c := range cmds {
+		v := c.cmd.Val()
+		cnt := Counts{Posts: toInt(v[0]), Complaints: toInt(v[1]), Recoveries: toInt(v[2]), Authors: toInt(v[3])}
+		if cnt.Posts == 0 {
+			continue
+		}
+		if out[c.svc] == nil {
+			out[c.svc] = map[int64]Counts{}
+		}
+		out[c.svc][c.hour] = cnt
 	}
 	return out, nil
 }

@@ -65,6 +65,16 @@ func TestStoreApplyRead(t *testing.T) {
 		t.Errorf("Offsets = %v, Apply recorded %v", offs, stored)
 	}
 
+	// The hourly rollup sums the hour's buckets and outlives them.
+	hours, err := s.ReadHours(ctx, []string{"whatsapp", "x"}, t0.Add(-time.Hour), t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := hours["whatsapp"][t0.Truncate(time.Hour).Unix()]
+	if h.Posts != 5 || h.Complaints != 3 || h.Recoveries != 1 || len(hours["x"]) != 0 {
+		t.Errorf("hourly rollup = %+v (all: %v)", h, hours)
+	}
+
 	// Every key has a TTL.
 	keys, err := rdb.Keys(ctx, "*").Result()
 	if err != nil {
