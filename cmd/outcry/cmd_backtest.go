@@ -106,12 +106,20 @@ truth.json (recall, false alerts, detection and resolution delays, top country a
 			log.Info("backtest", zap.String("on", env.describe()))
 
 			w := newPostsWriter(env)
-			rst, err := pipeline.Replay(ctx, w, in, pipeline.ReplayOptions{})
+			var size int64 = -1
+			if fi, err := in.Stat(); err == nil {
+				size = fi.Size()
+			}
+			bar := newBar(size, "loading "+posts, true)
+			rst, err := pipeline.Replay(ctx, w, in, pipeline.ReplayOptions{Progress: func(_, b int64) { bar.set(b) }})
+			bar.finish()
 			w.Close()
 			if err != nil {
 				return err
 			}
 
+			pbar := newBar(rst.Lines, "evaluating", false)
+			defer pbar.finish()
 			types := map[string]int{}
 			var werr error
 			runCtx, cancel := context.WithCancel(ctx)
@@ -129,6 +137,7 @@ truth.json (recall, false alerts, detection and resolution delays, top country a
 					werr = errors.Join(werr, err)
 				},
 				OnBatch: func(s pipeline.Stats) {
+					pbar.set(s.Consumed + s.Skipped)
 					if s.Consumed+s.Skipped >= rst.Lines {
 						cancel()
 					}

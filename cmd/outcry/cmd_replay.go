@@ -7,10 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/segmentio/kafka-go"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/outcry-dev/outcry/devstack"
 	"github.com/outcry-dev/outcry/pipeline"
@@ -73,23 +71,10 @@ fast as the broker takes them. A progress bar is shown when stderr is a terminal
 			w.Balancer = &kafka.RoundRobin{}
 			defer w.Close()
 			opts := pipeline.ReplayOptions{Speed: sp}
-			var bar *progressbar.ProgressBar
-			if term.IsTerminal(int(os.Stderr.Fd())) {
-				bar = progressbar.NewOptions64(size,
-					progressbar.OptionSetWriter(os.Stderr),
-					progressbar.OptionSetDescription("replaying "+args[0]),
-					progressbar.OptionShowBytes(true),
-					progressbar.OptionShowCount(),
-					progressbar.OptionSetPredictTime(true),
-					progressbar.OptionThrottle(100_000_000),
-				)
-				opts.Progress = func(_, bytes int64) { _ = bar.Set64(bytes) }
-			}
+			bar := newBar(size, "replaying "+args[0], true)
+			opts.Progress = func(_, b int64) { bar.set(b) }
 			st, err := pipeline.Replay(cmd.Context(), w, in, opts)
-			if bar != nil {
-				_ = bar.Finish()
-				fmt.Fprintln(os.Stderr)
-			}
+			bar.finish()
 			if err != nil {
 				return err
 			}

@@ -89,6 +89,16 @@ Start with:  outcry demo`,
 		newRulesCmd(g),
 		newStatsCmd(g),
 		newBenchCmd(g),
+		&cobra.Command{
+			Use:    "config-reference",
+			Short:  "Print the configuration reference (Markdown) of every command",
+			Hidden: true,
+			Args:   cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				_, err := fmt.Fprint(cmd.OutOrStdout(), configReference(cmd.Root()))
+				return err
+			},
+		},
 	)
 	return root
 }
