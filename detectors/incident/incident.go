@@ -151,6 +151,22 @@ type Tracker struct {
 	// last bucket stepped: an early (speculative) start on an open bucket makes the
 	// closed buckets before it, evaluated later, already seen
 	last time.Time
+	// last update for spreading countries or symptoms (rate-limited)
+	spreadAt time.Time
+}
+
+// spreadEvery limits updates for new countries or symptoms.
+const spreadEvery = 10 * time.Minute
+
+// grew reports whether now has a label with a share of at least 15% that was not in
+// before (what the last event said).
+func grew(before, now map[string]float64) bool {
+	for k, v := range now {
+		if _, ok := before[k]; !ok && v >= 0.15 {
+			return true
+		}
+	}
+	return false
 }
 
 // NewTracker returns a tracker for service.
@@ -200,14 +216,25 @@ func (t *Tracker) Step(v evaluate.Verdict, related []string) []Event {
 		var out []Event
 		sev := Severity(v)
 		newRel := !sameSet(related, t.related)
-		if severityRank[sev] > severityRank[t.data.Severity] || newRel && len(related) > 0 {
-			reason := "severity"
-			if severityRank[sev] <= severityRank[t.data.Severity] {
-				reason = "related"
-			} else {
-				t.data.Severity = sev
+		reason := ""
+		switch {
+		case severityRank[sev] > severityRank[t.data.Severity]:
+			reason = "severity"
+			t.data.Severity = sev
+		case newRel && len(related) > 0:
+			reason = "related"
+		case v.WindowEnd.Sub(t.spreadAt) >= spreadEvery:
+			// The outage spreads: a country or a symptom that was not among the top
+			// ones when the analysts last heard is now a sizeable share.
+			if grew(t.data.Countries, window.Shares(t.total.Countries, 5)) {
+				reason = "countries"
+			} else if grew(t.data.Problems, window.Shares(t.total.Problems, 5)) {
+				reason = "symptoms"
 			}
+		}
+		if reason != "" {
 			t.related = related
+			t.spreadAt = v.WindowEnd
 			t.fill(v)
 			out = append(out, t.event(TypeUpdated, v.WindowEnd, reason))
 		}
@@ -279,6 +306,7 @@ func (t *Tracker) start(v evaluate.Verdict, related []string) Event {
 	t.seq = 0
 	t.quietAt = time.Time{}
 	t.total = v.Window
+	t.spreadAt = v.WindowEnd
 	t.peak = v.Window.Complaints
 	t.related = related
 	id := fmt.Sprintf("%s-%s", t.service, v.Onset.UTC().Format("20060102T1504"))

@@ -160,3 +160,22 @@ func TestFloodEvent(t *testing.T) {
 		t.Fatalf("events %v, want one %s", got, incident.TypeFloodSuspected)
 	}
 }
+
+// An outage that spreads to a new country is an update, at most every 10 minutes.
+func TestTrackerSpreads(t *testing.T) {
+	tr := incident.NewTracker("whatsapp", incident.Params{})
+	if evs := tr.Step(verdict(0, evaluate.ReasonAnomaly, 40, 0, 40), nil); len(evs) != 1 {
+		t.Fatalf("start: %v", types(evs))
+	}
+	var got []incident.Event
+	for i := 1; i < 100; i++ {
+		v := verdict(i, evaluate.ReasonAnomaly, 40, 0, 40)
+		if i >= 30 { // from 5 minutes on, Brazil complains as much as India
+			v.Bucket.Countries = map[string]int64{"IN": 20, "BR": 20}
+		}
+		got = append(got, tr.Step(v, nil)...)
+	}
+	if len(got) != 1 || got[0].Type != incident.TypeUpdated || got[0].Data.Reason != "countries" || got[0].Data.Countries["BR"] == 0 {
+		t.Fatalf("events %v, want one update for the new country", got)
+	}
+}
