@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"os"
+	"os/exec"
 	"runtime"
 	"runtime/pprof"
 	"sort"
@@ -537,6 +539,38 @@ func benchLatency(ctx context.Context, incidents int, pr *pipelineResult, log *z
 	return nil
 }
 
+// childBroker runs `outcry broker` on a free port in a child process.
+func childBroker(ctx context.Context) (string, func(), error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", nil, err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd := exec.CommandContext(ctx, self, "broker", "--listen", addr, "--partitions", "2")
+	if err := cmd.Start(); err != nil {
+		return "", nil, fmt.Errorf("start the broker: %w", err)
+	}
+	stop := func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return addr, stop, nil
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return "", nil, fmt.Errorf("the broker did not listen on %s", addr)
+		}
+		time.Sleep(20 * time.Millisecond) // polling a condition with a deadline
+	}
+}
+
 // peakRSSMB reads the peak resident set size of this process (Linux).
 func peakRSSMB() float64 {
 	return procStatusMB("VmHWM:")
@@ -567,6 +601,14 @@ func runSoak(ctx context.Context, d time.Duration, rate int, log *zap.Logger, pr
 		return nil, err
 	}
 	defer env.close()
+	// The broker keeps every message in memory: run it as a child process so this
+	// process's memory is Outcry's alone.
+	addr, stop, err := childBroker(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	env.broker = addr
 	texts := matchbench.Corpus(100_000, 3)
 	runCtx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()

@@ -44,7 +44,7 @@ func (e *ErrStale) Error() string {
 type Options struct {
 	Prefix    string        // key prefix, default "outcry"
 	Bucket    time.Duration // bucket size, default 10s
-	TTL       time.Duration // lifetime of counter keys, default 48h
+	TTL       time.Duration // lifetime of the fine buckets, default 8h (the monitor replays 6h; hourly rollups keep 14 days)
 	OffsetTTL time.Duration // lifetime of offsets, totals and watermarks, default 14 days
 }
 
@@ -56,7 +56,7 @@ func (o *Options) defaults() {
 		o.Bucket = 10 * time.Second
 	}
 	if o.TTL <= 0 {
-		o.TTL = 48 * time.Hour
+		o.TTL = 8 * time.Hour
 	}
 	if o.OffsetTTL <= 0 {
 		o.OffsetTTL = 14 * 24 * time.Hour
