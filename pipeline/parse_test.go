@@ -1,0 +1,64 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"go.uber.org/zap"
+
+	"github.com/outcry-dev/outcry/detectors/match"
+	"github.com/outcry-dev/outcry/detectors/window"
+)
+
+// closedAt is an evaluator that has closed every bucket before a time.
+type closedAt time.Time
+
+func (c closedAt) Tick(context.Context) error               { return nil }
+func (c closedAt) Closed() time.Time                        { return time.Time(c) }
+func (c closedAt) Recent(*window.Batch)                     {}
+func (c closedAt) Advance(context.Context, time.Time) error { return nil }
+
+// Posts behind the closed buckets and posts from the future are dead-lettered with
+// their reason; the rest is matched, in parallel for a large batch.
+func TestParseLateAndFuture(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	closed := now.Add(-5 * time.Minute)
+	p, err := New(Config{Group: "g", Topic: "t", Now: func() time.Time { return now }}, nil, nil,
+		match.NewMatcher(nil), closedAt(closed), nil, zap.NewNop(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(i int, at time.Time) kafka.Message {
+		return kafka.Message{Offset: int64(i), Value: fmt.Appendf(nil, `{"id":"%d","text":"whatsapp is down","created_at":%q}`, i, at.Format(time.RFC3339))}
+	}
+	var msgs []kafka.Message
+	for i := range 2000 {
+		at := now.Add(-time.Minute)
+		switch i % 4 {
+		case 1:
+			at = closed.Add(-time.Second) // too late
+		case 2:
+			at = now.Add(2 * time.Hour) // ahead of the clock
+		}
+		msgs = append(msgs, post(i, at))
+	}
+	res := p.parse(msgs)
+	for i, r := range res {
+		var want string
+		switch i % 4 {
+		case 1:
+			want = ReasonTooLate
+		case 2:
+			want = ReasonFuture
+		}
+		switch {
+		case want == "" && (r.err != nil || len(r.matches) != 1 || r.matches[0].Service != "whatsapp"):
+			t.Fatalf("post %d: err %v, matches %v", i, r.err, r.matches)
+		case want != "" && (r.err == nil || r.err.Reason != want):
+			t.Fatalf("post %d: %v, want %s", i, r.err, want)
+		}
+	}
+}
