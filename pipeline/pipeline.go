@@ -256,7 +256,7 @@ func (p *Pipeline) process(ctx context.Context, msgs []kafka.Message) error {
 			// Redis holds part of this batch already (a crash before the commit, or
 			// another instance before a rebalance): Apply merged what it holds into
 			// p.stored, so aggregating again leaves out what was counted.
-			p.log.Info("skipping posts already counted", zap.Any("stored_offsets", stale.Stored))
+			p.log.Warn("skipping posts already counted", zap.Any("stored_offsets", stale.Stored))
 			stale = nil
 			continue
 		}

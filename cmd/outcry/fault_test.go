@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -73,6 +74,14 @@ func startOutcry(t *testing.T, name string, args ...string) *proc {
 	t.Helper()
 	p := &proc{t: t, name: name, cmd: exec.Command(outcryBinary(t), args...), done: make(chan error, 1)}
 	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
+	// OUTCRY_FAULT_LOGDIR keeps each process's whole output, for investigating.
+	if dir := os.Getenv("OUTCRY_FAULT_LOGDIR"); dir != "" {
+		if f, err := os.Create(filepath.Join(dir, t.Name()+"-"+name+".log")); err == nil {
+			t.Cleanup(func() { f.Close() })
+			p.cmd.Stdout = io.MultiWriter(&p.out, f)
+			p.cmd.Stderr = p.cmd.Stdout
+		}
+	}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
