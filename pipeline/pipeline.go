@@ -167,11 +167,18 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	// shutdown does not abandon a batch half stored.
 	work := context.WithoutCancel(ctx)
 	batch := make([]kafka.Message, 0, p.cfg.BatchSize)
+	var carry *kafka.Message // a message that starts the next batch
 	for ctx.Err() == nil {
 		batch = batch[:0]
 		// Wait for the first message at most one tick: when none comes, evaluate
 		// anyway (the watermark may move on with the clock or other instances).
-		m, err := p.fetch(ctx, p.cfg.Tick)
+		var m kafka.Message
+		var err error
+		if carry != nil {
+			m, carry = *carry, nil
+		} else {
+			m, err = p.fetch(ctx, p.cfg.Tick)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -185,6 +192,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			return fmt.Errorf("fetch posts: %w", err)
 		}
 		batch = append(batch, m)
+		next := map[int]int64{m.Partition: m.Offset + 1}
 		// Fill the batch for at most BatchWait. The reader is called directly, with
 		// one deadline per batch: no goroutine hop or timer per message.
 		fctx, cancel := context.WithTimeout(ctx, p.cfg.BatchWait)
@@ -193,6 +201,15 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			if err != nil {
 				break
 			}
+			// A batch stores, per scope, the offset range it covers: its messages of a
+			// partition must be contiguous. A jump (the reader restarted at another
+			// offset after a rebalance) starts a new batch, or the range would claim
+			// messages this batch never saw.
+			if want, ok := next[m.Partition]; ok && m.Offset != want {
+				carry = &m
+				break
+			}
+			next[m.Partition] = m.Offset + 1
 			batch = append(batch, m)
 		}
 		cancel()
@@ -259,6 +276,9 @@ func (p *Pipeline) process(ctx context.Context, msgs []kafka.Message) error {
 			p.log.Warn("skipping posts already counted", zap.Any("stored_offsets", stale.Stored))
 			stale = nil
 			continue
+		}
+		if ce := p.log.Check(zap.DebugLevel, "batch stored"); ce != nil {
+			ce.Write(zap.Any("partitions", b.Partitions), zap.Int64("consumed", stats.Consumed), zap.Int64("skipped", stats.Skipped))
 		}
 		p.stats.add(stats)
 		p.eval.Recent(b)

@@ -195,7 +195,7 @@ func produceWithKcat(t *testing.T, broker, topic, file string) int64 {
 func (e *faultEnv) runArgs(group, prefix string, extra ...string) []string {
 	return append([]string{"run", "--brokers", e.broker, "--redis", e.redisAddr, "--group", group,
 		"--redis-prefix", prefix, "--alerts-topic", "alerts-" + group, "--dlq-topic", "dlq-" + group,
-		"--session-timeout", "1s", "--idle", "2s", "--http", "", "--log-level", "warn"}, extra...)
+		"--session-timeout", "1s", "--idle", "2s", "--http", "", "--log-level", faultLogLevel()}, extra...)
 }
 
 func (e *faultEnv) consumed(t *testing.T, prefix, group string) int64 {
@@ -428,10 +428,41 @@ func TestFaultTwoInstances(t *testing.T) {
 	e.waitClosed(t, "two", "two")
 	b.term()
 	sameStats(t, e.stats(t, "two", "two"), want)
+	if t.Failed() {
+		for svc := range want.Services {
+			diffBuckets(t, e, "base", "two", svc)
+		}
+	}
 	got := alertTypes(t, e.broker, "alerts-two", countEvents(wantAlerts))
 	if fmt.Sprint(got) != fmt.Sprint(wantAlerts) {
 		t.Errorf("alerts with two instances %v, one %v", got, wantAlerts)
 	}
+}
+
+// diffBuckets logs the buckets of svc whose counts differ between two prefixes.
+func diffBuckets(t *testing.T, e *faultEnv, a, b, svc string) {
+	ctx := context.Background()
+	from := time.Date(2022, 10, 25, 4, 0, 0, 0, time.UTC).Unix()
+	to := time.Date(2022, 10, 25, 9, 40, 0, 0, time.UTC).Unix()
+	ca, err1 := window.NewStore(e.rdb, window.Options{Prefix: a}).Read(ctx, []string{svc}, from, to)
+	cb, err2 := window.NewStore(e.rdb, window.Options{Prefix: b}).Read(ctx, []string{svc}, from, to)
+	if err1 != nil || err2 != nil {
+		t.Logf("diff: %v %v", err1, err2)
+		return
+	}
+	for i := range ca[svc] {
+		if ca[svc][i].Posts != cb[svc][i].Posts {
+			t.Logf("%s bucket %s: %s %d, %s %d", svc, time.Unix(from+int64(i)*10, 0).UTC().Format(time.TimeOnly), a, ca[svc][i].Posts, b, cb[svc][i].Posts)
+		}
+	}
+}
+
+// faultLogLevel is debug when the whole logs are kept (OUTCRY_FAULT_LOGDIR).
+func faultLogLevel() string {
+	if os.Getenv("OUTCRY_FAULT_LOGDIR") != "" {
+		return "debug"
+	}
+	return "warn"
 }
 
 func freeAddr(t *testing.T) string {
