@@ -236,6 +236,10 @@ func (p *Pipeline) process(ctx context.Context, msgs []kafka.Message) error {
 			if err := p.counters.Load(ctx); err != nil {
 				return err
 			}
+			// Learn the closed boundary before deciding what is too late.
+			if err := p.eval.Tick(ctx); err != nil {
+				return err
+			}
 			s, err := p.counters.Offsets(ctx, p.cfg.Group, p.cfg.Topic, p.cfg.Services)
 			if err == nil {
 				p.stored = s

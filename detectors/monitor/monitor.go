@@ -371,6 +371,15 @@ func (m *Monitor) Tick(ctx context.Context) error {
 	if !m.leader {
 		m.log.Info("holding the evaluator lease", zap.String("instance", m.cfg.Instance))
 		m.leader = true
+		// Start from the boundary the previous evaluator published: posts it
+		// found too late stay too late, so a replay decides like the first run.
+		c, err := m.coord.Closed(ctx, m.cfg.Group)
+		if err != nil {
+			return err
+		}
+		if c.After(m.closed) {
+			m.closed = c
+		}
 	}
 	wm, first, ok, err := m.watermark(ctx)
 	if err != nil || !ok {
