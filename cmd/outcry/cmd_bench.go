@@ -422,9 +422,6 @@ func benchLatency(ctx context.Context, incidents int, pr *pipelineResult, log *z
 	if err := produce(ctx, env.broker, "posts", hist); err != nil {
 		return err
 	}
-	type pending struct {
-		at time.Time
-	}
 	var (
 		mu        sync.Mutex
 		produced  = map[string]time.Time{}

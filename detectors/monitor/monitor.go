@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -91,6 +90,7 @@ type Monitor struct {
 	series    map[string]*evaluate.Series
 	trackers  map[string]*incident.Tracker
 	bucket    time.Duration
+	params    evaluate.Params
 	next      int64 // start of the next bucket to close (unix s); 0 before the first call
 	pending   []incident.Event
 	onEvent   func(incident.Event)
@@ -147,7 +147,7 @@ func (m *Monitor) speculate(ctx context.Context) error {
 	m.specAt = now
 	step := int64(m.bucket / time.Second)
 	last := window.BucketOf(m.newest, m.bucket)
-	minC := evaluate.NewSeries(m.cfg.Evaluate).Params().MinComplaints
+	minC := m.params.MinComplaints
 	for svc, r := range m.recent {
 		var sum int64
 		for b, n := range r {
@@ -328,7 +328,10 @@ func (m *Monitor) reset() {
 		m.series[s] = evaluate.NewSeries(m.cfg.Evaluate)
 		m.trackers[s] = incident.NewTracker(s, m.cfg.Incident)
 	}
-	m.bucket = evaluate.NewSeries(m.cfg.Evaluate).Params().Bucket
+	// The parameters in effect (defaults filled in), read once rather than from a
+	// new series each time.
+	m.params = evaluate.NewSeries(m.cfg.Evaluate).Params()
+	m.bucket = m.params.Bucket
 	m.next = 0
 	m.pending = nil
 }
@@ -339,9 +342,6 @@ func (m *Monitor) SetCoordinator(c Coordinator) { m.coord = c }
 // Closed returns the boundary before which buckets are closed: a post older than it
 // is too late to be counted.
 func (m *Monitor) Closed() time.Time { return m.closed }
-
-// Leader reports whether this instance held the evaluator lease at the last Tick.
-func (m *Monitor) Leader() bool { return m.leader }
 
 // Tick is the live pipeline's evaluation step, called after every stored batch and
 // periodically while idle. The instance holding the group's lease computes the group
@@ -517,26 +517,6 @@ func (m *Monitor) OnEvent(f func(incident.Event)) { m.onEvent = f }
 // OnVerdict registers a function called with every closed bucket's verdict of every
 // service, in event-time order (the live page draws them).
 func (m *Monitor) OnVerdict(f func(service string, v evaluate.Verdict)) { m.onVerdict = f }
-
-// Watermarked reports the end of the last closed bucket (zero before any).
-func (m *Monitor) Watermarked() time.Time {
-	if m.next == 0 {
-		return time.Time{}
-	}
-	return time.Unix(m.next, 0).UTC()
-}
-
-// OpenIncidents returns the services with an open incident.
-func (m *Monitor) OpenIncidents() []string {
-	var out []string
-	for s, t := range m.trackers {
-		if t.Open() {
-			out = append(out, s)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
 
 // Advance closes every bucket that ends at or before watermark, evaluates it and
 // publishes the events it produces. On error nothing is lost: buckets not yet read

@@ -75,12 +75,6 @@ func NewStore(rdb redis.UniversalClient, opt Options) *Store {
 	return &Store{rdb: rdb, opt: opt}
 }
 
-// Bucket returns the bucket size.
-func (s *Store) Bucket() time.Duration { return s.opt.Bucket }
-
-// Prefix returns the key prefix.
-func (s *Store) Prefix() string { return s.opt.Prefix }
-
 // Keys are built only here. The {service} hash tag keeps a service's keys in one slot;
 // the group's keys share the {group} tag.
 func (s *Store) countsKey(svc string, bucket int64) string {
