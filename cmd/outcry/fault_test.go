@@ -294,6 +294,7 @@ func alertTypes(t *testing.T, broker, topic string, want int) map[string]int {
 			t.Errorf("event %s published twice", e.ID)
 		}
 		seen[e.ID] = true
+		t.Logf("%s: %s %s %s detected %s", topic, e.ID, e.Type, e.Data.Severity, e.Data.DetectedAt.Format(time.TimeOnly))
 		// Updates depend on when buckets were evaluated (an early start on open
 		// buckets, or at their close): the incidents, their start and end, must not.
 		if e.Type != incident.TypeUpdated {

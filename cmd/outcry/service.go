@@ -72,6 +72,7 @@ func newService(o serviceOptions, log *zap.Logger) (*service, error) {
 		dlqW:    pipeline.NewSecureWriter(o.Kafka.Brokers, o.Kafka.DLQTopic, o.Kafka.Security),
 		metrics: metrics,
 	}
+	alerts := &pipeline.Alerts{W: s.alertsW, Metrics: metrics}
 	s.mon = monitor.New(monitor.Config{
 		Services: services, Group: o.Kafka.Group, Topic: o.Kafka.PostsTopic,
 		Instance: instanceName(),
@@ -80,8 +81,9 @@ func newService(o serviceOptions, log *zap.Logger) (*service, error) {
 		},
 		Lateness: o.Pipeline.Lateness,
 		Idle:     o.Idle,
-	}, store, store, publisher(&pipeline.Alerts{W: s.alertsW, Metrics: metrics}, o.Webhook), log)
+	}, store, store, publisher(alerts, o.Webhook), log)
 	s.mon.SetCoordinator(store)
+	s.mon.SetVerifier(alerts)
 	s.mon.OnEvent(func(e incident.Event) {
 		if o.Hub != nil {
 			o.Hub.Event(e)

@@ -34,7 +34,9 @@ type Reader interface {
 // the latest incident start of each service, so that a restarted evaluator continues
 // an incident under its first id.
 type Claimer interface {
-	Claim(ctx context.Context, id string) (bool, error)
+	Claim(ctx context.Context, id string) (window.ClaimState, time.Time, error)
+	Takeover(ctx context.Context, id string) error
+	Confirm(ctx context.Context, id string) error
 	Unclaim(ctx context.Context, id string) error
 	SaveIncident(ctx context.Context, svc string, r window.IncidentRecord) error
 	LastIncident(ctx context.Context, svc string) (window.IncidentRecord, bool, error)
@@ -51,6 +53,13 @@ type Coordinator interface {
 // Publisher delivers incident events (to the alerts topic).
 type Publisher interface {
 	Publish(ctx context.Context, events []incident.Event) error
+}
+
+// Verifier looks on the alerts topic for an event written since a time. It settles
+// claims left unconfirmed by a publisher that died between claiming an event and
+// confirming it: the event is published again only when it is not there.
+type Verifier interface {
+	Published(ctx context.Context, e incident.Event, since time.Time) (bool, error)
 }
 
 // Config of a Monitor.
@@ -96,6 +105,7 @@ type Monitor struct {
 	onEvent   func(incident.Event)
 	onVerdict func(string, evaluate.Verdict)
 	coord     Coordinator
+	verifier  Verifier
 	leader    bool
 	closed    time.Time
 	started   time.Time
@@ -107,6 +117,9 @@ type Monitor struct {
 	// (Recent), the cheap trigger for a speculative look at the open buckets.
 	recent map[string]map[int64]int64
 	newest time.Time // newest post seen in Recent
+	// covered is the newest event time every active partition has reached: buckets
+	// after it lack the posts of partitions that are behind, so speculation stops there.
+	covered time.Time
 	specAt time.Time // wall time of the last speculation
 }
 
@@ -146,7 +159,11 @@ func (m *Monitor) speculate(ctx context.Context) error {
 	}
 	m.specAt = now
 	step := int64(m.bucket / time.Second)
-	last := window.BucketOf(m.newest, m.bucket)
+	upto := m.newest
+	if !m.covered.IsZero() && m.covered.Before(upto) {
+		upto = m.covered
+	}
+	last := window.BucketOf(upto, m.bucket)
 	minC := m.params.MinComplaints
 	for svc, r := range m.recent {
 		var sum int64
@@ -336,6 +353,10 @@ func (m *Monitor) reset() {
 	m.pending = nil
 }
 
+// SetVerifier lets the monitor settle unconfirmed claims by looking at the alerts
+// topic. Without one such an event is published again (at-least-once).
+func (m *Monitor) SetVerifier(v Verifier) { m.verifier = v }
+
 // SetCoordinator enables Tick: the group's shared watermark and evaluator lease.
 func (m *Monitor) SetCoordinator(c Coordinator) { m.coord = c }
 
@@ -499,11 +520,13 @@ func (m *Monitor) watermark(ctx context.Context) (wm, first time.Time, ok bool, 
 		first = newest
 	}
 	if active == 0 {
+		m.covered = newest
 		if newestWall.Sub(newest) < liveLag {
 			return now.Add(-m.cfg.Lateness), first, true, nil
 		}
 		low = newest
 	}
+	m.covered = low
 	return low.Add(-m.cfg.Lateness), first, true, nil
 }
 
@@ -582,16 +605,21 @@ func (m *Monitor) flush(ctx context.Context) error {
 			}
 			e.Data.DistinctAuthors = n
 		}
-		ok, err := m.claimer.Claim(ctx, e.ID)
+		publish, err := m.claim(ctx, e)
 		if err != nil {
-			return fmt.Errorf("claim alert %s: %w", e.ID, err)
+			return err
 		}
-		if ok {
+		if publish {
 			if err := m.pub.Publish(ctx, []incident.Event{e}); err != nil {
 				if uerr := m.claimer.Unclaim(ctx, e.ID); uerr != nil {
 					m.log.Warn("release claim", zap.String("event", e.ID), zap.Error(uerr))
 				}
 				return fmt.Errorf("publish alert %s: %w", e.ID, err)
+			}
+			// Unconfirmed, the claim is settled by the next evaluator that replays
+			// this event (it looks for it on the topic), so it is not an error here.
+			if err := m.claimer.Confirm(ctx, e.ID); err != nil {
+				m.log.Warn("confirm published alert", zap.String("event", e.ID), zap.Error(err))
 			}
 			m.log.Info("alert published", zap.String("event", e.ID), zap.String("type", e.Type),
 				zap.String("service", e.Data.Service), zap.String("severity", e.Data.Severity))
@@ -602,6 +630,39 @@ func (m *Monitor) flush(ctx context.Context) error {
 		m.pending = m.pending[1:]
 	}
 	return nil
+}
+
+// claim decides whether this instance publishes e: it claims the event id in Redis,
+// and when an earlier claim was never confirmed, it looks for the event on the topic.
+func (m *Monitor) claim(ctx context.Context, e incident.Event) (bool, error) {
+	st, at, err := m.claimer.Claim(ctx, e.ID)
+	if err != nil {
+		return false, fmt.Errorf("claim alert %s: %w", e.ID, err)
+	}
+	switch st {
+	case window.Claimed:
+		return true, nil
+	case window.Published:
+		return false, nil
+	}
+	found := false
+	if m.verifier != nil {
+		// A minute of margin for clocks that differ between hosts.
+		if found, err = m.verifier.Published(ctx, e, at.Add(-time.Minute)); err != nil {
+			return false, fmt.Errorf("settle unconfirmed alert %s: %w", e.ID, err)
+		}
+	}
+	m.log.Info("unconfirmed alert claim settled", zap.String("event", e.ID), zap.Time("claimed", at), zap.Bool("on_topic", found))
+	if found {
+		if err := m.claimer.Confirm(ctx, e.ID); err != nil {
+			return false, fmt.Errorf("confirm alert %s: %w", e.ID, err)
+		}
+		return false, nil
+	}
+	if err := m.claimer.Takeover(ctx, e.ID); err != nil {
+		return false, fmt.Errorf("claim alert %s: %w", e.ID, err)
+	}
+	return true, nil
 }
 
 // Fanout publishes each event to every sink (the alerts topic, a webhook...). A sink

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -16,14 +18,70 @@ const claimTTL = 7 * 24 * time.Hour
 
 func (s *Store) claimKey(id string) string { return s.opt.Prefix + ":alert:{" + id + "}" }
 
-// Claim records, with SET NX, that the alert event id is being published; false means
-// another instance (or an earlier run) has it already.
-func (s *Store) Claim(ctx context.Context, id string) (bool, error) {
-	ok, err := s.rdb.SetNX(ctx, s.claimKey(id), 1, claimTTL).Result()
+// ClaimState is what a claim on an alert event id found.
+type ClaimState int
+
+const (
+	// Claimed: the caller holds the claim now and publishes the event.
+	Claimed ClaimState = iota
+	// Published: the event was published and confirmed; nothing to do.
+	Published
+	// Pending: a claim was taken but never confirmed. Its publisher died, or failed to
+	// confirm, between the claim and the confirmation: the event may or may not be on
+	// the alerts topic.
+	Pending
+)
+
+// claimScript takes a claim (value "p:<unix ms>") when there is none, and otherwise
+// reports the claim that is there.
+var claimScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if not v then
+  redis.call('SET', KEYS[1], 'p:' .. ARGV[1], 'PX', ARGV[2])
+  return {0, ''}
+end
+if v == 'done' or v == '1' then return {1, ''} end
+return {2, v}
+`)
+
+// Claim records that the alert event id is being published. Published means an
+// earlier run or another instance published it; Pending means one claimed it and
+// never confirmed, at the returned time (see Takeover).
+func (s *Store) Claim(ctx context.Context, id string) (ClaimState, time.Time, error) {
+	now := time.Now()
+	r, err := claimScript.Run(ctx, s.rdb, []string{s.claimKey(id)}, now.UnixMilli(), claimTTL.Milliseconds()).Slice()
 	if err != nil {
-		return false, fmt.Errorf("claim %s: %w", id, err)
+		return 0, time.Time{}, fmt.Errorf("claim %s: %w", id, err)
 	}
-	return ok, nil
+	st, _ := r[0].(int64)
+	switch ClaimState(st) {
+	case Claimed:
+		return Claimed, now, nil
+	case Published:
+		return Published, time.Time{}, nil
+	}
+	v, _ := r[1].(string)
+	ms, err := strconv.ParseInt(strings.TrimPrefix(v, "p:"), 10, 64)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("claim %s: unreadable claim %q", id, v)
+	}
+	return Pending, time.UnixMilli(ms), nil
+}
+
+// Takeover claims a pending event afresh, for an evaluator that found it not published.
+func (s *Store) Takeover(ctx context.Context, id string) error {
+	if err := s.rdb.Set(ctx, s.claimKey(id), "p:"+strconv.FormatInt(time.Now().UnixMilli(), 10), claimTTL).Err(); err != nil {
+		return fmt.Errorf("take over claim %s: %w", id, err)
+	}
+	return nil
+}
+
+// Confirm records that the claimed event is on the alerts topic.
+func (s *Store) Confirm(ctx context.Context, id string) error {
+	if err := s.rdb.Set(ctx, s.claimKey(id), "done", claimTTL).Err(); err != nil {
+		return fmt.Errorf("confirm claim %s: %w", id, err)
+	}
+	return nil
 }
 
 // Unclaim releases a claim whose publication failed, so it is retried.

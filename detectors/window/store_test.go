@@ -131,18 +131,33 @@ func TestStoreApplyRead(t *testing.T) {
 func TestClaim(t *testing.T) {
 	ctx := context.Background()
 	s := window.NewStore(testenv.RedisClient(t, testenv.Redis(t).Addr), window.Options{})
-	for i, want := range []bool{true, false} {
-		ok, err := s.Claim(ctx, "whatsapp-20221025T0717-1")
-		if err != nil || ok != want {
-			t.Fatalf("claim %d = %v, %v; want %v", i, ok, err, want)
+	const id = "whatsapp-20221025T0717-1"
+	claim := func(want window.ClaimState) time.Time {
+		t.Helper()
+		st, at, err := s.Claim(ctx, id)
+		if err != nil || st != want {
+			t.Fatalf("Claim = %v, %v; want %v", st, err, want)
 		}
+		return at
 	}
-	if err := s.Unclaim(ctx, "whatsapp-20221025T0717-1"); err != nil {
+	at := claim(window.Claimed)
+	// Not confirmed: a second claim sees it pending since the first one.
+	if got := claim(window.Pending); !got.Equal(at.Truncate(time.Millisecond)) {
+		t.Errorf("pending since %v, want %v", got, at)
+	}
+	if err := s.Unclaim(ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := s.Claim(ctx, "whatsapp-20221025T0717-1"); !ok {
-		t.Error("claim after release failed")
+	claim(window.Claimed)
+	if err := s.Takeover(ctx, id); err != nil {
+		t.Fatal(err)
 	}
+	claim(window.Pending)
+	if err := s.Confirm(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	claim(window.Published)
+	claim(window.Published)
 }
 
 func TestBucketOf(t *testing.T) {
