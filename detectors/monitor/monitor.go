@@ -120,7 +120,7 @@ type Monitor struct {
 	// covered is the newest event time every active partition has reached: buckets
 	// after it lack the posts of partitions that are behind, so speculation stops there.
 	covered time.Time
-	specAt time.Time // wall time of the last speculation
+	specAt  time.Time // wall time of the last speculation
 }
 
 // Recent tells the monitor what a stored batch added, so that a burst of complaints in
