@@ -7,6 +7,7 @@ package devstack
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -85,6 +86,7 @@ type Redis struct {
 	port     int
 	path     string
 	extra    []string
+	tls      bool // the port speaks TLS only
 }
 
 // RedisOptions configure StartRedisWith.
@@ -96,6 +98,8 @@ type RedisOptions struct {
 	Cluster bool
 	// Args are extra redis-server arguments (e.g. "--requirepass", "secret").
 	Args []string
+	// TLSCert and TLSKey (PEM files) make the server speak TLS only, on its port.
+	TLSCert, TLSKey string
 }
 
 // ErrNoRedisServer means redis-server is not on PATH.
@@ -142,6 +146,10 @@ func startRedis(ctx context.Context, allowEmbedded bool, o RedisOptions) (*Redis
 	if o.Cluster {
 		r.extra = append(r.extra, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000")
 	}
+	if o.TLSCert != "" {
+		r.tls = true
+		r.extra = append(r.extra, "--tls-cert-file", o.TLSCert, "--tls-key-file", o.TLSKey, "--tls-auth-clients", "no")
+	}
 	r.extra = append(r.extra, o.Args...)
 	if err := r.start(ctx, path); err != nil {
 		os.RemoveAll(dir)
@@ -151,10 +159,14 @@ func startRedis(ctx context.Context, allowEmbedded bool, o RedisOptions) (*Redis
 }
 
 func (r *Redis) start(ctx context.Context, path string) error {
-	args := append([]string{
-		"--bind", "127.0.0.1", "--port", strconv.Itoa(r.port),
-		"--save", "", "--dir", r.dir,
-		"--protected-mode", "yes", "--daemonize", "no", "--loglevel", "warning"}, r.extra...)
+	port := []string{"--port", strconv.Itoa(r.port)}
+	if r.tls {
+		port = []string{"--port", "0", "--tls-port", strconv.Itoa(r.port)}
+	}
+	args := append([]string{"--bind", "127.0.0.1"}, port...)
+	args = append(args, "--save", "", "--dir", r.dir,
+		"--protected-mode", "yes", "--daemonize", "no", "--loglevel", "warning")
+	args = append(args, r.extra...)
 	cmd := exec.Command(path, args...)
 	cmd.Stdout, cmd.Stderr = nil, nil
 	// Own process group: a Ctrl-C to the parent is handled by the parent, which
@@ -168,6 +180,16 @@ func (r *Redis) start(ctx context.Context, path string) error {
 	for {
 		// PING without credentials: NOAUTH also proves the server is up.
 		conn, derr := net.DialTimeout("tcp", r.Addr, time.Second)
+		if derr == nil && r.tls {
+			// A liveness probe only: the tests verify the certificate themselves.
+			tc := tls.Client(conn, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // probe
+			_ = tc.SetDeadline(time.Now().Add(time.Second))
+			if derr = tc.Handshake(); derr != nil {
+				conn.Close()
+			} else {
+				conn = tc
+			}
+		}
 		err := derr
 		if derr == nil {
 			_, err = conn.Write([]byte("PING\r\n"))

@@ -3,6 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os/exec"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/outcry-dev/outcry/detectors/incident"
+	"github.com/outcry-dev/outcry/detectors/window"
 	"github.com/outcry-dev/outcry/devstack"
 	"github.com/outcry-dev/outcry/internal/testenv"
 	"github.com/outcry-dev/outcry/pipeline"
@@ -152,5 +157,63 @@ func TestRedisAuth(t *testing.T) {
 				t.Errorf("the error shows the password: %v", err)
 			}
 		})
+	}
+}
+
+// TestTLS runs the pipeline against a broker and a redis-server that speak TLS only,
+// with certificates from a private CA given by file, and checks that without the CA
+// both are refused.
+func TestTLS(t *testing.T) {
+	tf := testenv.TLS(t)
+	c, err := devstack.StartBroker(devstack.BrokerOptions{Partitions: 3, Extra: []kfake.Opt{kfake.TLS(tf.Server)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	broker := c.ListenAddrs()[0]
+	rds := testenv.RedisWith(t, devstack.RedisOptions{TLSCert: tf.Cert, TLSKey: tf.Key})
+	redisURL := "rediss://" + rds.Addr
+
+	var posts bytes.Buffer
+	const n = 300
+	for i := range n {
+		fmt.Fprintf(&posts, `{"id":"%d","text":"whatsapp is down again, messages not sending","author":"u%d","created_at":"%s"}`+"\n",
+			i, i, time.Now().UTC().Format(time.RFC3339))
+	}
+	file := filepath.Join(t.TempDir(), "posts.jsonl")
+	if err := os.WriteFile(file, posts.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	kafkaTLS := []string{"--brokers", broker, "--kafka-tls", "--kafka-ca", tf.CA}
+	if err := outcry(context.Background(), append(append([]string{"replay", "--speed", "max"}, kafkaTLS...), file)...); err != nil {
+		t.Fatalf("replay over TLS: %v", err)
+	}
+	startOutcry(t, "tls", append([]string{"run", "--group", "tls", "--http", "", "--idle", "2s",
+		"--redis", redisURL, "--redis-ca", tf.CA}, kafkaTLS...)...)
+	stats := func(extra ...string) (window.Stats, error) {
+		out, err := exec.Command(outcryBinary(t), append([]string{"stats", "--redis", redisURL, "--group", "tls", "--json"}, extra...)...).Output()
+		if err != nil {
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				return window.Stats{}, fmt.Errorf("%w: %s", err, ee.Stderr)
+			}
+			return window.Stats{}, err
+		}
+		var st window.Stats
+		return st, json.Unmarshal(out, &st)
+	}
+	testenv.Eventually(t, 60*time.Second, fmt.Sprintf("%d posts consumed over TLS and counted in Redis over TLS", n), func() bool {
+		st, err := stats("--redis-ca", tf.CA)
+		return err == nil && st.Consumed == n && st.Services["whatsapp"].Complaints == n
+	})
+
+	// Without the CA, the certificates are not trusted.
+	if _, err := stats(); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("stats without --redis-ca: %v, want a certificate error", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := outcry(ctx, "replay", "--brokers", broker, "--kafka-tls", file); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("replay without --kafka-ca: %v, want a certificate error", err)
 	}
 }

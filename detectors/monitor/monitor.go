@@ -72,6 +72,10 @@ type Config struct {
 	History time.Duration
 	// MaxRead bounds the buckets read in one round trip; default 360.
 	MaxRead int
+	// Retention is how long, in event time behind the buckets being closed, the
+	// fine buckets are kept before they are trimmed; default History plus 15 minutes.
+	// Restarts replay History, so it must be longer.
+	Retention time.Duration
 
 	// For Tick (the live pipeline):
 	Group, Topic string
@@ -197,6 +201,11 @@ func (m *Monitor) speculate(ctx context.Context) error {
 	return nil
 }
 
+// Trimmer deletes stored buckets that no evaluation will read again.
+type Trimmer interface {
+	Trim(ctx context.Context, services []string, from, to int64) error
+}
+
 // HourReader reads the hourly rollups that outlive the fine buckets.
 type HourReader interface {
 	ReadHours(ctx context.Context, services []string, from, to time.Time) (map[string]map[int64]window.Counts, error)
@@ -314,6 +323,9 @@ func New(cfg Config, r Reader, c Claimer, p Publisher, log *zap.Logger) *Monitor
 	}
 	if cfg.MaxRead <= 0 {
 		cfg.MaxRead = 360
+	}
+	if cfg.Retention < cfg.History {
+		cfg.Retention = cfg.History + 15*time.Minute
 	}
 	if cfg.Lateness <= 0 {
 		cfg.Lateness = 2 * time.Minute
@@ -560,7 +572,15 @@ func (m *Monitor) Advance(ctx context.Context, watermark time.Time) error {
 		for i, b := 0, m.next; b <= to; i, b = i+1, b+step {
 			m.evaluate(time.Unix(b, 0).UTC(), i, counts)
 		}
+		from := m.next
 		m.next = to + step
+		// A failed trim is left to the keys' TTLs: the buckets are evaluated already.
+		if t, ok := m.reader.(Trimmer); ok {
+			r := int64(m.cfg.Retention / time.Second)
+			if err := t.Trim(ctx, m.cfg.Services, from-r, to-r); err != nil {
+				m.log.Warn("trim old buckets", zap.Error(err))
+			}
+		}
 	}
 	return m.flush(ctx)
 }

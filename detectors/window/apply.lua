@@ -3,18 +3,25 @@
 -- atomically, so a batch is counted exactly once. All keys of a call share one hash
 -- tag (one cluster slot).
 --
+-- It is written to run few Redis commands (they are the Redis cost per post): each
+-- hash is read once with HMGET and written once with a multi-field HSET, and a key's
+-- TTL is set when the key is created rather than on every write.
+--
 -- KEYS[1]      offsets hash of the scope, consumer group and topic (field = partition)
--- KEYS[2..n]   counter keys referenced by index from ARGV
+-- KEYS[2..n]   other keys, referenced by index from ARGV
 -- ARGV[1]      TTL in seconds for counter keys
 -- ARGV[2]      TTL in seconds for the offsets hash
 -- ARGV[3]      number of partitions P in the batch, followed by P triples:
 --              partition, first offset, last offset
 -- then ops until the end of ARGV, each "op keyIndex n args...":
---   h  HINCRBY n field/increment pairs (counter TTL)
---   g  HINCRBY n field/increment pairs (offsets TTL: run-wide totals)
---   p  PFADD n elements
---   s  RPUSH n elements, then LTRIM to the newest 5
---   m  n field/value pairs: HSET each field to the value when larger (watermarks; offsets TTL)
+--   h  n field/increment pairs added (counter TTL, set when the first field is new:
+--      the caller puts first a field that every write sets)
+--   g  the same with the offsets TTL (hourly rollups)
+--   t  the same with the offsets TTL refreshed on every write (run-wide totals)
+--   b  one bucket: keyIndex is the counts hash, then: authors key index, nf, na, ns,
+--      nf field/increment pairs (the first is "p", set by every write), na author
+--      ids (PFADD), ns sample post ids (kept in the hash as s:1..s:5, the first five)
+--   m  n field/value pairs: HSET each field to the value when larger (offsets TTL)
 --   n  n field/value pairs: HSET each field to the value when smaller or unset (offsets TTL)
 --   e  n field/value pairs: HSET (offsets TTL)
 --
@@ -24,74 +31,129 @@
 local counterTTL = tonumber(ARGV[1])
 local offsetTTL = tonumber(ARGV[2])
 local np = tonumber(ARGV[3])
-local i = 4
+local maxSamples = 5
+
+local parts = {}
+for j = 1, np do
+  parts[j] = ARGV[4 + 3 * (j - 1)]
+end
 local stale = {}
-for _ = 1, np do
-  local part, first = ARGV[i], tonumber(ARGV[i + 1])
-  local stored = redis.call('HGET', KEYS[1], part)
-  if stored and tonumber(stored) >= first then
-    table.insert(stale, part)
-    table.insert(stale, stored)
+local stored = redis.call('HMGET', KEYS[1], unpack(parts))
+for j = 1, np do
+  local first = tonumber(ARGV[5 + 3 * (j - 1)])
+  if stored[j] and tonumber(stored[j]) >= first then
+    table.insert(stale, parts[j])
+    table.insert(stale, stored[j])
   end
-  i = i + 3
 end
 if #stale > 0 then
   return {0, unpack(stale)}
 end
-i = 4
-for _ = 1, np do
-  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2])
-  i = i + 3
+local set = {}
+for j = 1, np do
+  table.insert(set, parts[j])
+  table.insert(set, ARGV[6 + 3 * (j - 1)])
 end
+redis.call('HSET', KEYS[1], unpack(set))
 redis.call('EXPIRE', KEYS[1], offsetTTL)
+local i = 4 + 3 * np
+
+-- add reads the n field/increment pairs at ARGV[from..] and HSETs their sums with what
+-- key holds, plus the extra field/value pairs; returns whether the first field was new
+-- and the current values of the extra fields asked for.
+local function add(key, from, n, extraFields)
+  local fields = {}
+  for j = 0, n - 1 do
+    fields[j + 1] = ARGV[from + 2 * j]
+  end
+  for _, f in ipairs(extraFields) do
+    table.insert(fields, f)
+  end
+  local cur = redis.call('HMGET', key, unpack(fields))
+  local out = {}
+  for j = 0, n - 1 do
+    table.insert(out, ARGV[from + 2 * j])
+    table.insert(out, (tonumber(cur[j + 1]) or 0) + tonumber(ARGV[from + 2 * j + 1]))
+  end
+  local extra = {}
+  for j = 1, #extraFields do
+    extra[j] = cur[n + j]
+  end
+  return out, not cur[1], extra
+end
 
 while i <= #ARGV do
   local op, key, n = ARGV[i], KEYS[tonumber(ARGV[i + 1])], tonumber(ARGV[i + 2])
   i = i + 3
-  local ttl = counterTTL
-  if op == 'g' then
-    op, ttl = 'h', offsetTTL
-  elseif op == 'm' or op == 'n' or op == 'e' then
-    ttl = offsetTTL
-  end
-  if op == 'h' then
-    for j = 0, n - 1 do
-      redis.call('HINCRBY', key, ARGV[i + 2 * j], ARGV[i + 2 * j + 1])
+  if op == 'h' or op == 'g' or op == 't' then
+    local out, created = add(key, i, n, {})
+    redis.call('HSET', key, unpack(out))
+    if op == 't' or created then
+      redis.call('EXPIRE', key, op == 'h' and counterTTL or offsetTTL)
     end
     i = i + 2 * n
-  elseif op == 'p' then
-    redis.call('PFADD', key, unpack(ARGV, i, i + n - 1))
-    i = i + n
-  elseif op == 'm' then
+  elseif op == 'b' then
+    -- "b countsIndex authorsIndex nf na ns ...": n is the authors key's index here
+    local akey = KEYS[n]
+    local nf, na, ns = tonumber(ARGV[i]), tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
+    i = i + 3
+    local out, created, extra = add(key, i, nf, {'na', 'ns'})
+    i = i + 2 * nf
+    if na > 0 then
+      for j = i, i + na - 1, 500 do
+        redis.call('PFADD', akey, unpack(ARGV, j, math.min(j + 499, i + na - 1)))
+      end
+      if not extra[1] then
+        -- the first authors of this bucket: the HyperLogLog was just created
+        redis.call('EXPIRE', akey, counterTTL)
+        table.insert(out, 'na')
+        table.insert(out, 1)
+      end
+      i = i + na
+    end
+    local have = tonumber(extra[2]) or 0
+    for j = i, i + ns - 1 do
+      if have >= maxSamples then
+        break
+      end
+      have = have + 1
+      table.insert(out, 's:' .. have)
+      table.insert(out, ARGV[j])
+    end
+    if ns > 0 then
+      table.insert(out, 'ns')
+      table.insert(out, have)
+    end
+    i = i + ns
+    redis.call('HSET', key, unpack(out))
+    if created then
+      redis.call('EXPIRE', key, counterTTL)
+    end
+  elseif op == 'm' or op == 'n' then
+    local fields = {}
     for j = 0, n - 1 do
-      local f, v = ARGV[i + 2 * j], tonumber(ARGV[i + 2 * j + 1])
-      local cur = tonumber(redis.call('HGET', key, f) or '-1')
-      if v > cur then
-        redis.call('HSET', key, f, v)
+      fields[j + 1] = ARGV[i + 2 * j]
+    end
+    local cur = redis.call('HMGET', key, unpack(fields))
+    local out = {}
+    for j = 0, n - 1 do
+      local v, c = tonumber(ARGV[i + 2 * j + 1]), tonumber(cur[j + 1])
+      if (op == 'm' and (not c or v > c)) or (op == 'n' and (not c or v < c)) then
+        table.insert(out, fields[j + 1])
+        table.insert(out, ARGV[i + 2 * j + 1])
       end
     end
+    if #out > 0 then
+      redis.call('HSET', key, unpack(out))
+    end
+    redis.call('EXPIRE', key, offsetTTL)
     i = i + 2 * n
   elseif op == 'e' then
-    for j = 0, n - 1 do
-      redis.call('HSET', key, ARGV[i + 2 * j], ARGV[i + 2 * j + 1])
-    end
+    redis.call('HSET', key, unpack(ARGV, i, i + 2 * n - 1))
+    redis.call('EXPIRE', key, offsetTTL)
     i = i + 2 * n
-  elseif op == 'n' then
-    for j = 0, n - 1 do
-      local f, v = ARGV[i + 2 * j], tonumber(ARGV[i + 2 * j + 1])
-      local cur = redis.call('HGET', key, f)
-      if not cur or v < tonumber(cur) then
-        redis.call('HSET', key, f, v)
-      end
-    end
-    i = i + 2 * n
-  elseif op == 's' then
-    redis.call('RPUSH', key, unpack(ARGV, i, i + n - 1))
-    redis.call('LTRIM', key, -5, -1)
-    i = i + n
   else
     return redis.error_reply('apply.lua: unknown op ' .. tostring(op))
   end
-  redis.call('EXPIRE', key, ttl)
 end
 return {1}

@@ -83,12 +83,13 @@ func (s *Store) countsKey(svc string, bucket int64) string {
 func (s *Store) authorsKey(svc string, bucket int64) string {
 	return s.opt.Prefix + ":{" + svc + "}:a:" + itoa(bucket)
 }
-func (s *Store) samplesKey(svc string, bucket int64) string {
-	return s.opt.Prefix + ":{" + svc + "}:s:" + itoa(bucket)
+// dayKey holds a service's hourly rollups of one UTC day (fields "<hour>:p" ...), so
+// seeding a fortnight of baseline reads 15 keys per service rather than 336.
+func (s *Store) dayKey(svc string, day int64) string {
+	return s.opt.Prefix + ":{" + svc + "}:d:" + itoa(day)
 }
-func (s *Store) hourKey(svc string, hour int64) string {
-	return s.opt.Prefix + ":{" + svc + "}:h:" + itoa(hour)
-}
+
+func floorTo(t, unit int64) int64 { return t - ((t%unit)+unit)%unit }
 func (s *Store) offsetsKey(scope, group, topic string) string {
 	if scope == GroupScope {
 		return s.opt.Prefix + ":group:{" + group + "}:offsets:" + topic
@@ -193,7 +194,8 @@ func (s *Store) Apply(ctx context.Context, group, topic string, b *Batch, stored
 		slices.Sort(hs)
 		for _, h := range hs {
 			v := c.hours[h]
-			c.args = append(c.args, "g", c.key(s.hourKey(c.scope, h)), 4, "p", v[0], "c", v[1], "r", v[2], "a", v[3])
+			hs := itoa(h) + ":"
+			c.args = append(c.args, "g", c.key(s.dayKey(c.scope, floorTo(h, 86400))), 4, hs+"p", v[0], hs+"c", v[1], hs+"r", v[2], hs+"a", v[3])
 		}
 	}
 	g := get(GroupScope)
@@ -203,7 +205,7 @@ func (s *Store) Apply(ctx context.Context, group, topic string, b *Batch, stored
 			fields = append(fields, f)
 		}
 		sort.Strings(fields)
-		g.args = append(g.args, "g", g.key(s.totalsKey(group)), len(fields))
+		g.args = append(g.args, "t", g.key(s.totalsKey(group)), len(fields))
 		for _, f := range fields {
 			g.args = append(g.args, f, b.Totals[f])
 		}
@@ -307,7 +309,7 @@ func (s *Store) addBucket(c *call, k Key, d *Delta) {
 	if c.hours == nil {
 		c.hours = map[int64]*[4]int64{}
 	}
-	hour := k.Bucket - ((k.Bucket%3600)+3600)%3600
+	hour := floorTo(k.Bucket, 3600)
 	h := c.hours[hour]
 	if h == nil {
 		h = &[4]int64{}
@@ -317,13 +319,13 @@ func (s *Store) addBucket(c *call, k Key, d *Delta) {
 	h[1] += d.Complaints
 	h[2] += d.Recoveries
 	h[3] += int64(len(d.authors))
-	fields := []any{}
+	// "p" first, always: the script sets the TTL when it finds that field new.
+	fields := []any{"p", d.Posts}
 	add := func(f string, v int64) {
 		if v != 0 {
 			fields = append(fields, f, v)
 		}
 	}
-	add("p", d.Posts)
 	add("c", d.Complaints)
 	add("r", d.Recoveries)
 	for _, f := range sortedKeys(d.Problems) {
@@ -335,33 +337,20 @@ func (s *Store) addBucket(c *call, k Key, d *Delta) {
 	for _, f := range sortedKeys(d.Languages) {
 		add("l:"+f, d.Languages[f])
 	}
-	if len(fields) > 0 {
-		c.args = append(c.args, "h", c.key(s.countsKey(k.Service, k.Bucket)), len(fields)/2)
-		c.args = append(c.args, fields...)
+	ck := c.key(s.countsKey(k.Service, k.Bucket))
+	ak := c.key(s.authorsKey(k.Service, k.Bucket))
+	c.args = append(c.args, "b", ck, ak, len(fields)/2, len(d.authors), len(d.Samples))
+	c.args = append(c.args, fields...)
+	authors := make([]string, 0, len(d.authors))
+	for a := range d.authors {
+		authors = append(authors, a)
 	}
-	if len(d.authors) > 0 {
-		ak := c.key(s.authorsKey(k.Service, k.Bucket))
-		chunk := make([]any, 0, 500)
-		flush := func() {
-			c.args = append(c.args, "p", ak, len(chunk))
-			c.args = append(c.args, chunk...)
-			chunk = chunk[:0]
-		}
-		for a := range d.authors {
-			chunk = append(chunk, a)
-			if len(chunk) == cap(chunk) {
-				flush()
-			}
-		}
-		if len(chunk) > 0 {
-			flush()
-		}
+	sort.Strings(authors) // the same batch sends the same script call
+	for _, a := range authors {
+		c.args = append(c.args, a)
 	}
-	if len(d.Samples) > 0 {
-		c.args = append(c.args, "s", c.key(s.samplesKey(k.Service, k.Bucket)), len(d.Samples))
-		for _, id := range d.Samples {
-			c.args = append(c.args, id)
-		}
+	for _, id := range d.Samples {
+		c.args = append(c.args, id)
 	}
 }
 
@@ -435,7 +424,6 @@ func (s *Store) Read(ctx context.Context, services []string, from, to int64) (ma
 	type cmds struct {
 		h *redis.MapStringStringCmd
 		a *redis.IntCmd
-		s *redis.StringSliceCmd
 	}
 	pipe := s.rdb.Pipeline()
 	all := make(map[string][]cmds, len(services))
@@ -446,7 +434,6 @@ func (s *Store) Read(ctx context.Context, services []string, from, to int64) (ma
 			cs[i] = cmds{
 				h: pipe.HGetAll(ctx, s.countsKey(svc, b)),
 				a: pipe.PFCount(ctx, s.authorsKey(svc, b)),
-				s: pipe.LRange(ctx, s.samplesKey(svc, b), 0, -1),
 			}
 		}
 		all[svc] = cs
@@ -460,7 +447,6 @@ func (s *Store) Read(ctx context.Context, services []string, from, to int64) (ma
 		for i, c := range cs {
 			counts[i] = parseCounts(c.h.Val())
 			counts[i].Authors = c.a.Val()
-			counts[i].Samples = c.s.Val()
 		}
 		out[svc] = counts
 	}
@@ -470,17 +456,16 @@ func (s *Store) Read(ctx context.Context, services []string, from, to int64) (ma
 // ReadHours returns the hourly rollups of each service for the hours starting in
 // [from, to), keyed by hour start (unix seconds); hours without data are absent.
 func (s *Store) ReadHours(ctx context.Context, services []string, from, to time.Time) (map[string]map[int64]Counts, error) {
-	f, t := from.Unix()-((from.Unix()%3600)+3600)%3600, to.Unix()
+	f, t := floorTo(from.Unix(), 3600), to.Unix()
 	pipe := s.rdb.Pipeline()
-	type hc struct {
-		svc  string
-		hour int64
-		cmd  *redis.SliceCmd
+	type dc struct {
+		svc string
+		cmd *redis.MapStringStringCmd
 	}
-	var cmds []hc
+	var cmds []dc
 	for _, svc := range services {
-		for h := f; h < t; h += 3600 {
-			cmds = append(cmds, hc{svc, h, pipe.HMGet(ctx, s.hourKey(svc, h), "p", "c", "r", "a")})
+		for d := floorTo(f, 86400); d < t; d += 86400 {
+			cmds = append(cmds, dc{svc, pipe.HGetAll(ctx, s.dayKey(svc, d))})
 		}
 	}
 	if len(cmds) == 0 {
@@ -491,15 +476,39 @@ func (s *Store) ReadHours(ctx context.Context, services []string, from, to time.
 	}
 	out := map[string]map[int64]Counts{}
 	for _, c := range cmds {
-		v := c.cmd.Val()
-		cnt := Counts{Posts: toInt(v[0]), Complaints: toInt(v[1]), Recoveries: toInt(v[2]), Authors: toInt(v[3])}
-		if cnt.Posts == 0 {
-			continue
+		for field, v := range c.cmd.Val() {
+			hs, kind, ok := strings.Cut(field, ":")
+			h, err := strconv.ParseInt(hs, 10, 64)
+			if !ok || err != nil || h < f || h >= t {
+				continue
+			}
+			n, _ := strconv.ParseInt(v, 10, 64)
+			if out[c.svc] == nil {
+				out[c.svc] = map[int64]Counts{}
+			}
+			cnt := out[c.svc][h]
+			switch kind {
+			case "p":
+				cnt.Posts = n
+			case "c":
+				cnt.Complaints = n
+			case "r":
+				cnt.Recoveries = n
+			case "a":
+				cnt.Authors = n
+			}
+			out[c.svc][h] = cnt
 		}
-		if out[c.svc] == nil {
-			out[c.svc] = map[int64]Counts{}
+	}
+	for svc, hs := range out {
+		for h, c := range hs {
+			if c.Posts == 0 {
+				delete(hs, h)
+			}
 		}
-		out[c.svc][c.hour] = cnt
+		if len(hs) == 0 {
+			delete(out, svc)
+		}
 	}
 	return out, nil
 }
@@ -524,7 +533,14 @@ func (s *Store) DistinctAuthors(ctx context.Context, service string, from, to in
 
 func parseCounts(h map[string]string) Counts {
 	var c Counts
+	var samples [maxSamples]string
 	for f, v := range h {
+		if i, ok := strings.CutPrefix(f, "s:"); ok {
+			if n, err := strconv.Atoi(i); err == nil && n >= 1 && n <= maxSamples {
+				samples[n-1] = v
+			}
+			continue
+		}
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
 			continue
@@ -544,5 +560,42 @@ func parseCounts(h map[string]string) Counts {
 			c.Languages = addMap(c.Languages, map[string]int64{f[2:]: n})
 		}
 	}
+	for _, id := range samples {
+		if id != "" {
+			c.Samples = append(c.Samples, id)
+		}
+	}
 	return c
 }
+
+// Trim deletes the fine buckets of services that start in [from, to] (unix seconds),
+// and the hourly rollups of the days 16 days before them. The evaluator calls it as it
+// closes buckets, for buckets it will not read again: TTLs run on the clock, and a
+// replay runs faster than the clock in event time, so without this Redis would grow
+// with the length of the replay. One command per service (its keys share a slot).
+func (s *Store) Trim(ctx context.Context, services []string, from, to int64) error {
+	step := int64(s.opt.Bucket / time.Second)
+	from = floorTo(from, step)
+	if to < from {
+		return nil
+	}
+	pipe := s.rdb.Pipeline()
+	for _, svc := range services {
+		keys := make([]string, 0, 2*((to-from)/step+1)+2)
+		for b := from; b <= to; b += step {
+			keys = append(keys, s.countsKey(svc, b), s.authorsKey(svc, b))
+		}
+		for d := floorTo(from, 86400); d <= to; d += 86400 {
+			keys = append(keys, s.dayKey(svc, d-rollupDays*86400))
+		}
+		pipe.Unlink(ctx, keys...)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("trim buckets %d..%d: %w", from, to, err)
+	}
+	return nil
+}
+
+// rollupDays is how many days of hourly rollups Trim keeps behind the fine buckets
+// (the monitor seeds its baselines with 14 days).
+const rollupDays = 16

@@ -175,3 +175,90 @@ func TestBucketOf(t *testing.T) {
 		}
 	}
 }
+
+// A bucket filled over several batches keeps its first five samples, and keys created
+// by a later batch (the authors of a bucket that had only mentions) get a TTL too.
+func TestStoreLaterBatches(t *testing.T) {
+	ctx := context.Background()
+	rdb := testenv.RedisClient(t, testenv.Redis(t).Addr)
+	s := window.NewStore(rdb, window.Options{Prefix: "t"})
+	if err := s.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2022, 10, 25, 7, 17, 3, 0, time.UTC)
+	bucket := window.BucketOf(t0, 10*time.Second)
+	stored := window.Stored{}
+	for i := range 4 {
+		b := window.NewBatch(10 * time.Second)
+		b.Offset(0, int64(i))
+		if i == 0 {
+			b.Mention("whatsapp", t0)
+		} else {
+			for j := range 3 {
+				b.Complain("whatsapp", t0, window.Complaint{Author: fmt.Sprintf("a%d", i), PostID: fmt.Sprintf("p%d.%d", i, j)})
+			}
+		}
+		if err := s.Apply(ctx, "g", "posts", b, stored); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Read(ctx, []string{"whatsapp"}, bucket, bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := got["whatsapp"][0]
+	want := []string{"p1.0", "p1.1", "p1.2", "p2.0", "p2.1"}
+	if w.Posts != 10 || w.Complaints != 9 || w.Authors != 3 || fmt.Sprint(w.Samples) != fmt.Sprint(want) {
+		t.Errorf("bucket = %+v; want 10 posts, 9 complaints, 3 authors, samples %v", w, want)
+	}
+	keys, err := rdb.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if ttl := rdb.TTL(ctx, k).Val(); ttl <= 0 {
+			t.Errorf("key %s has no TTL (%v)", k, ttl)
+		}
+	}
+}
+
+// Trim deletes the buckets of a closed range and the rollups of 16 days before, and
+// nothing else.
+func TestStoreTrim(t *testing.T) {
+	ctx := context.Background()
+	rdb := testenv.RedisClient(t, testenv.Redis(t).Addr)
+	s := window.NewStore(rdb, window.Options{Prefix: "t"})
+	if err := s.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2022, 10, 25, 7, 17, 3, 0, time.UTC)
+	b := window.NewBatch(10 * time.Second)
+	b.Offset(0, 1)
+	for _, at := range []time.Time{t0.Add(-16 * 24 * time.Hour), t0, t0.Add(10 * time.Second), t0.Add(7 * time.Hour)} {
+		b.Complain("whatsapp", at, window.Complaint{Author: "a"})
+	}
+	if err := s.Apply(ctx, "g", "posts", b, window.Stored{}); err != nil {
+		t.Fatal(err)
+	}
+	count := func(pattern string) int {
+		keys, err := rdb.Keys(ctx, pattern).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(keys)
+	}
+	if c, d := count("t:{whatsapp}:[ca]:*"), count("t:{whatsapp}:d:*"); c != 8 || d != 2 {
+		t.Fatalf("before: %d bucket keys, %d day keys; want 8, 2", c, d)
+	}
+	first := window.BucketOf(t0, 10*time.Second)
+	if err := s.Trim(ctx, []string{"whatsapp", "x"}, first, first+10); err != nil {
+		t.Fatal(err)
+	}
+	if c, d := count("t:{whatsapp}:[ca]:*"), count("t:{whatsapp}:d:*"); c != 4 || d != 1 {
+		t.Errorf("after: %d bucket keys, %d day keys; want 4 (16 days before and 7 h after), 1", c, d)
+	}
+	got, _ := s.Read(ctx, []string{"whatsapp"}, first+7*3600, first+7*3600)
+	if got["whatsapp"][0].Complaints != 1 {
+		t.Errorf("a bucket outside the range was trimmed: %+v", got["whatsapp"][0])
+	}
+}
