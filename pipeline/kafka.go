@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -49,8 +50,19 @@ func NewReader(c KafkaConfig, log *zap.Logger) *kafka.Reader {
 		CommitInterval:    0, // synchronous commits
 		QueueCapacity:     10000,
 		Logger:            kafka.LoggerFunc(func(msg string, args ...any) { l.Debug(fmt.Sprintf(msg, args...)) }),
-		ErrorLogger:       kafka.LoggerFunc(func(msg string, args ...any) { l.Warn(fmt.Sprintf(msg, args...)) }),
+		ErrorLogger:       kafka.LoggerFunc(func(msg string, args ...any) { readerError(l, fmt.Sprintf(msg, args...)) }),
 	})
+}
+
+// readerError logs what the Kafka reader reports. A read that times out at the end of
+// a partition (the reader waits for new messages, then reconnects by itself) is
+// routine, not a warning.
+func readerError(l *zap.Logger, msg string) {
+	if strings.Contains(msg, "i/o timeout") {
+		l.Debug(msg)
+		return
+	}
+	l.Warn(msg)
 }
 
 // NewWriter returns a plaintext writer for topic (see NewSecureWriter).

@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"sort"
 	"sync"
 	"time"
@@ -68,7 +67,7 @@ type Config struct {
 	Group        string        // consumer group (for stored offsets); required
 	Topic        string        // posts topic; required
 	Services     []string      // services of the rules (their stored offsets are loaded at start)
-	BatchSize    int           // most messages per batch; default 10000
+	BatchSize    int           // most messages per batch; default 20000
 	BatchWait    time.Duration // longest wait to fill a batch; default 100ms
 	MaxPostBytes int           // larger messages are dead-lettered; default 64 KiB
 	Bucket       time.Duration // event-time bucket; default 10s
@@ -90,7 +89,7 @@ func (c *Config) defaults() error {
 		return errors.New("pipeline: group and topic are required")
 	}
 	if c.BatchSize <= 0 {
-		c.BatchSize = 10000
+		c.BatchSize = 20000
 	}
 	if c.BatchWait <= 0 {
 		c.BatchWait = 100 * time.Millisecond
@@ -138,6 +137,7 @@ type Pipeline struct {
 
 	stored  window.Stored // per scope and partition: last offset whose effect is in Redis
 	loaded  bool
+	parsed  []parsed // reused by each batch's parser
 	stats   Stats
 	onBatch func(Stats)
 }
@@ -166,6 +166,10 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	// Work in progress is finished with a context that is not cancelled, so a
 	// shutdown does not abandon a batch half stored.
 	work := context.WithoutCancel(ctx)
+	// What is too late depends on the closed boundary: learn it before parsing.
+	if err := p.load(work); err != nil {
+		return err
+	}
 	batch := make([]kafka.Message, 0, p.cfg.BatchSize)
 	var carry *kafka.Message // a message that starts the next batch
 	for ctx.Err() == nil {
@@ -193,6 +197,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		}
 		batch = append(batch, m)
 		next := map[int]int64{m.Partition: m.Offset + 1}
+		ps := p.newParser(p.cfg.BatchSize)
 		// Fill the batch for at most BatchWait. The reader is called directly, with
 		// one deadline per batch: no goroutine hop or timer per message.
 		fctx, cancel := context.WithTimeout(ctx, p.cfg.BatchWait)
@@ -211,9 +216,13 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			}
 			next[m.Partition] = m.Offset + 1
 			batch = append(batch, m)
+			ps.feed(batch, false)
 		}
 		cancel()
-		if err := p.process(work, batch); err != nil {
+		ps.feed(batch, true)
+		err = p.process(work, batch, ps.wait())
+		ps.release()
+		if err != nil {
 			return err
 		}
 	}
@@ -226,31 +235,40 @@ func (p *Pipeline) fetch(ctx context.Context, wait time.Duration) (kafka.Message
 	return p.src.FetchMessage(fctx)
 }
 
+// load, once, readies the script in Redis, learns the closed boundary and reads the
+// offsets Redis holds.
+func (p *Pipeline) load(ctx context.Context) error {
+	if p.loaded {
+		return nil
+	}
+	if err := p.retry(ctx, "read stored offsets", func() error {
+		if err := p.counters.Load(ctx); err != nil {
+			return err
+		}
+		// Learn the closed boundary before deciding what is too late.
+		if err := p.eval.Tick(ctx); err != nil {
+			return err
+		}
+		s, err := p.counters.Offsets(ctx, p.cfg.Group, p.cfg.Topic, p.cfg.Services)
+		if err == nil {
+			p.stored = s
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	p.loaded = true
+	return nil
+}
+
 // process handles one batch: decode, match, aggregate, dead-letter, store, commit,
 // evaluate. Failures of Redis or Kafka are retried with back-off until ctx ends;
 // nothing is committed for work that is not stored.
-func (p *Pipeline) process(ctx context.Context, msgs []kafka.Message) error {
+func (p *Pipeline) process(ctx context.Context, msgs []kafka.Message, res []parsed) error {
 	start := time.Now()
-	if !p.loaded {
-		if err := p.retry(ctx, "read stored offsets", func() error {
-			if err := p.counters.Load(ctx); err != nil {
-				return err
-			}
-			// Learn the closed boundary before deciding what is too late.
-			if err := p.eval.Tick(ctx); err != nil {
-				return err
-			}
-			s, err := p.counters.Offsets(ctx, p.cfg.Group, p.cfg.Topic, p.cfg.Services)
-			if err == nil {
-				p.stored = s
-			}
-			return err
-		}); err != nil {
-			return err
-		}
-		p.loaded = true
+	if err := p.load(ctx); err != nil {
+		return err
 	}
-	res := p.parse(msgs)
 	for {
 		b, dead, stats := p.aggregate(msgs, res)
 		if len(dead) > 0 {
@@ -340,56 +358,90 @@ type parsed struct {
 }
 
 // parse decodes and matches every message, in parallel over the CPUs for large
-// batches: it is the per-post cost of the pipeline. Matches of all messages share one
-// arena per worker.
+// batches: it is the per-post cost of the pipeline.
 func (p *Pipeline) parse(msgs []kafka.Message) []parsed {
-	out := make([]parsed, len(msgs))
-	now := p.cfg.Now()
-	closed := p.eval.Closed()
-	work := func(lo, hi int) {
-		var arena []match.Match
-		for i := lo; i < hi; i++ {
-			post, _, err := Decode(msgs[i].Value, p.cfg.MaxPostBytes)
-			if err == nil {
-				switch {
-				case post.CreatedAt.After(now.Add(p.cfg.MaxFuture)):
-					err = decodeErr(ReasonFuture, "created_at %s is ahead of the clock", post.CreatedAt.Format(time.RFC3339))
-				case !closed.IsZero() && post.CreatedAt.Before(closed):
-					err = decodeErr(ReasonTooLate, "created_at %s is behind the closed buckets (before %s)",
-						post.CreatedAt.Format(time.RFC3339), closed.Format(time.RFC3339))
-				}
-			}
-			if err != nil {
-				var de *DecodeError
-				errors.As(err, &de)
-				out[i].err = de
-				continue
-			}
-			out[i].post = post
-			start := len(arena)
-			arena = p.matcher.Match(arena, post.Text)
-			if len(arena) > start {
-				out[i].matches = arena[start:len(arena):len(arena)]
-			}
+	ps := p.newParser(len(msgs))
+	ps.feed(msgs, true)
+	return ps.wait()
+}
+
+// parser decodes and matches a batch while the rest of it is being fetched: each
+// chunk of messages goes to a goroutine as soon as it is in, so the CPUs match posts
+// while the Kafka client reads more.
+type parser struct {
+	p           *Pipeline
+	out         []parsed
+	done        int // messages handed out
+	wg          sync.WaitGroup
+	now, closed time.Time
+}
+
+// parseChunk is the messages one goroutine decodes and matches.
+const parseChunk = 1024
+
+func (p *Pipeline) newParser(n int) *parser {
+	if cap(p.parsed) < n {
+		p.parsed = make([]parsed, n)
+	}
+	// Decided once per batch: what is too late or ahead of the clock.
+	return &parser{p: p, out: p.parsed[:n], now: p.cfg.Now(), closed: p.eval.Closed()}
+}
+
+// feed hands out the messages appended since the last call, in whole chunks, and the
+// rest too when final. msgs only grows between calls.
+func (ps *parser) feed(msgs []kafka.Message, final bool) {
+	for len(msgs)-ps.done >= parseChunk || (final && ps.done < len(msgs)) {
+		lo, hi := ps.done, min(ps.done+parseChunk, len(msgs))
+		ps.done = hi
+		if final && lo == 0 && hi-lo < 256 {
+			ps.parseRange(msgs, lo, hi) // a small live batch: no goroutine
+			continue
 		}
-	}
-	workers := runtime.GOMAXPROCS(0)
-	if len(msgs) < 512 || workers < 2 {
-		work(0, len(msgs))
-		return out
-	}
-	var wg sync.WaitGroup
-	chunk := (len(msgs) + workers - 1) / workers
-	for lo := 0; lo < len(msgs); lo += chunk {
-		hi := min(lo+chunk, len(msgs))
-		wg.Add(1)
+		ps.wg.Add(1)
 		go func() {
-			defer wg.Done()
-			work(lo, hi)
+			defer ps.wg.Done()
+			ps.parseRange(msgs, lo, hi)
 		}()
 	}
-	wg.Wait()
-	return out
+}
+
+// wait returns the results once every chunk handed out is done.
+func (ps *parser) wait() []parsed {
+	ps.wg.Wait()
+	return ps.out[:ps.done]
+}
+
+// release drops the references the results hold, for the buffer's next batch.
+func (ps *parser) release() { clear(ps.out[:ps.done]) }
+
+func (ps *parser) parseRange(msgs []kafka.Message, lo, hi int) {
+	p, out := ps.p, ps.out
+	// Matches of a chunk share one arena.
+	var arena []match.Match
+	for i := lo; i < hi; i++ {
+		post, _, err := Decode(msgs[i].Value, p.cfg.MaxPostBytes)
+		if err == nil {
+			switch {
+			case post.CreatedAt.After(ps.now.Add(p.cfg.MaxFuture)):
+				err = decodeErr(ReasonFuture, "created_at %s is ahead of the clock", post.CreatedAt.Format(time.RFC3339))
+			case !ps.closed.IsZero() && post.CreatedAt.Before(ps.closed):
+				err = decodeErr(ReasonTooLate, "created_at %s is behind the closed buckets (before %s)",
+					post.CreatedAt.Format(time.RFC3339), ps.closed.Format(time.RFC3339))
+			}
+		}
+		if err != nil {
+			var de *DecodeError
+			errors.As(err, &de)
+			out[i].err = de
+			continue
+		}
+		out[i].post = post
+		start := len(arena)
+		arena = p.matcher.Match(arena, post.Text)
+		if len(arena) > start {
+			out[i].matches = arena[start:len(arena):len(arena)]
+		}
+	}
 }
 
 // aggregate sums the parsed messages into one batch, leaving out, per scope, what

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 )
@@ -81,5 +82,23 @@ func TestEnvFillsFlags(t *testing.T) {
 	}
 	if got := cmd.Flags().Lookup("posts-topic").Value.String(); got != "from-flag" {
 		t.Errorf("posts-topic = %q, want from-flag", got)
+	}
+}
+
+// The README ends with the configuration reference the binary generates; a flag
+// added or changed without regenerating it fails here (`outcry config-reference`).
+func TestREADMEConfigReference(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, doc, ok := strings.Cut(string(readme), "## Configuration reference\n")
+	if !ok {
+		t.Fatal("README has no configuration reference")
+	}
+	want := configReference(newRoot())
+	_, want, _ = strings.Cut(want, "## Configuration reference\n")
+	if doc != want {
+		t.Error("README's configuration reference is stale: replace it with the output of `go run ./cmd/outcry config-reference`")
 	}
 }

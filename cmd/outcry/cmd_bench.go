@@ -40,19 +40,19 @@ type benchResult struct {
 }
 
 type pipelineResult struct {
-	Posts             int64   `json:"posts"`
-	PostsPerS         float64 `json:"posts_per_s"`
-	ConsumeCeiling    float64 `json:"consume_ceiling_posts_per_s"`
-	Ratio             float64 `json:"ratio"`
+	Posts          int64   `json:"posts"`
+	PostsPerS      float64 `json:"posts_per_s"`
+	ConsumeCeiling float64 `json:"consume_ceiling_posts_per_s"`
+	Ratio          float64 `json:"ratio"`
 	// Commands Redis ran per post, from INFO commandstats (those inside the Lua
 	// script included), and commands Outcry sent (one EVALSHA per scope and batch).
 	RedisCmdsPerPost float64 `json:"redis_cmds_per_post"`
 	RedisSentPerPost float64 `json:"redis_cmds_sent_per_post"`
-	AlertLatencyP50   float64 `json:"alert_latency_p50_ms"`
-	AlertLatencyP99   float64 `json:"alert_latency_p99_ms"`
-	Incidents         int     `json:"incidents"`
-	RSSMB             float64 `json:"rss_mb"`
-	RedisMemoryMB     float64 `json:"redis_memory_mb"`
+	AlertLatencyP50  float64 `json:"alert_latency_p50_ms"`
+	AlertLatencyP99  float64 `json:"alert_latency_p99_ms"`
+	Incidents        int     `json:"incidents"`
+	RSSMB            float64 `json:"rss_mb"`
+	RedisMemoryMB    float64 `json:"redis_memory_mb"`
 }
 
 type soakSample struct {

@@ -180,7 +180,7 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 	f.StringVar(&hookURL, "webhook-url", "", "also POST every alert event (CloudEvents JSON, HMAC-signed) to this URL")
 	f.StringVar(&hookSecret, "webhook-secret", "", "HMAC-SHA256 key for the X-Outcry-Signature header (prefer OUTCRY_WEBHOOK_SECRET or --webhook-secret-file)")
 	f.StringVar(&hookSecretFile, "webhook-secret-file", "", "file holding the webhook HMAC key")
-	f.IntVar(&batch, "batch-size", 10000, "most messages per batch (one Redis write and one commit each)")
+	f.IntVar(&batch, "batch-size", 20000, "most messages per batch (one Redis write and one commit each)")
 	f.IntVar(&maxPost, "max-post-bytes", pipeline.DefaultMaxPostBytes, "larger messages are dead-lettered")
 	return cmd
 }
