@@ -22,6 +22,7 @@ ifneq ($(strip $(APT_PACKAGES)),)
 endif
 
 vet:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "not gofmt-ed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
 # docker-compose.yml is validated when the compose tool is present (no engine needed).

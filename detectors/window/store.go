@@ -83,6 +83,7 @@ func (s *Store) countsKey(svc string, bucket int64) string {
 func (s *Store) authorsKey(svc string, bucket int64) string {
 	return s.opt.Prefix + ":{" + svc + "}:a:" + itoa(bucket)
 }
+
 // dayKey holds a service's hourly rollups of one UTC day (fields "<hour>:p" ...), so
 // seeding a fortnight of baseline reads 15 keys per service rather than 336.
 func (s *Store) dayKey(svc string, day int64) string {
