@@ -125,6 +125,10 @@ type Monitor struct {
 	// after it lack the posts of partitions that are behind, so speculation stops there.
 	covered time.Time
 	specAt  time.Time // wall time of the last speculation
+	// newestMark is the newest post of any partition (Tick), trimNext the first
+	// bucket not trimmed yet.
+	newestMark time.Time
+	trimNext   int64
 }
 
 // Recent tells the monitor what a stored batch added, so that a burst of complaints in
@@ -362,6 +366,7 @@ func (m *Monitor) reset() {
 	m.params = evaluate.NewSeries(m.cfg.Evaluate).Params()
 	m.bucket = m.params.Bucket
 	m.next = 0
+	m.trimNext = 0
 	m.pending = nil
 }
 
@@ -528,6 +533,7 @@ func (m *Monitor) watermark(ctx context.Context) (wm, first time.Time, ok bool, 
 	if newest.IsZero() {
 		return time.Time{}, time.Time{}, false, nil
 	}
+	m.newestMark = newest
 	if first.IsZero() {
 		first = newest
 	}
@@ -563,6 +569,9 @@ func (m *Monitor) Advance(ctx context.Context, watermark time.Time) error {
 	if m.next == 0 {
 		m.next = end - int64(m.cfg.History/time.Second)
 	}
+	if m.trimNext == 0 {
+		m.trimNext = m.next - int64(m.cfg.Retention/time.Second)
+	}
 	for m.next < end {
 		to := min(end-step, m.next+int64(m.cfg.MaxRead-1)*step)
 		counts, err := m.reader.Read(ctx, m.cfg.Services, m.next, to)
@@ -572,17 +581,36 @@ func (m *Monitor) Advance(ctx context.Context, watermark time.Time) error {
 		for i, b := 0, m.next; b <= to; i, b = i+1, b+step {
 			m.evaluate(time.Unix(b, 0).UTC(), i, counts)
 		}
-		from := m.next
 		m.next = to + step
-		// A failed trim is left to the keys' TTLs: the buckets are evaluated already.
-		if t, ok := m.reader.(Trimmer); ok {
-			r := int64(m.cfg.Retention / time.Second)
-			if err := t.Trim(ctx, m.cfg.Services, from-r, to-r); err != nil {
-				m.log.Warn("trim old buckets", zap.Error(err))
-			}
-		}
+		m.trim(ctx, to)
 	}
 	return m.flush(ctx)
+}
+
+// trim deletes the buckets that fell Retention behind the closed ones. It goes no
+// further than the newest post allows (minus the lateness): when the watermark
+// follows the clock in a quiet live stream, what Redis holds still depends on the
+// input alone, so two runs over the same posts hold the same. A failed trim is left
+// to the keys' TTLs: those buckets are evaluated already.
+func (m *Monitor) trim(ctx context.Context, to int64) {
+	t, ok := m.reader.(Trimmer)
+	if !ok {
+		return
+	}
+	step := int64(m.bucket / time.Second)
+	r := int64(m.cfg.Retention / time.Second)
+	upto := to - r
+	if !m.newestMark.IsZero() {
+		upto = min(upto, window.BucketOf(m.newestMark.Add(-m.cfg.Lateness), m.bucket)-r)
+	}
+	for m.trimNext <= upto {
+		last := min(upto, m.trimNext+int64(m.cfg.MaxRead-1)*step)
+		if err := t.Trim(ctx, m.cfg.Services, m.trimNext, last); err != nil {
+			m.log.Warn("trim old buckets", zap.Error(err))
+			return
+		}
+		m.trimNext = last + step
+	}
 }
 
 func (m *Monitor) evaluate(start time.Time, i int, counts map[string][]window.Counts) {
