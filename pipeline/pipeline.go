@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"sync"
 	"time"
@@ -33,6 +34,7 @@ type Source interface {
 type Counters interface {
 	Apply(ctx context.Context, group, topic string, b *window.Batch, stored window.Stored) error
 	Offsets(ctx context.Context, group, topic string, services []string) (window.Stored, error)
+	Lock(ctx context.Context, group, topic, holder string, parts []int, ttl time.Duration) (window.Offsets, error)
 	Load(ctx context.Context) error // makes the store's scripts ready
 }
 
@@ -81,7 +83,9 @@ type Config struct {
 	// Retry is the first back-off after a failed Redis or Kafka call; default 200ms,
 	// doubling up to 10s.
 	Retry time.Duration
-	Now   func() time.Time // wall clock; default time.Now
+	// Instance names this consumer in the partition locks; default a random name.
+	Instance string
+	Now      func() time.Time // wall clock; default time.Now
 }
 
 func (c *Config) defaults() error {
@@ -114,6 +118,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Instance == "" {
+		c.Instance = fmt.Sprintf("consumer-%d", rand.Int64())
 	}
 	return nil
 }
@@ -235,6 +242,67 @@ func (p *Pipeline) fetch(ctx context.Context, wait time.Duration) (kafka.Message
 	return p.src.FetchMessage(fctx)
 }
 
+// lockTTL bounds how long a consumer that died while storing a batch keeps its
+// partitions locked.
+const lockTTL = 10 * time.Second
+
+// lock locks the batch's partitions in Redis for this consumer until the batch is
+// stored, waiting while another consumer stores messages of them (around a rebalance
+// the previous owner may still be storing a batch), and learns how far the group holds
+// each partition: the group scope is stored last, so those messages are in every scope
+// and no scope counts them again. Two consumers never decide differently (what is too
+// late, for one) on the same messages at the same time.
+func (p *Pipeline) lock(ctx context.Context, msgs []kafka.Message) error {
+	var parts []int
+	for _, m := range lastPerPartition(msgs) {
+		parts = append(parts, m.Partition)
+	}
+	began := time.Now()
+	logged := false
+	for {
+		var done window.Offsets
+		var locked *window.ErrLocked
+		err := p.retry(ctx, "lock partitions", func() error {
+			var err error
+			done, err = p.counters.Lock(ctx, p.cfg.Group, p.cfg.Topic, p.cfg.Instance, parts, lockTTL)
+			if errors.As(err, &locked) {
+				return nil
+			}
+			locked = nil
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if locked == nil {
+			for part, off := range done {
+				if off < 0 {
+					continue
+				}
+				for _, sc := range append([]string{window.GroupScope}, p.cfg.Services...) {
+					if p.stored[sc] == nil {
+						p.stored[sc] = window.Offsets{}
+					}
+					if o, ok := p.stored[sc][part]; !ok || o < off {
+						p.stored[sc][part] = off
+					}
+				}
+			}
+			return nil
+		}
+		if !logged && time.Since(began) > time.Second {
+			// A consumer that died holding the lock loses it after lockTTL.
+			p.log.Info("waiting for another consumer's lock on a partition", zap.Int("partition", locked.Partition), zap.String("holder", locked.Holder))
+			logged = true
+		}
+		select {
+		case <-time.After(50 * time.Millisecond):
+		case <-ctx.Done():
+			return fmt.Errorf("lock partitions: %w", ctx.Err())
+		}
+	}
+}
+
 // load, once, readies the script in Redis, learns the closed boundary and reads the
 // offsets Redis holds.
 func (p *Pipeline) load(ctx context.Context) error {
@@ -269,8 +337,12 @@ func (p *Pipeline) process(ctx context.Context, msgs []kafka.Message, res []pars
 	if err := p.load(ctx); err != nil {
 		return err
 	}
+	if err := p.lock(ctx, msgs); err != nil {
+		return err
+	}
 	for {
 		b, dead, stats := p.aggregate(msgs, res)
+		b.Holder = p.cfg.Instance
 		if len(dead) > 0 {
 			if err := p.retry(ctx, "dead-letter", func() error { return p.dlq.DeadLetter(ctx, dead) }); err != nil {
 				return err

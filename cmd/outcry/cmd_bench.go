@@ -61,6 +61,7 @@ type soakSample struct {
 	Consumed  int64   `json:"consumed"`
 	RSSMB     float64 `json:"rss_mb"`
 	HeapMB    float64 `json:"heap_mb"`
+	LiveMB    float64 `json:"live_heap_mb"` // heap still in use after a collection: what a leak would grow
 	RedisKeys int64   `json:"redis_keys"`
 	RedisMB   float64 `json:"redis_mb"`
 }
@@ -193,9 +194,9 @@ func printBench(w io.Writer, r benchResult) {
 			m.PostsPerS, m.PostsPerSLargeRules, m.PostsPerSLargeRules/m.PostsPerS, m.RegexpPostsPerS, m.PostsPerS/m.RegexpPostsPerS)
 	}
 	if len(r.Soak) > 0 {
-		fmt.Fprintln(w, "soak:   s    consumed    rss MB   heap MB   redis keys   redis MB")
+		fmt.Fprintln(w, "soak:   s    consumed    rss MB   heap MB   live MB   redis keys   redis MB")
 		for _, s := range r.Soak {
-			fmt.Fprintf(w, "     %5.0f %11d %9.1f %9.1f %12d %10.1f\n", s.Seconds, s.Consumed, s.RSSMB, s.HeapMB, s.RedisKeys, s.RedisMB)
+			fmt.Fprintf(w, "     %5.0f %11d %9.1f %9.1f %9.1f %12d %10.1f\n", s.Seconds, s.Consumed, s.RSSMB, s.HeapMB, s.LiveMB, s.RedisKeys, s.RedisMB)
 		}
 	}
 }
@@ -680,15 +681,17 @@ func runSoak(ctx context.Context, d time.Duration, rate int, speed float64, log 
 				return nil
 			case <-tick.C:
 			}
-			var ms runtime.MemStats
+			var ms, live runtime.MemStats
 			runtime.ReadMemStats(&ms)
+			runtime.GC()
+			runtime.ReadMemStats(&live)
 			keys, _ := env.rdb.DBSize(ectx).Result()
 			mem, _ := env.rdb.Info(ectx, "memory").Result()
 			s := soakSample{Seconds: time.Since(began).Seconds(), Consumed: svc.pipe.Stats().Consumed,
-				RSSMB: procStatusMB("VmRSS:"), HeapMB: float64(ms.HeapInuse) / (1 << 20), RedisKeys: keys,
+				RSSMB: procStatusMB("VmRSS:"), HeapMB: float64(ms.HeapInuse) / (1 << 20), LiveMB: float64(live.HeapAlloc) / (1 << 20), RedisKeys: keys,
 				RedisMB: float64(infoInt(mem, "used_memory")) / (1 << 20)}
 			samples = append(samples, s)
-			progress("soak %4.0fs: %d consumed, RSS %.1f MB, heap %.1f MB, %d Redis keys, %.1f MB", s.Seconds, s.Consumed, s.RSSMB, s.HeapMB, s.RedisKeys, s.RedisMB)
+			progress("soak %4.0fs: %d consumed, RSS %.1f MB, heap %.1f MB (live %.1f MB), %d Redis keys, %.1f MB", s.Seconds, s.Consumed, s.RSSMB, s.HeapMB, s.LiveMB, s.RedisKeys, s.RedisMB)
 		}
 	})
 	if err := eg.Wait(); err != nil {

@@ -73,9 +73,10 @@ func newService(o serviceOptions, log *zap.Logger) (*service, error) {
 		metrics: metrics,
 	}
 	alerts := &pipeline.Alerts{W: s.alertsW, Metrics: metrics}
+	instance := instanceName()
 	s.mon = monitor.New(monitor.Config{
 		Services: services, Group: o.Kafka.Group, Topic: o.Kafka.PostsTopic,
-		Instance: instanceName(),
+		Instance: instance,
 		Backlog: func(ctx context.Context) (map[int]int64, error) {
 			return pipeline.Backlog(ctx, o.Kafka.Brokers, o.Kafka.Security, o.Kafka.Group, o.Kafka.PostsTopic)
 		},
@@ -96,7 +97,7 @@ func newService(o serviceOptions, log *zap.Logger) (*service, error) {
 		s.mon.OnVerdict(o.Hub.Observe)
 	}
 	pc := o.Pipeline
-	pc.Group, pc.Topic, pc.Services = o.Kafka.Group, o.Kafka.PostsTopic, services
+	pc.Group, pc.Topic, pc.Services, pc.Instance = o.Kafka.Group, o.Kafka.PostsTopic, services, instance
 	if o.Live == nil {
 		o.Live = match.NewLive(o.Rules)
 	}

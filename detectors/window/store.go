@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -99,6 +100,9 @@ func (s *Store) offsetsKey(scope, group, topic string) string {
 }
 func (s *Store) totalsKey(group string) string {
 	return s.opt.Prefix + ":group:{" + group + "}:totals"
+}
+func (s *Store) pendingKey(group, topic string) string {
+	return s.opt.Prefix + ":group:{" + group + "}:pending:" + topic
 }
 func (s *Store) watermarksKey(group, topic string) string {
 	return s.opt.Prefix + ":group:{" + group + "}:watermarks:" + topic
@@ -232,19 +236,62 @@ func (s *Store) Apply(ctx context.Context, group, topic string, b *Batch, stored
 		}
 	}
 
+	// The services first, the group's scope last: the group's offsets stored for a
+	// partition then mean every scope has that partition's messages up to there, which
+	// is what a consumer taking the partition over relies on (see Lock).
+	if b.Holder != "" && len(g.parts) > 0 {
+		// Every partition of the batch is released, also those whose messages the
+		// group scope had already.
+		g.args = append(g.args, "x", g.key(s.pendingKey(group, topic)), 1+len(b.Partitions), b.Holder)
+		for _, p := range slices.Sorted(maps.Keys(b.Partitions)) {
+			g.args = append(g.args, p)
+		}
+	}
+	delete(calls, GroupScope)
+	services := make([]*call, 0, len(calls))
+	for _, sc := range slices.Sorted(maps.Keys(calls)) {
+		services = append(services, calls[sc])
+	}
+	if err := s.exec(ctx, services, stored); err != nil {
+		return err
+	}
+	if len(g.parts) == 0 && b.Holder != "" {
+		// The group scope had the batch already (a replay): release the locks alone.
+		return s.unlock(ctx, group, topic, b.Holder, slices.Sorted(maps.Keys(b.Partitions)))
+	}
+	return s.exec(ctx, []*call{g}, stored)
+}
+
+var unlockScript = redis.NewScript(`
+for i = 2, #ARGV do
+  local v = redis.call('HGET', KEYS[1], ARGV[i])
+  if v and string.sub(v, 1, #ARGV[1] + 1) == ARGV[1] .. '|' then
+    redis.call('HDEL', KEYS[1], ARGV[i])
+  end
+end
+return 1`)
+
+func (s *Store) unlock(ctx context.Context, group, topic, holder string, parts []int) error {
+	args := []any{holder}
+	for _, p := range parts {
+		args = append(args, p)
+	}
+	if err := unlockScript.Run(ctx, s.rdb, []string{s.pendingKey(group, topic)}, args...).Err(); err != nil {
+		return fmt.Errorf("unlock partitions %v: %w", parts, err)
+	}
+	return nil
+}
+
+// exec sends the calls of scopes in one pipelined round trip and records in stored
+// what was applied.
+func (s *Store) exec(ctx context.Context, calls []*call, stored Stored) error {
 	pipe := s.rdb.Pipeline()
 	type sent struct {
 		c   *call
 		cmd *redis.Cmd
 	}
 	var all []sent
-	scopes := make([]string, 0, len(calls))
-	for sc := range calls {
-		scopes = append(scopes, sc)
-	}
-	sort.Strings(scopes)
-	for _, sc := range scopes {
-		c := calls[sc]
+	for _, c := range calls {
 		if len(c.parts) == 0 {
 			// The scope holds this whole batch already: an earlier attempt of this
 			// batch stored it before failing on another scope.
@@ -600,3 +647,49 @@ func (s *Store) Trim(ctx context.Context, services []string, from, to int64) err
 // rollupDays is how many days of hourly rollups Trim keeps behind the fine buckets
 // (the monitor seeds its baselines with 14 days).
 const rollupDays = 16
+
+//go:embed lock.lua
+var lockSource string
+
+var lockScript = redis.NewScript(lockSource)
+
+// ErrLocked means another consumer is storing messages of a partition right now.
+type ErrLocked struct {
+	Partition int
+	Holder    string
+}
+
+func (e *ErrLocked) Error() string {
+	return fmt.Sprintf("partition %d is being stored by %s", e.Partition, e.Holder)
+}
+
+// Lock locks partitions of the group for holder until it stores its batch (Apply with
+// Batch.Holder set) or ttl passes, and returns the group scope's stored offsets of
+// those partitions (-1: none). Since the group scope is stored last, a partition's
+// offset there means every scope holds its messages up to that offset. *ErrLocked
+// says another holder has one of them.
+func (s *Store) Lock(ctx context.Context, group, topic, holder string, parts []int, ttl time.Duration) (Offsets, error) {
+	args := []any{holder, ttl.Milliseconds()}
+	for _, p := range parts {
+		args = append(args, p)
+	}
+	keys := []string{s.pendingKey(group, topic), s.offsetsKey(GroupScope, group, topic)}
+	res, err := lockScript.Run(ctx, s.rdb, keys, args...).Slice()
+	if err != nil {
+		return nil, fmt.Errorf("lock partitions %v: %w", parts, err)
+	}
+	if n, _ := res[0].(int64); n == 0 {
+		p, _ := strconv.Atoi(fmt.Sprint(res[1]))
+		return nil, &ErrLocked{Partition: p, Holder: fmt.Sprint(res[2])}
+	}
+	out := Offsets{}
+	for i := 1; i+1 < len(res); i += 2 {
+		p, err1 := strconv.Atoi(fmt.Sprint(res[i]))
+		o, err2 := strconv.ParseInt(fmt.Sprint(res[i+1]), 10, 64)
+		if err := errors.Join(err1, err2); err != nil {
+			return nil, fmt.Errorf("lock partitions %v: %w", parts, err)
+		}
+		out[p] = o
+	}
+	return out, nil
+}

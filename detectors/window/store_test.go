@@ -262,3 +262,45 @@ func TestStoreTrim(t *testing.T) {
 		t.Errorf("a bucket outside the range was trimmed: %+v", got["whatsapp"][0])
 	}
 }
+
+// A consumer's partition locks keep another consumer out until its batch is stored;
+// the lock then reports how far the group scope (stored last) holds each partition.
+func TestStoreLock(t *testing.T) {
+	ctx := context.Background()
+	s := window.NewStore(testenv.RedisClient(t, testenv.Redis(t).Addr), window.Options{Prefix: "t"})
+	if err := s.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Lock(ctx, "g", "posts", "a", []int{0, 1}, time.Minute)
+	if err != nil || got[0] != -1 || got[1] != -1 {
+		t.Fatalf("first lock = %v, %v", got, err)
+	}
+	var locked *window.ErrLocked
+	if _, err := s.Lock(ctx, "g", "posts", "b", []int{1, 2}, time.Minute); !errors.As(err, &locked) || locked.Partition != 1 || locked.Holder != "a" {
+		t.Fatalf("second holder's lock = %v, want partition 1 held by a", err)
+	}
+	if _, err := s.Lock(ctx, "g", "posts", "a", []int{0, 1}, time.Minute); err != nil {
+		t.Fatalf("the holder locks again: %v", err)
+	}
+	b := window.NewBatch(10 * time.Second)
+	b.Holder = "a"
+	b.Offset(0, 7)
+	b.Offset(1, 3)
+	b.Complain("whatsapp", time.Date(2022, 10, 25, 7, 17, 3, 0, time.UTC), window.Complaint{Author: "x"})
+	b.Totals["consumed"] = 2
+	if err := s.Apply(ctx, "g", "posts", b, window.Stored{}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.Lock(ctx, "g", "posts", "b", []int{1, 2}, time.Minute)
+	if err != nil || got[1] != 3 || got[2] != -1 {
+		t.Fatalf("lock after the batch was stored = %v, %v; want partition 1 at 3", got, err)
+	}
+	// A holder that died loses its locks after the TTL.
+	if _, err := s.Lock(ctx, "g", "posts", "c", []int{5}, time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 5*time.Second, "the dead holder's lock to expire", func() bool {
+		_, err := s.Lock(ctx, "g", "posts", "d", []int{5}, time.Minute)
+		return err == nil
+	})
+}

@@ -130,7 +130,10 @@ type Batch struct {
 	Firsts     map[int]int64 // oldest post time (unix ms) per partition
 	Lags       map[int]int64 // messages left in the partition after this batch
 	Wall       time.Time
-	bucket     int64
+	// Holder is the consumer that locked the batch's partitions (Store.Lock); storing
+	// the batch releases them.
+	Holder string
+	bucket int64
 }
 
 // NewBatch returns an empty batch for buckets of the given size.
