@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
@@ -719,6 +720,14 @@ func runSoak(ctx context.Context, d time.Duration, rate int, speed float64, log 
 				RSSMB: procStatusMB("VmRSS:"), HeapMB: float64(ms.HeapInuse) / (1 << 20), LiveMB: float64(live.HeapAlloc) / (1 << 20), RedisKeys: keys,
 				RedisMB: float64(infoInt(mem, "used_memory")) / (1 << 20)}
 			samples = append(samples, s)
+			// OUTCRY_HEAPPROFILE_DIR keeps a heap profile per sample, for comparing two
+			// moments with go tool pprof -base.
+			if dir := os.Getenv("OUTCRY_HEAPPROFILE_DIR"); dir != "" {
+				if f, err := os.Create(filepath.Join(dir, fmt.Sprintf("heap-%04.0f.pprof", s.Seconds))); err == nil {
+					_ = pprof.WriteHeapProfile(f)
+					f.Close()
+				}
+			}
 			progress("soak %4.0fs: %d consumed, RSS %.1f MB, heap %.1f MB (live %.1f MB), %d Redis keys, %.1f MB", s.Seconds, s.Consumed, s.RSSMB, s.HeapMB, s.LiveMB, s.RedisKeys, s.RedisMB)
 		}
 	})

@@ -220,10 +220,17 @@ func (e *faultEnv) waitConsumed(t *testing.T, prefix, group string) {
 func (e *faultEnv) waitClosed(t *testing.T, prefix, group string) {
 	t.Helper()
 	st := window.NewStore(e.rdb, window.Options{Prefix: prefix})
-	testenv.Eventually(t, 60*time.Second, "the last buckets to close", func() bool {
+	var last string // what Redis held at the last look, logged on a timeout
+	defer func() {
+		if t.Failed() {
+			t.Logf("last look: %s", last)
+		}
+	}()
+	testenv.Eventually(t, 120*time.Second, "the last buckets to close", func() bool {
 		ctx := context.Background()
 		marks, err1 := st.Marks(ctx, group, "posts")
 		closed, err2 := st.Closed(ctx, group)
+		last = fmt.Sprintf("closed %s (%v), marks %+v (%v)", closed.Format(time.TimeOnly), err2, marks, err1)
 		var newest time.Time
 		for _, m := range marks {
 			if m.Event.After(newest) {
