@@ -24,7 +24,6 @@
 --   m  n field/value pairs: HSET each field to the value when larger (offsets TTL)
 --   n  n field/value pairs: HSET each field to the value when smaller or unset (offsets TTL)
 --   e  n field/value pairs: HSET (offsets TTL)
---   x  a holder and n-1 partitions: release the holder's partition locks (see lock.lua)
 --
 -- Returns {1} when applied, or {0, partition, stored, ...} when some partition's
 -- first offset is not beyond what is already stored (a replay after a crash): the
@@ -149,15 +148,6 @@ while i <= #ARGV do
     end
     redis.call('EXPIRE', key, offsetTTL)
     i = i + 2 * n
-  elseif op == 'x' then
-    local holder = ARGV[i]
-    for j = i + 1, i + n - 1 do
-      local v = redis.call('HGET', key, ARGV[j])
-      if v and string.sub(v, 1, #holder + 1) == holder .. '|' then
-        redis.call('HDEL', key, ARGV[j])
-      end
-    end
-    i = i + n
   elseif op == 'e' then
     redis.call('HSET', key, unpack(ARGV, i, i + 2 * n - 1))
     redis.call('EXPIRE', key, offsetTTL)

@@ -1,8 +1,8 @@
 -- lock.lua locks partitions of a consumer group for one consumer while it stores a
 -- batch, so that two consumers never store the same messages at once (around a
 -- rebalance, the consumer that lost a partition may still be storing a batch of it
--- when the new owner starts on it). Storing the batch releases the locks (op x of
--- apply.lua); a consumer that dies holding them loses them after the TTL.
+-- when the new owner starts on it). Storing the batch releases the locks (Apply,
+-- in the group scope's round trip); a consumer that dies holding them loses them after the TTL.
 --
 -- KEYS[1]  the group's lock hash (field = partition, value = "holder|expiry ms")
 -- KEYS[2]  the group scope's offsets hash

@@ -239,52 +239,42 @@ func (s *Store) Apply(ctx context.Context, group, topic string, b *Batch, stored
 	// The services first, the group's scope last: the group's offsets stored for a
 	// partition then mean every scope has that partition's messages up to there, which
 	// is what a consumer taking the partition over relies on (see Lock).
-	if b.Holder != "" && len(g.parts) > 0 {
-		// Every partition of the batch is released, also those whose messages the
-		// group scope had already.
-		g.args = append(g.args, "x", g.key(s.pendingKey(group, topic)), 1+len(b.Partitions), b.Holder)
-		for _, p := range slices.Sorted(maps.Keys(b.Partitions)) {
-			g.args = append(g.args, p)
-		}
-	}
 	delete(calls, GroupScope)
 	services := make([]*call, 0, len(calls))
 	for _, sc := range slices.Sorted(maps.Keys(calls)) {
 		services = append(services, calls[sc])
 	}
-	if err := s.exec(ctx, services, stored); err != nil {
+	if err := s.exec(ctx, services, stored, nil); err != nil {
 		return err
 	}
-	if len(g.parts) == 0 && b.Holder != "" {
-		// The group scope had the batch already (a replay): release the locks alone.
-		return s.unlock(ctx, group, topic, b.Holder, slices.Sorted(maps.Keys(b.Partitions)))
+	// The locks go in the group scope's round trip: every partition of the batch,
+	// also those whose messages the group scope had already (a replay).
+	var unlock func(redis.Pipeliner)
+	if b.Holder != "" {
+		args := []any{b.Holder}
+		for _, p := range slices.Sorted(maps.Keys(b.Partitions)) {
+			args = append(args, p)
+		}
+		unlock = func(pipe redis.Pipeliner) {
+			pipe.Eval(ctx, unlockSource, []string{s.pendingKey(group, topic)}, args...)
+		}
 	}
-	return s.exec(ctx, []*call{g}, stored)
+	return s.exec(ctx, []*call{g}, stored, unlock)
 }
 
-var unlockScript = redis.NewScript(`
+// unlockSource releases a holder's partition locks (see lock.lua).
+const unlockSource = `
 for i = 2, #ARGV do
   local v = redis.call('HGET', KEYS[1], ARGV[i])
   if v and string.sub(v, 1, #ARGV[1] + 1) == ARGV[1] .. '|' then
     redis.call('HDEL', KEYS[1], ARGV[i])
   end
 end
-return 1`)
+return 1`
 
-func (s *Store) unlock(ctx context.Context, group, topic, holder string, parts []int) error {
-	args := []any{holder}
-	for _, p := range parts {
-		args = append(args, p)
-	}
-	if err := unlockScript.Run(ctx, s.rdb, []string{s.pendingKey(group, topic)}, args...).Err(); err != nil {
-		return fmt.Errorf("unlock partitions %v: %w", parts, err)
-	}
-	return nil
-}
-
-// exec sends the calls of scopes in one pipelined round trip and records in stored
-// what was applied.
-func (s *Store) exec(ctx context.Context, calls []*call, stored Stored) error {
+// exec sends the calls of scopes, and then what more adds, in one pipelined round trip
+// and records in stored what was applied.
+func (s *Store) exec(ctx context.Context, calls []*call, stored Stored, more func(redis.Pipeliner)) error {
 	pipe := s.rdb.Pipeline()
 	type sent struct {
 		c   *call
@@ -299,7 +289,10 @@ func (s *Store) exec(ctx context.Context, calls []*call, stored Stored) error {
 		}
 		all = append(all, sent{c, pipe.EvalSha(ctx, applyScript.Hash(), c.keys, c.args...)})
 	}
-	if len(all) == 0 {
+	if more != nil {
+		more(pipe)
+	}
+	if pipe.Len() == 0 {
 		return nil
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
