@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/outcry-dev/outcry/detectors/window"
 	"github.com/outcry-dev/outcry/internal/testenv"
 )
@@ -180,11 +182,7 @@ func TestBucketOf(t *testing.T) {
 // by a later batch (the authors of a bucket that had only mentions) get a TTL too.
 func TestStoreLaterBatches(t *testing.T) {
 	ctx := context.Background()
-	rdb := testenv.RedisClient(t, testenv.Redis(t).Addr)
-	s := window.NewStore(rdb, window.Options{Prefix: "t"})
-	if err := s.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s, rdb := newStore(t)
 	t0 := time.Date(2022, 10, 25, 7, 17, 3, 0, time.UTC)
 	bucket := window.BucketOf(t0, 10*time.Second)
 	stored := window.Stored{}
@@ -211,26 +209,14 @@ func TestStoreLaterBatches(t *testing.T) {
 	if w.Posts != 10 || w.Complaints != 9 || w.Authors != 3 || fmt.Sprint(w.Samples) != fmt.Sprint(want) {
 		t.Errorf("bucket = %+v; want 10 posts, 9 complaints, 3 authors, samples %v", w, want)
 	}
-	keys, err := rdb.Keys(ctx, "*").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range keys {
-		if ttl := rdb.TTL(ctx, k).Val(); ttl <= 0 {
-			t.Errorf("key %s has no TTL (%v)", k, ttl)
-		}
-	}
+	everyKeyHasTTL(t, rdb)
 }
 
 // Trim deletes the buckets of a closed range and the rollups of 16 days before, and
 // nothing else.
 func TestStoreTrim(t *testing.T) {
 	ctx := context.Background()
-	rdb := testenv.RedisClient(t, testenv.Redis(t).Addr)
-	s := window.NewStore(rdb, window.Options{Prefix: "t"})
-	if err := s.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s, rdb := newStore(t)
 	t0 := time.Date(2022, 10, 25, 7, 17, 3, 0, time.UTC)
 	b := window.NewBatch(10 * time.Second)
 	b.Offset(0, 1)
@@ -303,4 +289,29 @@ func TestStoreLock(t *testing.T) {
 		_, err := s.Lock(ctx, "g", "posts", "d", []int{5}, time.Minute)
 		return err == nil
 	})
+}
+
+// newStore is a Store with prefix "t" on a fresh redis-server, its scripts loaded.
+func newStore(t *testing.T) (*window.Store, *redis.Client) {
+	t.Helper()
+	rdb := testenv.RedisClient(t, testenv.Redis(t).Addr)
+	s := window.NewStore(rdb, window.Options{Prefix: "t"})
+	if err := s.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s, rdb
+}
+
+func everyKeyHasTTL(t *testing.T, rdb *redis.Client) {
+	t.Helper()
+	ctx := context.Background()
+	keys, err := rdb.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if ttl := rdb.TTL(ctx, k).Val(); ttl <= 0 {
+			t.Errorf("key %s has no TTL (%v)", k, ttl)
+		}
+	}
 }
