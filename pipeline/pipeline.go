@@ -178,15 +178,16 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		return err
 	}
 	batch := make([]kafka.Message, 0, p.cfg.BatchSize)
-	var carry *kafka.Message // a message that starts the next batch
+	var carry kafka.Message // a message that starts the next batch
+	carried := false
 	for ctx.Err() == nil {
 		batch = batch[:0]
 		// Wait for the first message at most one tick: when none comes, evaluate
 		// anyway (the watermark may move on with the clock or other instances).
 		var m kafka.Message
 		var err error
-		if carry != nil {
-			m, carry = *carry, nil
+		if carried {
+			m, carried = carry, false
 		} else {
 			m, err = p.fetch(ctx, p.cfg.Tick)
 		}
@@ -218,7 +219,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			// offset after a rebalance) starts a new batch, or the range would claim
 			// messages this batch never saw.
 			if want, ok := next[m.Partition]; ok && m.Offset != want {
-				carry = &m
+				carry, carried = m, true
 				break
 			}
 			next[m.Partition] = m.Offset + 1
@@ -627,15 +628,20 @@ func (p *Pipeline) retry(ctx context.Context, what string, f func() error) error
 // lastPerPartition returns the message with the highest offset of each partition:
 // committing it commits everything before it.
 func lastPerPartition(msgs []kafka.Message) []kafka.Message {
-	last := map[int]kafka.Message{}
-	for _, m := range msgs {
-		if l, ok := last[m.Partition]; !ok || m.Offset > l.Offset {
-			last[m.Partition] = m
+	// A batch holds a few partitions: a linear search beats a map per message.
+	var out []kafka.Message
+	for i := range msgs {
+		m := &msgs[i]
+		k := 0
+		for k < len(out) && out[k].Partition != m.Partition {
+			k++
 		}
-	}
-	out := make([]kafka.Message, 0, len(last))
-	for _, m := range last {
-		out = append(out, m)
+		switch {
+		case k == len(out):
+			out = append(out, *m)
+		case m.Offset > out[k].Offset:
+			out[k] = *m
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Partition < out[j].Partition })
 	return out

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,6 +56,18 @@ type pipelineResult struct {
 	Incidents        int     `json:"incidents"`
 	RSSMB            float64 `json:"rss_mb"`
 	RedisMemoryMB    float64 `json:"redis_memory_mb"`
+	// CPU time per post, in microseconds, of each process during the best pass of
+	// each measurement: where the two cores went.
+	CeilingCPU  *cpuPerPost `json:"ceiling_cpu_us_per_post,omitempty"`
+	PipelineCPU *cpuPerPost `json:"pipeline_cpu_us_per_post,omitempty"`
+}
+
+// cpuPerPost splits the CPU time of a measurement between the processes that share
+// the machine.
+type cpuPerPost struct {
+	Outcry float64 `json:"outcry"`
+	Broker float64 `json:"broker"`
+	Redis  float64 `json:"redis"`
 }
 
 type soakSample struct {
@@ -189,6 +202,15 @@ func printBench(w io.Writer, r benchResult) {
 			fmt.Fprintf(w, "latency     p50 %6.0f ms   p99 %6.0f ms   from the tipping post to its started event (%d incidents, live)\n",
 				p.AlertLatencyP50, p.AlertLatencyP99, p.Incidents)
 		}
+		for _, c := range []struct {
+			what string
+			cpu  *cpuPerPost
+		}{{"ceiling", p.CeilingCPU}, {"pipeline", p.PipelineCPU}} {
+			if c.cpu != nil {
+				fmt.Fprintf(w, "cpu         %-8s  %5.2f µs/post: outcry %.2f, broker %.2f, redis %.2f\n",
+					c.what, c.cpu.Outcry+c.cpu.Broker+c.cpu.Redis, c.cpu.Outcry, c.cpu.Broker, c.cpu.Redis)
+			}
+		}
 		fmt.Fprintf(w, "memory      %10.1f MB peak RSS\n", p.RSSMB)
 	}
 	if m := r.Match; m != nil {
@@ -205,7 +227,8 @@ func printBench(w io.Writer, r benchResult) {
 
 // benchEnv is an embedded broker and a real redis-server.
 type benchEnv struct {
-	broker string
+	broker    string
+	brokerPID int
 	rds    *devstack.Redis
 	rdb    *redis.Client
 	close  func()
@@ -214,7 +237,7 @@ type benchEnv struct {
 func startBenchEnv(ctx context.Context) (*benchEnv, error) {
 	// The broker keeps every message in memory: it runs as a child process, so this
 	// process's memory is Outcry's alone (it shares the machine's CPUs as in production).
-	broker, stop, err := childBroker(ctx)
+	broker, pid, stop, err := childBroker(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +250,7 @@ func startBenchEnv(ctx context.Context) (*benchEnv, error) {
 		return nil, err
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: r.Addr})
-	return &benchEnv{broker: broker, rds: r, rdb: rdb, close: func() { rdb.Close(); r.Close(); stop() }}, nil
+	return &benchEnv{broker: broker, brokerPID: pid, rds: r, rdb: rdb, close: func() { rdb.Close(); r.Close(); stop() }}, nil
 }
 
 // resetPeakRSS starts the peak RSS afresh (Linux: clear_refs 5), after the posts that
@@ -298,11 +321,15 @@ func benchPipeline(ctx context.Context, n int, pr *pipelineResult, log *zap.Logg
 	// single pass of the raw consumer varies by up to 2× on this machine.
 	for i := range ceilingPasses {
 		progress("pipeline: raw consume rate (the ceiling), pass %d of %d ...", i+1, ceilingPasses)
+		clock := cpuClock{env}
+		before := clock.read(ctx)
 		rate, err := consumeRate(ctx, env.broker, fmt.Sprintf("ceiling-%d", i), n, log)
 		if err != nil {
 			return err
 		}
-		pr.ConsumeCeiling = max(pr.ConsumeCeiling, rate)
+		if rate > pr.ConsumeCeiling {
+			pr.ConsumeCeiling, pr.CeilingCPU = rate, before.perPost(clock.read(ctx), n)
+		}
 	}
 	resetPeakRSS()
 	for i := range pipelinePasses {
@@ -313,6 +340,7 @@ func benchPipeline(ctx context.Context, n int, pr *pipelineResult, log *zap.Logg
 		}
 		if p.PostsPerS > pr.PostsPerS {
 			pr.PostsPerS, pr.RedisSentPerPost, pr.RedisCmdsPerPost = p.PostsPerS, p.RedisSentPerPost, p.RedisCmdsPerPost
+			pr.PipelineCPU = p.PipelineCPU
 		}
 	}
 	pr.Posts = int64(n)
@@ -390,6 +418,8 @@ func pipelinePass(ctx context.Context, env *benchEnv, n int, group string, log *
 		}
 		defer pprof.StopCPUProfile()
 	}
+	clock := cpuClock{env}
+	before := clock.read(ctx)
 	began := time.Now()
 	if err := svc.pipe.Run(runCtx); err != nil && ctx.Err() == nil {
 		return pr, err
@@ -398,6 +428,7 @@ func pipelinePass(ctx context.Context, env *benchEnv, n int, group string, log *
 		return pr, ctx.Err()
 	}
 	pr.PostsPerS = float64(n) / finished.Sub(began).Seconds()
+	pr.PipelineCPU = before.perPost(clock.read(ctx), n)
 	pr.RedisSentPerPost = float64(hook.n.Load()) / float64(n)
 	callsAfter, err := serverCalls(ctx, env.rdb)
 	if err != nil {
@@ -425,6 +456,16 @@ func serverCalls(ctx context.Context, rdb *redis.Client) (int64, error) {
 		total += n
 	}
 	return total, nil
+}
+
+func infoFloat(info, key string) float64 {
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), key+":"); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return f
+		}
+	}
+	return 0
 }
 
 func infoInt(info, key string) int64 {
@@ -596,20 +637,20 @@ func benchLatency(ctx context.Context, incidents int, pr *pipelineResult, log *z
 }
 
 // childBroker runs `outcry broker` on a free port in a child process.
-func childBroker(ctx context.Context) (string, func(), error) {
+func childBroker(ctx context.Context) (string, int, func(), error) {
 	self, err := os.Executable()
 	if err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	addr := l.Addr().String()
 	l.Close()
 	cmd := exec.CommandContext(ctx, self, "broker", "--listen", addr, "--partitions", "2")
 	if err := cmd.Start(); err != nil {
-		return "", nil, fmt.Errorf("start the broker: %w", err)
+		return "", 0, nil, fmt.Errorf("start the broker: %w", err)
 	}
 	stop := func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
 	deadline := time.Now().Add(10 * time.Second)
@@ -617,14 +658,58 @@ func childBroker(ctx context.Context) (string, func(), error) {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
 			c.Close()
-			return addr, stop, nil
+			return addr, cmd.Process.Pid, stop, nil
 		}
 		if time.Now().After(deadline) {
 			stop()
-			return "", nil, fmt.Errorf("the broker did not listen on %s", addr)
+			return "", 0, nil, fmt.Errorf("the broker did not listen on %s", addr)
 		}
 		time.Sleep(20 * time.Millisecond) // polling a condition with a deadline
 	}
+}
+
+// cpuClock reads the CPU time (user and system) used so far by this process, the
+// broker child and redis-server, so a measurement can say where the cores went.
+type cpuClock struct {
+	env *benchEnv
+}
+
+type cpuReading struct{ outcry, broker, redis time.Duration }
+
+func (c cpuClock) read(ctx context.Context) cpuReading {
+	var r cpuReading
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		r.outcry = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	r.broker = procCPU(c.env.brokerPID)
+	if info, err := c.env.rdb.Info(ctx, "cpu").Result(); err == nil {
+		r.redis = time.Duration((infoFloat(info, "used_cpu_user") + infoFloat(info, "used_cpu_sys")) * float64(time.Second))
+	}
+	return r
+}
+
+// perPost turns the CPU used between two readings into microseconds per post.
+func (a cpuReading) perPost(b cpuReading, n int) *cpuPerPost {
+	us := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(n) }
+	return &cpuPerPost{Outcry: us(b.outcry - a.outcry), Broker: us(b.broker - a.broker), Redis: us(b.redis - a.redis)}
+}
+
+// procCPU reads utime+stime of a process from /proc (Linux; 100 ticks a second).
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) may hold spaces: count fields after its ')'.
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * (time.Second / 100)
 }
 
 // peakRSSMB reads the peak resident set size of this process (Linux).

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"encoding/binary"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -49,13 +50,16 @@ type Rules struct {
 
 	// Prefilter (see Matcher.mayName): most posts name no service and
 	// leave after one cheap pass over their tokens.
-	aliasBits  []uint64          // hashed first tokens of alias phrases
-	fuzzyBits  []uint64          // hashed fuzzy aliases and their one-deletion variants
-	cjkByRune  map[rune][]int32  // CJK phrases by first rune
-	cjkAliases map[rune][]string // CJK alias strings by first rune
-	cjkBits    [64]uint64        // hashed first runes of cjkAliases
-	fuzzyLens  [256]uint32       // per first byte: lengths within one of a fuzzy alias
-	aliases    [][]string        // per service: normalised aliases, context aliases included
+	aliasBits  []uint64           // hashed first tokens of alias phrases
+	wordBits   []uint64           // hashed one-token aliases
+	pairBits   []uint64           // hashed first two tokens of longer aliases ("i cloud")
+	fuzzyBits  []uint64           // hashed fuzzy aliases and their one-deletion variants
+	cjkByRune  map[rune][]int32   // CJK phrases by first rune
+	cjkAliases map[rune][]string  // CJK alias strings by first rune
+	cjkBits    [64]uint64         // hashed first runes of cjkAliases
+	fuzzyLens  [256]uint32        // per first byte: lengths within one of a fuzzy alias
+	fuzzyEnds  [2][1 << 10]uint64 // first and last two bytes of fuzzy aliases (see mayFuzzy)
+	aliases    [][]string         // per service: normalised aliases, context aliases included
 }
 
 // arabicPrefixes are clitics stripped from a token before alias lookup:
@@ -261,17 +265,47 @@ func hasBit(bits []uint64, h uint32) bool {
 	return bits[h>>6]&(1<<(h&63)) != 0
 }
 
-// keyHash hashes a token for the prefilter bitsets: a polynomial hash,
-// so that delHash can drop one byte in constant time.
+// keyHash hashes a token for the prefilter bitsets. It reads the token a word at a
+// time (two overlapping words for most tokens), not a byte at a time: it runs for
+// every token of every post.
 func keyHash(b []byte, log uint) uint32 {
-	var h uint32
-	for _, c := range b {
-		h = h*hashBase + uint32(c)
-	}
-	return finishHash(h, log)
+	return uint32(mixWords(b) >> (64 - log))
 }
 
+func mixWords(b []byte) uint64 {
+	const k0, k1, k2 = 0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9
+	n := len(b)
+	var a, z uint64
+	switch {
+	case n >= 8:
+		for len(b) > 16 {
+			a = (a ^ binary.LittleEndian.Uint64(b)) * k0
+			a ^= a >> 29
+			b = b[8:]
+		}
+		a ^= binary.LittleEndian.Uint64(b)
+		z = binary.LittleEndian.Uint64(b[len(b)-8:])
+	case n >= 4:
+		a = uint64(binary.LittleEndian.Uint32(b))
+		z = uint64(binary.LittleEndian.Uint32(b[n-4:]))
+	case n > 0:
+		a = uint64(b[0])<<16 | uint64(b[n>>1])<<8 | uint64(b[n-1])
+	}
+	h := (a*k0 ^ z*k1 ^ uint64(n)*k2)
+	h ^= h >> 32
+	return h * k0
+}
+
+// hashBase is the base of the polynomial hashes of delHash and mayFuzzy, which drop
+// one byte of a key in constant time.
 const hashBase = 0x01000193
+
+// pairHash hashes two consecutive tokens.
+func pairHash(a, b []byte, log uint) uint32 {
+	h := mixWords(a)*0xC2B2AE3D27D4EB4F ^ mixWords(b)
+	h ^= h >> 31
+	return uint32((h * 0x9E3779B97F4A7C15) >> (64 - log))
+}
 
 func finishHash(h uint32, log uint) uint32 {
 	h ^= h >> 15
@@ -291,6 +325,8 @@ func delHash(b []byte, del int, log uint) uint32 {
 
 func (r *Rules) buildPrefilter() {
 	r.aliasBits = make([]uint64, 1<<aliasBitsLog/64)
+	r.wordBits = make([]uint64, 1<<aliasBitsLog/64)
+	r.pairBits = make([]uint64, 1<<aliasBitsLog/64)
 	r.fuzzyBits = make([]uint64, 1<<fuzzyBitsLog/64)
 	r.cjkByRune = map[rune][]int32{}
 	r.cjkAliases = map[rune][]string{}
@@ -313,6 +349,11 @@ func (r *Rules) buildPrefilter() {
 			continue
 		}
 		setBit(r.aliasBits, keyHash([]byte(p.toks[0]), aliasBitsLog))
+		if len(p.toks) == 1 {
+			setBit(r.wordBits, keyHash([]byte(p.toks[0]), aliasBitsLog))
+		} else {
+			setBit(r.pairBits, pairHash([]byte(p.toks[0]), []byte(p.toks[1]), aliasBitsLog))
+		}
 	}
 	for _, ids := range r.fuzzy {
 		for _, id := range ids {
@@ -322,6 +363,8 @@ func (r *Rules) buildPrefilter() {
 					r.fuzzyLens[a[0]] |= 1 << l
 				}
 			}
+			setBit(r.fuzzyEnds[0][:], uint32(a[0])<<8|uint32(a[1]))
+			setBit(r.fuzzyEnds[1][:], uint32(a[len(a)-2])<<8|uint32(a[len(a)-1]))
 			for del := -1; del < len(a); del++ {
 				setBit(r.fuzzyBits, delHash(a, del, fuzzyBitsLog))
 			}

@@ -447,10 +447,49 @@ func TestPrefilterCorpus(t *testing.T) {
 	}
 }
 
+// TestPrefilterEdits: every one-edit variant of every fuzzy alias, and every
+// longer alias split over tokens and hashtags, is found as without the prefilter.
+func TestPrefilterEdits(t *testing.T) {
+	m := NewMatcher(nil)
+	full := NewMatcher(nil)
+	full.noPrefilter = true
+	var texts []string
+	for _, ids := range m.r.fuzzy {
+		for _, id := range ids {
+			a := m.r.phrases[id].toks[0]
+			var vs []string
+			for i := 1; i <= len(a); i++ {
+				vs = append(vs, a[:i]+"q"+a[i:]) // insertion
+				if i < len(a) {
+					vs = append(vs, a[:i]+a[i+1:], a[:i]+"q"+a[i+1:]) // deletion, substitution
+				}
+				if i+1 < len(a) {
+					vs = append(vs, a[:i]+a[i+1:i+2]+a[i:i+1]+a[i+2:]) // transposition
+				}
+			}
+			for _, v := range vs {
+				texts = append(texts, v+" is down", "my "+v+" not working", "@"+v+" down?")
+			}
+		}
+	}
+	for id, p := range m.r.phrases {
+		if p.cat == catAlias && len(p.toks) > 1 && !m.r.isCJK(int32(id)) {
+			joined := strings.Join(p.toks, " ")
+			texts = append(texts, joined+" is down", "#"+strings.Join(p.toks, "")+"down", "@"+joined+" down", "my "+joined+". down")
+		}
+	}
+	for _, s := range texts {
+		if got, want := m.Match(nil, s), full.Match(nil, s); !reflect.DeepEqual(got, want) {
+			t.Errorf("%q: %v, without prefilter %v", s, got, want)
+		}
+	}
+	t.Logf("%d texts", len(texts))
+}
+
 // TestNormalizeFastPaths: the fast paths give what the general path gives,
 // for every rune they cover, alone and followed by combining marks.
 func TestNormalizeFastPaths(t *testing.T) {
-	ranges := [][2]rune{{0x0400, 0x045F}, {0x0600, 0x06FF}, {0x0900, 0x097F}, {0x3000, 0x30FF}, {0x4E00, 0x4E40}, {0x9FF0, 0x9FFF}, {0x2600, 0x27BF}, {0x1F300, 0x1FAFF}}
+	ranges := [][2]rune{{0x00A0, 0x02FF}, {0x0400, 0x045F}, {0x0600, 0x06FF}, {0x0900, 0x097F}, {0x3000, 0x30FF}, {0x4E00, 0x4E40}, {0x9FF0, 0x9FFF}, {0x2600, 0x27BF}, {0x1F300, 0x1FAFF}}
 	marks := []string{"", "\u0308", "\u0301", "\u093C", "\u094D", "\u094D\u093C", "\u093C\u094D", "\u3099", "\u0651", "\u0654"}
 	for _, rg := range ranges {
 		for r := rg[0]; r <= rg[1]; r++ {

@@ -601,7 +601,7 @@ func (m *Matcher) follows(sc *scratch, i int, id int32) int {
 // fuzzy returns an alias within one edit (insertion, deletion, substitution
 // or transposition) of key, or -1.
 func (m *Matcher) fuzzy(key []byte) int32 {
-	if !m.mayFuzzy(key) {
+	if !m.noPrefilter && !m.mayFuzzy(key) {
 		return -1
 	}
 	for _, id := range m.r.fuzzy[key[0]] {
@@ -759,8 +759,16 @@ func (m *Matcher) mayName(sc *scratch) bool {
 	for i := range sc.toks {
 		t := &sc.toks[i]
 		key := b[t.s:t.e]
-		if hasBit(r.aliasBits, keyHash(key, aliasBitsLog)) {
-			return true
+		if h := keyHash(key, aliasBitsLog); hasBit(r.aliasBits, h) {
+			// A one-token alias, or the first two tokens of a longer one as scan's
+			// follows will find them (the next token neither a break nor a mention).
+			if hasBit(r.wordBits, h) {
+				return true
+			}
+			if nt := i + 1; t.fl&tkMention == 0 && nt < len(sc.toks) && sc.toks[nt].fl&(tkBreak|tkMention) == 0 &&
+				hasBit(r.pairBits, pairHash(key, b[sc.toks[nt].s:sc.toks[nt].e], aliasBitsLog)) {
+				return true
+			}
 		}
 		if t.fl&tkMention != 0 {
 			continue
@@ -790,7 +798,7 @@ func (m *Matcher) mayName(sc *scratch) bool {
 			continue
 		}
 		if key[0] < utf8.RuneSelf && len(key) >= 4 {
-			for _, suf := range latinSuffixes {
+			for _, suf := range suffixesByLast[key[len(key)-1]] {
 				if len(key)-len(suf) >= minStem(suf) && string(key[len(key)-len(suf):]) == suf && hasBit(r.aliasBits, keyHash(key[:len(key)-len(suf)], aliasBitsLog)) {
 					return true
 				}
@@ -811,6 +819,15 @@ func (m *Matcher) mayFuzzy(key []byte) bool {
 	if len(key) > maxFuzzyKey || m.r.fuzzyLens[key[0]]&(1<<len(key)) == 0 {
 		return false
 	}
+	// Fuzzy aliases share the key's first byte. One edit at position 2 or later
+	// keeps the first two bytes; one at position 1 keeps the last two (the key has
+	// at least 5), so a key that shares neither with any fuzzy alias has none
+	// within one edit.
+	L := len(key)
+	if !hasBit(m.r.fuzzyEnds[0][:], uint32(key[0])<<8|uint32(key[1])) &&
+		!hasBit(m.r.fuzzyEnds[1][:], uint32(key[L-2])<<8|uint32(key[L-1])) {
+		return false
+	}
 	// pre[i]: hash of key[:i]; pow[k]: hashBase^k. Dropping byte i gives
 	// pre[i]*pow[L-1-i] + (hash of key[i+1:]).
 	var pre [maxFuzzyKey + 1]uint32
@@ -820,7 +837,6 @@ func (m *Matcher) mayFuzzy(key []byte) bool {
 		pre[i+1] = pre[i]*hashBase + uint32(c)
 		pow[i+1] = pow[i] * hashBase
 	}
-	L := len(key)
 	if hasBit(m.r.fuzzyBits, finishHash(pre[L], fuzzyBitsLog)) {
 		return true
 	}
@@ -834,6 +850,15 @@ func (m *Matcher) mayFuzzy(key []byte) bool {
 }
 
 const maxFuzzyKey = 17
+
+// suffixesByLast holds latinSuffixes by their last byte: most tokens end in a
+// byte no suffix ends in.
+var suffixesByLast = func() (t [256][]string) {
+	for _, suf := range latinSuffixes {
+		t[suf[len(suf)-1]] = append(t[suf[len(suf)-1]], suf)
+	}
+	return
+}()
 
 // minStem is the shortest word a suffix is stripped from: Indonesian
 // possessives attach to short names (IGnya, WAku), the Turkish locatives

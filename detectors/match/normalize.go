@@ -1,6 +1,7 @@
 package match
 
 import (
+	"slices"
 	"unicode"
 	"unicode/utf8"
 
@@ -37,17 +38,35 @@ func (n *normalizer) run(dst []byte, s string, camel bool) []byte {
 	n.camel = n.camel[:0]
 	base := len(dst)
 	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
+		if c := s[i]; c < utf8.RuneSelf && n.slow {
+			// The reference path (tests): one byte at a time.
 			i++
 			if camel {
 				n.trackASCII(c, len(dst))
 			}
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			n.latin = ('a' <= c && c <= 'z')
+			c = asciiFold[c]
+			n.latin = 'a' <= c && c <= 'z'
 			dst = append(dst, c)
+			continue
+		}
+		if s[i] < utf8.RuneSelf {
+			// A run of ASCII, most of most posts: folded in one tight loop.
+			j := i + 1
+			for j < len(s) && s[j] < utf8.RuneSelf {
+				j++
+			}
+			at := len(dst)
+			dst = slices.Grow(dst, j-i)[:at+j-i]
+			out := dst[at:]
+			for k, c := range []byte(s[i:j]) {
+				if camel && (n.hashtag || c == '#') {
+					n.trackASCII(c, at+k)
+				}
+				out[k] = asciiFold[c]
+			}
+			c := out[len(out)-1]
+			n.latin = 'a' <= c && c <= 'z'
+			i = j
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
@@ -64,6 +83,18 @@ func (n *normalizer) run(dst []byte, s string, camel bool) []byte {
 		}
 		if camel && n.hashtag {
 			n.trackRune(r, len(dst))
+		}
+		if r >= latinLo && r < latinHi && !n.slow {
+			if f := latinFold[r-latinLo]; f[0] != 0 {
+				// A Latin letter with diacritics: its folded base letters.
+				i += size
+				dst = append(dst, f[0])
+				if f[1] != 0 {
+					dst = append(dst, f[1])
+				}
+				n.latin = true
+				continue
+			}
 		}
 		if fast, ok := n.fastRune(r); ok && !n.slow {
 			i += size
@@ -102,6 +133,43 @@ func (n *normalizer) run(dst []byte, s string, camel bool) []byte {
 	n.tmp = append(n.tmp[:0], dst[base:]...)
 	return norm.NFC.Append(dst[:base], n.tmp...)
 }
+
+// latinFold holds, for the accented Latin letters of Latin-1 and Latin
+// Extended-A and -B, what the general path makes of them when that is one or
+// two ASCII letters (é → e, Ç → c, ß → ss): Portuguese, Spanish, French,
+// German and Turkish posts are full of them.
+const latinLo, latinHi = 0xC0, 0x250
+
+var latinFold [latinHi - latinLo][2]byte
+
+func init() {
+	t := &latinFold
+	for r := rune(latinLo); r < latinHi; r++ {
+		ref := normalizer{slow: true}
+		out := ref.run(nil, string(r), false)
+		if len(out) == 0 || len(out) > 2 {
+			continue
+		}
+		ok := true
+		for _, c := range out {
+			ok = ok && 'a' <= c && c <= 'z'
+		}
+		if ok {
+			copy(t[r-latinLo][:], out)
+		}
+	}
+}
+
+// asciiFold lower-cases ASCII letters.
+var asciiFold = func() (t [utf8.RuneSelf]byte) {
+	for c := range t {
+		t[c] = byte(c)
+		if 'A' <= c && c <= 'Z' {
+			t[c] += 'a' - 'A'
+		}
+	}
+	return
+}()
 
 func (n *normalizer) trackASCII(c byte, at int) {
 	switch {
