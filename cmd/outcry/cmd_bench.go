@@ -17,9 +17,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -229,9 +229,9 @@ func printBench(w io.Writer, r benchResult) {
 type benchEnv struct {
 	broker    string
 	brokerPID int
-	rds    *devstack.Redis
-	rdb    *redis.Client
-	close  func()
+	rds       *devstack.Redis
+	rdb       *redis.Client
+	close     func()
 }
 
 func startBenchEnv(ctx context.Context) (*benchEnv, error) {
