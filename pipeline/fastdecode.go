@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -324,10 +326,7 @@ func appendUnquoted(dst, b []byte, i int) ([]byte, int) {
 	i++
 	for {
 		// Copy the run of plain bytes in one go.
-		j := i
-		for j < len(b) && b[j] != '"' && b[j] != '\\' && b[j] >= 0x20 {
-			j++
-		}
+		j := plainRun(b, i)
 		dst = append(dst, b[i:j]...)
 		i = j
 		if i >= len(b) {
@@ -387,6 +386,29 @@ func appendUnquoted(dst, b []byte, i int) ([]byte, int) {
 			return dst, -1
 		}
 	}
+}
+
+// plainRun returns the index of the first byte at or after i that ends a run of plain
+// string bytes: a quote, a backslash or a control character. It tests eight bytes at a
+// time: the text of a post is most of its message.
+func plainRun(b []byte, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		q := w ^ ('"' * ones)
+		e := w ^ ('\\' * ones)
+		// A byte of the mask is set where the byte is zero (or below 0x20 for w); a
+		// borrow may mark bytes after a true one, never before it, so the lowest mark
+		// is exact.
+		m := ((q - ones) &^ q) | ((e - ones) &^ e) | ((w - 0x20*ones) &^ w)
+		if m &= highs; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for i < len(b) && b[i] != '"' && b[i] != '\\' && b[i] >= 0x20 {
+		i++
+	}
+	return i
 }
 
 // hex4 decodes the four hex digits at b[i:i+4], or returns -1.

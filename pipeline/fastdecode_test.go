@@ -194,3 +194,25 @@ func benchmarkDecode(b *testing.B, fast bool) {
 // encoding/json path alone, for comparison.
 func BenchmarkDecode(b *testing.B)     { benchmarkDecode(b, true) }
 func BenchmarkDecodeSlow(b *testing.B) { benchmarkDecode(b, false) }
+
+// TestPlainRun: the eight-bytes-at-a-time scan stops where the byte-at-a-time
+// one does, for every byte value at every position of a 20-byte run.
+func TestPlainRun(t *testing.T) {
+	naive := func(b []byte, i int) int {
+		for i < len(b) && b[i] != '"' && b[i] != '\\' && b[i] >= 0x20 {
+			i++
+		}
+		return i
+	}
+	for pos := 0; pos < 20; pos++ {
+		for c := 0; c < 256; c++ {
+			b := []byte("abcdefghijklmnopqrst")
+			b[pos] = byte(c)
+			for start := 0; start <= 3; start++ {
+				if got, want := plainRun(b, start), naive(b, start); got != want {
+					t.Fatalf("byte %#x at %d, from %d: %d, want %d", c, pos, start, got, want)
+				}
+			}
+		}
+	}
+}
