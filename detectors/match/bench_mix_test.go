@@ -42,3 +42,29 @@ func BenchmarkRegexpBaseline(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMatchMixParts splits the mix (default rules): the posts that name no
+// service, which most of a firehose is and which should leave after the
+// prefilter, and the posts that name one (chatter and complaints).
+func BenchmarkMatchMixParts(b *testing.B) {
+	m := match.NewMatcher(match.DefaultRules())
+	var none, named []string
+	for _, t := range matchbench.Corpus(8192, 1) {
+		if len(m.Match(nil, t)) == 0 {
+			none = append(none, t)
+		} else {
+			named = append(named, t)
+		}
+	}
+	for _, part := range []struct {
+		name  string
+		posts []string
+	}{{"none", none}, {"named", named}} {
+		b.Run(part.name, func(b *testing.B) {
+			var dst []match.Match
+			for i := 0; b.Loop(); i++ {
+				dst = m.Match(dst[:0], part.posts[i%len(part.posts)])
+			}
+		})
+	}
+}

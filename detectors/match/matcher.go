@@ -187,11 +187,16 @@ func hasPrefixAt(b []byte, i int, p string) bool {
 // tokenize splits sc.buf into tokens; hashtags are segmented.
 func (m *Matcher) tokenize(sc *scratch) {
 	b := sc.buf
-	sc.toks = sc.toks[:0]
+	toks := sc.toks[:0] // a local slice: appending to sc.toks in the loop costs a store per token
 	var sent, hg int32
 	brk := true
 	prevWord := false
-	for i := 0; i < len(b) && len(sc.toks) < maxTokens; {
+	for i := 0; i < len(b) && len(toks) < maxTokens; {
+		if b[i] == ' ' { // the commonest separator: no sentence end, no hashtag
+			prevWord = false
+			i++
+			continue
+		}
 		r, size := decode(b, i)
 		cls := classOf(r)
 		if cls == clsSep {
@@ -212,10 +217,12 @@ func (m *Matcher) tokenize(sc *scratch) {
 				}
 				if j > i+1 {
 					if r == '@' {
-						sc.toks = append(sc.toks, token{s: int32(i + 1), e: int32(j), sent: sent, fl: tkMention | tkBreak})
+						toks = append(toks, token{s: int32(i + 1), e: int32(j), sent: sent, fl: tkMention | tkBreak})
 					} else {
 						hg++
+						sc.toks = toks
 						m.hashtag(sc, i+1, j, sent, hg)
+						toks = sc.toks
 					}
 					brk = true
 					prevWord = false
@@ -257,11 +264,12 @@ func (m *Matcher) tokenize(sc *scratch) {
 		if cls == clsCJK {
 			t.fl |= tkCJK
 		}
-		sc.toks = append(sc.toks, t)
+		toks = append(toks, t)
 		brk = false
 		prevWord = true
 		i = j
 	}
+	sc.toks = toks
 }
 
 // hashtag emits the tokens of the hashtag body b[s:e]: parts split at '_',
