@@ -59,6 +59,8 @@ type pipelineResult struct {
 	// CPU time per post, in microseconds, of each process during the best pass of
 	// each measurement: where the two cores went.
 	CeilingCPU  *cpuPerPost `json:"ceiling_cpu_us_per_post,omitempty"`
+	// Pipeline ÷ ceiling of each pair of passes run back to back.
+	PassRatios []float64 `json:"pass_ratios,omitempty"`
 	PipelineCPU *cpuPerPost `json:"pipeline_cpu_us_per_post,omitempty"`
 }
 
@@ -181,7 +183,7 @@ fills, so both figures level off within the run.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&only, "only", "all", "what to measure: pipeline, latency, match (comma-separated) or all")
-	f.IntVar(&posts, "posts", 600_000, "posts pre-loaded for the throughput measurement")
+	f.IntVar(&posts, "posts", 1_000_000, "posts pre-loaded for the throughput measurement")
 	f.IntVar(&incidents, "incidents", 20, "incidents triggered for the latency measurement")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	f.DurationVar(&soak, "soak", 0, "instead: replay at --rate for this long, sampling memory and Redis keys")
@@ -193,8 +195,15 @@ fills, so both figures level off within the run.`,
 func printBench(w io.Writer, r benchResult) {
 	if p := r.Pipeline; p != nil {
 		if p.Posts > 0 {
-			fmt.Fprintf(w, "pipeline    %10.0f posts/s   ceiling (raw consume, same client) %10.0f posts/s   ratio %.2f   (%d posts)\n",
+			fmt.Fprintf(w, "pipeline    %10.0f posts/s   ceiling (raw consume, same client) %10.0f posts/s   ratio %.2f   (%d posts, best passes)\n",
 				p.PostsPerS, p.ConsumeCeiling, p.Ratio, p.Posts)
+			if len(p.PassRatios) > 0 {
+				var rs []string
+				for _, r := range p.PassRatios {
+					rs = append(rs, fmt.Sprintf("%.2f", r))
+				}
+				fmt.Fprintf(w, "            ratio of each pair of passes run back to back: %s\n", strings.Join(rs, ", "))
+			}
 			fmt.Fprintf(w, "redis       %10.4f commands/post run by Redis (INFO commandstats, inside Lua included; %.4f/post sent)   %.1f MB used\n",
 				p.RedisCmdsPerPost, p.RedisSentPerPost, p.RedisMemoryMB)
 		}
@@ -318,9 +327,17 @@ func benchPipeline(ctx context.Context, n int, pr *pipelineResult, log *zap.Logg
 		return err
 	}
 	// Both rates are the best of a few passes, each with a fresh consumer group: a
-	// single pass of the raw consumer varies by up to 2× on this machine.
-	for i := range ceilingPasses {
-		progress("pipeline: raw consume rate (the ceiling), pass %d of %d ...", i+1, ceilingPasses)
+	// single pass varies by up to 2× on this machine, and its speed drifts over a
+	// run, so ceiling and pipeline passes alternate and each ratio compares passes
+	// made at about the same time.
+	// A first read of the topic warms the broker (its first pass is markedly slower);
+	// it is not counted.
+	progress("pipeline: warming the broker up (not timed) ...")
+	if _, err := consumeRate(ctx, env.broker, "warm-up", n, log); err != nil {
+		return err
+	}
+	for i := range benchPasses {
+		progress("pipeline: pass %d of %d: raw consume rate (the ceiling) ...", i+1, benchPasses)
 		clock := cpuClock{env}
 		before := clock.read(ctx)
 		rate, err := consumeRate(ctx, env.broker, fmt.Sprintf("ceiling-%d", i), n, log)
@@ -330,10 +347,10 @@ func benchPipeline(ctx context.Context, n int, pr *pipelineResult, log *zap.Logg
 		if rate > pr.ConsumeCeiling {
 			pr.ConsumeCeiling, pr.CeilingCPU = rate, before.perPost(clock.read(ctx), n)
 		}
-	}
-	resetPeakRSS()
-	for i := range pipelinePasses {
-		progress("pipeline: the whole pipeline, pass %d of %d ...", i+1, pipelinePasses)
+		if i == 0 {
+			resetPeakRSS()
+		}
+		progress("pipeline: pass %d of %d: the whole pipeline ...", i+1, benchPasses)
 		p, err := pipelinePass(ctx, env, n, fmt.Sprintf("bench-%d", i), log)
 		if err != nil {
 			return err
@@ -342,6 +359,7 @@ func benchPipeline(ctx context.Context, n int, pr *pipelineResult, log *zap.Logg
 			pr.PostsPerS, pr.RedisSentPerPost, pr.RedisCmdsPerPost = p.PostsPerS, p.RedisSentPerPost, p.RedisCmdsPerPost
 			pr.PipelineCPU = p.PipelineCPU
 		}
+		pr.PassRatios = append(pr.PassRatios, p.PostsPerS/rate)
 	}
 	pr.Posts = int64(n)
 	pr.Ratio = pr.PostsPerS / pr.ConsumeCeiling
@@ -352,7 +370,7 @@ func benchPipeline(ctx context.Context, n int, pr *pipelineResult, log *zap.Logg
 	return nil
 }
 
-const ceilingPasses, pipelinePasses = 3, 2
+const benchPasses = 3
 
 // consumeRate reads n messages of the posts topic with the pipeline's Kafka client in a
 // new group, committing every 5,000 as the pipeline commits its batches, and nothing
@@ -360,12 +378,15 @@ const ceilingPasses, pipelinePasses = 3, 2
 func consumeRate(ctx context.Context, broker, group string, n int, log *zap.Logger) (float64, error) {
 	rd := pipeline.NewReader(pipeline.KafkaConfig{Brokers: []string{broker}, Group: group, PostsTopic: "posts"}, log)
 	defer rd.Close()
-	began := time.Now()
+	var began time.Time
 	var last kafka.Message
 	var err error
 	for i := 0; i < n; i++ {
 		if last, err = rd.FetchMessage(ctx); err != nil {
 			return 0, fmt.Errorf("ceiling: %w", err)
+		}
+		if i == 0 {
+			began = time.Now() // the group is joined: the clock runs from here
 		}
 		if (i+1)%5000 == 0 {
 			if err := rd.CommitMessages(ctx, last); err != nil {
@@ -373,7 +394,7 @@ func consumeRate(ctx context.Context, broker, group string, n int, log *zap.Logg
 			}
 		}
 	}
-	return float64(n) / time.Since(began).Seconds(), nil
+	return float64(n-1) / time.Since(began).Seconds(), nil
 }
 
 // pipelinePass runs the whole pipeline over the n pre-loaded posts in a new group
@@ -391,12 +412,18 @@ func pipelinePass(ctx context.Context, env *benchEnv, n int, group string, log *
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var done atomic.Bool
-	var finished time.Time
+	var finished, first time.Time
+	var firstN int64
 	svc, err := newService(serviceOptions{
 		Kafka: pipeline.KafkaConfig{Brokers: []string{env.broker}, Group: group, PostsTopic: "posts",
 			AlertsTopic: "alerts", DLQTopic: "posts.dlq"},
 		Redis: rdb, Prefix: group, Rules: match.DefaultRules(),
 		OnBatch: func(s pipeline.Stats) {
+			if first.IsZero() {
+				// The group is joined and the first batch stored: as for the ceiling,
+				// the clock runs from here, over the posts still to come.
+				first, firstN = time.Now(), s.Consumed
+			}
 			if s.Consumed >= int64(n) && !done.Swap(true) {
 				finished = time.Now()
 				cancel()
@@ -420,14 +447,16 @@ func pipelinePass(ctx context.Context, env *benchEnv, n int, group string, log *
 	}
 	clock := cpuClock{env}
 	before := clock.read(ctx)
-	began := time.Now()
 	if err := svc.pipe.Run(runCtx); err != nil && ctx.Err() == nil {
 		return pr, err
 	}
 	if !done.Load() {
 		return pr, ctx.Err()
 	}
-	pr.PostsPerS = float64(n) / finished.Sub(began).Seconds()
+	if firstN >= int64(n) {
+		return pr, fmt.Errorf("bench: %d posts fit in one batch; use more --posts", n)
+	}
+	pr.PostsPerS = float64(int64(n)-firstN) / finished.Sub(first).Seconds()
 	pr.PipelineCPU = before.perPost(clock.read(ctx), n)
 	pr.RedisSentPerPost = float64(hook.n.Load()) / float64(n)
 	callsAfter, err := serverCalls(ctx, env.rdb)
