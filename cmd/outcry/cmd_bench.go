@@ -58,9 +58,9 @@ type pipelineResult struct {
 	RedisMemoryMB    float64 `json:"redis_memory_mb"`
 	// CPU time per post, in microseconds, of each process during the best pass of
 	// each measurement: where the two cores went.
-	CeilingCPU  *cpuPerPost `json:"ceiling_cpu_us_per_post,omitempty"`
+	CeilingCPU *cpuPerPost `json:"ceiling_cpu_us_per_post,omitempty"`
 	// Pipeline ÷ ceiling of each pair of passes run back to back.
-	PassRatios []float64 `json:"pass_ratios,omitempty"`
+	PassRatios  []float64   `json:"pass_ratios,omitempty"`
 	PipelineCPU *cpuPerPost `json:"pipeline_cpu_us_per_post,omitempty"`
 }
 
