@@ -19,6 +19,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/outcry-dev/outcry/detectors/match"
 	"github.com/outcry-dev/outcry/detectors/window"
@@ -144,7 +145,6 @@ type Pipeline struct {
 
 	stored  window.Stored // per scope and partition: last offset whose effect is in Redis
 	loaded  bool
-	parsed  []parsed // reused by each batch's parser
 	stats   Stats
 	onBatch func(Stats)
 }
@@ -169,21 +169,111 @@ func (p *Pipeline) OnBatch(f func(Stats)) { p.onBatch = f }
 
 // Run consumes until ctx ends. It returns nil on cancellation after the batch in hand
 // is stored and committed.
+//
+// Two stages overlap: one goroutine fetches, decodes and matches the next batch while
+// this one stores, commits and evaluates the last. Storing stays strictly in order, one
+// batch at a time; what depends on the stored state (what is too late) is decided when
+// a batch is stored, not when it is parsed.
 func (p *Pipeline) Run(ctx context.Context) error {
 	// Work in progress is finished with a context that is not cancelled, so a
 	// shutdown does not abandon a batch half stored.
 	work := context.WithoutCancel(ctx)
-	// What is too late depends on the closed boundary: learn it before parsing.
 	if err := p.load(work); err != nil {
 		return err
 	}
-	batch := make([]kafka.Message, 0, p.cfg.BatchSize)
+	fctx, stop := context.WithCancel(ctx)
+	defer stop()
+	batches := make(chan fetched) // unbuffered: at most one batch waits while one is stored
+	var g errgroup.Group
+	g.Go(func() error {
+		defer close(batches)
+		return p.fetchBatches(fctx, batches)
+	})
+	err := p.storeBatches(work, batches)
+	if err != nil {
+		// Storing failed: stop fetching and drop what was fetched but not stored (it
+		// is not committed, so it is consumed again).
+		stop()
+		for b := range batches {
+			b.discard()
+		}
+	}
+	if ferr := g.Wait(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+// fetched is one batch handed from the fetching stage to the storing one; a batch
+// without messages means none came within a tick (evaluate anyway).
+type fetched struct {
+	msgs []kafka.Message
+	ps   *parser
+}
+
+func (f fetched) discard() {
+	if f.ps != nil {
+		f.ps.wait()
+		f.ps.release()
+	}
+}
+
+// nextOffsets holds, per partition of a batch, the offset its next message must have.
+// A batch has a few partitions: a slice beats a map per message.
+type nextOffsets []partNext
+
+type partNext struct {
+	part int
+	next int64
+}
+
+// follows reports whether offset continues the partition's run, and records it.
+func (n *nextOffsets) follows(part int, offset int64) bool {
+	for i := range *n {
+		if e := &(*n)[i]; e.part == part {
+			if offset != e.next {
+				return false
+			}
+			e.next++
+			return true
+		}
+	}
+	*n = append(*n, partNext{part, offset + 1})
+	return true
+}
+
+// storeBatches stores, commits and evaluates each fetched batch in order until the
+// fetching stage closes the channel.
+func (p *Pipeline) storeBatches(ctx context.Context, batches <-chan fetched) error {
+	for b := range batches {
+		if len(b.msgs) == 0 {
+			// The watermark may move on with the clock or other instances.
+			if err := p.retry(ctx, "evaluate", func() error { return p.eval.Tick(ctx) }); err != nil {
+				return err
+			}
+			continue
+		}
+		err := p.process(ctx, b.msgs, b.ps.wait())
+		b.ps.release()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fetchBatches fills batches of at most BatchSize messages (waiting at most BatchWait
+// once the first is in), decoding and matching them as they come, and hands each to
+// the storing stage. It ends when ctx does, after handing over the batch in hand.
+func (p *Pipeline) fetchBatches(ctx context.Context, out chan<- fetched) error {
+	// Two sets of buffers: one batch is filled while the other is stored.
+	var msgBufs [2][]kafka.Message
+	var resBufs [2][]parsed
 	var carry kafka.Message // a message that starts the next batch
 	carried := false
-	for ctx.Err() == nil {
-		batch = batch[:0]
-		// Wait for the first message at most one tick: when none comes, evaluate
-		// anyway (the watermark may move on with the clock or other instances).
+	for k := 0; ctx.Err() == nil; k ^= 1 {
+		// Wait for the first message at most one tick: when none comes, the storing
+		// stage evaluates anyway.
 		var m kafka.Message
 		var err error
 		if carried {
@@ -196,16 +286,18 @@ func (p *Pipeline) Run(ctx context.Context) error {
 				return nil
 			}
 			if errors.Is(err, context.DeadlineExceeded) {
-				if err := p.retry(work, "evaluate", func() error { return p.eval.Tick(work) }); err != nil {
-					return err
-				}
+				out <- fetched{}
 				continue
 			}
 			return fmt.Errorf("fetch posts: %w", err)
 		}
-		batch = append(batch, m)
-		next := map[int]int64{m.Partition: m.Offset + 1}
-		ps := p.newParser(p.cfg.BatchSize)
+		if cap(msgBufs[k]) < p.cfg.BatchSize {
+			msgBufs[k] = make([]kafka.Message, 0, p.cfg.BatchSize)
+			resBufs[k] = make([]parsed, p.cfg.BatchSize)
+		}
+		batch := append(msgBufs[k][:0], m)
+		next := nextOffsets{{m.Partition, m.Offset + 1}}
+		ps := &parser{p: p, out: resBufs[k]}
 		// Fill the batch for at most BatchWait. The reader is called directly, with
 		// one deadline per batch: no goroutine hop or timer per message.
 		fctx, cancel := context.WithTimeout(ctx, p.cfg.BatchWait)
@@ -218,21 +310,17 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			// partition must be contiguous. A jump (the reader restarted at another
 			// offset after a rebalance) starts a new batch, or the range would claim
 			// messages this batch never saw.
-			if want, ok := next[m.Partition]; ok && m.Offset != want {
+			if !next.follows(m.Partition, m.Offset) {
 				carry, carried = m, true
 				break
 			}
-			next[m.Partition] = m.Offset + 1
 			batch = append(batch, m)
 			ps.feed(batch, false)
 		}
 		cancel()
 		ps.feed(batch, true)
-		err = p.process(work, batch, ps.wait())
-		ps.release()
-		if err != nil {
-			return err
-		}
+		msgBufs[k] = batch
+		out <- fetched{msgs: batch, ps: ps}
 	}
 	return nil
 }
@@ -341,6 +429,7 @@ func (p *Pipeline) process(ctx context.Context, msgs []kafka.Message, res []pars
 	if err := p.lock(ctx, msgs); err != nil {
 		return err
 	}
+	p.classify(res)
 	for {
 		b, dead, stats := p.aggregate(msgs, res)
 		b.Holder = p.cfg.Instance
@@ -430,35 +519,28 @@ type parsed struct {
 	matches []match.Match
 }
 
-// parse decodes and matches every message, in parallel over the CPUs for large
-// batches: it is the per-post cost of the pipeline.
+// parse decodes and matches every message and decides what is too late or ahead of
+// the clock, as a stored batch does (tests).
 func (p *Pipeline) parse(msgs []kafka.Message) []parsed {
-	ps := p.newParser(len(msgs))
+	ps := &parser{p: p, out: make([]parsed, len(msgs))}
 	ps.feed(msgs, true)
-	return ps.wait()
+	res := ps.wait()
+	p.classify(res)
+	return res
 }
 
 // parser decodes and matches a batch while the rest of it is being fetched: each
 // chunk of messages goes to a goroutine as soon as it is in, so the CPUs match posts
 // while the Kafka client reads more.
 type parser struct {
-	p           *Pipeline
-	out         []parsed
-	done        int // messages handed out
-	wg          sync.WaitGroup
-	now, closed time.Time
+	p    *Pipeline
+	out  []parsed
+	done int // messages handed out
+	wg   sync.WaitGroup
 }
 
 // parseChunk is the messages one goroutine decodes and matches.
 const parseChunk = 1024
-
-func (p *Pipeline) newParser(n int) *parser {
-	if cap(p.parsed) < n {
-		p.parsed = make([]parsed, n)
-	}
-	// Decided once per batch: what is too late or ahead of the clock.
-	return &parser{p: p, out: p.parsed[:n], now: p.cfg.Now(), closed: p.eval.Closed()}
-}
 
 // feed hands out the messages appended since the last call, in whole chunks, and the
 // rest too when final. msgs only grows between calls.
@@ -493,15 +575,6 @@ func (ps *parser) parseRange(msgs []kafka.Message, lo, hi int) {
 	var arena []match.Match
 	for i := lo; i < hi; i++ {
 		post, _, err := Decode(msgs[i].Value, p.cfg.MaxPostBytes)
-		if err == nil {
-			switch {
-			case post.CreatedAt.After(ps.now.Add(p.cfg.MaxFuture)):
-				err = decodeErr(ReasonFuture, "created_at %s is ahead of the clock", post.CreatedAt.Format(time.RFC3339))
-			case !ps.closed.IsZero() && post.CreatedAt.Before(ps.closed):
-				err = decodeErr(ReasonTooLate, "created_at %s is behind the closed buckets (before %s)",
-					post.CreatedAt.Format(time.RFC3339), ps.closed.Format(time.RFC3339))
-			}
-		}
 		if err != nil {
 			var de *DecodeError
 			errors.As(err, &de)
@@ -517,6 +590,29 @@ func (ps *parser) parseRange(msgs []kafka.Message, lo, hi int) {
 	}
 }
 
+// classify dead-letters the decoded posts that are too late (behind the closed
+// buckets) or ahead of the clock. It runs when the batch is about to be stored: the
+// closed boundary is then what the batches stored before it left.
+func (p *Pipeline) classify(res []parsed) {
+	now, closed := p.cfg.Now(), p.eval.Closed()
+	for i := range res {
+		r := &res[i]
+		if r.err != nil {
+			continue
+		}
+		switch at := r.post.CreatedAt; {
+		case at.After(now.Add(p.cfg.MaxFuture)):
+			r.err = &DecodeError{Reason: ReasonFuture, Detail: fmt.Sprintf("created_at %s is ahead of the clock", at.Format(time.RFC3339))}
+		case !closed.IsZero() && at.Before(closed):
+			r.err = &DecodeError{Reason: ReasonTooLate, Detail: fmt.Sprintf("created_at %s is behind the closed buckets (before %s)",
+				at.Format(time.RFC3339), closed.Format(time.RFC3339))}
+		default:
+			continue
+		}
+		r.post, r.matches = Post{}, nil
+	}
+}
+
 // aggregate sums the parsed messages into one batch, leaving out, per scope, what
 // Redis holds already.
 func (p *Pipeline) aggregate(msgs []kafka.Message, res []parsed) (*window.Batch, []DeadLetter, Stats) {
@@ -524,65 +620,75 @@ func (p *Pipeline) aggregate(msgs []kafka.Message, res []parsed) (*window.Batch,
 	st := Stats{DeadByReason: map[string]int64{}}
 	var dead []DeadLetter
 	b.Wall = p.cfg.Now()
-	for i, m := range msgs {
-		b.Offset(m.Partition, m.Offset)
-		if _, ok := b.Watermarks[m.Partition]; !ok {
-			b.Watermarks[m.Partition] = 0
+	// Messages come in runs of one partition: the per-partition figures are kept in
+	// locals over a run and written to the batch's maps once per run.
+	for lo := 0; lo < len(msgs); {
+		part := msgs[lo].Partition
+		hi := lo + 1
+		for hi < len(msgs) && msgs[hi].Partition == part {
+			hi++
 		}
-		if m.HighWaterMark > 0 {
-			b.Lags[m.Partition] = max(0, m.HighWaterMark-m.Offset-1)
-		}
-		// A scope (the group's totals, or one service) counts a message only when Redis
-		// does not hold it yet for that scope.
-		fresh := func(scope string) bool {
-			o, ok := p.stored[scope][m.Partition]
-			return !ok || m.Offset > o
-		}
-		groupFresh := fresh(window.GroupScope)
-		if groupFresh {
-			st.Consumed++
-		} else {
-			st.Skipped++
-		}
-		r := &res[i]
-		if r.err != nil {
-			if groupFresh {
-				dead = append(dead, DeadLetter{Msg: m, Reason: r.err.Reason, Detail: r.err.Detail})
-				st.DeadLettered++
-				st.DeadByReason[r.err.Reason]++
+		b.Offset(part, msgs[lo].Offset)
+		b.Offset(part, msgs[hi-1].Offset)
+		wm := b.Watermarks[part] // 0 when the partition is new to the batch
+		first, hasFirst := b.Firsts[part]
+		groupStored, groupHas := p.stored[window.GroupScope][part]
+		for i := lo; i < hi; i++ {
+			m := &msgs[i]
+			if m.HighWaterMark > 0 {
+				b.Lags[part] = max(0, m.HighWaterMark-m.Offset-1)
 			}
-			continue
-		}
-		post := &r.post
-		if groupFresh {
-			st.Decoded++
-		}
-		ms := post.CreatedAt.UnixMilli()
-		if ms > b.Watermarks[m.Partition] {
-			b.Watermarks[m.Partition] = ms
-		}
-		if f, ok := b.Firsts[m.Partition]; !ok || ms < f {
-			b.Firsts[m.Partition] = ms
-		}
-		if len(r.matches) > 0 && groupFresh {
-			st.Matched++
-		}
-		for _, mt := range r.matches {
-			if !fresh(mt.Service) {
+			// A scope (the group's totals, or one service) counts a message only when
+			// Redis does not hold it yet for that scope.
+			groupFresh := !groupHas || m.Offset > groupStored
+			if groupFresh {
+				st.Consumed++
+			} else {
+				st.Skipped++
+			}
+			r := &res[i]
+			if r.err != nil {
+				if groupFresh {
+					dead = append(dead, DeadLetter{Msg: *m, Reason: r.err.Reason, Detail: r.err.Detail})
+					st.DeadLettered++
+					st.DeadByReason[r.err.Reason]++
+				}
 				continue
 			}
-			switch mt.Kind {
-			case match.Outage:
-				st.Complaints++
-				b.Complain(mt.Service, post.CreatedAt, window.Complaint{
-					Author: post.Author, Country: post.Country, Lang: post.Lang, PostID: post.ID, Problems: mt.Problems,
-				})
-			case match.Recovery:
-				b.Recovery(mt.Service, post.CreatedAt)
-			default:
-				b.Mention(mt.Service, post.CreatedAt)
+			post := &r.post
+			if groupFresh {
+				st.Decoded++
+			}
+			ms := post.CreatedAt.UnixMilli()
+			wm = max(wm, ms)
+			if !hasFirst || ms < first {
+				first, hasFirst = ms, true
+			}
+			if len(r.matches) > 0 && groupFresh {
+				st.Matched++
+			}
+			for _, mt := range r.matches {
+				if o, ok := p.stored[mt.Service][part]; ok && m.Offset <= o {
+					continue
+				}
+				switch mt.Kind {
+				case match.Outage:
+					st.Complaints++
+					b.Complain(mt.Service, post.CreatedAt, window.Complaint{
+						Author: post.Author, Country: post.Country, Lang: post.Lang, PostID: post.ID, Problems: mt.Problems,
+					})
+				case match.Recovery:
+					b.Recovery(mt.Service, post.CreatedAt)
+				default:
+					b.Mention(mt.Service, post.CreatedAt)
+				}
 			}
 		}
+		b.Watermarks[part] = wm
+		if hasFirst {
+			b.Firsts[part] = first
+		}
+		lo = hi
 	}
 	b.Totals["consumed"] = st.Consumed
 	b.Totals["matched"] = st.Matched
