@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -348,7 +349,7 @@ func TestMatchAppends(t *testing.T) {
 }
 
 func FuzzNormalize(f *testing.F) {
-	for _, s := range []string{"WhatsApp", "واتس آب", "वॉट्सऐप", "Störung", "ﬁ", "\xff\xfe", "İı", "ǅ", "ᄀ\u1161", "e\u0301\u0301", "\u0301a"} {
+	for _, s := range []string{"#WhatsAppDown", "#ÉtéInstagramDown #İstanbulX", "WhatsApp", "واتس آب", "वॉट्सऐप", "Störung", "ﬁ", "\xff\xfe", "İı", "ǅ", "ᄀ\u1161", "e\u0301\u0301", "\u0301a"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -362,6 +363,13 @@ func FuzzNormalize(f *testing.F) {
 		ref := normalizer{slow: true}
 		if r := string(ref.run(nil, s, false)); r != n {
 			t.Fatalf("fast path differs on %q: %q, reference %q", s, n, r)
+		}
+		// With hashtag camel-case tracking, as the matcher runs it.
+		var fast normalizer
+		got := string(fast.run(nil, s, true))
+		ref = normalizer{slow: true}
+		if want := string(ref.run(nil, s, true)); got != want || !slices.Equal(fast.camel, ref.camel) {
+			t.Fatalf("camel tracking differs on %q: %q %v, reference %q %v", s, got, fast.camel, want, ref.camel)
 		}
 	})
 }
