@@ -338,14 +338,13 @@ func benchPipeline(ctx context.Context, n int, pr *pipelineResult, log *zap.Logg
 	}
 	for i := range benchPasses {
 		progress("pipeline: pass %d of %d: raw consume rate (the ceiling) ...", i+1, benchPasses)
-		clock := cpuClock{env}
-		before := clock.read(ctx)
+		before := env.cpuTime(ctx)
 		rate, err := consumeRate(ctx, env.broker, fmt.Sprintf("ceiling-%d", i), n, log)
 		if err != nil {
 			return err
 		}
 		if rate > pr.ConsumeCeiling {
-			pr.ConsumeCeiling, pr.CeilingCPU = rate, before.perPost(clock.read(ctx), n)
+			pr.ConsumeCeiling, pr.CeilingCPU = rate, before.perPost(env.cpuTime(ctx), n)
 		}
 		if i == 0 {
 			resetPeakRSS()
@@ -445,8 +444,7 @@ func pipelinePass(ctx context.Context, env *benchEnv, n int, group string, log *
 		}
 		defer pprof.StopCPUProfile()
 	}
-	clock := cpuClock{env}
-	before := clock.read(ctx)
+	before := env.cpuTime(ctx)
 	if err := svc.pipe.Run(runCtx); err != nil && ctx.Err() == nil {
 		return pr, err
 	}
@@ -457,7 +455,7 @@ func pipelinePass(ctx context.Context, env *benchEnv, n int, group string, log *
 		return pr, fmt.Errorf("bench: %d posts fit in one batch; use more --posts", n)
 	}
 	pr.PostsPerS = float64(int64(n)-firstN) / finished.Sub(first).Seconds()
-	pr.PipelineCPU = before.perPost(clock.read(ctx), n)
+	pr.PipelineCPU = before.perPost(env.cpuTime(ctx), n)
 	pr.RedisSentPerPost = float64(hook.n.Load()) / float64(n)
 	callsAfter, err := serverCalls(ctx, env.rdb)
 	if err != nil {
@@ -697,22 +695,18 @@ func childBroker(ctx context.Context) (string, int, func(), error) {
 	}
 }
 
-// cpuClock reads the CPU time (user and system) used so far by this process, the
+// cpuReading is the CPU time (user and system) used so far by this process, the
 // broker child and redis-server, so a measurement can say where the cores went.
-type cpuClock struct {
-	env *benchEnv
-}
-
 type cpuReading struct{ outcry, broker, redis time.Duration }
 
-func (c cpuClock) read(ctx context.Context) cpuReading {
+func (e *benchEnv) cpuTime(ctx context.Context) cpuReading {
 	var r cpuReading
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		r.outcry = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
-	r.broker = procCPU(c.env.brokerPID)
-	if info, err := c.env.rdb.Info(ctx, "cpu").Result(); err == nil {
+	r.broker = procCPU(e.brokerPID)
+	if info, err := e.rdb.Info(ctx, "cpu").Result(); err == nil {
 		r.redis = time.Duration((infoFloat(info, "used_cpu_user") + infoFloat(info, "used_cpu_sys")) * float64(time.Second))
 	}
 	return r

@@ -504,7 +504,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 			}
 			if aliasBest < 0 && key[0] < utf8.RuneSelf && len(key) >= 4 {
 				// Indonesian/Malay possessive suffixes: whatsappnya, waku
-				for _, suf := range latinSuffixes {
+				for _, suf := range suffixesByLast[key[len(key)-1]] {
 					if len(key)-len(suf) >= minStem(suf) && string(key[len(key)-len(suf):]) == suf && r.mayHave(key[:len(key)-len(suf)]) {
 						for _, id := range r.prefixed[string(key[:len(key)-len(suf)])] {
 							if len(r.phrases[id].toks) == 1 {
