@@ -145,6 +145,7 @@ type Pipeline struct {
 
 	stored  window.Stored // per scope and partition: last offset whose effect is in Redis
 	loaded  bool
+	statsMu sync.Mutex // Stats is read by other goroutines (progress, benches)
 	stats   Stats
 	onBatch func(Stats)
 }
@@ -464,7 +465,9 @@ func (p *Pipeline) process(ctx context.Context, msgs []kafka.Message, res []pars
 		if ce := p.log.Check(zap.DebugLevel, "batch stored"); ce != nil {
 			ce.Write(zap.Any("partitions", b.Partitions), zap.Int64("consumed", stats.Consumed), zap.Int64("skipped", stats.Skipped))
 		}
+		p.statsMu.Lock()
 		p.stats.add(stats)
+		p.statsMu.Unlock()
 		p.eval.Recent(b)
 		if p.metrics != nil {
 			p.metrics.observe(stats)
@@ -488,8 +491,10 @@ func (p *Pipeline) process(ctx context.Context, msgs []kafka.Message, res []pars
 	return nil
 }
 
-// Stats returns a copy of the running totals.
+// Stats returns a copy of the running totals; it may be called from any goroutine.
 func (p *Pipeline) Stats() Stats {
+	p.statsMu.Lock()
+	defer p.statsMu.Unlock()
 	s := p.stats
 	s.DeadByReason = make(map[string]int64, len(p.stats.DeadByReason))
 	for k, v := range p.stats.DeadByReason {
