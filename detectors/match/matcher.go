@@ -95,6 +95,7 @@ type scratch struct {
 	recD     []int32
 	seen     []bool
 	cjkFound []int32
+	cjkHits  []cjkHit
 	touched  []int16
 	probs    uint16
 	cancel   bool // a post negation: no outage in this post
@@ -464,17 +465,28 @@ func (m *Matcher) scan(sc *scratch) bool {
 				}
 			}
 			if t.fl&tkCJK != 0 {
-				// CJK phrases by substring, considered in file order.
-				found := sc.cjkFound[:0]
+				// CJK phrases by substring, considered in file order. A negation
+				// cancels the outage and recovery terms it overlaps (落ちたら, "if it
+				// goes down", holds 落ちた), as whole words do in spaced scripts.
+				found, hits := sc.cjkFound[:0], sc.cjkHits[:0]
+				negated := false
 				for k := 0; k < len(key); {
 					c, size := decode(key, k)
 					for _, id := range r.cjkByRune[c] {
-						if bytes.HasPrefix(key[k:], []byte(r.phrases[id].toks[0])) {
-							found = append(found, id)
+						p := &r.phrases[id]
+						if bytes.HasPrefix(key[k:], []byte(p.toks[0])) && (p.cat != catAlias || !midKatakanaWord(key, k, c)) {
+							hits = append(hits, cjkHit{id, k, k + len(p.toks[0])})
+							negated = negated || p.cat == catNegation
 						}
 					}
 					k += size
 				}
+				for _, h := range hits {
+					if cat := r.phrases[h.id].cat; !negated || (cat != catOutage && cat != catRecovery) || !negatedAt(r, hits, h) {
+						found = append(found, h.id)
+					}
+				}
+				sc.cjkHits = hits
 				if len(found) > 1 {
 					slices.Sort(found)
 					found = slices.Compact(found)
@@ -877,4 +889,39 @@ func minStem(suf string) int {
 		return 2
 	}
 	return 4
+}
+
+// midKatakanaWord reports whether a name starting with rune c at key[k:] starts
+// inside a katakana word: ライン in タイムライン (timeline) or オンライン (online) is
+// not LINE. Katakana loanwords are written together, so a katakana name is only taken
+// where the katakana before it ends. Terms are not held to it: エラー in
+// ネットワークエラー is an error.
+func midKatakanaWord(key []byte, k int, c rune) bool {
+	if k == 0 || !isKatakana(c) {
+		return false
+	}
+	prev, _ := utf8.DecodeLastRune(key[:k])
+	return isKatakana(prev)
+}
+
+// isKatakana reports katakana letters and the long-vowel mark ー, not the middle dot
+// ・ that separates words.
+func isKatakana(r rune) bool {
+	return (r >= 0x30A1 && r <= 0x30FA) || r == 0x30FC || (r >= 0x31F0 && r <= 0x31FF)
+}
+
+// cjkHit is a phrase found in a CJK run, at key[s:e].
+type cjkHit struct {
+	id   int32
+	s, e int
+}
+
+// negatedAt reports whether a negation among hits overlaps h.
+func negatedAt(r *Rules, hits []cjkHit, h cjkHit) bool {
+	for _, g := range hits {
+		if r.phrases[g.id].cat == catNegation && h.s < g.e && g.s < h.e {
+			return true
+		}
+	}
+	return false
 }
