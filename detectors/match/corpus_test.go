@@ -3,6 +3,7 @@ package match
 import (
 	"bufio"
 	"encoding/json"
+	"hash/crc32"
 	"os"
 	"sort"
 	"strings"
@@ -44,8 +45,8 @@ type labelled struct {
 
 // loadLabelled reads a labelled JSONL corpus (corpusPost lines; a post about several
 // services has one line per service, a negative has kind "negative" or "none"). keep
-// selects lines by their index from 0 (nil keeps all).
-func loadLabelled(t *testing.T, path string, keep func(line int) bool) (posts []*labelled, negatives int) {
+// selects posts by their text (nil keeps all).
+func loadLabelled(t *testing.T, path string, keep func(text string) bool) (posts []*labelled, negatives int) {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -55,12 +56,12 @@ func loadLabelled(t *testing.T, path string, keep func(line int) bool) (posts []
 	byText := map[string]*labelled{}
 	sc := bufio.NewScanner(f)
 	for n := 0; sc.Scan(); n++ {
-		if keep != nil && !keep(n) {
-			continue
-		}
 		var c corpusPost
 		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
 			t.Fatalf("%s line %d: %v", path, n+1, err)
+		}
+		if keep != nil && !keep(c.Text) {
+			continue
 		}
 		p := byText[c.Text]
 		if p == nil {
@@ -173,28 +174,36 @@ func TestCorpus(t *testing.T) {
 	}
 }
 
-// TestHeldOut measures the matcher on testdata/heldout.jsonl: 677 posts in 13
-// languages written independently of the rules and of corpus.jsonl (natural
-// phrasings, hard negatives: hypotheticals, past outages, the poster's own wifi,
-// other senses of the names). Rules were tuned on the dev half (even lines) only.
-// The test half (odd lines) measures how the rules generalise: look at its misses
-// to learn what kind of phrasing is missing, never add its texts to the rules, or
-// the figure stops meaning anything.
+// TestHeldOut measures the matcher on posts written independently of the rules
+// and of corpus.jsonl, in 13 languages, by two writers briefed differently: natural
+// phrasings, long rants, quoted error messages, support handles, sarcasm, and hard
+// negatives (hypotheticals, past outages, the poster's own wifi, other senses of the
+// names, complaints about features, bans or prices rather than outages).
+//
+// The rules were tuned on testdata/heldout.jsonl and on the posts of
+// testdata/heldout2.jsonl whose text has an even CRC-32 ("tune"). The posts with an
+// odd one ("held out") were never looked at while tuning: they measure how the rules
+// generalise. Look at their misses only to learn what kind of phrasing is missing,
+// never add their texts or quirks to the rules, or the figure stops meaning
+// anything; when that has happened, write a new set.
 func TestHeldOut(t *testing.T) {
+	even := func(text string) bool { return crc32.ChecksumIEEE([]byte(text))%2 == 0 }
+	odd := func(text string) bool { return !even(text) }
 	for _, tc := range []struct {
-		split                string
-		keep                 func(int) bool
+		name, file           string
+		keep                 func(string) bool
 		minPrecision, minRec float64
 	}{
-		{"dev", func(n int) bool { return n%2 == 0 }, 0.95, 0.95},
-		{"test", func(n int) bool { return n%2 == 1 }, 0.95, 0.85},
+		{"heldout tune", "testdata/heldout.jsonl", nil, 0.95, 0.95},
+		{"heldout2 tune", "testdata/heldout2.jsonl", even, 0.95, 0.90},
+		{"heldout2 held out", "testdata/heldout2.jsonl", odd, 0.90, 0.60},
 	} {
-		t.Run(tc.split, func(t *testing.T) {
-			posts, _ := loadLabelled(t, "testdata/heldout.jsonl", tc.keep)
+		t.Run(tc.name, func(t *testing.T) {
+			posts, _ := loadLabelled(t, tc.file, tc.keep)
 			total := scoreLabelled(t, posts)
 			if total.precision() < tc.minPrecision || total.recall() < tc.minRec {
-				t.Errorf("%s half: outage precision %.3f, recall %.3f: want ≥ %.2f and ≥ %.2f",
-					tc.split, total.precision(), total.recall(), tc.minPrecision, tc.minRec)
+				t.Errorf("outage precision %.3f, recall %.3f: want ≥ %.2f and ≥ %.2f",
+					total.precision(), total.recall(), tc.minPrecision, tc.minRec)
 			}
 		})
 	}

@@ -30,13 +30,17 @@
 // ambiguous aliases (x) need a context term in the post (tweet, timeline,
 // elon...), an @handle, or a hashtag with an outage term (#xdown), or
 // an outage term within 3 words ("x is down") unless the alias is strict
-// (uber, which German über folds to; signal; teams; threads).
+// (uber, which German über folds to; signal; teams; threads). A handle also
+// names a service with a support or country word around it (@SteamSupport,
+// @Uber_India, @AskPlayStation). A katakana name inside a longer katakana word
+// does not count (ライン in タイムライン is not LINE).
 //
 // Outage intent comes from outage terms (down, لا يعمل, caído, çöktü,
 // 落ちてる), or from a negator before a symptom verb ("not loading",
 // "ما يفتح", "nahi chal raha", "lädt nicht"). Each intent term counts for the
-// nearest service named within 6 words (or 12 in the same sentence), and for
-// every service listed with it ("whatsapp, instagram and facebook are
+// nearest service named within 6 words (or 12 in the same sentence; anywhere
+// when the post names one service only: "Netflix, explain this: ... error
+// NW-2-5"), and for every service listed with it ("whatsapp, instagram and facebook are
 // down"). Negation phrases cancel the outage terms they overlap ("isn't
 // down", "calm down", "I'm down to"); post negations cancel every outage
 // term of the post ("remember when WhatsApp went down", "Instagram stock is

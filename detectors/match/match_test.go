@@ -96,6 +96,21 @@ func TestMatch(t *testing.T) {
 		{"I'm down to hang out on discord", want{"discord": Mention}},
 		{"this tiktok sound is stuck in my head", want{"tiktok": Mention}},
 		{"the new whatsapp feature broke the internet lol", want{"whatsapp": Mention}},
+		// a feature not rolled out yet is not an outage (launch days)
+		{"new reels remix not showing up for me yet whatsapp pls", want{"whatsapp": Mention}},
+		// katakana names inside longer katakana words; CJK negations
+		{"Xのタイムライン更新されない", want{"x": Outage}},
+		{"オンラインゲーム落ちてる", want{}},
+		{"ラインが落ちてる", want{"line": Outage}},
+		{"大会中にディスコード落ちたら泣く", want{"discord": Mention}},
+		{"ChatGPT返事してくれない、ずっとネットワークエラー", want{"chatgpt": Outage}},
+		// support and country handles
+		{"@SteamSupport store page keeps showing error 118", want{"steam": Outage}},
+		{"@Uber_India app is down", want{"uber": Outage}},
+		{"@AskPlayStation is psn down?", want{"playstation": Outage}},
+		{"@campus is down", want{}},
+		// one service named: the complaint counts however far from the name
+		{"Netflix, explain this: I finally sat down after a twelve hour shift, made tea, queued up the season finale I had been saving, and what do I get? A spinning circle and an error code.", want{"netflix": Outage}},
 		// outages in many languages
 		{"whatsapp not working", want{"whatsapp": Outage}},
 		{"WhatsApp messages not sending, stuck on one tick", want{"whatsapp": Outage}},

@@ -15,7 +15,9 @@ const (
 	maxPart   = 64 // longest hashtag part segmented against the vocabulary
 
 	// Proximity: an intent term counts for a service named within nearDist
-	// tokens, or within sentDist tokens in the same sentence.
+	// tokens, or within sentDist tokens in the same sentence; in a post that
+	// names one service only, at any distance (a rant that names the service
+	// first and the error last).
 	nearDist = 6
 	sentDist = 12
 	// A negator counts for a symptom verb up to negSpan tokens before it;
@@ -451,7 +453,13 @@ func (m *Matcher) scan(sc *scratch) bool {
 			}
 		}
 		if t.fl&tkMention != 0 {
-			for _, id := range r.index[string(key)] {
+			ids := r.index[string(key)]
+			if len(ids) == 0 {
+				if core := handleCore(key); core != nil {
+					ids = r.index[string(core)]
+				}
+			}
+			for _, id := range ids {
 				if p := &r.phrases[id]; len(p.toks) == 1 && (p.cat == catAlias || p.cat == catContext) {
 					consider(id, 1)
 				}
@@ -725,7 +733,7 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 			default:
 				d = 0
 			}
-			if d > nearDist && (d > sentDist || in.sent != mn.sent) {
+			if distinct > 1 && d > nearDist && (d > sentDist || in.sent != mn.sent) {
 				continue
 			}
 			if d < bestD || d == bestD && before {
@@ -791,6 +799,9 @@ func (m *Matcher) mayName(sc *scratch) bool {
 			}
 		}
 		if t.fl&tkMention != 0 {
+			if core := handleCore(key); core != nil && hasBit(r.wordBits, keyHash(core, aliasBitsLog)) {
+				return true
+			}
 			continue
 		}
 		if t.fl&tkCJK != 0 {
@@ -924,4 +935,37 @@ func negatedAt(r *Rules, hits []cjkHit, h cjkHit) bool {
 		}
 	}
 	return false
+}
+
+// Companies put words around a service's name in their accounts' handles:
+// @AskPlayStation, @SteamSupport, @Uber_India, @TeamYouTube, @NetflixBrasil.
+// Longer suffixes come first, so "helps" is tried before "help".
+var (
+	handlePrefixes = []string{"ask", "team", "get"}
+	handleSuffixes = []string{"support", "status", "official", "indonesia", "brasil", "brazil", "mexico", "espana",
+		"france", "turkiye", "arabia", "arabic", "global", "india", "japan", "cares", "helps", "help", "care",
+		"news", "app", "usa", "ksa", "uk", "us", "es", "br", "mx", "jp", "de", "fr", "tr", "id", "hq"}
+)
+
+// handleCore returns the name inside a handle once one known prefix and one known
+// suffix (and an underscore beside them) are taken off, or nil when none was.
+func handleCore(key []byte) []byte {
+	core := key
+	for _, p := range handlePrefixes {
+		if len(core) > len(p)+2 && string(core[:len(p)]) == p {
+			core = core[len(p):]
+			break
+		}
+	}
+	for _, x := range handleSuffixes {
+		if len(core) > len(x)+2 && string(core[len(core)-len(x):]) == x {
+			core = core[:len(core)-len(x)]
+			break
+		}
+	}
+	core = bytes.Trim(core, "_")
+	if len(core) == len(key) || len(core) < 3 {
+		return nil
+	}
+	return core
 }
