@@ -3,7 +3,6 @@ package match
 import (
 	"bufio"
 	"encoding/json"
-	"hash/crc32"
 	"os"
 	"sort"
 	"strings"
@@ -87,8 +86,9 @@ func loadLabelled(t *testing.T, path string, keep func(text string) bool) (posts
 }
 
 // scoreLabelled matches every post with the default rules and logs outage precision
-// and recall per language (and, with -v, each miss); it returns the totals.
-func scoreLabelled(t *testing.T, posts []*labelled) prCount {
+// and recall per language (and, with -v and showMisses, each miss); it returns the
+// totals.
+func scoreLabelled(t *testing.T, posts []*labelled, showMisses bool) prCount {
 	t.Helper()
 	m := NewMatcher(DefaultRules())
 	per := map[string]*prCount{}
@@ -153,7 +153,7 @@ func scoreLabelled(t *testing.T, posts []*labelled) prCount {
 	}
 	row("all", total)
 	t.Log(b.String())
-	if testing.Verbose() {
+	if showMisses && testing.Verbose() {
 		for _, s := range misses {
 			t.Log(s)
 		}
@@ -168,39 +168,36 @@ func TestCorpus(t *testing.T) {
 	if len(posts) < 1500 || negatives*3 < len(posts) {
 		t.Errorf("corpus has %d posts, %d negatives: want ≥ 1500, a third negative", len(posts), negatives)
 	}
-	total := scoreLabelled(t, posts)
+	total := scoreLabelled(t, posts, true)
 	if total.precision() < 0.95 || total.recall() < 0.90 {
 		t.Errorf("outage precision %.3f, recall %.3f: want ≥ 0.95 and ≥ 0.90", total.precision(), total.recall())
 	}
 }
 
 // TestHeldOut measures the matcher on posts written independently of the rules
-// and of corpus.jsonl, in 13 languages, by two writers briefed differently: natural
-// phrasings, long rants, quoted error messages, support handles, sarcasm, and hard
-// negatives (hypotheticals, past outages, the poster's own wifi, other senses of the
-// names, complaints about features, bans or prices rather than outages).
+// and of corpus.jsonl, in 13 languages, by three writers briefed differently:
+// natural phrasings, long rants, quoted errors, support handles, sarcasm, firehose
+// shorthand, and hard negatives (hypotheticals, past outages, the poster's own
+// wifi, other senses of the names, complaints about features, bans or prices).
 //
-// The rules were tuned on testdata/heldout.jsonl and on the posts of
-// testdata/heldout2.jsonl whose text has an even CRC-32 ("tune"). The posts with an
-// odd one ("held out") were never looked at while tuning: they measure how the rules
-// generalise. Look at their misses only to learn what kind of phrasing is missing,
-// never add their texts or quirks to the rules, or the figure stops meaning
-// anything; when that has happened, write a new set.
+// The rules were tuned on testdata/heldout.jsonl and testdata/heldout2.jsonl.
+// testdata/heldout3.jsonl was never looked at while tuning, not even its misses:
+// it measures how the rules generalise. Keep it that way: look only at its totals.
+// When its misses have to be studied, it becomes a tuning set and a new held-out
+// set must be written (by someone who has not seen the rules).
 func TestHeldOut(t *testing.T) {
-	even := func(text string) bool { return crc32.ChecksumIEEE([]byte(text))%2 == 0 }
-	odd := func(text string) bool { return !even(text) }
 	for _, tc := range []struct {
 		name, file           string
-		keep                 func(string) bool
 		minPrecision, minRec float64
+		showMisses           bool
 	}{
-		{"heldout tune", "testdata/heldout.jsonl", nil, 0.95, 0.95},
-		{"heldout2 tune", "testdata/heldout2.jsonl", even, 0.95, 0.90},
-		{"heldout2 held out", "testdata/heldout2.jsonl", odd, 0.90, 0.60},
+		{"heldout tune", "testdata/heldout.jsonl", 0.95, 0.95, true},
+		{"heldout2 tune", "testdata/heldout2.jsonl", 0.95, 0.90, true},
+		{"heldout3 held out", "testdata/heldout3.jsonl", 0.92, 0.70, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			posts, _ := loadLabelled(t, tc.file, tc.keep)
-			total := scoreLabelled(t, posts)
+			posts, _ := loadLabelled(t, tc.file, nil)
+			total := scoreLabelled(t, posts, tc.showMisses)
 			if total.precision() < tc.minPrecision || total.recall() < tc.minRec {
 				t.Errorf("outage precision %.3f, recall %.3f: want ≥ %.2f and ≥ %.2f",
 					total.precision(), total.recall(), tc.minPrecision, tc.minRec)
