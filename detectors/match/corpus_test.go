@@ -53,10 +53,10 @@ func loadLabelled(t *testing.T, path string) (posts []*labelled, negatives int) 
 	defer f.Close()
 	byText := map[string]*labelled{}
 	sc := bufio.NewScanner(f)
-	for n := 0; sc.Scan(); n++ {
+	for n := 1; sc.Scan(); n++ {
 		var c corpusPost
 		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
-			t.Fatalf("%s line %d: %v", path, n+1, err)
+			t.Fatalf("%s line %d: %v", path, n, err)
 		}
 		p := byText[c.Text]
 		if p == nil {
@@ -72,7 +72,7 @@ func loadLabelled(t *testing.T, path string) (posts []*labelled, negatives int) 
 		case "negative", "none":
 			negatives++
 		default:
-			t.Fatalf("%s line %d: kind %q", path, n+1, c.Kind)
+			t.Fatalf("%s line %d: kind %q", path, n, c.Kind)
 		}
 	}
 	if err := sc.Err(); err != nil {
