@@ -37,15 +37,17 @@ const (
 	fkCount
 )
 
-// fastSpan is where a decoded value lives in the scratch buffer.
+// fastSpan is where a decoded value lives: in the scratch buffer, or in the message
+// itself (inB) when it needed no unescaping and the message may be shared.
 type fastSpan struct {
 	start, end int32
-	set        bool
+	set, inB   bool
 }
 
 // decodeFast decodes b if it is a flat canonical object. text is meaningful only when
-// hasText is true (text present and not null). b must already be valid UTF-8.
-func decodeFast(b []byte) (p Post, text string, hasText bool, ts string, ok bool) {
+// hasText is true (text present and not null). b must already be valid UTF-8. With
+// share, the strings of the post may be views of b, which must then never change.
+func decodeFast(b []byte, share bool) (p Post, text string, hasText bool, ts string, ok bool) {
 	var (
 		spans [fkCount]fastSpan
 		buf   []byte // decoded values, lazily allocated with room for all of them
@@ -99,6 +101,14 @@ func decodeFast(b []byte) (p Post, text string, hasText bool, ts string, ok bool
 					}
 					break
 				}
+				if share {
+					if j := plainRun(b, i+1); j < len(b) && b[j] == '"' {
+						// Nothing to unescape (the common case): the value is a view of b.
+						spans[key] = fastSpan{int32(i + 1), int32(j), true, true}
+						i = j + 1
+						break
+					}
+				}
 				if buf == nil {
 					buf = make([]byte, 0, len(b))
 				}
@@ -106,7 +116,7 @@ func decodeFast(b []byte) (p Post, text string, hasText bool, ts string, ok bool
 				if buf, i = appendUnquoted(buf, b, i); i < 0 {
 					return
 				}
-				spans[key] = fastSpan{int32(start), int32(len(buf)), true}
+				spans[key] = fastSpan{int32(start), int32(len(buf)), true, false}
 			case c == '-' || (c >= '0' && c <= '9'):
 				j := scanNumber(b, i)
 				if j < 0 {
@@ -119,12 +129,16 @@ func decodeFast(b []byte) (p Post, text string, hasText bool, ts string, ok bool
 					if _, err := strconv.ParseFloat(bytesToString(b[i:j]), 64); err != nil {
 						return // e.g. 1e400: flexString rejects it, slow path
 					}
-					if buf == nil {
-						buf = make([]byte, 0, len(b))
+					if share {
+						spans[key] = fastSpan{int32(i), int32(j), true, true}
+					} else {
+						if buf == nil {
+							buf = make([]byte, 0, len(b))
+						}
+						start := len(buf)
+						buf = append(buf, b[i:j]...)
+						spans[key] = fastSpan{int32(start), int32(len(buf)), true, false}
 					}
-					start := len(buf)
-					buf = append(buf, b[i:j]...)
-					spans[key] = fastSpan{int32(start), int32(len(buf)), true}
 				}
 				i = j
 			case c == 'n':
@@ -165,19 +179,32 @@ func decodeFast(b []byte) (p Post, text string, hasText bool, ts string, ok bool
 	if skipWS(b, i) != len(b) {
 		return // trailing garbage
 	}
-	if sp := spans[fkCountry]; sp.set {
+	if sp := &spans[fkCountry]; sp.set {
 		// finishPost upper-cases the country; doing it here for ASCII (same bytes, same
 		// length) spares that allocation, as strings.ToUpper returns an upper-case
-		// ASCII string as is.
-		upperASCII(buf[sp.start:sp.end])
+		// ASCII string as is. A view of b that needs it becomes a copy.
+		if sp.inB && needsUpperASCII(b[sp.start:sp.end]) {
+			c := append([]byte(nil), b[sp.start:sp.end]...)
+			upperASCII(c)
+			*sp = fastSpan{int32(len(buf)), int32(len(buf) + len(c)), true, false}
+			buf = append(buf, c...)
+		} else if !sp.inB {
+			upperASCII(buf[sp.start:sp.end])
+		}
 	}
-	var s string
+	var s, sb string
 	if len(buf) > 0 {
 		// buf is never written again: share it as the backing store of every field.
 		s = unsafe.String(unsafe.SliceData(buf), len(buf))
 	}
+	if share && len(b) > 0 {
+		sb = unsafe.String(unsafe.SliceData(b), len(b))
+	}
 	get := func(k int) string {
 		sp := spans[k]
+		if sp.inB {
+			return sb[sp.start:sp.end]
+		}
 		return s[sp.start:sp.end]
 	}
 	p = Post{
@@ -431,6 +458,21 @@ func hex4(b []byte, i int) rune {
 		r = r<<4 | rune(c)
 	}
 	return r
+}
+
+// needsUpperASCII reports whether upperASCII would change b.
+func needsUpperASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	for _, c := range b {
+		if 'a' <= c && c <= 'z' {
+			return true
+		}
+	}
+	return false
 }
 
 // upperASCII upper-cases b in place if it is all ASCII, and leaves it alone otherwise.

@@ -8,7 +8,9 @@ import (
 )
 
 // decodeSlow runs Decode without the fast path (encoding/json only).
-func decodeSlow(b []byte, maxBytes int) (Post, Shape, error) { return decode(b, maxBytes, false) }
+func decodeSlow(b []byte, maxBytes int) (Post, Shape, error) {
+	return decode(b, maxBytes, false, false)
+}
 
 const fastTS = `"created_at":"2022-10-25T07:21:03Z"`
 
@@ -88,11 +90,12 @@ func TestDecodeFastCases(t *testing.T) {
 	for _, tt := range fastCases {
 		t.Run(tt.name, func(t *testing.T) {
 			b := []byte(tt.in)
-			if _, _, _, _, ok := decodeFast(b); ok != tt.fast {
+			if _, _, _, _, ok := decodeFast(b, false); ok != tt.fast {
 				t.Errorf("decodeFast ok = %v, want %v", ok, tt.fast)
 			}
 			got, shape, err := Decode(b, 0)
 			assertSameAsSlow(t, b, 0, got, shape, err)
+			assertSharedSame(t, b)
 			if tt.id != "" && got.ID != tt.id {
 				t.Errorf("ID = %q, want %q", got.ID, tt.id)
 			}
@@ -113,6 +116,26 @@ func TestDecodeFastCanonicalPost(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(100, func() { _, _, _ = Decode(in, 0) }); n > 1 {
 		t.Errorf("Decode allocates %v times per canonical post, want at most 1", n)
+	}
+	// Escapes (\n) and a lower-case country need copies; without them, nothing.
+	plain := []byte(`{"id":"1850001","text":"is #whatsappdown for anyone else?","author":"u123","created_at":"2022-10-25T04:21:03-03:00","lang":"en","country":"GB","source":"x"}`)
+	if n := testing.AllocsPerRun(100, func() { _, _, _ = decodeShared(plain, 0) }); n > 0 {
+		t.Errorf("decodeShared allocates %v times per canonical post without escapes, want none", n)
+	}
+}
+
+// assertSharedSame fails unless decodeShared returns for b what Decode does, and
+// leaves b as it was.
+func assertSharedSame(t *testing.T, b []byte) {
+	t.Helper()
+	orig := string(b)
+	p, shape, err := Decode(b, 0)
+	sp, sshape, serr := decodeShared(b, 0)
+	if string(b) != orig {
+		t.Fatalf("input %q: decodeShared changed it to %q", orig, b)
+	}
+	if p != sp || shape != sshape || (err == nil) != (serr == nil) || err != nil && err.Error() != serr.Error() {
+		t.Fatalf("input %q:\nshared %+v %q %v\ncopied %+v %q %v", b, sp, sshape, serr, p, shape, err)
 	}
 }
 
@@ -166,6 +189,7 @@ func FuzzDecodeFastMatchesSlow(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, shape, err := Decode(b, 0)
 		assertSameAsSlow(t, b, 0, p, shape, err)
+		assertSharedSame(t, b)
 	})
 }
 
@@ -182,7 +206,7 @@ func benchmarkDecode(b *testing.B, fast bool) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(in)))
 			for b.Loop() {
-				if _, _, err := decode(in, 0, fast); err != nil {
+				if _, _, err := decode(in, 0, fast, false); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -579,7 +579,7 @@ func (ps *parser) parseRange(msgs []kafka.Message, lo, hi int) {
 	// Matches of a chunk share one arena.
 	var arena []match.Match
 	for i := lo; i < hi; i++ {
-		post, _, err := Decode(msgs[i].Value, p.cfg.MaxPostBytes)
+		post, _, err := decodeShared(msgs[i].Value, p.cfg.MaxPostBytes)
 		if err != nil {
 			var de *DecodeError
 			errors.As(err, &de)

@@ -139,13 +139,22 @@ type wire struct {
 
 // Decode turns one message into a Post, recognising the canonical post, X API v2 tweet
 // objects, Bluesky Jetstream commit events and Mastodon statuses. Errors are *DecodeError.
+// The post shares no memory with b.
 func Decode(b []byte, maxBytes int) (Post, Shape, error) {
-	return decode(b, maxBytes, true)
+	return decode(b, maxBytes, true, false)
+}
+
+// decodeShared is Decode for a message that never changes afterwards (a Kafka message's
+// value: the client allocates one per message): the post's strings may be views of b,
+// which spares copying and allocating for most posts.
+func decodeShared(b []byte, maxBytes int) (Post, Shape, error) {
+	return decode(b, maxBytes, true, true)
 }
 
 // decode is Decode; fast selects the scanner of fastdecode.go for flat canonical objects
-// (tests compare it with the encoding/json path alone, fast=false).
-func decode(b []byte, maxBytes int, fast bool) (Post, Shape, error) {
+// (tests compare it with the encoding/json path alone, fast=false), share lets it return
+// views of b.
+func decode(b []byte, maxBytes int, fast, share bool) (Post, Shape, error) {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxPostBytes
 	}
@@ -166,7 +175,7 @@ func decode(b []byte, maxBytes int, fast bool) (Post, Shape, error) {
 		return Post{}, "", decodeErr(ReasonInvalidJSON, "does not start with '{'")
 	}
 	if fast {
-		if p, text, hasText, ts, ok := decodeFast(b); ok {
+		if p, text, hasText, ts, ok := decodeFast(b, share); ok {
 			var tp *string
 			if hasText {
 				tp = &text

@@ -270,22 +270,6 @@ func resetPeakRSS() {
 	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
 }
 
-// mixPosts renders n canonical posts of the realistic mix, created_at from start on,
-// rate posts per second of event time.
-func mixPosts(n int, start time.Time, rate float64, seed int64) [][]byte {
-	texts := matchbench.Corpus(n, seed)
-	r := rand.New(rand.NewPCG(uint64(seed), 99))
-	langs := []string{"en", "en", "es", "pt", "ar", "hi", "id", "tr", "de", "ja"}
-	out := make([][]byte, n)
-	for i, t := range texts {
-		ts := start.Add(time.Duration(float64(i) / rate * float64(time.Second))).UTC()
-		b, _ := json.Marshal(pipeline.Post{ID: strconv.Itoa(i + 1), Text: t, Author: "u" + strconv.Itoa(r.IntN(2_000_000)),
-			CreatedAt: ts.Truncate(time.Second), Lang: langs[r.IntN(len(langs))], Country: "IN", Source: "x"})
-		out[i] = b
-	}
-	return out
-}
-
 func produce(ctx context.Context, broker, topic string, values [][]byte) error {
 	w := pipeline.NewWriter([]string{broker}, topic)
 	w.Balancer = &kafka.RoundRobin{}
@@ -323,7 +307,7 @@ func benchPipeline(ctx context.Context, n int, pr *pipelineResult, log *zap.Logg
 	defer env.close()
 	progress("pipeline: pre-loading %d posts (not timed) ...", n)
 	start := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
-	if err := produce(ctx, env.broker, "posts", mixPosts(n, start, 100_000, 1)); err != nil {
+	if err := produce(ctx, env.broker, "posts", matchbench.Messages(n, start, 100_000, 1)); err != nil {
 		return err
 	}
 	// Both rates are the best of a few passes, each with a fresh consumer group: a

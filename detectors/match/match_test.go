@@ -526,3 +526,61 @@ func TestNormalizeFastPaths(t *testing.T) {
 		}
 	}
 }
+
+// sameTokensASCII fails unless, for a text the ASCII path takes, it folds and
+// tokenizes the text exactly as the general path does.
+func sameTokensASCII(t *testing.T, m *Matcher, s string) {
+	t.Helper()
+	fast := &scratch{}
+	b, ok := foldASCII(nil, s)
+	if !ok {
+		return
+	}
+	fast.buf = b
+	m.tokenizeASCII(fast)
+	ref := &scratch{}
+	ref.buf = ref.nz.run(nil, s, true)
+	m.tokenize(ref)
+	if string(fast.buf) != string(ref.buf) || !slices.Equal(fast.toks, ref.toks) {
+		t.Fatalf("%q: ASCII path %q %v, general path %q %v", s, fast.buf, fast.toks, ref.buf, ref.toks)
+	}
+}
+
+func FuzzTokenizeASCII(f *testing.F) {
+	for _, s := range []string{"Is WhatsApp DOWN?? see https://x.com/a b", "web.whatsapp.com. ok|no;yes\nnext", "a.b. .c www.x.y z", "ZZ@@", "x\t\ty_z 123abc"} {
+		f.Add(s)
+	}
+	m := NewMatcher(nil)
+	f.Fuzz(func(t *testing.T, s string) { sameTokensASCII(t, m, s) })
+}
+
+// TestTokenizeASCII: the ASCII path on every ASCII sentence of the corpus and the
+// benchmarks, and on texts whose length tests every tail of the eight-byte loop.
+func TestTokenizeASCII(t *testing.T) {
+	m := NewMatcher(nil)
+	texts := append([]string(nil), benchSentences...)
+	data, err := os.ReadFile("testdata/corpus.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var c corpusPost
+		if err := json.Unmarshal([]byte(line), &c); err != nil {
+			t.Fatal(err)
+		}
+		texts = append(texts, c.Text, strings.ToUpper(c.Text))
+	}
+	for n := 0; n <= 24; n++ {
+		for _, c := range []byte{'A', 'Z', '@', '[', '#', '`', 'z', '{', 0x7f, 0x80} {
+			s := []byte(strings.Repeat("Wa. ", 6)[:n])
+			s = append(s, c)
+			texts = append(texts, string(s))
+			if _, ok := foldASCII(nil, string(s)); ok != (c != '@' && c != '#' && c < 0x80) {
+				t.Errorf("foldASCII(%q) ok = %v", s, ok)
+			}
+		}
+	}
+	for _, s := range texts {
+		sameTokensASCII(t, m, s)
+	}
+}

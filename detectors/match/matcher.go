@@ -2,10 +2,12 @@ package match
 
 import (
 	"bytes"
+	"encoding/binary"
 	"slices"
 	"sync"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Limits that keep the cost of one post bounded.
@@ -34,7 +36,7 @@ const (
 type Matcher struct {
 	r           *Rules
 	pool        sync.Pool
-	noPrefilter bool // tests: check the prefilter has no false negatives
+	noPrefilter bool // tests: no prefilter and no ASCII fast path (the reference)
 }
 
 // NewMatcher returns a matcher for the rules (DefaultRules if r is nil).
@@ -113,8 +115,21 @@ func (m *Matcher) Match(dst []Match, text string) []Match {
 	}
 	sc := m.pool.Get().(*scratch)
 	defer m.pool.Put(sc)
-	sc.buf = sc.nz.run(sc.buf[:0], text, true)
-	m.tokenize(sc)
+	if b, ok := foldASCII(sc.buf[:0], text); ok && !m.noPrefilter {
+		// Plain ASCII, most of a firehose: normalising is lower-casing, and
+		// the tokens are found without decoding runes.
+		sc.buf = b
+		sc.nz.camel = sc.nz.camel[:0]
+		m.tokenizeASCII(sc)
+	} else {
+		sc.buf = sc.nz.run(sc.buf[:0], text, true)
+		if plainASCII(sc.buf) && !m.noPrefilter {
+			// Accented Latin letters fold to ASCII: "não funciona", "bugün".
+			m.tokenizeASCII(sc)
+		} else {
+			m.tokenize(sc)
+		}
+	}
 	if len(sc.toks) == 0 || !m.noPrefilter && !m.mayName(sc) {
 		return dst
 	}
@@ -270,6 +285,105 @@ func (m *Matcher) tokenize(sc *scratch) {
 		toks = append(toks, t)
 		brk = false
 		prevWord = true
+		i = j
+	}
+	sc.toks = toks
+}
+
+// foldASCII appends s lower-cased to dst when s is all ASCII without '#' or
+// '@' (no hashtag or handle), eight bytes at a time; ok is false otherwise.
+// What it appends is what the normaliser makes of such a text.
+func foldASCII(dst []byte, s string) (_ []byte, ok bool) {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	at := len(dst)
+	dst = slices.Grow(dst, len(s))[:at+len(s)]
+	out := dst[at:]
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))
+		hash, at := x^ones*'#', x^ones*'@'
+		// (v-ones)&^v&highs is non-zero when a byte of v is zero: a '#' or an '@'.
+		if x&highs != 0 || (hash-ones)&^hash&highs != 0 || (at-ones)&^at&highs != 0 {
+			return dst, false
+		}
+		// Bytes in 'A'..'Z' get 0x20 added: the high bit of x+(0x80-'A') says
+		// c >= 'A', that of x+(0x7f-'Z') says c > 'Z' (no carries: c < 0x80).
+		upper := (x + ones*(0x80-'A')) &^ (x + ones*(0x7f-'Z')) & highs
+		binary.LittleEndian.PutUint64(out[i:], x|upper>>2)
+	}
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf || c == '#' || c == '@' {
+			return dst, false
+		}
+		out[i] = asciiFold[c]
+	}
+	return dst, true
+}
+
+// plainASCII reports whether b is all ASCII without '#' or '@': what
+// tokenizeASCII takes.
+func plainASCII(b []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		hash, at := x^ones*'#', x^ones*'@'
+		if x&highs != 0 || (hash-ones)&^hash&highs != 0 || (at-ones)&^at&highs != 0 {
+			return false
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c >= utf8.RuneSelf || c == '#' || c == '@' {
+			return false
+		}
+	}
+	return true
+}
+
+// tokenizeASCII is tokenize for the texts foldASCII accepts: no runes to
+// decode, no hashtags, no handles.
+func (m *Matcher) tokenizeASCII(sc *scratch) {
+	b := sc.buf
+	toks := sc.toks[:0]
+	var sent int32
+	brk := true
+	prevWord := false
+	for i := 0; i < len(b) && len(toks) < maxTokens; {
+		c := b[i]
+		if asciiClass[c] != clsWord {
+			switch c {
+			case '.':
+				if prevWord && i+1 < len(b) && asciiClass[b[i+1]] == clsWord {
+					break // x.com, web.whatsapp.com: no sentence break
+				}
+				fallthrough
+			case '!', '?', ';', '\n', '|':
+				sent++
+				brk = true
+			}
+			prevWord = false
+			i++
+			continue
+		}
+		if c == 'h' && (hasPrefixAt(b, i, "http://") || hasPrefixAt(b, i, "https://")) || c == 'w' && hasPrefixAt(b, i, "www.") {
+			for i < len(b) && b[i] != ' ' && b[i] != '\n' && b[i] != '\t' {
+				i++
+			}
+			brk = true
+			prevWord = false
+			continue
+		}
+		j := i + 1
+		for j < len(b) && asciiClass[b[j]] == clsWord {
+			j++
+		}
+		t := token{s: int32(i), e: int32(j), sent: sent}
+		if brk {
+			t.fl |= tkBreak
+		}
+		toks = append(toks, t)
+		brk, prevWord = false, true
 		i = j
 	}
 	sc.toks = toks

@@ -14,9 +14,12 @@ package matchbench
 import (
 	"context"
 	"fmt"
+	"encoding/json"
 	"math/rand"
+	randv2 "math/rand/v2"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -202,6 +205,35 @@ func Corpus(n int, seed int64) []string {
 		}
 	}
 	return out
+}
+
+// Messages renders n posts of the mix ([Corpus]) as canonical JSON messages,
+// as they arrive on the posts topic: created_at from start on at rate posts
+// per second of event time. The same seed gives the same messages.
+func Messages(n int, start time.Time, rate float64, seed int64) [][]byte {
+	texts := Corpus(n, seed)
+	r := randv2.New(randv2.NewPCG(uint64(seed), 99))
+	langs := []string{"en", "en", "es", "pt", "ar", "hi", "id", "tr", "de", "ja"}
+	out := make([][]byte, n)
+	for i, t := range texts {
+		ts := start.Add(time.Duration(float64(i) / rate * float64(time.Second))).UTC()
+		b, _ := json.Marshal(post{ID: strconv.Itoa(i + 1), Text: t, Author: "u" + strconv.Itoa(r.IntN(2_000_000)),
+			CreatedAt: ts.Truncate(time.Second), Lang: langs[r.IntN(len(langs))], Country: "IN", Source: "x"})
+		out[i] = b
+	}
+	return out
+}
+
+// post is the canonical post of DESIGN.md as Messages renders it (the pipeline's
+// tests use these messages, so this package cannot import it).
+type post struct {
+	ID        string    `json:"id"`
+	Text      string    `json:"text"`
+	Author    string    `json:"author,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	Lang      string    `json:"lang,omitempty"`
+	Country   string    `json:"country,omitempty"`
+	Source    string    `json:"source,omitempty"`
 }
 
 // LargeRules returns the default rules plus generated services (made-up
