@@ -13,8 +13,8 @@ package matchbench
 
 import (
 	"context"
-	"fmt"
 	"encoding/json"
+	"fmt"
 	"math/rand"
 	randv2 "math/rand/v2"
 	"regexp"
