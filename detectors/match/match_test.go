@@ -584,3 +584,18 @@ func TestTokenizeASCII(t *testing.T) {
 		sameTokensASCII(t, m, s)
 	}
 }
+
+// TestDecodeTwoBytes: the inline two-byte decoding agrees with utf8.DecodeRune
+// on every pair of bytes (valid, overlong, truncated or not).
+func TestDecodeTwoBytes(t *testing.T) {
+	for c0 := 0x80; c0 < 0x100; c0++ {
+		for c1 := 0; c1 < 0x100; c1++ {
+			b := []byte{byte(c0), byte(c1)}
+			r, n := decode(b, 0)
+			wr, wn := utf8.DecodeRune(b)
+			if r != wr || n != wn {
+				t.Fatalf("% x: %U %d, utf8.DecodeRune %U %d", b, r, n, wr, wn)
+			}
+		}
+	}
+}

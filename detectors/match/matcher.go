@@ -162,6 +162,17 @@ func classOf(r rune) charClass {
 	if r < utf8.RuneSelf {
 		return asciiClass[r]
 	}
+	if r < 0x0900 {
+		// Latin, Cyrillic, Arabic: the commonest non-ASCII letters, tested first.
+		switch {
+		case r >= 0x0620 && r <= 0x064A, r >= 0x0400 && r <= 0x04FF, r >= 0x00C0 && r <= 0x024F && r != 0xD7 && r != 0xF7:
+			return clsWord
+		}
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) {
+			return clsWord
+		}
+		return clsSep
+	}
 	switch {
 	case r >= 0x3040 && r <= 0x30FF, r >= 0x31F0 && r <= 0x31FF, r >= 0x3400 && r <= 0x4DBF,
 		r >= 0x4E00 && r <= 0x9FFF, r >= 0xF900 && r <= 0xFAFF, r >= 0xFF66 && r <= 0xFF9F,
@@ -192,8 +203,12 @@ func isSentenceEnd(r rune) bool {
 }
 
 func decode(b []byte, i int) (rune, int) {
-	if b[i] < utf8.RuneSelf {
-		return rune(b[i]), 1
+	c := b[i]
+	if c < utf8.RuneSelf {
+		return rune(c), 1
+	}
+	if c >= 0xC2 && c <= 0xDF && i+1 < len(b) && b[i+1]&0xC0 == 0x80 {
+		return rune(c&0x1F)<<6 | rune(b[i+1]&0x3F), 2 // two bytes, inline
 	}
 	return utf8.DecodeRune(b[i:])
 }
@@ -269,7 +284,7 @@ func (m *Matcher) tokenize(sc *scratch) {
 				j++
 				continue
 			}
-			r2, s2 := utf8.DecodeRune(b[j:])
+			r2, s2 := decode(b, j)
 			if classOf(r2) != cls {
 				break
 			}

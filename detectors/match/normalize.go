@@ -69,7 +69,14 @@ func (n *normalizer) run(dst []byte, s string, camel bool) []byte {
 			i = j
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		var r rune
+		var size int
+		if c := s[i]; c >= 0xC2 && c <= 0xDF && i+1 < len(s) && s[i+1]&0xC0 == 0x80 && !n.slow {
+			// Two bytes (Latin, Cyrillic, Arabic): decoded inline.
+			r, size = rune(c&0x1F)<<6|rune(s[i+1]&0x3F), 2
+		} else {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
 		if r == utf8.RuneError && size <= 1 {
 			i++
 			n.latin = false
@@ -98,7 +105,10 @@ func (n *normalizer) run(dst []byte, s string, camel bool) []byte {
 		}
 		if fast, ok := n.fastRune(r); ok && !n.slow {
 			i += size
-			if fast != 0 {
+			switch {
+			case fast >= 0x80 && fast < 0x800:
+				dst = append(dst, 0xC0|byte(fast>>6), 0x80|byte(fast&0x3F))
+			case fast != 0:
 				dst = utf8.AppendRune(dst, fast)
 			}
 			continue
