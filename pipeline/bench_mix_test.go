@@ -47,3 +47,40 @@ func BenchmarkDecodeMix(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDecodeMatchKinds splits the messages of BenchmarkDecodeMatchMix by what
+// the matcher makes of them: no service named, in plain ASCII or not (most of a
+// firehose; the prefilter sends them away), and a service named (chatter and
+// complaints, which go through the whole matcher).
+func BenchmarkDecodeMatchKinds(b *testing.B) {
+	m := match.NewMatcher(nil)
+	kinds := map[string][][]byte{}
+	for _, msg := range mixMessages() {
+		p, _, err := decodeShared(msg, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		k := "named"
+		if len(m.Match(nil, p.Text)) == 0 {
+			k = "none_ascii"
+			for i := 0; i < len(p.Text); i++ {
+				if p.Text[i] >= 0x80 {
+					k = "none_other"
+					break
+				}
+			}
+		}
+		kinds[k] = append(kinds[k], msg)
+	}
+	for _, k := range []string{"none_ascii", "none_other", "named"} {
+		msgs := kinds[k]
+		b.Run(k, func(b *testing.B) {
+			var dst []match.Match
+			for i := 0; b.Loop(); i++ {
+				p, _, _ := decodeShared(msgs[i%len(msgs)], 0)
+				dst = m.Match(dst[:0], p.Text)
+			}
+			b.ReportMetric(float64(len(msgs))/8192*100, "%_of_mix")
+		})
+	}
+}

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,6 +76,18 @@ func FuzzParseTime(f *testing.F) {
 		want, werr := time.Parse(time.RFC3339Nano, s)
 		if (err == nil) != (werr == nil) || err != nil && err.Error() != werr.Error() || !got.Equal(want) || err == nil && got.UTC() != want.UTC() {
 			t.Fatalf("%q: %v %v, time.Parse %v %v", s, got, err, want, werr)
+		}
+	})
+}
+
+// FuzzBlank: blank(s) is strings.TrimSpace(s) == "".
+func FuzzBlank(f *testing.F) {
+	for _, s := range []string{"", " ", "\t\n\v\f\r ", "\u0085\u00a0\u2003", " x ", "\u00a0واتساب", "\xff", " \x1c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := blank(s), strings.TrimSpace(s) == ""; got != want {
+			t.Fatalf("blank(%q) = %v, want %v", s, got, want)
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -233,7 +234,7 @@ func finishPost(p Post, shape Shape, text *string, ts string) (Post, Shape, erro
 	if p.ID == "" {
 		return Post{}, shape, decodeErr(ReasonMissingID, "no id")
 	}
-	if text == nil || strings.TrimSpace(*text) == "" {
+	if text == nil || blank(*text) {
 		return Post{}, shape, decodeErr(ReasonMissingText, "no text")
 	}
 	if ts == "" {
@@ -252,6 +253,26 @@ func finishPost(p Post, shape Shape, text *string, ts string) (Post, Shape, erro
 	p.CreatedAt = t.UTC()
 	p.Country = strings.ToUpper(p.Country)
 	return p, shape, nil
+}
+
+// blank reports whether strings.TrimSpace(s) == "", deciding at the first rune for
+// most texts (TrimSpace takes its slow path, from both ends, on non-ASCII text).
+func blank(s string) bool {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c != ' ' && (c < '\t' || c > '\r') {
+				return false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !unicode.IsSpace(r) {
+			return false
+		}
+		i += n
+	}
+	return true
 }
 
 // parseTime is time.Parse(time.RFC3339Nano, ts), with a fast path for the form most
