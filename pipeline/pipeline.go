@@ -25,7 +25,9 @@ import (
 	"github.com/outcry-dev/outcry/detectors/window"
 )
 
-// Source is the consumer-group side of kafka-go's Reader that the pipeline uses.
+// Source is the consumer-group side of kafka-go's Reader that the pipeline uses. The
+// value of a fetched message must never change afterwards (kafka-go allocates one per
+// message): decoded posts are views of it.
 type Source interface {
 	FetchMessage(ctx context.Context) (kafka.Message, error)
 	CommitMessages(ctx context.Context, msgs ...kafka.Message) error

@@ -115,10 +115,11 @@ func (m *Matcher) Match(dst []Match, text string) []Match {
 	}
 	sc := m.pool.Get().(*scratch)
 	defer m.pool.Put(sc)
-	if b, ok := foldASCII(sc.buf[:0], text); ok && !m.noPrefilter {
+	b, ascii := foldASCII(sc.buf[:0], text)
+	sc.buf = b
+	if ascii && !m.noPrefilter {
 		// Plain ASCII, most of a firehose: normalising is lower-casing, and
 		// the tokens are found without decoding runes.
-		sc.buf = b
 		sc.nz.camel = sc.nz.camel[:0]
 		m.tokenizeASCII(sc)
 	} else {
@@ -309,17 +310,14 @@ func (m *Matcher) tokenize(sc *scratch) {
 // '@' (no hashtag or handle), eight bytes at a time; ok is false otherwise.
 // What it appends is what the normaliser makes of such a text.
 func foldASCII(dst []byte, s string) (_ []byte, ok bool) {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	at := len(dst)
 	dst = slices.Grow(dst, len(s))[:at+len(s)]
 	out := dst[at:]
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
 		x := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))
-		hash, at := x^ones*'#', x^ones*'@'
-		// (v-ones)&^v&highs is non-zero when a byte of v is zero: a '#' or an '@'.
-		if x&highs != 0 || (hash-ones)&^hash&highs != 0 || (at-ones)&^at&highs != 0 {
-			return dst, false
+		if !plainWord(x) {
+			return dst[:at], false
 		}
 		// Bytes in 'A'..'Z' get 0x20 added: the high bit of x+(0x80-'A') says
 		// c >= 'A', that of x+(0x7f-'Z') says c > 'Z' (no carries: c < 0x80).
@@ -329,7 +327,7 @@ func foldASCII(dst []byte, s string) (_ []byte, ok bool) {
 	for ; i < len(s); i++ {
 		c := s[i]
 		if c >= utf8.RuneSelf || c == '#' || c == '@' {
-			return dst, false
+			return dst[:at], false
 		}
 		out[i] = asciiFold[c]
 	}
@@ -339,12 +337,9 @@ func foldASCII(dst []byte, s string) (_ []byte, ok bool) {
 // plainASCII reports whether b is all ASCII without '#' or '@': what
 // tokenizeASCII takes.
 func plainASCII(b []byte) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
-		x := binary.LittleEndian.Uint64(b[i:])
-		hash, at := x^ones*'#', x^ones*'@'
-		if x&highs != 0 || (hash-ones)&^hash&highs != 0 || (at-ones)&^at&highs != 0 {
+		if !plainWord(binary.LittleEndian.Uint64(b[i:])) {
 			return false
 		}
 	}
@@ -354,6 +349,15 @@ func plainASCII(b []byte) bool {
 		}
 	}
 	return true
+}
+
+const ones, highs = 0x0101010101010101, 0x8080808080808080
+
+// plainWord reports whether the eight bytes of x are ASCII and none is '#' or
+// '@'. (v-ones)&^v&highs is non-zero when a byte of v is zero.
+func plainWord(x uint64) bool {
+	hash, at := x^ones*'#', x^ones*'@'
+	return (x|(hash-ones)&^hash|(at-ones)&^at)&highs == 0
 }
 
 // tokenizeASCII is tokenize for the texts foldASCII accepts: no runes to
