@@ -214,6 +214,17 @@ func decode(b []byte, i int) (rune, int) {
 	return utf8.DecodeRune(b[i:])
 }
 
+// urlEnd returns where the URL starting at b[i] ends (the next blank), or i when
+// no URL starts there: links (http://, https://, www.) are not words.
+func urlEnd(b []byte, i int) int {
+	if c := b[i]; c == 'h' && (hasPrefixAt(b, i, "http://") || hasPrefixAt(b, i, "https://")) || c == 'w' && hasPrefixAt(b, i, "www.") {
+		for i < len(b) && b[i] != ' ' && b[i] != '\n' && b[i] != '\t' {
+			i++
+		}
+	}
+	return i
+}
+
 func hasPrefixAt(b []byte, i int, p string) bool {
 	return len(b)-i >= len(p) && string(b[i:i+len(p)]) == p
 }
@@ -268,10 +279,8 @@ func (m *Matcher) tokenize(sc *scratch) {
 			i += size
 			continue
 		}
-		if r == 'h' && (hasPrefixAt(b, i, "http://") || hasPrefixAt(b, i, "https://")) || r == 'w' && hasPrefixAt(b, i, "www.") {
-			for i < len(b) && b[i] != ' ' && b[i] != '\n' && b[i] != '\t' {
-				i++
-			}
+		if e := urlEnd(b, i); e > i {
+			i = e
 			brk = true
 			prevWord = false
 			continue
@@ -385,10 +394,8 @@ func (m *Matcher) tokenizeASCII(sc *scratch) {
 			i++
 			continue
 		}
-		if c == 'h' && (hasPrefixAt(b, i, "http://") || hasPrefixAt(b, i, "https://")) || c == 'w' && hasPrefixAt(b, i, "www.") {
-			for i < len(b) && b[i] != ' ' && b[i] != '\n' && b[i] != '\t' {
-				i++
-			}
+		if e := urlEnd(b, i); e > i {
+			i = e
 			brk = true
 			prevWord = false
 			continue

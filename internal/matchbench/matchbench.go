@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/outcry-dev/outcry/detectors/match"
+	"github.com/outcry-dev/outcry/pipeline"
 )
 
 // Result holds posts per second on one goroutine.
@@ -217,23 +218,11 @@ func Messages(n int, start time.Time, rate float64, seed int64) [][]byte {
 	out := make([][]byte, n)
 	for i, t := range texts {
 		ts := start.Add(time.Duration(float64(i) / rate * float64(time.Second))).UTC()
-		b, _ := json.Marshal(post{ID: strconv.Itoa(i + 1), Text: t, Author: "u" + strconv.Itoa(r.IntN(2_000_000)),
+		b, _ := json.Marshal(pipeline.Post{ID: strconv.Itoa(i + 1), Text: t, Author: "u" + strconv.Itoa(r.IntN(2_000_000)),
 			CreatedAt: ts.Truncate(time.Second), Lang: langs[r.IntN(len(langs))], Country: "IN", Source: "x"})
 		out[i] = b
 	}
 	return out
-}
-
-// post is the canonical post of DESIGN.md as Messages renders it (the pipeline's
-// tests use these messages, so this package cannot import it).
-type post struct {
-	ID        string    `json:"id"`
-	Text      string    `json:"text"`
-	Author    string    `json:"author,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	Lang      string    `json:"lang,omitempty"`
-	Country   string    `json:"country,omitempty"`
-	Source    string    `json:"source,omitempty"`
 }
 
 // LargeRules returns the default rules plus generated services (made-up
