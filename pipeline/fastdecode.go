@@ -184,11 +184,11 @@ func decodeFast(b []byte, share bool) (p Post, text string, hasText bool, ts str
 		// length) spares that allocation, as strings.ToUpper returns an upper-case
 		// ASCII string as is. A view of b that needs it becomes a copy.
 		if sp.inB && needsUpperASCII(b[sp.start:sp.end]) {
-			c := append([]byte(nil), b[sp.start:sp.end]...)
-			upperASCII(c)
-			*sp = fastSpan{int32(len(buf)), int32(len(buf) + len(c)), true, false}
-			buf = append(buf, c...)
-		} else if !sp.inB {
+			start := len(buf)
+			buf = append(buf, b[sp.start:sp.end]...)
+			*sp = fastSpan{int32(start), int32(len(buf)), true, false}
+		}
+		if !sp.inB {
 			upperASCII(buf[sp.start:sp.end])
 		}
 	}

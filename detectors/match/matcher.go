@@ -119,8 +119,8 @@ func (m *Matcher) Match(dst []Match, text string) []Match {
 	sc.buf = b
 	if ascii && !m.noPrefilter {
 		// Plain ASCII, most of a firehose: normalising is lower-casing, and
-		// the tokens are found without decoding runes.
-		sc.nz.camel = sc.nz.camel[:0]
+		// the tokens are found without decoding runes. (No hashtag, so the
+		// normaliser's camel-case marks are never read.)
 		m.tokenizeASCII(sc)
 	} else {
 		sc.buf = sc.nz.run(sc.buf[:0], text, true)
