@@ -46,11 +46,16 @@ func NewReader(c KafkaConfig, log *zap.Logger) *kafka.Reader {
 		StartOffset:       kafka.FirstOffset,
 		MinBytes:          1,
 		MaxBytes:          16 << 20,
-		MaxWait:           100 * time.Millisecond,
-		CommitInterval:    0, // synchronous commits
-		QueueCapacity:     10000,
-		Logger:            kafka.LoggerFunc(func(msg string, args ...any) { l.Debug(fmt.Sprintf(msg, args...)) }),
-		ErrorLogger:       kafka.LoggerFunc(func(msg string, args ...any) { readerError(l, fmt.Sprintf(msg, args...)) }),
+		// MaxWait bounds both the broker's wait on an idle partition (a produce wakes
+		// it at once) and, in kafka-go, the time for a fetch's reply to start arriving.
+		// A broker that builds a whole reply before sending it (kfake) takes longer for
+		// a large one: with 100ms, a loaded machine timed out on every retry of the same
+		// fetch and consumption stopped for good.
+		MaxWait:        time.Second,
+		CommitInterval: 0, // synchronous commits
+		QueueCapacity:  10000,
+		Logger:         kafka.LoggerFunc(func(msg string, args ...any) { l.Debug(fmt.Sprintf(msg, args...)) }),
+		ErrorLogger:    kafka.LoggerFunc(func(msg string, args ...any) { readerError(l, fmt.Sprintf(msg, args...)) }),
 	})
 }
 
