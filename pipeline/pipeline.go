@@ -67,12 +67,16 @@ type DeadLetter struct {
 	Detail string
 }
 
+// DefaultBatchSize is the most messages a batch holds by default: one Redis round
+// trip and one offset commit per batch.
+const DefaultBatchSize = 20000
+
 // Config of a Pipeline. Zero values take the documented defaults.
 type Config struct {
 	Group        string        // consumer group (for stored offsets); required
 	Topic        string        // posts topic; required
 	Services     []string      // services of the rules (their stored offsets are loaded at start)
-	BatchSize    int           // most messages per batch; default 20000
+	BatchSize    int           // most messages per batch; default DefaultBatchSize
 	BatchWait    time.Duration // longest wait to fill a batch; default 100ms
 	MaxPostBytes int           // larger messages are dead-lettered; default 64 KiB
 	Bucket       time.Duration // event-time bucket; default 10s
@@ -96,7 +100,7 @@ func (c *Config) defaults() error {
 		return errors.New("pipeline: group and topic are required")
 	}
 	if c.BatchSize <= 0 {
-		c.BatchSize = 20000
+		c.BatchSize = DefaultBatchSize
 	}
 	if c.BatchWait <= 0 {
 		c.BatchWait = 100 * time.Millisecond

@@ -62,7 +62,15 @@ type pipelineResult struct {
 	// Pipeline ÷ ceiling of each pair of passes run back to back.
 	PassRatios  []float64   `json:"pass_ratios,omitempty"`
 	PipelineCPU *cpuPerPost `json:"pipeline_cpu_us_per_post,omitempty"`
+	// "skipped" when the pipeline passes ran without matching (--skip-match).
+	Matching string `json:"matching,omitempty"`
 }
+
+// noMatch is the matcher of --skip-match: it finds nothing, so the pipeline passes
+// show what decoding, counting and storing cost without matching.
+type noMatch struct{}
+
+func (noMatch) Match(dst []match.Match, _ string) []match.Match { return dst }
 
 // cpuPerPost splits the CPU time of a measurement between the processes that share
 // the machine.
@@ -91,6 +99,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 		soak      time.Duration
 		soakSpeed float64
 		rate      int
+		skipMatch bool
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -141,6 +150,10 @@ fills, so both figures level off within the run.`,
 			if soakSpeed <= 0 {
 				return fmt.Errorf("%s %v: want a positive factor (1 = event time follows the clock)", flagName(cmd, "soak-speed"), soakSpeed)
 			}
+			if skipMatch && (soak > 0 || !parts["pipeline"]) {
+				return fmt.Errorf("%s applies to the pipeline measurement only: use it with %s pipeline and without %s",
+					flagName(cmd, "skip-match"), flagName(cmd, "only"), flagName(cmd, "soak"))
+			}
 			var res benchResult
 			if soak > 0 {
 				s, err := runSoak(ctx, soak, rate, soakSpeed, log, progress)
@@ -152,7 +165,7 @@ fills, so both figures level off within the run.`,
 				if parts["pipeline"] || parts["latency"] {
 					pr := &pipelineResult{}
 					if parts["pipeline"] {
-						if err := benchPipeline(ctx, posts, pr, log, progress); err != nil {
+						if err := benchPipeline(ctx, posts, skipMatch, pr, log, progress); err != nil {
 							return err
 						}
 					}
@@ -188,6 +201,7 @@ fills, so both figures level off within the run.`,
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	f.DurationVar(&soak, "soak", 0, "instead: replay at --rate for this long, sampling memory and Redis keys")
 	f.IntVar(&rate, "rate", 20000, "posts per second during --soak")
+	f.BoolVar(&skipMatch, "skip-match", false, "analysis: the pipeline passes skip matching, to show what matching costs the ratio (not Outcry's figure)")
 	f.Float64Var(&soakSpeed, "soak-speed", 120, "during --soak, how much faster than the clock event time runs")
 	return cmd
 }
@@ -195,6 +209,9 @@ fills, so both figures level off within the run.`,
 func printBench(w io.Writer, r benchResult) {
 	if p := r.Pipeline; p != nil {
 		if p.Posts > 0 {
+			if p.Matching == "skipped" {
+				fmt.Fprintln(w, "pipeline    MATCHING SKIPPED (--skip-match): an analysis of what matching costs, not Outcry's throughput")
+			}
 			fmt.Fprintf(w, "pipeline    %10.0f posts/s   ceiling (raw consume, same client) %10.0f posts/s   ratio %.2f   (%d posts, best passes)\n",
 				p.PostsPerS, p.ConsumeCeiling, p.Ratio, p.Posts)
 			if len(p.PassRatios) > 0 {
@@ -299,7 +316,11 @@ func (h *countingHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis
 	return func(ctx context.Context, cmds []redis.Cmder) error { h.n.Add(int64(len(cmds))); return next(ctx, cmds) }
 }
 
-func benchPipeline(ctx context.Context, n int, pr *pipelineResult, log *zap.Logger, progress func(string, ...any)) error {
+func benchPipeline(ctx context.Context, n int, skipMatch bool, pr *pipelineResult, log *zap.Logger, progress func(string, ...any)) error {
+	if skipMatch {
+		pr.Matching = "skipped"
+		progress("pipeline: --skip-match: the pipeline passes match nothing (an analysis, not Outcry's figure)")
+	}
 	env, err := startBenchEnv(ctx)
 	if err != nil {
 		return err
@@ -334,7 +355,7 @@ func benchPipeline(ctx context.Context, n int, pr *pipelineResult, log *zap.Logg
 			resetPeakRSS()
 		}
 		progress("pipeline: pass %d of %d: the whole pipeline ...", i+1, benchPasses)
-		p, err := pipelinePass(ctx, env, n, fmt.Sprintf("bench-%d", i), log)
+		p, err := pipelinePass(ctx, env, n, fmt.Sprintf("bench-%d", i), skipMatch, log)
 		if err != nil {
 			return err
 		}
@@ -356,8 +377,8 @@ func benchPipeline(ctx context.Context, n int, pr *pipelineResult, log *zap.Logg
 const benchPasses = 3
 
 // consumeRate reads n messages of the posts topic with the pipeline's Kafka client in a
-// new group, committing every 5,000 as the pipeline commits its batches, and nothing
-// else: the ceiling.
+// new group, committing once per pipeline.DefaultBatchSize messages as the pipeline
+// commits once per batch, and nothing else: the ceiling.
 func consumeRate(ctx context.Context, broker, group string, n int, log *zap.Logger) (float64, error) {
 	rd := pipeline.NewReader(pipeline.KafkaConfig{Brokers: []string{broker}, Group: group, PostsTopic: "posts"}, log)
 	defer rd.Close()
@@ -371,7 +392,7 @@ func consumeRate(ctx context.Context, broker, group string, n int, log *zap.Logg
 		if i == 0 {
 			began = time.Now() // the group is joined: the clock runs from here
 		}
-		if (i+1)%5000 == 0 {
+		if (i+1)%pipeline.DefaultBatchSize == 0 {
 			if err := rd.CommitMessages(ctx, last); err != nil {
 				return 0, fmt.Errorf("ceiling: %w", err)
 			}
@@ -382,7 +403,7 @@ func consumeRate(ctx context.Context, broker, group string, n int, log *zap.Logg
 
 // pipelinePass runs the whole pipeline over the n pre-loaded posts in a new group
 // (and Redis prefix) and measures its rate and Redis commands.
-func pipelinePass(ctx context.Context, env *benchEnv, n int, group string, log *zap.Logger) (pipelineResult, error) {
+func pipelinePass(ctx context.Context, env *benchEnv, n int, group string, skipMatch bool, log *zap.Logger) (pipelineResult, error) {
 	var pr pipelineResult
 	hook := &countingHook{}
 	rdb := redis.NewClient(&redis.Options{Addr: env.rds.Addr})
@@ -397,10 +418,14 @@ func pipelinePass(ctx context.Context, env *benchEnv, n int, group string, log *
 	var done atomic.Bool
 	var finished, first time.Time
 	var firstN int64
+	var m pipeline.Matcher
+	if skipMatch {
+		m = noMatch{}
+	}
 	svc, err := newService(serviceOptions{
 		Kafka: pipeline.KafkaConfig{Brokers: []string{env.broker}, Group: group, PostsTopic: "posts",
 			AlertsTopic: "alerts", DLQTopic: "posts.dlq"},
-		Redis: rdb, Prefix: group, Rules: match.DefaultRules(),
+		Redis: rdb, Prefix: group, Rules: match.DefaultRules(), Matcher: m,
 		OnBatch: func(s pipeline.Stats) {
 			if first.IsZero() {
 				// The group is joined and the first batch stored: as for the ceiling,

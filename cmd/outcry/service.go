@@ -33,7 +33,8 @@ type serviceOptions struct {
 	Redis    redis.UniversalClient
 	Prefix   string // Redis key prefix
 	Rules    *match.Rules
-	Live     *match.Live // the matcher, swapped on rules reloads; default: one on Rules
+	Live     *match.Live      // the matcher, swapped on rules reloads; default: one on Rules
+	Matcher  pipeline.Matcher // replaces Live when set (bench --skip-match)
 	Pipeline pipeline.Config
 	// Idle: a partition without messages this long is not waited for, and a live
 	// stream's watermark then follows the clock.
@@ -101,7 +102,11 @@ func newService(o serviceOptions, log *zap.Logger) (*service, error) {
 	if o.Live == nil {
 		o.Live = match.NewLive(o.Rules)
 	}
-	p, err := pipeline.New(pc, s.reader, store, o.Live, s.mon,
+	var m pipeline.Matcher = o.Live
+	if o.Matcher != nil {
+		m = o.Matcher
+	}
+	p, err := pipeline.New(pc, s.reader, store, m, s.mon,
 		&pipeline.DLQ{W: s.dlqW}, log, metrics)
 	if err != nil {
 		s.Close()
