@@ -132,7 +132,7 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 				}, log)
 			}
 			svc, err = newService(serviceOptions{
-				Hub: hub, Live: live, Webhook: hook,
+				Hub: hub, Matcher: live, Webhook: hook,
 				Kafka: kc, Redis: rdb, Prefix: prefix, Rules: rs, Registry: reg,
 				Pipeline: pipeline.Config{Lateness: lateness, MaxPostBytes: maxPost, BatchSize: batch}, Idle: idle,
 			}, log)

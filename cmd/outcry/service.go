@@ -29,12 +29,12 @@ import (
 
 // serviceOptions are everything `run`, `demo` and `backtest` share.
 type serviceOptions struct {
-	Kafka    pipeline.KafkaConfig
-	Redis    redis.UniversalClient
-	Prefix   string // Redis key prefix
-	Rules    *match.Rules
-	Live     *match.Live      // the matcher, swapped on rules reloads; default: one on Rules
-	Matcher  pipeline.Matcher // replaces Live when set (bench --skip-match)
+	Kafka  pipeline.KafkaConfig
+	Redis  redis.UniversalClient
+	Prefix string // Redis key prefix
+	Rules  *match.Rules
+	// Matcher: default a match.Live on Rules; run passes the Live its reloads swap.
+	Matcher  pipeline.Matcher
 	Pipeline pipeline.Config
 	// Idle: a partition without messages this long is not waited for, and a live
 	// stream's watermark then follows the clock.
@@ -99,14 +99,10 @@ func newService(o serviceOptions, log *zap.Logger) (*service, error) {
 	}
 	pc := o.Pipeline
 	pc.Group, pc.Topic, pc.Services, pc.Instance = o.Kafka.Group, o.Kafka.PostsTopic, services, instance
-	if o.Live == nil {
-		o.Live = match.NewLive(o.Rules)
+	if o.Matcher == nil {
+		o.Matcher = match.NewLive(o.Rules)
 	}
-	var m pipeline.Matcher = o.Live
-	if o.Matcher != nil {
-		m = o.Matcher
-	}
-	p, err := pipeline.New(pc, s.reader, store, m, s.mon,
+	p, err := pipeline.New(pc, s.reader, store, o.Matcher, s.mon,
 		&pipeline.DLQ{W: s.dlqW}, log, metrics)
 	if err != nil {
 		s.Close()
