@@ -232,6 +232,12 @@ func (d *data) mkt(t string, nparts, nreplicas int, configs map[string]*string) 
 		p := int32(i)
 		pd := d.tps.mkp(t, p, d.c.newPartData(p))
 		pd.t = t
+		// A new topic starts with no segments, so files left under
+		// its name (a topic lost in a crash before it was recorded)
+		// must go: appends would land after them at wrong positions.
+		if d.c.persist() {
+			d.c.fs.RemoveAll(partDir(d.c.storageDir, t, p))
+		}
 	}
 }
 

@@ -495,8 +495,9 @@ func replayGroupsLog(entries []entryData) glReplay {
 /////////////////////
 
 // writeJSONFile atomically writes v as JSON to path by writing to a
-// temporary file, fsyncing, and renaming. This ensures readers never
-// see a partially-written file even if the process crashes mid-write.
+// temporary file, fsyncing, renaming and fsyncing the directory. This
+// ensures readers never see a partially-written file even if the
+// process or the machine crashes mid-write.
 func writeJSONFile(fsys fs, path string, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
@@ -511,10 +512,45 @@ func writeJSONFile(fsys fs, path string, v any) error {
 	if _, err := f.Write(data); err != nil {
 		return fmt.Errorf("writing %s: %w", tmpPath, err)
 	}
+	return commitTmpFile(fsys, f, tmpPath, path)
+}
+
+// commitTmpFile makes a fully written temporary file replace path
+// atomically: fsync the file, rename it over path, fsync the directory.
+// A crash at any point leaves either the old or the new file.
+func commitTmpFile(fsys fs, f file, tmpPath, path string) error {
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("syncing %s: %w", tmpPath, err)
 	}
-	return fsys.Rename(tmpPath, path)
+	if err := fsys.Rename(tmpPath, path); err != nil {
+		return err
+	}
+	if err := fsys.SyncDir(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("syncing dir of %s: %w", path, err)
+	}
+	return nil
+}
+
+// truncateTornTail cuts a log file back to its last complete entry,
+// validBytes long, after a crash left a partial or corrupt tail, and
+// says so. Appends after the cut are then readable on the next load
+// instead of hidden behind the garbage.
+func (c *Cluster) truncateTornTail(fsys fs, path string, validBytes, size int64) {
+	c.cfg.logger.Logf(LogLevelWarn, "%s: dropping %d bytes of torn or corrupt tail after byte %d (a crash cut the last write)",
+		path, size-validBytes, validBytes)
+	f, err := fsys.OpenFile(path, os.O_WRONLY, 0o644)
+	if err != nil {
+		c.cfg.logger.Logf(LogLevelWarn, "%s: open for truncate: %v", path, err)
+		return
+	}
+	defer f.Close()
+	if err := f.Truncate(validBytes); err != nil {
+		c.cfg.logger.Logf(LogLevelWarn, "%s: truncate: %v", path, err)
+		return
+	}
+	if err := f.Sync(); err != nil {
+		c.cfg.logger.Logf(LogLevelWarn, "%s: sync after truncate: %v", path, err)
+	}
 }
 
 // readJSONFile reads and unmarshals a JSON file. Returns false if the
@@ -900,7 +936,7 @@ func (c *Cluster) saveGroupsLog(fsys fs, dir string) error {
 	}
 	defer f.Close()
 	for _, e := range allEntries {
-		if _, err := appendLogEntry(f, e, c.cfg.syncWrites); err != nil {
+		if _, err := appendLogEntry(f, e, false); err != nil {
 			return err
 		}
 	}
@@ -908,7 +944,7 @@ func (c *Cluster) saveGroupsLog(fsys fs, dir string) error {
 		c.groupsLogFile.Close()
 		c.groupsLogFile = nil
 	}
-	return fsys.Rename(tmpPath, path)
+	return commitTmpFile(fsys, f, tmpPath, path)
 }
 
 // collectGroupEntries gathers all persistable state from a group.
@@ -965,11 +1001,11 @@ func (c *Cluster) savePIDsLog(fsys fs, dir string) error {
 			entry.Timeout = pidinf.txTimeout
 			entry.Commit = &pidinf.lastWasCommit
 		}
-		if _, err := appendLogEntry(f, entry, c.cfg.syncWrites); err != nil {
+		if _, err := appendLogEntry(f, entry, false); err != nil {
 			return err
 		}
 	}
-	return fsys.Rename(tmpPath, path)
+	return commitTmpFile(fsys, f, tmpPath, path)
 }
 
 func (c *Cluster) saveSeqWindows(fsys fs, dir string) error {
@@ -1498,12 +1534,17 @@ func (c *Cluster) loadSegmentBatches(pd *partData, fsys fs, pdir string, base in
 
 		// Read metadata from index file (if available). The stored
 		// maxEarlierTimestamp is not used: rebuildMaxTimestampMeta
-		// recomputes it once every segment is loaded.
-		var epoch int32
-		var inTx bool
+		// recomputes it once every segment is loaded. The index is
+		// written after the segment, so a crash between the two
+		// leaves the last batch without an entry: its epoch and
+		// transactional bit are then taken from the batch header,
+		// which carries both.
+		epoch, inTx := rb.PartitionLeaderEpoch, rb.Attributes&0x0030 == 0x0010 // transactional, not control
 		idxOff := batchIdx * indexEntrySize
 		if idxOff+indexEntrySize <= len(idxRaw) {
-			epoch, _, inTx, _ = decodeIndexEntry(idxRaw[idxOff : idxOff+indexEntrySize])
+			if e, _, tx, ok := decodeIndexEntry(idxRaw[idxOff : idxOff+indexEntrySize]); ok {
+				epoch, inTx = e, tx
+			}
 		}
 
 		batch := &partBatch{
@@ -1523,27 +1564,37 @@ func (c *Cluster) loadSegmentBatches(pd *partData, fsys fs, pdir string, base in
 		batchIdx++
 	}
 
+	// Each batch carries its length and a CRC over its body, so a
+	// partial or garbled last batch (a torn write) stops the scan above:
+	// cut the file back to the last whole batch.
 	if pos < len(raw) {
-		c.cfg.logger.Logf(LogLevelWarn, "partition %s-%d segment %d: truncating %d corrupt bytes",
-			pd.t, pd.p, base, len(raw)-pos)
-		path := filepath.Join(pdir, segmentFileName(base))
-		if f, err := fsys.OpenFile(path, os.O_WRONLY, 0o644); err != nil {
-			c.cfg.logger.Logf(LogLevelWarn, "partition %s-%d segment %d: open for truncate: %v", pd.t, pd.p, base, err)
-		} else {
-			defer f.Close()
-			if err := f.Truncate(int64(pos)); err != nil {
-				c.cfg.logger.Logf(LogLevelWarn, "partition %s-%d segment %d: truncate: %v", pd.t, pd.p, base, err)
-			}
-		}
+		c.truncateTornTail(fsys, segPath, int64(pos), int64(len(raw)))
 	}
 
 	// Truncate orphaned index entries that may remain from a prior
 	// crash where the index write succeeded but the segment did not.
+	// Or, when a crash came between the segment write and the index
+	// write, add the missing entries, so that the next append's entry
+	// lines up with its batch.
 	expectedIdxBytes := int64(batchIdx * indexEntrySize)
-	if int64(len(idxRaw)) > expectedIdxBytes {
+	if int64(len(idxRaw)) != expectedIdxBytes {
 		idxPath := filepath.Join(pdir, indexFileName(base))
-		if f, err := fsys.OpenFile(idxPath, os.O_WRONLY, 0o644); err == nil {
-			f.Truncate(expectedIdxBytes)
+		if f, err := fsys.OpenFile(idxPath, os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+			have := min(len(idxRaw)/indexEntrySize, batchIdx)
+			err = f.Truncate(int64(have * indexEntrySize))
+			if _, serr := f.Seek(0, io.SeekEnd); err == nil {
+				err = serr
+			}
+			for _, b := range result[have:] {
+				if err != nil {
+					break
+				}
+				idx := encodeIndexEntry(b.epoch, 0, b.inTx)
+				_, err = f.Write(idx[:])
+			}
+			if err != nil {
+				c.cfg.logger.Logf(LogLevelWarn, "%s: repair: %v", idxPath, err)
+			}
 			f.Close()
 		}
 	}
@@ -1559,12 +1610,11 @@ func (c *Cluster) loadPIDsLog(fsys fs, dir string) error {
 		}
 		return err
 	}
-	c.pidsLogSize = int64(len(raw))
-
 	entries, validBytes := readEntries(raw)
 	if validBytes < len(raw) {
-		c.cfg.logger.Logf(LogLevelWarn, "pids.log: discarding %d corrupt trailing bytes", len(raw)-validBytes)
+		c.truncateTornTail(fsys, filepath.Join(dir, "pids.log"), int64(validBytes), int64(len(raw)))
 	}
+	c.pidsLogSize = int64(validBytes)
 	for _, e := range entries {
 		var entry pidLogEntry
 		if err := json.Unmarshal(e.data, &entry); err != nil {
@@ -1616,12 +1666,11 @@ func (c *Cluster) loadGroupsLog(fsys fs, dir string) error {
 		}
 		return err
 	}
-	c.groupsLogSize = int64(len(raw))
-
 	entries, validBytes := readEntries(raw)
 	if validBytes < len(raw) {
-		c.cfg.logger.Logf(LogLevelWarn, "groups.log: discarding %d corrupt trailing bytes", len(raw)-validBytes)
+		c.truncateTornTail(fsys, filepath.Join(dir, "groups.log"), int64(validBytes), int64(len(raw)))
 	}
+	c.groupsLogSize = int64(validBytes)
 	r := replayGroupsLog(entries)
 
 	// Initialize groups from replayed state
@@ -1738,9 +1787,16 @@ func (c *Cluster) loadQuotas(fsys fs, dir string) error {
 
 func (c *Cluster) loadSeqWindows(fsys fs, dir string) error {
 	var psw persistSeqWindows
-	if found, err := readJSONFile(fsys, filepath.Join(dir, "seq_windows.json"), &psw); err != nil || !found {
+	path := filepath.Join(dir, "seq_windows.json")
+	if found, err := readJSONFile(fsys, path, &psw); err != nil || !found {
 		return err
 	}
+	// The windows are saved only at shutdown. Once produces go on, this
+	// copy is stale, and after a crash it would reject the next sequence
+	// of every producer that kept going (OutOfOrderSequence): drop it,
+	// so that after a crash the windows restart from the producers'
+	// next batch, as for a producer the broker has not seen.
+	defer fsys.Remove(path)
 	for _, w := range psw.Windows {
 		pidinf, ok := c.pids.ids[w.PID]
 		if !ok {
@@ -1816,7 +1872,21 @@ func (c *Cluster) openSegmentFiles(pd *partData, pdir string) error {
 	}
 	pd.activeSegFile = sf
 	pd.activeIdxFile = idxF
+	if c.cfg.syncWrites {
+		// Make the new files' (and directories') names durable too.
+		c.syncDirs(pdir, filepath.Dir(pdir), c.storageDir)
+	}
 	return nil
+}
+
+// syncDirs fsyncs directories after entries were created in them,
+// logging failures.
+func (c *Cluster) syncDirs(dirs ...string) {
+	for _, d := range dirs {
+		if err := c.fs.SyncDir(d); err != nil {
+			c.cfg.logger.Logf(LogLevelWarn, "sync dir %s: %v", d, err)
+		}
+	}
 }
 
 // persistBatchToSegment writes a batch to the active segment file.
@@ -1872,12 +1942,19 @@ func (c *Cluster) persistBatchToSegment(pd *partData, b *partBatch) int64 {
 		return -1
 	}
 
-	// With SyncWrites, fsync every batch for immediate durability.
-	// Without it, we rely on the OS page cache and sync only on
-	// segment roll and shutdown (like real Kafka's default).
+	// With SyncWrites, fsync every batch before it is acknowledged, so
+	// it survives a machine crash. Without it, we rely on the OS page
+	// cache (which survives the process being killed) and sync only on
+	// segment roll and shutdown (like real Kafka's default). The index
+	// is not synced per batch: load rebuilds a missing entry from the
+	// batch header.
 	if c.cfg.syncWrites {
-		pd.activeSegFile.Sync()
-		pd.activeIdxFile.Sync()
+		if err := pd.activeSegFile.Sync(); err != nil {
+			c.cfg.logger.Logf(LogLevelWarn, "persist batch %s-%d: sync: %v", pd.t, pd.p, err)
+			pd.activeSegFile.Truncate(active.size)
+			pd.closeActiveFiles(false)
+			return -1
+		}
 	}
 
 	active.size += batchSize
@@ -1896,6 +1973,9 @@ func (c *Cluster) persistGroupEntry(entry groupLogEntry) error {
 		if err != nil {
 			c.cfg.logger.Logf(LogLevelWarn, "persist group entry open: %v", err)
 			return err
+		}
+		if c.cfg.syncWrites {
+			c.syncDirs(c.cfg.dataDir)
 		}
 		c.groupsLogFile = f
 	}
@@ -1925,6 +2005,9 @@ func (c *Cluster) persistPIDEntry(entry pidLogEntry) error {
 		if err != nil {
 			c.cfg.logger.Logf(LogLevelWarn, "persist pid entry open: %v", err)
 			return err
+		}
+		if c.cfg.syncWrites {
+			c.syncDirs(c.cfg.dataDir)
 		}
 		c.pidsLogFile = f
 	}
@@ -2029,15 +2112,9 @@ func (c *Cluster) compactGroupsLog() {
 		c.fs.Remove(tmpPath)
 		return
 	}
-	if c.cfg.syncWrites {
-		if err := f.Sync(); err != nil {
-			c.cfg.logger.Logf(LogLevelWarn, "compact groups.log: sync: %v", err)
-			c.fs.Remove(tmpPath)
-			return
-		}
-	}
-	if err := c.fs.Rename(tmpPath, path); err != nil {
-		c.cfg.logger.Logf(LogLevelWarn, "compact groups.log: rename: %v", err)
+	if err := commitTmpFile(c.fs, f, tmpPath, path); err != nil {
+		c.cfg.logger.Logf(LogLevelWarn, "compact groups.log: %v", err)
+		c.fs.Remove(tmpPath)
 		return
 	}
 	if info, err := c.fs.Stat(path); err == nil {

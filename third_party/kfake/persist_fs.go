@@ -1,10 +1,12 @@
 package kfake
 
 import (
+	"errors"
 	"io"
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -20,6 +22,9 @@ type fs interface {
 	ReadDir(name string) ([]os.DirEntry, error)
 	ReadFile(name string) ([]byte, error)
 	Stat(name string) (os.FileInfo, error)
+	// SyncDir fsyncs a directory, making the creation, rename or
+	// removal of its entries durable.
+	SyncDir(name string) error
 }
 
 // file wraps a writable, seekable file handle.
@@ -45,6 +50,22 @@ func (osFS) MkdirAll(path string, perm os.FileMode) error { return os.MkdirAll(p
 func (osFS) ReadDir(name string) ([]os.DirEntry, error)   { return os.ReadDir(name) }
 func (osFS) ReadFile(name string) ([]byte, error)         { return os.ReadFile(name) }
 func (osFS) Stat(name string) (os.FileInfo, error)        { return os.Stat(name) }
+
+func (osFS) SyncDir(name string) error {
+	d, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	// Some filesystems do not fsync directories; nothing more can be done.
+	if errors.Is(err, errors.ErrUnsupported) || errors.Is(err, syscall.EINVAL) {
+		return nil
+	}
+	return err
+}
 
 // memFS is an in-memory filesystem for testing persistence without
 // touching the real disk. It supports fault injection via fail flags.
@@ -222,6 +243,9 @@ func (m *memFS) Stat(name string) (os.FileInfo, error) {
 	}
 	return nil, &os.PathError{Op: "stat", Path: name, Err: os.ErrNotExist}
 }
+
+// SyncDir is a no-op: memFS entries are durable once made.
+func (*memFS) SyncDir(string) error { return nil }
 
 // memFile methods
 
