@@ -28,8 +28,11 @@ type BrokerOptions struct {
 	Listen     string // host:port; default 127.0.0.1:0 (a free port)
 	Partitions int    // partitions of topics created on demand; default 1
 	Topics     []string
-	DataDir    string      // persist to this directory (survives a restart) when set
-	Extra      []kfake.Opt // more kfake options (SASL users, TLS)
+	DataDir    string // persist to this directory (survives a restart) when set
+	// MaxMessageBytes is the broker's message.max.bytes; default Apache Kafka's
+	// (1,048,588), so what works here works on a real cluster.
+	MaxMessageBytes int
+	Extra           []kfake.Opt // more kfake options (SASL users, TLS)
 }
 
 // StartBroker starts a kfake broker that creates topics on demand.
@@ -60,7 +63,9 @@ func StartBroker(o BrokerOptions) (*kfake.Cluster, error) {
 			_, p, _ := net.SplitHostPort(addr)
 			return net.Listen(network, net.JoinHostPort(host, p))
 		}),
-		kfake.BrokerConfigs(map[string]string{"message.max.bytes": strconv.Itoa(16 << 20)}),
+	}
+	if o.MaxMessageBytes > 0 {
+		opts = append(opts, kfake.BrokerConfigs(map[string]string{"message.max.bytes": strconv.Itoa(o.MaxMessageBytes)}))
 	}
 	if len(o.Topics) > 0 {
 		opts = append(opts, kfake.SeedTopics(int32(o.Partitions), o.Topics...))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,8 +29,9 @@ type KafkaConfig struct {
 
 // NewReader returns a consumer-group reader of the posts topic. A new group starts
 // from the earliest offset; offsets are committed explicitly (CommitMessages) after
-// the work is stored, never on read.
-func NewReader(c KafkaConfig, log *zap.Logger) *kafka.Reader {
+// the work is stored, never on read. The reader retries failures by itself (its
+// FetchMessage only blocks); they are reported to m (may be nil), for readiness.
+func NewReader(c KafkaConfig, log *zap.Logger, m *Metrics) *kafka.Reader {
 	l := log.With(zap.String("component", "kafka-reader"))
 	session := c.SessionTimeout
 	if session <= 0 {
@@ -55,19 +57,22 @@ func NewReader(c KafkaConfig, log *zap.Logger) *kafka.Reader {
 		CommitInterval: 0, // synchronous commits
 		QueueCapacity:  10000,
 		Logger:         kafka.LoggerFunc(func(msg string, args ...any) { l.Debug(fmt.Sprintf(msg, args...)) }),
-		ErrorLogger:    kafka.LoggerFunc(func(msg string, args ...any) { readerError(l, fmt.Sprintf(msg, args...)) }),
+		ErrorLogger:    kafka.LoggerFunc(func(msg string, args ...any) { readerError(l, m, fmt.Sprintf(msg, args...)) }),
 	})
 }
 
 // readerError logs what the Kafka reader reports. A read that times out at the end of
 // a partition (the reader waits for new messages, then reconnects by itself) is
 // routine, not a warning.
-func readerError(l *zap.Logger, msg string) {
+func readerError(l *zap.Logger, m *Metrics, msg string) {
 	if strings.Contains(msg, "i/o timeout") {
 		l.Debug(msg)
 		return
 	}
 	l.Warn(msg)
+	if m != nil {
+		m.ReaderFailed(msg)
+	}
 }
 
 // NewWriter returns a plaintext writer for topic (see NewSecureWriter).
@@ -79,12 +84,14 @@ func NewWriter(brokers []string, topic string) *kafka.Writer {
 // the topic on demand when the broker allows it.
 func NewSecureWriter(brokers []string, topic string, sec Security) *kafka.Writer {
 	return &kafka.Writer{
-		Transport:              sec.Transport(),
-		Addr:                   kafka.TCP(brokers...),
-		Topic:                  topic,
-		Balancer:               &kafka.Hash{},
-		BatchSize:              1000,
-		BatchBytes:             16 << 20,
+		Transport: sec.Transport(),
+		Addr:      kafka.TCP(brokers...),
+		Topic:     topic,
+		Balancer:  &kafka.Hash{},
+		BatchSize: 1000,
+		// Apache Kafka refuses a batch over the topic's max.message.bytes (about 1 MB
+		// by default).
+		BatchBytes:             DefaultMaxMessageBytes,
 		BatchTimeout:           5 * time.Millisecond,
 		RequiredAcks:           kafka.RequireAll,
 		AllowAutoTopicCreation: true,
@@ -93,8 +100,22 @@ func NewSecureWriter(brokers []string, topic string, sec Security) *kafka.Writer
 }
 
 // DLQ writes dead letters: the original key and value, with headers saying why.
+//
+// A dead letter is sized to what the dead-letter topic accepts (Apache Kafka refuses
+// a batch over the topic's max.message.bytes, about 1 MB by default): each message is
+// cut to fit, and a write is split into chunks that fit. When the broker still says
+// "too large" (a topic with a lower limit), the size is halved and the rest written
+// again. What the topic refuses for good (a limit too small for even the headers, an
+// authorisation failure) is returned as a *RefusedError, so that the pipeline can go
+// on without the dead letters instead of stopping.
 type DLQ struct {
 	W *kafka.Writer
+	// Limit reads the topic's max.message.bytes; optional. It is asked before the
+	// first write, and again after the broker refused a write as too large.
+	Limit func(ctx context.Context) (int, error)
+
+	maxBytes int  // what a message, and a chunk, may take; 0 until known
+	asked    bool // Limit was asked since the last refusal
 }
 
 // Dead-letter headers.
@@ -106,41 +127,186 @@ const (
 	HeaderOffset    = "outcry-dlq-offset"
 )
 
+// Sizes of dead letters.
+const (
+	// DefaultMaxMessageBytes is what a produced message and batch may take when the
+	// topic's limit is not known: under Apache Kafka's default max.message.bytes
+	// (1,048,588), with room for the batch's framing.
+	DefaultMaxMessageBytes = 1000000
+	maxDLQValue            = 64 << 10 // the head of a message is enough to investigate
+	maxDLQKey              = 1 << 10
+	minDLQBytes            = 4 << 10 // below this the headers alone may not fit
+	recordOverhead         = 100     // a record's framing, over its key, value and headers
+	batchOverhead          = 100     // a record batch's framing
+)
+
+// RefusedError says the dead-letter topic refused dead letters for good.
+type RefusedError struct {
+	N      int    // dead letters not written
+	Reason string // short, for metrics: message_too_large, or the Kafka error's name
+	Err    error
+}
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("dead-letter topic refused %d dead letters (%s): %v", e.N, e.Reason, e.Err)
+}
+
+func (e *RefusedError) Unwrap() error { return e.Err }
+
 // DeadLetter implements DeadLetterer.
 func (d *DLQ) DeadLetter(ctx context.Context, letters []DeadLetter) error {
-	msgs := make([]kafka.Message, len(letters))
-	for i, l := range letters {
-		value := l.Msg.Value
-		// The broker refuses what is too large to produce; the head is enough to
-		// investigate, and the headers say where the original is.
-		if len(value) > maxDLQValue {
-			value = value[:maxDLQValue]
-		}
-		msgs[i] = kafka.Message{
-			Key:   l.Msg.Key,
-			Value: value,
-			Headers: []kafka.Header{
-				{Key: HeaderReason, Value: []byte(l.Reason)},
-				{Key: HeaderDetail, Value: []byte(truncate(l.Detail, 512))},
-				{Key: HeaderTopic, Value: []byte(l.Msg.Topic)},
-				{Key: HeaderPartition, Value: fmt.Appendf(nil, "%d", l.Msg.Partition)},
-				{Key: HeaderOffset, Value: fmt.Appendf(nil, "%d", l.Msg.Offset)},
-			},
+	if d.maxBytes == 0 {
+		d.maxBytes = DefaultMaxMessageBytes
+	}
+	if !d.asked && d.Limit != nil {
+		d.asked = true
+		if n, err := d.Limit(ctx); err == nil && n > 0 {
+			d.maxBytes = min(max(n-batchOverhead, 1), DefaultMaxMessageBytes*16)
 		}
 	}
-	if err := d.W.WriteMessages(ctx, msgs...); err != nil {
-		return fmt.Errorf("write %d dead letters: %w", len(msgs), writeErr(err))
+	pending := letters
+	for len(pending) > 0 {
+		msgs := make([]kafka.Message, len(pending))
+		for i, l := range pending {
+			msgs[i] = letterMessage(l, d.maxBytes)
+		}
+		// A chunk fits in one request, whatever the partitions its messages go to.
+		n, size := 0, batchOverhead
+		for n < len(msgs) && (n == 0 || size+messageSize(msgs[n]) <= d.maxBytes) {
+			size += messageSize(msgs[n])
+			n++
+		}
+		err := d.W.WriteMessages(ctx, msgs[:n]...)
+		if err == nil {
+			pending = pending[n:]
+			continue
+		}
+		// Only the messages that failed are written again: no duplicates.
+		var we kafka.WriteErrors
+		failed := pending[:n]
+		if errors.As(err, &we) && len(we) == n {
+			failed = failed[:0:0]
+			for i, e := range we {
+				if e != nil {
+					failed = append(failed, pending[i])
+				}
+			}
+		}
+		rest := append(failed, pending[n:]...)
+		cause := firstError(err)
+		switch {
+		case errors.Is(cause, kafka.MessageSizeTooLarge) || errors.Is(cause, kafka.RecordListTooLarge):
+			if d.maxBytes <= minDLQBytes {
+				return &RefusedError{N: len(rest), Reason: "message_too_large", Err: writeErr(err)}
+			}
+			d.maxBytes = max(d.maxBytes/2, minDLQBytes)
+			d.asked = false // the topic's limit may have changed
+			pending = rest
+			continue
+		case refused(cause):
+			return &RefusedError{N: len(rest), Reason: kafkaErrorName(cause), Err: writeErr(err)}
+		}
+		return fmt.Errorf("write %d dead letters: %w", len(rest), writeErr(err))
 	}
 	return nil
 }
 
-const maxDLQValue = 64 << 10
+// letterMessage is a dead letter as produced: the original key and value, cut to fit
+// in limit bytes, and headers saying why and where the original is.
+func letterMessage(l DeadLetter, limit int) kafka.Message {
+	m := kafka.Message{
+		Key: truncateBytes(l.Msg.Key, maxDLQKey),
+		Headers: []kafka.Header{
+			{Key: HeaderReason, Value: []byte(l.Reason)},
+			{Key: HeaderDetail, Value: []byte(truncate(l.Detail, 512))},
+			{Key: HeaderTopic, Value: []byte(truncate(l.Msg.Topic, 256))},
+			{Key: HeaderPartition, Value: fmt.Appendf(nil, "%d", l.Msg.Partition)},
+			{Key: HeaderOffset, Value: fmt.Appendf(nil, "%d", l.Msg.Offset)},
+		},
+	}
+	room := limit - batchOverhead - messageSize(m)
+	m.Value = truncateBytes(l.Msg.Value, max(0, min(maxDLQValue, room)))
+	return m
+}
+
+// messageSize is what m takes in a record batch, at most.
+func messageSize(m kafka.Message) int {
+	n := recordOverhead + len(m.Key) + len(m.Value)
+	for _, h := range m.Headers {
+		n += 10 + len(h.Key) + len(h.Value)
+	}
+	return n
+}
+
+// firstError is the first message's error of kafka.WriteErrors, or err.
+func firstError(err error) error {
+	var we kafka.WriteErrors
+	if errors.As(err, &we) {
+		for _, e := range we {
+			if e != nil {
+				return e
+			}
+		}
+	}
+	return err
+}
+
+// refused reports whether the broker answered a write with an error that writing
+// again will not cure (an authorisation failure, an invalid topic, a policy), as
+// opposed to the broker being away or a partition moving.
+func refused(err error) bool {
+	var ke kafka.Error
+	return errors.As(err, &ke) && !ke.Temporary()
+}
+
+func kafkaErrorName(err error) string {
+	var ke kafka.Error
+	if errors.As(err, &ke) {
+		return strings.ReplaceAll(strings.ToLower(ke.Title()), " ", "_")
+	}
+	return "error"
+}
+
+func truncateBytes(b []byte, n int) []byte {
+	if len(b) <= n {
+		return b
+	}
+	return b[:n]
+}
 
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
 	return s[:n]
+}
+
+// TopicLimit returns a function reading topic's max.message.bytes (for DLQ.Limit).
+func TopicLimit(brokers []string, sec Security, topic string) func(ctx context.Context) (int, error) {
+	return func(ctx context.Context) (int, error) {
+		c := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second, Transport: sec.Transport()}
+		resp, err := c.DescribeConfigs(ctx, &kafka.DescribeConfigsRequest{Resources: []kafka.DescribeConfigRequestResource{{
+			ResourceType: kafka.ResourceTypeTopic, ResourceName: topic, ConfigNames: []string{"max.message.bytes"},
+		}}})
+		if err != nil {
+			return 0, fmt.Errorf("describe topic %s: %w", topic, err)
+		}
+		for _, r := range resp.Resources {
+			if r.Error != nil {
+				return 0, fmt.Errorf("describe topic %s: %w", topic, r.Error)
+			}
+			for _, e := range r.ConfigEntries {
+				if e.ConfigName == "max.message.bytes" {
+					n, err := strconv.Atoi(e.ConfigValue)
+					if err != nil {
+						return 0, fmt.Errorf("topic %s: max.message.bytes %q: %w", topic, e.ConfigValue, err)
+					}
+					return n, nil
+				}
+			}
+		}
+		return 0, fmt.Errorf("topic %s: no max.message.bytes", topic)
+	}
 }
 
 // writeErr summarises kafka.WriteErrors (one error per message) into its first error.

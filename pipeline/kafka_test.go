@@ -44,7 +44,7 @@ func TestReaderSurvivesSlowFetchReplies(t *testing.T) {
 		return nil, nil, false
 	})
 
-	rd := pipeline.NewReader(pipeline.KafkaConfig{Brokers: []string{broker}, Group: "slow", PostsTopic: "posts"}, zaptest.NewLogger(t))
+	rd := pipeline.NewReader(pipeline.KafkaConfig{Brokers: []string{broker}, Group: "slow", PostsTopic: "posts"}, zaptest.NewLogger(t), nil)
 	defer rd.Close()
 	for i := range n {
 		m, err := rd.FetchMessage(ctx)

@@ -1,8 +1,9 @@
 package pipeline
 
 import (
+	"slices"
 	"strconv"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,12 +18,22 @@ type Metrics struct {
 	matched      *prometheus.CounterVec
 	deadLettered *prometheus.CounterVec
 	batchSeconds prometheus.Histogram
-	readyGauge   prometheus.Gauge
 	published    *prometheus.CounterVec
 	redisSeconds prometheus.Histogram
 	lag          *prometheus.GaugeVec
 	open         *prometheus.GaugeVec
-	readyFlag    atomic.Bool
+	fetchErrors  prometheus.Counter
+	dlqDropped   *prometheus.CounterVec
+
+	// Readiness: the operations failing now (op → error), and when the Kafka reader
+	// last reported a failure of its own or last delivered a message.
+	mu        sync.Mutex
+	failing   map[string]string
+	readerErr time.Time
+	readerMsg string
+	readerOK  time.Time
+	dlqBroken string // why dead letters cannot be written, empty while they can
+	now       func() time.Time
 }
 
 // NewMetrics registers the pipeline metrics on reg.
@@ -42,13 +53,17 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "outcry_batch_duration_seconds", Help: "Time to decode, match, store and commit one batch.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
 		}),
-		readyGauge: f.NewGauge(prometheus.GaugeOpts{
-			Name: "outcry_ready", Help: "1 while Kafka and Redis calls succeed, 0 while retrying.",
-		}),
 		published: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "outcry_alerts_published_total", Help: "Incident events published to the alerts topic, by type.",
 		}, []string{"type"}),
 	}
+	m.fetchErrors = f.NewCounter(prometheus.CounterOpts{
+		Name: "outcry_fetch_errors_total", Help: "Failed fetches of the posts topic (the pipeline backs off and fetches again).",
+	})
+	m.dlqDropped = f.NewCounterVec(prometheus.CounterOpts{
+		Name: "outcry_dead_letters_unwritable_total",
+		Help: "Dead letters the dead-letter topic refused (the posts were counted as dead-lettered, but are not on the topic), by reason.",
+	}, []string{"reason"})
 	m.redisSeconds = f.NewHistogram(prometheus.HistogramOpts{
 		Name: "outcry_redis_duration_seconds", Help: "Time of the one Redis write (all scopes, pipelined) of a batch.",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
@@ -59,7 +74,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m.open = f.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "outcry_incidents_open", Help: "1 while the service has an incident open (as seen by the instance that published it).",
 	}, []string{"service"})
-	m.ready(true)
+	m.failing = map[string]string{}
+	m.now = time.Now
+	f.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "outcry_ready", Help: "1 while the pipeline works as it should; 0 while Kafka or Redis calls are retried, the Kafka reader keeps failing or the dead-letter topic refuses writes (see /readyz).",
+	}, func() float64 {
+		if m.Ready() {
+			return 1
+		}
+		return 0
+	})
 	return m
 }
 
@@ -87,19 +111,73 @@ func (m *Metrics) observeBatch(b *window.Batch) {
 
 func (m *Metrics) batch(d time.Duration) { m.batchSeconds.Observe(d.Seconds()) }
 
-func (m *Metrics) ready(ok bool) {
-	m.readyFlag.Store(ok)
-	if ok {
-		m.readyGauge.Set(1)
+// readerQuiet is how long after the Kafka reader's last reported failure it counts as
+// healthy again when no message has come since (an idle topic delivers none).
+const readerQuiet = 15 * time.Second
+
+// failed records that op is failing (nil err: it succeeded again).
+func (m *Metrics) failed(op string, err error) {
+	m.mu.Lock()
+	if err == nil {
+		delete(m.failing, op)
 	} else {
-		m.readyGauge.Set(0)
+		m.failing[op] = err.Error()
 	}
+	m.mu.Unlock()
 }
 
-// Ready reports whether the last Kafka and Redis calls succeeded.
-func (m *Metrics) Ready() bool {
-	return m.readyFlag.Load()
+// ReaderFailed records a failure the Kafka reader reported (it retries by itself, so
+// FetchMessage only blocks): the pipeline is not ready until a message comes or the
+// reader has been quiet for a while.
+func (m *Metrics) ReaderFailed(msg string) {
+	m.mu.Lock()
+	m.readerErr, m.readerMsg = m.now(), msg
+	m.mu.Unlock()
 }
+
+func (m *Metrics) fetched() {
+	m.mu.Lock()
+	m.readerOK = m.now()
+	m.mu.Unlock()
+}
+
+// deadLettersUnwritable records dead letters the topic refused for good.
+func (m *Metrics) deadLettersUnwritable(n int, reason string) {
+	m.dlqDropped.WithLabelValues(reason).Add(float64(n))
+	m.mu.Lock()
+	m.dlqBroken = reason
+	m.mu.Unlock()
+}
+
+// deadLettersWritten records that dead letters were written again.
+func (m *Metrics) deadLettersWritten() {
+	m.mu.Lock()
+	m.dlqBroken = ""
+	m.mu.Unlock()
+}
+
+// NotReady lists why the pipeline is not ready, sorted; none when it is: Kafka or
+// Redis calls being retried, a Kafka reader that keeps failing, a dead-letter topic
+// that refuses what is sent to it.
+func (m *Metrics) NotReady() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for op, err := range m.failing {
+		out = append(out, op+": "+err)
+	}
+	if !m.readerErr.IsZero() && !m.readerErr.Before(m.readerOK) && m.now().Sub(m.readerErr) < readerQuiet {
+		out = append(out, "kafka reader: "+m.readerMsg)
+	}
+	if m.dlqBroken != "" {
+		out = append(out, "dead-letter topic unwritable: "+m.dlqBroken)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Ready reports whether the pipeline works as it should (see NotReady).
+func (m *Metrics) Ready() bool { return len(m.NotReady()) == 0 }
 
 // Published counts a published alert event and tracks open incidents.
 func (m *Metrics) Published(typ, service string) {

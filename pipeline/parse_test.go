@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -90,4 +91,80 @@ func FuzzBlank(f *testing.F) {
 			t.Fatalf("blank(%q) = %v, want %v", s, got, want)
 		}
 	})
+}
+
+// The group's horizon follows its newest post: a post older than MaxAge behind it, or
+// before 1970, is too_old; an old post alone is the group's newest and is counted.
+func TestParseTooOld(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	old := time.Date(2016, 3, 1, 9, 0, 0, 0, time.UTC)
+	post := func(i int, at time.Time) kafka.Message {
+		return kafka.Message{Offset: int64(i), Value: fmt.Appendf(nil, `{"id":"%d","text":"whatsapp is down","created_at":%q}`, i, at.Format(time.RFC3339))}
+	}
+	tests := []struct {
+		name   string
+		closed time.Time
+		maxAge time.Duration
+		at     []time.Time
+		want   []string
+	}{
+		{"a 2016 post among today's", time.Time{}, 0, []time.Time{old, now.Add(-time.Minute), now}, []string{ReasonTooOld, "", ""}},
+		{"within the horizon", time.Time{}, 0, []time.Time{now.Add(-71 * time.Hour), now}, []string{"", ""}},
+		{"a shorter horizon", time.Time{}, time.Hour, []time.Time{now.Add(-71 * time.Hour), now}, []string{ReasonTooOld, ""}},
+		{"alone, it is the newest", time.Time{}, 0, []time.Time{old}, []string{""}},
+		{"behind the closed buckets' horizon", now.Add(-time.Hour), 0, []time.Time{old}, []string{ReasonTooOld}},
+		{"late but within the horizon", now.Add(-time.Hour), 0, []time.Time{now.Add(-2 * time.Hour)}, []string{ReasonTooLate}},
+		{"before 1970", time.Time{}, 0, []time.Time{time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)}, []string{ReasonTooOld}},
+		{"a future post does not move the horizon", time.Time{}, time.Hour, []time.Time{now.Add(-2 * time.Hour), now.Add(48 * time.Hour)}, []string{"", ReasonFuture}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := New(Config{Group: "g", Topic: "t", MaxAge: tt.maxAge, Now: func() time.Time { return now }}, nil, nil,
+				match.NewMatcher(nil), closedAt(tt.closed), nil, zap.NewNop(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var msgs []kafka.Message
+			for i, at := range tt.at {
+				msgs = append(msgs, post(i, at))
+			}
+			for i, r := range p.parse(msgs) {
+				got := ""
+				if r.err != nil {
+					got = r.err.Reason
+				}
+				if got != tt.want[i] {
+					t.Errorf("post %d (%s): %q (%v), want %q", i, tt.at[i].Format(time.RFC3339), got, r.err, tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		cfg   Config
+		field string
+	}{
+		{Config{}, ""},
+		{Config{BatchSize: MaxBatchSize}, ""},
+		{Config{BatchSize: MaxBatchSize + 1}, "BatchSize"},
+		{Config{BatchSize: -1}, "BatchSize"},
+		{Config{MaxPostBytes: 2 << 20}, "MaxPostBytes"},
+		{Config{MaxAge: MaxHorizon + time.Hour}, "MaxAge"},
+		{Config{MaxAge: time.Minute}, "MaxAge"},
+		{Config{MaxAge: 10 * time.Minute, Lateness: 15 * time.Minute}, "MaxAge"},
+		{Config{Lateness: -time.Second}, "Lateness"},
+		{Config{Drain: -time.Second}, "Drain"},
+	}
+	for _, tt := range tests {
+		err := tt.cfg.Validate()
+		var ce *ConfigError
+		switch {
+		case tt.field == "" && err != nil:
+			t.Errorf("%+v: %v", tt.cfg, err)
+		case tt.field != "" && (!errors.As(err, &ce) || ce.Field != tt.field):
+			t.Errorf("%+v: %v, want an error on %s", tt.cfg, err, tt.field)
+		}
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sort"
 	"sync"
@@ -71,18 +72,41 @@ type DeadLetter struct {
 // trip and one offset commit per batch.
 const DefaultBatchSize = 20000
 
+// Limits of the configuration (Validate).
+const (
+	// MaxBatchSize bounds a batch: two batches of messages of up to MaxPostBytes are
+	// held at once.
+	MaxBatchSize = 200000
+	// MaxMaxPostBytes is Apache Kafka's default message limit: nothing larger is
+	// produced to the posts topic anyway.
+	MaxMaxPostBytes = 1 << 20
+	// MaxHorizon is how far back MaxAge may reach: the hourly rollups the baselines
+	// are built from keep 16 days, and a post must land in a kept bucket.
+	MaxHorizon = 14 * 24 * time.Hour
+	// DefaultMaxAge is how far behind the group's newest post a post may be.
+	DefaultMaxAge = 72 * time.Hour
+	// DefaultDrain is how long a shutdown may spend storing and committing the batch
+	// in hand.
+	DefaultDrain = 25 * time.Second
+)
+
 // Config of a Pipeline. Zero values take the documented defaults.
 type Config struct {
 	Group        string        // consumer group (for stored offsets); required
 	Topic        string        // posts topic; required
 	Services     []string      // services of the rules (their stored offsets are loaded at start)
-	BatchSize    int           // most messages per batch; default DefaultBatchSize
+	BatchSize    int           // most messages per batch; default DefaultBatchSize, at most MaxBatchSize
 	BatchWait    time.Duration // longest wait to fill a batch; default 100ms
-	MaxPostBytes int           // larger messages are dead-lettered; default 64 KiB
+	MaxPostBytes int           // larger messages are dead-lettered; default 64 KiB, at most MaxMaxPostBytes
 	Bucket       time.Duration // event-time bucket; default 10s
 	// Lateness is how far behind the newest post a post may arrive and still be
 	// counted; later ones are dead-lettered as too_late. Default 2m.
 	Lateness time.Duration
+	// MaxAge is the group's horizon: a post older than the group's newest post by
+	// more than this is dead-lettered as too_old, so one backdated post cannot make a
+	// new group start years back. Default DefaultMaxAge; at least Lateness, at most
+	// MaxHorizon.
+	MaxAge time.Duration
 	// MaxFuture is how far ahead of the wall clock a created_at may be; default 5m.
 	MaxFuture time.Duration
 	// Tick is how often the evaluator runs while no posts arrive; default 1s.
@@ -90,14 +114,48 @@ type Config struct {
 	// Retry is the first back-off after a failed Redis or Kafka call; default 200ms,
 	// doubling up to 10s.
 	Retry time.Duration
+	// Drain bounds a shutdown: once the context given to Run ends, storing and
+	// committing the batch in hand may take this long, then it is abandoned (it was
+	// not committed, so it is consumed again). Default DefaultDrain.
+	Drain time.Duration
 	// Instance names this consumer in the partition locks; default a random name.
 	Instance string
 	Now      func() time.Time // wall clock; default time.Now
 }
 
+// ConfigError is a configuration value out of its range; Field names the Config field.
+type ConfigError struct {
+	Field string
+	Msg   string
+}
+
+func (e *ConfigError) Error() string { return e.Field + ": " + e.Msg }
+
+// Validate checks the values set (zero values take defaults and are valid).
+func (c Config) Validate() error {
+	switch {
+	case c.BatchSize < 0 || c.BatchSize > MaxBatchSize:
+		return &ConfigError{"BatchSize", fmt.Sprintf("%d messages: want 1 to %d", c.BatchSize, MaxBatchSize)}
+	case c.MaxPostBytes < 0 || c.MaxPostBytes > MaxMaxPostBytes:
+		return &ConfigError{"MaxPostBytes", fmt.Sprintf("%d bytes: want 1 to %d (Apache Kafka's default message limit)", c.MaxPostBytes, MaxMaxPostBytes)}
+	case c.Lateness < 0:
+		return &ConfigError{"Lateness", fmt.Sprintf("%s: want a positive duration", c.Lateness)}
+	case c.MaxAge < 0 || c.MaxAge > MaxHorizon:
+		return &ConfigError{"MaxAge", fmt.Sprintf("%s: want a positive duration of at most %s (the hourly rollups behind the baselines keep 16 days)", c.MaxAge, MaxHorizon)}
+	case c.MaxAge > 0 && c.MaxAge < max(c.Lateness, 2*time.Minute):
+		return &ConfigError{"MaxAge", fmt.Sprintf("%s: want at least the allowed lateness (%s)", c.MaxAge, max(c.Lateness, 2*time.Minute))}
+	case c.Drain < 0:
+		return &ConfigError{"Drain", fmt.Sprintf("%s: want a positive duration", c.Drain)}
+	}
+	return nil
+}
+
 func (c *Config) defaults() error {
 	if c.Group == "" || c.Topic == "" {
 		return errors.New("pipeline: group and topic are required")
+	}
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("pipeline: %w", err)
 	}
 	if c.BatchSize <= 0 {
 		c.BatchSize = DefaultBatchSize
@@ -114,6 +172,9 @@ func (c *Config) defaults() error {
 	if c.Lateness <= 0 {
 		c.Lateness = 2 * time.Minute
 	}
+	if c.MaxAge <= 0 {
+		c.MaxAge = DefaultMaxAge
+	}
 	if c.MaxFuture <= 0 {
 		c.MaxFuture = 5 * time.Minute
 	}
@@ -122,6 +183,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Retry <= 0 {
 		c.Retry = 200 * time.Millisecond
+	}
+	if c.Drain <= 0 {
+		c.Drain = DefaultDrain
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -182,12 +246,25 @@ func (p *Pipeline) OnBatch(f func(Stats)) { p.onBatch = f }
 // batch at a time; what depends on the stored state (what is too late) is decided when
 // a batch is stored, not when it is parsed.
 func (p *Pipeline) Run(ctx context.Context) error {
-	// Work in progress is finished with a context that is not cancelled, so a
-	// shutdown does not abandon a batch half stored.
-	work := context.WithoutCancel(ctx)
-	if err := p.load(work); err != nil {
+	// Nothing is in hand yet: a shutdown while Redis or the broker is away at start
+	// ends at once.
+	if err := p.load(ctx); err != nil {
 		return err
 	}
+	// Work in progress is finished with a context that outlives ctx by at most Drain,
+	// so a shutdown neither abandons a batch half stored nor waits forever on a
+	// dependency that is away.
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	stopDrain := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(p.cfg.Drain, func() {
+			p.log.Warn("shutdown: the batch in hand was not stored within the drain time; it is not committed and will be consumed again",
+				zap.Duration("drain", p.cfg.Drain))
+			cancelWork()
+		})
+		context.AfterFunc(work, func() { t.Stop() })
+	})
+	defer stopDrain()
 	fctx, stop := context.WithCancel(ctx)
 	defer stop()
 	batches := make(chan fetched) // unbuffered: at most one batch waits while one is stored
@@ -196,7 +273,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		defer close(batches)
 		return p.fetchBatches(fctx, batches)
 	})
-	err := p.storeBatches(work, batches)
+	err := p.storeBatches(work, ctx, batches)
 	if err != nil {
 		// Storing failed: stop fetching and drop what was fetched but not stored (it
 		// is not committed, so it is consumed again).
@@ -207,6 +284,10 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	}
 	if ferr := g.Wait(); err == nil {
 		err = ferr
+	}
+	if err != nil && ctx.Err() != nil && work.Err() != nil {
+		// Shut down during a retry: what was not stored is consumed again.
+		return fmt.Errorf("shutdown before the batch in hand was stored: %w", context.Canceled)
 	}
 	return err
 }
@@ -251,16 +332,20 @@ func (n *nextOffsets) follows(part int, offset int64) bool {
 
 // storeBatches stores, commits and evaluates each fetched batch in order until the
 // fetching stage closes the channel.
-func (p *Pipeline) storeBatches(ctx context.Context, batches <-chan fetched) error {
+//
+// Evaluation runs with run, the context of Run: on a shutdown the batch in hand is
+// still stored and committed (with ctx), but evaluating it is left to the next
+// evaluator, which goes on from the closed buckets Redis holds.
+func (p *Pipeline) storeBatches(ctx, run context.Context, batches <-chan fetched) error {
 	for b := range batches {
 		if len(b.msgs) == 0 {
 			// The watermark may move on with the clock or other instances.
-			if err := p.retry(ctx, "evaluate", func() error { return p.eval.Tick(ctx) }); err != nil {
+			if err := p.evaluate(run); err != nil {
 				return err
 			}
 			continue
 		}
-		err := p.process(ctx, b.msgs, b.ps.wait())
+		err := p.process(ctx, run, b.msgs, b.ps.wait())
 		b.ps.release()
 		if err != nil {
 			return err
@@ -278,6 +363,7 @@ func (p *Pipeline) fetchBatches(ctx context.Context, out chan<- fetched) error {
 	var resBufs [2][]parsed
 	var carry kafka.Message // a message that starts the next batch
 	carried := false
+	var fetchDelay time.Duration
 	for k := 0; ctx.Err() == nil; k ^= 1 {
 		// Wait for the first message at most one tick: when none comes, the storing
 		// stage evaluates anyway.
@@ -296,7 +382,17 @@ func (p *Pipeline) fetchBatches(ctx context.Context, out chan<- fetched) error {
 				out <- fetched{}
 				continue
 			}
-			return fmt.Errorf("fetch posts: %w", err)
+			// The broker away, a rebalance, an authorisation failure: none is a reason
+			// to exit. Back off, fetch again, and say so on /readyz meanwhile.
+			if !p.fetchFailed(ctx, err, &fetchDelay) {
+				return nil
+			}
+			continue
+		}
+		fetchDelay = 0
+		if p.metrics != nil {
+			p.metrics.failed("fetch posts", nil)
+			p.metrics.fetched()
 		}
 		if cap(msgBufs[k]) < p.cfg.BatchSize {
 			msgBufs[k] = make([]kafka.Message, 0, p.cfg.BatchSize)
@@ -330,6 +426,22 @@ func (p *Pipeline) fetchBatches(ctx context.Context, out chan<- fetched) error {
 		out <- fetched{msgs: batch, ps: ps}
 	}
 	return nil
+}
+
+// fetchFailed logs and counts a failed fetch and backs off; false when ctx ended.
+func (p *Pipeline) fetchFailed(ctx context.Context, err error, delay *time.Duration) bool {
+	*delay = min(max(2**delay, p.cfg.Retry), 10*time.Second)
+	if p.metrics != nil {
+		p.metrics.fetchErrors.Inc()
+		p.metrics.failed("fetch posts", err)
+	}
+	p.log.Warn("fetching posts failed; retrying", zap.Duration("backoff", *delay), zap.Error(err))
+	select {
+	case <-time.After(*delay):
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 func (p *Pipeline) fetch(ctx context.Context, wait time.Duration) (kafka.Message, error) {
@@ -428,7 +540,7 @@ func (p *Pipeline) load(ctx context.Context) error {
 // process handles one batch: decode, match, aggregate, dead-letter, store, commit,
 // evaluate. Failures of Redis or Kafka are retried with back-off until ctx ends;
 // nothing is committed for work that is not stored.
-func (p *Pipeline) process(ctx context.Context, msgs []kafka.Message, res []parsed) error {
+func (p *Pipeline) process(ctx, run context.Context, msgs []kafka.Message, res []parsed) error {
 	start := time.Now()
 	if err := p.load(ctx); err != nil {
 		return err
@@ -440,10 +552,8 @@ func (p *Pipeline) process(ctx context.Context, msgs []kafka.Message, res []pars
 	for {
 		b, dead, stats := p.aggregate(msgs, res)
 		b.Holder = p.cfg.Instance
-		if len(dead) > 0 {
-			if err := p.retry(ctx, "dead-letter", func() error { return p.dlq.DeadLetter(ctx, dead) }); err != nil {
-				return err
-			}
+		if err := p.deadLetter(ctx, dead); err != nil {
+			return err
 		}
 		var stale *window.ErrStale
 		err := p.retry(ctx, "store batch", func() error {
@@ -488,11 +598,51 @@ func (p *Pipeline) process(ctx context.Context, msgs []kafka.Message, res []pars
 	if p.metrics != nil {
 		p.metrics.batch(time.Since(start))
 	}
-	if err := p.retry(ctx, "evaluate", func() error { return p.eval.Tick(ctx) }); err != nil {
+	if err := p.evaluate(run); err != nil {
 		return err
 	}
 	if p.onBatch != nil {
 		p.onBatch(p.Stats())
+	}
+	return nil
+}
+
+// evaluate closes what the stored batches allow, retrying while Redis or Kafka is
+// away, until run ends (a shutdown, which is not an error).
+func (p *Pipeline) evaluate(run context.Context) error {
+	err := p.retry(run, "evaluate", func() error { return p.eval.Tick(run) })
+	if err != nil && run.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// deadLetter writes the batch's dead letters, retrying while the broker is away. What
+// the dead-letter topic refuses for good is logged and counted, and the pipeline goes
+// on: the good posts must not wait for the bad ones.
+func (p *Pipeline) deadLetter(ctx context.Context, dead []DeadLetter) error {
+	if len(dead) == 0 {
+		return nil
+	}
+	var refused *RefusedError
+	if err := p.retry(ctx, "dead-letter", func() error {
+		err := p.dlq.DeadLetter(ctx, dead)
+		if errors.As(err, &refused) {
+			return nil
+		}
+		refused = nil
+		return err
+	}); err != nil {
+		return err
+	}
+	if refused != nil {
+		p.log.Error("the dead-letter topic refused dead letters: their posts are counted as dead-lettered but are not on the topic",
+			zap.Int("dead_letters", refused.N), zap.String("reason", refused.Reason), zap.Error(refused.Err))
+		if p.metrics != nil {
+			p.metrics.deadLettersUnwritable(refused.N, refused.Reason)
+		}
+	} else if p.metrics != nil {
+		p.metrics.deadLettersWritten()
 	}
 	return nil
 }
@@ -601,19 +751,39 @@ func (ps *parser) parseRange(msgs []kafka.Message, lo, hi int) {
 	}
 }
 
-// classify dead-letters the decoded posts that are too late (behind the closed
-// buckets) or ahead of the clock. It runs when the batch is about to be stored: the
-// closed boundary is then what the batches stored before it left.
+// classify dead-letters the decoded posts that are ahead of the clock, too old for the
+// group's horizon, or too late (behind the closed buckets). It runs when the batch is
+// about to be stored: the closed boundary is then what the batches stored before it
+// left.
+//
+// The horizon is MaxAge behind the newest post the group knows of: the newest in this
+// batch, or the closed boundary plus the lateness. It follows event time, not the
+// clock, so a replay of last year's outage is counted, while one backdated post
+// cannot make a new group start years before its other posts.
 func (p *Pipeline) classify(res []parsed) {
 	now, closed := p.cfg.Now(), p.eval.Closed()
+	future := now.Add(p.cfg.MaxFuture)
+	var newest time.Time
+	if !closed.IsZero() {
+		newest = closed.Add(p.cfg.Lateness)
+	}
+	for i := range res {
+		if r := &res[i]; r.err == nil && !r.post.CreatedAt.After(future) && r.post.CreatedAt.After(newest) {
+			newest = r.post.CreatedAt
+		}
+	}
+	horizon := newest.Add(-p.cfg.MaxAge)
 	for i := range res {
 		r := &res[i]
 		if r.err != nil {
 			continue
 		}
 		switch at := r.post.CreatedAt; {
-		case at.After(now.Add(p.cfg.MaxFuture)):
+		case at.After(future):
 			r.err = &DecodeError{Reason: ReasonFuture, Detail: fmt.Sprintf("created_at %s is ahead of the clock", at.Format(time.RFC3339))}
+		case at.Before(horizon) || at.Unix() < 0:
+			r.err = &DecodeError{Reason: ReasonTooOld, Detail: fmt.Sprintf("created_at %s is more than %s before the group's newest post (%s)",
+				at.Format(time.RFC3339), p.cfg.MaxAge, newest.Format(time.RFC3339))}
 		case !closed.IsZero() && at.Before(closed):
 			r.err = &DecodeError{Reason: ReasonTooLate, Detail: fmt.Sprintf("created_at %s is behind the closed buckets (before %s)",
 				at.Format(time.RFC3339), closed.Format(time.RFC3339))}
@@ -644,6 +814,7 @@ func (p *Pipeline) aggregate(msgs []kafka.Message, res []parsed) (*window.Batch,
 		wm := b.Watermarks[part] // 0 when the partition is new to the batch
 		first, hasFirst := b.Firsts[part]
 		groupStored, groupHas := p.stored[window.GroupScope][part]
+		lastHour := int64(math.MinInt64)
 		for i := lo; i < hi; i++ {
 			m := &msgs[i]
 			if m.HighWaterMark > 0 {
@@ -672,6 +843,10 @@ func (p *Pipeline) aggregate(msgs []kafka.Message, res []parsed) (*window.Batch,
 			}
 			ms := post.CreatedAt.UnixMilli()
 			wm = max(wm, ms)
+			if h := ms - ((ms%3_600_000)+3_600_000)%3_600_000; h != lastHour {
+				lastHour = h
+				b.Hours[h/1000] = true
+			}
 			if !hasFirst || ms < first {
 				first, hasFirst = ms, true
 			}
@@ -715,14 +890,15 @@ func (p *Pipeline) Flush(ctx context.Context, until time.Time) error {
 	return p.eval.Advance(ctx, until)
 }
 
-// retry runs f until it succeeds or ctx ends, backing off exponentially.
+// retry runs f until it succeeds or ctx ends, backing off exponentially; while it
+// fails, the pipeline is not ready.
 func (p *Pipeline) retry(ctx context.Context, what string, f func() error) error {
 	delay := p.cfg.Retry
 	for attempt := 1; ; attempt++ {
 		err := f()
 		if err == nil {
 			if p.metrics != nil && attempt > 1 {
-				p.metrics.ready(true)
+				p.metrics.failed(what, nil)
 			}
 			return nil
 		}
@@ -730,7 +906,7 @@ func (p *Pipeline) retry(ctx context.Context, what string, f func() error) error
 			return fmt.Errorf("%s: %w", what, err)
 		}
 		if p.metrics != nil {
-			p.metrics.ready(false)
+			p.metrics.failed(what, err)
 		}
 		p.log.Warn("retrying", zap.String("op", what), zap.Int("attempt", attempt), zap.Duration("backoff", delay), zap.Error(err))
 		select {

@@ -61,6 +61,7 @@ const (
 	ReasonNotAPost      = "not_a_post"
 	ReasonFuture        = "future_created_at"
 	ReasonTooLate       = "too_late"
+	ReasonTooOld        = "too_old"
 	ReasonFieldTooLarge = "field_too_large"
 )
 

@@ -32,6 +32,10 @@ type ReplayOptions struct {
 type ReplayStats struct {
 	Lines, Bytes int64
 	First, Last  time.Time // event time of the first and last post with a readable time
+	// TooLarge counts the lines larger than the broker accepts (its message.max.bytes),
+	// which were left out; TooLargeLines are the first few of their line numbers.
+	TooLarge      int64
+	TooLargeLines []int64
 }
 
 // Replay produces each line of r (JSONL) as one message, unchanged, in order: bad lines
@@ -49,14 +53,31 @@ func Replay(ctx context.Context, w MessageWriter, r io.Reader, o ReplayOptions) 
 		wall0   time.Time
 		maxSeen time.Time
 	)
+	var lines []int64 // line number of each message of batch
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
 		if err := w.WriteMessages(ctx, batch...); err != nil {
-			return fmt.Errorf("produce posts (line %d): %w", st.Lines, writeErr(err))
+			if !tooLarge(err) {
+				return fmt.Errorf("produce posts (line %d): %w", st.Lines, writeErr(err))
+			}
+			// One line is larger than the broker takes: write them one by one and
+			// leave out those it refuses, so one line does not stop the replay.
+			for i, m := range batch {
+				err := w.WriteMessages(ctx, m)
+				switch {
+				case err != nil && tooLarge(err):
+					st.TooLarge++
+					if len(st.TooLargeLines) < 10 {
+						st.TooLargeLines = append(st.TooLargeLines, lines[i])
+					}
+				case err != nil:
+					return fmt.Errorf("produce posts (line %d): %w", lines[i], writeErr(err))
+				}
+			}
 		}
-		batch = batch[:0]
+		batch, lines = batch[:0], lines[:0]
 		if o.Progress != nil {
 			o.Progress(st.Lines, st.Bytes)
 		}
@@ -100,6 +121,7 @@ func Replay(ctx context.Context, w MessageWriter, r io.Reader, o ReplayOptions) 
 			}
 		}
 		batch = append(batch, kafka.Message{Value: append([]byte(nil), line...)})
+		lines = append(lines, st.Lines)
 		if len(batch) >= 1000 {
 			if err := flush(); err != nil {
 				return st, err
@@ -107,6 +129,14 @@ func Replay(ctx context.Context, w MessageWriter, r io.Reader, o ReplayOptions) 
 		}
 	}
 	return st, flush()
+}
+
+// tooLarge reports whether a write failed because a message is larger than the
+// writer's batch or the broker's limit.
+func tooLarge(err error) bool {
+	var mt kafka.MessageTooLargeError
+	cause := firstError(err)
+	return errors.As(err, &mt) || errors.Is(cause, kafka.MessageSizeTooLarge) || errors.Is(cause, kafka.RecordListTooLarge)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

@@ -78,9 +78,12 @@ func (h *Hub) serveState(w http.ResponseWriter, _ *http.Request) {
 
 func (h *Hub) serveStream(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
-	sub, ok := h.subscribe()
-	if !ok {
-		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+	sub, err := h.subscribe()
+	if err != nil {
+		// The page's EventSource gives up on a 503 and opens a new stream after a while;
+		// Retry-After tells other clients when to.
+		w.Header().Set("Retry-After", "10")
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		return
 	}
 	defer h.unsubscribe(sub)

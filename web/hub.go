@@ -12,6 +12,8 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"sync"
@@ -32,7 +34,8 @@ type Service struct {
 const (
 	historyMinutes = 180 // per-minute points kept per service (3 h of event time)
 	timelineMax    = 100 // incident events kept for the timeline
-	maxServices    = 512 // services not declared to NewHub are added up to this many
+	maxUndeclared  = 512 // services not declared to NewHub are added up to this many
+	maxStreams     = 256 // default cap on concurrent /api/stream connections
 	bandFactor     = 5   // upper edge of the baseline band, × baseline (the alert bar)
 )
 
@@ -60,7 +63,6 @@ type last struct {
 
 type serviceState struct {
 	Service
-	order   int
 	minutes []minute // oldest first, at most historyMinutes, contiguous
 	last    last
 	seen    bool
@@ -72,19 +74,25 @@ type serviceState struct {
 type Hub struct {
 	log *zap.Logger
 
-	mu       sync.Mutex
-	services map[string]*serviceState
-	order    int
-	timeline []timelineEntry // newest last, at most timelineMax
-	asOf     time.Time
-	version  uint64
-	subs     map[chan struct{}]struct{}
-	closed   bool
-	done     chan struct{}
+	mu         sync.Mutex
+	services   map[string]*serviceState
+	list       []*serviceState // in page order: declared first, then as they showed up
+	undeclared int             // services added without being declared, at most maxUndeclared
+	timeline   []timelineEntry // newest last, at most timelineMax
+	asOf       time.Time
+	version    uint64
+	subs       map[chan struct{}]struct{}
+	maxStreams int
+	refused    refusals
+	closed     bool
+	done       chan struct{}
 
 	// snapshot cache, rebuilt when version moves on
 	cacheVer  uint64
 	cacheJSON []byte
+	// build lets one caller at a time rebuild a stale snapshot: after a change, every
+	// open stream asks for it at once, and all but the first then find it cached.
+	build sync.Mutex
 }
 
 // NewHub returns a Hub showing services in the given order; services that show up in
@@ -94,15 +102,28 @@ func NewHub(services []Service, log *zap.Logger) *Hub {
 		log = zap.NewNop()
 	}
 	h := &Hub{
-		log:      log.With(zap.String("component", "web")),
-		services: map[string]*serviceState{},
-		subs:     map[chan struct{}]struct{}{},
-		done:     make(chan struct{}),
+		log:        log.With(zap.String("component", "web")),
+		services:   map[string]*serviceState{},
+		subs:       map[chan struct{}]struct{}{},
+		maxStreams: maxStreams,
+		done:       make(chan struct{}),
 	}
 	for _, s := range services {
-		h.service(s.Name).Display = displayOr(s.Display, s.Name)
+		h.add(s.Name).Display = displayOr(s.Display, s.Name)
 	}
 	return h
+}
+
+// SetMaxStreams caps the live streams (/api/stream) open at once; beyond it a new one
+// is refused with 503. Each stream costs a goroutine and a copy of every state sent,
+// so the cap bounds what browsers left open can take. n <= 0 restores the default.
+func (h *Hub) SetMaxStreams(n int) {
+	if n <= 0 {
+		n = maxStreams
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.maxStreams = n
 }
 
 func displayOr(d, name string) string {
@@ -112,18 +133,29 @@ func displayOr(d, name string) string {
 	return d
 }
 
-// service returns the state of name, creating it if there is room (nil otherwise).
-// h.mu is held.
+// service returns the state of name, adding it if it is new and there is room for
+// one more undeclared service (nil otherwise). h.mu is held.
 func (h *Hub) service(name string) *serviceState {
 	if s, ok := h.services[name]; ok {
 		return s
 	}
-	if len(h.services) >= maxServices {
+	// Only names seen in the data are capped: they come from outside the rules.
+	if h.undeclared >= maxUndeclared {
 		return nil
 	}
-	s := &serviceState{Service: Service{Name: name, Display: name}, order: h.order}
-	h.order++
+	h.undeclared++
+	return h.add(name)
+}
+
+// add returns the state of name, adding it whatever the number of services: declared
+// services are always shown. h.mu is held (or h is not shared yet).
+func (h *Hub) add(name string) *serviceState {
+	if s, ok := h.services[name]; ok {
+		return s
+	}
+	s := &serviceState{Service: Service{Name: name, Display: name}}
 	h.services[name] = s
+	h.list = append(h.list, s)
 	return s
 }
 
@@ -305,16 +337,39 @@ func (h *Hub) changed() {
 	}
 }
 
+// errStreamsFull refuses a stream beyond the cap.
+type errStreamsFull struct{ max int }
+
+func (e errStreamsFull) Error() string {
+	return fmt.Sprintf("too many live streams (%d); try again later", e.max)
+}
+
+// errHubClosed refuses a stream during shutdown.
+var errHubClosed = errors.New("shutting down")
+
 // subscribe registers a stream; the channel receives a value after each change.
-func (h *Hub) subscribe() (chan struct{}, bool) {
+func (h *Hub) subscribe() (chan struct{}, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
-		return nil, false
+		return nil, errHubClosed
+	}
+	if len(h.subs) >= h.maxStreams {
+		if n, ok := h.refused.add(time.Now()); ok {
+			h.log.Warn("live streams refused: the cap is reached", zap.Int("max_streams", h.maxStreams), zap.Uint64("refused_since_last_report", n))
+		}
+		return nil, errStreamsFull{h.maxStreams}
 	}
 	c := make(chan struct{}, 1)
 	h.subs[c] = struct{}{}
-	return c, true
+	return c, nil
+}
+
+// RefusedStreams is how many streams the cap has refused since the Hub started.
+func (h *Hub) RefusedStreams() uint64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.refused.total
 }
 
 func (h *Hub) unsubscribe(c chan struct{}) {
@@ -342,6 +397,14 @@ func (h *Hub) snapshot() ([]byte, uint64) {
 		defer h.mu.Unlock()
 		return h.cacheJSON, h.cacheVer
 	}
+	h.mu.Unlock()
+	h.build.Lock()
+	defer h.build.Unlock()
+	h.mu.Lock()
+	if h.cacheJSON != nil && h.cacheVer == h.version { // built while this one waited
+		defer h.mu.Unlock()
+		return h.cacheJSON, h.cacheVer
+	}
 	st := h.stateLocked()
 	h.mu.Unlock()
 	b, err := json.Marshal(st)
@@ -355,4 +418,24 @@ func (h *Hub) snapshot() ([]byte, uint64) {
 		h.cacheJSON, h.cacheVer = b, st.Version
 	}
 	return b, st.Version
+}
+
+// refusals counts refused events and says when to report them: at most once per
+// minute, so a flood of refusals does not flood the log.
+type refusals struct {
+	total, pending uint64
+	last           time.Time
+}
+
+// add counts one refusal at now; when a report is due it returns the refusals since
+// the last one and true.
+func (r *refusals) add(now time.Time) (uint64, bool) {
+	r.total++
+	r.pending++
+	if !r.last.IsZero() && now.Sub(r.last) < time.Minute {
+		return 0, false
+	}
+	n := r.pending
+	r.pending, r.last = 0, now
+	return n, true
 }

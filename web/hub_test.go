@@ -17,6 +17,7 @@ import (
 	"github.com/outcry-dev/outcry/detectors/evaluate"
 	"github.com/outcry-dev/outcry/detectors/incident"
 	"github.com/outcry-dev/outcry/detectors/window"
+	"github.com/outcry-dev/outcry/internal/testenv"
 )
 
 var t0 = time.Date(2022, 10, 25, 6, 0, 0, 0, time.UTC)
@@ -103,11 +104,11 @@ func TestHistoryIsBounded(t *testing.T) {
 		t.Errorf("after a jump: %d minutes", len(m.Posts))
 	}
 	// Unknown services are added, up to a bound.
-	for i := range maxServices + 10 {
+	for i := range maxUndeclared + 10 {
 		h.Observe(fmt.Sprintf("svc%d", i), verdict(t0, 1, 1, 1))
 	}
-	if n := len(state(t, h).Services); n != maxServices {
-		t.Errorf("%d services, want %d", n, maxServices)
+	if n := len(state(t, h).Services); n != maxUndeclared {
+		t.Errorf("%d services, want %d", n, maxUndeclared)
 	}
 }
 
@@ -393,4 +394,152 @@ func TestWithDetectors(t *testing.T) {
 		t.Errorf("%d timeline entries for %d events, %d minutes", len(st.Timeline), events, len(st.Services[0].Minutes.Posts))
 	}
 	t.Logf("%d incident events", events)
+}
+
+// TestHubHoldsAllDeclaredServices: the rules may declare up to 16,384 services, and
+// the page shows every one of them; only services the rules do not declare are capped.
+func TestHubHoldsAllDeclaredServices(t *testing.T) {
+	for _, n := range []int{maxUndeclared + 1, 1000, 16384} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			declared := make([]Service, n)
+			for i := range declared {
+				declared[i] = Service{Name: fmt.Sprintf("svc%05d", i), Display: fmt.Sprintf("Service %d", i)}
+			}
+			h := NewHub(declared, zaptest.NewLogger(t))
+			for i, s := range declared {
+				h.Observe(s.Name, verdict(t0, int64(i), 1, 0.4))
+			}
+			// Undeclared services still come in, up to their own bound.
+			for i := range maxUndeclared + 10 {
+				h.Observe(fmt.Sprintf("extra%d", i), verdict(t0, 1, 1, 0.4))
+			}
+			st := state(t, h)
+			if len(st.Services) != n+maxUndeclared {
+				t.Fatalf("%d services, want %d declared + %d undeclared", len(st.Services), n, maxUndeclared)
+			}
+			for i, s := range declared {
+				got := st.Services[i]
+				if got.Name != s.Name || got.Display != s.Display || len(got.Minutes.Posts) != 1 || got.Minutes.Posts[0] != int64(i) {
+					t.Fatalf("service %d = %s %q %v, want %s %q [%d]", i, got.Name, got.Display, got.Minutes.Posts, s.Name, s.Display, i)
+				}
+			}
+			if got := st.Services[n].Name; got != "extra0" {
+				t.Errorf("first undeclared service %q, want extra0 after the declared ones", got)
+			}
+		})
+	}
+}
+
+// TestHubStateOfManyServices: /api/state with the most services the rules allow is served
+// whole, and a burst of requests after a change builds the document once, not once per
+// request (every open stream asks for it after each change).
+func TestHubStateOfManyServices(t *testing.T) {
+	const n = 16384
+	declared := make([]Service, n)
+	for i := range declared {
+		declared[i] = Service{Name: fmt.Sprintf("svc%05d", i)}
+	}
+	h := NewHub(declared, zaptest.NewLogger(t))
+	for i := range 6 { // a minute of buckets for each
+		for _, s := range declared {
+			h.Observe(s.Name, verdict(t0.Add(time.Duration(i)*10*time.Second), 3, 1, 0.4))
+		}
+	}
+	srv := httptest.NewServer(h.Handler())
+	defer srv.Close()
+	start := time.Now()
+	resp, err := http.Get(srv.URL + "/api/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /api/state: %s, %v", resp.Status, err)
+	}
+	var st State
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Services) != n || st.Services[n-1].Minutes.Posts[0] != 18 {
+		t.Fatalf("%d services, last %+v", len(st.Services), st.Services[len(st.Services)-1].Minutes)
+	}
+	t.Logf("%d services: %d bytes in %s", n, len(b), time.Since(start))
+
+	// After a change, concurrent snapshots share one build: all get the same bytes.
+	h.Observe("svc00000", verdict(t0.Add(time.Minute), 1, 1, 0.4))
+	const readers = 16
+	docs := make(chan []byte, readers)
+	for range readers {
+		go func() {
+			b, _ := h.snapshot()
+			docs <- b
+		}()
+	}
+	first := <-docs
+	for range readers - 1 {
+		if b := <-docs; &b[0] != &first[0] {
+			t.Fatal("concurrent snapshots built the document more than once")
+		}
+	}
+}
+
+// TestStreamCap: beyond SetMaxStreams live streams, a new one is refused with 503, a
+// Retry-After and a message saying why; once one closes, a new one is let in.
+func TestStreamCap(t *testing.T) {
+	const max = 3
+	h := NewHub([]Service{{"whatsapp", "WhatsApp"}}, zaptest.NewLogger(t))
+	h.SetMaxStreams(max)
+	srv := httptest.NewServer(h.Handler())
+	defer srv.Close()
+	defer h.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	cancels := make([]context.CancelFunc, max)
+	for i := range max {
+		sctx, scancel := context.WithCancel(ctx)
+		cancels[i] = scancel
+		s := openStream(t, sctx, srv.URL+"/api/stream")
+		s.until("the first state", func(State) bool { return true })
+	}
+	get := func() (int, http.Header, string) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/api/stream", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode == http.StatusOK {
+			t.Cleanup(func() { resp.Body.Close() })
+			return resp.StatusCode, resp.Header, ""
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, string(b)
+	}
+	code, hd, body := get()
+	if code != http.StatusServiceUnavailable || hd.Get("Retry-After") == "" || !strings.Contains(body, "too many live streams (3); try again later") {
+		t.Fatalf("stream %d: %d, Retry-After %q, %q", max+1, code, hd.Get("Retry-After"), body)
+	}
+	if n := h.RefusedStreams(); n != 1 {
+		t.Errorf("%d refusals counted, want 1", n)
+	}
+	// The page and its snapshot stay available while streams are full.
+	resp, err := http.Get(srv.URL + "/api/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/api/state while streams are full: %s", resp.Status)
+	}
+
+	cancels[0]() // a browser tab closes
+	testenv.Eventually(t, 5*time.Second, "a stream to be let in after one closed", func() bool {
+		code, _, _ := get()
+		return code == http.StatusOK
+	})
+	for _, c := range cancels {
+		c()
+	}
 }

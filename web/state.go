@@ -111,7 +111,6 @@ func (h *Hub) stateLocked() State {
 	st := State{
 		Version:   h.version,
 		Band:      bandFactor,
-		Services:  []ServiceState{},
 		Incidents: []IncidentState{},
 		Timeline:  make([]timelineEntry, 0, len(h.timeline)),
 	}
@@ -119,12 +118,8 @@ func (h *Hub) stateLocked() State {
 		t := h.asOf
 		st.AsOf = &t
 	}
-	all := make([]*serviceState, 0, len(h.services))
-	for _, s := range h.services {
-		all = append(all, s)
-	}
-	slices.SortFunc(all, func(a, b *serviceState) int { return cmp.Compare(a.order, b.order) })
-	for _, s := range all {
+	st.Services = make([]ServiceState, 0, len(h.list))
+	for _, s := range h.list {
 		ss := ServiceState{
 			Name:          s.Name,
 			Display:       s.Display,

@@ -4,11 +4,19 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
 func TestCLIErrors(t *testing.T) {
+	dir := t.TempDir()
+	emptyToken, blankToken := filepath.Join(dir, "empty-token"), filepath.Join(dir, "blank-token")
+	for p, content := range map[string]string{emptyToken: "", blankToken: "  \n"} {
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -27,6 +35,21 @@ func TestCLIErrors(t *testing.T) {
 		{"bad bench part", nil, []string{"bench", "--only", "speed"}, "want pipeline, latency, match or all"},
 		{"skip-match without the pipeline", nil, []string{"bench", "--only", "latency", "--skip-match"}, "--skip-match applies to the pipeline measurement only"},
 		{"skip-match in a soak", nil, []string{"bench", "--soak", "1s", "--skip-match"}, "--skip-match applies to the pipeline measurement only"},
+		// A blank token would otherwise serve the page without authentication.
+		{"empty http token file", nil, []string{"run", "--http-token-file", emptyToken}, "--http-token-file " + emptyToken + ": file is empty; put the bearer token in it"},
+		{"blank http token file", nil, []string{"run", "--http-token-file", blankToken}, "--http-token-file " + blankToken + ": file is empty"},
+		{"blank http token file from env", map[string]string{"OUTCRY_HTTP_TOKEN_FILE": blankToken}, []string{"run"}, "OUTCRY_HTTP_TOKEN_FILE " + blankToken + ": file is empty"},
+		{"blank http token", nil, []string{"run", "--http-token", "  "}, "--http-token is blank"},
+		{"blank http token from env", map[string]string{"OUTCRY_HTTP_TOKEN": " "}, []string{"run"}, "OUTCRY_HTTP_TOKEN is blank"},
+		{"huge batch", nil, []string{"run", "--batch-size", "100000000"}, "--batch-size 100000000 messages: want 1 to 200000"},
+		{"zero batch", nil, []string{"run", "--batch-size", "0"}, "--batch-size 0: want a positive number"},
+		{"huge post limit", nil, []string{"run", "--max-post-bytes", "5000000"}, "--max-post-bytes 5000000 bytes: want 1 to 1048576"},
+		{"horizon beyond the rollups", nil, []string{"run", "--max-age", "400h"}, "--max-age 400h0m0s: want a positive duration of at most 336h0m0s"},
+		{"horizon under the lateness", nil, []string{"run", "--max-age", "1m", "--lateness", "5m"}, "--max-age 1m0s: want at least the allowed lateness (5m0s)"},
+		{"negative lateness", nil, []string{"run", "--lateness", "-1s"}, "--lateness -1s: want a positive duration"},
+		{"short shutdown", nil, []string{"run", "--shutdown-timeout", "1s"}, "--shutdown-timeout 1s: want at least 5s"},
+		{"zero session", nil, []string{"run", "--session-timeout", "0s"}, "--session-timeout 0s: want 100ms to 30m"},
+		{"batch from env", map[string]string{"OUTCRY_BATCH_SIZE": "-5"}, []string{"run"}, "OUTCRY_BATCH_SIZE -5: want a positive number"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

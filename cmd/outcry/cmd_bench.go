@@ -380,7 +380,7 @@ const benchPasses = 3
 // new group, committing once per pipeline.DefaultBatchSize messages as the pipeline
 // commits once per batch, and nothing else: the ceiling.
 func consumeRate(ctx context.Context, broker, group string, n int, log *zap.Logger) (float64, error) {
-	rd := pipeline.NewReader(pipeline.KafkaConfig{Brokers: []string{broker}, Group: group, PostsTopic: "posts"}, log)
+	rd := pipeline.NewReader(pipeline.KafkaConfig{Brokers: []string{broker}, Group: group, PostsTopic: "posts"}, log, nil)
 	defer rd.Close()
 	var began time.Time
 	var last kafka.Message

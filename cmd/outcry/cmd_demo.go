@@ -115,7 +115,7 @@ the incident has resolved, or stays up with --keep.`,
 			eg.Go(func() error { return svc.pipe.Run(runCtx) })
 			if ln != nil {
 				eg.Go(func() error {
-					return serveHTTP(runCtx, ln, hub, prometheus.NewRegistry(), func() bool { return true }, "", false, log)
+					return serveHTTP(runCtx, ln, hub, prometheus.NewRegistry(), func() []string { return nil }, "", false, log)
 				})
 			}
 			var last time.Time

@@ -79,7 +79,11 @@ fast as the broker takes them. A progress bar is shown when stderr is a terminal
 				return err
 			}
 			fmt.Fprintf(os.Stderr, "replayed %d lines (%d bytes) to %s, event time %s → %s\n",
-				st.Lines, st.Bytes, topic, st.First.Format("2006-01-02T15:04:05Z"), st.Last.Format("2006-01-02T15:04:05Z"))
+				st.Lines-st.TooLarge, st.Bytes, topic, st.First.Format("2006-01-02T15:04:05Z"), st.Last.Format("2006-01-02T15:04:05Z"))
+			if st.TooLarge > 0 {
+				fmt.Fprintf(os.Stderr, "left out %d lines larger than the broker accepts (its message.max.bytes), lines %v\n",
+					st.TooLarge, st.TooLargeLines)
+			}
 			return nil
 		},
 	}

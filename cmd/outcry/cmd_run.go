@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -43,6 +46,10 @@ func (k *kafkaFlags) config(cmd *cobra.Command) (pipeline.KafkaConfig, error) {
 	if len(b) == 0 {
 		return pipeline.KafkaConfig{}, fmt.Errorf("%s is empty: give host:port[,host:port...]", flagName(cmd, "brokers"))
 	}
+	if f := cmd.Flags().Lookup("session-timeout"); f != nil && (k.session < 100*time.Millisecond || k.session > 30*time.Minute) {
+		return pipeline.KafkaConfig{}, fmt.Errorf("%s %s: want 100ms to 30m (Apache Kafka's group.min/max.session.timeout.ms allow 6s to 30m by default)",
+			flagName(cmd, "session-timeout"), k.session)
+	}
 	sec, err := k.sec.security(cmd)
 	if err != nil {
 		return pipeline.KafkaConfig{}, err
@@ -62,6 +69,7 @@ func newRunCmd(g *globals) *cobra.Command {
 		idle                                time.Duration
 		maxPost                             int
 		batch                               int
+		maxAge, shutdown                    time.Duration
 		hookURL, hookSecret, hookSecretFile string
 		httpToken, httpTokenFile            string
 		withPprof                           bool
@@ -87,12 +95,27 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 			if err != nil {
 				return err
 			}
+			pc := pipeline.Config{Lateness: lateness, MaxPostBytes: maxPost, BatchSize: batch, MaxAge: maxAge,
+				Drain: drainTime(shutdown)}
+			if err := checkRunFlags(cmd, pc, idle, shutdown); err != nil {
+				return err
+			}
+			// Before connecting to anything: a blank token must stop the start, not
+			// silently serve without authentication.
+			if httpToken, err = readHTTPToken(cmd, httpToken, httpTokenFile); err != nil {
+				return err
+			}
 			rs, err := loadRules(rules)
 			if err != nil {
 				return err
 			}
 			ctx := cmd.Context()
-			rdb, err := rf.connect(ctx)
+			// Redis away at start is waited for like Redis away later (the pipeline
+			// retries, /readyz says so); a refused password or a bad address is not.
+			rdb, unreachable, err := rf.connectOrWait(ctx)
+			if unreachable != nil {
+				log.Warn("Redis is not reachable yet; waiting for it", zap.Error(unreachable))
+			}
 			if err != nil {
 				return err
 			}
@@ -134,7 +157,7 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 			svc, err = newService(serviceOptions{
 				Hub: hub, Matcher: live, Webhook: hook,
 				Kafka: kc, Redis: rdb, Prefix: prefix, Rules: rs, Registry: reg,
-				Pipeline: pipeline.Config{Lateness: lateness, MaxPostBytes: maxPost, BatchSize: batch}, Idle: idle,
+				Pipeline: pc, Idle: idle,
 			}, log)
 			if err != nil {
 				return err
@@ -145,21 +168,18 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 				zap.String("redis", rf.display()), zap.Int("services", len(rs.Services())))
 			eg, ctx := errgroup.WithContext(ctx)
 			eg.Go(func() error { return svc.pipe.Run(ctx) })
-			if httpTokenFile != "" {
-				b, err := os.ReadFile(httpTokenFile)
-				if err != nil {
-					return fmt.Errorf("--http-token-file: %w", err)
-				}
-				httpToken = strings.TrimSpace(string(b))
-			}
 			if ln != nil {
-				eg.Go(func() error { return serveHTTP(ctx, ln, hub, reg, svc.metrics.Ready, httpToken, withPprof, log) })
+				eg.Go(func() error { return serveHTTP(ctx, ln, hub, reg, svc.metrics.NotReady, httpToken, withPprof, log) })
 			}
 			if watch != nil {
 				eg.Go(func() error { return watch(ctx) })
+			} else {
+				eg.Go(func() error { return ignoreHangups(ctx, log) })
 			}
+			defer shutdownWatchdog(cmd.Context(), shutdown, log)()
 			err = eg.Wait()
-			if err == nil || context.Cause(ctx) == context.Canceled {
+			// A signal ends the run whatever was being retried: that is a clean stop.
+			if err == nil || context.Cause(ctx) == context.Canceled || cmd.Context().Err() != nil {
 				log.Info("outcry stopped")
 				return nil
 			}
@@ -180,7 +200,92 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 	f.StringVar(&hookURL, "webhook-url", "", "also POST every alert event (CloudEvents JSON, HMAC-signed) to this URL")
 	f.StringVar(&hookSecret, "webhook-secret", "", "HMAC-SHA256 key for the X-Outcry-Signature header (prefer OUTCRY_WEBHOOK_SECRET or --webhook-secret-file)")
 	f.StringVar(&hookSecretFile, "webhook-secret-file", "", "file holding the webhook HMAC key")
-	f.IntVar(&batch, "batch-size", 20000, "most messages per batch (one Redis write and one commit each)")
-	f.IntVar(&maxPost, "max-post-bytes", pipeline.DefaultMaxPostBytes, "larger messages are dead-lettered")
+	f.IntVar(&batch, "batch-size", pipeline.DefaultBatchSize, fmt.Sprintf("most messages per batch (one Redis write and one commit each), 1 to %d", pipeline.MaxBatchSize))
+	f.IntVar(&maxPost, "max-post-bytes", pipeline.DefaultMaxPostBytes, fmt.Sprintf("larger messages are dead-lettered, 1 to %d", pipeline.MaxMaxPostBytes))
+	f.DurationVar(&maxAge, "max-age", pipeline.DefaultMaxAge, fmt.Sprintf("a post older than the group's newest post by more than this is dead-lettered as too_old (at most %s)", pipeline.MaxHorizon))
+	f.DurationVar(&shutdown, "shutdown-timeout", 30*time.Second, "on SIGTERM or SIGINT, exit within this long: the batch in hand is stored and committed if Redis and Kafka allow, else left to be consumed again")
 	return cmd
+}
+
+// runFlagOf names the flag of each pipeline setting, for errors.
+var runFlagOf = map[string]string{
+	"BatchSize": "batch-size", "MaxPostBytes": "max-post-bytes", "Lateness": "lateness", "MaxAge": "max-age", "Drain": "shutdown-timeout",
+}
+
+// checkRunFlags refuses, before anything is started, values the pipeline cannot run
+// with, naming the flag and what it allows.
+func checkRunFlags(cmd *cobra.Command, pc pipeline.Config, idle, shutdown time.Duration) error {
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"batch-size", pc.BatchSize}, {"max-post-bytes", pc.MaxPostBytes}} {
+		if f.v <= 0 {
+			return fmt.Errorf("%s %d: want a positive number", flagName(cmd, f.name), f.v)
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    time.Duration
+	}{{"lateness", pc.Lateness}, {"max-age", pc.MaxAge}, {"idle", idle}, {"shutdown-timeout", shutdown}} {
+		if f.v <= 0 {
+			return fmt.Errorf("%s %s: want a positive duration", flagName(cmd, f.name), f.v)
+		}
+	}
+	if shutdown < minShutdown {
+		return fmt.Errorf("%s %s: want at least %s (the Kafka reader alone may take 2 s to close)", flagName(cmd, "shutdown-timeout"), shutdown, minShutdown)
+	}
+	if err := pc.Validate(); err != nil {
+		var ce *pipeline.ConfigError
+		if errors.As(err, &ce) {
+			return fmt.Errorf("%s %s", flagName(cmd, runFlagOf[ce.Field]), ce.Msg)
+		}
+		return err
+	}
+	return nil
+}
+
+// minShutdown is the shortest --shutdown-timeout.
+const minShutdown = 5 * time.Second
+
+// drainTime is how much of the shutdown time the pipeline may spend storing the batch
+// in hand: the rest is for closing the Kafka clients.
+func drainTime(shutdown time.Duration) time.Duration {
+	return max(shutdown-4*time.Second, shutdown/2)
+}
+
+// shutdownWatchdog ends the process once a signal has asked for a shutdown and
+// timeout has passed without the command returning (a call stuck on a dependency
+// that is away): SIGTERM is always honoured. The returned function disarms it.
+func shutdownWatchdog(sig context.Context, timeout time.Duration, log *zap.Logger) func() {
+	done := make(chan struct{})
+	stop := context.AfterFunc(sig, func() {
+		select {
+		case <-done:
+		case <-time.After(timeout):
+			log.Error("shutdown did not finish within --shutdown-timeout; exiting now (what was not committed is consumed again)",
+				zap.Duration("shutdown_timeout", timeout))
+			_ = log.Sync()
+			os.Exit(1)
+		}
+	})
+	return func() {
+		close(done)
+		stop()
+	}
+}
+
+// ignoreHangups logs and ignores SIGHUP when there is no rules file to reload, instead
+// of letting it end the process, until ctx ends.
+func ignoreHangups(ctx context.Context, log *zap.Logger) error {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-hup:
+			log.Info("SIGHUP ignored: there is no --rules file to reload (the embedded rules are in use)")
+		}
+	}
 }

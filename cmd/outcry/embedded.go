@@ -31,7 +31,7 @@ type embedded struct {
 func startEmbedded(ctx context.Context, redisAddr string) (*embedded, error) {
 	e := &embedded{prefix: "outcry-run-" + strconv.FormatInt(time.Now().UnixNano(), 36)}
 	var err error
-	e.broker, err = devstack.StartBroker(devstack.BrokerOptions{Partitions: 1})
+	e.broker, err = devstack.StartBroker(devstack.BrokerOptions{Partitions: 1, MaxMessageBytes: embeddedMaxMessage})
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +76,14 @@ func (e *embedded) describe() string {
 	return fmt.Sprintf("embedded Kafka broker at %s, %s", e.broker.ListenAddrs()[0], e.what)
 }
 
+// embeddedMaxMessage is the message limit of the embedded broker. A backtest reads a
+// file, not a Kafka topic: every line, however large, must reach the pipeline, which
+// dead-letters what is over --max-post-bytes.
+const embeddedMaxMessage = 16 << 20
+
 // newPostsWriter returns a producer for the posts topic.
 func newPostsWriter(e *embedded) *kafka.Writer {
-	return pipeline.NewWriter(e.kafka.Brokers, e.kafka.PostsTopic)
+	w := pipeline.NewWriter(e.kafka.Brokers, e.kafka.PostsTopic)
+	w.BatchBytes = embeddedMaxMessage
+	return w
 }

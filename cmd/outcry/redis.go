@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -40,6 +42,33 @@ func (r *redisFlags) display() string {
 }
 
 func (r *redisFlags) connect(ctx context.Context) (redis.UniversalClient, error) {
+	c, err := r.open(ctx)
+	var ne net.Error
+	if err != nil && errors.As(err, &ne) && c != nil {
+		c.Close()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// connectOrWait is connect for a service: a Redis that does not answer yet (down, or
+// starting) is not an error; the client is returned with the reason, and the caller
+// retries its calls until Redis is back. Refused settings (a wrong password, a bad
+// address) are errors.
+func (r *redisFlags) connectOrWait(ctx context.Context) (c redis.UniversalClient, unreachable, err error) {
+	c, err = r.open(ctx)
+	var ne net.Error
+	if err != nil && errors.As(err, &ne) && c != nil {
+		return c, err, nil
+	}
+	return c, nil, err
+}
+
+// open returns the client and, when the ping failed, why; the client is returned (and
+// not closed) only when Redis did not answer.
+func (r *redisFlags) open(ctx context.Context) (redis.UniversalClient, error) {
 	if strings.TrimSpace(r.addr) == "" {
 		return nil, fmt.Errorf("--redis is empty: give host:port")
 	}
@@ -95,6 +124,10 @@ func (r *redisFlags) connect(ctx context.Context) (redis.UniversalClient, error)
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := c.Ping(pctx).Err(); err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) {
+			return c, fmt.Errorf("redis at %s: %w", r.display(), err)
+		}
 		c.Close()
 		return nil, fmt.Errorf("redis at %s: %w", r.display(), err)
 	}

@@ -2,18 +2,13 @@ package main
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"net/http/pprof"
 	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 	"github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
@@ -68,7 +63,7 @@ func newService(o serviceOptions, log *zap.Logger) (*service, error) {
 		services = append(services, s.Name)
 	}
 	s := &service{
-		reader:  pipeline.NewReader(o.Kafka, log),
+		reader:  pipeline.NewReader(o.Kafka, log, metrics),
 		alertsW: pipeline.NewSecureWriter(o.Kafka.Brokers, o.Kafka.AlertsTopic, o.Kafka.Security),
 		dlqW:    pipeline.NewSecureWriter(o.Kafka.Brokers, o.Kafka.DLQTopic, o.Kafka.Security),
 		metrics: metrics,
@@ -103,7 +98,7 @@ func newService(o serviceOptions, log *zap.Logger) (*service, error) {
 		o.Matcher = match.NewLive(o.Rules)
 	}
 	p, err := pipeline.New(pc, s.reader, store, o.Matcher, s.mon,
-		&pipeline.DLQ{W: s.dlqW}, log, metrics)
+		&pipeline.DLQ{W: s.dlqW, Limit: pipeline.TopicLimit(o.Kafka.Brokers, o.Kafka.Security, o.Kafka.DLQTopic)}, log, metrics)
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -141,66 +136,6 @@ func newHub(rs *match.Rules, log *zap.Logger) *web.Hub {
 		svcs = append(svcs, web.Service{Name: s.Name, Display: s.Display})
 	}
 	return web.NewHub(svcs, log)
-}
-
-// serveHTTP serves the live page (when hub is set), /metrics, /healthz and /readyz on
-// ln until ctx ends.
-func serveHTTP(ctx context.Context, ln net.Listener, hub *web.Hub, reg *prometheus.Registry, ready func() bool, token string, withPprof bool, log *zap.Logger) error {
-	mux := http.NewServeMux()
-	if withPprof {
-		mux.Handle("/debug/pprof/", bearer(token, http.HandlerFunc(pprof.Index)))
-		mux.Handle("/debug/pprof/profile", bearer(token, http.HandlerFunc(pprof.Profile)))
-		mux.Handle("/debug/pprof/trace", bearer(token, http.HandlerFunc(pprof.Trace)))
-		mux.Handle("/debug/pprof/symbol", bearer(token, http.HandlerFunc(pprof.Symbol)))
-		mux.Handle("/debug/pprof/cmdline", bearer(token, http.HandlerFunc(pprof.Cmdline)))
-	}
-	if hub != nil {
-		mux.Handle("/", bearer(token, hub.Handler()))
-		defer hub.Close()
-	}
-	mux.Handle("/metrics", bearer(token, promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if !ready() {
-			http.Error(w, "not ready: Kafka or Redis calls are failing", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ready")
-	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	log.Info("serving the live page, metrics and health", zap.String("addr", "http://"+ln.Addr().String()+"/"))
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("http: %w", err)
-	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		if hub != nil {
-			hub.Close() // ends the live streams, which Shutdown would wait for
-		}
-		_ = srv.Shutdown(sctx)
-		<-errc
-		return nil
-	}
-}
-
-// bearer requires "Authorization: Bearer <token>" when token is set. The health
-// endpoints stay open for probes; they tell nothing about the data.
-func bearer(token string, h http.Handler) http.Handler {
-	if token == "" {
-		return h
-	}
-	want := []byte("Bearer " + token)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="outcry"`)
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
 }
 
 func newRegistry() *prometheus.Registry {

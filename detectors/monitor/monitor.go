@@ -129,6 +129,8 @@ type Monitor struct {
 	// bucket not trimmed yet.
 	newestMark time.Time
 	trimNext   int64
+	gaps       [][2]int64 // stretches skipped as quiet, not trimmed yet: [from, to)
+	forgot     int64      // active hours before this are dropped
 }
 
 // Recent tells the monitor what a stored batch added, so that a burst of complaints in
@@ -367,6 +369,7 @@ func (m *Monitor) reset() {
 	m.bucket = m.params.Bucket
 	m.next = 0
 	m.trimNext = 0
+	m.gaps = nil
 	m.pending = nil
 }
 
@@ -573,6 +576,16 @@ func (m *Monitor) Advance(ctx context.Context, watermark time.Time) error {
 		m.trimNext = m.next - int64(m.cfg.Retention/time.Second)
 	}
 	for m.next < end {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("evaluate buckets: %w", err) // a shutdown: the next evaluator goes on from here
+		}
+		skipped, err := m.skipQuiet(ctx, end)
+		if err != nil {
+			return err
+		}
+		if skipped {
+			continue
+		}
 		to := min(end-step, m.next+int64(m.cfg.MaxRead-1)*step)
 		counts, err := m.reader.Read(ctx, m.cfg.Services, m.next, to)
 		if err != nil {
@@ -585,6 +598,49 @@ func (m *Monitor) Advance(ctx context.Context, watermark time.Time) error {
 		m.trim(ctx, to)
 	}
 	return m.flush(ctx)
+}
+
+// Activity tells in which hours the group stored posts (window.Store).
+type Activity interface {
+	NextActive(ctx context.Context, group string, from int64) (int64, bool, error)
+	ForgetActive(ctx context.Context, group string, before int64) error
+}
+
+// quietGap is the shortest stretch without any post that is skipped rather than
+// evaluated bucket by bucket: the longest window (6h), so no window spans it.
+const quietGap = 6 * time.Hour
+
+// skipQuiet moves the next bucket to close past a stretch in which the group stored
+// no post at all, when it is at least quietGap long: such a stretch is a hole in the
+// input (a backdated first post, an instance that was down for days), not hours of
+// silence, so the series are told of a gap instead of walking it bucket by bucket.
+// The cost is one Redis call, whatever the stretch's length.
+func (m *Monitor) skipQuiet(ctx context.Context, end int64) (bool, error) {
+	act, ok := m.reader.(Activity)
+	if !ok || m.cfg.Group == "" || time.Duration(end-m.next)*time.Second < quietGap {
+		return false, nil
+	}
+	h, ok, err := act.NextActive(ctx, m.cfg.Group, m.next)
+	if err != nil {
+		return false, fmt.Errorf("evaluate buckets: %w", err)
+	}
+	// No later hour with posts: the watermark follows the clock over a quiet live
+	// stream (or the index is older than this version); walk it.
+	if !ok {
+		return false, nil
+	}
+	target := min(end, window.BucketOf(time.Unix(h, 0), m.bucket))
+	if time.Duration(target-m.next)*time.Second < quietGap {
+		return false, nil
+	}
+	m.log.Info("skipping a stretch without posts", zap.Time("from", time.Unix(m.next, 0).UTC()), zap.Time("to", time.Unix(target, 0).UTC()))
+	at := time.Unix(target, 0).UTC()
+	for _, s := range m.cfg.Services {
+		m.series[s].Gap(at)
+	}
+	m.gaps = append(m.gaps, [2]int64{m.next, target})
+	m.next = target
+	return true, nil
 }
 
 // trim deletes the buckets that fell Retention behind the closed ones. It goes no
@@ -604,12 +660,30 @@ func (m *Monitor) trim(ctx context.Context, to int64) {
 		upto = min(upto, window.BucketOf(m.newestMark.Add(-m.cfg.Lateness), m.bucket)-r)
 	}
 	for m.trimNext <= upto {
+		// A stretch skipped as quiet holds nothing to trim.
+		for len(m.gaps) > 0 && m.trimNext >= m.gaps[0][0] {
+			m.trimNext = max(m.trimNext, m.gaps[0][1])
+			m.gaps = m.gaps[1:]
+		}
+		if m.trimNext > upto {
+			break
+		}
 		last := min(upto, m.trimNext+int64(m.cfg.MaxRead-1)*step)
+		if len(m.gaps) > 0 {
+			last = min(last, m.gaps[0][0]-step)
+		}
 		if err := t.Trim(ctx, m.cfg.Services, m.trimNext, last); err != nil {
 			m.log.Warn("trim old buckets", zap.Error(err))
 			return
 		}
 		m.trimNext = last + step
+		if act, ok := m.reader.(Activity); ok && m.cfg.Group != "" && m.trimNext-m.forgot >= 3600 {
+			if err := act.ForgetActive(ctx, m.cfg.Group, m.trimNext); err != nil {
+				m.log.Warn("trim old buckets", zap.Error(err))
+				return
+			}
+			m.forgot = m.trimNext
+		}
 	}
 }
 
@@ -621,10 +695,18 @@ func (m *Monitor) evaluate(start time.Time, i int, counts map[string][]window.Co
 			m.onVerdict(s, verdicts[s])
 		}
 	}
+	// The services failing now, found once: with thousands of services, looking at
+	// every other one for each would cost their square per bucket.
+	var failing []string
+	for _, o := range m.cfg.Services {
+		if m.trackers[o].Open() || verdicts[o].Anomalous() {
+			failing = append(failing, o)
+		}
+	}
 	for _, s := range m.cfg.Services {
 		var related []string
-		for _, o := range m.cfg.Services {
-			if o != s && (m.trackers[o].Open() || verdicts[o].Anomalous()) {
+		for _, o := range failing {
+			if o != s {
 				related = append(related, o)
 			}
 		}

@@ -24,6 +24,8 @@
 --   m  n field/value pairs: HSET each field to the value when larger (offsets TTL)
 --   n  n field/value pairs: HSET each field to the value when smaller or unset (offsets TTL)
 --   e  n field/value pairs: HSET (offsets TTL)
+--   z  n members of a sorted set, each its own score (the group's active hours,
+--      dropped by the evaluator as it trims; offsets TTL)
 --
 -- Returns {1} when applied, or {0, partition, stored, ...} when some partition's
 -- first offset is not beyond what is already stored (a replay after a crash): the
@@ -148,6 +150,15 @@ while i <= #ARGV do
     end
     redis.call('EXPIRE', key, offsetTTL)
     i = i + 2 * n
+  elseif op == 'z' then
+    local add = {}
+    for j = i, i + n - 1 do
+      table.insert(add, ARGV[j])
+      table.insert(add, ARGV[j])
+    end
+    redis.call('ZADD', key, unpack(add))
+    redis.call('EXPIRE', key, offsetTTL)
+    i = i + n
   elseif op == 'e' then
     redis.call('HSET', key, unpack(ARGV, i, i + 2 * n - 1))
     redis.call('EXPIRE', key, offsetTTL)

@@ -104,6 +104,9 @@ func (s *Store) totalsKey(group string) string {
 func (s *Store) pendingKey(group, topic string) string {
 	return s.opt.Prefix + ":group:{" + group + "}:pending:" + topic
 }
+func (s *Store) activeKey(group string) string {
+	return s.opt.Prefix + ":group:{" + group + "}:active"
+}
 func (s *Store) watermarksKey(group, topic string) string {
 	return s.opt.Prefix + ":group:{" + group + "}:watermarks:" + topic
 }
@@ -227,6 +230,12 @@ func (s *Store) Apply(ctx context.Context, group, topic string, b *Batch, stored
 		g.args = append(g.args, "e", g.key(s.watermarksKey(group, topic)), len(b.Lags))
 		for _, p := range sortedParts(b.Lags) {
 			g.args = append(g.args, "l:"+strconv.Itoa(p), b.Lags[p])
+		}
+	}
+	if len(b.Hours) > 0 {
+		g.args = append(g.args, "z", g.key(s.activeKey(group)), len(b.Hours))
+		for _, h := range slices.Sorted(maps.Keys(b.Hours)) {
+			g.args = append(g.args, h)
 		}
 	}
 	if len(b.Firsts) > 0 {
@@ -633,6 +642,34 @@ func (s *Store) Trim(ctx context.Context, services []string, from, to int64) err
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("trim buckets %d..%d: %w", from, to, err)
+	}
+	return nil
+}
+
+// NextActive returns the first hour (unix seconds) at or after the hour holding from
+// in which the group stored posts; false when there is none.
+func (s *Store) NextActive(ctx context.Context, group string, from int64) (int64, bool, error) {
+	hs, err := s.rdb.ZRangeArgs(ctx, redis.ZRangeArgs{
+		Key: s.activeKey(group), Start: floorTo(from, 3600), Stop: "+inf", ByScore: true, Count: 1,
+	}).Result()
+	if err != nil {
+		return 0, false, fmt.Errorf("read the group's active hours: %w", err)
+	}
+	if len(hs) == 0 {
+		return 0, false, nil
+	}
+	h, err := strconv.ParseInt(hs[0], 10, 64)
+	if err != nil {
+		return 0, false, fmt.Errorf("active hour %q: %w", hs[0], err)
+	}
+	return h, true, nil
+}
+
+// ForgetActive drops the group's active hours before before (unix seconds): the
+// evaluator has closed and trimmed them.
+func (s *Store) ForgetActive(ctx context.Context, group string, before int64) error {
+	if err := s.rdb.ZRemRangeByScore(ctx, s.activeKey(group), "-inf", "("+itoa(floorTo(before, 3600))).Err(); err != nil {
+		return fmt.Errorf("drop the group's active hours: %w", err)
 	}
 	return nil
 }

@@ -129,7 +129,10 @@ type Batch struct {
 	Watermarks map[int]int64
 	Firsts     map[int]int64 // oldest post time (unix ms) per partition
 	Lags       map[int]int64 // messages left in the partition after this batch
-	Wall       time.Time
+	// Hours are the hours (unix seconds, multiples of 3600) in which the batch has
+	// posts: the evaluator skips the stretches without any (Store.NextActive).
+	Hours map[int64]bool
+	Wall  time.Time
 	// Holder is the consumer that locked the batch's partitions (Store.Lock); storing
 	// the batch releases them.
 	Holder string
@@ -145,6 +148,7 @@ func NewBatch(bucket time.Duration) *Batch {
 		Watermarks: map[int]int64{},
 		Firsts:     map[int]int64{},
 		Lags:       map[int]int64{},
+		Hours:      map[int64]bool{},
 		bucket:     int64(bucket / time.Second),
 	}
 }

@@ -321,16 +321,27 @@
     es.addEventListener('error', () => {
       if (es.readyState === EventSource.CLOSED) {
         setConn('conn-down', 'offline — retrying');
-        setTimeout(connect, 5000);
+        signedOut().then((out) => { if (!out) setTimeout(connect, 5000); });
       } else {
         setConn('conn-wait', 'reconnecting…');
       }
     });
   }
+  // A stream refused for good may mean the session ended (401): reloading the page
+  // then shows the server's login form. Other refusals (503 when the server has too
+  // many streams, a restart) are retried.
+  async function signedOut() {
+    try {
+      const r = await fetch('api/state', { cache: 'no-store' });
+      if (r.status === 401) { location.reload(); return true; }
+    } catch (_) { /* offline: retry */ }
+    return false;
+  }
   // Fallback without EventSource: poll the snapshot.
   async function poll() {
     try {
       const r = await fetch('api/state', { cache: 'no-store' });
+      if (r.status === 401) { location.reload(); return; }
       render(await r.json());
       setConn('conn-live', 'live (polling)');
     } catch (_) { setConn('conn-down', 'offline'); }

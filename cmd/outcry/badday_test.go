@@ -1,0 +1,363 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/outcry-dev/outcry/detectors/window"
+	"github.com/outcry-dev/outcry/devstack"
+	"github.com/outcry-dev/outcry/internal/testenv"
+	"github.com/outcry-dev/outcry/pipeline"
+)
+
+// The bad-day tests: what a real deployment meets on a bad day (a broker away for
+// seconds, a dead-letter topic with Apache Kafka's message limit, a backdated post,
+// SIGTERM while a dependency is away, a large rules file) must neither stop the
+// pipeline nor keep it from stopping.
+
+// alive fails the test if p has exited.
+func (p *proc) alive() {
+	p.t.Helper()
+	select {
+	case err := <-p.done:
+		p.done <- err
+		p.t.Fatalf("%s exited (%v) while it should keep running:\n%s", p.name, err, tail(p.out.String(), 3000))
+	default:
+	}
+}
+
+// exitsWithin signals p and returns its exit code, failing when it is still running
+// after limit.
+func (p *proc) exitsWithin(sig syscall.Signal, limit time.Duration) int {
+	p.t.Helper()
+	began := time.Now()
+	_ = p.cmd.Process.Signal(sig)
+	select {
+	case <-p.done:
+		p.t.Logf("%s exited %d, %s after %s", p.name, p.cmd.ProcessState.ExitCode(), time.Since(began).Round(time.Millisecond), sig)
+		return p.cmd.ProcessState.ExitCode()
+	case <-time.After(limit):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		p.t.Fatalf("%s still running %s after %s:\n%s", p.name, limit, sig, tail(p.out.String(), 3000))
+		return -1
+	}
+}
+
+// The broker stops for ten seconds mid-stream: the process stays up, says it is not
+// ready meanwhile, and resumes; every count is the uninterrupted run's.
+func TestFaultBrokerAway(t *testing.T) {
+	dir := t.TempDir()
+	c, err := devstack.StartBroker(devstack.BrokerOptions{Partitions: 3, DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	broker := c.ListenAddrs()[0]
+	rds := testenv.Redis(t)
+	e := &faultEnv{broker: broker, redis: rds, redisAddr: rds.Addr, rdb: testenv.RedisClient(t, rds.Addr), file: faultInput(t)}
+	e.lines = produceWithKcat(t, broker, "posts", e.file)
+	want := e.baseline(t)
+
+	addr := freeAddr(t)
+	p := startOutcry(t, "broker-away", e.runArgs("away", "away", "--http", addr)...)
+	testenv.Eventually(t, 60*time.Second, "consumption to start", func() bool { return e.consumed(t, "away", "away") > 0 })
+	c.Close()
+	stopped := time.Now()
+	t.Logf("broker stopped after %d of %d messages", e.consumed(t, "away", "away"), e.lines)
+	notReady := false
+	for time.Since(stopped) < 10*time.Second { // the fault lasts as long as a real one
+		p.alive()
+		notReady = notReady || httpStatus(addr, "/readyz") == http.StatusServiceUnavailable
+		time.Sleep(200 * time.Millisecond)
+	}
+	if !notReady {
+		t.Errorf("/readyz never said 503 while the broker was away")
+	}
+	c, err = devstack.StartBroker(devstack.BrokerOptions{Listen: broker, Partitions: 3, DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	e.waitConsumed(t, "away", "away")
+	testenv.Eventually(t, 60*time.Second, "/readyz to say ready again", func() bool { return httpStatus(addr, "/readyz") == http.StatusOK })
+	if code := p.exitsWithin(syscall.SIGTERM, 30*time.Second); code != 0 {
+		t.Errorf("exit code %d after SIGTERM, want 0", code)
+	}
+	sameStats(t, e.stats(t, "away", "away"), want)
+}
+
+// badInput is what an upstream schema change and a run of huge invalid messages look
+// like: 3,000 posts of 1.5 KB without created_at and 60 invalid posts of 70 KB, between
+// good posts. It returns the file and how many good posts it has.
+func badInput(t *testing.T, now time.Time) (string, int) {
+	t.Helper()
+	var b bytes.Buffer
+	good := 0
+	pad := strings.Repeat("lorem ipsum ", 120)
+	for i := range 3000 {
+		fmt.Fprintf(&b, `{"id":"s%d","text":"whatsapp is down %s","author":"a%d"}`+"\n", i, pad, i)
+		if i%10 == 0 {
+			fmt.Fprintf(&b, `{"id":"g%d","text":"whatsapp is down","author":"g%d","created_at":%q}`+"\n", i, i, now.Add(time.Duration(i)*time.Millisecond).Format(time.RFC3339Nano))
+			good++
+		}
+	}
+	huge := strings.Repeat("x", 70<<10)
+	for i := range 60 {
+		fmt.Fprintf(&b, `{"id":"h%d","text":"%s"}`+"\n", i, huge) // over --max-post-bytes
+	}
+	f := filepath.Join(t.TempDir(), "bad.jsonl")
+	if err := os.WriteFile(f, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return f, good
+}
+
+// A dead-letter topic with Apache Kafka's default message limit (about 1 MB) takes
+// every dead letter of a bad day, and the good posts are counted.
+func TestFaultDeadLettersWithKafkasLimit(t *testing.T) {
+	broker := testenv.Kafka(t, 3).ListenAddrs()[0]
+	rds := testenv.Redis(t)
+	e := &faultEnv{broker: broker, redis: rds, redisAddr: rds.Addr, rdb: testenv.RedisClient(t, rds.Addr)}
+	cl := &kafka.Client{Addr: kafka.TCP(broker), Timeout: 10 * time.Second}
+	resp, err := cl.CreateTopics(context.Background(), &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{{
+		Topic: "dlq-bad", NumPartitions: 3, ReplicationFactor: 1,
+		ConfigEntries: []kafka.ConfigEntry{{ConfigName: "max.message.bytes", ConfigValue: "1048588"}},
+	}}})
+	if err == nil {
+		err = resp.Errors["dlq-bad"]
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, good := badInput(t, time.Now().UTC().Add(-time.Hour))
+	e.lines = produceWithKcat(t, broker, "posts", file)
+	p := startOutcry(t, "bad", e.runArgs("bad", "bad")...)
+	e.waitConsumed(t, "bad", "bad")
+	p.term()
+	st := e.stats(t, "bad", "bad")
+	if st.DeadLettered != e.lines-int64(good) || st.DeadByReason[pipeline.ReasonMissingTime] != 3000 || st.DeadByReason[pipeline.ReasonOversized] != 60 {
+		t.Errorf("dead-lettered %d %v, want %d: 3,000 missing_created_at and 60 oversized", st.DeadLettered, st.DeadByReason, e.lines-int64(good))
+	}
+	if got := st.Services["whatsapp"].Complaints; got != int64(good) {
+		t.Errorf("%d complaints counted, want the %d good posts", got, good)
+	}
+	msgs := readTopic(t, broker, "dlq-bad", 60*time.Second, func(ms []kafka.Message) bool { return int64(len(ms)) >= st.DeadLettered })
+	if int64(len(msgs)) != st.DeadLettered {
+		t.Errorf("%d dead letters on the topic, want %d", len(msgs), st.DeadLettered)
+	}
+}
+
+// A new group whose first post is dated 2016, alone in its first batch, then today's
+// posts, and a year-1 post among them: consumption and evaluation finish within
+// seconds (walking the years between bucket by bucket took hours), and the year-1
+// post is dead-lettered as too_old.
+func TestFaultBackdatedFirstPost(t *testing.T) {
+	broker := testenv.Kafka(t, 1).ListenAddrs()[0]
+	rds := testenv.Redis(t)
+	e := &faultEnv{broker: broker, redis: rds, redisAddr: rds.Addr, rdb: testenv.RedisClient(t, rds.Addr), file: faultInput(t)}
+	dir := t.TempDir()
+	first := filepath.Join(dir, "first.jsonl")
+	if err := os.WriteFile(first, []byte(`{"id":"old","text":"whatsapp down","created_at":"2016-03-01T09:00:00Z"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rest := filepath.Join(dir, "rest.jsonl")
+	in, err := os.ReadFile(e.file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(rest, append([]byte(`{"id":"year1","text":"whatsapp down","created_at":"0001-01-01T00:00:00Z"}`+"\n"), in...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.lines = produceWithKcat(t, broker, "posts", first)
+	p := startOutcry(t, "old", e.runArgs("old", "old")...)
+	testenv.Eventually(t, 30*time.Second, "the 2016 post to be consumed", func() bool { return e.consumed(t, "old", "old") == 1 })
+	e.lines += produceWithKcat(t, broker, "posts", rest)
+	testenv.Eventually(t, 60*time.Second, "every post to be consumed", func() bool { return e.consumed(t, "old", "old") == e.lines })
+	e.waitClosed(t, "old", "old")
+	p.alive()
+	p.term()
+	st := e.stats(t, "old", "old")
+	if st.DeadByReason[pipeline.ReasonTooOld] != 1 {
+		t.Errorf("too_old: %d, want the year-1 post", st.DeadByReason[pipeline.ReasonTooOld])
+	}
+	if st.Services["whatsapp"].Complaints < 1000 {
+		t.Errorf("only %d complaints counted", st.Services["whatsapp"].Complaints)
+	}
+}
+
+// SIGTERM ends the process within --shutdown-timeout whatever is being retried.
+func TestFaultSIGTERMDuringRetries(t *testing.T) {
+	sasl, err := devstack.StartBroker(devstack.BrokerOptions{Extra: []kfake.Opt{
+		kfake.EnableSASL(), kfake.Superuser("PLAIN", "admin", "plain-secret"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sasl.Close()
+	e := newFaultEnv(t, devstack.RedisOptions{})
+	tests := []struct {
+		name  string
+		args  func(addr string) []string
+		fault func(t *testing.T) // makes the retries start, after the process is up
+	}{
+		{"broker unreachable at start-up", func(addr string) []string {
+			return []string{"run", "--brokers", freeAddr(t), "--redis", e.redisAddr, "--http", addr}
+		}, nil},
+		{"Redis unreachable at start-up", func(addr string) []string {
+			return []string{"run", "--brokers", e.broker, "--redis", freeAddr(t), "--http", addr}
+		}, nil},
+		{"SASL refused", func(addr string) []string {
+			return []string{"run", "--brokers", sasl.ListenAddrs()[0], "--redis", e.redisAddr, "--http", addr,
+				"--kafka-sasl", "plain", "--kafka-user", "admin", "--kafka-password", "wrong"}
+		}, nil},
+		{"Redis stopped mid-stream", func(addr string) []string {
+			return e.runArgs("term-redis", "term-redis", "--http", addr)
+		}, func(t *testing.T) {
+			testenv.Eventually(t, 60*time.Second, "consumption to start", func() bool { return e.consumed(t, "term-redis", "term-redis") > 0 })
+			e.redis.Stop()
+			t.Cleanup(func() { _ = e.redis.Start(context.Background()) })
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr := freeAddr(t)
+			args := append(tt.args(addr), "--shutdown-timeout", "8s", "--log-level", faultLogLevel())
+			p := startOutcry(t, "term", args...)
+			if tt.fault != nil {
+				tt.fault(t)
+			}
+			testenv.Eventually(t, 30*time.Second, "/readyz to say not ready", func() bool {
+				p.alive()
+				return httpStatus(addr, "/readyz") == http.StatusServiceUnavailable
+			})
+			if code := p.exitsWithin(syscall.SIGTERM, 12*time.Second); code != 0 {
+				t.Errorf("exit code %d after SIGTERM, want 0", code)
+			}
+		})
+	}
+}
+
+// manyServices writes a rules file of n services.
+func manyServices(t *testing.T, n int) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("version: 1\noutage_terms: [down, \"not working\"]\nrecovery_terms: [\"is back\"]\nservices:\n")
+	b.WriteString("  - {name: whatsapp, display: WhatsApp, aliases: [whatsapp]}\n")
+	for i := range n - 1 {
+		fmt.Fprintf(&b, "  - {name: svc%05d, display: Service %d, aliases: [svc%05d]}\n", i, i, i)
+	}
+	f := filepath.Join(t.TempDir(), "rules-"+strconv.Itoa(n)+".yaml")
+	if err := os.WriteFile(f, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// What `rules check` accepts, `run` runs: 1,000 services (the live page held 512),
+// with and without the live page, and a reload of the file; SIGHUP reloads, and is
+// ignored (not fatal) without a rules file.
+func TestManyServicesAndHangups(t *testing.T) {
+	e := newFaultEnv(t, devstack.RedisOptions{})
+	rules := manyServices(t, 1000)
+	if err := outcry(context.Background(), "rules", "check", rules); err != nil {
+		t.Fatalf("rules check: %v", err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"with the live page", []string{"--rules", rules, "--http", freeAddr(t)}},
+		{"without it", []string{"--rules", rules, "--http", ""}},
+		{"no rules file", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			group := strings.ReplaceAll(tc.name, " ", "-")
+			args := append(e.runArgs(group, group), tc.args...)
+			p := startOutcry(t, group, append(args, "--log-level", "info")...)
+			testenv.Eventually(t, 60*time.Second, "consumption", func() bool { p.alive(); return e.consumed(t, group, group) > 0 })
+			_ = p.cmd.Process.Signal(syscall.SIGHUP)
+			want := "rules reloaded"
+			if tc.args == nil {
+				want = "SIGHUP ignored"
+			}
+			testenv.Eventually(t, 30*time.Second, "the SIGHUP to be handled", func() bool {
+				p.alive()
+				return strings.Contains(p.out.String(), want)
+			})
+			e.waitConsumed(t, group, group)
+			p.alive()
+			if code := p.exitsWithin(syscall.SIGTERM, 30*time.Second); code != 0 {
+				t.Errorf("exit code %d", code)
+			}
+		})
+	}
+	st := window.NewStore(e.rdb, window.Options{Prefix: "with-the-live-page"})
+	if tot, err := st.Totals(context.Background(), "with-the-live-page"); err != nil || tot["consumed"] != e.lines {
+		t.Errorf("totals %v (%v), want %d consumed", tot, err, e.lines)
+	}
+}
+
+// A dead-letter topic that refuses every dead letter (a limit smaller than a record's
+// headers) does not stop the good posts: they are all counted, and the run says
+// loudly that it is degraded (/readyz, a metric, the log).
+func TestFaultDeadLetterTopicRefuses(t *testing.T) {
+	e := newFaultEnv(t, devstack.RedisOptions{})
+	cl := &kafka.Client{Addr: kafka.TCP(e.broker), Timeout: 10 * time.Second}
+	resp, err := cl.CreateTopics(context.Background(), &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{{
+		Topic: "dlq-refuse", NumPartitions: 1, ReplicationFactor: 1,
+		ConfigEntries: []kafka.ConfigEntry{{ConfigName: "max.message.bytes", ConfigValue: "60"}},
+	}}})
+	if err == nil {
+		err = resp.Errors["dlq-refuse"]
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	p := startOutcry(t, "refuse", e.runArgs("refuse", "refuse", "--http", addr)...)
+	e.waitConsumed(t, "refuse", "refuse")
+	p.alive()
+	if code := httpStatus(addr, "/readyz"); code != http.StatusServiceUnavailable {
+		t.Errorf("/readyz %d with the dead-letter topic refusing writes, want 503", code)
+	}
+	if body := httpBody(t, addr, "/readyz"); !strings.Contains(body, "dead-letter topic unwritable: message_too_large") {
+		t.Errorf("/readyz says %q, want the reason", body)
+	}
+	body := httpBody(t, addr, "/metrics")
+	if !strings.Contains(body, `outcry_dead_letters_unwritable_total{reason="message_too_large"}`) {
+		t.Errorf("no outcry_dead_letters_unwritable_total in /metrics")
+	}
+	if !strings.Contains(p.out.String(), "the dead-letter topic refused dead letters") {
+		t.Errorf("nothing logged of the refused dead letters")
+	}
+	p.term()
+	st := e.stats(t, "refuse", "refuse")
+	if st.DeadLettered == 0 || st.Services["whatsapp"].Complaints < 1000 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func httpBody(t *testing.T, addr, path string) string {
+	t.Helper()
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get("http://" + addr + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	_, _ = b.ReadFrom(resp.Body)
+	return b.String()
+}

@@ -1,0 +1,63 @@
+package pipeline
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Readiness says why it is missing: an operation being retried, a Kafka reader that
+// reports failures (it retries by itself, so fetches only block), a dead-letter topic
+// that refuses writes. The outcry_ready gauge follows.
+func TestReadiness(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	m.now = func() time.Time { return now }
+	ready := func() float64 {
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if mf.GetName() == "outcry_ready" {
+				return mf.GetMetric()[0].GetGauge().GetValue()
+			}
+		}
+		t.Fatal("no outcry_ready")
+		return 0
+	}
+	steps := []struct {
+		name string
+		do   func()
+		want int // reasons not to be ready
+	}{
+		{"fresh", func() {}, 0},
+		{"Redis retried", func() { m.failed("store batch", errors.New("connection refused")) }, 1},
+		{"and the reader fails", func() { m.ReaderFailed("failed to dial: connection refused") }, 2},
+		{"Redis back", func() { m.failed("store batch", nil) }, 1},
+		{"the reader fails for a while", func() { now = now.Add(5 * time.Second); m.ReaderFailed("failed to dial") }, 1},
+		{"a message comes", func() { now = now.Add(time.Second); m.fetched() }, 0},
+		{"the reader fails again", func() { m.ReaderFailed("failed to dial") }, 1},
+		{"then is quiet on an idle topic", func() { now = now.Add(readerQuiet) }, 0},
+		{"the dead-letter topic refuses", func() { m.deadLettersUnwritable(3, "message_too_large") }, 1},
+		{"and takes dead letters again", func() { m.deadLettersWritten() }, 0},
+	}
+	for _, s := range steps {
+		s.do()
+		got := m.NotReady()
+		if len(got) != s.want || m.Ready() != (s.want == 0) || (ready() == 1) != (s.want == 0) {
+			t.Fatalf("%s: not ready because %q (gauge %v), want %d reasons", s.name, got, ready(), s.want)
+		}
+	}
+	mfs, _ := reg.Gather()
+	for _, mf := range mfs {
+		if mf.GetName() == "outcry_dead_letters_unwritable_total" {
+			if n := mf.GetMetric()[0].GetCounter().GetValue(); n != 3 {
+				t.Errorf("dead letters unwritable: %v, want 3", n)
+			}
+		}
+	}
+}
