@@ -59,21 +59,13 @@ func (p *proc) exitsWithin(sig syscall.Signal, limit time.Duration) int {
 // The broker stops for ten seconds mid-stream: the process stays up, says it is not
 // ready meanwhile, and resumes; every count is the uninterrupted run's.
 func TestFaultBrokerAway(t *testing.T) {
-	dir := t.TempDir()
-	c, err := devstack.StartBroker(devstack.BrokerOptions{Partitions: 3, DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	broker := c.ListenAddrs()[0]
-	rds := testenv.Redis(t)
-	e := &faultEnv{broker: broker, redis: rds, redisAddr: rds.Addr, rdb: testenv.RedisClient(t, rds.Addr), file: faultInput(t)}
-	e.lines = produceWithKcat(t, broker, "posts", e.file)
+	e, b := newRestartableEnv(t)
 	want := e.baseline(t)
 
 	addr := freeAddr(t)
 	p := startOutcry(t, "broker-away", e.runArgs("away", "away", "--http", addr)...)
 	testenv.Eventually(t, 60*time.Second, "consumption to start", func() bool { return e.consumed(t, "away", "away") > 0 })
-	c.Close()
+	b.stop()
 	stopped := time.Now()
 	t.Logf("broker stopped after %d of %d messages", e.consumed(t, "away", "away"), e.lines)
 	notReady := false
@@ -85,17 +77,29 @@ func TestFaultBrokerAway(t *testing.T) {
 	if !notReady {
 		t.Errorf("/readyz never said 503 while the broker was away")
 	}
-	c, err = devstack.StartBroker(devstack.BrokerOptions{Listen: broker, Partitions: 3, DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	b.start()
 	e.waitConsumed(t, "away", "away")
 	testenv.Eventually(t, 60*time.Second, "/readyz to say ready again", func() bool { return httpStatus(addr, "/readyz") == http.StatusOK })
 	if code := p.exitsWithin(syscall.SIGTERM, 30*time.Second); code != 0 {
 		t.Errorf("exit code %d after SIGTERM, want 0", code)
 	}
 	sameStats(t, e.stats(t, "away", "away"), want)
+}
+
+// createTopic creates topic with a max.message.bytes.
+func createTopic(t *testing.T, broker, topic string, partitions, maxBytes int) {
+	t.Helper()
+	cl := &kafka.Client{Addr: kafka.TCP(broker), Timeout: 10 * time.Second}
+	resp, err := cl.CreateTopics(context.Background(), &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{{
+		Topic: topic, NumPartitions: partitions, ReplicationFactor: 1,
+		ConfigEntries: []kafka.ConfigEntry{{ConfigName: "max.message.bytes", ConfigValue: strconv.Itoa(maxBytes)}},
+	}}})
+	if err == nil {
+		err = resp.Errors[topic]
+	}
+	if err != nil {
+		t.Fatalf("create %s: %v", topic, err)
+	}
 }
 
 // badInput is what an upstream schema change and a run of huge invalid messages look
@@ -130,17 +134,7 @@ func TestFaultDeadLettersWithKafkasLimit(t *testing.T) {
 	broker := testenv.Kafka(t, 3).ListenAddrs()[0]
 	rds := testenv.Redis(t)
 	e := &faultEnv{broker: broker, redis: rds, redisAddr: rds.Addr, rdb: testenv.RedisClient(t, rds.Addr)}
-	cl := &kafka.Client{Addr: kafka.TCP(broker), Timeout: 10 * time.Second}
-	resp, err := cl.CreateTopics(context.Background(), &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{{
-		Topic: "dlq-bad", NumPartitions: 3, ReplicationFactor: 1,
-		ConfigEntries: []kafka.ConfigEntry{{ConfigName: "max.message.bytes", ConfigValue: "1048588"}},
-	}}})
-	if err == nil {
-		err = resp.Errors["dlq-bad"]
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	createTopic(t, broker, "dlq-bad", 3, 1048588)
 	file, good := badInput(t, time.Now().UTC().Add(-time.Hour))
 	e.lines = produceWithKcat(t, broker, "posts", file)
 	p := startOutcry(t, "bad", e.runArgs("bad", "bad")...)
@@ -314,17 +308,7 @@ func TestManyServicesAndHangups(t *testing.T) {
 // loudly that it is degraded (/readyz, a metric, the log).
 func TestFaultDeadLetterTopicRefuses(t *testing.T) {
 	e := newFaultEnv(t, devstack.RedisOptions{})
-	cl := &kafka.Client{Addr: kafka.TCP(e.broker), Timeout: 10 * time.Second}
-	resp, err := cl.CreateTopics(context.Background(), &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{{
-		Topic: "dlq-refuse", NumPartitions: 1, ReplicationFactor: 1,
-		ConfigEntries: []kafka.ConfigEntry{{ConfigName: "max.message.bytes", ConfigValue: "60"}},
-	}}})
-	if err == nil {
-		err = resp.Errors["dlq-refuse"]
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	createTopic(t, e.broker, "dlq-refuse", 1, 60)
 	addr := freeAddr(t)
 	p := startOutcry(t, "refuse", e.runArgs("refuse", "refuse", "--http", addr)...)
 	e.waitConsumed(t, "refuse", "refuse")

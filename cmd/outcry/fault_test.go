@@ -22,6 +22,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/outcry-dev/outcry/detectors/incident"
 	"github.com/outcry-dev/outcry/detectors/window"
@@ -397,27 +398,48 @@ func TestFaultRedisRestart(t *testing.T) {
 	sameStats(t, e.stats(t, "rr", "rr"), want)
 }
 
-func TestFaultBrokerRestart(t *testing.T) {
-	dir := t.TempDir()
-	c, err := devstack.StartBroker(devstack.BrokerOptions{Partitions: 3, DataDir: dir})
+// restartableBroker is a broker that keeps its data in a directory, so that it can be
+// stopped and started again at the same address.
+type restartableBroker struct {
+	t    *testing.T
+	c    *kfake.Cluster
+	addr string
+	dir  string
+}
+
+func (b *restartableBroker) stop() { b.c.Close() }
+
+func (b *restartableBroker) start() {
+	b.t.Helper()
+	c, err := devstack.StartBroker(devstack.BrokerOptions{Listen: b.addr, Partitions: 3, DataDir: b.dir})
 	if err != nil {
-		t.Fatal(err)
+		b.t.Fatal(err)
 	}
-	broker := c.ListenAddrs()[0]
+	b.c = c
+}
+
+// newRestartableEnv is newFaultEnv on a broker that can be stopped and started again.
+func newRestartableEnv(t *testing.T) (*faultEnv, *restartableBroker) {
+	t.Helper()
+	b := &restartableBroker{t: t, addr: "127.0.0.1:0", dir: t.TempDir()}
+	b.start()
+	b.addr = b.c.ListenAddrs()[0]
+	t.Cleanup(func() { b.c.Close() })
 	rds := testenv.Redis(t)
-	e := &faultEnv{broker: broker, redis: rds, redisAddr: rds.Addr, rdb: testenv.RedisClient(t, rds.Addr), file: faultInput(t)}
-	e.lines = produceWithKcat(t, broker, "posts", e.file)
+	e := &faultEnv{broker: b.addr, redis: rds, redisAddr: rds.Addr, rdb: testenv.RedisClient(t, rds.Addr), file: faultInput(t)}
+	e.lines = produceWithKcat(t, b.addr, "posts", e.file)
+	return e, b
+}
+
+func TestFaultBrokerRestart(t *testing.T) {
+	e, b := newRestartableEnv(t)
 	want := e.baseline(t)
 
 	p := startOutcry(t, "broker-restart", e.runArgs("br", "br")...)
 	testenv.Eventually(t, 60*time.Second, "consumption to start", func() bool { return e.consumed(t, "br", "br") > 0 })
-	c.Close()
+	b.stop()
 	t.Logf("broker stopped after %d of %d messages", e.consumed(t, "br", "br"), e.lines)
-	c, err = devstack.StartBroker(devstack.BrokerOptions{Listen: broker, Partitions: 3, DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	b.start()
 	e.waitConsumed(t, "br", "br")
 	p.term()
 	sameStats(t, e.stats(t, "br", "br"), want)
