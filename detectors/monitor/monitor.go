@@ -602,7 +602,7 @@ func (m *Monitor) Advance(ctx context.Context, watermark time.Time) error {
 
 // Activity tells in which hours the group stored posts (window.Store).
 type Activity interface {
-	NextActive(ctx context.Context, group string, from int64) (int64, bool, error)
+	NextActive(ctx context.Context, group string, from int64) (hour int64, ok, known bool, err error)
 	ForgetActive(ctx context.Context, group string, before int64) error
 }
 
@@ -620,16 +620,17 @@ func (m *Monitor) skipQuiet(ctx context.Context, end int64) (bool, error) {
 	if !ok || m.cfg.Group == "" || time.Duration(end-m.next)*time.Second < quietGap {
 		return false, nil
 	}
-	h, ok, err := act.NextActive(ctx, m.cfg.Group, m.next)
+	h, ok, known, err := act.NextActive(ctx, m.cfg.Group, m.next)
 	if err != nil {
 		return false, fmt.Errorf("evaluate buckets: %w", err)
 	}
-	// No later hour with posts: the watermark follows the clock over a quiet live
-	// stream (or the index is older than this version); walk it.
-	if !ok {
-		return false, nil
+	if !known {
+		return false, nil // no record of the active hours (an older version stored the posts)
 	}
-	target := min(end, window.BucketOf(time.Unix(h, 0), m.bucket))
+	target := end // no later post: quiet up to the watermark (an idle stream, or days down)
+	if ok {
+		target = min(end, window.BucketOf(time.Unix(h, 0), m.bucket))
+	}
 	if time.Duration(target-m.next)*time.Second < quietGap {
 		return false, nil
 	}

@@ -74,4 +74,13 @@ func TestAdvanceSkipsQuietStretches(t *testing.T) {
 	if seen != 30 {
 		t.Errorf("today's buckets were evaluated with %d posts, want 30", seen)
 	}
+	// Three days without a post after them (an instance down, then an idle stream
+	// whose watermark follows the clock): skipped as well.
+	before = store.reads
+	if err := m.Advance(ctx, now.Add(72*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if n := store.reads - before; n > 10 {
+		t.Errorf("%d reads of buckets for three days without posts, want a handful", n)
+	}
 }

@@ -647,22 +647,26 @@ func (s *Store) Trim(ctx context.Context, services []string, from, to int64) err
 }
 
 // NextActive returns the first hour (unix seconds) at or after the hour holding from
-// in which the group stored posts; false when there is none.
-func (s *Store) NextActive(ctx context.Context, group string, from int64) (int64, bool, error) {
-	hs, err := s.rdb.ZRangeArgs(ctx, redis.ZRangeArgs{
+// in which the group stored posts; ok is false when there is none. known is false when
+// the group has no record of its active hours at all (stored by an older version, or
+// gone with its TTL): then nothing can be said of any stretch.
+func (s *Store) NextActive(ctx context.Context, group string, from int64) (hour int64, ok, known bool, err error) {
+	pipe := s.rdb.Pipeline()
+	next := pipe.ZRangeArgs(ctx, redis.ZRangeArgs{
 		Key: s.activeKey(group), Start: floorTo(from, 3600), Stop: "+inf", ByScore: true, Count: 1,
-	}).Result()
-	if err != nil {
-		return 0, false, fmt.Errorf("read the group's active hours: %w", err)
+	})
+	exists := pipe.Exists(ctx, s.activeKey(group))
+	if _, err := pipe.Exec(ctx); err != nil {
+		return 0, false, false, fmt.Errorf("read the group's active hours: %w", err)
 	}
-	if len(hs) == 0 {
-		return 0, false, nil
+	if hs := next.Val(); len(hs) > 0 {
+		h, err := strconv.ParseInt(hs[0], 10, 64)
+		if err != nil {
+			return 0, false, true, fmt.Errorf("active hour %q: %w", hs[0], err)
+		}
+		return h, true, true, nil
 	}
-	h, err := strconv.ParseInt(hs[0], 10, 64)
-	if err != nil {
-		return 0, false, fmt.Errorf("active hour %q: %w", hs[0], err)
-	}
-	return h, true, nil
+	return 0, false, exists.Val() > 0, nil
 }
 
 // ForgetActive drops the group's active hours before before (unix seconds): the
