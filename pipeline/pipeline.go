@@ -379,6 +379,12 @@ func (p *Pipeline) fetchBatches(ctx context.Context, out chan<- fetched) error {
 				return nil
 			}
 			if errors.Is(err, context.DeadlineExceeded) {
+				// Nothing came, and no error: the fetch works (the reader reports its
+				// own retries, see Metrics.ReaderFailed).
+				fetchDelay = 0
+				if p.metrics != nil {
+					p.metrics.failed("fetch posts", nil)
+				}
 				out <- fetched{}
 				continue
 			}

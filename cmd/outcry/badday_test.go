@@ -80,6 +80,20 @@ func TestFaultBrokerAway(t *testing.T) {
 	b.start()
 	e.waitConsumed(t, "away", "away")
 	testenv.Eventually(t, 60*time.Second, "/readyz to say ready again", func() bool { return httpStatus(addr, "/readyz") == http.StatusOK })
+	// Away again while the topic is idle: once it is back, nothing comes to fetch,
+	// and the process must say ready all the same.
+	b.stop()
+	stopped = time.Now()
+	testenv.Eventually(t, 60*time.Second, "/readyz to say not ready on an idle topic", func() bool {
+		p.alive()
+		return httpStatus(addr, "/readyz") == http.StatusServiceUnavailable
+	})
+	for time.Since(stopped) < 12*time.Second { // longer than the group's session
+		p.alive()
+		time.Sleep(200 * time.Millisecond)
+	}
+	b.start()
+	testenv.Eventually(t, 60*time.Second, "/readyz to say ready on an idle topic", func() bool { return httpStatus(addr, "/readyz") == http.StatusOK })
 	if code := p.exitsWithin(syscall.SIGTERM, 30*time.Second); code != 0 {
 		t.Errorf("exit code %d after SIGTERM, want 0", code)
 	}
