@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/outcry-dev/outcry/detectors/incident"
+	"github.com/outcry-dev/outcry/detectors/match"
 	"github.com/outcry-dev/outcry/detectors/nab"
 	"github.com/outcry-dev/outcry/detectors/scenarioscore"
 	"github.com/outcry-dev/outcry/detectors/series"
@@ -28,6 +29,8 @@ func newBacktestCmd(g *globals) *cobra.Command {
 		labels                       string
 		seriesFiles                  []string
 		lateness                     time.Duration
+		suiteHalf                    string
+		suiteSmall                   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "backtest (--posts FILE | --series FILE.csv) --out alerts.jsonl [--labels FILE]",
@@ -59,8 +62,8 @@ truth.json (recall, false alerts, detection and resolution delays, top country a
 				}
 				return backtestSeries(os.Stdout, seriesFiles, out, labels)
 			}
-			if posts == "" || out == "" {
-				return errors.New("backtest needs --posts FILE and --out FILE (or --series FILE.csv and --out FILE)")
+			if suiteHalf == "" && (posts == "" || out == "") {
+				return errors.New("backtest needs --posts FILE and --out FILE (or --series FILE.csv and --out FILE, or --suite tuning|heldout)")
 			}
 			var truth *scenarioscore.Truth
 			if labels != "" {
@@ -75,7 +78,6 @@ truth.json (recall, false alerts, detection and resolution delays, top country a
 				}
 				truth = &t
 			}
-			var all []incident.Event
 			log, err := g.logger()
 			if err != nil {
 				return err
@@ -83,6 +85,9 @@ truth.json (recall, false alerts, detection and resolution delays, top country a
 			rs, err := loadRules(rules)
 			if err != nil {
 				return err
+			}
+			if suiteHalf != "" {
+				return runSuite(cmd.Context(), cmd.OutOrStdout(), suiteHalf, suiteSmall, rs, redisAddr, lateness, log)
 			}
 			in, err := os.Open(posts)
 			if err != nil {
@@ -95,72 +100,25 @@ truth.json (recall, false alerts, detection and resolution delays, top country a
 			}
 			defer of.Close()
 			bw := bufio.NewWriter(of)
-
-			ctx := cmd.Context()
 			began := time.Now()
-			env, err := startEmbedded(ctx, redisAddr)
-			if err != nil {
-				return err
-			}
-			defer env.Close()
-			log.Info("backtest", zap.String("on", env.describe()))
-
-			w := newPostsWriter(env)
-			var size int64 = -1
-			if fi, err := in.Stat(); err == nil {
-				size = fi.Size()
-			}
-			bar := newBar(size, "loading "+posts, true)
-			rst, err := pipeline.Replay(ctx, w, in, pipeline.ReplayOptions{Progress: func(_, b int64) { bar.set(b) }})
-			bar.finish()
-			w.Close()
-			if err != nil {
-				return err
-			}
-
-			pbar := newBar(rst.Lines, "evaluating", false)
-			defer pbar.finish()
 			types := map[string]int{}
 			var werr error
-			runCtx, cancel := context.WithCancel(ctx)
-			defer cancel()
-			svc, err := newService(serviceOptions{
-				Kafka: env.kafka, Redis: env.rdb, Prefix: env.prefix, Rules: rs,
-				Pipeline: pipeline.Config{Lateness: lateness},
-				OnEvent: func(e incident.Event) {
-					types[e.Type]++
-					all = append(all, e)
-					b, err := pipeline.EncodeEvent(e)
-					if err == nil {
-						_, err = fmt.Fprintf(bw, "%s\n", b)
-					}
-					werr = errors.Join(werr, err)
-				},
-				OnBatch: func(s pipeline.Stats) {
-					pbar.set(s.Consumed + s.Skipped)
-					if s.Consumed+s.Skipped >= rst.Lines {
-						cancel()
-					}
-				},
-			}, log)
+			res, err := backtestPosts(cmd.Context(), in, posts, rs, redisAddr, lateness, true, log, func(e incident.Event) {
+				types[e.Type]++
+				b, err := pipeline.EncodeEvent(e)
+				if err == nil {
+					_, err = fmt.Fprintf(bw, "%s\n", b)
+				}
+				werr = errors.Join(werr, err)
+			})
 			if err != nil {
 				return err
 			}
-			defer svc.Close()
-			if err := svc.pipe.Run(runCtx); err != nil && ctx.Err() == nil {
-				return err
-			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			// End of input: close every bucket up to the last post.
-			if err := svc.pipe.Flush(ctx, rst.Last.Add(time.Minute)); err != nil {
-				return err
-			}
+			all := res.events
 			if err := errors.Join(werr, bw.Flush(), of.Close()); err != nil {
 				return fmt.Errorf("--out: %w", err)
 			}
-			st := svc.pipe.Stats()
+			st := res.stats
 			total := 0
 			var parts []string
 			for t, n := range types {
@@ -187,6 +145,8 @@ truth.json (recall, false alerts, detection and resolution delays, top country a
 	f.StringVar(&redisAddr, "redis", "", "use this Redis instead of an embedded one (keys get a fresh prefix)")
 	f.StringVar(&rules, "rules", "", "rules YAML file (default: the embedded rule set)")
 	f.DurationVar(&lateness, "lateness", 2*time.Minute, "how late (event time) a post may arrive and still be counted")
+	f.StringVar(&suiteHalf, "suite", "", "run the generated evaluation suite instead: tuning (tune on it) or heldout (report it; do not look into its misses while tuning)")
+	f.BoolVar(&suiteSmall, "suite-small", false, "with --suite, only its first three streams (what make test runs)")
 	return cmd
 }
 
@@ -285,4 +245,80 @@ func backtestSeries(w io.Writer, files []string, out, labels string) error {
 	}
 	fmt.Fprintf(w, "alerts → %s\n", out)
 	return nil
+}
+
+// postsResult is what a posts backtest gave.
+type postsResult struct {
+	events []incident.Event
+	stats  pipeline.Stats
+}
+
+// backtestPosts runs the pipeline in event time over the posts of in, on an embedded
+// broker and Redis (or redisAddr), calling onEvent with every alert event.
+func backtestPosts(ctx context.Context, in io.Reader, name string, rs *match.Rules, redisAddr string, lateness time.Duration,
+	bars bool, log *zap.Logger, onEvent func(incident.Event)) (postsResult, error) {
+	var res postsResult
+	env, err := startEmbedded(ctx, redisAddr)
+	if err != nil {
+		return res, err
+	}
+	defer env.Close()
+	log.Info("backtest", zap.String("on", env.describe()))
+
+	w := newPostsWriter(env)
+	var size int64 = -1
+	if f, ok := in.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil {
+			size = fi.Size()
+		}
+	}
+	lb, pbar := &bar{}, &bar{} // no progress bars when the caller has its own
+	if bars {
+		lb = newBar(size, "loading "+name, true)
+	}
+	rst, err := pipeline.Replay(ctx, w, in, pipeline.ReplayOptions{Progress: func(_, b int64) { lb.set(b) }})
+	lb.finish()
+	w.Close()
+	if err != nil {
+		return res, err
+	}
+
+	if bars {
+		pbar = newBar(rst.Lines, "evaluating", false)
+	}
+	defer pbar.finish()
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	svc, err := newService(serviceOptions{
+		Kafka: env.kafka, Redis: env.rdb, Prefix: env.prefix, Rules: rs,
+		Pipeline: pipeline.Config{Lateness: lateness},
+		OnEvent: func(e incident.Event) {
+			res.events = append(res.events, e)
+			if onEvent != nil {
+				onEvent(e)
+			}
+		},
+		OnBatch: func(s pipeline.Stats) {
+			pbar.set(s.Consumed + s.Skipped)
+			if s.Consumed+s.Skipped >= rst.Lines {
+				cancel()
+			}
+		},
+	}, log)
+	if err != nil {
+		return res, err
+	}
+	defer svc.Close()
+	if err := svc.pipe.Run(runCtx); err != nil && ctx.Err() == nil {
+		return res, err
+	}
+	if ctx.Err() != nil {
+		return res, ctx.Err()
+	}
+	// End of input: close every bucket up to the last post.
+	if err := svc.pipe.Flush(ctx, rst.Last.Add(time.Minute)); err != nil {
+		return res, err
+	}
+	res.stats = svc.pipe.Stats()
+	return res, nil
 }

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/outcry-dev/outcry/detectors/incident"
+	"github.com/outcry-dev/outcry/detectors/match"
+	"github.com/outcry-dev/outcry/detectors/scenarioscore"
+	"github.com/outcry-dev/outcry/scenario/suite"
+	"github.com/outcry-dev/outcry/scenario/suitetext"
+)
+
+// suiteFigures sum a suite run.
+type suiteFigures struct {
+	incidents, detected   int
+	delays, resolveDelays []time.Duration
+	resolvedEarly         int     // resolved before the labelled recovery
+	falseAlerts           int     // started events matching no labelled incident
+	negativeDays          float64 // days without an outage
+	perOutage             []int   // incidents started per labelled incident
+}
+
+// runSuite generates each stream of a half of the evaluation suite, backtests it and
+// prints a line per stream and one summary line.
+func runSuite(ctx context.Context, w io.Writer, half string, small bool, rs *match.Rules, redisAddr string,
+	lateness time.Duration, log *zap.Logger) error {
+	var h suitetext.Half
+	switch half {
+	case "tuning":
+		h = suitetext.Tuning
+	case "heldout", "held-out":
+		h = suitetext.Heldout
+	default:
+		return fmt.Errorf("--suite %q: want tuning or heldout", half)
+	}
+	streams := suite.All(h)
+	if small {
+		streams = streams[:min(suite.Small, len(streams))]
+	}
+	var fig suiteFigures
+	began := time.Now()
+	for _, s := range streams {
+		var buf bytes.Buffer
+		truth, err := suite.Write(&buf, s)
+		if err != nil {
+			return err
+		}
+		res, err := backtestPosts(ctx, &buf, s.Name, rs, redisAddr, lateness, false, log, nil)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.Name, err)
+		}
+		scenarioLine(w, truth, res.events, &fig)
+	}
+	fmt.Fprintf(w, "suite %s: %d streams in %s; %s\n", h, len(streams), time.Since(began).Round(time.Second), fig.summary())
+	return nil
+}
+
+// scenarioLine scores one stream, prints its line and adds it to fig.
+func scenarioLine(w io.Writer, t suite.Truth, events []incident.Event, fig *suiteFigures) scenarioscore.Score {
+	st := scenarioscore.Truth{Name: t.Name}
+	for _, i := range t.Incidents {
+		st.Incidents = append(st.Incidents, scenarioscore.TruthIncident{Service: i.Service, Onset: i.Onset, Recovery: i.Recovery,
+			CountriesTop: i.CountriesTop, Related: i.Related})
+	}
+	sc := scenarioscore.Judge(st, events)
+	line := fmt.Sprintf("%s:", t.Name)
+	for _, is := range sc.Incidents {
+		fig.incidents++
+		line += fmt.Sprintf(" %s %s %.0f/min", is.Truth.Service, shapeOf(t, is.Truth), peakOf(t, is.Truth))
+		// Incidents started for this outage (a resolution and a new start count twice).
+		n := 0
+		for _, e := range events {
+			if e.Type == incident.TypeStarted && e.Data.Service == is.Truth.Service &&
+				!e.Data.DetectedAt.Before(is.Truth.Onset.Add(-2*time.Minute)) && !e.Data.DetectedAt.After(is.Truth.Recovery.Add(15*time.Minute)) {
+				n++
+			}
+		}
+		fig.perOutage = append(fig.perOutage, n)
+		if !is.Detected {
+			line += " MISSED"
+			continue
+		}
+		fig.detected++
+		fig.delays = append(fig.delays, is.Delay)
+		line += fmt.Sprintf(" detected +%s", is.Delay.Round(time.Second))
+		if is.Resolved {
+			fig.resolveDelays = append(fig.resolveDelays, is.ResolutionDelay)
+			if is.ResolutionDelay < 0 {
+				fig.resolvedEarly++
+			}
+			line += fmt.Sprintf(" resolved %+.0fm", is.ResolutionDelay.Minutes())
+		}
+		if n > 1 {
+			line += fmt.Sprintf(" (%d incidents)", n)
+		}
+	}
+	// A false alert is a start that matches no labelled outage and is not a second
+	// incident of one (those count in incidents per outage).
+	for _, e := range sc.FalseAlerts {
+		second := false
+		for _, i := range t.Incidents {
+			if e.Data.Service == i.Service && !e.Data.DetectedAt.Before(i.Onset) && !e.Data.DetectedAt.After(i.Recovery.Add(15*time.Minute)) {
+				second = true
+			}
+		}
+		if !second {
+			fig.falseAlerts++
+			line += fmt.Sprintf(" FALSE %s at %s", e.Data.Service, e.Data.DetectedAt.Format("01-02 15:04"))
+		}
+	}
+	fig.negativeDays += t.NegativeDays
+	fmt.Fprintln(w, line)
+	return sc
+}
+
+func shapeOf(t suite.Truth, ti scenarioscore.TruthIncident) string {
+	for _, i := range t.Incidents {
+		if i.Service == ti.Service && i.Onset.Equal(ti.Onset) {
+			return string(i.Shape)
+		}
+	}
+	return ""
+}
+
+func peakOf(t suite.Truth, ti scenarioscore.TruthIncident) float64 {
+	for _, i := range t.Incidents {
+		if i.Service == ti.Service && i.Onset.Equal(ti.Onset) {
+			return i.PeakPerMin
+		}
+	}
+	return 0
+}
+
+func (f suiteFigures) summary() string {
+	q := func(ds []time.Duration, p float64) string {
+		if len(ds) == 0 {
+			return "-"
+		}
+		s := slices.Clone(ds)
+		slices.Sort(s)
+		return s[min(len(s)-1, int(p*float64(len(s))))].Round(time.Second).String()
+	}
+	one := 0
+	for _, n := range f.perOutage {
+		if n == 1 {
+			one++
+		}
+	}
+	return fmt.Sprintf("recall %d/%d, false alerts %d over %.1f negative days (%.2f a day), delay median %s p90 %s, "+
+		"resolution after recovery median %s (%d before it), one incident per outage %d/%d",
+		f.detected, f.incidents, f.falseAlerts, f.negativeDays, float64(f.falseAlerts)/max(f.negativeDays, 1e-9),
+		q(f.delays, 0.5), q(f.delays, 0.9), q(f.resolveDelays, 0.5), f.resolvedEarly, one, len(f.perOutage))
+}
