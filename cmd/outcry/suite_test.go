@@ -1,0 +1,19 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// The evaluation suite runs end to end on its first streams (the full suite:
+// `outcry backtest --suite tuning`, and `--suite heldout` for the reported figures).
+func TestSuiteSmall(t *testing.T) {
+	got, err := runCmd(t, "", "backtest", "--suite", "tuning", "--suite-small", "--log-level", "error")
+	if err != nil {
+		t.Fatalf("backtest --suite: %v\n%s", err, got)
+	}
+	t.Log(got)
+	if !strings.Contains(got, "suite tuning: 3 streams") || !strings.Contains(got, "recall ") || strings.Count(got, "suite-") != 3 {
+		t.Errorf("output %q", got)
+	}
+}
