@@ -146,7 +146,7 @@ truth.json (recall, false alerts, detection and resolution delays, top country a
 	f.StringVar(&rules, "rules", "", "rules YAML file (default: the embedded rule set)")
 	f.DurationVar(&lateness, "lateness", 2*time.Minute, "how late (event time) a post may arrive and still be counted")
 	f.StringVar(&suiteHalf, "suite", "", "run the generated evaluation suite instead: tuning (tune on it) or heldout (report it; do not look into its misses while tuning)")
-	f.BoolVar(&suiteSmall, "suite-small", false, "with --suite, only its first three streams (what make test runs)")
+	f.BoolVar(&suiteSmall, "suite-small", false, "with --suite, only its first stream (what make test runs)")
 	return cmd
 }
 

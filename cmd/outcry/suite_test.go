@@ -13,7 +13,7 @@ func TestSuiteSmall(t *testing.T) {
 		t.Fatalf("backtest --suite: %v\n%s", err, got)
 	}
 	t.Log(got)
-	if !strings.Contains(got, "suite tuning: 3 streams") || !strings.Contains(got, "recall ") || strings.Count(got, "suite-") != 3 {
+	if !strings.Contains(got, "suite tuning: 1 streams") || !strings.Contains(got, "recall 0/2") || strings.Count(got, "suite-") != 1 {
 		t.Errorf("output %q", got)
 	}
 }
