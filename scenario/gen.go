@@ -54,7 +54,7 @@ const (
 type outageModel struct {
 	Outage
 	noise     []float64 // per-minute multiplicative noise from onset
-	countries []weighted
+	countries []Weighted
 	others    []string // services for spill-over chatter
 }
 
@@ -107,8 +107,9 @@ func dailyCycle(t time.Time) float64 {
 	return 1 + 0.4*math.Sin(2*math.Pi*(h-9)/24)
 }
 
-// poisson draws from a Poisson distribution with mean lambda.
-func poisson(r *rand.Rand, lambda float64) int {
+// Poisson draws from a Poisson distribution with mean lambda (Knuth for small means,
+// a normal approximation above 30).
+func Poisson(r *rand.Rand, lambda float64) int {
 	if lambda <= 0 {
 		return 0
 	}
@@ -177,37 +178,37 @@ func plan(cfg Config) ([]post, error) {
 		mid := sec.Add(500 * time.Millisecond)
 		cyc := dailyCycle(mid)
 		for _, s := range c.Services {
-			for range poisson(r, perSec(c.ChatterPerMin*cyc)) {
+			for range Poisson(r, perSec(c.ChatterPerMin*cyc)) {
 				if p := add(sec, kindChatter, s); p != nil {
 					g.chatter(p)
 				}
 			}
-			for range poisson(r, perSec(c.AmbientPerMin*cyc)) {
+			for range Poisson(r, perSec(c.AmbientPerMin*cyc)) {
 				if p := add(sec, kindAmbient, s); p != nil {
 					g.complaint(p, nil, true)
 				}
 			}
 		}
-		for range poisson(r, perSec(c.UnrelatedPerMin*cyc)) {
+		for range Poisson(r, perSec(c.UnrelatedPerMin*cyc)) {
 			if p := add(sec, kindUnrelated, ""); p != nil {
 				g.unrelated(p)
 			}
 		}
 		for _, o := range outs {
 			cr := o.complaintRate(mid)
-			for range poisson(r, perSec(cr)) {
+			for range Poisson(r, perSec(cr)) {
 				if p := add(sec, kindComplaint, o.Service); p != nil {
 					g.complaint(p, o.countries, false)
 				}
 			}
 			if len(o.others) > 0 {
-				for range poisson(r, perSec(cr*spillShare)) {
+				for range Poisson(r, perSec(cr*spillShare)) {
 					if p := add(sec, kindSpill, o.others[r.IntN(len(o.others))]); p != nil {
 						g.spill(p, o.Service)
 					}
 				}
 			}
-			for range poisson(r, perSec(o.recoveryRate(mid))) {
+			for range Poisson(r, perSec(o.recoveryRate(mid))) {
 				if p := add(sec, kindRecovery, o.Service); p != nil {
 					g.recovery(p, o.countries)
 				}
@@ -242,8 +243,8 @@ func cmpInt64(a, b int64) int {
 	return 0
 }
 
-// countryMix turns an Outage.Countries map into a deterministic weighted list.
-func countryMix(m map[string]float64) []weighted {
+// countryMix turns an Outage.Countries map into a deterministic Weighted list.
+func countryMix(m map[string]float64) []Weighted {
 	if m == nil {
 		m = defaultCountries()
 	}
@@ -256,20 +257,20 @@ func countryMix(m map[string]float64) []weighted {
 		}
 	}
 	sort.Strings(keys)
-	var out []weighted
+	var out []Weighted
 	for _, k := range keys {
-		out = append(out, weighted{k, m[k]})
+		out = append(out, Weighted{k, m[k]})
 	}
 	if sum < 1 {
 		rest := 1 - sum
 		for _, w := range restOfWorld {
-			out = append(out, weighted{w.s, w.w * rest})
+			out = append(out, Weighted{w.S, w.W * rest})
 		}
 	}
 	return out
 }
 
-var restOfWorld = []weighted{{"BR", 0.3}, {"TR", 0.27}, {"MX", 0.14}, {"ES", 0.12}, {"US", 0.17}}
+var restOfWorld = []Weighted{{"BR", 0.3}, {"TR", 0.27}, {"MX", 0.14}, {"ES", 0.12}, {"US", 0.17}}
 
 // badLine is a bad line to write before the post at index pos.
 type badLine struct {

@@ -7,36 +7,38 @@ import (
 	"unicode/utf8"
 )
 
-type weighted struct {
-	s string
-	w float64
+// Weighted is a value and its weight, for PickWeighted.
+type Weighted struct {
+	S string
+	W float64
 }
 
-func pickW(r *rand.Rand, ws []weighted) string {
+// PickWeighted draws one of ws with probability in proportion to its weight.
+func PickWeighted(r *rand.Rand, ws []Weighted) string {
 	total := 0.0
 	for _, w := range ws {
-		total += w.w
+		total += w.W
 	}
 	x := r.Float64() * total
 	for _, w := range ws {
-		if x < w.w {
-			return w.s
+		if x < w.W {
+			return w.S
 		}
-		x -= w.w
+		x -= w.W
 	}
-	return ws[len(ws)-1].s
+	return ws[len(ws)-1].S
 }
 
 func pick(r *rand.Rand, ss []string) string { return ss[r.IntN(len(ss))] }
 
 // Languages of background posts (chatter, ambient complaints, unrelated).
-var generalLangs = []weighted{
+var generalLangs = []Weighted{
 	{"en", 0.42}, {"ar", 0.10}, {"es", 0.08}, {"pt", 0.08}, {"id", 0.08},
 	{"hi-Latn", 0.08}, {"hi", 0.04}, {"de", 0.06}, {"tr", 0.06},
 }
 
 // Countries by language (for posts whose language is chosen first).
-var langCountries = map[string][]weighted{
+var langCountries = map[string][]Weighted{
 	"en":      {{"US", 0.35}, {"GB", 0.2}, {"IN", 0.25}, {"NG", 0.1}, {"CA", 0.05}, {"AU", 0.05}},
 	"ar":      {{"SA", 0.4}, {"EG", 0.35}, {"AE", 0.15}, {"MA", 0.1}},
 	"es":      {{"MX", 0.4}, {"ES", 0.3}, {"AR", 0.2}, {"CO", 0.1}},
@@ -49,7 +51,7 @@ var langCountries = map[string][]weighted{
 }
 
 // Languages by country (for complaints, whose country is chosen first).
-var countryLangs = map[string][]weighted{
+var countryLangs = map[string][]Weighted{
 	"IN": {{"en", 0.45}, {"hi-Latn", 0.35}, {"hi", 0.20}},
 	"ID": {{"id", 0.85}, {"en", 0.15}},
 	"SA": {{"ar", 0.93}, {"en", 0.07}},
@@ -69,10 +71,10 @@ var countryLangs = map[string][]weighted{
 	"US": {{"en", 0.93}, {"es", 0.07}},
 }
 
-var sources = []weighted{{"x", 0.7}, {"bluesky", 0.2}, {"mastodon", 0.1}}
+var sources = []Weighted{{"x", 0.7}, {"bluesky", 0.2}, {"mastodon", 0.1}}
 
 // Symptom mix per service; other services use problemsOther.
-var problems = map[string][]weighted{
+var problems = map[string][]Weighted{
 	"whatsapp":  {{"messages", 0.55}, {"connection", 0.13}, {"media", 0.10}, {"calls", 0.07}, {"login", 0.05}, {"notifications", 0.05}, {"website", 0.05}},
 	"telegram":  {{"messages", 0.45}, {"connection", 0.3}, {"media", 0.1}, {"login", 0.1}, {"notifications", 0.05}},
 	"x":         {{"login", 0.35}, {"connection", 0.25}, {"website", 0.15}, {"messages", 0.1}, {"notifications", 0.1}, {"media", 0.05}},
@@ -81,7 +83,7 @@ var problems = map[string][]weighted{
 	"youtube":   {{"media", 0.5}, {"connection", 0.25}, {"website", 0.15}, {"login", 0.1}},
 }
 
-var problemsOther = []weighted{{"connection", 0.4}, {"login", 0.2}, {"website", 0.2}, {"media", 0.1}, {"notifications", 0.1}}
+var problemsOther = []Weighted{{"connection", 0.4}, {"login", 0.2}, {"website", 0.2}, {"media", 0.1}, {"notifications", 0.1}}
 
 // service names: "*" is the Latin-script default, other keys override per language.
 type svcInfo struct {
@@ -440,15 +442,15 @@ func (g *gen) emoji(set []string) string {
 
 // place sets language, country, source; country is kept on ~60% of posts.
 func (g *gen) placeByLang(p *post) {
-	p.lang = pickW(g.r, generalLangs)
-	country := pickW(g.r, langCountries[p.lang])
+	p.lang = PickWeighted(g.r, generalLangs)
+	country := PickWeighted(g.r, langCountries[p.lang])
 	g.finish(p, country)
 }
 
-func (g *gen) placeByCountry(p *post, countries []weighted) {
-	country := pickW(g.r, countries)
+func (g *gen) placeByCountry(p *post, countries []Weighted) {
+	country := PickWeighted(g.r, countries)
 	if ls, ok := countryLangs[country]; ok {
-		p.lang = pickW(g.r, ls)
+		p.lang = PickWeighted(g.r, ls)
 	} else {
 		p.lang = "en"
 	}
@@ -459,7 +461,7 @@ func (g *gen) finish(p *post, country string) {
 	if g.r.Float64() < countryShare {
 		p.country = country
 	}
-	p.source = pickW(g.r, sources)
+	p.source = PickWeighted(g.r, sources)
 	if p.kind == kindChatter || p.kind == kindUnrelated {
 		p.author = uint32(g.r.IntN(chatterPool))
 	} else {
@@ -481,7 +483,7 @@ func (g *gen) hashtag(lt *langText, si *svcInfo) string {
 }
 
 // complaint writes an outage (ambient=false) or individual complaint.
-func (g *gen) complaint(p *post, countries []weighted, ambient bool) {
+func (g *gen) complaint(p *post, countries []Weighted, ambient bool) {
 	r := g.r
 	if ambient {
 		g.placeByLang(p)
@@ -494,7 +496,7 @@ func (g *gen) complaint(p *post, countries []weighted, ambient bool) {
 	if !ok {
 		ps = problemsOther
 	}
-	p.problem = pickW(r, ps)
+	p.problem = PickWeighted(r, ps)
 	sym := pick(r, lt.symptoms[p.problem])
 	name := si.name(r, p.lang)
 	head := fill(pick(r, lt.heads), "{S}", name)
@@ -559,7 +561,7 @@ func (g *gen) caseChange(s string, lower, upper float64) string {
 	return s
 }
 
-func (g *gen) recovery(p *post, countries []weighted) {
+func (g *gen) recovery(p *post, countries []Weighted) {
 	g.placeByCountry(p, countries)
 	si := g.svc(p.service)
 	lt := texts[p.lang]

@@ -16,12 +16,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
 	"time"
 
+	"github.com/outcry-dev/outcry/scenario"
 	"github.com/outcry-dev/outcry/scenario/suitetext"
 )
 
@@ -289,10 +291,10 @@ func plan(r *rand.Rand, s Stream) []post {
 				burst = math.Exp(math.Log(burst)*0.98 + r.NormFloat64()*0.12)
 			}
 			perStep := step.Minutes() * f * burst
-			for range poisson(r, l.ChatterMin*perStep) {
+			for range scenario.Poisson(r, l.ChatterMin*perStep) {
 				out = append(out, mk(r, t, step, kChatter, l.Service, langs, regulars))
 			}
-			for range poisson(r, l.AmbientMin*perStep) {
+			for range scenario.Poisson(r, l.AmbientMin*perStep) {
 				out = append(out, mk(r, t, step, kAmbient, l.Service, langs, regulars))
 			}
 		}
@@ -307,7 +309,7 @@ func plan(r *rand.Rand, s Stream) []post {
 			}
 			for t := o.Onset; t.Before(end.Add(30 * time.Minute)); t = t.Add(step) {
 				rate := o.PeakMin * scale * shapeAt(o.Shape, t.Sub(o.Onset), o.Duration)
-				for range poisson(r, rate*step.Minutes()) {
+				for range scenario.Poisson(r, rate*step.Minutes()) {
 					p := mk(r, t, step, kOutage, svc, langs, 0)
 					if len(o.Countries) > 0 && r.Float64() < 0.7 {
 						p.country = o.Countries[min(len(o.Countries)-1, int(math.Abs(r.NormFloat64())*1.2))]
@@ -318,7 +320,7 @@ func plan(r *rand.Rand, s Stream) []post {
 				if !t.Before(end) {
 					since := t.Sub(end).Minutes()
 					rec := 0.25 * o.PeakMin * scale * math.Exp(-since/8)
-					for range poisson(r, rec*step.Minutes()) {
+					for range scenario.Poisson(r, rec*step.Minutes()) {
 						out = append(out, mk(r, t, step, kRecovery, svc, langs, 0))
 					}
 				}
@@ -327,7 +329,7 @@ func plan(r *rand.Rand, s Stream) []post {
 			next := time.Date(end.Year(), end.Month(), end.Day()+1, 7, 0, 0, 0, time.UTC)
 			for t := next; t.Before(next.Add(5*time.Hour)) && t.Before(s.End); t = t.Add(step) {
 				rate := 0.12 * o.PeakMin * scale * math.Exp(-t.Sub(next).Hours()/1.5)
-				for range poisson(r, rate*step.Minutes()) {
+				for range scenario.Poisson(r, rate*step.Minutes()) {
 					out = append(out, mk(r, t, step, kPast, svc, langs, 0))
 				}
 			}
@@ -338,7 +340,7 @@ func plan(r *rand.Rand, s Stream) []post {
 		for t := e.At; t.Before(e.At.Add(e.Duration)); t = t.Add(step) {
 			x := t.Sub(e.At).Minutes() / e.Duration.Minutes()
 			rate := e.PerMin * math.Sin(math.Pi*x) // rises and falls over the event
-			for range poisson(r, rate*step.Minutes()) {
+			for range scenario.Poisson(r, rate*step.Minutes()) {
 				switch e.Kind {
 				case BotFlood:
 					p := mk(r, t, step, kBot, e.Service, langs, 0)
@@ -355,7 +357,7 @@ func plan(r *rand.Rand, s Stream) []post {
 		}
 	}
 	for t := s.Start; t.Before(s.End); t = t.Add(step) {
-		for range poisson(r, s.Unrelated*step.Minutes()) {
+		for range scenario.Poisson(r, s.Unrelated*step.Minutes()) {
 			out = append(out, mk(r, t, step, kUnrelated, "", pickLangs(nil), regulars))
 		}
 	}
@@ -365,8 +367,8 @@ func plan(r *rand.Rand, s Stream) []post {
 
 // mk is one post at a random moment of [t, t+step). Authors are drawn from a pool of
 // regulars when pool > 0, else are new (people complaining once).
-func mk(r *rand.Rand, t time.Time, step time.Duration, k kind, svc string, langs []weighted, pool int) post {
-	lang := pickWeighted(r, langs)
+func mk(r *rand.Rand, t time.Time, step time.Duration, k kind, svc string, langs []scenario.Weighted, pool int) post {
+	lang := scenario.PickWeighted(r, langs)
 	p := post{at: t.Add(time.Duration(r.Int64N(int64(step)))), kind: k, service: svc, lang: lang}
 	if r.Float64() < 0.6 {
 		p.country = countryOf[lang]
@@ -454,61 +456,13 @@ func baselineFactor(b Baseline, t time.Time, progress float64) float64 {
 	}
 }
 
-type weighted struct {
-	v string
-	w float64
-}
-
-func pickLangs(m map[string]float64) []weighted {
+func pickLangs(m map[string]float64) []scenario.Weighted {
 	if m == nil {
 		m = defaultLangs
 	}
-	var out []weighted
-	for _, k := range slices.Sorted(mapsKeys(m)) {
-		out = append(out, weighted{k, m[k]})
+	var out []scenario.Weighted
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, scenario.Weighted{S: k, W: m[k]})
 	}
 	return out
-}
-
-func mapsKeys(m map[string]float64) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
-func pickWeighted(r *rand.Rand, ws []weighted) string {
-	var sum float64
-	for _, w := range ws {
-		sum += w.w
-	}
-	x := r.Float64() * sum
-	for _, w := range ws {
-		if x < w.w {
-			return w.v
-		}
-		x -= w.w
-	}
-	return ws[len(ws)-1].v
-}
-
-// poisson draws a Poisson count (Knuth for small means, a normal approximation above).
-func poisson(r *rand.Rand, lambda float64) int {
-	if lambda <= 0 {
-		return 0
-	}
-	if lambda > 30 {
-		return max(0, int(math.Round(lambda+math.Sqrt(lambda)*r.NormFloat64())))
-	}
-	l, k, p := math.Exp(-lambda), 0, 1.0
-	for {
-		p *= r.Float64()
-		if p <= l {
-			return k
-		}
-		k++
-	}
 }
