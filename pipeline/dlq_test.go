@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"testing"
 	"time"
 
@@ -14,22 +13,6 @@ import (
 	"github.com/outcry-dev/outcry/internal/testenv"
 	"github.com/outcry-dev/outcry/pipeline"
 )
-
-// createTopic creates topic with the given max.message.bytes.
-func createTopic(t *testing.T, broker, topic string, partitions, maxBytes int) {
-	t.Helper()
-	c := &kafka.Client{Addr: kafka.TCP(broker), Timeout: 10 * time.Second}
-	resp, err := c.CreateTopics(context.Background(), &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{{
-		Topic: topic, NumPartitions: partitions, ReplicationFactor: 1,
-		ConfigEntries: []kafka.ConfigEntry{{ConfigName: "max.message.bytes", ConfigValue: strconv.Itoa(maxBytes)}},
-	}}})
-	if err == nil {
-		err = resp.Errors[topic]
-	}
-	if err != nil {
-		t.Fatalf("create %s: %v", topic, err)
-	}
-}
 
 // countTopic reads every message of topic's partitions.
 func countTopic(t *testing.T, broker, topic string, partitions int) []kafka.Message {
@@ -94,7 +77,7 @@ func TestDeadLettersFitTheTopic(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			topic := fmt.Sprintf("dlq-%d", i)
-			createTopic(t, broker, topic, 3, tt.maxBytes)
+			testenv.CreateTopic(t, broker, topic, 3, tt.maxBytes)
 			w := pipeline.NewWriter([]string{broker}, topic)
 			defer w.Close()
 			d := &pipeline.DLQ{W: w, Limit: pipeline.TopicLimit([]string{broker}, pipeline.Security{}, topic)}

@@ -164,12 +164,8 @@ func (d *DLQ) DeadLetter(ctx context.Context, letters []DeadLetter) error {
 			d.maxBytes = min(max(n-batchOverhead, 1), DefaultMaxMessageBytes*16)
 		}
 	}
-	pending := letters
+	pending, msgs := letters, letterMessages(letters, d.maxBytes)
 	for len(pending) > 0 {
-		msgs := make([]kafka.Message, len(pending))
-		for i, l := range pending {
-			msgs[i] = letterMessage(l, d.maxBytes)
-		}
 		// A chunk fits in one request, whatever the partitions its messages go to.
 		n, size := 0, batchOverhead
 		for n < len(msgs) && (n == 0 || size+messageSize(msgs[n]) <= d.maxBytes) {
@@ -178,7 +174,7 @@ func (d *DLQ) DeadLetter(ctx context.Context, letters []DeadLetter) error {
 		}
 		err := d.W.WriteMessages(ctx, msgs[:n]...)
 		if err == nil {
-			pending = pending[n:]
+			pending, msgs = pending[n:], msgs[n:]
 			continue
 		}
 		// Only the messages that failed are written again: no duplicates.
@@ -195,13 +191,13 @@ func (d *DLQ) DeadLetter(ctx context.Context, letters []DeadLetter) error {
 		rest := append(failed, pending[n:]...)
 		cause := firstError(err)
 		switch {
-		case errors.Is(cause, kafka.MessageSizeTooLarge) || errors.Is(cause, kafka.RecordListTooLarge):
+		case tooLarge(err):
 			if d.maxBytes <= minDLQBytes {
 				return &RefusedError{N: len(rest), Reason: "message_too_large", Err: writeErr(err)}
 			}
 			d.maxBytes = max(d.maxBytes/2, minDLQBytes)
 			d.asked = false // the topic's limit may have changed
-			pending = rest
+			pending, msgs = rest, letterMessages(rest, d.maxBytes)
 			continue
 		case refused(cause):
 			return &RefusedError{N: len(rest), Reason: kafkaErrorName(cause), Err: writeErr(err)}
@@ -209,6 +205,14 @@ func (d *DLQ) DeadLetter(ctx context.Context, letters []DeadLetter) error {
 		return fmt.Errorf("write %d dead letters: %w", len(rest), writeErr(err))
 	}
 	return nil
+}
+
+func letterMessages(letters []DeadLetter, limit int) []kafka.Message {
+	msgs := make([]kafka.Message, len(letters))
+	for i, l := range letters {
+		msgs[i] = letterMessage(l, limit)
+	}
+	return msgs
 }
 
 // letterMessage is a dead letter as produced: the original key and value, cut to fit
@@ -312,12 +316,8 @@ func TopicLimit(brokers []string, sec Security, topic string) func(ctx context.C
 // writeErr summarises kafka.WriteErrors (one error per message) into its first error.
 func writeErr(err error) error {
 	var we kafka.WriteErrors
-	if errors.As(err, &we) {
-		for _, e := range we {
-			if e != nil {
-				return fmt.Errorf("%d of %d messages failed, first: %w", we.Count(), len(we), e)
-			}
-		}
+	if errors.As(err, &we) && we.Count() > 0 {
+		return fmt.Errorf("%d of %d messages failed, first: %w", we.Count(), len(we), firstError(err))
 	}
 	return err
 }

@@ -257,12 +257,14 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 	stopDrain := context.AfterFunc(ctx, func() {
-		t := time.AfterFunc(p.cfg.Drain, func() {
+		time.AfterFunc(p.cfg.Drain, func() {
+			if work.Err() != nil {
+				return // Run is over
+			}
 			p.log.Warn("shutdown: the batch in hand was not stored within the drain time; it is not committed and will be consumed again",
 				zap.Duration("drain", p.cfg.Drain))
 			cancelWork()
 		})
-		context.AfterFunc(work, func() { t.Stop() })
 	})
 	defer stopDrain()
 	fctx, stop := context.WithCancel(ctx)
@@ -363,42 +365,39 @@ func (p *Pipeline) fetchBatches(ctx context.Context, out chan<- fetched) error {
 	var resBufs [2][]parsed
 	var carry kafka.Message // a message that starts the next batch
 	carried := false
-	var fetchDelay time.Duration
 	for k := 0; ctx.Err() == nil; k ^= 1 {
 		// Wait for the first message at most one tick: when none comes, the storing
 		// stage evaluates anyway.
 		var m kafka.Message
-		var err error
 		if carried {
 			m, carried = carry, false
 		} else {
-			m, err = p.fetch(ctx, p.cfg.Tick)
-		}
-		if err != nil {
+			// The broker away, a rebalance, an authorisation failure: none is a reason
+			// to exit. Fetching is retried with back-off like any Kafka or Redis call,
+			// and /readyz says so meanwhile.
+			idle := false
+			_ = p.retry(ctx, "fetch posts", func() error {
+				var err error
+				m, err = p.fetch(ctx, p.cfg.Tick)
+				idle = errors.Is(err, context.DeadlineExceeded)
+				if err == nil || idle || ctx.Err() != nil {
+					return nil
+				}
+				if p.metrics != nil {
+					p.metrics.fetchErrors.Inc()
+				}
+				return err
+			})
 			if ctx.Err() != nil {
 				return nil
 			}
-			if errors.Is(err, context.DeadlineExceeded) {
-				// Nothing came, and no error: the fetch works (the reader reports its
-				// own retries, see Metrics.ReaderFailed).
-				fetchDelay = 0
-				if p.metrics != nil {
-					p.metrics.failed("fetch posts", nil)
-				}
-				out <- fetched{}
+			if idle {
+				out <- fetched{} // none came within a tick: evaluate anyway
 				continue
 			}
-			// The broker away, a rebalance, an authorisation failure: none is a reason
-			// to exit. Back off, fetch again, and say so on /readyz meanwhile.
-			if !p.fetchFailed(ctx, err, &fetchDelay) {
-				return nil
+			if p.metrics != nil {
+				p.metrics.fetched()
 			}
-			continue
-		}
-		fetchDelay = 0
-		if p.metrics != nil {
-			p.metrics.failed("fetch posts", nil)
-			p.metrics.fetched()
 		}
 		if cap(msgBufs[k]) < p.cfg.BatchSize {
 			msgBufs[k] = make([]kafka.Message, 0, p.cfg.BatchSize)
@@ -432,22 +431,6 @@ func (p *Pipeline) fetchBatches(ctx context.Context, out chan<- fetched) error {
 		out <- fetched{msgs: batch, ps: ps}
 	}
 	return nil
-}
-
-// fetchFailed logs and counts a failed fetch and backs off; false when ctx ended.
-func (p *Pipeline) fetchFailed(ctx context.Context, err error, delay *time.Duration) bool {
-	*delay = min(max(2**delay, p.cfg.Retry), 10*time.Second)
-	if p.metrics != nil {
-		p.metrics.fetchErrors.Inc()
-		p.metrics.failed("fetch posts", err)
-	}
-	p.log.Warn("fetching posts failed; retrying", zap.Duration("backoff", *delay), zap.Error(err))
-	select {
-	case <-time.After(*delay):
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 func (p *Pipeline) fetch(ctx context.Context, wait time.Duration) (kafka.Message, error) {

@@ -32,16 +32,43 @@ func chromium() string {
 	return ""
 }
 
-// TestPageInChromium loads the page in headless Chromium, then feeds the Hub an outage
-// and checks that the page shows it live, without a reload; it saves a screenshot.
-func TestPageInChromium(t *testing.T) {
+// headless starts headless Chromium for a test, for at most 30 s: it skips the test
+// when there is no Chromium, or fails it under OUTCRY_REQUIRE_TOOLS=1. The returned
+// function closes the browser.
+func headless(t *testing.T, extra ...chromedp.ExecAllocatorOption) (context.Context, func()) {
+	t.Helper()
 	exe := chromium()
 	if exe == "" {
 		if os.Getenv("OUTCRY_REQUIRE_TOOLS") == "1" {
 			t.Fatal("chromium not found (apt-get install -y chromium) and OUTCRY_REQUIRE_TOOLS=1")
 		}
-		t.Skip("chromium not found; apt-get install -y chromium to run the page test")
+		t.Skip("chromium not found; apt-get install -y chromium to run the browser tests")
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	actx, acancel := chromedp.NewExecAllocator(ctx, append(opts, extra...)...)
+	bctx, bcancel := chromedp.NewContext(actx)
+	return bctx, func() {
+		bcancel()
+		acancel()
+		cancel()
+	}
+}
+
+// TestPageInChromium loads the page in headless Chromium, then feeds the Hub an outage
+// and checks that the page shows it live, without a reload; it saves a screenshot.
+func TestPageInChromium(t *testing.T) {
+	bctx, closeBrowser := headless(t, chromedp.WindowSize(1440, 1200))
+	defer closeBrowser()
 	h := NewHub([]Service{
 		{"whatsapp", "واتساب"}, {"facebook", "Facebook"}, {"instagram", "Instagram"},
 		{"x", "X"}, {"telegram", "تيليجرام"}, {"youtube", "YouTube"},
@@ -60,24 +87,6 @@ func TestPageInChromium(t *testing.T) {
 	igStart := start.Add(10 * time.Minute)
 	h.Event(synthEvent(incident.TypeStarted, "instagram", igStart, igStart.Add(2*time.Minute), 1, incident.SeverityMinor, 6.2, 24))
 	h.Event(synthEvent(incident.TypeResolved, "instagram", igStart, igStart.Add(14*time.Minute), 2, incident.SeverityMinor, 1.1, 3))
-
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1440, 1200),
-	)
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	defer acancel()
-	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
 
 	var mu sync.Mutex
 	var jsErrors []string

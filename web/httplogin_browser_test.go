@@ -1,10 +1,7 @@
 package web
 
 import (
-	"context"
-	"os"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -13,22 +10,9 @@ import (
 // wrong token shows the error, and the right one leads to the live page, whose
 // EventSource then works with the session cookie alone.
 func TestLoginInChromium(t *testing.T) {
-	exe := chromium()
-	if exe == "" {
-		if os.Getenv("OUTCRY_REQUIRE_TOOLS") == "1" {
-			t.Fatal("chromium not found (apt-get install -y chromium) and OUTCRY_REQUIRE_TOOLS=1")
-		}
-		t.Skip("chromium not found; apt-get install -y chromium to run the login test")
-	}
+	bctx, closeBrowser := headless(t)
+	defer closeBrowser()
 	srv, _, _ := authServer(t, false)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()))
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	defer acancel()
-	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
 
 	if err := chromedp.Do(bctx, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`#token`))); err != nil {
 		t.Fatalf("load the login form: %v", err)

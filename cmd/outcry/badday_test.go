@@ -100,22 +100,6 @@ func TestFaultBrokerAway(t *testing.T) {
 	sameStats(t, e.stats(t, "away", "away"), want)
 }
 
-// createTopic creates topic with a max.message.bytes.
-func createTopic(t *testing.T, broker, topic string, partitions, maxBytes int) {
-	t.Helper()
-	cl := &kafka.Client{Addr: kafka.TCP(broker), Timeout: 10 * time.Second}
-	resp, err := cl.CreateTopics(context.Background(), &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{{
-		Topic: topic, NumPartitions: partitions, ReplicationFactor: 1,
-		ConfigEntries: []kafka.ConfigEntry{{ConfigName: "max.message.bytes", ConfigValue: strconv.Itoa(maxBytes)}},
-	}}})
-	if err == nil {
-		err = resp.Errors[topic]
-	}
-	if err != nil {
-		t.Fatalf("create %s: %v", topic, err)
-	}
-}
-
 // badInput is what an upstream schema change and a run of huge invalid messages look
 // like: 3,000 posts of 1.5 KB without created_at and 60 invalid posts of 70 KB, between
 // good posts. It returns the file and how many good posts it has.
@@ -148,7 +132,7 @@ func TestFaultDeadLettersWithKafkasLimit(t *testing.T) {
 	broker := testenv.Kafka(t, 3).ListenAddrs()[0]
 	rds := testenv.Redis(t)
 	e := &faultEnv{broker: broker, redis: rds, redisAddr: rds.Addr, rdb: testenv.RedisClient(t, rds.Addr)}
-	createTopic(t, broker, "dlq-bad", 3, 1048588)
+	testenv.CreateTopic(t, broker, "dlq-bad", 3, 1048588)
 	file, good := badInput(t, time.Now().UTC().Add(-time.Hour))
 	e.lines = produceWithKcat(t, broker, "posts", file)
 	p := startOutcry(t, "bad", e.runArgs("bad", "bad")...)
@@ -322,7 +306,7 @@ func TestManyServicesAndHangups(t *testing.T) {
 // loudly that it is degraded (/readyz, a metric, the log).
 func TestFaultDeadLetterTopicRefuses(t *testing.T) {
 	e := newFaultEnv(t, devstack.RedisOptions{})
-	createTopic(t, e.broker, "dlq-refuse", 1, 60)
+	testenv.CreateTopic(t, e.broker, "dlq-refuse", 1, 60)
 	addr := freeAddr(t)
 	p := startOutcry(t, "refuse", e.runArgs("refuse", "refuse", "--http", addr)...)
 	e.waitConsumed(t, "refuse", "refuse")

@@ -42,15 +42,12 @@ func (r *redisFlags) display() string {
 }
 
 func (r *redisFlags) connect(ctx context.Context) (redis.UniversalClient, error) {
-	c, err := r.open(ctx)
-	var ne net.Error
-	if err != nil && errors.As(err, &ne) && c != nil {
+	c, unreachable, err := r.connectOrWait(ctx)
+	if unreachable != nil {
 		c.Close()
+		return nil, unreachable
 	}
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
+	return c, err
 }
 
 // connectOrWait is connect for a service: a Redis that does not answer yet (down, or
@@ -58,25 +55,14 @@ func (r *redisFlags) connect(ctx context.Context) (redis.UniversalClient, error)
 // retries its calls until Redis is back. Refused settings (a wrong password, a bad
 // address) are errors.
 func (r *redisFlags) connectOrWait(ctx context.Context) (c redis.UniversalClient, unreachable, err error) {
-	c, err = r.open(ctx)
-	var ne net.Error
-	if err != nil && errors.As(err, &ne) && c != nil {
-		return c, err, nil
-	}
-	return c, nil, err
-}
-
-// open returns the client and, when the ping failed, why; the client is returned (and
-// not closed) only when Redis did not answer.
-func (r *redisFlags) open(ctx context.Context) (redis.UniversalClient, error) {
 	if strings.TrimSpace(r.addr) == "" {
-		return nil, fmt.Errorf("--redis is empty: give host:port")
+		return nil, nil, fmt.Errorf("--redis is empty: give host:port")
 	}
 	password := r.password
 	if r.passwordFile != "" {
 		b, err := os.ReadFile(r.passwordFile)
 		if err != nil {
-			return nil, fmt.Errorf("--redis-password-file: %w", err)
+			return nil, nil, fmt.Errorf("--redis-password-file: %w", err)
 		}
 		password = strings.TrimSpace(string(b))
 	}
@@ -86,16 +72,15 @@ func (r *redisFlags) open(ctx context.Context) (redis.UniversalClient, error) {
 		if r.caFile != "" {
 			pem, err := os.ReadFile(r.caFile)
 			if err != nil {
-				return nil, fmt.Errorf("--redis-ca: %w", err)
+				return nil, nil, fmt.Errorf("--redis-ca: %w", err)
 			}
 			pool := x509.NewCertPool()
 			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("--redis-ca %s: no PEM certificates in it", r.caFile)
+				return nil, nil, fmt.Errorf("--redis-ca %s: no PEM certificates in it", r.caFile)
 			}
 			tlsCfg.RootCAs = pool
 		}
 	}
-	var c redis.UniversalClient
 	seeds := strings.Split(strings.TrimPrefix(r.addr, "redis-cluster://"), ",")
 	if strings.HasPrefix(r.addr, "redis-cluster://") || len(seeds) > 1 {
 		c = redis.NewClusterClient(&redis.ClusterOptions{
@@ -106,7 +91,7 @@ func (r *redisFlags) open(ctx context.Context) (redis.UniversalClient, error) {
 		if strings.Contains(r.addr, "://") {
 			u, err := redis.ParseURL(r.addr)
 			if err != nil {
-				return nil, fmt.Errorf("--redis %s: %w", r.display(), err)
+				return nil, nil, fmt.Errorf("--redis %s: %w", r.display(), err)
 			}
 			opt = u
 		}
@@ -124,12 +109,12 @@ func (r *redisFlags) open(ctx context.Context) (redis.UniversalClient, error) {
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := c.Ping(pctx).Err(); err != nil {
-		var ne net.Error
-		if errors.As(err, &ne) {
-			return c, fmt.Errorf("redis at %s: %w", r.display(), err)
+		err = fmt.Errorf("redis at %s: %w", r.display(), err)
+		if ne := net.Error(nil); errors.As(err, &ne) {
+			return c, err, nil
 		}
 		c.Close()
-		return nil, fmt.Errorf("redis at %s: %w", r.display(), err)
+		return nil, nil, err
 	}
-	return c, nil
+	return c, nil, nil
 }

@@ -63,7 +63,7 @@ func runSuite(ctx context.Context, w io.Writer, half string, small bool, rs *mat
 }
 
 // scenarioLine scores one stream, prints its line and adds it to fig.
-func scenarioLine(w io.Writer, t suite.Truth, events []incident.Event, fig *suiteFigures) scenarioscore.Score {
+func scenarioLine(w io.Writer, t suite.Truth, events []incident.Event, fig *suiteFigures) {
 	st := scenarioscore.Truth{Name: t.Name}
 	for _, i := range t.Incidents {
 		st.Incidents = append(st.Incidents, scenarioscore.TruthIncident{Service: i.Service, Onset: i.Onset, Recovery: i.Recovery,
@@ -71,9 +71,10 @@ func scenarioLine(w io.Writer, t suite.Truth, events []incident.Event, fig *suit
 	}
 	sc := scenarioscore.Judge(st, events)
 	line := fmt.Sprintf("%s:", t.Name)
-	for _, is := range sc.Incidents {
+	for k, is := range sc.Incidents {
 		fig.incidents++
-		line += fmt.Sprintf(" %s %s %.0f/min", is.Truth.Service, shapeOf(t, is.Truth), peakOf(t, is.Truth))
+		ti := t.Incidents[k] // Judge keeps the order of the truth's incidents
+		line += fmt.Sprintf(" %s %s %.0f/min", ti.Service, ti.Shape, ti.PeakPerMin)
 		// Incidents started for this outage (a resolution and a new start count twice).
 		n := 0
 		for _, e := range events {
@@ -117,25 +118,6 @@ func scenarioLine(w io.Writer, t suite.Truth, events []incident.Event, fig *suit
 	}
 	fig.negativeDays += t.NegativeDays
 	fmt.Fprintln(w, line)
-	return sc
-}
-
-func shapeOf(t suite.Truth, ti scenarioscore.TruthIncident) string {
-	for _, i := range t.Incidents {
-		if i.Service == ti.Service && i.Onset.Equal(ti.Onset) {
-			return string(i.Shape)
-		}
-	}
-	return ""
-}
-
-func peakOf(t suite.Truth, ti scenarioscore.TruthIncident) float64 {
-	for _, i := range t.Incidents {
-		if i.Service == ti.Service && i.Onset.Equal(ti.Onset) {
-			return i.PeakPerMin
-		}
-	}
-	return 0
 }
 
 func (f suiteFigures) summary() string {

@@ -369,7 +369,7 @@ func (m *Monitor) reset() {
 	m.bucket = m.params.Bucket
 	m.next = 0
 	m.trimNext = 0
-	m.gaps = nil
+	m.gaps, m.forgot = nil, 0
 	m.pending = nil
 }
 

@@ -11,10 +11,12 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/outcry-dev/outcry/devstack"
@@ -88,6 +90,23 @@ func Kafka(t testing.TB, partitions int, topics ...string) *kfake.Cluster {
 	}
 	t.Cleanup(c.Close)
 	return c
+}
+
+// CreateTopic creates topic on broker with the given max.message.bytes (Apache
+// Kafka's default is 1,048,588).
+func CreateTopic(t testing.TB, broker, topic string, partitions, maxBytes int) {
+	t.Helper()
+	c := &kafka.Client{Addr: kafka.TCP(broker), Timeout: 10 * time.Second}
+	resp, err := c.CreateTopics(context.Background(), &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{{
+		Topic: topic, NumPartitions: partitions, ReplicationFactor: 1,
+		ConfigEntries: []kafka.ConfigEntry{{ConfigName: "max.message.bytes", ConfigValue: strconv.Itoa(maxBytes)}},
+	}}})
+	if err == nil {
+		err = resp.Errors[topic]
+	}
+	if err != nil {
+		t.Fatalf("create %s: %v", topic, err)
+	}
 }
 
 // Kcat returns the path of kcat.
