@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/outcry-dev/outcry/detectors/incident"
 	"github.com/outcry-dev/outcry/detectors/match"
+	"github.com/outcry-dev/outcry/detectors/offline"
 	"github.com/outcry-dev/outcry/detectors/scenarioscore"
 	"github.com/outcry-dev/outcry/scenario/suite"
 	"github.com/outcry-dev/outcry/scenario/suitetext"
@@ -29,7 +32,7 @@ type suiteFigures struct {
 
 // runSuite generates each stream of a half of the evaluation suite, backtests it and
 // prints a line per stream and one summary line.
-func runSuite(ctx context.Context, w io.Writer, half string, small bool, rs *match.Rules, redisAddr string,
+func runSuite(ctx context.Context, w io.Writer, half string, small, fast bool, rs *match.Rules, redisAddr string,
 	lateness time.Duration, log *zap.Logger) error {
 	var h suitetext.Half
 	switch half {
@@ -52,11 +55,18 @@ func runSuite(ctx context.Context, w io.Writer, half string, small bool, rs *mat
 		if err != nil {
 			return err
 		}
-		res, err := backtestPosts(ctx, &buf, s.Name, rs, redisAddr, lateness, false, log, nil)
+		var events []incident.Event
+		if fast {
+			events, err = runOffline(&buf, s, rs)
+		} else {
+			var res postsResult
+			res, err = backtestPosts(ctx, &buf, s.Name, rs, redisAddr, lateness, false, log, nil)
+			events = res.events
+		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.Name, err)
 		}
-		scenarioLine(w, truth, res.events, &fig)
+		scenarioLine(w, truth, events, &fig)
 	}
 	fmt.Fprintf(w, "suite %s: %d streams in %s; %s\n", h, len(streams), time.Since(began).Round(time.Second), fig.summary())
 	return nil
@@ -139,4 +149,29 @@ func (f suiteFigures) summary() string {
 		"resolution after recovery median %s (%d before it), one incident per outage %d/%d",
 		f.detected, f.incidents, f.falseAlerts, f.negativeDays, float64(f.falseAlerts)/max(f.negativeDays, 1e-9),
 		q(f.delays, 0.5), q(f.delays, 0.9), q(f.resolveDelays, 0.5), f.resolvedEarly, one, len(f.perOutage))
+}
+
+// runOffline matches and evaluates a stream's posts in memory (offline.Runner).
+func runOffline(in io.Reader, s suite.Stream, rs *match.Rules) ([]incident.Event, error) {
+	var names []string
+	for _, sv := range rs.Services() {
+		names = append(names, sv.Name)
+	}
+	r := offline.New(match.NewMatcher(rs), names, s.Start, offline.Options{})
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 0, 1<<16), 1<<20)
+	for sc.Scan() {
+		var p struct {
+			ID, Text, Author, Lang, Country string
+			CreatedAt                       time.Time `json:"created_at"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
+			return nil, fmt.Errorf("read generated post: %w", err)
+		}
+		r.Add(offline.Post{ID: p.ID, Text: p.Text, Author: p.Author, Lang: p.Lang, Country: p.Country, At: p.CreatedAt})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read generated posts: %w", err)
+	}
+	return r.Finish(s.End), nil
 }

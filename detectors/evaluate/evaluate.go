@@ -46,6 +46,8 @@ import (
 	"math"
 	"time"
 
+	"gonum.org/v1/gonum/mathext"
+
 	"github.com/outcry-dev/outcry/detectors/window"
 )
 
@@ -59,25 +61,22 @@ type Params struct {
 	SeasonPrior    float64       // counts of prior mass shrinking each seasonal factor to 1; default 30
 	Warmup         time.Duration // history needed before any verdict can be anomalous; default 30m
 	MaxHold        time.Duration // longest the baseline stays frozen during an incident; default 3h
-	MinComplaints  int64         // fewest complaints in the window to alert; default 10
-	MinAuthors     int64         // fewest distinct complaint authors in the window; default 8
+	MinComplaints  int64         // fewest complaints in the window to alert; default 4
+	MinAuthors     int64         // fewest distinct complaint authors in the window; default 3
 	MinRatio       float64       // window ÷ expected at low counts (the bar falls to 1.5 at high counts); default 5
-	MinScore       float64       // z-score of the window under the learnt variance; default 6
-	GrowthScore    float64       // z-score of the newest quarter of the window alone; default 9
+	MinScore       float64       // surprise of the window, −log10 of its tail probability under the learnt model; default 7
+	GrowthScore    float64       // surprise of the newest quarter of the window alone; default 10.5
 	Dispersion     float64       // prior relative dispersion d before it is learnt; default 0.1
-	MinShare       float64       // complaints ÷ all posts naming the service in the window; default 0.2
-	ShareLift      float64       // window complaint share ÷ baseline share needed (at most); default 3
+	MinShare       float64       // complaints ÷ all posts naming the service in the window, of the rise above the baseline; default 0.3
 	FloorPerMin    float64       // lowest baseline, complaints per minute (sound at low counts); default 0.1
 	ElevatedRatio  float64       // window ÷ expected still counting as "elevated" (hysteresis); default 2
 	FloodAuthors   float64       // authors per post, relative to the usual, below which a rise is a flood; default 0.3
-	TailQuantile   float64       // quantile of the series' own window z-scores taken as its usual extreme; default 0.999
-	TailMult       float64       // a window must score this many times the usual extreme; default 3
-	TailHalfLife   time.Duration // half-life of the z-score histogram; default 30 days
+	TailQuantile   float64       // quantile of the series' own window surprises taken as its usual extreme; default 0.999
+	TailHalfLife   time.Duration // half-life of the surprise histogram; default 30 days
 	TrendWindow    time.Duration // a third, long window for sustained rises, judged against a slow baseline; default 6h
 	TrendHalfLife  time.Duration // half-life of that slow baseline level; default 3 days
-	TrendQuantile  float64       // quantile of the trend window's own z-scores taken as its usual high; default 0.97
-	TrendMult      float64       // a trend window must score this many times that; default 1.5
-	TrendScore     float64       // and at least this z-score; default 4
+	TrendQuantile  float64       // quantile of the trend window's own surprises taken as its usual high; default 0.97
+	TrendScore     float64       // and at least this surprise; default 4.5
 	TrendWarmup    time.Duration // history needed before the trend window is judged (the slow baseline and the daily profile must be known); default 4 days
 }
 
@@ -92,25 +91,22 @@ func Defaults() Params {
 		SeasonPrior:    30,
 		Warmup:         30 * time.Minute,
 		MaxHold:        3 * time.Hour,
-		MinComplaints:  10,
-		MinAuthors:     8,
+		MinComplaints:  4,
+		MinAuthors:     3,
 		MinRatio:       5,
-		MinScore:       6,
-		GrowthScore:    9,
+		MinScore:       9,
+		GrowthScore:    13.5,
 		Dispersion:     0.1,
-		MinShare:       0.2,
-		ShareLift:      3,
+		MinShare:       0.3,
 		FloorPerMin:    0.1,
 		ElevatedRatio:  2,
 		FloodAuthors:   0.3,
 		TailQuantile:   0.999,
-		TailMult:       3,
 		TailHalfLife:   30 * 24 * time.Hour,
 		TrendWindow:    6 * time.Hour,
 		TrendHalfLife:  3 * 24 * time.Hour,
 		TrendQuantile:  0.97,
-		TrendMult:      1.5,
-		TrendScore:     4,
+		TrendScore:     3.5,
 		TrendWarmup:    4 * 24 * time.Hour,
 	}
 }
@@ -146,17 +142,14 @@ func (p Params) withDefaults() Params {
 	f(&p.GrowthScore, d.GrowthScore)
 	f(&p.Dispersion, d.Dispersion)
 	f(&p.MinShare, d.MinShare)
-	f(&p.ShareLift, d.ShareLift)
 	f(&p.FloorPerMin, d.FloorPerMin)
 	f(&p.ElevatedRatio, d.ElevatedRatio)
 	f(&p.FloodAuthors, d.FloodAuthors)
 	f(&p.TailQuantile, d.TailQuantile)
-	f(&p.TailMult, d.TailMult)
 	dur(&p.TailHalfLife, d.TailHalfLife)
 	dur(&p.TrendWindow, d.TrendWindow)
 	dur(&p.TrendHalfLife, d.TrendHalfLife)
 	f(&p.TrendQuantile, d.TrendQuantile)
-	f(&p.TrendMult, d.TrendMult)
 	f(&p.TrendScore, d.TrendScore)
 	dur(&p.TrendWarmup, d.TrendWarmup)
 	return p
@@ -196,16 +189,41 @@ type Verdict struct {
 	Expected    float64       // baseline complaints over the window
 	Ratio       float64       // Window.Complaints ÷ Expected
 	Score       float64       // z-score of the window under the learnt variance
+	Surprise    float64       // −log10 of the window's tail probability under the learnt model
 	Share       float64       // complaint share of posts naming the service in the window
 	Dispersion  float64       // learnt relative dispersion d in effect
-	TailScore   float64       // the series' usual extreme z-score (TailQuantile) at this scale
-	// Scores are the z-scores of the short, long and trend windows, each divided by
-	// its own bar (so ≥ 1 means that scale alone is significant on its z-score).
+	TailScore   float64       // the series' usual extreme surprise (TailQuantile) at this scale
+	// Scores are the surprises of the short, long and trend windows, each divided by
+	// its own bar (so ≥ 1 means that scale alone is significant).
 	Scores [3]float64
 	Scale  time.Duration // the window length Expected, Ratio and Score describe
 	// Onset estimates when the rise began: the start of the earliest bucket of the
 	// current run of buckets above the baseline.
 	Onset time.Time
+	// BucketExpected is the baseline complaints of this bucket; ShortComplaints and
+	// ShortBuckets the complaints and length of the short window (whatever Scale is),
+	// for the incident's own comparison with the baseline it started from.
+	BucketExpected  float64
+	ShortComplaints int64
+	ShortBuckets    int
+}
+
+// Authors judges an outage again on the distinct authors of its whole window, which
+// the per-bucket counts cannot show (four accounts posting in every bucket look like
+// dozens of people there): the distinct authors alone, each counted once, must be
+// as surprising over the expected complaints as the window was. ReasonFlood when they
+// are not and are fewer than half the complaints, ReasonFewAuthors when they are not
+// or are fewer than MinAuthors, ReasonAnomaly otherwise.
+func (p Params) Authors(distinct, complaints int64, expected float64) Reason {
+	p = p.withDefaults()
+	ok := Surprise(float64(distinct), math.Max(expected, 1e-9), 0) >= p.MinScore
+	switch {
+	case !ok && 2*distinct < complaints, float64(distinct) < p.FloodAuthors*float64(complaints):
+		return ReasonFlood
+	case !ok, distinct < p.MinAuthors:
+		return ReasonFewAuthors
+	}
+	return ReasonAnomaly
 }
 
 // Anomalous reports whether the verdict is an outage.
@@ -261,6 +279,8 @@ type Series struct {
 	// baseline they are taken as expected, so an outage already reported does not
 	// raise a second, slow alarm after it is resolved
 	xs, xas []float64
+	// and as the long scale sees them: the same, under the level's own baseline
+	xl, xal []float64
 	starts  []time.Time
 	pos     int // next slot of x, xa, mu, starts
 	filled  int
@@ -305,6 +325,8 @@ func NewSeries(p Params) *Series {
 		mu:     make([]float64, nmax+1),
 		mus:    make([]float64, nmax+1),
 		xs:     make([]float64, nmax+1),
+		xl:     make([]float64, nmax+1),
+		xal:    make([]float64, nmax+1),
 		xas:    make([]float64, nmax+1),
 		starts: make([]time.Time, nmax+1),
 		decay:  math.Pow(0.5, float64(p.Bucket)/float64(p.HalfLife)),
@@ -486,6 +508,7 @@ func (s *Series) Step(start time.Time, c window.Counts) Verdict {
 // judged is one scale's view of the current window.
 type judged struct {
 	x, xa, mu, z, ratio float64
+	surprise            float64 // −log10 of the window's tail probability
 	authors             float64 // authors summed over the window's buckets
 	start               time.Time
 	full                bool
@@ -520,9 +543,12 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 	s.mu[p] = expC
 	s.mus[p] = expS
 	s.xs[p], s.xas[p] = s.x[p], s.xa[p]
+	s.xl[p], s.xal[p] = s.x[p], s.xa[p]
 	if s.hold && start.Sub(s.holdSince) <= s.p.MaxHold {
 		s.xs[p] = math.Min(s.x[p], expS)
 		s.xas[p] = math.Min(s.xa[p], expS)
+		s.xl[p] = math.Min(s.x[p], expC)
+		s.xal[p] = math.Min(s.xa[p], expC)
 	}
 	s.starts[p] = start
 	s.pos = (p + 1) % len(s.x)
@@ -531,8 +557,11 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 	for k := range s.scales {
 		sc := &s.scales[k]
 		mu, x, xa := s.mu, s.x, s.xa
-		if sc.slow {
+		switch {
+		case sc.slow:
 			mu, x, xa = s.mus, s.xs, s.xas
+		case k > 0:
+			x, xa = s.xl, s.xal
 		}
 		if s.steps%4096 == 0 {
 			// Recompute now and then so rounding errors do not build up.
@@ -583,18 +612,22 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 		j.z = (j.x - j.mu) / sd
 		j.ratio = j.x / j.mu
 		j.xa = math.Min(j.x, xa/apc)
-		// The bar for the z-score: MinScore, or TailMult times the scale's own usual
-		// extreme, whichever is higher: a bursty series must beat its usual bursts.
-		q, m, z0 := s.p.TailQuantile, s.p.TailMult, s.p.MinScore
+		j.surprise = Surprise(j.x, j.mu, d)
+		// The bar: MinScore, raised by as much as the scale's own usual extreme
+		// (its TailQuantile) exceeds what the model says it should be (−log10 of
+		// 1 − TailQuantile, as surprises are −log10 of tail probabilities): a series
+		// the model fits well keeps MinScore, one with bursts the model does not
+		// explain must beat them by the same margin.
+		q, b0 := s.p.TailQuantile, s.p.MinScore
 		if sc.slow {
-			q, m, z0 = s.p.TrendQuantile, s.p.TrendMult, s.p.TrendScore
+			q, b0 = s.p.TrendQuantile, s.p.TrendScore
 		}
 		j.tailZ = sc.tail.quantile(q)
-		minZ := math.Max(z0, m*j.tailZ)
-		j.bar = minZ
-		j.sig = j.full && ready && j.ratio >= needRatio(j.mu) && j.z >= minZ
-		j.sigA = j.sig && j.xa/j.mu >= needRatio(j.mu) && (j.xa-j.mu)/sd >= minZ
-		j.elev = j.ratio >= math.Min(s.p.ElevatedRatio, 1+(needRatio(j.mu)-1)/2) && j.z >= s.p.MinScore/2
+		bar := b0 * math.Max(1, j.tailZ/-math.Log10(1-q))
+		j.bar = bar
+		j.sig = j.full && ready && j.ratio >= needRatio(j.mu) && j.surprise >= bar
+		j.sigA = j.sig && j.xa/j.mu >= needRatio(j.mu) && Surprise(j.xa, j.mu, d) >= bar
+		j.elev = j.ratio >= math.Min(s.p.ElevatedRatio, 1+(needRatio(j.mu)-1)/2) && j.surprise >= s.p.MinScore/3
 		if k == 0 && !j.sig && sc.n >= 4 && s.filled >= sc.n {
 			// Growth: the newest quarter of the short window on its own, with a
 			// higher bar, so a steep rise alerts before the whole window fills.
@@ -606,12 +639,11 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 				xqa += s.xa[b]
 				muq += s.mu[b]
 			}
-			sdq := math.Sqrt(muq + d*d*muq*muq)
-			bar := minZ * s.p.GrowthScore / s.p.MinScore
-			if xq/muq >= needRatio(muq) && (xq-muq)/sdq >= bar {
+			gbar := bar * s.p.GrowthScore / s.p.MinScore
+			if xq/muq >= needRatio(muq) && Surprise(xq, muq, d) >= gbar {
 				j.sig = true
 				xqa = math.Min(xq, xqa/apc)
-				j.sigA = xqa/muq >= needRatio(muq) && (xqa-muq)/sdq >= bar
+				j.sigA = xqa/muq >= needRatio(muq) && Surprise(xqa, muq, d) >= gbar
 			}
 		}
 		if warm && j.full && !(s.hold && start.Sub(s.holdSince) <= s.p.MaxHold) {
@@ -620,7 +652,7 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 			lim := 3 * sd
 			r := math.Max(-lim, math.Min(j.x-j.mu, lim))
 			e := (r*r - j.mu) / (j.mu * j.mu)
-			s.pending[k] = append(s.pending[k], noiseObs{at: start, scale: k, e: e, z: j.z})
+			s.pending[k] = append(s.pending[k], noiseObs{at: start, scale: k, e: e, z: j.surprise})
 		}
 	}
 	s.learnNoise(start, false)
@@ -633,19 +665,23 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 		}
 	}
 	v := Verdict{
-		BucketStart: start,
-		WindowStart: use.start,
-		WindowEnd:   start.Add(s.p.Bucket),
-		Bucket:      c,
-		Window:      w,
-		Expected:    use.mu,
-		Ratio:       use.ratio,
-		Score:       use.z,
-		Dispersion:  s.dispersion(&s.scales[0]),
-		TailScore:   use.tailZ,
+		BucketStart:     start,
+		WindowStart:     use.start,
+		WindowEnd:       start.Add(s.p.Bucket),
+		Bucket:          c,
+		Window:          w,
+		Expected:        use.mu,
+		Ratio:           use.ratio,
+		Score:           use.z,
+		Surprise:        use.surprise,
+		BucketExpected:  expC,
+		ShortComplaints: w.Complaints,
+		ShortBuckets:    s.rfill,
+		Dispersion:      s.dispersion(&s.scales[0]),
+		TailScore:       use.tailZ,
 	}
 	for k := range js {
-		v.Scores[k] = js[k].z / js[k].bar
+		v.Scores[k] = js[k].surprise / js[k].bar
 	}
 	v.Scale = time.Duration(s.scales[ui].n) * s.p.Bucket
 	if ui > 0 {
@@ -676,11 +712,18 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 	// Chatter: complaints rose, but their share of the posts naming the service did
 	// not rise with them (a launch, a viral post), so people are not complaining more.
 	// Only where complaints are a part of the posts (not in a bare count series).
+	// Chatter: complaints rose, but most of the rise in posts naming the service is
+	// not complaints (a launch, a viral post): people are talking, not complaining.
+	// The share is of the rise above the baseline, so the matcher's usual misses
+	// (complaints it reads as mentions) and the service's usual complaints do not
+	// decide it. Only where complaints are a part of the posts (not a bare count
+	// series).
 	chatter := false
 	if lp > 0 && lc/lp < 0.9 {
-		baseShare := lc / lp
-		shareLift := v.Share / baseShare
-		chatter = v.Share < s.p.MinShare || shareLift < math.Min(s.p.ShareLift, 1+(js[0].ratio-1)/2)
+		n := float64(min(s.scales[0].n, s.filled))
+		dc := js[0].x - js[0].mu
+		dp := float64(w.Posts) - n*lp*s.factor(start)
+		chatter = dp > 0 && dc < s.p.MinShare*dp
 	}
 	elevated := js[0].elev && w.Complaints >= s.p.MinComplaints/2
 
@@ -765,3 +808,30 @@ func (h *zHist) quantile(q float64) float64 {
 	}
 	return zMin
 }
+
+// Surprise is −log10 of the probability of x or more when mu is expected, under a
+// negative binomial of relative dispersion d, approximated as a Poisson of the
+// counts scaled by the variance inflation 1 + d²mu (so a bursty series needs a larger
+// excess for the same surprise). Unlike a z-score it is sound at low counts, where a
+// handful of complaints over a baseline near zero is already rare.
+func Surprise(x, mu, d float64) float64 {
+	if x <= mu || mu <= 0 {
+		return 0
+	}
+	phi := 1 + d*d*mu
+	a, m := x/phi, mu/phi
+	if z := (a - m) / math.Sqrt(m); z > 35 {
+		// Far beyond any bar; the incomplete gamma would underflow.
+		return maxSurprise
+	}
+	// P(X ≥ a) for X ~ Poisson(m) is the regularised lower incomplete gamma P(a, m),
+	// continuous in a.
+	p := mathext.GammaIncReg(a, m)
+	if p <= 0 {
+		return maxSurprise
+	}
+	return math.Min(maxSurprise, -math.Log10(p))
+}
+
+// maxSurprise caps surprises (the histogram's range).
+const maxSurprise = 190.0

@@ -176,8 +176,9 @@ func TestSeed(t *testing.T) {
 }
 
 // TestTrendScale: a sustained rise (3× for 8 hours, no single spike) on a 5-minute
-// count series is caught by the trend window once the series has days of history, and
-// not before the trend warm-up.
+// count series is caught once the series has days of history, and the trend window
+// does not judge it before the trend warm-up (the shorter windows may: a Poisson
+// series tripling for hours is surprising on them too).
 func TestTrendScale(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -197,7 +198,7 @@ func TestTrendScale(t *testing.T) {
 				}
 				n := poisson(r, mean)
 				v := s.Step(start.Add(time.Duration(b)*5*time.Minute), window.Counts{Complaints: n, Posts: n, Authors: n})
-				if v.Anomalous() && day >= tc.riseAt && day < tc.riseAt+0.5 {
+				if v.Anomalous() && day >= tc.riseAt && day < tc.riseAt+0.5 && (tc.want || v.Scale == 6*time.Hour) {
 					got = true
 				}
 			}
@@ -205,5 +206,42 @@ func TestTrendScale(t *testing.T) {
 				t.Errorf("anomalous during the rise: %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestSurprise(t *testing.T) {
+	for _, tc := range []struct {
+		x, mu, d float64
+		lo, hi   float64
+	}{
+		{0, 1, 0, 0, 0},           // below the expectation
+		{1, 1, 0, 0, 0},           // at it
+		{5, 0.2, 0, 5.5, 5.8},     // P(Poisson(0.2) ≥ 5) = 2.6e-6
+		{12, 1.4, 0, 7.3, 7.7},    // a dozen complaints where 1.4 are usual
+		{130, 100, 0, 2.5, 2.8},   // three standard deviations
+		{130, 100, 0.1, 1.4, 1.8}, // the same excess on a bursty series surprises less
+		{1e6, 10, 0, 190, 190},    // capped
+	} {
+		if got := evaluate.Surprise(tc.x, tc.mu, tc.d); got < tc.lo || got > tc.hi {
+			t.Errorf("Surprise(%v, %v, %v) = %.3f, want %v..%v", tc.x, tc.mu, tc.d, got, tc.lo, tc.hi)
+		}
+	}
+}
+
+func TestAuthors(t *testing.T) {
+	p := evaluate.Params{}
+	for _, tc := range []struct {
+		distinct, complaints int64
+		expected             float64
+		want                 evaluate.Reason
+	}{
+		{40, 45, 1, evaluate.ReasonAnomaly},
+		{4, 20, 0.4, evaluate.ReasonFlood},        // four accounts
+		{5, 7, 0.4, evaluate.ReasonFewAuthors},    // not surprising as people
+		{2, 2, 0.0001, evaluate.ReasonFewAuthors}, // below MinAuthors
+	} {
+		if got := p.Authors(tc.distinct, tc.complaints, tc.expected); got != tc.want {
+			t.Errorf("Authors(%d, %d, %v) = %v, want %v", tc.distinct, tc.complaints, tc.expected, got, tc.want)
+		}
 	}
 }

@@ -143,7 +143,9 @@ type Tracker struct {
 	peak     int64         // most complaints in one window during the incident
 	quietAt  time.Time     // first bucket of the current quiet stretch
 	coolTill time.Time
-	related  []string
+	// resolvedAt is when the last incident was resolved (decided, event time)
+	resolvedAt time.Time
+	related    []string
 	// flood episode: open while flood verdicts keep coming
 	floodOpen bool
 	floodLast time.Time
@@ -153,6 +155,11 @@ type Tracker struct {
 	last time.Time
 	// last update for spreading countries or symptoms (rate-limited)
 	spreadAt time.Time
+	bucket   time.Duration
+	// base is the baseline complaints per bucket when the incident started: while
+	// complaints stay well above it the incident stays open, however long it lasts
+	// and whatever the evaluation has learnt since
+	base float64
 }
 
 // spreadEvery limits updates for new countries or symptoms.
@@ -195,14 +202,23 @@ func (t *Tracker) Step(v evaluate.Verdict, related []string) []Event {
 	}
 	t.last = v.BucketStart
 	bucket := v.WindowEnd.Sub(v.BucketStart)
+	t.bucket = bucket
 	if !t.open {
 		if e, ok := t.flood(v, bucket); ok {
 			return []Event{e}
 		}
-		if !v.Anomalous() || v.WindowEnd.Before(t.coolTill) {
+		if !v.Anomalous() {
 			return nil
 		}
-		t.floodOpen = false
+		if v.WindowEnd.Before(t.coolTill) {
+			if v.WindowEnd.Sub(t.resolvedAt) <= t.p.Cooldown {
+				// A re-flare soon after the resolution is the same outage.
+				return []Event{t.reopen(v, related)}
+			}
+			return nil
+		}
+		// A flood episode is left open: if this start is retracted (Retract), the
+		// flood it turns out to be is the same episode.
 		return []Event{t.start(v, related)}
 	}
 	t.total.Add(v.Bucket)
@@ -211,7 +227,7 @@ func (t *Tracker) Step(v evaluate.Verdict, related []string) []Event {
 	// Complaints lag a recovery: once they are well down from the peak and people
 	// say the service is back, the outage is over even if stragglers still post.
 	recovering := v.Window.Complaints*4 <= t.peak && v.Window.Recoveries >= 3 && v.Window.Recoveries*10 >= v.Window.Complaints
-	if v.Elevated() && !recovered && !recovering {
+	if (v.Elevated() || t.aboveBase(v)) && !recovered && !recovering {
 		t.quietAt = time.Time{}
 		var out []Event
 		sev := Severity(v)
@@ -256,6 +272,7 @@ func (t *Tracker) Step(v evaluate.Verdict, related []string) []Event {
 	}
 	e := t.event(TypeResolved, v.WindowEnd, reason)
 	t.open = false
+	t.resolvedAt = v.WindowEnd
 	t.coolTill = v.WindowEnd.Add(t.p.cooldown(bucket))
 	return []Event{e}
 }
@@ -301,8 +318,75 @@ func (t *Tracker) flood(v evaluate.Verdict, bucket time.Duration) (Event, bool) 
 	return Event{ID: id + "-1", Type: TypeFloodSuspected, Time: v.WindowEnd.UTC(), Data: d}, true
 }
 
+// Retract takes back the incident started by pending[i], found to come from too few
+// distinct authors once they were counted over its whole window (evaluate's
+// Params.Authors): the tracker is closed again as if it had never started, the
+// incident's events are removed from pending and, at the start of a flood episode,
+// a flood.suspected event takes the started event's place.
+func (t *Tracker) Retract(pending []Event, i int, distinct int64) []Event {
+	e := pending[i]
+	id := e.Data.IncidentID
+	if t.data.IncidentID == id {
+		t.open = false
+		t.coolTill = time.Time{}
+		t.quietAt = time.Time{}
+	}
+	out := append([]Event{}, pending[:i]...)
+	at := e.Data.DetectedAt
+	if !t.floodOpen || at.Sub(t.floodLast) > t.p.quiet(t.bucket)+t.p.cooldown(t.bucket) {
+		t.floodOpen = true
+		t.floodSeq++
+		d := e.Data
+		d.IncidentID = fmt.Sprintf("%s-flood-%s", t.service, d.StartedAt.UTC().Format("20060102T1504"))
+		d.State = "flood"
+		d.Severity = SeverityMinor
+		d.DistinctAuthors = distinct
+		d.Related = []string{}
+		d.Reason = fmt.Sprintf("%d posts from %d distinct authors", d.Mentions, distinct)
+		out = append(out, Event{ID: d.IncidentID + "-1", Type: TypeFloodSuspected, Time: e.Time, Data: d})
+	}
+	t.floodLast = at
+	for _, p := range pending[i+1:] {
+		if p.Data.IncidentID != id {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// aboveBaseFactor is how many times the baseline it started from complaints must
+// still be for an incident to stay open.
+const aboveBaseFactor = 3
+
+// aboveBase reports whether the short window's complaints are still clearly above
+// aboveBaseFactor times the baseline the incident started from (and not by chance: at
+// low counts a few complaints over a baseline near zero are not an outage going on).
+func (t *Tracker) aboveBase(v evaluate.Verdict) bool {
+	mu := aboveBaseFactor * t.base * float64(max(1, v.ShortBuckets))
+	x := float64(v.ShortComplaints)
+	return x > mu && evaluate.Surprise(x, mu, 0) >= 2
+}
+
+// reopen continues the last incident, resolved less than a cool-down ago.
+func (t *Tracker) reopen(v evaluate.Verdict, related []string) Event {
+	t.open = true
+	t.quietAt = time.Time{}
+	t.coolTill = time.Time{}
+	t.data.State = "updated"
+	t.data.ResolvedAt = nil
+	t.peak = max(t.peak, v.Window.Complaints)
+	t.total.Add(v.Window)
+	t.related = related
+	if sev := Severity(v); severityRank[sev] > severityRank[t.data.Severity] {
+		t.data.Severity = sev
+	}
+	t.fill(v)
+	return t.event(TypeUpdated, v.WindowEnd, "reflare")
+}
+
 func (t *Tracker) start(v evaluate.Verdict, related []string) Event {
 	t.open = true
+	t.base = v.BucketExpected
 	t.seq = 0
 	t.quietAt = time.Time{}
 	t.total = v.Window

@@ -73,8 +73,9 @@ func TestTrackerLifecycle(t *testing.T) {
 			[]step{{reason: A, complaints: 12, ratio: 8}},
 			quiet(29),
 			[]step{{reason: N, complaints: 1, ratio: 1, want: []string{incident.TypeResolved}}},
-			// cool-down: a new anomaly right after is not a new incident
-			[]step{{reason: A, complaints: 12, ratio: 8}},
+			// cool-down: a new anomaly right after is not a new incident but the
+			// same one again
+			[]step{{reason: A, complaints: 12, ratio: 8, want: []string{incident.TypeUpdated}}},
 		)},
 		{"recovery posts resolve early", concat(
 			[]step{{reason: A, complaints: 100, ratio: 200, want: []string{incident.TypeStarted}}},
@@ -177,5 +178,55 @@ func TestTrackerSpreads(t *testing.T) {
 	}
 	if len(got) != 1 || got[0].Type != incident.TypeUpdated || got[0].Data.Reason != "countries" || got[0].Data.Countries["BR"] == 0 {
 		t.Fatalf("events %v, want one update for the new country", got)
+	}
+}
+
+// TestStaysOpenAboveItsBaseline: however the evaluation has come to see it (here it
+// says normal, as after learning a long outage), an incident is not resolved while
+// complaints stay above three times the baseline it started from, and is resolved
+// once they fall back.
+func TestStaysOpenAboveItsBaseline(t *testing.T) {
+	tr := incident.NewTracker("power", incident.Params{})
+	step := func(i int, r evaluate.Reason, short int64) []incident.Event {
+		v := verdict(i, r, short, 0, 1)
+		v.BucketExpected, v.ShortComplaints, v.ShortBuckets = 0.2, short, 12 // 2.4 a window
+		return tr.Step(v, nil)
+	}
+	if got := types(step(0, evaluate.ReasonAnomaly, 60)); len(got) != 1 || got[0] != incident.TypeStarted {
+		t.Fatalf("start: %v", got)
+	}
+	for i := 1; i < 200; i++ { // 33 minutes at 20 a window: 8× the baseline
+		if got := step(i, evaluate.ReasonNormal, 20); len(got) > 0 {
+			t.Fatalf("step %d: %v while complaints are 8× the starting baseline", i, types(got))
+		}
+	}
+	var resolved bool
+	for i := 200; i < 240 && !resolved; i++ {
+		resolved = len(step(i, evaluate.ReasonNormal, 3)) > 0
+	}
+	if !resolved {
+		t.Fatal("not resolved once complaints were back near the baseline")
+	}
+}
+
+// TestRetractFlood: a start whose window turned out to hold few distinct authors is
+// taken back; a flood event takes its place once per episode, and the tracker is free
+// to start a real incident.
+func TestRetractFlood(t *testing.T) {
+	tr := incident.NewTracker("spotify", incident.Params{})
+	evs := tr.Step(verdict(0, evaluate.ReasonAnomaly, 20, 0, 40), nil)
+	evs = tr.Retract(evs, 0, 4)
+	if len(evs) != 1 || evs[0].Type != incident.TypeFloodSuspected || evs[0].Data.DistinctAuthors != 4 {
+		t.Fatalf("retracted: %+v", evs)
+	}
+	if tr.Open() {
+		t.Fatal("tracker still open after the retraction")
+	}
+	evs = tr.Step(verdict(1, evaluate.ReasonAnomaly, 22, 0, 40), nil)
+	if evs = tr.Retract(evs, 0, 4); len(evs) != 0 {
+		t.Fatalf("a second flood event in one episode: %v", types(evs))
+	}
+	if got := types(tr.Step(verdict(2, evaluate.ReasonAnomaly, 30, 0, 40), nil)); len(got) != 1 || got[0] != incident.TypeStarted {
+		t.Fatalf("a real start after the flood: %v", got)
 	}
 }

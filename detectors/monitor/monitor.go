@@ -721,12 +721,8 @@ func (m *Monitor) evaluate(start time.Time, i int, counts map[string][]window.Co
 // publishes the pending events in order.
 func (m *Monitor) flush(ctx context.Context) error {
 	for len(m.pending) > 0 {
-		if m.pending[0].Type == incident.TypeStarted {
-			if err := m.adopt(ctx); err != nil {
-				return err
-			}
-		}
 		e := m.pending[0]
+		var distinct int64
 		if e.Type != incident.TypeResolved {
 			from := window.BucketOf(e.Data.Window.Start, m.bucket)
 			to := window.BucketOf(e.Data.Window.End.Add(-time.Second), m.bucket)
@@ -734,7 +730,23 @@ func (m *Monitor) flush(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			e.Data.DistinctAuthors = n
+			distinct = n
+		}
+		if e.Type == incident.TypeStarted {
+			// No authors stored (yet) for the window, as for a start on buckets still
+			// open, is not a flood: it is not known.
+			if distinct > 0 && m.params.Authors(distinct, e.Data.Mentions, e.Data.Baseline) != evaluate.ReasonAnomaly {
+				// A few accounts posting in every bucket: not an outage after all.
+				m.pending = m.trackers[e.Data.Service].Retract(m.pending, 0, distinct)
+				continue
+			}
+			if err := m.adopt(ctx); err != nil {
+				return err
+			}
+			e = m.pending[0]
+		}
+		if e.Type != incident.TypeResolved {
+			e.Data.DistinctAuthors = distinct
 		}
 		publish, err := m.claim(ctx, e)
 		if err != nil {
