@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -311,15 +312,11 @@ func backtestLOO(w io.Writer, files []string, labels string) error {
 			best = c
 		}
 	}
-	def := 0
-	for i, c := range cands {
-		if c.Options.Evaluate == series.DefaultCandidate() {
-			def = i
-		}
-	}
 	fmt.Fprintf(w, "leave-one-out mean: standard %.2f reward_low_FP_rate %.2f\n", std, low)
 	fmt.Fprintf(w, "chosen most often: %s (%d of %d folds; in-sample standard %.2f)\n", cands[best].Name, chosen[best], len(folds), inSample[best])
-	fmt.Fprintf(w, "the shipped defaults (%s): in-sample standard %.2f\n", cands[def].Name, inSample[def])
+	if def := slices.IndexFunc(cands, func(c series.Candidate) bool { return c.Options.Evaluate == series.DefaultCandidate() }); def >= 0 {
+		fmt.Fprintf(w, "the shipped defaults (%s): in-sample standard %.2f\n", cands[def].Name, inSample[def])
+	}
 	return nil
 }
 

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -50,15 +48,16 @@ func runSuite(ctx context.Context, w io.Writer, half string, small, fast bool, r
 	var fig suiteFigures
 	began := time.Now()
 	for _, s := range streams {
-		var buf bytes.Buffer
-		truth, err := suite.Write(&buf, s)
-		if err != nil {
-			return err
-		}
+		var truth suite.Truth
 		var events []incident.Event
+		var err error
 		if fast {
-			events, err = runOffline(&buf, s, rs)
+			truth, events, err = runOffline(s, rs)
 		} else {
+			var buf bytes.Buffer
+			if truth, err = suite.Write(&buf, s); err != nil {
+				return err
+			}
 			var res postsResult
 			res, err = backtestPosts(ctx, &buf, s.Name, rs, redisAddr, lateness, false, log, nil)
 			events = res.events
@@ -151,27 +150,20 @@ func (f suiteFigures) summary() string {
 		q(f.delays, 0.5), q(f.delays, 0.9), q(f.resolveDelays, 0.5), f.resolvedEarly, one, len(f.perOutage))
 }
 
-// runOffline matches and evaluates a stream's posts in memory (offline.Runner).
-func runOffline(in io.Reader, s suite.Stream, rs *match.Rules) ([]incident.Event, error) {
+// runOffline generates a stream and matches and evaluates its posts in memory
+// (offline.Runner).
+func runOffline(s suite.Stream, rs *match.Rules) (suite.Truth, []incident.Event, error) {
 	var names []string
 	for _, sv := range rs.Services() {
 		names = append(names, sv.Name)
 	}
 	r := offline.New(match.NewMatcher(rs), names, s.Start, offline.Options{})
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 0, 1<<16), 1<<20)
-	for sc.Scan() {
-		var p struct {
-			ID, Text, Author, Lang, Country string
-			CreatedAt                       time.Time `json:"created_at"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
-			return nil, fmt.Errorf("read generated post: %w", err)
-		}
-		r.Add(offline.Post{ID: p.ID, Text: p.Text, Author: p.Author, Lang: p.Lang, Country: p.Country, At: p.CreatedAt})
+	truth, err := suite.Generate(s, func(p suite.Post) error {
+		r.Add(offline.Post(p))
+		return nil
+	})
+	if err != nil {
+		return suite.Truth{}, nil, err
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read generated posts: %w", err)
-	}
-	return r.Finish(s.End), nil
+	return truth, r.Finish(s.End), nil
 }

@@ -21,25 +21,28 @@
 //     not become their own baseline.
 //
 // The window (Window, at least one bucket) is compared with the sum of its buckets'
-// expectations μ using a negative-binomial variance μ + d²μ²: the Poisson term keeps
-// low counts honest (3 complaints an hour do not alert on 9), the learnt relative
-// dispersion d keeps bursty series (tweet volumes) from alerting on every wiggle. A
-// window is significant when its z-score reaches MinScore and its ratio reaches a bar
-// that falls from MinRatio at low counts to 1.5 at high ones (a busy service doubling is
-// an outage). Growth counts too: the newest quarter of the window is tested on its own
-// with a higher bar (GrowthScore), so a steep rise alerts before the whole window fills.
+// expectations μ under a negative binomial of variance μ + d²μ², and scored by its
+// surprise (Surprise): −log10 of the probability of its complaints or more. The
+// Poisson term keeps low counts honest (3 complaints an hour do not alert on 9), the
+// learnt relative dispersion d keeps bursty series (tweet volumes) from alerting on
+// every wiggle. A window is significant when its surprise reaches MinScore (raised for
+// a series whose usual extremes are heavier than the model predicts) and its ratio
+// reaches a bar that falls from MinRatio at low counts to 1.5 at high ones (a busy
+// service doubling is an outage). Growth counts too: the newest quarter of the window
+// is tested on its own with a higher bar (GrowthScore), so a steep rise alerts before
+// the whole window fills.
 //
 // A third, trend window (TrendWindow, 6h) catches sustained rises that no single burst
 // shows: it is judged against a slow baseline (TrendHalfLife, days) that the rise cannot
-// absorb, with its own adaptive bar (TrendMult × the TrendQuantile of its own z-scores,
-// at least TrendScore), only after TrendWarmup of history, and with the buckets of an
-// incident already open counted as expected, so a reported outage does not alarm twice.
-// Each scale's bar adapts to the series: a bursty series must beat its usual extremes.
+// absorb, with its own bar (TrendScore, raised by its TrendQuantile as above), only
+// after TrendWarmup of history. On it and on the long window the buckets of an incident
+// already open count as expected, so a reported outage does not alarm twice.
 //
 // Distinct authors weigh more than posts: significance is tested on the smaller of the
 // complaints and the distinct authors scaled by the usual posts per author; a window
-// significant on posts but not on authors is a bot flood (ReasonFlood). A rise of
-// complaints whose share of all the service's posts did not rise is chatter (a launch).
+// significant on posts but not on authors is a bot flood (ReasonFlood), and an outage
+// is judged again on the distinct authors of its whole window (Params.Authors). A rise
+// of posts naming the service that is mostly not complaints is chatter (a launch).
 package evaluate
 
 import (
@@ -64,8 +67,8 @@ type Params struct {
 	MinComplaints  int64         // fewest complaints in the window to alert; default 4
 	MinAuthors     int64         // fewest distinct complaint authors in the window; default 3
 	MinRatio       float64       // window ÷ expected at low counts (the bar falls to 1.5 at high counts); default 5
-	MinScore       float64       // surprise of the window, −log10 of its tail probability under the learnt model; default 7
-	GrowthScore    float64       // surprise of the newest quarter of the window alone; default 10.5
+	MinScore       float64       // surprise of the window, −log10 of its tail probability under the learnt model; default 9
+	GrowthScore    float64       // surprise of the newest quarter of the window alone; default 13.5
 	Dispersion     float64       // prior relative dispersion d before it is learnt; default 0.1
 	MinShare       float64       // complaints ÷ all posts naming the service in the window, of the rise above the baseline; default 0.3
 	FloorPerMin    float64       // lowest baseline, complaints per minute (sound at low counts); default 0.1
@@ -76,7 +79,7 @@ type Params struct {
 	TrendWindow    time.Duration // a third, long window for sustained rises, judged against a slow baseline; default 6h
 	TrendHalfLife  time.Duration // half-life of that slow baseline level; default 3 days
 	TrendQuantile  float64       // quantile of the trend window's own surprises taken as its usual high; default 0.97
-	TrendScore     float64       // and at least this surprise; default 4.5
+	TrendScore     float64       // the trend window's bar (surprise); default 3.5
 	TrendWarmup    time.Duration // history needed before the trend window is judged (the slow baseline and the daily profile must be known); default 4 days
 }
 
@@ -709,9 +712,6 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 		significant = significant || js[k].sig
 		authorsOK = authorsOK || js[k].sigA
 	}
-	// Chatter: complaints rose, but their share of the posts naming the service did
-	// not rise with them (a launch, a viral post), so people are not complaining more.
-	// Only where complaints are a part of the posts (not in a bare count series).
 	// Chatter: complaints rose, but most of the rise in posts naming the service is
 	// not complaints (a launch, a viral post): people are talking, not complaining.
 	// The share is of the rise above the baseline, so the matcher's usual misses

@@ -149,13 +149,12 @@ type Tracker struct {
 	// flood episode: open while flood verdicts keep coming
 	floodOpen bool
 	floodLast time.Time
-	floodSeq  int
 	// last bucket stepped: an early (speculative) start on an open bucket makes the
 	// closed buckets before it, evaluated later, already seen
 	last time.Time
 	// last update for spreading countries or symptoms (rate-limited)
 	spreadAt time.Time
-	bucket   time.Duration
+	bucket   time.Duration // of the verdicts stepped
 	// base is the baseline complaints per bucket when the incident started: while
 	// complaints stay well above it the incident stays open, however long it lasts
 	// and whatever the evaluation has learnt since
@@ -201,10 +200,9 @@ func (t *Tracker) Step(v evaluate.Verdict, related []string) []Event {
 		return nil
 	}
 	t.last = v.BucketStart
-	bucket := v.WindowEnd.Sub(v.BucketStart)
-	t.bucket = bucket
+	t.bucket = v.WindowEnd.Sub(v.BucketStart)
 	if !t.open {
-		if e, ok := t.flood(v, bucket); ok {
+		if e, ok := t.flood(v); ok {
 			return []Event{e}
 		}
 		if !v.Anomalous() {
@@ -259,7 +257,7 @@ func (t *Tracker) Step(v evaluate.Verdict, related []string) []Event {
 	if t.quietAt.IsZero() {
 		t.quietAt = v.BucketStart
 	}
-	if v.WindowEnd.Sub(t.quietAt) < t.p.quiet(bucket) {
+	if v.WindowEnd.Sub(t.quietAt) < t.p.quiet(t.bucket) {
 		return nil
 	}
 	t.fill(v)
@@ -273,49 +271,49 @@ func (t *Tracker) Step(v evaluate.Verdict, related []string) []Event {
 	e := t.event(TypeResolved, v.WindowEnd, reason)
 	t.open = false
 	t.resolvedAt = v.WindowEnd
-	t.coolTill = v.WindowEnd.Add(t.p.cooldown(bucket))
+	t.coolTill = v.WindowEnd.Add(t.p.cooldown(t.bucket))
 	return []Event{e}
 }
 
-// flood returns a flood.suspected event at the start of a flood episode. An episode
-// ends after a quiet stretch plus a cool-down without flood verdicts.
-func (t *Tracker) flood(v evaluate.Verdict, bucket time.Duration) (Event, bool) {
-	if t.floodOpen && v.WindowEnd.Sub(t.floodLast) > t.p.quiet(bucket)+t.p.cooldown(bucket) {
-		t.floodOpen = false
-	}
-	if !v.Flood() {
+// flood returns a flood.suspected event at the start of a flood episode.
+func (t *Tracker) flood(v evaluate.Verdict) (Event, bool) {
+	if !v.Flood() || !t.floodBegins(v.WindowEnd) {
 		return Event{}, false
 	}
-	t.floodLast = v.WindowEnd
-	if t.floodOpen {
-		return Event{}, false
-	}
-	t.floodOpen = true
-	t.floodSeq++
-	id := fmt.Sprintf("%s-flood-%s", t.service, v.Onset.UTC().Format("20060102T1504"))
-	d := Data{
-		IncidentID: id,
+	return t.floodEvent(Data{
 		Service:    t.service,
-		State:      "flood",
-		Severity:   SeverityMinor,
 		StartedAt:  v.Onset.UTC(),
 		DetectedAt: v.WindowEnd.UTC(),
 		Window:     Span{Start: v.WindowStart.UTC(), End: v.WindowEnd.UTC()},
 		Mentions:   v.Window.Complaints,
-		// distinct authors: the monitor replaces the sum over buckets by the
-		// HyperLogLog count of the window
-		DistinctAuthors: v.Window.Authors,
-		Baseline:        round(v.Expected, 3),
-		Ratio:           round(v.Ratio, 1),
-		Score:           round(v.Score, 1),
-		Problems:        window.Shares(v.Window.Problems, 5),
-		Countries:       window.Shares(v.Window.Countries, 5),
-		Languages:       window.Shares(v.Window.Languages, 5),
-		Related:         []string{},
-		Samples:         append([]string{}, v.Window.Samples...),
-		Reason:          fmt.Sprintf("%d posts from %d distinct authors", v.Window.Complaints, v.Window.Authors),
-	}
-	return Event{ID: id + "-1", Type: TypeFloodSuspected, Time: v.WindowEnd.UTC(), Data: d}, true
+		Baseline:   round(v.Expected, 3),
+		Ratio:      round(v.Ratio, 1),
+		Score:      round(v.Score, 1),
+		Problems:   window.Shares(v.Window.Problems, 5),
+		Countries:  window.Shares(v.Window.Countries, 5),
+		Languages:  window.Shares(v.Window.Languages, 5),
+		Samples:    append([]string{}, v.Window.Samples...),
+	}, v.Window.Authors), true // the monitor replaces the authors summed over buckets by the window's HyperLogLog count
+}
+
+// floodBegins records flood evidence at at and reports whether it begins an episode:
+// one event per episode, which ends after a quiet stretch plus a cool-down without
+// any.
+func (t *Tracker) floodBegins(at time.Time) bool {
+	begins := !t.floodOpen || at.Sub(t.floodLast) > t.p.quiet(t.bucket)+t.p.cooldown(t.bucket)
+	t.floodOpen, t.floodLast = true, at
+	return begins
+}
+
+// floodEvent is an episode's flood.suspected event, with the evidence of d.
+func (t *Tracker) floodEvent(d Data, authors int64) Event {
+	d.IncidentID = fmt.Sprintf("%s-flood-%s", t.service, d.StartedAt.UTC().Format("20060102T1504"))
+	d.State = "flood"
+	d.Severity = SeverityMinor
+	d.DistinctAuthors = authors
+	d.Related = []string{}
+	d.Reason = fmt.Sprintf("%d posts from %d distinct authors", d.Mentions, authors)
+	return Event{ID: d.IncidentID + "-1", Type: TypeFloodSuspected, Time: d.DetectedAt, Data: d}
 }
 
 // Retract takes back the incident started by pending[i], found to come from too few
@@ -332,20 +330,9 @@ func (t *Tracker) Retract(pending []Event, i int, distinct int64) []Event {
 		t.quietAt = time.Time{}
 	}
 	out := append([]Event{}, pending[:i]...)
-	at := e.Data.DetectedAt
-	if !t.floodOpen || at.Sub(t.floodLast) > t.p.quiet(t.bucket)+t.p.cooldown(t.bucket) {
-		t.floodOpen = true
-		t.floodSeq++
-		d := e.Data
-		d.IncidentID = fmt.Sprintf("%s-flood-%s", t.service, d.StartedAt.UTC().Format("20060102T1504"))
-		d.State = "flood"
-		d.Severity = SeverityMinor
-		d.DistinctAuthors = distinct
-		d.Related = []string{}
-		d.Reason = fmt.Sprintf("%d posts from %d distinct authors", d.Mentions, distinct)
-		out = append(out, Event{ID: d.IncidentID + "-1", Type: TypeFloodSuspected, Time: e.Time, Data: d})
+	if t.floodBegins(e.Data.DetectedAt) {
+		out = append(out, t.floodEvent(e.Data, distinct))
 	}
-	t.floodLast = at
 	for _, p := range pending[i+1:] {
 		if p.Data.IncidentID != id {
 			out = append(out, p)

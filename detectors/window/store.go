@@ -391,12 +391,7 @@ func (s *Store) addBucket(c *call, k Key, d *Delta) {
 	ak := c.key(s.authorsKey(k.Service, k.Bucket))
 	c.args = append(c.args, "b", ck, ak, len(fields)/2, len(d.authors), len(d.Samples))
 	c.args = append(c.args, fields...)
-	authors := make([]string, 0, len(d.authors))
-	for a := range d.authors {
-		authors = append(authors, a)
-	}
-	sort.Strings(authors) // the same batch sends the same script call
-	for _, a := range authors {
+	for _, a := range d.AuthorIDs() { // sorted: the same batch sends the same script call
 		c.args = append(c.args, a)
 	}
 	for _, id := range d.Samples {

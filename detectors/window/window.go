@@ -115,6 +115,17 @@ type Delta struct {
 	authors map[string]struct{}
 }
 
+// AuthorIDs returns the distinct complaint authors counted, sorted (at most
+// maxAuthorsPerBucket of them).
+func (d *Delta) AuthorIDs() []string {
+	out := make([]string, 0, len(d.authors))
+	for a := range d.authors {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // PartitionRange is the span of offsets of one partition in a batch.
 type PartitionRange struct{ First, Last int64 }
 

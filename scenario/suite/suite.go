@@ -197,55 +197,72 @@ var handle = map[string]string{
 
 var cities = []string{"Lagos", "Jakarta", "Tehran", "Tashkent", "São Paulo", "Mumbai", "Cairo", "Riyadh", "Istanbul", "Madrid", "Manila", "Nairobi"}
 
-// Write writes the stream's posts (canonical JSONL, in created_at order) and returns
-// its truth.
-func Write(w io.Writer, s Stream) (Truth, error) {
+// Post is one generated post.
+type Post struct {
+	ID, Text, Author, Lang, Country string
+	At                              time.Time
+}
+
+// Generate draws the stream's posts, calls emit with each in created_at order and
+// returns the stream's truth.
+func Generate(s Stream, emit func(Post) error) (Truth, error) {
 	texts, err := suitetext.Load(s.Half)
 	if err != nil {
 		return Truth{}, err
 	}
 	r := rand.New(rand.NewPCG(s.Seed, 0x0c47a11))
-	posts := plan(r, s)
-	bw := bufio.NewWriterSize(w, 1<<16)
 	n := 0
-	var line []byte
-	for i, p := range posts {
+	prefix := "s" + strconv.FormatUint(s.Seed, 10) + "-"
+	for i, p := range plan(r, s) {
 		text, ok := textOf(r, texts, p)
 		if !ok {
 			continue
 		}
-		line = line[:0]
-		line = append(line, `{"id":"s`...)
-		line = strconv.AppendUint(line, s.Seed, 10)
-		line = append(line, '-')
-		line = strconv.AppendInt(line, int64(i), 10)
+		err := emit(Post{ID: prefix + strconv.Itoa(i), Text: text, Author: p.author, Lang: p.lang, Country: p.country, At: p.at})
+		if err != nil {
+			return Truth{}, err
+		}
+		n++
+	}
+	t := truthOf(s)
+	t.Posts = n
+	return t, nil
+}
+
+// Write writes the stream's posts (canonical JSONL, in created_at order) and returns
+// its truth.
+func Write(w io.Writer, s Stream) (Truth, error) {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	var line []byte
+	t, err := Generate(s, func(p Post) error {
+		line = append(line[:0], `{"id":"`...)
+		line = append(line, p.ID...)
 		line = append(line, `","text":`...)
-		tb, _ := json.Marshal(text)
+		tb, _ := json.Marshal(p.Text)
 		line = append(line, tb...)
 		line = append(line, `,"author":"`...)
-		line = append(line, p.author...)
+		line = append(line, p.Author...)
 		line = append(line, `","created_at":"`...)
-		line = p.at.UTC().AppendFormat(line, time.RFC3339)
+		line = p.At.UTC().AppendFormat(line, time.RFC3339)
 		line = append(line, `","lang":"`...)
-		line = append(line, p.lang...)
+		line = append(line, p.Lang...)
 		line = append(line, '"')
-		if p.country != "" {
+		if p.Country != "" {
 			line = append(line, `,"country":"`...)
-			line = append(line, p.country...)
+			line = append(line, p.Country...)
 			line = append(line, '"')
 		}
 		line = append(line, `,"source":"suite"}`...)
 		line = append(line, '\n')
-		if _, err := bw.Write(line); err != nil {
-			return Truth{}, fmt.Errorf("write %s: %w", s.Name, err)
-		}
-		n++
+		_, err := bw.Write(line)
+		return err
+	})
+	if err == nil {
+		err = bw.Flush()
 	}
-	if err := bw.Flush(); err != nil {
+	if err != nil {
 		return Truth{}, fmt.Errorf("write %s: %w", s.Name, err)
 	}
-	t := truthOf(s)
-	t.Posts = n
 	return t, nil
 }
 
