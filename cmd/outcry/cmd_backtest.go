@@ -32,6 +32,7 @@ func newBacktestCmd(g *globals) *cobra.Command {
 		lateness                     time.Duration
 		suiteHalf                    string
 		suiteSmall, suiteFast, loo   bool
+		suiteAblate                  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "backtest (--posts FILE | --series FILE.csv) --out alerts.jsonl [--labels FILE]",
@@ -62,7 +63,7 @@ truth.json (recall, false alerts, detection and resolution delays, top country a
 				if len(seriesFiles) < 3 || labels == "" {
 					return errors.New("--loo needs --series with at least three files and --labels")
 				}
-				return backtestLOO(cmd.OutOrStdout(), seriesFiles, labels)
+				return backtestLOO(cmd.OutOrStdout(), seriesFiles, labels, suiteAblate)
 			}
 			if len(seriesFiles) > 0 {
 				if posts != "" || out == "" {
@@ -95,7 +96,7 @@ truth.json (recall, false alerts, detection and resolution delays, top country a
 				return err
 			}
 			if suiteHalf != "" {
-				return runSuite(cmd.Context(), cmd.OutOrStdout(), suiteHalf, suiteSmall, suiteFast, rs, redisAddr, lateness, log)
+				return runSuite(cmd.Context(), cmd.OutOrStdout(), suiteHalf, suiteSmall, suiteFast, suiteAblate, rs, redisAddr, lateness, log)
 			}
 			in, err := os.Open(posts)
 			if err != nil {
@@ -156,6 +157,7 @@ truth.json (recall, false alerts, detection and resolution delays, top country a
 	f.StringVar(&suiteHalf, "suite", "", "run the generated evaluation suite instead: tuning (tune on it) or heldout (report it; do not look into its misses while tuning)")
 	f.BoolVar(&loo, "loo", false, "with --series and --labels: leave-one-out, each file scored with the parameters chosen on the others from a grid of bars (no --out)")
 	f.BoolVar(&suiteSmall, "suite-small", false, "with --suite, only its first stream (what make test runs)")
+	f.BoolVar(&suiteAblate, "ablate", false, "with --suite or --loo, an ablation: the detector with every part, then without each part in turn; one summary line each (for --loo, the in-sample NAB score)")
 	f.BoolVar(&suiteFast, "fast", false, "with --suite, match and evaluate in memory instead of through Kafka and Redis (seconds instead of minutes; distinct authors counted exactly)")
 	return cmd
 }
@@ -277,7 +279,7 @@ func readSeries(file string) (string, series.Series, error) {
 // backtestLOO scores each series with the candidate parameters chosen on the others
 // (series.LeaveOneOut) and prints a line per file, the mean over files and the
 // in-sample figures beside them.
-func backtestLOO(w io.Writer, files []string, labels string) error {
+func backtestLOO(w io.Writer, files []string, labels string, ablate bool) error {
 	lab, err := readLabels(labels)
 	if err != nil {
 		return err
@@ -293,6 +295,18 @@ func backtestLOO(w io.Writer, files []string, labels string) error {
 			return fmt.Errorf("--labels %s: no windows for %s", labels, filepath.Base(file))
 		}
 		ls = append(ls, series.Labelled{Name: name, Series: s, Windows: windows})
+	}
+	if ablate {
+		// In-sample with the shipped parameters, with every part and without each.
+		for _, v := range ablations() {
+			var total nab.Result
+			for _, l := range ls {
+				res := series.Run(l.Name, l.Series, series.Options{Evaluate: v.evaluate, Incident: v.incident})
+				total.Add(nab.Score(l.Series.Times(), series.DetectionRows(l.Series.Times(), l.Series.Interval, res.Events), l.Windows, nab.Standard))
+			}
+			fmt.Fprintf(w, "%-40s NAB standard %.2f (tp %d, fp %d, fn %d)\n", v.name+":", total.Normalized(), total.TP, total.FP, total.FN)
+		}
+		return nil
 	}
 	cands := series.Grid()
 	fmt.Fprintf(w, "leave-one-out over %d files, %d candidate parameter sets\n", len(ls), len(cands))

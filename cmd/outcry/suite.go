@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/outcry-dev/outcry/detectors/evaluate"
 	"github.com/outcry-dev/outcry/detectors/incident"
 	"github.com/outcry-dev/outcry/detectors/match"
 	"github.com/outcry-dev/outcry/detectors/offline"
@@ -30,7 +31,7 @@ type suiteFigures struct {
 
 // runSuite generates each stream of a half of the evaluation suite, backtests it and
 // prints a line per stream and one summary line.
-func runSuite(ctx context.Context, w io.Writer, half string, small, fast bool, rs *match.Rules, redisAddr string,
+func runSuite(ctx context.Context, w io.Writer, half string, small, fast, ablate bool, rs *match.Rules, redisAddr string,
 	lateness time.Duration, log *zap.Logger) error {
 	var h suitetext.Half
 	switch half {
@@ -45,6 +46,9 @@ func runSuite(ctx context.Context, w io.Writer, half string, small, fast bool, r
 	if small {
 		streams = streams[:min(suite.Small, len(streams))]
 	}
+	if ablate {
+		return runAblation(w, h, streams, rs)
+	}
 	var fig suiteFigures
 	began := time.Now()
 	for _, s := range streams {
@@ -52,7 +56,7 @@ func runSuite(ctx context.Context, w io.Writer, half string, small, fast bool, r
 		var events []incident.Event
 		var err error
 		if fast {
-			truth, events, err = runOffline(s, rs)
+			truth, events, err = runOffline(s, rs, offline.Options{})
 		} else {
 			var buf bytes.Buffer
 			if truth, err = suite.Write(&buf, s); err != nil {
@@ -152,12 +156,12 @@ func (f suiteFigures) summary() string {
 
 // runOffline generates a stream and matches and evaluates its posts in memory
 // (offline.Runner).
-func runOffline(s suite.Stream, rs *match.Rules) (suite.Truth, []incident.Event, error) {
+func runOffline(s suite.Stream, rs *match.Rules, o offline.Options) (suite.Truth, []incident.Event, error) {
 	var names []string
 	for _, sv := range rs.Services() {
 		names = append(names, sv.Name)
 	}
-	r := offline.New(match.NewMatcher(rs), names, s.Start, offline.Options{})
+	r := offline.New(match.NewMatcher(rs), names, s.Start, o)
 	truth, err := suite.Generate(s, func(p suite.Post) error {
 		r.Add(offline.Post(p))
 		return nil
@@ -166,4 +170,41 @@ func runOffline(s suite.Stream, rs *match.Rules) (suite.Truth, []incident.Event,
 		return suite.Truth{}, nil, err
 	}
 	return truth, r.Finish(s.End), nil
+}
+
+// runAblation runs the streams in memory once with every part of the detector and
+// once without each part in turn, and prints one summary line per run (no line per
+// stream: it is meant for the held-out half).
+func runAblation(w io.Writer, h suitetext.Half, streams []suite.Stream, rs *match.Rules) error {
+	fmt.Fprintf(w, "ablation over the %s half (%d streams, in memory):\n", h, len(streams))
+	for _, v := range ablations() {
+		var fig suiteFigures
+		for _, s := range streams {
+			truth, events, err := runOffline(s, rs, offline.Options{Evaluate: v.evaluate, Incident: v.incident})
+			if err != nil {
+				return fmt.Errorf("%s: %w", s.Name, err)
+			}
+			scenarioLine(io.Discard, truth, events, &fig)
+		}
+		fmt.Fprintf(w, "%-40s %s\n", v.name+":", fig.summary())
+	}
+	return nil
+}
+
+// ablation is one run of an ablation: the detector with every part, or without one.
+type ablation struct {
+	name     string
+	evaluate evaluate.Params
+	incident incident.Params
+}
+
+func ablations() []ablation {
+	vs := []ablation{{name: "everything"}}
+	for _, p := range evaluate.Parts {
+		vs = append(vs, ablation{name: "without " + p.Name, evaluate: evaluate.Params{Without: p.Part}})
+	}
+	for _, p := range incident.Parts {
+		vs = append(vs, ablation{name: "without " + p.Name, incident: incident.Params{Without: p.Part}})
+	}
+	return vs
 }

@@ -81,7 +81,30 @@ type Params struct {
 	TrendQuantile  float64       // quantile of the trend window's own surprises taken as its usual high; default 0.97
 	TrendScore     float64       // the trend window's bar (surprise); default 3.5
 	TrendWarmup    time.Duration // history needed before the trend window is judged (the slow baseline and the daily profile must be known); default 4 days
+	// Without switches parts off, for ablations only (outcry backtest --suite
+	// --ablate): what each part buys is measured by leaving it out. Zero in use.
+	Without Part
 }
+
+// Part is a part of the evaluation that an ablation can leave out.
+type Part uint16
+
+// Parts of the evaluation.
+const (
+	PartTailBar Part = 1 << iota // the bar raised by the series' excess of extremes over the model
+	PartGrowth                   // the newest quarter of the short window tested alone
+	PartLong                     // the long (2 h) window
+	PartTrend                    // the trend (6 h) window
+	PartChatter                  // a rise that is mostly not complaints is chatter
+	PartAuthors                  // the distinct authors of the whole window rechecked (Params.Authors)
+)
+
+// Parts lists the parts with their names, in order.
+var Parts = []struct {
+	Part Part
+	Name string
+}{{PartTailBar, "tail-excess bar"}, {PartGrowth, "growth test"}, {PartLong, "2 h window"}, {PartTrend, "6 h trend window"},
+	{PartChatter, "chatter test"}, {PartAuthors, "window authors recheck"}}
 
 // Defaults returns the parameters used when none are given.
 func Defaults() Params {
@@ -219,6 +242,9 @@ type Verdict struct {
 // or are fewer than MinAuthors, ReasonAnomaly otherwise.
 func (p Params) Authors(distinct, complaints int64, expected float64) Reason {
 	p = p.withDefaults()
+	if p.Without&PartAuthors != 0 {
+		return ReasonAnomaly
+	}
 	ok := Surprise(float64(distinct), math.Max(expected, 1e-9), 0) >= p.MinScore
 	switch {
 	case !ok && 2*distinct < complaints, float64(distinct) < p.FloodAuthors*float64(complaints):
@@ -610,6 +636,10 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 		j.start = s.starts[(p-n+1+len(s.x))%len(s.x)]
 		j.full = n == sc.n
 		ready := !sc.slow || start.Sub(s.first) >= s.p.TrendWarmup
+		switch {
+		case k == 1 && s.p.Without&PartLong != 0, k == 2 && s.p.Without&PartTrend != 0:
+			ready = false
+		}
 		d := s.dispersion(sc)
 		sd := math.Sqrt(j.mu + d*d*j.mu*j.mu)
 		j.z = (j.x - j.mu) / sd
@@ -626,12 +656,15 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 			q, b0 = s.p.TrendQuantile, s.p.TrendScore
 		}
 		j.tailZ = sc.tail.quantile(q)
-		bar := b0 * math.Max(1, j.tailZ/-math.Log10(1-q))
+		bar := b0
+		if s.p.Without&PartTailBar == 0 {
+			bar *= math.Max(1, j.tailZ/-math.Log10(1-q))
+		}
 		j.bar = bar
 		j.sig = j.full && ready && j.ratio >= needRatio(j.mu) && j.surprise >= bar
 		j.sigA = j.sig && j.xa/j.mu >= needRatio(j.mu) && Surprise(j.xa, j.mu, d) >= bar
 		j.elev = j.ratio >= math.Min(s.p.ElevatedRatio, 1+(needRatio(j.mu)-1)/2) && j.surprise >= s.p.MinScore/3
-		if k == 0 && !j.sig && sc.n >= 4 && s.filled >= sc.n {
+		if k == 0 && !j.sig && sc.n >= 4 && s.filled >= sc.n && s.p.Without&PartGrowth == 0 {
 			// Growth: the newest quarter of the short window on its own, with a
 			// higher bar, so a steep rise alerts before the whole window fills.
 			nq := sc.n / 4
@@ -719,7 +752,7 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 	// decide it. Only where complaints are a part of the posts (not a bare count
 	// series).
 	chatter := false
-	if lp > 0 && lc/lp < 0.9 {
+	if lp > 0 && lc/lp < 0.9 && s.p.Without&PartChatter == 0 {
 		n := float64(min(s.scales[0].n, s.filled))
 		dc := js[0].x - js[0].mu
 		dp := float64(w.Posts) - n*lp*s.factor(start)

@@ -11,6 +11,7 @@ package incident
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"time"
 
@@ -99,7 +100,26 @@ type Params struct {
 	Cooldown        time.Duration // after a resolution, no new incident for this long; default 15m
 	QuietBuckets    int           // and for at least this many buckets; default 3
 	CooldownBuckets int           // and for at least this many buckets; default 144
+	// Without switches parts off, for ablations only (outcry backtest --suite
+	// --ablate). Zero in use.
+	Without Part
 }
+
+// Part is a part of the lifecycle that an ablation can leave out.
+type Part uint8
+
+// Parts of the lifecycle.
+const (
+	PartAboveBase Part = 1 << iota // open while complaints stay above 3× the starting baseline
+	PartReflare                    // a re-flare soon after the resolution reopens the incident
+	PartHoldAfter                  // the baseline held for Cooldown after a resolution too
+)
+
+// Parts lists the parts with their names, in order.
+var Parts = []struct {
+	Part Part
+	Name string
+}{{PartAboveBase, "open above 3× its baseline"}, {PartReflare, "re-flares reopen"}, {PartHoldAfter, "baseline held after resolution"}}
 
 // DefaultParams returns the parameters used when none are given.
 func DefaultParams() Params {
@@ -143,9 +163,11 @@ type Tracker struct {
 	peak     int64         // most complaints in one window during the incident
 	quietAt  time.Time     // first bucket of the current quiet stretch
 	coolTill time.Time
-	// resolvedAt is when the last incident was resolved (decided, event time)
-	resolvedAt time.Time
-	related    []string
+	// resolvedAt is when the last incident was resolved (decided, event time), and
+	// resolvedShort the short window's complaints then
+	resolvedAt    time.Time
+	resolvedShort int64
+	related       []string
 	// flood episode: open while flood verdicts keep coming
 	floodOpen bool
 	floodLast time.Time
@@ -193,6 +215,17 @@ func (t *Tracker) Adopt(incidentID string, startedAt time.Time) {
 // Open reports whether an incident is open.
 func (t *Tracker) Open() bool { return t.open }
 
+// Holding reports whether the evaluation should hold its baseline (evaluate's
+// Series.Hold): while an incident is open and for Cooldown after its resolution (the
+// time in which it may flare again), so that neither the outage nor the complaints
+// trailing after it become the baseline, or alarm a second time on the long windows.
+func (t *Tracker) Holding() bool {
+	if t.p.Without&PartHoldAfter != 0 {
+		return t.open
+	}
+	return t.open || !t.resolvedAt.IsZero() && t.last.Add(t.bucket).Sub(t.resolvedAt) <= t.p.Cooldown
+}
+
 // Step consumes the verdict of the next bucket; related lists other services with an
 // incident open at the same moment. It returns the events to publish (usually none).
 func (t *Tracker) Step(v evaluate.Verdict, related []string) []Event {
@@ -209,8 +242,12 @@ func (t *Tracker) Step(v evaluate.Verdict, related []string) []Event {
 			return nil
 		}
 		if v.WindowEnd.Before(t.coolTill) {
-			if v.WindowEnd.Sub(t.resolvedAt) <= t.p.Cooldown {
-				// A re-flare soon after the resolution is the same outage.
+			if t.p.Without&PartReflare == 0 && v.WindowEnd.Sub(t.resolvedAt) <= t.p.Cooldown && !t.recovering(v) &&
+				above(float64(v.ShortComplaints), float64(t.resolvedShort)) {
+				// A re-flare soon after the resolution is the same outage: complaints
+				// rise again above what they were when it was resolved. (Complaints
+				// trailing off, or trailing off while people say it is back, are not a
+				// re-flare.)
 				return []Event{t.reopen(v, related)}
 			}
 			return nil
@@ -221,11 +258,8 @@ func (t *Tracker) Step(v evaluate.Verdict, related []string) []Event {
 	}
 	t.total.Add(v.Bucket)
 	t.peak = max(t.peak, v.Window.Complaints)
-	recovered := v.Window.Recoveries > v.Window.Complaints
-	// Complaints lag a recovery: once they are well down from the peak and people
-	// say the service is back, the outage is over even if stragglers still post.
-	recovering := v.Window.Complaints*4 <= t.peak && v.Window.Recoveries >= 3 && v.Window.Recoveries*10 >= v.Window.Complaints
-	if (v.Elevated() || t.aboveBase(v)) && !recovered && !recovering {
+	recovering := t.recovering(v)
+	if (v.Elevated() || t.aboveBase(v)) && !recovering {
 		t.quietAt = time.Time{}
 		var out []Event
 		sev := Severity(v)
@@ -265,12 +299,12 @@ func (t *Tracker) Step(v evaluate.Verdict, related []string) []Event {
 	t.data.ResolvedAt = &resolved
 	t.data.State = "resolved"
 	reason := "quiet"
-	if recovered || recovering {
+	if recovering {
 		reason = "recovery_posts"
 	}
 	e := t.event(TypeResolved, v.WindowEnd, reason)
 	t.open = false
-	t.resolvedAt = v.WindowEnd
+	t.resolvedAt, t.resolvedShort = v.WindowEnd, v.ShortComplaints
 	t.coolTill = v.WindowEnd.Add(t.p.cooldown(t.bucket))
 	return []Event{e}
 }
@@ -341,6 +375,14 @@ func (t *Tracker) Retract(pending []Event, i int, distinct int64) []Event {
 	return out
 }
 
+// recovering reports whether people say the service is back: more recovery posts
+// than complaints, or (complaints lag a recovery) complaints well down from the peak
+// with a tenth as many recovery posts, so stragglers do not hold an outage open.
+func (t *Tracker) recovering(v evaluate.Verdict) bool {
+	w := v.Window
+	return w.Recoveries > w.Complaints || w.Complaints*4 <= t.peak && w.Recoveries >= 3 && w.Recoveries*10 >= w.Complaints
+}
+
 // aboveBaseFactor is how many times the baseline it started from complaints must
 // still be for an incident to stay open.
 const aboveBaseFactor = 3
@@ -349,9 +391,15 @@ const aboveBaseFactor = 3
 // aboveBaseFactor times the baseline the incident started from (and not by chance: at
 // low counts a few complaints over a baseline near zero are not an outage going on).
 func (t *Tracker) aboveBase(v evaluate.Verdict) bool {
-	mu := aboveBaseFactor * t.base * float64(max(1, v.ShortBuckets))
-	x := float64(v.ShortComplaints)
-	return x > mu && evaluate.Surprise(x, mu, 0) >= 2
+	if t.p.Without&PartAboveBase != 0 {
+		return false
+	}
+	return above(float64(v.ShortComplaints), aboveBaseFactor*t.base*float64(max(1, v.ShortBuckets)))
+}
+
+// above reports whether x complaints are clearly (not by chance) more than mu.
+func above(x, mu float64) bool {
+	return x > mu && evaluate.Surprise(x, math.Max(mu, 1e-9), 0) >= 2
 }
 
 // reopen continues the last incident, resolved less than a cool-down ago.

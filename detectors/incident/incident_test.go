@@ -18,7 +18,8 @@ func verdict(i int, r evaluate.Reason, complaints, recoveries int64, ratio float
 	c := window.Counts{Complaints: complaints, Recoveries: recoveries, Authors: complaints,
 		Countries: map[string]int64{"IN": complaints}, Problems: map[string]int64{"messages": complaints}}
 	return evaluate.Verdict{Reason: r, BucketStart: start, WindowStart: start.Add(-110 * time.Second),
-		WindowEnd: start.Add(10 * time.Second), Window: c, Bucket: c, Expected: 0.5, Ratio: ratio, Onset: t0}
+		WindowEnd: start.Add(10 * time.Second), Window: c, Bucket: c, Expected: 0.5, Ratio: ratio, Onset: t0,
+		BucketExpected: 0.5 / 12, ShortComplaints: complaints, ShortBuckets: 12}
 }
 
 func types(evs []incident.Event) []string {
@@ -82,6 +83,16 @@ func TestTrackerLifecycle(t *testing.T) {
 			[]step{{reason: A, complaints: 20, recoveries: 30, ratio: 40}},
 			quiet(28),
 			[]step{{reason: N, complaints: 1, ratio: 1, want: []string{incident.TypeResolved}}},
+		)},
+		{"complaints trailing off after the recovery do not reopen it", concat(
+			[]step{{reason: A, complaints: 300, ratio: 600, want: []string{incident.TypeStarted}}},
+			[]step{{reason: A, complaints: 60, recoveries: 30, ratio: 120}},
+			quiet(28),
+			[]step{{reason: N, complaints: 20, recoveries: 5, ratio: 40, want: []string{incident.TypeResolved}}},
+			// still anomalous, but fewer than at the resolution: no re-flare
+			[]step{{reason: A, complaints: 18, ratio: 36}, {reason: A, complaints: 15, ratio: 30}},
+			// rising again: the same incident flares
+			[]step{{reason: A, complaints: 80, ratio: 160, want: []string{incident.TypeUpdated}}},
 		)},
 		{"a related service opening is an update", concat(
 			[]step{{reason: A, complaints: 12, ratio: 8, want: []string{incident.TypeStarted}}},
@@ -228,5 +239,29 @@ func TestRetractFlood(t *testing.T) {
 	}
 	if got := types(tr.Step(verdict(2, evaluate.ReasonAnomaly, 30, 0, 40), nil)); len(got) != 1 || got[0] != incident.TypeStarted {
 		t.Fatalf("a real start after the flood: %v", got)
+	}
+}
+
+// TestHolding: the baseline is held while the incident is open and for the cool-down
+// after its resolution (not for the longer cool-down of coarse series), then released.
+func TestHolding(t *testing.T) {
+	tr := incident.NewTracker("whatsapp", incident.Params{})
+	i, resolved := 0, false
+	tr.Step(verdict(i, evaluate.ReasonAnomaly, 50, 0, 100), nil)
+	for ; !resolved; i++ {
+		if !tr.Holding() {
+			t.Fatalf("step %d: not holding with the incident open", i)
+		}
+		resolved = len(tr.Step(verdict(i+1, evaluate.ReasonNormal, 0, 0, 1), nil)) > 0
+	}
+	for j := 0; j < 90; j++ { // Cooldown is 15 min: 90 buckets of 10 s
+		if !tr.Holding() {
+			t.Fatalf("%d buckets after the resolution: released within the cool-down", j)
+		}
+		tr.Step(verdict(i+j+1, evaluate.ReasonNormal, 0, 0, 1), nil)
+	}
+	tr.Step(verdict(i+92, evaluate.ReasonNormal, 0, 0, 1), nil)
+	if tr.Holding() {
+		t.Fatal("still holding after the cool-down")
 	}
 }

@@ -201,7 +201,7 @@ func (m *Monitor) speculate(ctx context.Context) error {
 			continue
 		}
 		evs := tr.Step(v, m.relatedTo(svc))
-		m.series[svc].Hold(tr.Open())
+		m.series[svc].Hold(tr.Holding())
 		m.pending = append(m.pending, evs...)
 	}
 	return nil
@@ -712,7 +712,7 @@ func (m *Monitor) evaluate(start time.Time, i int, counts map[string][]window.Co
 			}
 		}
 		evs := m.trackers[s].Step(verdicts[s], related)
-		m.series[s].Hold(m.trackers[s].Open())
+		m.series[s].Hold(m.trackers[s].Holding())
 		m.pending = append(m.pending, evs...)
 	}
 }

@@ -161,7 +161,7 @@ func (r *Runner) close() {
 				evs = r.trackers[s].Retract(evs, i, n)
 			}
 		}
-		r.series[s].Hold(r.trackers[s].Open())
+		r.series[s].Hold(r.trackers[s].Holding())
 		r.events = append(r.events, evs...)
 	}
 	r.cur = r.cur.Add(r.p.Bucket)
