@@ -28,15 +28,16 @@
 // every wiggle. A window is significant when its surprise reaches MinScore (raised for
 // a series whose usual extremes are heavier than the model predicts) and its ratio
 // reaches a bar that falls from MinRatio at low counts to 1.5 at high ones (a busy
-// service doubling is an outage). Growth counts too: the newest quarter of the window
-// is tested on its own with a higher bar (GrowthScore), so a steep rise alerts before
-// the whole window fills.
+// service doubling is an outage). (A test of the window's newest quarter alone, for
+// steep rises, was measured and removed: surprise finds them as early without it.)
 //
 // A third, trend window (TrendWindow, 6h) catches sustained rises that no single burst
 // shows: it is judged against a slow baseline (TrendHalfLife, days) that the rise cannot
 // absorb, with its own bar (TrendScore, raised by its TrendQuantile as above), only
-// after TrendWarmup of history. On it and on the long window the buckets of an incident
-// already open count as expected, so a reported outage does not alarm twice.
+// after TrendWarmup of history. On it the buckets of an incident already open count as
+// expected, so a reported outage does not alarm twice. (A 2-hour window between the two
+// was measured and removed: it found nothing the others did not and raised false
+// alarms on the complaints trailing after outages; docs/detection.md.)
 //
 // Distinct authors weigh more than posts: significance is tested on the smaller of the
 // complaints and the distinct authors scaled by the usual posts per author; a window
@@ -58,7 +59,7 @@ import (
 type Params struct {
 	Bucket         time.Duration // bucket size; default 10s
 	Window         time.Duration // complaints are summed over this sliding window (at least one bucket); default 2m
-	LongWindow     time.Duration // and over this longer one, for sustained rises; default 2h
+	NoiseDelay     time.Duration // a window's residual is learnt as noise only this long after it, so a rise in progress does not raise its own bar; default 2h
 	HalfLife       time.Duration // half-life of the baseline level; default 6h
 	SeasonHalfLife time.Duration // half-life of the time-of-day/week profile; default 14 days
 	SeasonPrior    float64       // counts of prior mass shrinking each seasonal factor to 1; default 30
@@ -68,7 +69,6 @@ type Params struct {
 	MinAuthors     int64         // fewest distinct complaint authors in the window; default 3
 	MinRatio       float64       // window ÷ expected at low counts (the bar falls to 1.5 at high counts); default 5
 	MinScore       float64       // surprise of the window, −log10 of its tail probability under the learnt model; default 9
-	GrowthScore    float64       // surprise of the newest quarter of the window alone; default 13.5
 	Dispersion     float64       // prior relative dispersion d before it is learnt; default 0.1
 	MinShare       float64       // complaints ÷ all posts naming the service in the window, of the rise above the baseline; default 0.3
 	FloorPerMin    float64       // lowest baseline, complaints per minute (sound at low counts); default 0.1
@@ -76,7 +76,7 @@ type Params struct {
 	FloodAuthors   float64       // authors per post, relative to the usual, below which a rise is a flood; default 0.3
 	TailQuantile   float64       // quantile of the series' own window surprises taken as its usual extreme; default 0.999
 	TailHalfLife   time.Duration // half-life of the surprise histogram; default 30 days
-	TrendWindow    time.Duration // a third, long window for sustained rises, judged against a slow baseline; default 6h
+	TrendWindow    time.Duration // a second, long window for sustained rises, judged against a slow baseline; default 6h
 	TrendHalfLife  time.Duration // half-life of that slow baseline level; default 3 days
 	TrendQuantile  float64       // quantile of the trend window's own surprises taken as its usual high; default 0.97
 	TrendScore     float64       // the trend window's bar (surprise); default 3.5
@@ -92,8 +92,6 @@ type Part uint16
 // Parts of the evaluation.
 const (
 	PartTailBar Part = 1 << iota // the bar raised by the series' excess of extremes over the model
-	PartGrowth                   // the newest quarter of the short window tested alone
-	PartLong                     // the long (2 h) window
 	PartTrend                    // the trend (6 h) window
 	PartChatter                  // a rise that is mostly not complaints is chatter
 	PartAuthors                  // the distinct authors of the whole window rechecked (Params.Authors)
@@ -103,7 +101,7 @@ const (
 var Parts = []struct {
 	Part Part
 	Name string
-}{{PartTailBar, "tail-excess bar"}, {PartGrowth, "growth test"}, {PartLong, "2 h window"}, {PartTrend, "6 h trend window"},
+}{{PartTailBar, "tail-excess bar"}, {PartTrend, "6 h trend window"},
 	{PartChatter, "chatter test"}, {PartAuthors, "window authors recheck"}}
 
 // Defaults returns the parameters used when none are given.
@@ -111,7 +109,7 @@ func Defaults() Params {
 	return Params{
 		Bucket:         10 * time.Second,
 		Window:         2 * time.Minute,
-		LongWindow:     2 * time.Hour,
+		NoiseDelay:     2 * time.Hour,
 		HalfLife:       6 * time.Hour,
 		SeasonHalfLife: 14 * 24 * time.Hour,
 		SeasonPrior:    30,
@@ -121,7 +119,6 @@ func Defaults() Params {
 		MinAuthors:     3,
 		MinRatio:       5,
 		MinScore:       9,
-		GrowthScore:    13.5,
 		Dispersion:     0.1,
 		MinShare:       0.3,
 		FloorPerMin:    0.1,
@@ -151,7 +148,7 @@ func (p Params) withDefaults() Params {
 	}
 	dur(&p.Bucket, d.Bucket)
 	dur(&p.Window, d.Window)
-	dur(&p.LongWindow, d.LongWindow)
+	dur(&p.NoiseDelay, d.NoiseDelay)
 	dur(&p.HalfLife, d.HalfLife)
 	dur(&p.SeasonHalfLife, d.SeasonHalfLife)
 	dur(&p.Warmup, d.Warmup)
@@ -165,7 +162,6 @@ func (p Params) withDefaults() Params {
 	f(&p.SeasonPrior, d.SeasonPrior)
 	f(&p.MinRatio, d.MinRatio)
 	f(&p.MinScore, d.MinScore)
-	f(&p.GrowthScore, d.GrowthScore)
 	f(&p.Dispersion, d.Dispersion)
 	f(&p.MinShare, d.MinShare)
 	f(&p.FloorPerMin, d.FloorPerMin)
@@ -221,7 +217,7 @@ type Verdict struct {
 	TailScore   float64       // the series' usual extreme surprise (TailQuantile) at this scale
 	// Scores are the surprises of the short, long and trend windows, each divided by
 	// its own bar (so ≥ 1 means that scale alone is significant).
-	Scores [3]float64
+	Scores [nScales]float64
 	Scale  time.Duration // the window length Expected, Ratio and Score describe
 	// Onset estimates when the rise began: the start of the earliest bucket of the
 	// current run of buckets above the baseline.
@@ -266,7 +262,7 @@ func (v Verdict) Flood() bool { return v.Reason == ReasonFlood }
 func (v Verdict) Elevated() bool { return v.Reason == ReasonAnomaly || v.Reason == ReasonElevated }
 
 const (
-	nScales   = 3
+	nScales   = 2
 	hourSlots = 24
 	daySlots  = 2 // weekday, weekend
 )
@@ -308,13 +304,11 @@ type Series struct {
 	// baseline they are taken as expected, so an outage already reported does not
 	// raise a second, slow alarm after it is resolved
 	xs, xas []float64
-	// and as the long scale sees them: the same, under the level's own baseline
-	xl, xal []float64
 	starts  []time.Time
 	pos     int // next slot of x, xa, mu, starts
 	filled  int
 	steps   int
-	scales  [nScales]scale // short (Window), long (LongWindow), trend (TrendWindow)
+	scales  [nScales]scale // short (Window), trend (TrendWindow)
 	first   time.Time
 	last    time.Time
 	decay   float64 // of the level, per bucket
@@ -327,7 +321,7 @@ type Series struct {
 	hour           [hourSlots]slot
 	day            [daySlots]slot
 
-	// noise observations wait one long window before they are learnt, so a rise in
+	// noise observations wait NoiseDelay before they are learnt, so a rise in
 	// progress does not raise its own bar
 	pending [nScales][]noiseObs
 
@@ -341,9 +335,8 @@ type Series struct {
 func NewSeries(p Params) *Series {
 	p = p.withDefaults()
 	ns := max(1, int(p.Window/p.Bucket))
-	nl := max(ns, int(p.LongWindow/p.Bucket))
 	nt := max(ns, int(p.TrendWindow/p.Bucket))
-	nmax := max(nl, nt)
+	nmax := nt
 	// The ring holds one bucket more than the longest window, so the bucket leaving a
 	// window is still there to subtract.
 	s := &Series{
@@ -354,15 +347,13 @@ func NewSeries(p Params) *Series {
 		mu:     make([]float64, nmax+1),
 		mus:    make([]float64, nmax+1),
 		xs:     make([]float64, nmax+1),
-		xl:     make([]float64, nmax+1),
-		xal:    make([]float64, nmax+1),
 		xas:    make([]float64, nmax+1),
 		starts: make([]time.Time, nmax+1),
 		decay:  math.Pow(0.5, float64(p.Bucket)/float64(p.HalfLife)),
 		sdecay: math.Pow(0.5, float64(p.Bucket)/float64(p.TrendHalfLife)),
 	}
-	s.scales[0].n, s.scales[1].n, s.scales[2].n = ns, nl, nt
-	s.scales[2].slow = true
+	s.scales[0].n, s.scales[1].n = ns, nt
+	s.scales[1].slow = true
 	return s
 }
 
@@ -470,13 +461,13 @@ func (s *Series) learn(t time.Time, c, p, a float64, n float64) {
 	}
 }
 
-// learnNoise learns the noise observations older than the long window (all with
+// learnNoise learns the noise observations older than NoiseDelay (all with
 // drop, while the baseline is held, they are dropped: an outage is not noise).
 func (s *Series) learnNoise(now time.Time, drop bool) {
 	dd := math.Pow(0.5, float64(s.p.Bucket)/float64(s.p.TailHalfLife))
 	for k := range s.pending {
-		// Each scale waits at least the long window, and at least its own length.
-		delay := time.Duration(max(s.scales[1].n, s.scales[k].n)) * s.p.Bucket
+		// Each scale waits at least NoiseDelay, and at least its own length.
+		delay := max(s.p.NoiseDelay, time.Duration(s.scales[k].n)*s.p.Bucket)
 		s.pending[k] = s.learnPending(s.pending[k], now, delay, dd, drop)
 	}
 }
@@ -572,12 +563,9 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 	s.mu[p] = expC
 	s.mus[p] = expS
 	s.xs[p], s.xas[p] = s.x[p], s.xa[p]
-	s.xl[p], s.xal[p] = s.x[p], s.xa[p]
 	if s.hold && start.Sub(s.holdSince) <= s.p.MaxHold {
 		s.xs[p] = math.Min(s.x[p], expS)
 		s.xas[p] = math.Min(s.xa[p], expS)
-		s.xl[p] = math.Min(s.x[p], expC)
-		s.xal[p] = math.Min(s.xa[p], expC)
 	}
 	s.starts[p] = start
 	s.pos = (p + 1) % len(s.x)
@@ -586,11 +574,8 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 	for k := range s.scales {
 		sc := &s.scales[k]
 		mu, x, xa := s.mu, s.x, s.xa
-		switch {
-		case sc.slow:
+		if sc.slow {
 			mu, x, xa = s.mus, s.xs, s.xas
-		case k > 0:
-			x, xa = s.xl, s.xal
 		}
 		if s.steps%4096 == 0 {
 			// Recompute now and then so rounding errors do not build up.
@@ -636,8 +621,7 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 		j.start = s.starts[(p-n+1+len(s.x))%len(s.x)]
 		j.full = n == sc.n
 		ready := !sc.slow || start.Sub(s.first) >= s.p.TrendWarmup
-		switch {
-		case k == 1 && s.p.Without&PartLong != 0, k == 2 && s.p.Without&PartTrend != 0:
+		if sc.slow && s.p.Without&PartTrend != 0 {
 			ready = false
 		}
 		d := s.dispersion(sc)
@@ -664,24 +648,6 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 		j.sig = j.full && ready && j.ratio >= needRatio(j.mu) && j.surprise >= bar
 		j.sigA = j.sig && j.xa/j.mu >= needRatio(j.mu) && Surprise(j.xa, j.mu, d) >= bar
 		j.elev = j.ratio >= math.Min(s.p.ElevatedRatio, 1+(needRatio(j.mu)-1)/2) && j.surprise >= s.p.MinScore/3
-		if k == 0 && !j.sig && sc.n >= 4 && s.filled >= sc.n && s.p.Without&PartGrowth == 0 {
-			// Growth: the newest quarter of the short window on its own, with a
-			// higher bar, so a steep rise alerts before the whole window fills.
-			nq := sc.n / 4
-			var xq, xqa, muq float64
-			for i := 1; i <= nq; i++ {
-				b := (s.pos - i + len(s.x)) % len(s.x)
-				xq += s.x[b]
-				xqa += s.xa[b]
-				muq += s.mu[b]
-			}
-			gbar := bar * s.p.GrowthScore / s.p.MinScore
-			if xq/muq >= needRatio(muq) && Surprise(xq, muq, d) >= gbar {
-				j.sig = true
-				xqa = math.Min(xq, xqa/apc)
-				j.sigA = xqa/muq >= needRatio(muq) && Surprise(xqa, muq, d) >= gbar
-			}
-		}
 		if warm && j.full && !(s.hold && start.Sub(s.holdSince) <= s.p.MaxHold) {
 			// Learn the scale's noise from clipped residuals so outliers do not
 			// inflate it.

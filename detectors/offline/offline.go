@@ -64,7 +64,7 @@ func New(m *match.Matcher, services []string, start time.Time, o Options) *Runne
 		past:     map[string][][]string{},
 		cur:      start.Truncate(p.Bucket),
 		batch:    window.NewBatch(p.Bucket),
-		keep:     int(max(p.Window, p.LongWindow, p.TrendWindow) / p.Bucket),
+		keep:     int(max(p.Window, p.TrendWindow) / p.Bucket),
 	}
 	r.start = r.cur
 	for _, s := range services {

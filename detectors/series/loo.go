@@ -28,7 +28,7 @@ func Grid() []Candidate {
 	for _, min := range []float64{5, 6, 7, 8, 9} {
 		for _, tail := range []float64{0.99, 0.999} {
 			for _, trend := range []float64{3.5, 4.5, 5.5} {
-				p := evaluate.Params{MinScore: min, GrowthScore: min * 1.5, TailQuantile: tail, TrendScore: trend}
+				p := evaluate.Params{MinScore: min, TailQuantile: tail, TrendScore: trend}
 				out = append(out, Candidate{
 					Name:    fmt.Sprintf("min_score=%g tail_quantile=%g trend_score=%g", min, tail, trend),
 					Options: Options{Evaluate: p},
@@ -42,7 +42,7 @@ func Grid() []Candidate {
 // DefaultCandidate is the grid's point that the defaults are.
 func DefaultCandidate() evaluate.Params {
 	d := evaluate.Defaults()
-	return evaluate.Params{MinScore: d.MinScore, GrowthScore: d.GrowthScore, TailQuantile: d.TailQuantile, TrendScore: d.TrendScore}
+	return evaluate.Params{MinScore: d.MinScore, TailQuantile: d.TailQuantile, TrendScore: d.TrendScore}
 }
 
 // Fold is the outcome for one held-out file: the candidate chosen on the others

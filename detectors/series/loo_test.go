@@ -40,7 +40,7 @@ func labelled(seed uint64) series.Labelled {
 func TestLeaveOneOut(t *testing.T) {
 	files := []series.Labelled{labelled(1), labelled(2), labelled(3)}
 	cands := []series.Candidate{
-		{Name: "deaf", Options: series.Options{Evaluate: evaluate.Params{MinScore: 180, GrowthScore: 185, TrendScore: 180}}},
+		{Name: "deaf", Options: series.Options{Evaluate: evaluate.Params{MinScore: 180, TrendScore: 180}}},
 		{Name: "defaults"},
 	}
 	folds, inSample := series.LeaveOneOut(files, cands)
