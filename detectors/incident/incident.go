@@ -218,7 +218,7 @@ func (t *Tracker) Open() bool { return t.open }
 // Holding reports whether the evaluation should hold its baseline (evaluate's
 // Series.Hold): while an incident is open and for Cooldown after its resolution (the
 // time in which it may flare again), so that neither the outage nor the complaints
-// trailing after it become the baseline, or alarm a second time on the long windows.
+// trailing after it become the baseline.
 func (t *Tracker) Holding() bool {
 	if t.p.Without&PartHoldAfter != 0 {
 		return t.open
