@@ -41,7 +41,8 @@ and writes one JSON line per input line on stdout:
 
   {"id":"1850001","matches":[{"service":"whatsapp","kind":"outage","problems":["messages"]}]}
 
-Only outage and recovery matches are listed; brand mentions without outage intent are
+Outage, recovery and past matches are listed ("past": talk about an outage that is
+over, which never counts as a complaint); brand mentions without outage intent are
 not. "matches" is empty when nothing matched. A line that cannot be decoded gives
 {"line":N,"error":"..."} and the run goes on. Use it to write and test rules files
 (--rules; the embedded default rules otherwise).`,
@@ -97,7 +98,7 @@ func runMatch(m *match.Matcher, in io.Reader, out io.Writer) error {
 				res.Matches = []matchOutput{}
 			}
 			for _, mt := range matches {
-				if mt.Kind != match.Outage && mt.Kind != match.Recovery {
+				if mt.Kind == match.Mention {
 					continue
 				}
 				p := mt.Problems

@@ -21,6 +21,9 @@ const (
 	catContext
 	catFiller
 	catCancel
+	catPast     // the outage spoken of is over ("yesterday", "was down")
+	catPresent  // it is failing now despite a past cue ("still", "again")
+	catDisplace // the service named next is where people went ("switched to")
 )
 
 // phrase is one compiled term: a sequence of normalised tokens.
@@ -76,6 +79,7 @@ func compile(raw *rawRules) *Rules {
 		problems: raw.problemNames,
 	}
 	r.terms = len(raw.outage) + len(raw.recovery) + len(raw.negations) + len(raw.cancels) + len(raw.negators) +
+		len(raw.past) + len(raw.present) + len(raw.displace) +
 		len(raw.postNegators) + len(raw.verbs) + len(raw.connectors) + len(raw.filler)
 	for _, p := range raw.problems {
 		r.terms += len(p)
@@ -131,6 +135,15 @@ func compile(raw *rawRules) *Rules {
 	}
 	for _, t := range raw.cancels {
 		add(t, phrase{cat: catCancel})
+	}
+	for _, t := range raw.past {
+		add(t, phrase{cat: catPast})
+	}
+	for _, t := range raw.present {
+		add(t, phrase{cat: catPresent})
+	}
+	for _, t := range raw.displace {
+		add(t, phrase{cat: catDisplace})
 	}
 	for _, t := range raw.negators {
 		add(t, phrase{cat: catNegator})

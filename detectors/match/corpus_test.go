@@ -3,23 +3,27 @@ package match
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
+	"hash/fnv"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 )
 
-// corpusPost is one line of testdata/corpus.jsonl (see gen_corpus.py): a
-// post with its language, the service it is about (or null) and what it
-// says about it. A post about several services has one line per service.
+// corpusPost is one line of a labelled corpus (testdata/*.jsonl): a post
+// with its language, the service it is about (or null) and what it says
+// about it. A post about several services has one line per service.
 type corpusPost struct {
 	Text    string  `json:"text"`
 	Lang    string  `json:"lang"`
 	Service *string `json:"service"`
-	Kind    string  `json:"kind"` // outage, recovery or negative
+	Kind    string  `json:"kind"` // outage, recovery, past, mention, or negative/none
 }
 
-type prCount struct{ tp, fp, fn, recOK, rec int }
+type prCount struct{ tp, fp, fn int }
 
 func (c prCount) precision() float64 {
 	if c.tp+c.fp == 0 {
@@ -35,16 +39,18 @@ func (c prCount) recall() float64 {
 	return float64(c.tp) / float64(c.tp+c.fn)
 }
 
-// labelled is one post of a labelled corpus with the services it complains about
-// and the ones it says are back.
+// labelled is one post of a labelled corpus: what it says about each
+// service it is labelled for (services it names without a label are
+// mentions).
 type labelled struct {
-	text, lang       string
-	outage, recovery map[string]bool
+	text, lang string
+	kinds      map[string]Kind
 }
 
-// loadLabelled reads a labelled JSONL corpus (corpusPost lines; a post about several
-// services has one line per service, a negative has kind "negative" or "none").
-func loadLabelled(t *testing.T, path string) (posts []*labelled, negatives int) {
+// loadLabelled reads a labelled JSONL corpus (corpusPost lines). With split
+// "tune" or "held" it keeps only that half of the posts (splitHalf); "" keeps
+// all.
+func loadLabelled(t *testing.T, path, split string) (posts []*labelled, negatives int) {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -53,27 +59,41 @@ func loadLabelled(t *testing.T, path string) (posts []*labelled, negatives int) 
 	defer f.Close()
 	byText := map[string]*labelled{}
 	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
 	for n := 1; sc.Scan(); n++ {
 		var c corpusPost
 		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
 			t.Fatalf("%s line %d: %v", path, n, err)
 		}
+		if split != "" && splitHalf(c.Text) != split {
+			continue
+		}
 		p := byText[c.Text]
 		if p == nil {
-			p = &labelled{text: c.Text, lang: c.Lang, outage: map[string]bool{}, recovery: map[string]bool{}}
+			p = &labelled{text: c.Text, lang: c.Lang, kinds: map[string]Kind{}}
 			byText[c.Text] = p
 			posts = append(posts, p)
 		}
+		var k Kind
 		switch c.Kind {
 		case "outage":
-			p.outage[*c.Service] = true
+			k = Outage
 		case "recovery":
-			p.recovery[*c.Service] = true
+			k = Recovery
+		case "past":
+			k = Past
+		case "mention":
+			k = Mention
 		case "negative", "none":
 			negatives++
+			continue
 		default:
 			t.Fatalf("%s line %d: kind %q", path, n, c.Kind)
 		}
+		if c.Service == nil {
+			t.Fatalf("%s line %d: kind %q without a service", path, n, c.Kind)
+		}
+		p.kinds[*c.Service] = k
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
@@ -81,21 +101,49 @@ func loadLabelled(t *testing.T, path string) (posts []*labelled, negatives int) 
 	return posts, negatives
 }
 
-// scoreLabelled matches every post with the default rules and logs outage precision
-// and recall per language (and, with -v and showMisses, each miss); it returns the
-// totals.
-func scoreLabelled(t *testing.T, posts []*labelled, showMisses bool) prCount {
+// splitHalf puts a post in the "tune" or the "held" half of a corpus by a
+// salted hash of its text: fixed, and independent of the order of lines.
+func splitHalf(text string) string {
+	h := fnv.New64a()
+	h.Write([]byte("outcry-matcher-split-1\x00" + text))
+	if h.Sum64()%2 == 0 {
+		return "tune"
+	}
+	return "held"
+}
+
+// kindCount counts, for posts labelled with one kind, what the matcher said.
+type kindCount struct{ n, same, outage int }
+
+// score is what scoreLabelled measured.
+type score struct {
+	total  prCount
+	byLang map[string]prCount
+	byKind map[Kind]kindCount
+}
+
+// worstLang returns the language with the lowest outage recall among those
+// with at least minOutages labelled outages.
+func (s score) worstLang(minOutages int) (string, float64) {
+	worst, r := "", 2.0
+	for l, c := range s.byLang {
+		if c.tp+c.fn >= minOutages && c.recall() < r {
+			worst, r = l, c.recall()
+		}
+	}
+	return worst, r
+}
+
+// scoreLabelled matches every post with the default rules and logs outage
+// precision and recall per language, and per labelled kind what the matcher
+// said (with -v and showMisses, each miss too).
+func scoreLabelled(t *testing.T, posts []*labelled, showMisses bool) score {
 	t.Helper()
 	m := NewMatcher(DefaultRules())
-	per := map[string]*prCount{}
-	var total prCount
+	sc := score{byLang: map[string]prCount{}, byKind: map[Kind]kindCount{}}
 	var misses []string
 	for _, p := range posts {
-		c := per[p.lang]
-		if c == nil {
-			c = &prCount{}
-			per[p.lang] = c
-		}
+		c := sc.byLang[p.lang]
 		got := map[string]Kind{}
 		for _, mt := range m.Match(nil, p.text) {
 			got[mt.Service] = mt.Kind
@@ -104,102 +152,155 @@ func scoreLabelled(t *testing.T, posts []*labelled, showMisses bool) prCount {
 			if k != Outage {
 				continue
 			}
-			if p.outage[s] {
+			if p.kinds[s] == Outage {
 				c.tp++
-				total.tp++
 			} else {
 				c.fp++
-				total.fp++
-				misses = append(misses, "FP "+p.lang+" "+s+": "+p.text)
+				misses = append(misses, "FP "+p.lang+" "+s+" ("+labelName(p.kinds[s])+"): "+p.text)
 			}
 		}
-		for s := range p.outage {
-			if got[s] != Outage {
+		for s, want := range p.kinds {
+			kc := sc.byKind[want]
+			kc.n++
+			if got[s] == want || want == Mention && got[s] == 0 {
+				kc.same++
+			}
+			if got[s] == Outage {
+				kc.outage++
+			}
+			sc.byKind[want] = kc
+			switch {
+			case want == Outage && got[s] != Outage:
 				c.fn++
-				total.fn++
 				misses = append(misses, "FN "+p.lang+" "+s+": "+p.text)
+			case want != Outage && want != Mention && got[s] != want && got[s] != Outage:
+				misses = append(misses, labelName(want)+" read as "+labelName(got[s])+" "+p.lang+" "+s+": "+p.text)
 			}
 		}
-		for s := range p.recovery {
-			c.rec++
-			total.rec++
-			if got[s] == Recovery {
-				c.recOK++
-				total.recOK++
-			} else {
-				misses = append(misses, "recovery missed "+p.lang+" "+s+": "+p.text)
-			}
-		}
+		sc.byLang[p.lang] = c
 	}
-	langs := make([]string, 0, len(per))
-	for l := range per {
+	sc.total = prCount{}
+	langs := make([]string, 0, len(sc.byLang))
+	for l, c := range sc.byLang {
 		langs = append(langs, l)
+		sc.total.tp += c.tp
+		sc.total.fp += c.fp
+		sc.total.fn += c.fn
 	}
 	sort.Strings(langs)
 	var b strings.Builder
-	b.WriteString("\nlang     precision recall  tp  fp  fn  recovery\n")
+	b.WriteString("\nlang     precision recall  tp   fp   fn\n")
 	row := func(name string, c prCount) {
 		b.WriteString(strings.Join([]string{
 			pad(name, 8), pad(f3(c.precision()), 9), pad(f3(c.recall()), 6),
-			pad(itoa(c.tp), 3), pad(itoa(c.fp), 3), pad(itoa(c.fn), 3), itoa(c.recOK) + "/" + itoa(c.rec),
+			pad(itoa(c.tp), 4), pad(itoa(c.fp), 4), itoa(c.fn),
 		}, " ") + "\n")
 	}
 	for _, l := range langs {
-		row(l, *per[l])
+		row(l, sc.byLang[l])
 	}
-	row("all", total)
+	row("all", sc.total)
+	b.WriteString("\nlabelled   posts  read so  read as outage\n")
+	for _, k := range []Kind{Outage, Recovery, Past, Mention} {
+		kc := sc.byKind[k]
+		if kc.n == 0 {
+			continue
+		}
+		b.WriteString(pad(k.String(), 10) + " " + pad(itoa(kc.n), 6) + " " + pad(f3(float64(kc.same)/float64(kc.n)), 8) + " " + f3(float64(kc.outage)/float64(kc.n)) + "\n")
+	}
 	t.Log(b.String())
 	if showMisses && testing.Verbose() {
+		sort.Strings(misses)
 		for _, s := range misses {
 			t.Log(s)
 		}
 	}
-	return total
+	return sc
+}
+
+func labelName(k Kind) string {
+	if k == 0 {
+		return "unlabelled"
+	}
+	return k.String()
 }
 
 // TestCorpus measures outage precision and recall on the hand-written
 // labelled corpus, per language, and fails below 0.95 / 0.90 overall.
 func TestCorpus(t *testing.T) {
-	posts, negatives := loadLabelled(t, "testdata/corpus.jsonl")
+	posts, negatives := loadLabelled(t, "testdata/corpus.jsonl", "")
 	if len(posts) < 1500 || negatives*3 < len(posts) {
 		t.Errorf("corpus has %d posts, %d negatives: want ≥ 1500, a third negative", len(posts), negatives)
 	}
-	total := scoreLabelled(t, posts, true)
+	total := scoreLabelled(t, posts, true).total
 	if total.precision() < 0.95 || total.recall() < 0.90 {
 		t.Errorf("outage precision %.3f, recall %.3f: want ≥ 0.95 and ≥ 0.90", total.precision(), total.recall())
 	}
 }
 
-// TestHeldOut measures the matcher on posts written independently of the rules
-// and of corpus.jsonl, in 13 languages, by three writers briefed differently:
-// natural phrasings, long rants, quoted errors, support handles, sarcasm, firehose
-// shorthand, and hard negatives (hypotheticals, past outages, the poster's own
-// wifi, other senses of the names, complaints about features, bans or prices).
+// TestHeldOut measures the matcher on posts written independently of the
+// rules, by writers who never saw them, each briefed differently (see
+// docs/matching.md, "How the matcher is measured").
 //
-// The rules were tuned on testdata/heldout.jsonl and testdata/heldout2.jsonl.
-// testdata/heldout3.jsonl was never looked at while tuning, not even its misses:
-// it measures how the rules generalise. Keep it that way: look only at its totals.
-// When its misses have to be studied, it becomes a tuning set and a new held-out
-// set must be written (by someone who has not seen the rules).
+// Tuning sets, whose misses are read while the rules are written:
+// heldout.jsonl, heldout2.jsonl, and the "tune" half of tune_a.jsonl and
+// tune_b.jsonl (splitHalf).
+//
+// Held out, never looked at while tuning, not even their misses (only the
+// totals this test prints): heldout3.jsonl, the "held" half of tune_a.jsonl
+// and tune_b.jsonl, and every file of testdata/heldout4/ (past and recovery
+// talk in 25 languages; displacement and links; the ten languages added with
+// the past kind; colloquial speech of Iran, Russia, Uzbekistan, Turkey and
+// the Arab world). Keep it that way: when a held-out file's misses have to be
+// studied, it becomes a tuning set and a new held-out set must be written by
+// someone who has not seen the rules.
+//
+// The bars are regression guards a little below the figures measured when the
+// rules were last tuned; the goals (precision ≥ 0.97, recall ≥ 0.95, every
+// language ≥ 0.90) are reported, not asserted.
 func TestHeldOut(t *testing.T) {
-	for _, tc := range []struct {
-		name, file           string
+	type set struct {
+		name, file, split    string
 		minPrecision, minRec float64
-		showMisses           bool
-	}{
-		{"heldout tune", "testdata/heldout.jsonl", 0.95, 0.95, true},
-		{"heldout2 tune", "testdata/heldout2.jsonl", 0.95, 0.90, true},
-		{"heldout3 held out", "testdata/heldout3.jsonl", 0.92, 0.70, false},
-	} {
+		tuning               bool
+	}
+	sets := []set{
+		{"heldout tune", "testdata/heldout.jsonl", "", 0.95, 0.95, true},
+		{"heldout2 tune", "testdata/heldout2.jsonl", "", 0.95, 0.90, true},
+		{"tune_a tune", "testdata/tune_a.jsonl", "tune", 0, 0, true},
+		{"tune_b tune", "testdata/tune_b.jsonl", "tune", 0, 0, true},
+		{"heldout3 held out", "testdata/heldout3.jsonl", "", 0.92, 0.70, false},
+		{"tune_a held out", "testdata/tune_a.jsonl", "held", 0, 0, false},
+		{"tune_b held out", "testdata/tune_b.jsonl", "held", 0, 0, false},
+	}
+	held, _ := filepath.Glob("testdata/heldout4/*.jsonl")
+	for _, f := range held {
+		sets = append(sets, set{"heldout4 " + strings.TrimSuffix(filepath.Base(f), ".jsonl") + " held out", f, "", 0, 0, false})
+	}
+	for _, tc := range sets {
 		t.Run(tc.name, func(t *testing.T) {
-			posts, _ := loadLabelled(t, tc.file)
-			total := scoreLabelled(t, posts, tc.showMisses)
+			if _, err := os.Stat(tc.file); errors.Is(err, fs.ErrNotExist) {
+				t.Skipf("%s not written yet", tc.file)
+			}
+			posts, _ := loadLabelled(t, tc.file, tc.split)
+			sc := scoreLabelled(t, posts, tc.tuning)
+			total := sc.total
+			worst, wr := sc.worstLang(10)
+			t.Logf("%s: outage precision %.3f, recall %.3f, worst language %s %.3f; past read as outage %.3f, recovery read as outage %.3f",
+				tc.name, total.precision(), total.recall(), worst, wr, sc.byKind[Past].outageShare(), sc.byKind[Recovery].outageShare())
 			if total.precision() < tc.minPrecision || total.recall() < tc.minRec {
 				t.Errorf("outage precision %.3f, recall %.3f: want ≥ %.2f and ≥ %.2f",
 					total.precision(), total.recall(), tc.minPrecision, tc.minRec)
 			}
 		})
 	}
+}
+
+func (c kindCount) outageShare() float64 {
+	if c.n == 0 {
+		return 0
+	}
+	return float64(c.outage) / float64(c.n)
 }
 
 func pad(s string, n int) string {

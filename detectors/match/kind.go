@@ -12,9 +12,12 @@ const (
 	Outage
 	// Recovery: the service is said to work again ("WhatsApp is back").
 	Recovery
+	// Past: talk about an outage that is over ("what happened to WhatsApp
+	// yesterday", "the cause of last night's outage"). Not a complaint.
+	Past
 )
 
-// String returns "mention", "outage" or "recovery".
+// String returns "mention", "outage", "recovery" or "past".
 func (k Kind) String() string {
 	switch k {
 	case Mention:
@@ -23,6 +26,8 @@ func (k Kind) String() string {
 		return "outage"
 	case Recovery:
 		return "recovery"
+	case Past:
+		return "past"
 	}
 	return fmt.Sprintf("Kind(%d)", uint8(k))
 }
@@ -30,7 +35,7 @@ func (k Kind) String() string {
 // MarshalText encodes the kind as its String form (for JSON output).
 func (k Kind) MarshalText() ([]byte, error) {
 	switch k {
-	case Mention, Outage, Recovery:
+	case Mention, Outage, Recovery, Past:
 		return []byte(k.String()), nil
 	}
 	return nil, fmt.Errorf("match: invalid kind %d", uint8(k))

@@ -182,6 +182,68 @@ func TestMatch(t *testing.T) {
 	}
 }
 
+// The rules alone (no model) on what is over, where people went, and links.
+func TestPastDisplacementLinks(t *testing.T) {
+	m := NewMatcher(DefaultRules())
+	m.model = nil
+	tests := []struct {
+		text string
+		want want
+	}{
+		// past: a past cue and no present cue
+		{"WhatsApp was down yesterday, what happened?", want{"whatsapp": Past}},
+		{"Meta blames config change for Tuesday's outage of Instagram", want{"instagram": Past}},
+		{"instagram is no longer down", want{"instagram": Past}},
+		// a present cue keeps it current, in its own sentence or anywhere
+		{"WhatsApp down since yesterday and still nothing", want{"whatsapp": Outage}},
+		{"discord went down yesterday. and it's down again", want{"discord": Outage}},
+		{"WhatsApp was down yesterday. Now Instagram is down too", want{"whatsapp": Past, "instagram": Outage}},
+		// recovery beats past
+		{"whatsapp is back after yesterday's outage", want{"whatsapp": Recovery}},
+		// displacement: where people went is not what failed
+		{"whatsapp down so everyone came to twitter", want{"whatsapp": Outage, "x": Mention}},
+		{"checking twitter to see if gmail is down", want{"x": Mention, "gmail": Outage}},
+		{"insta is down, back to tiktok i guess", want{"instagram": Outage, "tiktok": Mention}},
+		{"came to twitter to see if it's down", want{"x": Mention}},
+		{"checked downdetector, Facebook reports spiking. not working for me", want{"facebook": Outage}},
+		// links are not names
+		{"my car smells weird pic.twitter.com/abc123", want{}},
+		{"the 8:15 is late again youtube.com/watch?v=abc", want{}},
+		{"youtube won't load https://t.co/xyz", want{"youtube": Outage}},
+		{"gmail is down again lol x.com/someone/status/123", want{"gmail": Outage}},
+		{"x.com is not loading", want{"x": Outage}},
+	}
+	for _, tt := range tests {
+		got := want{}
+		for _, mt := range m.Match(nil, tt.text) {
+			got[mt.Service] = mt.Kind
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Match(%q) = %v, want %v", tt.text, got, tt.want)
+		}
+	}
+}
+
+// The model turns what the rules could not place into complaints, and only
+// for posts that name one service.
+func TestModelSecondOpinion(t *testing.T) {
+	rulesOnly := NewMatcher(DefaultRules())
+	rulesOnly.model = nil
+	m := NewMatcher(DefaultRules())
+	for _, tt := range []struct {
+		text      string
+		rules, mt Kind
+	}{
+		{"instagram keeps kicking me out every five minutes, wtf", Mention, Outage},
+		{"just posted a new photo on instagram, come see", Mention, Mention},
+	} {
+		r, g := rulesOnly.Match(nil, tt.text), m.Match(nil, tt.text)
+		if len(r) != 1 || len(g) != 1 || r[0].Kind != tt.rules || g[0].Kind != tt.mt {
+			t.Errorf("%q: rules %v, with the model %v; want %v then %v", tt.text, r, g, tt.rules, tt.mt)
+		}
+	}
+}
+
 func TestProblems(t *testing.T) {
 	m := NewMatcher(nil)
 	tests := []struct {
@@ -216,7 +278,7 @@ func TestProblems(t *testing.T) {
 }
 
 func TestKind(t *testing.T) {
-	for k, s := range map[Kind]string{Mention: "mention", Outage: "outage", Recovery: "recovery"} {
+	for k, s := range map[Kind]string{Mention: "mention", Outage: "outage", Recovery: "recovery", Past: "past"} {
 		b, err := k.MarshalText()
 		if k.String() != s || err != nil || string(b) != s {
 			t.Errorf("kind %d: %q %q %v", k, k.String(), b, err)

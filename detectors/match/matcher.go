@@ -35,6 +35,7 @@ const (
 // outage. It holds no mutable shared state and is safe for concurrent use.
 type Matcher struct {
 	r           *Rules
+	model       *model // nil: rules only
 	pool        sync.Pool
 	noPrefilter bool // tests: no prefilter and no ASCII fast path (the reference)
 }
@@ -44,7 +45,7 @@ func NewMatcher(r *Rules) *Matcher {
 	if r == nil {
 		r = DefaultRules()
 	}
-	m := &Matcher{r: r}
+	m := &Matcher{r: r, model: defaultModel}
 	m.pool.New = func() any { return &scratch{} }
 	return m
 }
@@ -70,8 +71,18 @@ const (
 	mkPostNeg
 	mkVerb
 	mkConnector
-	mkIntent // covered by an outage/recovery/negation phrase
+	mkIntent   // covered by an outage/recovery/negation phrase
+	mkDisplace // ends a displacement phrase: the service after it is a destination
 )
+
+// displaceSpan is how many words a displacement phrase may stand before the
+// service it sends people to: right before it, since words between
+// ("checked downdetector, Facebook reports spiking") break the link.
+const displaceSpan = 1
+
+// sentBit is a sentence's bit in a per-post mask (sentences past 63 share
+// the last bit).
+func sentBit(sent int32) uint64 { return 1 << uint(min(sent, 63)) }
 
 type mention struct {
 	svc      int16
@@ -80,6 +91,7 @@ type mention struct {
 	need     uint64
 	group    int32
 	strict   bool
+	dest     bool // named as where people went or look ("switched to", "checking")
 }
 
 type intent struct {
@@ -102,7 +114,12 @@ type scratch struct {
 	cjkHits  []cjkHit
 	touched  []int16
 	probs    uint16
-	cancel   bool // a post negation: no outage in this post
+	cancel   bool   // a post negation: no outage in this post
+	negated  bool   // a negation phrase ("isn't down", "calm down") was found
+	past     uint64 // sentences with a past cue (sentBit)
+	present  uint64 // sentences with a present cue
+	pastD    []int32
+	feats    []uint32
 	best     [maxPart + 1]int16
 	back     [maxPart + 1]int16
 }
@@ -115,6 +132,14 @@ func (m *Matcher) Match(dst []Match, text string) []Match {
 	}
 	sc := m.pool.Get().(*scratch)
 	defer m.pool.Put(sc)
+	if !m.prepare(sc, text) {
+		return dst
+	}
+	return m.decide(sc, dst)
+}
+
+// prepare normalises and scans text into sc; false when it names no service.
+func (m *Matcher) prepare(sc *scratch, text string) bool {
 	b, ascii := foldASCII(sc.buf[:0], text)
 	sc.buf = b
 	if ascii && !m.noPrefilter {
@@ -132,12 +157,9 @@ func (m *Matcher) Match(dst []Match, text string) []Match {
 		}
 	}
 	if len(sc.toks) == 0 || !m.noPrefilter && !m.mayName(sc) {
-		return dst
+		return false
 	}
-	if !m.scan(sc) {
-		return dst
-	}
-	return m.decide(sc, dst)
+	return m.scan(sc)
 }
 
 type charClass uint8
@@ -225,6 +247,33 @@ func urlEnd(b []byte, i int) int {
 	return i
 }
 
+// linkEnd returns where the link without a scheme starting at b[i] ends (the
+// next blank), or i when none starts there: a domain followed by a path
+// (pic.twitter.com/…, youtu.be/…, t.me/…) is a link, not words, so a
+// service's domain in a link never names it. A bare domain ("x.com is
+// down") stays words.
+func linkEnd(b []byte, i int) int {
+	j, dot := i, false
+	for ; j < len(b); j++ {
+		c := b[j]
+		if c == '.' {
+			dot = j+1 < len(b) && b[j+1] >= 'a' && b[j+1] <= 'z'
+			continue
+		}
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' {
+			continue
+		}
+		break
+	}
+	if !dot || j >= len(b) || b[j] != '/' {
+		return i
+	}
+	for j < len(b) && b[j] != ' ' && b[j] != '\n' && b[j] != '\t' {
+		j++
+	}
+	return j
+}
+
 func hasPrefixAt(b []byte, i int, p string) bool {
 	return len(b)-i >= len(p) && string(b[i:i+len(p)]) == p
 }
@@ -299,6 +348,14 @@ func (m *Matcher) tokenize(sc *scratch) {
 				break
 			}
 			j += s2
+		}
+		if j < len(b) && b[j] == '.' {
+			if e := linkEnd(b, i); e > i {
+				i = e
+				brk = true
+				prevWord = false
+				continue
+			}
 		}
 		t := token{s: int32(i), e: int32(j), sent: sent}
 		if brk {
@@ -403,6 +460,14 @@ func (m *Matcher) tokenizeASCII(sc *scratch) {
 		j := i + 1
 		for j < len(b) && asciiClass[b[j]] == clsWord {
 			j++
+		}
+		if j < len(b) && b[j] == '.' {
+			if e := linkEnd(b, i); e > i {
+				i = e
+				brk = true
+				prevWord = false
+				continue
+			}
 		}
 		t := token{s: int32(i), e: int32(j), sent: sent}
 		if brk {
@@ -556,9 +621,9 @@ func (m *Matcher) scan(sc *scratch) bool {
 	clear(sc.marks)
 	sc.mentions = sc.mentions[:0]
 	sc.intents = sc.intents[:0]
-	var ctx uint64
+	var ctx, past, present uint64
 	var probs uint16
-	cancel := false
+	cancel, negated := false, false
 	aliasNext, intentNext := 0, 0
 	for i := range toks {
 		t := &toks[i]
@@ -590,6 +655,12 @@ func (m *Matcher) scan(sc *scratch) bool {
 				ctx |= p.ctx
 			case catCancel:
 				cancel = true
+			case catPast:
+				past |= sentBit(t.sent)
+			case catPresent:
+				present |= sentBit(t.sent)
+			case catDisplace:
+				sc.marks[i+n-1] |= mkDisplace
 			}
 		}
 		if t.fl&tkMention != 0 {
@@ -695,6 +766,8 @@ func (m *Matcher) scan(sc *scratch) bool {
 			}
 			if p.cat != catNegation {
 				sc.intents = append(sc.intents, intent{cat: p.cat, pos: int32(i), end: int32(i + intentLen), sent: t.sent, hg: t.hg})
+			} else {
+				negated = true
 			}
 			intentNext = i + intentLen
 		}
@@ -744,9 +817,22 @@ func (m *Matcher) scan(sc *scratch) bool {
 			ms = append(ms, mn)
 		}
 	}
+	// A service named just after a displacement phrase is where people went
+	// ("insta is down so back to tiktok"), not the one failing.
+	for k := range ms {
+		mn := &ms[k]
+		for j := mn.pos - 1; j >= 0 && j >= mn.pos-displaceSpan && toks[j].sent == mn.sent; j-- {
+			if sc.marks[j]&mkDisplace != 0 {
+				mn.dest = true
+				break
+			}
+		}
+	}
 	sc.mentions = ms
 	sc.probs = probs
 	sc.cancel = cancel
+	sc.past, sc.present = past, present
+	sc.negated = negated
 	return len(ms) > 0
 }
 
@@ -816,16 +902,17 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 	if cap(sc.outD) < ns {
 		sc.outD = make([]int32, ns)
 		sc.recD = make([]int32, ns)
+		sc.pastD = make([]int32, ns)
 		sc.seen = make([]bool, ns)
 	}
-	outD, recD, seen := sc.outD[:ns], sc.recD[:ns], sc.seen[:ns]
+	outD, recD, pastD, seen := sc.outD[:ns], sc.recD[:ns], sc.pastD[:ns], sc.seen[:ns]
 	const none = 1 << 30
 	// Only the services named in this post are touched (and reset after).
 	touched := sc.touched[:0]
 	for _, mn := range sc.mentions {
 		if !seen[mn.svc] {
 			seen[mn.svc] = true
-			outD[mn.svc], recD[mn.svc] = none, none
+			outD[mn.svc], recD[mn.svc], pastD[mn.svc] = none, none, none
 			touched = append(touched, mn.svc)
 		}
 	}
@@ -846,6 +933,7 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 			gap := ms[k].pos - ms[k-1].end
 			if ms[k].sent == ms[k-1].sent && ms[k].hg == 0 && ms[k-1].hg == 0 && (gap == 0 || gap == 1 && sc.marks[ms[k-1].end]&mkConnector != 0) {
 				ms[k].group = ms[k-1].group
+				ms[k].dest = ms[k].dest || ms[k-1].dest
 			}
 		}
 	}
@@ -861,6 +949,9 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 		}
 		best, bestD := -1, int32(none)
 		for k, mn := range ms {
+			if mn.dest {
+				continue
+			}
 			var d int32
 			before := mn.pos < in.pos
 			switch {
@@ -888,9 +979,12 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 			if mn.group != g {
 				continue
 			}
-			if in.cat == catOutage {
+			switch {
+			case in.cat == catOutage && sc.isPast(in.sent):
+				pastD[mn.svc] = min(pastD[mn.svc], bestD)
+			case in.cat == catOutage:
 				outD[mn.svc] = min(outD[mn.svc], bestD)
-			} else {
+			default:
 				recD[mn.svc] = min(recD[mn.svc], bestD)
 			}
 		}
@@ -900,13 +994,54 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 		switch {
 		case outD[s] < none && outD[s] < recD[s]:
 			mt.Kind = Outage
-			mt.Problems = m.r.problemList(sc.probs)
 		case recD[s] < none:
 			mt.Kind = Recovery
+		case pastD[s] < none:
+			mt.Kind = Past
+		}
+		if distinct == 1 && m.model != nil && (mt.Kind == Mention || mt.Kind == Outage) && !ms[0].dest {
+			mt.Kind = m.second(sc, mt.Kind)
+		}
+		if mt.Kind == Outage {
+			mt.Problems = m.r.problemList(sc.probs)
 		}
 		dst = append(dst, mt)
 	}
 	return dst
+}
+
+// second is the model's second opinion on what the rules made of a post that
+// names one service: a mention becomes an outage (or, in a post with a past
+// cue and no present one, a past outage) when the model is confident of a
+// complaint and the rules found nothing against one (a negation, "isn't
+// down", or a post negation, "stock is down"); an outage becomes a mention
+// when the model is confident of none.
+func (m *Matcher) second(sc *scratch, k Kind) Kind {
+	sc.feats = m.features(sc, sc.feats[:0])
+	p := m.model.prob(sc.feats)
+	switch {
+	case k == Mention && p >= m.model.up && !sc.cancel && !sc.negated:
+		if sc.past != 0 && sc.present == 0 {
+			return Past
+		}
+		return Outage
+	case k == Outage && p < m.model.veto:
+		return Mention
+	}
+	return k
+}
+
+// isPast reports whether an outage term in sentence sent speaks of an outage
+// that is over: its sentence has a past cue ("yesterday", "was down"), or
+// the post has one and no present cue anywhere ("still", "again"); a present
+// cue in its own sentence always makes it current ("down since yesterday
+// and still nothing").
+func (sc *scratch) isPast(sent int32) bool {
+	b := sentBit(sent)
+	if sc.present&b != 0 {
+		return false
+	}
+	return sc.past&b != 0 || sc.past != 0 && sc.present == 0
 }
 
 func hashtagNames(ms []mention, hg int32) bool {

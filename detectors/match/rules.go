@@ -109,6 +109,7 @@ func (r *Rules) Related(service string) []string {
 type rawRules struct {
 	outage, recovery, negations []string
 	cancels                     []string
+	past, present, displace     []string
 	negators, postNegators      []string
 	verbs, connectors, filler   []string
 	problemNames                []string
@@ -189,6 +190,12 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 			raw.negations, err = termList(v)
 		case "post_negations":
 			raw.cancels, err = termList(v)
+		case "past_terms":
+			raw.past, err = termList(v)
+		case "present_terms":
+			raw.present, err = termList(v)
+		case "displacement_terms":
+			raw.displace, err = termList(v)
 		case "negators":
 			raw.negators, err = termList(v)
 		case "post_negators":

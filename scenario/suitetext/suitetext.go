@@ -147,6 +147,20 @@ func (t *Texts) Count(lang, class string) int {
 	return 0
 }
 
+// Templates returns the templates of a language and class in this half, unfilled.
+func (t *Texts) Templates(lang, class string) []string {
+	if l := t.langs[lang]; l != nil {
+		return slices.Clone(l.classes[class])
+	}
+	return nil
+}
+
+// Fill fills a template's placeholders.
+func (f Fill) Fill(template string) string {
+	return strings.NewReplacer("{service}", f.Service, "{other}", f.Other, "{handle}", f.Handle,
+		"{code}", f.Code, "{city}", f.City).Replace(template)
+}
+
 // Fill is what a template's placeholders become.
 type Fill struct {
 	Service, Other, Handle, Code, City string
@@ -159,9 +173,7 @@ func (t *Texts) Pick(r *rand.Rand, lang, class string, f Fill) (string, bool) {
 	if l == nil || len(l.classes[class]) == 0 {
 		return "", false
 	}
-	s := l.classes[class][r.IntN(len(l.classes[class]))]
-	return strings.NewReplacer("{service}", f.Service, "{other}", f.Other, "{handle}", f.Handle,
-		"{code}", f.Code, "{city}", f.City).Replace(s), true
+	return f.Fill(l.classes[class][r.IntN(len(l.classes[class]))]), true
 }
 
 // Names returns how people writing lang name service (the generator mixes these with

@@ -1,0 +1,209 @@
+package match
+
+import (
+	_ "embed"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"unicode/utf8"
+)
+
+// The learned part of the decision. Word lists miss phrasings nobody wrote
+// down ("it closes by itself", "ไม่ได้เลย", "werkt niet meer"); a linear model
+// over character n-grams catches the pieces such phrasings share with the
+// ones it was trained on (negation, symptom stems, particles), in every
+// script, without word boundaries for CJK and Thai.
+//
+// It reads a post that names one service only, with the service's name
+// masked (so it judges what is said, not about whom), and returns how likely
+// the post is a complaint that the service is failing now. The rules stay
+// first: the model only turns a mention the rules could not place into an
+// outage when it is confident, and takes back an outage the rules found when
+// it is confident they are wrong. Posts naming several services keep the
+// rules' decision (the model cannot tell which service a complaint is for).
+//
+// model.bin is built by `go test ./detectors/match -run TestModel -train`
+// from the tuning corpora (see model_test.go); TestModel checks that it is
+// what training makes of them.
+
+//go:embed model.bin
+var modelBin []byte
+
+const (
+	modelBits  = 18
+	modelDim   = 1 << modelBits
+	modelMagic = "outcry-ngram-1\n"
+)
+
+// model is a logistic regression over hashed features, int8-quantised.
+type model struct {
+	w      []int8
+	scale  float32 // weight = w × scale
+	bias   float32
+	up     float32 // probability above which a mention becomes an outage
+	veto   float32 // probability below which an outage becomes a mention
+	hashed int     // features of the training set, for Stats
+}
+
+var defaultModel = func() *model {
+	md, err := decodeModel(modelBin)
+	if err != nil {
+		panic("match: embedded model.bin: " + err.Error())
+	}
+	return md
+}()
+
+func decodeModel(b []byte) (*model, error) {
+	if len(b) < len(modelMagic) || string(b[:len(modelMagic)]) != modelMagic {
+		return nil, errors.New("not an outcry model")
+	}
+	b = b[len(modelMagic):]
+	if len(b) != 16+modelDim {
+		return nil, fmt.Errorf("model is %d bytes, want %d", len(b), 16+modelDim)
+	}
+	md := &model{
+		scale: math.Float32frombits(binary.LittleEndian.Uint32(b[0:])),
+		bias:  math.Float32frombits(binary.LittleEndian.Uint32(b[4:])),
+		up:    math.Float32frombits(binary.LittleEndian.Uint32(b[8:])),
+		veto:  math.Float32frombits(binary.LittleEndian.Uint32(b[12:])),
+		w:     make([]int8, modelDim),
+	}
+	for i, c := range b[16:] {
+		md.w[i] = int8(c)
+	}
+	return md, nil
+}
+
+// encodeModel writes float weights quantised to int8.
+func encodeModel(w []float32, bias, up, veto float32) []byte {
+	var maxAbs float32
+	for _, x := range w {
+		maxAbs = max(maxAbs, float32(math.Abs(float64(x))))
+	}
+	scale := maxAbs / 127
+	if scale == 0 {
+		scale = 1
+	}
+	out := append([]byte(nil), modelMagic...)
+	out = binary.LittleEndian.AppendUint32(out, math.Float32bits(scale))
+	out = binary.LittleEndian.AppendUint32(out, math.Float32bits(bias))
+	out = binary.LittleEndian.AppendUint32(out, math.Float32bits(up))
+	out = binary.LittleEndian.AppendUint32(out, math.Float32bits(veto))
+	for _, x := range w {
+		out = append(out, byte(int8(math.Round(float64(x/scale)))))
+	}
+	return out
+}
+
+// prob is the probability that the post with these features is a complaint.
+func (md *model) prob(feats []uint32) float32 {
+	if len(feats) == 0 {
+		return 0
+	}
+	var s int32
+	for _, f := range feats {
+		s += int32(md.w[f])
+	}
+	z := md.bias + float32(s)*md.scale/float32(math.Sqrt(float64(len(feats))))
+	return 1 / (1 + float32(math.Exp(float64(-z))))
+}
+
+// Feature kinds, mixed into the hash so that equal strings of different
+// kinds land apart.
+const (
+	fkWord   = 0x9e3779b1
+	fkBigram = 0x85ebca77
+	fkChar   = 0xc2b2ae3d
+)
+
+const maskTok = "§" // a service's name, masked
+
+// features appends the hashed features of the scanned post: its words and
+// word pairs, and character 2- to 4-grams of each word (of each run, for
+// CJK and Thai), with every service name replaced by one mask word.
+func (m *Matcher) features(sc *scratch, dst []uint32) []uint32 {
+	b := sc.buf
+	mi := 0
+	prevSent := int32(-1)
+	var prevTok []byte
+	for i := 0; i < len(sc.toks); i++ {
+		t := &sc.toks[i]
+		tok := b[t.s:t.e]
+		for mi < len(sc.mentions) && int(sc.mentions[mi].end) <= i {
+			mi++
+		}
+		if mi < len(sc.mentions) && int(sc.mentions[mi].pos) <= i {
+			tok = []byte(maskTok)
+			i = int(sc.mentions[mi].end) - 1
+		}
+		dst = append(dst, hashBytes(fkWord, tok)&(modelDim-1))
+		if t.sent == prevSent {
+			h := hashBytes(fkBigram, prevTok)
+			dst = append(dst, hashBytes(h^0xff, tok)&(modelDim-1))
+		}
+		prevTok, prevSent = tok, t.sent
+		if string(tok) == maskTok {
+			continue
+		}
+		dst = charGrams(dst, tok, t.fl&tkCJK != 0)
+	}
+	return dst
+}
+
+// charGrams appends the character 2-, 3- and 4-grams of a word, with its
+// edges marked (so "^no" and "ok$" are grams); a CJK or Thai run has no
+// edges worth marking inside and gets 1- to 3-grams.
+func charGrams(dst []uint32, tok []byte, cjk bool) []uint32 {
+	var rs [66]int32 // rune starts, plus the edges
+	n := 0
+	if !cjk {
+		rs[n] = -1 // the leading edge
+		n++
+	}
+	for k := 0; k < len(tok) && n < len(rs)-1; {
+		rs[n] = int32(k)
+		n++
+		_, size := utf8.DecodeRune(tok[k:])
+		k += size
+	}
+	end := n // rs[end] is the end of the last rune
+	rs[n] = int32(len(tok))
+	lo, hi := 2, 4
+	if cjk {
+		lo, hi = 1, 3
+	}
+	for g := lo; g <= hi; g++ {
+		last := end - g
+		if !cjk {
+			last++ // the trailing edge counts as one more position
+		}
+		for s := 0; s <= last; s++ {
+			h := uint32(fkChar + g)
+			for k := s; k < s+g; k++ {
+				if k >= end {
+					h = (h ^ '$') * 16777619
+					continue
+				}
+				if rs[k] < 0 {
+					h = (h ^ '^') * 16777619
+					continue
+				}
+				for _, c := range tok[rs[k]:rs[k+1]] {
+					h = (h ^ uint32(c)) * 16777619
+				}
+			}
+			dst = append(dst, h&(modelDim-1))
+		}
+	}
+	return dst
+}
+
+// hashBytes is FNV-1a seeded with seed.
+func hashBytes(seed uint32, b []byte) uint32 {
+	h := seed ^ 2166136261
+	for _, c := range b {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	return h
+}
