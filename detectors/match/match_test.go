@@ -198,8 +198,16 @@ func TestPastDisplacementLinks(t *testing.T) {
 		{"WhatsApp down since yesterday and still nothing", want{"whatsapp": Outage}},
 		{"discord went down yesterday. and it's down again", want{"discord": Outage}},
 		{"WhatsApp was down yesterday. Now Instagram is down too", want{"whatsapp": Past, "instagram": Outage}},
-		// recovery beats past
+		// recovery beats past; a present cue inside a recovery term is not one
 		{"whatsapp is back after yesterday's outage", want{"whatsapp": Recovery}},
+		{"whatsapp was down yesterday, works now", want{"whatsapp": Recovery}},
+		// ออนไลน์ is "online", not LINE
+		{"เรียนออนไลน์ทั้งวัน", want{}},
+		{"ไลน์ล่ม", want{"line": Outage}},
+		// a bare name asked
+		{"instagram???", want{"instagram": Outage}},
+		{"@WhatsApp ؟", want{"whatsapp": Outage}},
+		{"instagram", want{"instagram": Mention}},
 		// displacement: where people went is not what failed
 		{"whatsapp down so everyone came to twitter", want{"whatsapp": Outage, "x": Mention}},
 		{"checking twitter to see if gmail is down", want{"x": Mention, "gmail": Outage}},

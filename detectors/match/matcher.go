@@ -73,6 +73,7 @@ const (
 	mkConnector
 	mkIntent   // covered by an outage/recovery/negation phrase
 	mkDisplace // ends a displacement phrase: the service after it is a destination
+	mkPresent  // starts a present cue ("still", "now")
 )
 
 // displaceSpan is how many words a displacement phrase may stand before the
@@ -80,9 +81,9 @@ const (
 // ("checked downdetector, Facebook reports spiking") break the link.
 const displaceSpan = 1
 
-// sentBit is a sentence's bit in a per-post mask (sentences past 63 share
-// the last bit).
-func sentBit(sent int32) uint64 { return 1 << uint(min(sent, 63)) }
+// A cue in another sentence counts as this much farther away than one in
+// the same sentence.
+const otherSentence = 1000
 
 type mention struct {
 	svc      int16
@@ -114,10 +115,10 @@ type scratch struct {
 	cjkHits  []cjkHit
 	touched  []int16
 	probs    uint16
-	cancel   bool   // a post negation: no outage in this post
-	negated  bool   // a negation phrase ("isn't down", "calm down") was found
-	past     uint64 // sentences with a past cue (sentBit)
-	present  uint64 // sentences with a present cue
+	cancel   bool    // a post negation: no outage in this post
+	negated  bool    // a negation phrase ("isn't down", "calm down") was found
+	past     []int32 // tokens starting a past cue ("yesterday", "was down")
+	present  []int32 // tokens starting a present cue ("still", "now")
 	pastD    []int32
 	feats    []uint32
 	best     [maxPart + 1]int16
@@ -621,7 +622,8 @@ func (m *Matcher) scan(sc *scratch) bool {
 	clear(sc.marks)
 	sc.mentions = sc.mentions[:0]
 	sc.intents = sc.intents[:0]
-	var ctx, past, present uint64
+	var ctx uint64
+	sc.past, sc.present = sc.past[:0], sc.present[:0]
 	var probs uint16
 	cancel, negated := false, false
 	aliasNext, intentNext := 0, 0
@@ -656,9 +658,11 @@ func (m *Matcher) scan(sc *scratch) bool {
 			case catCancel:
 				cancel = true
 			case catPast:
-				past |= sentBit(t.sent)
+				if len(sc.past) == 0 || sc.past[len(sc.past)-1] != int32(i) {
+					sc.past = append(sc.past, int32(i))
+				}
 			case catPresent:
-				present |= sentBit(t.sent)
+				sc.marks[i] |= mkPresent
 			case catDisplace:
 				sc.marks[i+n-1] |= mkDisplace
 			}
@@ -693,7 +697,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 					c, size := decode(key, k)
 					for _, id := range r.cjkByRune[c] {
 						p := &r.phrases[id]
-						if bytes.HasPrefix(key[k:], []byte(p.toks[0])) && (p.cat != catAlias || !midKatakanaWord(key, k, c)) {
+						if bytes.HasPrefix(key[k:], []byte(p.toks[0])) && (p.cat != catAlias || !midKatakanaWord(key, k, c) && !bytes.HasSuffix(key[:k], thaiOn)) {
 							hits = append(hits, cjkHit{id, k, k + len(p.toks[0])})
 							negated = negated || p.cat == catNegation
 						}
@@ -775,6 +779,13 @@ func (m *Matcher) scan(sc *scratch) bool {
 	if len(sc.mentions) == 0 {
 		return false
 	}
+	// A present cue inside a recovery term ("works now") says nothing of
+	// the outage.
+	for i := range toks {
+		if sc.marks[i]&mkPresent != 0 && !inRecovery(sc.intents, i) {
+			sc.present = append(sc.present, int32(i))
+		}
+	}
 	// Negator + symptom verb ("not sending", "no carga", "lädt nicht").
 	for v := range toks {
 		if sc.marks[v]&mkVerb == 0 || sc.marks[v]&mkIntent != 0 {
@@ -828,10 +839,14 @@ func (m *Matcher) scan(sc *scratch) bool {
 			}
 		}
 	}
+	if len(sc.intents) == 0 && len(ms) > 0 && bareQuestion(sc.buf, toks, ms) {
+		// A name asked and nothing else ("instagram???", "واتساب؟") is
+		// someone checking whether it is down.
+		sc.intents = append(sc.intents, intent{cat: catOutage, pos: ms[0].pos, end: ms[0].end, sent: ms[0].sent})
+	}
 	sc.mentions = ms
 	sc.probs = probs
 	sc.cancel = cancel
-	sc.past, sc.present = past, present
 	sc.negated = negated
 	return len(ms) > 0
 }
@@ -980,7 +995,7 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 				continue
 			}
 			switch {
-			case in.cat == catOutage && sc.isPast(in.sent):
+			case in.cat == catOutage && sc.isPast(in):
 				pastD[mn.svc] = min(pastD[mn.svc], bestD)
 			case in.cat == catOutage:
 				outD[mn.svc] = min(outD[mn.svc], bestD)
@@ -1021,7 +1036,7 @@ func (m *Matcher) second(sc *scratch, k Kind) Kind {
 	p := m.model.prob(sc.feats)
 	switch {
 	case k == Mention && p >= m.model.up && !sc.cancel && !sc.negated:
-		if sc.past != 0 && sc.present == 0 {
+		if len(sc.past) > 0 && len(sc.present) == 0 {
 			return Past
 		}
 		return Outage
@@ -1031,17 +1046,54 @@ func (m *Matcher) second(sc *scratch, k Kind) Kind {
 	return k
 }
 
-// isPast reports whether an outage term in sentence sent speaks of an outage
-// that is over: its sentence has a past cue ("yesterday", "was down"), or
-// the post has one and no present cue anywhere ("still", "again"); a present
-// cue in its own sentence always makes it current ("down since yesterday
-// and still nothing").
-func (sc *scratch) isPast(sent int32) bool {
-	b := sentBit(sent)
-	if sc.present&b != 0 {
+// bareQuestion reports whether the post is only service names and a question
+// mark.
+func bareQuestion(b []byte, toks []token, ms []mention) bool {
+	n := 0
+	for _, mn := range ms {
+		n += int(mn.end - mn.pos)
+	}
+	return n == len(toks) && (bytes.IndexByte(b, '?') >= 0 || bytes.Contains(b, []byte("؟")) || bytes.Contains(b, []byte("？")))
+}
+
+func inRecovery(ins []intent, i int) bool {
+	for _, in := range ins {
+		if in.cat == catRecovery && int(in.pos) <= i && i < int(in.end) {
+			return true
+		}
+	}
+	return false
+}
+
+// isPast reports whether an outage term speaks of an outage that is over:
+// a past cue ("yesterday", "was down") is nearer to it than any present cue
+// ("still", "again", "now"), a cue in its own sentence always nearer than one
+// in another ("down since yesterday and still nothing" is current; "the
+// outage last week, I only read the report now" is not).
+func (sc *scratch) isPast(in intent) bool {
+	if len(sc.past) == 0 {
 		return false
 	}
-	return sc.past&b != 0 || sc.past != 0 && sc.present == 0
+	return sc.nearest(sc.past, in) < sc.nearest(sc.present, in)
+}
+
+// nearest is the distance from the intent to the nearest of the cues.
+func (sc *scratch) nearest(cues []int32, in intent) int32 {
+	best := int32(1 << 30)
+	for _, c := range cues {
+		var d int32
+		switch {
+		case c >= in.end:
+			d = c - in.end + 1
+		case c < in.pos:
+			d = in.pos - c
+		}
+		if sc.toks[c].sent != in.sent {
+			d += otherSentence
+		}
+		best = min(best, d)
+	}
+	return best
 }
 
 func hashtagNames(ms []mention, hg int32) bool {
@@ -1192,6 +1244,9 @@ func midKatakanaWord(key []byte, k int, c rune) bool {
 
 // isKatakana reports katakana letters and the long-vowel mark ー, not the middle dot
 // ・ that separates words.
+// thaiOn is "on" before a Thai alias: ออนไลน์ is "online", not LINE.
+var thaiOn = []byte("ออน")
+
 func isKatakana(r rune) bool {
 	return (r >= 0x30A1 && r <= 0x30FA) || r == 0x30FC || (r >= 0x31F0 && r <= 0x31FF)
 }
