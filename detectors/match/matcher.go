@@ -1004,6 +1004,14 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 			}
 		}
 	}
+	// The model reads posts whose services are one subject: one service, or
+	// several listed together ("insta and whatsapp both dead"), none of them
+	// where people went.
+	subject := m.model != nil
+	for _, mn := range ms {
+		subject = subject && mn.group == ms[0].group && !mn.dest
+	}
+	p := float32(-1)
 	for _, s := range touched {
 		mt := Match{Service: m.r.services[s].Name, Kind: Mention}
 		switch {
@@ -1014,8 +1022,12 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 		case pastD[s] < none:
 			mt.Kind = Past
 		}
-		if distinct == 1 && m.model != nil && (mt.Kind == Mention || mt.Kind == Outage) && !ms[0].dest {
-			mt.Kind = m.second(sc, mt.Kind)
+		if subject && (mt.Kind == Mention || mt.Kind == Outage) {
+			if p < 0 {
+				sc.feats = m.features(sc, sc.feats[:0])
+				p = m.model.prob(sc.feats)
+			}
+			mt.Kind = m.second(sc, mt.Kind, p)
 		}
 		if mt.Kind == Outage {
 			mt.Problems = m.r.problemList(sc.probs)
@@ -1025,15 +1037,13 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 	return dst
 }
 
-// second is the model's second opinion on what the rules made of a post that
-// names one service: a mention becomes an outage (or, in a post with a past
+// second is the model's second opinion (p) on what the rules made of a post
+// about one subject: a mention becomes an outage (or, in a post with a past
 // cue and no present one, a past outage) when the model is confident of a
 // complaint and the rules found nothing against one (a negation, "isn't
 // down", or a post negation, "stock is down"); an outage becomes a mention
 // when the model is confident of none.
-func (m *Matcher) second(sc *scratch, k Kind) Kind {
-	sc.feats = m.features(sc, sc.feats[:0])
-	p := m.model.prob(sc.feats)
+func (m *Matcher) second(sc *scratch, k Kind, p float32) Kind {
 	switch {
 	case k == Mention && p >= m.model.up && !sc.cancel && !sc.negated:
 		if len(sc.past) > 0 && len(sc.present) == 0 {

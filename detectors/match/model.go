@@ -120,8 +120,8 @@ const (
 const maskTok = "§" // a service's name, masked
 
 // features appends the hashed features of the scanned post: its words and
-// word pairs, and character 2- to 4-grams of each word (of each run, for
-// CJK and Thai), with every service name replaced by one mask word.
+// word pairs, and character 3- to 5-grams of each word (1- to 3-grams of
+// each run, for CJK and Thai), with every service name replaced by one mask word.
 func (m *Matcher) features(sc *scratch, dst []uint32) []uint32 {
 	b := sc.buf
 	mi := 0
@@ -151,7 +151,7 @@ func (m *Matcher) features(sc *scratch, dst []uint32) []uint32 {
 	return dst
 }
 
-// charGrams appends the character 2-, 3- and 4-grams of a word, with its
+// charGrams appends the character 3-, 4- and 5-grams of a word, with its
 // edges marked (so "^no" and "ok$" are grams); a CJK or Thai run has no
 // edges worth marking inside and gets 1- to 3-grams.
 func charGrams(dst []uint32, tok []byte, cjk bool) []uint32 {
@@ -169,7 +169,7 @@ func charGrams(dst []uint32, tok []byte, cjk bool) []uint32 {
 	}
 	end := n // rs[end] is the end of the last rune
 	rs[n] = int32(len(tok))
-	lo, hi := 2, 4
+	lo, hi := 3, 5
 	if cjk {
 		lo, hi = 1, 3
 	}
