@@ -32,6 +32,7 @@ func newBacktestCmd(g *globals) *cobra.Command {
 		lateness                     time.Duration
 		suiteHalf                    string
 		suiteSmall, suiteFast, loo   bool
+		suiteRound                   int
 		ablate                       bool
 	)
 	cmd := &cobra.Command{
@@ -96,7 +97,7 @@ truth.json (recall, false alerts, detection and resolution delays, top country a
 				return err
 			}
 			if suiteHalf != "" {
-				return runSuite(cmd.Context(), cmd.OutOrStdout(), suiteHalf, suiteSmall, suiteFast, ablate, rs, redisAddr, lateness, log)
+				return runSuite(cmd.Context(), cmd.OutOrStdout(), suiteHalf, suiteRound, suiteSmall, suiteFast, ablate, rs, redisAddr, lateness, log)
 			}
 			in, err := os.Open(posts)
 			if err != nil {
@@ -157,6 +158,7 @@ truth.json (recall, false alerts, detection and resolution delays, top country a
 	f.StringVar(&suiteHalf, "suite", "", "run the generated evaluation suite instead: tuning (tune on it) or heldout (report it; do not look into its misses while tuning)")
 	f.BoolVar(&loo, "loo", false, "with --series and --labels: leave-one-out, each file scored with the parameters chosen on the others from a grid of bars (no --out)")
 	f.BoolVar(&suiteSmall, "suite-small", false, "with --suite, only its first stream (what make test runs)")
+	f.IntVar(&suiteRound, "suite-round", 0, "with --suite, the round of streams: 0 is the suite, 1 and up the same plan with other seeds (a fresh held-out half)")
 	f.BoolVar(&ablate, "ablate", false, "with --suite or --loo, an ablation: the detector with every part, then without each part in turn; one summary line each (for --loo, the in-sample NAB score)")
 	f.BoolVar(&suiteFast, "fast", false, "with --suite, match and evaluate in memory instead of through Kafka and Redis (seconds instead of minutes; distinct authors counted exactly)")
 	return cmd

@@ -31,7 +31,7 @@ type suiteFigures struct {
 
 // runSuite generates each stream of a half of the evaluation suite, backtests it and
 // prints a line per stream and one summary line.
-func runSuite(ctx context.Context, w io.Writer, half string, small, fast, ablate bool, rs *match.Rules, redisAddr string,
+func runSuite(ctx context.Context, w io.Writer, half string, round int, small, fast, ablate bool, rs *match.Rules, redisAddr string,
 	lateness time.Duration, log *zap.Logger) error {
 	var h suitetext.Half
 	switch half {
@@ -42,7 +42,10 @@ func runSuite(ctx context.Context, w io.Writer, half string, small, fast, ablate
 	default:
 		return fmt.Errorf("--suite %q: want tuning or heldout", half)
 	}
-	streams := suite.All(h)
+	if round < 0 {
+		return fmt.Errorf("--suite-round %d: want 0 or more", round)
+	}
+	streams := suite.Round(h, round)
 	if small {
 		streams = streams[:min(suite.Small, len(streams))]
 	}
@@ -71,7 +74,11 @@ func runSuite(ctx context.Context, w io.Writer, half string, small, fast, ablate
 		}
 		scenarioLine(w, truth, events, &fig)
 	}
-	fmt.Fprintf(w, "suite %s: %d streams in %s; %s\n", h, len(streams), time.Since(began).Round(time.Second), fig.summary())
+	name := h.String()
+	if round > 0 {
+		name += fmt.Sprintf(" round %d", round)
+	}
+	fmt.Fprintf(w, "suite %s: %d streams in %s; %s\n", name, len(streams), time.Since(began).Round(time.Second), fig.summary())
 	return nil
 }
 

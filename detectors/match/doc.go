@@ -8,8 +8,10 @@
 // The decoder hands each post's text to [Matcher.Match], which returns one
 // [Match] per service named in it: a [Mention] (brand chatter), an [Outage]
 // (a complaint that the service is down, with the problem categories the
-// post names) or a [Recovery] ("WhatsApp is back"). The aggregator counts
-// Outage matches per service and time bucket. Most posts of a firehose name
+// post names), a [Recovery] ("WhatsApp is back") or a [Past] outage ("what
+// happened to WhatsApp yesterday", press about last night's outage). The
+// aggregator counts Outage matches per service and time bucket; Past never
+// counts as a complaint, Recovery helps resolve an incident. Most posts of a firehose name
 // no service and leave Match in a few hundred nanoseconds without
 // allocating.
 //
@@ -19,7 +21,9 @@
 // decomposition, case folding, Latin diacritics dropped (Störung → storung),
 // Arabic tashkeel, tatweel and zero-width characters dropped, Arabic and
 // Persian letter variants unified (أ إ آ ٱ → ا, ة → ه, ى ی → ي, ک → ك).
-// It is then split into words; URLs are skipped; hashtags are split at
+// It is then split into words; URLs are skipped, with or without a scheme
+// (pic.twitter.com/…, youtu.be/…: a link to a service never names it; a
+// bare domain, "x.com is down", does); hashtags are split at
 // underscores and then into the fewest known words (#whatsappdown,
 // #caidawhatsapp, #WhatsAppÇöktü), falling back to camel case. Runs of CJK
 // script (no spaces) are searched by substring.
@@ -47,6 +51,29 @@
 // down"). Recovery terms ("is back", رجع, düzeldi) make a Recovery when they
 // are nearer than any outage term.
 //
+// An outage term speaks of the past when a past cue ("yesterday", "last
+// night", "was down", "root cause", دیروز, 昨天) is nearer to it than any
+// present cue ("still", "again", "now", "since yesterday"), a cue in its own
+// sentence always nearer than one elsewhere. A service named right after a
+// displacement term ("back to", "switched to", "checking", "vim pro") is
+// where people went or look, and takes no complaint. A post that is only a
+// name and a question mark ("instagram???") is someone checking whether it
+// is down.
+//
+// # The model's second opinion
+//
+// Word lists miss phrasings nobody wrote down. A logistic regression over
+// hashed character n-grams and words of the post, with the service names
+// masked (model.go; weights embedded in model.bin, 256 KiB), reads posts
+// about one subject (one service, or several listed together): a mention
+// the rules could not place becomes an outage when the model is confident,
+// unless the rules found a negation; an outage becomes a mention when the
+// model is confident it is none. Its thresholds are chosen from out-of-fold
+// estimates on the tuning corpora, for 97% precision. It is trained by
+// `go test ./detectors/match -run TestModel -train` (see model_test.go and
+// docs/matching.md); TestModel fails when model.bin is not what training
+// makes of the tuning corpora and the current rules.
+//
 // # Speed
 //
 // Before any phrase look-up, one pass over the tokens asks a bitset of
@@ -72,7 +99,10 @@
 //	outage_terms:   {en: [down, "not working", ...], ar: [...], ...}
 //	recovery_terms: {en: ["is back", ...], ...}
 //	negations:      {en: ["not down", "calm down", ...], ...}
-//	post_negations: {en: ["remember when", stock, ...], ...}
+//	post_negations: {en: [stock, "just my wifi", ...], ...}
+//	past_terms:     {en: [yesterday, "was down", ...], ...}
+//	present_terms:  {en: [still, again, ...], ...}
+//	displacement_terms: {en: ["back to", "switched to", ...], ...}
 //	negators:       {en: [not, "can't", ...], ...}
 //	post_negators:  {de: [nicht], ...}
 //	symptom_verbs:  {en: [loading, sending, ...], ...}
