@@ -173,27 +173,27 @@ func charGrams(dst []uint32, tok []byte, cjk bool) []uint32 {
 	if cjk {
 		lo, hi = 1, 3
 	}
-	for g := lo; g <= hi; g++ {
-		last := end - g
-		if !cjk {
-			last++ // the trailing edge counts as one more position
-		}
-		for s := 0; s <= last; s++ {
-			h := uint32(fkChar + g)
-			for k := s; k < s+g; k++ {
-				if k >= end {
-					h = (h ^ '$') * 16777619
-					continue
-				}
-				if rs[k] < 0 {
-					h = (h ^ '^') * 16777619
-					continue
-				}
+	npos := end
+	if !cjk {
+		npos++ // the trailing edge
+	}
+	// One pass per start: the hash of a gram extends the one a rune shorter.
+	for s := 0; s+lo <= npos; s++ {
+		h := uint32(fkChar)
+		for k := s; k < s+hi && k < npos; k++ {
+			switch {
+			case k >= end:
+				h = (h ^ '$') * 16777619
+			case rs[k] < 0:
+				h = (h ^ '^') * 16777619
+			default:
 				for _, c := range tok[rs[k]:rs[k+1]] {
 					h = (h ^ uint32(c)) * 16777619
 				}
 			}
-			dst = append(dst, h&(modelDim-1))
+			if k-s+1 >= lo {
+				dst = append(dst, h&(modelDim-1))
+			}
 		}
 	}
 	return dst
