@@ -243,8 +243,8 @@ func TestCorpus(t *testing.T) {
 // docs/matching.md, "How the matcher is measured").
 //
 // Tuning sets, whose misses are read while the rules are written:
-// heldout.jsonl, heldout2.jsonl, and the "tune" half of tune_a.jsonl,
-// tune_b.jsonl and tune_c.jsonl (splitHalf).
+// heldout.jsonl, heldout2.jsonl, and the "tune" half of every
+// tune_*.jsonl (splitHalf).
 //
 // Held out, never looked at while tuning, not even their misses (only the
 // totals this test prints): heldout3.jsonl, the "held" half of tune_a.jsonl
@@ -267,13 +267,14 @@ func TestHeldOut(t *testing.T) {
 	sets := []set{
 		{"heldout tune", "testdata/heldout.jsonl", "", 0.95, 0.95, true},
 		{"heldout2 tune", "testdata/heldout2.jsonl", "", 0.95, 0.90, true},
-		{"tune_a tune", "testdata/tune_a.jsonl", "tune", 0, 0, true},
-		{"tune_b tune", "testdata/tune_b.jsonl", "tune", 0, 0, true},
-		{"tune_c tune", "testdata/tune_c.jsonl", "tune", 0, 0, true},
-		{"heldout3 held out", "testdata/heldout3.jsonl", "", 0.92, 0.70, false},
-		{"tune_a held out", "testdata/tune_a.jsonl", "held", 0, 0, false},
-		{"tune_b held out", "testdata/tune_b.jsonl", "held", 0, 0, false},
-		{"tune_c held out", "testdata/tune_c.jsonl", "held", 0, 0, false},
+	}
+	tune, _ := filepath.Glob("testdata/tune_*.jsonl")
+	for _, f := range tune {
+		sets = append(sets, set{strings.TrimSuffix(filepath.Base(f), ".jsonl") + " tune", f, "tune", 0, 0, true})
+	}
+	sets = append(sets, set{"heldout3 held out", "testdata/heldout3.jsonl", "", 0.92, 0.70, false})
+	for _, f := range tune {
+		sets = append(sets, set{strings.TrimSuffix(filepath.Base(f), ".jsonl") + " held out", f, "held", 0, 0, false})
 	}
 	held, _ := filepath.Glob("testdata/heldout4/*.jsonl")
 	for _, f := range held {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 
@@ -34,15 +35,17 @@ type example struct {
 }
 
 // trainingSet reads the tuning corpora: the hand-written corpus, the two
-// tuning held-out files, the tuning halves of tune_a, tune_b and tune_c, and the
+// tuning held-out files, the tuning half of every tune_*.jsonl, and the
 // tuning half of the scenario suite's templates. Never a held-out file.
 func trainingSet(t *testing.T) []example {
 	t.Helper()
 	var posts []*labelled
-	for _, f := range []struct{ path, split string }{
-		{"testdata/corpus.jsonl", ""}, {"testdata/heldout.jsonl", ""}, {"testdata/heldout2.jsonl", ""},
-		{"testdata/tune_a.jsonl", "tune"}, {"testdata/tune_b.jsonl", "tune"}, {"testdata/tune_c.jsonl", "tune"},
-	} {
+	files := []struct{ path, split string }{{"testdata/corpus.jsonl", ""}, {"testdata/heldout.jsonl", ""}, {"testdata/heldout2.jsonl", ""}}
+	tune, _ := filepath.Glob("testdata/tune_*.jsonl")
+	for _, f := range tune {
+		files = append(files, struct{ path, split string }{f, "tune"})
+	}
+	for _, f := range files {
 		p, _ := loadLabelled(t, f.path, f.split)
 		posts = append(posts, p...)
 	}
