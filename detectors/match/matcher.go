@@ -631,6 +631,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 		t := &toks[i]
 		key := b[t.s:t.e]
 		var aliasBest, intentBest int32 = -1, -1
+		cjkNeg := false // a symptom verb and a post-negator inside one CJK run
 		aliasLen, intentLen := 0, 0
 		consider := func(id int32, n int) {
 			p := &r.phrases[id]
@@ -718,6 +719,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 					consider(id, 1)
 				}
 				sc.cjkFound = found
+				cjkNeg = !negated && verbThenNegator(r, hits)
 			}
 			if key[0] >= 0xD8 && key[0] <= 0xDB && (aliasBest < 0 || intentBest < 0) {
 				// Arabic clitics: الواتساب, وما, لواتساب, المشكلة
@@ -737,8 +739,8 @@ func (m *Matcher) scan(sc *scratch) bool {
 					}
 				}
 			}
-			if aliasBest < 0 && key[0] < utf8.RuneSelf && len(key) >= 4 {
-				// Indonesian/Malay possessive suffixes: whatsappnya, waku
+			if aliasBest < 0 && len(key) >= 4 {
+				// Suffixes on names: whatsappnya, telegramga, Зумда, নেটফ্লিক্সে
 				for _, suf := range suffixesByLast[key[len(key)-1]] {
 					if len(key)-len(suf) >= minStem(suf) && string(key[len(key)-len(suf):]) == suf && r.mayHave(key[:len(key)-len(suf)]) {
 						for _, id := range r.prefixed[string(key[:len(key)-len(suf)])] {
@@ -774,6 +776,10 @@ func (m *Matcher) scan(sc *scratch) bool {
 				negated = true
 			}
 			intentNext = i + intentLen
+		} else if cjkNeg && i >= intentNext {
+			// Thai and other unspaced scripts: "ดูไม่ได้", verb then "cannot".
+			sc.intents = append(sc.intents, intent{cat: catOutage, pos: int32(i), end: int32(i + 1), sent: t.sent, hg: t.hg})
+			sc.marks[i] |= mkIntent
 		}
 	}
 	if len(sc.mentions) == 0 {
@@ -1165,7 +1171,7 @@ func (m *Matcher) mayName(sc *scratch) bool {
 			}
 			continue
 		}
-		if key[0] < utf8.RuneSelf && len(key) >= 4 {
+		if len(key) >= 4 {
 			for _, suf := range suffixesByLast[key[len(key)-1]] {
 				if len(key)-len(suf) >= minStem(suf) && string(key[len(key)-len(suf):]) == suf && hasBit(r.aliasBits, keyHash(key[:len(key)-len(suf)], aliasBitsLog)) {
 					return true
@@ -1232,9 +1238,11 @@ var suffixesByLast = func() (t [256][]string) {
 // possessives attach to short names (IGnya, WAku), the Turkish locatives
 // (instagramda, twitterdan) only to longer ones.
 func minStem(suf string) int {
-	switch suf {
-	case "nya", "ku", "mu":
+	switch {
+	case suf == "nya" || suf == "ku" || suf == "mu":
 		return 2
+	case suf[0] >= utf8.RuneSelf:
+		return 6 // three Cyrillic letters, two Bengali ones
 	}
 	return 4
 }
@@ -1265,6 +1273,27 @@ func isKatakana(r rune) bool {
 type cjkHit struct {
 	id   int32
 	s, e int
+}
+
+// cjkVerbGap is how many bytes may stand between a symptom verb and its
+// post-negator inside a CJK or Thai run: an object of a few letters
+// ("เปิดเพลงไม่ได้", open + song + cannot).
+const cjkVerbGap = 15
+
+// verbThenNegator reports whether a symptom verb among the hits of a CJK run
+// is followed, within cjkVerbGap bytes, by a post-negator.
+func verbThenNegator(r *Rules, hits []cjkHit) bool {
+	for _, v := range hits {
+		if r.phrases[v.id].cat != catVerb {
+			continue
+		}
+		for _, n := range hits {
+			if r.phrases[n.id].cat == catPostNeg && n.s >= v.e && n.s-v.e <= cjkVerbGap {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // negatedAt reports whether a negation among hits overlaps h.
