@@ -201,6 +201,8 @@ func TestPastDisplacementLinks(t *testing.T) {
 		// recovery beats past; a present cue inside a recovery term is not one
 		{"whatsapp is back after yesterday's outage", want{"whatsapp": Recovery}},
 		{"whatsapp was down yesterday, works now", want{"whatsapp": Recovery}},
+		// a recovery term holding an outage term
+		{"ไอจีหายล่มแล้ว", want{"instagram": Recovery}},
 		// ออนไลน์ is "online", not LINE
 		{"เรียนออนไลน์ทั้งวัน", want{}},
 		{"ไลน์ล่ม", want{"line": Outage}},

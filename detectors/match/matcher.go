@@ -706,9 +706,14 @@ func (m *Matcher) scan(sc *scratch) bool {
 					k += size
 				}
 				for _, h := range hits {
-					if cat := r.phrases[h.id].cat; !negated || (cat != catOutage && cat != catRecovery) || !negatedAt(r, hits, h) {
-						found = append(found, h.id)
+					cat := r.phrases[h.id].cat
+					if negated && (cat == catOutage || cat == catRecovery) && negatedAt(r, hits, h) {
+						continue
 					}
+					if cat == catOutage && inLongerRecovery(r, hits, h) {
+						continue // หายล่มแล้ว, "no longer down": the outage word is part of the recovery
+					}
+					found = append(found, h.id)
 				}
 				sc.cjkHits = hits
 				if len(found) > 1 {
@@ -1291,6 +1296,16 @@ func verbThenNegator(r *Rules, hits []cjkHit) bool {
 			if r.phrases[n.id].cat == catPostNeg && n.s >= v.e && n.s-v.e <= cjkVerbGap {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// inLongerRecovery reports whether a recovery term among hits contains h.
+func inLongerRecovery(r *Rules, hits []cjkHit, h cjkHit) bool {
+	for _, g := range hits {
+		if r.phrases[g.id].cat == catRecovery && g.s <= h.s && h.e <= g.e && g.e-g.s > h.e-h.s {
+			return true
 		}
 	}
 	return false
