@@ -24,6 +24,7 @@ const (
 	catPast     // the outage spoken of is over ("yesterday", "was down")
 	catPresent  // it is failing now despite a past cue ("still", "again")
 	catDisplace // the service named next is where people went ("switched to")
+	catArrive   // the service named just before is where people went ("twitter'a geçtik")
 )
 
 // phrase is one compiled term: a sequence of normalised tokens.
@@ -85,7 +86,7 @@ func compile(raw *rawRules) *Rules {
 		problems: raw.problemNames,
 	}
 	r.terms = len(raw.outage) + len(raw.recovery) + len(raw.negations) + len(raw.cancels) + len(raw.negators) +
-		len(raw.past) + len(raw.present) + len(raw.displace) +
+		len(raw.past) + len(raw.present) + len(raw.displace) + len(raw.arrive) +
 		len(raw.postNegators) + len(raw.verbs) + len(raw.connectors) + len(raw.filler)
 	for _, p := range raw.problems {
 		r.terms += len(p)
@@ -150,6 +151,9 @@ func compile(raw *rawRules) *Rules {
 	}
 	for _, t := range raw.displace {
 		add(t, phrase{cat: catDisplace})
+	}
+	for _, t := range raw.arrive {
+		add(t, phrase{cat: catArrive})
 	}
 	for _, t := range raw.negators {
 		add(t, phrase{cat: catNegator})

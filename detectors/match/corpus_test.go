@@ -267,18 +267,22 @@ func TestHeldOut(t *testing.T) {
 	sets := []set{
 		{"heldout tune", "testdata/heldout.jsonl", "", 0.95, 0.95, true},
 		{"heldout2 tune", "testdata/heldout2.jsonl", "", 0.95, 0.90, true},
+		{"heldout3 tune", "testdata/heldout3.jsonl", "", 0.92, 0.70, true},
+	}
+	tuneWhole, _ := filepath.Glob("testdata/heldout4/*.jsonl")
+	for _, f := range tuneWhole {
+		sets = append(sets, set{"heldout4 " + strings.TrimSuffix(filepath.Base(f), ".jsonl") + " tune", f, "", 0, 0, true})
 	}
 	tune, _ := filepath.Glob("testdata/tune_*.jsonl")
 	for _, f := range tune {
 		sets = append(sets, set{strings.TrimSuffix(filepath.Base(f), ".jsonl") + " tune", f, "tune", 0, 0, true})
 	}
-	sets = append(sets, set{"heldout3 held out", "testdata/heldout3.jsonl", "", 0.92, 0.70, false})
 	for _, f := range tune {
 		sets = append(sets, set{strings.TrimSuffix(filepath.Base(f), ".jsonl") + " held out", f, "held", 0, 0, false})
 	}
-	held, _ := filepath.Glob("testdata/heldout4/*.jsonl")
+	held, _ := filepath.Glob("testdata/heldout5/*.jsonl")
 	for _, f := range held {
-		sets = append(sets, set{"heldout4 " + strings.TrimSuffix(filepath.Base(f), ".jsonl") + " held out", f, "", 0, 0, false})
+		sets = append(sets, set{"heldout5 " + strings.TrimSuffix(filepath.Base(f), ".jsonl") + " held out", f, "", 0, 0, false})
 	}
 	for _, tc := range sets {
 		t.Run(tc.name, func(t *testing.T) {

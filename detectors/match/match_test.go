@@ -234,8 +234,8 @@ func TestPastDisplacementLinks(t *testing.T) {
 	}
 }
 
-// The model turns what the rules could not place into complaints, and only
-// for posts that name one service.
+// The model turns what the rules could not place into complaints, only for
+// posts about one subject that hold some word of complaint.
 func TestModelSecondOpinion(t *testing.T) {
 	rulesOnly := NewMatcher(DefaultRules())
 	rulesOnly.model = nil
@@ -244,8 +244,10 @@ func TestModelSecondOpinion(t *testing.T) {
 		text      string
 		rules, mt Kind
 	}{
-		{"instagram keeps kicking me out every five minutes, wtf", Mention, Outage},
+		{"instagram keeps kicking me out every five minutes, anyone else?", Mention, Outage},
 		{"just posted a new photo on instagram, come see", Mention, Mention},
+		// no word of complaint at all: the model is not asked
+		{"taking a break from whatsapp", Mention, Mention},
 	} {
 		r, g := rulesOnly.Match(nil, tt.text), m.Match(nil, tt.text)
 		if len(r) != 1 || len(g) != 1 || r[0].Kind != tt.rules || g[0].Kind != tt.mt {

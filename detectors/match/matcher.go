@@ -74,6 +74,7 @@ const (
 	mkIntent   // covered by an outage/recovery/negation phrase
 	mkDisplace // ends a displacement phrase: the service after it is a destination
 	mkPresent  // starts a present cue ("still", "now")
+	mkArrive   // starts a displacement term after the service ("twitter'a geçtik", "트위터 옴")
 )
 
 // displaceSpan is how many words a displacement phrase may stand before the
@@ -666,6 +667,8 @@ func (m *Matcher) scan(sc *scratch) bool {
 				sc.marks[i] |= mkPresent
 			case catDisplace:
 				sc.marks[i+n-1] |= mkDisplace
+			case catArrive:
+				sc.marks[i] |= mkArrive
 			}
 		}
 		if t.fl&tkMention != 0 {
@@ -847,6 +850,17 @@ func (m *Matcher) scan(sc *scratch) bool {
 			if sc.marks[j]&mkDisplace != 0 {
 				mn.dest = true
 				break
+			}
+		}
+		// or just before one that follows it, a case ending between them
+		// ("bluesky'a döndüm", "Twitterに来た")
+		for j := int(mn.end); j < len(toks) && j <= int(mn.end)+1 && toks[j].sent == mn.sent; j++ {
+			if sc.marks[j]&mkArrive != 0 {
+				mn.dest = true
+				break
+			}
+			if j == int(mn.end) && len(b[toks[j].s:toks[j].e]) > 3 {
+				break // a word, not a case ending
 			}
 		}
 	}
@@ -1038,7 +1052,7 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 				sc.feats = m.features(sc, sc.feats[:0])
 				p = m.model.prob(sc.feats)
 			}
-			mt.Kind = m.second(sc, mt.Kind, p)
+			mt.Kind = m.second(sc, mt.Kind, p, lengthClass(sc.feats))
 		}
 		if mt.Kind == Outage {
 			mt.Problems = m.r.problemList(sc.probs)
@@ -1054,14 +1068,14 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 // complaint and the rules found nothing against one (a negation, "isn't
 // down", or a post negation, "stock is down"); an outage becomes a mention
 // when the model is confident of none.
-func (m *Matcher) second(sc *scratch, k Kind, p float32) Kind {
+func (m *Matcher) second(sc *scratch, k Kind, p float32, length int) Kind {
 	switch {
-	case k == Mention && p >= m.model.up && !sc.cancel && !sc.negated:
+	case k == Mention && p >= m.model.up[length] && !sc.cancel && !sc.negated && complaintWords(sc):
 		if len(sc.past) > 0 && len(sc.present) == 0 {
 			return Past
 		}
 		return Outage
-	case k == Outage && p < m.model.veto:
+	case k == Outage && p < m.model.veto[length]:
 		return Mention
 	}
 	return k
@@ -1080,6 +1094,23 @@ func bareQuestion(b []byte, toks []token, ms []mention) bool {
 func inRecovery(ins []intent, i int) bool {
 	for _, in := range ins {
 		if in.cat == catRecovery && int(in.pos) <= i && i < int(in.end) {
+			return true
+		}
+	}
+	return false
+}
+
+// complaintWords reports whether the post holds any word of complaint the
+// rules know, though not in an order they read as one: a negator, a
+// symptom verb, a problem word or a question. The model weighs such posts;
+// it does not find complaints in posts with none ("taking a break from
+// whatsapp").
+func complaintWords(sc *scratch) bool {
+	if sc.probs != 0 || bytes.IndexByte(sc.buf, '?') >= 0 {
+		return true
+	}
+	for _, mk := range sc.marks {
+		if mk&(mkNegator|mkPostNeg|mkVerb) != 0 {
 			return true
 		}
 	}

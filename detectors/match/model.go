@@ -33,7 +33,11 @@ var modelBin []byte
 const (
 	modelBits  = 18
 	modelDim   = 1 << modelBits
-	modelMagic = "outcry-ngram-1\n"
+	modelMagic = "outcry-ngram-2\n"
+	// Posts with fewer features than this are short: their thresholds are
+	// chosen apart, since a few words weigh more in a short post and the
+	// model is less sure of them ("whatsapp message sent").
+	shortFeats = 48
 )
 
 // model is a logistic regression over hashed features, int8-quantised.
@@ -41,9 +45,9 @@ type model struct {
 	w      []int8
 	scale  float32 // weight = w × scale
 	bias   float32
-	up     float32 // probability above which a mention becomes an outage
-	veto   float32 // probability below which an outage becomes a mention
-	hashed int     // features of the training set, for Stats
+	up     [2]float32 // by length (short, long): probability from which a mention becomes an outage
+	veto   [2]float32 // by length: probability below which an outage becomes a mention
+	hashed int        // features of the training set, for Stats
 }
 
 var defaultModel = func() *model {
@@ -59,24 +63,25 @@ func decodeModel(b []byte) (*model, error) {
 		return nil, errors.New("not an outcry model")
 	}
 	b = b[len(modelMagic):]
-	if len(b) != 16+modelDim {
-		return nil, fmt.Errorf("model is %d bytes, want %d", len(b), 16+modelDim)
+	if len(b) != 24+modelDim {
+		return nil, fmt.Errorf("model is %d bytes, want %d", len(b), 24+modelDim)
 	}
+	f := func(i int) float32 { return math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:])) }
 	md := &model{
-		scale: math.Float32frombits(binary.LittleEndian.Uint32(b[0:])),
-		bias:  math.Float32frombits(binary.LittleEndian.Uint32(b[4:])),
-		up:    math.Float32frombits(binary.LittleEndian.Uint32(b[8:])),
-		veto:  math.Float32frombits(binary.LittleEndian.Uint32(b[12:])),
+		scale: f(0),
+		bias:  f(1),
+		up:    [2]float32{f(2), f(3)},
+		veto:  [2]float32{f(4), f(5)},
 		w:     make([]int8, modelDim),
 	}
-	for i, c := range b[16:] {
+	for i, c := range b[24:] {
 		md.w[i] = int8(c)
 	}
 	return md, nil
 }
 
 // encodeModel writes float weights quantised to int8.
-func encodeModel(w []float32, bias, up, veto float32) []byte {
+func encodeModel(w []float32, bias float32, up, veto [2]float32) []byte {
 	var maxAbs float32
 	for _, x := range w {
 		maxAbs = max(maxAbs, float32(math.Abs(float64(x))))
@@ -88,12 +93,21 @@ func encodeModel(w []float32, bias, up, veto float32) []byte {
 	out := append([]byte(nil), modelMagic...)
 	out = binary.LittleEndian.AppendUint32(out, math.Float32bits(scale))
 	out = binary.LittleEndian.AppendUint32(out, math.Float32bits(bias))
-	out = binary.LittleEndian.AppendUint32(out, math.Float32bits(up))
-	out = binary.LittleEndian.AppendUint32(out, math.Float32bits(veto))
+	for _, x := range []float32{up[0], up[1], veto[0], veto[1]} {
+		out = binary.LittleEndian.AppendUint32(out, math.Float32bits(x))
+	}
 	for _, x := range w {
 		out = append(out, byte(int8(math.Round(float64(x/scale)))))
 	}
 	return out
+}
+
+// lengthClass is 0 for a short post, 1 for a long one.
+func lengthClass(feats []uint32) int {
+	if len(feats) < shortFeats {
+		return 0
+	}
+	return 1
 }
 
 // prob is the probability that the post with these features is a complaint.

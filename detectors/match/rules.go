@@ -110,6 +110,7 @@ type rawRules struct {
 	outage, recovery, negations []string
 	cancels                     []string
 	past, present, displace     []string
+	arrive                      []string
 	negators, postNegators      []string
 	verbs, connectors, filler   []string
 	problemNames                []string
@@ -196,6 +197,8 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 			raw.present, err = termList(v)
 		case "displacement_terms":
 			raw.displace, err = termList(v)
+		case "arrival_terms":
+			raw.arrive, err = termList(v)
 		case "negators":
 			raw.negators, err = termList(v)
 		case "post_negators":
