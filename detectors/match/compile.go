@@ -70,14 +70,16 @@ type Rules struct {
 // الواتساب, والفيس, بالانستا, للتويتر, وواتساب.
 var arabicPrefixes = []string{"وال", "بال", "فال", "كال", "لل", "ال", "و", "ب", "ل", "ف"}
 
-// latinSuffixes are stripped before alias lookup: Indonesian possessives
+// nameSuffixes are stripped before alias lookup: Indonesian possessives
 // (whatsappnya), Turkish and Uzbek case endings (zoomda, telegramga,
-// zoomning), and the same endings on names in Cyrillic (Зумга, Стимда,
-// телеграме) and Bengali (নেটফ্লিক্সে, ভাইবারের).
-var latinSuffixes = []string{"nya", "ku", "mu", "ta", "da", "te", "de", "tan", "dan", "ten", "den",
+// zoomning), the same endings on names in Cyrillic (Зумга, Стимда,
+// телеграме) and Bengali (নেটফ্লিক্সে, ভাইবারের), and Persian possessives
+// (تلگرامم, "my Telegram").
+var nameSuffixes = []string{"nya", "ku", "mu", "ta", "da", "te", "de", "tan", "dan", "ten", "den",
 	"ga", "ni", "ning", "qa", "ka",
 	"га", "да", "дан", "ни", "нинг", "ка", "қа", "ға", "та", "е", "а", "у", "ом",
-	"ে", "ের", "তে", "কে", "র"}
+	"ে", "ের", "তে", "কে", "র",
+	"م", "ت", "ش", "مون", "تون", "شون", "و"}
 
 func compile(raw *rawRules) *Rules {
 	r := &Rules{

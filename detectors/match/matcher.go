@@ -1037,6 +1037,8 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 		subject = subject && mn.group == ms[0].group && !mn.dest
 	}
 	p := float32(-1)
+	// Most chatter holds no word of complaint: the model is not asked.
+	mayUpgrade := subject && !sc.cancel && !sc.negated && complaintWords(sc)
 	for _, s := range touched {
 		mt := Match{Service: m.r.services[s].Name, Kind: Mention}
 		switch {
@@ -1047,7 +1049,7 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 		case pastD[s] < none:
 			mt.Kind = Past
 		}
-		if subject && (mt.Kind == Mention || mt.Kind == Outage) {
+		if subject && (mt.Kind == Outage || mt.Kind == Mention && mayUpgrade) {
 			if p < 0 {
 				sc.feats = m.features(sc, sc.feats[:0])
 				p = m.model.prob(sc.feats)
@@ -1063,14 +1065,14 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 }
 
 // second is the model's second opinion (p) on what the rules made of a post
-// about one subject: a mention becomes an outage (or, in a post with a past
+// about one subject (for a mention, one the model may turn: see mayUpgrade): a mention becomes an outage (or, in a post with a past
 // cue and no present one, a past outage) when the model is confident of a
 // complaint and the rules found nothing against one (a negation, "isn't
 // down", or a post negation, "stock is down"); an outage becomes a mention
 // when the model is confident of none.
 func (m *Matcher) second(sc *scratch, k Kind, p float32, length int) Kind {
 	switch {
-	case k == Mention && p >= m.model.up[length] && !sc.cancel && !sc.negated && complaintWords(sc):
+	case k == Mention && p >= m.model.up[length]:
 		if len(sc.past) > 0 && len(sc.present) == 0 {
 			return Past
 		}
@@ -1261,10 +1263,10 @@ func (m *Matcher) mayFuzzy(key []byte) bool {
 
 const maxFuzzyKey = 17
 
-// suffixesByLast holds latinSuffixes by their last byte: most tokens end in a
+// suffixesByLast holds nameSuffixes by their last byte: most tokens end in a
 // byte no suffix ends in.
 var suffixesByLast = func() (t [256][]string) {
-	for _, suf := range latinSuffixes {
+	for _, suf := range nameSuffixes {
 		t[suf[len(suf)-1]] = append(t[suf[len(suf)-1]], suf)
 	}
 	return
