@@ -1037,7 +1037,10 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 		subject = subject && mn.group == ms[0].group && !mn.dest
 	}
 	p := float32(-1)
-	// Most chatter holds no word of complaint: the model is not asked.
+	// The model may turn a mention into a complaint only when the rules found
+	// nothing against one (a negation, "isn't down"; a post negation, "stock
+	// is down") and the post holds some word of complaint: most chatter holds
+	// none, and the model is not even asked.
 	mayUpgrade := subject && !sc.cancel && !sc.negated && complaintWords(sc)
 	for _, s := range touched {
 		mt := Match{Service: m.r.services[s].Name, Kind: Mention}
@@ -1064,12 +1067,11 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 	return dst
 }
 
-// second is the model's second opinion (p) on what the rules made of a post
-// about one subject (for a mention, one the model may turn: see mayUpgrade): a mention becomes an outage (or, in a post with a past
-// cue and no present one, a past outage) when the model is confident of a
-// complaint and the rules found nothing against one (a negation, "isn't
-// down", or a post negation, "stock is down"); an outage becomes a mention
-// when the model is confident of none.
+// second is the model's second opinion (p, for posts of this length class)
+// on what the rules made of a post about one subject: a mention (one that
+// mayUpgrade lets it turn) becomes an outage, or a past outage in a post
+// with a past cue and no present one, when the model is confident of a
+// complaint; an outage becomes a mention when it is confident of none.
 func (m *Matcher) second(sc *scratch, k Kind, p float32, length int) Kind {
 	switch {
 	case k == Mention && p >= m.model.up[length]:
