@@ -67,11 +67,9 @@
 // hashed character n-grams and words of the post, with the service names
 // masked (model.go; weights embedded in model.bin, 256 KiB), reads posts
 // about one subject (one service, or several listed together): a mention
-// the rules could not place becomes an outage when the model is confident
-// and the post holds some word of complaint the rules know (a negator, a
-// symptom verb, a problem word, a question), unless the rules found a
-// negation; an outage becomes a mention when the model is confident it is
-// none. Its thresholds are chosen, for short and long posts apart, from
+// the rules could not place becomes an outage when the model is confident,
+// unless the rules found a negation or a post negation; an outage becomes a
+// mention when the model is confident it is none. Its thresholds are chosen, for short and long posts apart, from
 // out-of-fold estimates on the tuning corpora: 97% precision, mentions
 // weighing four times the complaints as in a live stream. It is trained by
 // `go test ./detectors/match -run TestModel -train` (see model_test.go and

@@ -235,7 +235,7 @@ func TestPastDisplacementLinks(t *testing.T) {
 }
 
 // The model turns what the rules could not place into complaints, only for
-// posts about one subject that hold some word of complaint.
+// posts about one subject.
 func TestModelSecondOpinion(t *testing.T) {
 	rulesOnly := NewMatcher(DefaultRules())
 	rulesOnly.model = nil
@@ -246,7 +246,7 @@ func TestModelSecondOpinion(t *testing.T) {
 	}{
 		{"instagram keeps kicking me out every five minutes, anyone else?", Mention, Outage},
 		{"just posted a new photo on instagram, come see", Mention, Mention},
-		// no word of complaint at all: the model is not asked
+		// chatter it was trained on (tune_h.jsonl): "taking a break", "I'm dead 💀"
 		{"taking a break from whatsapp", Mention, Mention},
 	} {
 		r, g := rulesOnly.Match(nil, tt.text), m.Match(nil, tt.text)

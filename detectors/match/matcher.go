@@ -1038,10 +1038,9 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 	}
 	p := float32(-1)
 	// The model may turn a mention into a complaint only when the rules found
-	// nothing against one (a negation, "isn't down"; a post negation, "stock
-	// is down") and the post holds some word of complaint: most chatter holds
-	// none, and the model is not even asked.
-	mayUpgrade := subject && !sc.cancel && !sc.negated && complaintWords(sc)
+	// nothing against one: a negation ("isn't down") or a post negation
+	// ("stock is down", "imagine if").
+	mayUpgrade := subject && !sc.cancel && !sc.negated
 	for _, s := range touched {
 		mt := Match{Service: m.r.services[s].Name, Kind: Mention}
 		switch {
@@ -1098,23 +1097,6 @@ func bareQuestion(b []byte, toks []token, ms []mention) bool {
 func inRecovery(ins []intent, i int) bool {
 	for _, in := range ins {
 		if in.cat == catRecovery && int(in.pos) <= i && i < int(in.end) {
-			return true
-		}
-	}
-	return false
-}
-
-// complaintWords reports whether the post holds any word of complaint the
-// rules know, though not in an order they read as one: a negator, a
-// symptom verb, a problem word or a question. The model weighs such posts;
-// it does not find complaints in posts with none ("taking a break from
-// whatsapp").
-func complaintWords(sc *scratch) bool {
-	if sc.probs != 0 || bytes.IndexByte(sc.buf, '?') >= 0 {
-		return true
-	}
-	for _, mk := range sc.marks {
-		if mk&(mkNegator|mkPostNeg|mkVerb) != 0 {
 			return true
 		}
 	}
