@@ -79,8 +79,11 @@ func stream(i int) Stream {
 	if i%2 == 1 {
 		half = suitetext.Heldout
 	}
-	// Streams start on different weekdays and hours of the year 2026.
-	start := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * (8*24*time.Hour + 3*time.Hour)).Truncate(24 * time.Hour)
+	// Streams start on different weekdays and hours of the year 2026; later
+	// rounds a year earlier each, so that no post is dated ahead of the clock
+	// (the pipeline dead-letters those).
+	round, k := i/Streams, i%Streams
+	start := time.Date(2026-round, 1, 5, 0, 0, 0, 0, time.UTC).Add(time.Duration(k) * (8*24*time.Hour + 3*time.Hour)).Truncate(24 * time.Hour)
 	s := Stream{
 		Name: fmt.Sprintf("suite-%02d", i), Half: half, Seed: uint64(1000 + i),
 		Start: start, End: start.Add(48 * time.Hour), Unrelated: 10,
