@@ -242,18 +242,18 @@ func TestCorpus(t *testing.T) {
 // rules, by writers who never saw them, each briefed differently (see
 // docs/matching.md, "How the matcher is measured").
 //
-// Tuning sets, whose misses are read while the rules are written:
-// heldout.jsonl, heldout2.jsonl, and the "tune" half of every
-// tune_*.jsonl (splitHalf).
+// Tuning sets, whose misses are read while the rules are written and on which
+// the model is trained: heldout.jsonl, heldout2.jsonl, heldout3.jsonl and
+// heldout4/ (held out until their first measurement, then turned into tuning
+// sets), and the "tune" half of every tune_*.jsonl (splitHalf).
 //
 // Held out, never looked at while tuning, not even their misses (only the
-// totals this test prints): heldout3.jsonl, the "held" half of tune_a.jsonl
-// and tune_b.jsonl, and every file of testdata/heldout4/ (past and recovery
-// talk in 25 languages; displacement and links; the ten languages added with
-// the past kind; colloquial speech of Iran, Russia, Uzbekistan, Turkey and
-// the Arab world). Keep it that way: when a held-out file's misses have to be
-// studied, it becomes a tuning set and a new held-out set must be written by
-// someone who has not seen the rules.
+// totals and tables this test prints): the "held" half of every
+// tune_*.jsonl, and every file of testdata/heldout5/ (past and present talk
+// in 24 languages; a day's stream; fifteen languages in regional voices;
+// posts naming several services or their links). Keep it that way: when a
+// held-out file's misses have to be studied, it becomes a tuning set and a
+// new held-out set must be written by someone who has not seen the rules.
 //
 // The bars are regression guards a little below the figures measured when the
 // rules were last tuned; the goals (precision ≥ 0.97, recall ≥ 0.95, every
@@ -280,9 +280,13 @@ func TestHeldOut(t *testing.T) {
 	for _, f := range tune {
 		sets = append(sets, set{strings.TrimSuffix(filepath.Base(f), ".jsonl") + " held out", f, "held", 0, 0, false})
 	}
+	// Regression bars for the held-out sets, a little below what was measured
+	// when the rules were last tuned (docs/matching.md has the figures).
+	bars := map[string][2]float64{"languages": {0.92, 0.65}, "multi": {0.75, 0.69}, "past_now": {0.86, 0.78}, "stream_mix": {0.92, 0.79}}
 	held, _ := filepath.Glob("testdata/heldout5/*.jsonl")
 	for _, f := range held {
-		sets = append(sets, set{"heldout5 " + strings.TrimSuffix(filepath.Base(f), ".jsonl") + " held out", f, "", 0, 0, false})
+		name := strings.TrimSuffix(filepath.Base(f), ".jsonl")
+		sets = append(sets, set{"heldout5 " + name + " held out", f, "", bars[name][0], bars[name][1], false})
 	}
 	for _, tc := range sets {
 		t.Run(tc.name, func(t *testing.T) {
