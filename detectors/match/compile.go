@@ -142,26 +142,16 @@ func compile(raw *rawRules) *Rules {
 	for _, t := range raw.negations {
 		add(t, phrase{cat: catNegation, segment: true})
 	}
-	for _, t := range raw.cancels {
-		add(t, phrase{cat: catCancel})
-	}
-	for _, t := range raw.past {
-		add(t, phrase{cat: catPast})
-	}
-	for _, t := range raw.present {
-		add(t, phrase{cat: catPresent})
-	}
-	for _, t := range raw.displace {
-		add(t, phrase{cat: catDisplace})
-	}
-	for _, t := range raw.arrive {
-		add(t, phrase{cat: catArrive})
-	}
-	for _, t := range raw.negators {
-		add(t, phrase{cat: catNegator})
-	}
-	for _, t := range raw.postNegators {
-		add(t, phrase{cat: catPostNeg})
+	for _, l := range []struct {
+		terms []string
+		cat   uint8
+	}{
+		{raw.cancels, catCancel}, {raw.past, catPast}, {raw.present, catPresent}, {raw.displace, catDisplace},
+		{raw.arrive, catArrive}, {raw.negators, catNegator}, {raw.postNegators, catPostNeg},
+	} {
+		for _, t := range l.terms {
+			add(t, phrase{cat: l.cat})
+		}
 	}
 	for _, t := range raw.verbs {
 		add(t, phrase{cat: catVerb})

@@ -276,6 +276,14 @@ func linkEnd(b []byte, i int) int {
 	return j
 }
 
+// linkAt is linkEnd for the word b[i:j], checked only when a dot follows it.
+func linkAt(b []byte, i, j int) int {
+	if j < len(b) && b[j] == '.' {
+		return linkEnd(b, i)
+	}
+	return i
+}
+
 func hasPrefixAt(b []byte, i int, p string) bool {
 	return len(b)-i >= len(p) && string(b[i:i+len(p)]) == p
 }
@@ -351,13 +359,9 @@ func (m *Matcher) tokenize(sc *scratch) {
 			}
 			j += s2
 		}
-		if j < len(b) && b[j] == '.' {
-			if e := linkEnd(b, i); e > i {
-				i = e
-				brk = true
-				prevWord = false
-				continue
-			}
+		if e := linkAt(b, i, j); e > i {
+			i, brk, prevWord = e, true, false
+			continue
 		}
 		t := token{s: int32(i), e: int32(j), sent: sent}
 		if brk {
@@ -463,13 +467,9 @@ func (m *Matcher) tokenizeASCII(sc *scratch) {
 		for j < len(b) && asciiClass[b[j]] == clsWord {
 			j++
 		}
-		if j < len(b) && b[j] == '.' {
-			if e := linkEnd(b, i); e > i {
-				i = e
-				brk = true
-				prevWord = false
-				continue
-			}
+		if e := linkAt(b, i, j); e > i {
+			i, brk, prevWord = e, true, false
+			continue
 		}
 		t := token{s: int32(i), e: int32(j), sent: sent}
 		if brk {
