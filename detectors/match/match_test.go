@@ -215,6 +215,13 @@ func TestPastDisplacementLinks(t *testing.T) {
 		{"checking twitter to see if gmail is down", want{"x": Mention, "gmail": Outage}},
 		{"insta is down, back to tiktok i guess", want{"instagram": Outage, "tiktok": Mention}},
 		{"came to twitter to see if it's down", want{"x": Mention}},
+		// the failing one unknown: the destination still takes no complaint
+		{"BeReal is down so I'm back on Discord like it's 2012", want{"discord": Mention}},
+		{"BeReal واقف والكل راح Outlook يتشكى", want{"outlook": Mention}},
+		{"BeRealล่ม เลยมาดูในเฟสบุ๊คว่าเกิดอะไรขึ้น", want{"facebook": Mention}},
+		{"YouTubeが読み込まないからTwitterに来た", want{"youtube": Outage, "x": Mention}},
+		{"WhatsApp崩了，所以来Instagram看看怎么回事", want{"whatsapp": Outage, "instagram": Mention}},
+		{"twitter yine yüklenmiyor, bluesky'a döndüm şimdilik", want{"x": Outage, "bluesky": Mention}},
 		{"checked downdetector, Facebook reports spiking. not working for me", want{"facebook": Outage}},
 		// links are not names
 		{"my car smells weird pic.twitter.com/abc123", want{}},

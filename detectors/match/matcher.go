@@ -632,7 +632,8 @@ func (m *Matcher) scan(sc *scratch) bool {
 		t := &toks[i]
 		key := b[t.s:t.e]
 		var aliasBest, intentBest int32 = -1, -1
-		cjkNeg := false // a symptom verb and a post-negator inside one CJK run
+		cjkNeg := false  // a symptom verb and a post-negator inside one CJK run
+		cjkDest := false // a name inside one CJK run right after a displacement term or before an arrival term
 		aliasLen, intentLen := 0, 0
 		consider := func(id int32, n int) {
 			p := &r.phrases[id]
@@ -666,9 +667,13 @@ func (m *Matcher) scan(sc *scratch) bool {
 			case catPresent:
 				sc.marks[i] |= mkPresent
 			case catDisplace:
-				sc.marks[i+n-1] |= mkDisplace
+				if t.fl&tkCJK == 0 { // in a CJK run: only at its end (below)
+					sc.marks[i+n-1] |= mkDisplace
+				}
 			case catArrive:
-				sc.marks[i] |= mkArrive
+				if t.fl&tkCJK == 0 { // in a CJK run: only at its start (below)
+					sc.marks[i] |= mkArrive
+				}
 			}
 		}
 		if t.fl&tkMention != 0 {
@@ -728,20 +733,36 @@ func (m *Matcher) scan(sc *scratch) bool {
 				}
 				sc.cjkFound = found
 				cjkNeg = !negated && verbThenNegator(r, hits)
+				cjkDest = destinationInRun(r, hits)
+				for _, h := range hits {
+					// "所以来" + Instagram, Twitter + "に来た": a displacement term
+					// ending the run, an arrival term starting it
+					switch r.phrases[h.id].cat {
+					case catDisplace:
+						if h.e == len(key) {
+							sc.marks[i] |= mkDisplace
+						}
+					case catArrive:
+						if h.s == 0 {
+							sc.marks[i] |= mkArrive
+						}
+					}
+				}
 			}
 			if key[0] >= 0xD8 && key[0] <= 0xDB && (aliasBest < 0 || intentBest < 0) {
 				// Arabic clitics: الواتساب, وما, لواتساب, المشكلة
 				if _, known := r.index[string(key)]; !known {
 					for _, pre := range arabicPrefixes {
 						if len(key) > len(pre)+3 && string(key[:len(pre)]) == pre && r.mayHave(key[len(pre):]) {
-							ids := r.index[string(key[len(pre):])]
-							for _, id := range ids {
+							matched := false
+							for _, id := range r.index[string(key[len(pre):])] {
 								if n := m.follows(sc, i, id); n > 0 {
 									consider(id, n)
+									matched = true
 								}
 							}
-							if len(ids) > 0 {
-								break
+							if matched {
+								break // the longest clitic that leaves a known phrase: والكل راح, not وال + كل
 							}
 						}
 					}
@@ -770,7 +791,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 		}
 		if aliasBest >= 0 && i >= aliasNext {
 			p := &r.phrases[aliasBest]
-			sc.mentions = append(sc.mentions, mention{svc: p.svc, pos: int32(i), end: int32(i + aliasLen), sent: t.sent, hg: t.hg, need: p.ctx, strict: p.strict})
+			sc.mentions = append(sc.mentions, mention{svc: p.svc, pos: int32(i), end: int32(i + aliasLen), sent: t.sent, hg: t.hg, need: p.ctx, strict: p.strict, dest: cjkDest})
 			aliasNext = i + aliasLen
 		}
 		if intentBest >= 0 && i >= intentNext {
@@ -1301,6 +1322,30 @@ type cjkHit struct {
 // post-negator inside a CJK or Thai run: an object of a few letters
 // ("เปิดเพลงไม่ได้", open + song + cannot).
 const cjkVerbGap = 15
+
+// destinationInRun reports whether a name in a CJK or Thai run comes right
+// after a displacement term or right before an arrival term of the same run
+// ("มาดูในเฟสบุ๊ค", "インスタに来て").
+func destinationInRun(r *Rules, hits []cjkHit) bool {
+	for _, a := range hits {
+		if r.phrases[a.id].cat != catAlias {
+			continue
+		}
+		for _, d := range hits {
+			switch r.phrases[d.id].cat {
+			case catDisplace:
+				if d.e == a.s {
+					return true
+				}
+			case catArrive:
+				if d.s == a.e {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
 
 // verbThenNegator reports whether a symptom verb among the hits of a CJK run
 // is followed, within cjkVerbGap bytes, by a post-negator.

@@ -42,11 +42,7 @@ func TestMatcherOnTemplates(t *testing.T) {
 						forms = append(forms, names[ti%len(names)])
 					}
 					for _, name := range forms {
-						other := "Instagram"
-						if svc == "instagram" {
-							other = "WhatsApp"
-						}
-						text := suitetext.Fill{Service: name, Other: other, Handle: handle[svc], Code: "503", City: "Lagos"}.Fill(tpl)
+						text := suitetext.Fill{Service: name, Other: "BeReal", Handle: handle[svc], Code: "503", City: "Lagos"}.Fill(tpl)
 						kind := match.Mention
 						for _, mt := range m.Match(nil, text) {
 							if mt.Service == svc {

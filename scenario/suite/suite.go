@@ -408,10 +408,10 @@ func textOf(r *rand.Rand, texts *suitetext.Texts, p post) (string, bool) {
 	if forms := append(slices.Clone(brand[p.service]), texts.Names(p.lang, p.service)...); len(forms) > 0 {
 		name = forms[r.IntN(len(forms))]
 	}
-	other := "Instagram"
-	if p.service == "instagram" {
-		other = "WhatsApp"
-	}
+	// The service people left ("{other} is down so I came to {service}") is one
+	// Outcry does not follow: a followed one would get complaints no truth
+	// accounts for (Instagram had about four a minute in every stream).
+	other := "BeReal"
 	f := suitetext.Fill{Service: name, Other: other, Handle: handle[p.service], Code: strconv.Itoa(400 + r.IntN(200)),
 		City: cities[r.IntN(len(cities))]}
 	if p.kind == kUnrelated {
