@@ -76,7 +76,8 @@ type Params struct {
 	FloodAuthors   float64       // authors per post, relative to the usual, below which a rise is a flood; default 0.3
 	TailQuantile   float64       // quantile of the series' own window surprises taken as its usual extreme; default 0.999
 	TailHalfLife   time.Duration // half-life of the surprise histogram; default 30 days
-	TrendWindow    time.Duration // a second, long window for sustained rises, judged against a slow baseline; default 6h
+	MidWindow      time.Duration // a medium window, for outages of a few complaints a minute that no 2-minute window makes surprising; default 10m
+	TrendWindow    time.Duration // a long window for sustained rises, judged against a slow baseline; default 6h
 	TrendHalfLife  time.Duration // half-life of that slow baseline level; default 3 days
 	TrendQuantile  float64       // quantile of the trend window's own surprises taken as its usual high; default 0.97
 	TrendScore     float64       // the trend window's bar (surprise); default 3.5
@@ -95,6 +96,7 @@ const (
 	PartTrend                    // the trend (6 h) window
 	PartChatter                  // a rise that is mostly not complaints is chatter
 	PartAuthors                  // the distinct authors of the whole window rechecked (Params.Authors)
+	PartMid                      // the medium (10 min) window
 )
 
 // Parts lists the parts with their names, in order.
@@ -102,7 +104,7 @@ var Parts = []struct {
 	Part Part
 	Name string
 }{{PartTailBar, "tail-excess bar"}, {PartTrend, "6 h trend window"},
-	{PartChatter, "chatter test"}, {PartAuthors, "window authors recheck"}}
+	{PartChatter, "chatter test"}, {PartAuthors, "window authors recheck"}, {PartMid, "10 min window"}}
 
 // Defaults returns the parameters used when none are given.
 func Defaults() Params {
@@ -126,6 +128,7 @@ func Defaults() Params {
 		FloodAuthors:   0.3,
 		TailQuantile:   0.999,
 		TailHalfLife:   30 * 24 * time.Hour,
+		MidWindow:      10 * time.Minute,
 		TrendWindow:    6 * time.Hour,
 		TrendHalfLife:  3 * 24 * time.Hour,
 		TrendQuantile:  0.97,
@@ -169,6 +172,7 @@ func (p Params) withDefaults() Params {
 	f(&p.FloodAuthors, d.FloodAuthors)
 	f(&p.TailQuantile, d.TailQuantile)
 	dur(&p.TailHalfLife, d.TailHalfLife)
+	dur(&p.MidWindow, d.MidWindow)
 	dur(&p.TrendWindow, d.TrendWindow)
 	dur(&p.TrendHalfLife, d.TrendHalfLife)
 	f(&p.TrendQuantile, d.TrendQuantile)
@@ -262,7 +266,7 @@ func (v Verdict) Flood() bool { return v.Reason == ReasonFlood }
 func (v Verdict) Elevated() bool { return v.Reason == ReasonAnomaly || v.Reason == ReasonElevated }
 
 const (
-	nScales   = 2
+	nScales   = 3
 	hourSlots = 24
 	daySlots  = 2 // weekday, weekend
 )
@@ -308,7 +312,7 @@ type Series struct {
 	pos     int // next slot of x, xa, mu, starts
 	filled  int
 	steps   int
-	scales  [nScales]scale // short (Window), trend (TrendWindow)
+	scales  [nScales]scale // short (Window), medium (MidWindow), trend (TrendWindow)
 	first   time.Time
 	last    time.Time
 	decay   float64 // of the level, per bucket
@@ -335,7 +339,8 @@ type Series struct {
 func NewSeries(p Params) *Series {
 	p = p.withDefaults()
 	ns := max(1, int(p.Window/p.Bucket))
-	nt := max(ns, int(p.TrendWindow/p.Bucket))
+	nm := max(ns, int(p.MidWindow/p.Bucket))
+	nt := max(nm, int(p.TrendWindow/p.Bucket))
 	nmax := nt
 	// The ring holds one bucket more than the longest window, so the bucket leaving a
 	// window is still there to subtract.
@@ -352,9 +357,24 @@ func NewSeries(p Params) *Series {
 		decay:  math.Pow(0.5, float64(p.Bucket)/float64(p.HalfLife)),
 		sdecay: math.Pow(0.5, float64(p.Bucket)/float64(p.TrendHalfLife)),
 	}
-	s.scales[0].n, s.scales[1].n = ns, nt
-	s.scales[1].slow = true
+	s.scales[0].n, s.scales[1].n, s.scales[2].n = ns, nm, nt
+	s.scales[2].slow = true
 	return s
+}
+
+// rising reports whether the newer half of the last n buckets (the newest at
+// ring position p) holds at least as many complaints as the older half.
+func (s *Series) rising(p, n int) bool {
+	var newer, older float64
+	for i := 0; i < n; i++ {
+		b := (p - i + len(s.x)) % len(s.x)
+		if i < n/2 {
+			newer += s.x[b]
+		} else {
+			older += s.x[b]
+		}
+	}
+	return newer >= older
 }
 
 // Params returns the parameters in effect.
@@ -621,7 +641,18 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 		j.start = s.starts[(p-n+1+len(s.x))%len(s.x)]
 		j.full = n == sc.n
 		ready := !sc.slow || start.Sub(s.first) >= s.p.TrendWarmup
-		if sc.slow && s.p.Without&PartTrend != 0 {
+		if sc.slow && s.p.Without&PartTrend != 0 || k == 1 && s.p.Without&PartMid != 0 {
+			ready = false
+		}
+		if k == 1 && sc.n < 3*s.scales[0].n {
+			// A medium window of a few short ones (5-minute buckets, as in
+			// NAB's series) adds nothing but another chance of noise.
+			ready = false
+		}
+		if k == 1 && s.hold {
+			// The medium window finds small outages; while one is open its
+			// end is judged on the short window, which an outage's tail leaves
+			// sooner.
 			ready = false
 		}
 		d := s.dispersion(sc)
@@ -646,6 +677,11 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 		}
 		j.bar = bar
 		j.sig = j.full && ready && j.ratio >= needRatio(j.mu) && j.surprise >= bar
+		if j.sig && k == 1 && !s.rising(p, sc.n) {
+			// The medium window finds small outages as they begin, not the
+			// slow tail of one that has ended (its newer half is the smaller).
+			j.sig = false
+		}
 		j.sigA = j.sig && j.xa/j.mu >= needRatio(j.mu) && Surprise(j.xa, j.mu, d) >= bar
 		j.elev = j.ratio >= math.Min(s.p.ElevatedRatio, 1+(needRatio(j.mu)-1)/2) && j.surprise >= s.p.MinScore/3
 		if warm && j.full && !(s.hold && start.Sub(s.holdSince) <= s.p.MaxHold) {

@@ -245,3 +245,37 @@ func TestAuthors(t *testing.T) {
 		}
 	}
 }
+
+// A few complaints a minute where a few an hour are usual are found by the
+// 10-minute window, which the 2-minute window alone misses; the same series
+// without it (PartMid) finds nothing. Counts are regular, not random, so
+// no chance burst fills a 2-minute window.
+func TestMidWindow(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		without evaluate.Part
+		want    bool
+	}{{"with the 10 min window", 0, true}, {"without it", evaluate.PartMid, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := evaluate.NewSeries(evaluate.Params{Without: tc.without})
+			start := time.Date(2022, 10, 25, 0, 0, 0, 0, time.UTC)
+			var found time.Duration
+			for b := 0; b < 8*360; b++ {
+				var c int64
+				switch {
+				case b >= 6*360 && b < 6*360+180 && b%4 == 0:
+					c = 1 // 1.5 complaints a minute for 30 minutes
+				case b%360 == 0:
+					c = 1 // one an hour before
+				}
+				v := s.Step(start.Add(time.Duration(b)*10*time.Second), window.Counts{Complaints: c, Posts: c + 1, Authors: c})
+				if v.Anomalous() && found == 0 {
+					found = time.Duration(b) * 10 * time.Second
+				}
+			}
+			if got := found >= 6*time.Hour && found < 6*time.Hour+30*time.Minute; got != tc.want {
+				t.Errorf("found at %s: during the outage %v, want %v", found, got, tc.want)
+			}
+		})
+	}
+}
