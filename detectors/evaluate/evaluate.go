@@ -31,12 +31,18 @@
 // service doubling is an outage). (A test of the window's newest quarter alone, for
 // steep rises, was measured and removed: surprise finds them as early without it.)
 //
-// A third, trend window (TrendWindow, 6h) catches sustained rises that no single burst
+// A medium window (MidWindow, 10m) finds outages of a few complaints a minute that no
+// 2-minute window makes surprising. It judges rises only (its newer half must hold as
+// many complaints as its older half, so the slow tail of an outage just resolved does
+// not start another), is not judged while an incident is open, and is off where it
+// would span fewer than three short windows (5-minute buckets, as in NAB's series).
+//
+// A trend window (TrendWindow, 6h) catches sustained rises that no single burst
 // shows: it is judged against a slow baseline (TrendHalfLife, days) that the rise cannot
 // absorb, with its own bar (TrendScore, raised by its TrendQuantile as above), only
 // after TrendWarmup of history. On it the buckets of an incident already open count as
-// expected, so a reported outage does not alarm twice. (A 2-hour window between the two
-// was measured and removed: it found nothing the others did not and raised false
+// expected, so a reported outage does not alarm twice. (A 2-hour window was measured
+// and removed: it found nothing the others did not and raised false
 // alarms on the complaints trailing after outages; docs/detection.md.)
 //
 // Distinct authors weigh more than posts: significance is tested on the smaller of the
