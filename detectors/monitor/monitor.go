@@ -595,6 +595,12 @@ func (m *Monitor) Advance(ctx context.Context, watermark time.Time) error {
 			m.evaluate(time.Unix(b, 0).UTC(), i, counts)
 		}
 		m.next = to + step
+		// Publish before trimming: a start's authors are counted over its window's
+		// buckets, which a long catch-up (a replay, a restart) would otherwise have
+		// trimmed already, and a flood would pass for people.
+		if err := m.flush(ctx); err != nil {
+			return err
+		}
 		m.trim(ctx, to)
 	}
 	return m.flush(ctx)
