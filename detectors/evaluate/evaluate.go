@@ -288,6 +288,7 @@ type slot struct {
 type scale struct {
 	n           int     // buckets
 	slow        bool    // judged against the slow baseline (the trend scale)
+	mid         bool    // the medium scale: rises only, not while an incident is open
 	sx, sa, smu float64 // running sums over the window
 	dv, dw      float64
 	tail        zHist
@@ -364,6 +365,7 @@ func NewSeries(p Params) *Series {
 		sdecay: math.Pow(0.5, float64(p.Bucket)/float64(p.TrendHalfLife)),
 	}
 	s.scales[0].n, s.scales[1].n, s.scales[2].n = ns, nm, nt
+	s.scales[1].mid = true
 	s.scales[2].slow = true
 	return s
 }
@@ -647,15 +649,15 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 		j.start = s.starts[(p-n+1+len(s.x))%len(s.x)]
 		j.full = n == sc.n
 		ready := !sc.slow || start.Sub(s.first) >= s.p.TrendWarmup
-		if sc.slow && s.p.Without&PartTrend != 0 || k == 1 && s.p.Without&PartMid != 0 {
+		if sc.slow && s.p.Without&PartTrend != 0 || sc.mid && s.p.Without&PartMid != 0 {
 			ready = false
 		}
-		if k == 1 && sc.n < 3*s.scales[0].n {
+		if sc.mid && sc.n < 3*s.scales[0].n {
 			// A medium window of a few short ones (5-minute buckets, as in
 			// NAB's series) adds nothing but another chance of noise.
 			ready = false
 		}
-		if k == 1 && s.hold {
+		if sc.mid && s.hold {
 			// The medium window finds small outages; while one is open its
 			// end is judged on the short window, which an outage's tail leaves
 			// sooner.
@@ -683,7 +685,7 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 		}
 		j.bar = bar
 		j.sig = j.full && ready && j.ratio >= needRatio(j.mu) && j.surprise >= bar
-		if j.sig && k == 1 && !s.rising(p, sc.n) {
+		if j.sig && sc.mid && !s.rising(p, sc.n) {
 			// The medium window finds small outages as they begin, not the
 			// slow tail of one that has ended (its newer half is the smaller).
 			j.sig = false

@@ -56,10 +56,7 @@ type want map[string]Kind
 
 func TestMatch(t *testing.T) {
 	m := NewMatcher(DefaultRules())
-	tests := []struct {
-		text string
-		want want
-	}{
+	checkMatches(t, m, []matchCase{
 		// Arabic variants and the definite article
 		{"واتس آب لا يعمل", want{"whatsapp": Outage}},
 		{"واتس أب معطل", want{"whatsapp": Outage}},
@@ -167,7 +164,18 @@ func TestMatch(t *testing.T) {
 		{"", want{}},
 		{"power's out in our street", want{}},
 		{"🍿🍿🍿 क्रिकेट देख रहे हो?", want{}},
-	}
+	})
+}
+
+// matchCase is a post and what the matcher should say of each service it names.
+type matchCase struct {
+	text string
+	want want
+}
+
+// checkMatches matches each case's text and compares the kinds per service.
+func checkMatches(t *testing.T, m *Matcher, tests []matchCase) {
+	t.Helper()
 	for _, tt := range tests {
 		got := want{}
 		for _, mt := range m.Match(nil, tt.text) {
@@ -186,10 +194,7 @@ func TestMatch(t *testing.T) {
 func TestPastDisplacementLinks(t *testing.T) {
 	m := NewMatcher(DefaultRules())
 	m.model = nil
-	tests := []struct {
-		text string
-		want want
-	}{
+	checkMatches(t, m, []matchCase{
 		// past: a past cue and no present cue
 		{"WhatsApp was down yesterday, what happened?", want{"whatsapp": Past}},
 		{"Meta blames config change for Tuesday's outage of Instagram", want{"instagram": Past}},
@@ -229,16 +234,7 @@ func TestPastDisplacementLinks(t *testing.T) {
 		{"youtube won't load https://t.co/xyz", want{"youtube": Outage}},
 		{"gmail is down again lol x.com/someone/status/123", want{"gmail": Outage}},
 		{"x.com is not loading", want{"x": Outage}},
-	}
-	for _, tt := range tests {
-		got := want{}
-		for _, mt := range m.Match(nil, tt.text) {
-			got[mt.Service] = mt.Kind
-		}
-		if !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("Match(%q) = %v, want %v", tt.text, got, tt.want)
-		}
-	}
+	})
 }
 
 // The model turns what the rules could not place into complaints, only for

@@ -242,9 +242,15 @@ func decode(b []byte, i int) (rune, int) {
 // no URL starts there: links (http://, https://, www.) are not words.
 func urlEnd(b []byte, i int) int {
 	if c := b[i]; c == 'h' && (hasPrefixAt(b, i, "http://") || hasPrefixAt(b, i, "https://")) || c == 'w' && hasPrefixAt(b, i, "www.") {
-		for i < len(b) && b[i] != ' ' && b[i] != '\n' && b[i] != '\t' {
-			i++
-		}
+		return toBlank(b, i)
+	}
+	return i
+}
+
+// toBlank returns the index of the next blank (space, newline, tab) from i on.
+func toBlank(b []byte, i int) int {
+	for i < len(b) && b[i] != ' ' && b[i] != '\n' && b[i] != '\t' {
+		i++
 	}
 	return i
 }
@@ -270,10 +276,7 @@ func linkEnd(b []byte, i int) int {
 	if !dot || j >= len(b) || b[j] != '/' {
 		return i
 	}
-	for j < len(b) && b[j] != ' ' && b[j] != '\n' && b[j] != '\t' {
-		j++
-	}
-	return j
+	return toBlank(b, j)
 }
 
 // linkAt is linkEnd for the word b[i:j], checked only when a dot follows it.

@@ -42,12 +42,11 @@ const (
 
 // model is a logistic regression over hashed features, int8-quantised.
 type model struct {
-	w      []int8
-	scale  float32 // weight = w × scale
-	bias   float32
-	up     [2]float32 // by length (short, long): probability from which a mention becomes an outage
-	veto   [2]float32 // by length: probability below which an outage becomes a mention
-	hashed int        // features of the training set, for Stats
+	w     []int8
+	scale float32 // weight = w × scale
+	bias  float32
+	up    [2]float32 // by length (short, long): probability from which a mention becomes an outage
+	veto  [2]float32 // by length: probability below which an outage becomes a mention
 }
 
 var defaultModel = func() *model {
@@ -131,7 +130,8 @@ const (
 	fkChar   = 0xc2b2ae3d
 )
 
-const maskTok = "§" // a service's name, masked
+// maskTok stands for every service name in the features.
+var maskTok = []byte("§")
 
 // features appends the hashed features of the scanned post: its words and
 // word pairs, and character 3- to 5-grams of each word (1- to 3-grams of
@@ -147,8 +147,9 @@ func (m *Matcher) features(sc *scratch, dst []uint32) []uint32 {
 		for mi < len(sc.mentions) && int(sc.mentions[mi].end) <= i {
 			mi++
 		}
-		if mi < len(sc.mentions) && int(sc.mentions[mi].pos) <= i {
-			tok = []byte(maskTok)
+		masked := mi < len(sc.mentions) && int(sc.mentions[mi].pos) <= i
+		if masked {
+			tok = maskTok
 			i = int(sc.mentions[mi].end) - 1
 		}
 		dst = append(dst, hashBytes(fkWord, tok)&(modelDim-1))
@@ -157,10 +158,9 @@ func (m *Matcher) features(sc *scratch, dst []uint32) []uint32 {
 			dst = append(dst, hashBytes(h^0xff, tok)&(modelDim-1))
 		}
 		prevTok, prevSent = tok, t.sent
-		if string(tok) == maskTok {
-			continue
+		if !masked {
+			dst = charGrams(dst, tok, t.fl&tkCJK != 0)
 		}
-		dst = charGrams(dst, tok, t.fl&tkCJK != 0)
 	}
 	return dst
 }

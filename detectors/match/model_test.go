@@ -6,7 +6,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"runtime"
 	"testing"
 
@@ -44,16 +43,7 @@ type example struct {
 func trainingSet(t *testing.T) []example {
 	t.Helper()
 	var posts []*labelled
-	files := []struct{ path, split string }{{"testdata/corpus.jsonl", ""}, {"testdata/heldout.jsonl", ""}, {"testdata/heldout2.jsonl", ""},
-		{"testdata/heldout3.jsonl", ""}}
-	whole, _ := filepath.Glob("testdata/heldout4/*.jsonl")
-	for _, f := range whole {
-		files = append(files, struct{ path, split string }{f, ""})
-	}
-	tune, _ := filepath.Glob("testdata/tune_*.jsonl")
-	for _, f := range tune {
-		files = append(files, struct{ path, split string }{f, "tune"})
-	}
+	files := append([]corpusFile{{"testdata/corpus.jsonl", ""}}, tuningFiles()...)
 	for _, f := range files {
 		p, _ := loadLabelled(t, f.path, f.split)
 		posts = append(posts, p...)
@@ -99,18 +89,24 @@ func trainingSet(t *testing.T) []example {
 	return out
 }
 
+// complaints counts the examples that are complaints.
+func complaints(ex []example) int {
+	n := 0
+	for _, e := range ex {
+		if e.y {
+			n++
+		}
+	}
+	return n
+}
+
 // fit trains logistic regression with AdaGrad on examples, in an order fixed
 // by the seed, classes weighted to balance.
 func fit(ex []example, seed uint64) (w []float32, bias float32) {
 	w = make([]float32, modelDim)
 	g2 := make([]float32, modelDim)
 	var bg2 float32
-	pos := 0
-	for _, e := range ex {
-		if e.y {
-			pos++
-		}
-	}
+	pos := complaints(ex)
 	wPos, wNeg := float32(len(ex))/float32(2*max(pos, 1)), float32(len(ex))/float32(2*max(len(ex)-pos, 1))
 	order := make([]int, len(ex))
 	for i := range order {
@@ -125,11 +121,7 @@ func fit(ex []example, seed uint64) (w []float32, bias float32) {
 				continue
 			}
 			norm := 1 / float32(math.Sqrt(float64(len(e.feats))))
-			z := bias
-			for _, f := range e.feats {
-				z += w[f] * norm
-			}
-			p := 1 / (1 + float32(math.Exp(float64(-z))))
+			p := probOf(w, bias, e.feats)
 			grad, cw := p, wNeg
 			if e.y {
 				grad, cw = p-1, wPos
@@ -164,12 +156,7 @@ func probOf(w []float32, bias float32, feats []uint32) float32 {
 // on new text.
 func thresholds(t *testing.T, ex []example, oof []float32, length int) (up, veto float32) {
 	up, veto = 1.01, 0
-	pos := 0
-	for _, e := range ex {
-		if e.y {
-			pos++
-		}
-	}
+	pos := complaints(ex)
 	negWeight := mentionsPerComplaint * float64(pos) / float64(len(ex)-pos)
 	grid := []float32{0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99}
 	for _, c := range grid {
@@ -214,12 +201,7 @@ func thresholds(t *testing.T, ex []example, oof []float32, length int) (up, veto
 // fused); with -train it writes model.bin.
 func TestModel(t *testing.T) {
 	ex := trainingSet(t)
-	pos := 0
-	for _, e := range ex {
-		if e.y {
-			pos++
-		}
-	}
+	pos := complaints(ex)
 	t.Logf("training set: %d posts about one subject (one service, or several listed together), %d of them complaints", len(ex), pos)
 	oof := make([]float32, len(ex))
 	for f := range trainFolds {
@@ -240,11 +222,8 @@ func TestModel(t *testing.T) {
 	for l := range 2 {
 		up[l], veto[l] = thresholds(t, ex, oof, l)
 	}
-	var hi, hiRight, pos2 int
+	var hi, hiRight int
 	for i, e := range ex {
-		if e.y {
-			pos2++
-		}
 		if oof[i] >= up[lengthClass(e.feats)] {
 			hi++
 			if e.y {
@@ -252,7 +231,7 @@ func TestModel(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("out-of-fold, the model alone at its thresholds: precision %.3f, recall %.3f", float64(hiRight)/float64(max(hi, 1)), float64(hiRight)/float64(max(pos2, 1)))
+	t.Logf("out-of-fold, the model alone at its thresholds: precision %.3f, recall %.3f", float64(hiRight)/float64(max(hi, 1)), float64(hiRight)/float64(max(pos, 1)))
 	var tp, fp, fn int
 	for i, e := range ex {
 		k := e.rules

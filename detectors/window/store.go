@@ -408,13 +408,8 @@ func sortedParts(m map[int]int64) []int {
 	return out
 }
 
-func sortedKeys(m map[string]int64) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
 }
 
 // Offsets returns the stored offsets of the group scope and of each service.

@@ -118,12 +118,7 @@ type Delta struct {
 // AuthorIDs returns the distinct complaint authors counted, sorted (at most
 // maxAuthorsPerBucket of them).
 func (d *Delta) AuthorIDs() []string {
-	out := make([]string, 0, len(d.authors))
-	for a := range d.authors {
-		out = append(out, a)
-	}
-	sort.Strings(out)
-	return out
+	return sortedKeys(d.authors)
 }
 
 // PartitionRange is the span of offsets of one partition in a batch.

@@ -2,7 +2,8 @@ package suite
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -18,11 +19,7 @@ import (
 // package suitetext: nobody tuning reads it).
 func TestMatcherOnTemplates(t *testing.T) {
 	m := match.NewMatcher(match.DefaultRules())
-	services := make([]string, 0, len(brand))
-	for s := range brand {
-		services = append(services, s)
-	}
-	sort.Strings(services)
+	services := slices.Sorted(maps.Keys(brand))
 	for _, half := range []suitetext.Half{suitetext.Tuning, suitetext.Heldout} {
 		texts, err := suitetext.Load(half)
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"math/rand/v2"
 	"regexp"
 	"slices"
@@ -131,12 +132,7 @@ func (t *Texts) Half() Half { return t.half }
 
 // Languages lists the language codes, sorted.
 func (t *Texts) Languages() []string {
-	out := make([]string, 0, len(t.langs))
-	for l := range t.langs {
-		out = append(out, l)
-	}
-	slices.Sort(out)
-	return out
+	return slices.Sorted(maps.Keys(t.langs))
 }
 
 // Count is the number of templates of a language and class in this half.
