@@ -876,5 +876,14 @@ func Surprise(x, mu, d float64) float64 {
 	return math.Min(maxSurprise, -math.Log10(p))
 }
 
+// LowerTail is the probability of x or fewer events of a Poisson law of mean mu
+// (continuous in x, as Surprise is): how likely so few are when mu are expected.
+func LowerTail(x, mu float64) float64 {
+	if mu <= 0 {
+		return 1
+	}
+	return mathext.GammaIncRegComp(math.Max(0, x)+1, mu)
+}
+
 // maxSurprise caps surprises (the histogram's range).
 const maxSurprise = 190.0

@@ -113,13 +113,14 @@ const (
 	PartAboveBase Part = 1 << iota // open while complaints stay above 3× the starting baseline
 	PartReflare                    // a re-flare soon after the resolution reopens the incident
 	PartHoldAfter                  // the baseline held for Cooldown after a resolution too
+	PartLull                       // a quiet stretch resolves only when clearly below the incident's own rate
 )
 
 // Parts lists the parts with their names, in order.
 var Parts = []struct {
 	Part Part
 	Name string
-}{{PartAboveBase, "open above 3× its baseline"}, {PartReflare, "re-flares reopen"}, {PartHoldAfter, "baseline held after resolution"}}
+}{{PartAboveBase, "open above 3× its baseline"}, {PartLull, "lulls do not resolve"}, {PartReflare, "re-flares reopen"}, {PartHoldAfter, "baseline held after resolution"}}
 
 // DefaultParams returns the parameters used when none are given.
 func DefaultParams() Params {
@@ -181,7 +182,15 @@ type Tracker struct {
 	// complaints stay well above it the incident stays open, however long it lasts
 	// and whatever the evaluation has learnt since
 	base float64
+	// complaints and buckets while the incident was active (not in a quiet
+	// stretch), and in the current quiet stretch: a stretch resolves only when it
+	// is clearly lower than the incident's own rate (lull)
+	activeX, activeN float64
+	quietC           []int64 // complaints of each bucket of the stretch, newest last (at most maxLull)
 }
+
+// maxLull bounds the quiet stretch the lull test looks back over (buckets).
+const maxLull = 720
 
 // spreadEvery limits updates for new countries or symptoms.
 const spreadEvery = 10 * time.Minute
@@ -261,6 +270,13 @@ func (t *Tracker) Step(v evaluate.Verdict, related []string) []Event {
 	recovering := t.recovering(v)
 	if (v.Elevated() || t.aboveBase(v)) && !recovering {
 		t.quietAt = time.Time{}
+		// A stretch that turned out not to be quiet was part of the incident.
+		for _, c := range t.quietC {
+			t.activeX += float64(c)
+		}
+		t.activeX += float64(v.Bucket.Complaints)
+		t.activeN += float64(len(t.quietC)) + 1
+		t.quietC = t.quietC[:0]
 		var out []Event
 		sev := Severity(v)
 		newRel := !sameSet(related, t.related)
@@ -291,11 +307,24 @@ func (t *Tracker) Step(v evaluate.Verdict, related []string) []Event {
 	if t.quietAt.IsZero() {
 		t.quietAt = v.BucketStart
 	}
+	if len(t.quietC) == maxLull {
+		t.quietC = append(t.quietC[:0], t.quietC[1:]...)
+	}
+	t.quietC = append(t.quietC, v.Bucket.Complaints)
 	if v.WindowEnd.Sub(t.quietAt) < t.p.quiet(t.bucket) {
 		return nil
 	}
-	t.fill(v)
 	resolved := t.quietAt
+	if !recovering {
+		n, ok := t.lull(v)
+		if !ok {
+			return nil
+		}
+		if n > 0 {
+			resolved = v.BucketStart.Add(-time.Duration(n-1) * t.bucket)
+		}
+	}
+	t.fill(v)
 	t.data.ResolvedAt = &resolved
 	t.data.State = "resolved"
 	reason := "quiet"
@@ -383,6 +412,37 @@ func (t *Tracker) recovering(v evaluate.Verdict) bool {
 	return w.Recoveries > w.Complaints || w.Complaints*4 <= t.peak && w.Recoveries >= 3 && w.Recoveries*10 >= w.Complaints
 }
 
+// lullChance is how likely a quiet stretch may be, at the incident's own rate, and
+// still resolve it: a stretch that likely is a lull between complaints of an outage
+// still going on (at a few complaints a minute, five minutes without many are
+// common) does not end it.
+const lullChance = 0.01
+
+// lull reports whether the current quiet stretch ends the incident: its newest n
+// buckets (at least the quiet time) hold clearly fewer complaints than the
+// incident's rate while it was active would give (a Poisson lower tail under
+// lullChance), or the stretch is no longer clearly above the baseline the evaluation
+// now expects (an outage that became the new normal after the evaluation's hold, or
+// an incident that was never far above it; n is 0 then).
+func (t *Tracker) lull(v evaluate.Verdict) (n int, ok bool) {
+	if t.p.Without&PartLull != 0 || t.activeN == 0 {
+		return 0, true
+	}
+	rate := t.activeX / t.activeN
+	least := int(t.p.quiet(t.bucket) / t.bucket)
+	var x, all float64
+	for i := len(t.quietC) - 1; i >= 0; i-- {
+		x += float64(t.quietC[i])
+		if k := len(t.quietC) - i; k >= least && evaluate.LowerTail(x, rate*float64(k)) < lullChance {
+			return k, true
+		}
+	}
+	for _, c := range t.quietC {
+		all += float64(c)
+	}
+	return 0, !above(all, v.BucketExpected*float64(len(t.quietC)))
+}
+
 // aboveBaseFactor is how many times the baseline it started from complaints must
 // still be for an incident to stay open.
 const aboveBaseFactor = 3
@@ -406,6 +466,7 @@ func above(x, mu float64) bool {
 func (t *Tracker) reopen(v evaluate.Verdict, related []string) Event {
 	t.open = true
 	t.quietAt = time.Time{}
+	t.quietC = t.quietC[:0]
 	t.coolTill = time.Time{}
 	t.data.State = "updated"
 	t.data.ResolvedAt = nil
@@ -422,6 +483,9 @@ func (t *Tracker) reopen(v evaluate.Verdict, related []string) Event {
 func (t *Tracker) start(v evaluate.Verdict, related []string) Event {
 	t.open = true
 	t.base = v.BucketExpected
+	t.activeX = float64(v.Window.Complaints)
+	t.activeN = max(1, float64(v.WindowEnd.Sub(v.WindowStart)/v.WindowEnd.Sub(v.BucketStart)))
+	t.quietC = t.quietC[:0]
 	t.seq = 0
 	t.quietAt = time.Time{}
 	t.total = v.Window

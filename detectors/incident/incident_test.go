@@ -17,8 +17,10 @@ func verdict(i int, r evaluate.Reason, complaints, recoveries int64, ratio float
 	start := t0.Add(time.Duration(i) * 10 * time.Second)
 	c := window.Counts{Complaints: complaints, Recoveries: recoveries, Authors: complaints,
 		Countries: map[string]int64{"IN": complaints}, Problems: map[string]int64{"messages": complaints}}
+	b := c // the newest bucket: a twelfth of the 2-minute window
+	b.Complaints, b.Recoveries = complaints/12, recoveries/12
 	return evaluate.Verdict{Reason: r, BucketStart: start, WindowStart: start.Add(-110 * time.Second),
-		WindowEnd: start.Add(10 * time.Second), Window: c, Bucket: c, Expected: 0.5, Ratio: ratio, Onset: t0,
+		WindowEnd: start.Add(10 * time.Second), Window: c, Bucket: b, Expected: 0.5, Ratio: ratio, Onset: t0,
 		BucketExpected: 0.5 / 12, ShortComplaints: complaints, ShortBuckets: 12}
 }
 
@@ -217,6 +219,42 @@ func TestStaysOpenAboveItsBaseline(t *testing.T) {
 	}
 	if !resolved {
 		t.Fatal("not resolved once complaints were back near the baseline")
+	}
+}
+
+// TestLullDoesNotResolve: an outage of under a complaint a minute, found on a
+// 10-minute window, leaves 2-minute windows near empty; five minutes of them are a
+// lull at its own rate, not its end. It resolves once complaints stop for good, and
+// the ablation without the lull test resolves it during the outage.
+func TestLullDoesNotResolve(t *testing.T) {
+	run := func(p incident.Params) (resolvedAt int) {
+		tr := incident.NewTracker("netflix", p)
+		step := func(i int, r evaluate.Reason, bucket int64) []incident.Event {
+			v := verdict(i, r, 0, 0, 1)
+			v.WindowStart = v.WindowEnd.Add(-10 * time.Minute)
+			v.Window.Complaints, v.Bucket.Complaints = 8, bucket
+			v.BucketExpected, v.ShortComplaints, v.ShortBuckets = 0.01, bucket, 12
+			return tr.Step(v, nil)
+		}
+		if got := types(step(0, evaluate.ReasonAnomaly, 1)); len(got) != 1 || got[0] != incident.TypeStarted {
+			t.Fatalf("start: %v", got)
+		}
+		for i := 1; i < 400; i++ {
+			c := int64(0)
+			if i < 180 && i%7 == 0 { // 0.86 a minute for 30 minutes, then none
+				c = 1
+			}
+			if evs := step(i, evaluate.ReasonNormal, c); len(evs) > 0 && evs[0].Type == incident.TypeResolved {
+				return i
+			}
+		}
+		return -1
+	}
+	if got := run(incident.Params{}); got < 180 || got > 180+15*6 {
+		t.Errorf("resolved at bucket %d, want after complaints stop (bucket 180) and within 15 minutes", got)
+	}
+	if got := run(incident.Params{Without: incident.PartLull}); got < 0 || got >= 180 {
+		t.Errorf("without the lull test: resolved at bucket %d, want during the outage", got)
 	}
 }
 
