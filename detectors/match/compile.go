@@ -25,6 +25,7 @@ const (
 	catPresent  // it is failing now despite a past cue ("still", "again")
 	catDisplace // the service named next is where people went ("switched to")
 	catArrive   // the service named just before is where people went ("twitter'a geçtik")
+	catFine     // the service named nearest works ("insta is fine", "ютуб нормально работает")
 )
 
 // phrase is one compiled term: a sequence of normalised tokens.
@@ -87,7 +88,7 @@ func compile(raw *rawRules) *Rules {
 		prefixed: map[string][]int32{},
 		problems: raw.problemNames,
 	}
-	r.terms = len(raw.outage) + len(raw.recovery) + len(raw.negations) + len(raw.cancels) + len(raw.negators) +
+	r.terms = len(raw.outage) + len(raw.recovery) + len(raw.fine) + len(raw.negations) + len(raw.cancels) + len(raw.negators) +
 		len(raw.past) + len(raw.present) + len(raw.displace) + len(raw.arrive) +
 		len(raw.postNegators) + len(raw.verbs) + len(raw.connectors) + len(raw.filler)
 	for _, p := range raw.problems {
@@ -138,6 +139,9 @@ func compile(raw *rawRules) *Rules {
 	}
 	for _, t := range raw.recovery {
 		add(t, phrase{cat: catRecovery, segment: true})
+	}
+	for _, t := range raw.fine {
+		add(t, phrase{cat: catFine})
 	}
 	for _, t := range raw.negations {
 		add(t, phrase{cat: catNegation, segment: true})

@@ -119,7 +119,8 @@ func (f corpusFile) name() string {
 func tuningFiles() []corpusFile {
 	files := []corpusFile{{"testdata/heldout.jsonl", ""}, {"testdata/heldout2.jsonl", ""}, {"testdata/heldout3.jsonl", ""}}
 	whole, _ := filepath.Glob("testdata/heldout4/*.jsonl")
-	for _, f := range whole {
+	whole5, _ := filepath.Glob("testdata/heldout5/*.jsonl")
+	for _, f := range append(whole, whole5...) {
 		files = append(files, corpusFile{f, ""})
 	}
 	tune, _ := filepath.Glob("testdata/tune_*.jsonl")
@@ -271,15 +272,16 @@ func TestCorpus(t *testing.T) {
 // docs/matching.md, "How the matcher is measured").
 //
 // Tuning sets, whose misses are read while the rules are written and on which
-// the model is trained: heldout.jsonl, heldout2.jsonl, heldout3.jsonl and
-// heldout4/ (held out until their first measurement, then turned into tuning
-// sets), and the "tune" half of every tune_*.jsonl (splitHalf).
+// the model is trained: heldout.jsonl, heldout2.jsonl, heldout3.jsonl,
+// heldout4/ and heldout5/ (held out until their first measurement, then
+// turned into tuning sets), and the "tune" half of every tune_*.jsonl
+// (splitHalf).
 //
 // Held out, never looked at while tuning, not even their misses (only the
 // totals and tables this test prints): the "held" half of every
-// tune_*.jsonl, and every file of testdata/heldout5/ (past and present talk
-// in 24 languages; a day's stream; fifteen languages in regional voices;
-// posts naming several services or their links). Keep it that way: when a
+// tune_*.jsonl, and every file of testdata/heldout6/ (a sampled stream of
+// 24 languages; hard cases: symptoms without outage words, now against
+// over, displacement, links, several services). Keep it that way: when a
 // held-out file's misses have to be studied, it becomes a tuning set and a
 // new held-out set must be written by someone who has not seen the rules.
 //
@@ -305,8 +307,8 @@ func TestHeldOut(t *testing.T) {
 	}
 	// Regression bars for the held-out sets, a little below what was measured
 	// when the rules were last tuned (docs/matching.md has the figures).
-	bars := map[string][2]float64{"languages": {0.92, 0.65}, "multi": {0.75, 0.69}, "past_now": {0.86, 0.78}, "stream_mix": {0.92, 0.79}}
-	held, _ := filepath.Glob("testdata/heldout5/*.jsonl")
+	bars := map[string][2]float64{}
+	held, _ := filepath.Glob("testdata/heldout6/*.jsonl")
 	for _, f := range held {
 		bar := bars[strings.TrimSuffix(filepath.Base(f), ".jsonl")]
 		sets = append(sets, set{corpusFile{f, ""}.name() + " held out", f, "", bar[0], bar[1], false})

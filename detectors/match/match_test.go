@@ -62,7 +62,7 @@ func TestMatch(t *testing.T) {
 		{"واتس أب معطل", want{"whatsapp": Outage}},
 		{"واتساب ما يشتغل من الصبح", want{"whatsapp": Outage}},
 		{"وَاتْسَاب واقف", want{"whatsapp": Outage}},
-		{"واتـــساب فيه خلل", want{"whatsapp": Outage}},
+		{"واتـــساب لا يعمل", want{"whatsapp": Outage}},
 		{"الواتساب طايح", want{"whatsapp": Outage}},
 		{"الواتس ما تنرسل الرسايل", want{"whatsapp": Outage}},
 		{"ابوي يرسل رسايل صباحية في واتس اب كل يوم", want{"whatsapp": Mention}},

@@ -97,7 +97,7 @@ type mention struct {
 }
 
 type intent struct {
-	cat      uint8 // catOutage or catRecovery
+	cat      uint8 // catOutage, catRecovery or catFine
 	pos, end int32
 	sent, hg int32
 }
@@ -121,6 +121,9 @@ type scratch struct {
 	past     []int32 // tokens starting a past cue ("yesterday", "was down")
 	present  []int32 // tokens starting a present cue ("still", "now")
 	pastD    []int32
+	fineD    []int32 // distance from a service to the nearest term saying it works
+	outP     []int32 // distance from a service's outage intents to the nearest present cue
+	recP     []int32 // and from its recovery intents
 	feats    []uint32
 	best     [maxPart + 1]int16
 	back     [maxPart + 1]int16
@@ -645,7 +648,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 				if n > aliasLen {
 					aliasBest, aliasLen = id, n
 				}
-			case catOutage, catRecovery, catNegation:
+			case catOutage, catRecovery, catNegation, catFine:
 				if n > intentLen {
 					intentBest, intentLen = id, n
 				}
@@ -824,6 +827,21 @@ func (m *Matcher) scan(sc *scratch) bool {
 			sc.present = append(sc.present, int32(i))
 		}
 	}
+	// A negated "works" ("не работает", "funktioniert bei mir nicht") says
+	// nothing works: the term is dropped and its verb left to the negator. So
+	// is one asked ("insta chal raha hai kisi ka?") or in the past ("fine five
+	// minutes ago, now nothing loads").
+	kept := sc.intents[:0]
+	for _, in := range sc.intents {
+		if in.cat == catFine && (sc.negatedSpan(int(in.pos), int(in.end)) || sc.asked(int(in.end)) || sc.isPast(in)) {
+			for k := in.pos; k < in.end; k++ {
+				sc.marks[k] &^= mkIntent
+			}
+			continue
+		}
+		kept = append(kept, in)
+	}
+	sc.intents = kept
 	// Negator + symptom verb ("not sending", "no carga", "lädt nicht").
 	for v := range toks {
 		if sc.marks[v]&mkVerb == 0 || sc.marks[v]&mkIntent != 0 {
@@ -967,9 +985,13 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 		sc.outD = make([]int32, ns)
 		sc.recD = make([]int32, ns)
 		sc.pastD = make([]int32, ns)
+		sc.outP = make([]int32, ns)
+		sc.fineD = make([]int32, ns)
+		sc.recP = make([]int32, ns)
 		sc.seen = make([]bool, ns)
 	}
 	outD, recD, pastD, seen := sc.outD[:ns], sc.recD[:ns], sc.pastD[:ns], sc.seen[:ns]
+	outP, recP, fineD := sc.outP[:ns], sc.recP[:ns], sc.fineD[:ns]
 	const none = 1 << 30
 	// Only the services named in this post are touched (and reset after).
 	touched := sc.touched[:0]
@@ -977,6 +999,7 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 		if !seen[mn.svc] {
 			seen[mn.svc] = true
 			outD[mn.svc], recD[mn.svc], pastD[mn.svc] = none, none, none
+			outP[mn.svc], recP[mn.svc], fineD[mn.svc] = none, none, none
 			touched = append(touched, mn.svc)
 		}
 	}
@@ -1016,6 +1039,9 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 			if mn.dest {
 				continue
 			}
+			if in.cat == catFine && !sc.subjectOf(mn, in) {
+				continue
+			}
 			var d int32
 			before := mn.pos < in.pos
 			switch {
@@ -1039,6 +1065,10 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 			continue
 		}
 		g := ms[best].group
+		pres := int32(none)
+		if len(sc.present) > 0 {
+			pres = sc.nearest(sc.present, in)
+		}
 		for _, mn := range ms {
 			if mn.group != g {
 				continue
@@ -1046,41 +1076,46 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 			switch {
 			case in.cat == catOutage && sc.isPast(in):
 				pastD[mn.svc] = min(pastD[mn.svc], bestD)
+			case in.cat == catFine:
+				fineD[mn.svc] = min(fineD[mn.svc], bestD)
 			case in.cat == catOutage:
 				outD[mn.svc] = min(outD[mn.svc], bestD)
+				outP[mn.svc] = min(outP[mn.svc], pres)
 			default:
 				recD[mn.svc] = min(recD[mn.svc], bestD)
+				recP[mn.svc] = min(recP[mn.svc], pres)
 			}
 		}
 	}
-	// The model reads posts whose services are one subject: one service, or
-	// several listed together ("insta and whatsapp both dead"), none of them
-	// where people went.
-	subject := m.model != nil
-	for _, mn := range ms {
-		subject = subject && mn.group == ms[0].group && !mn.dest
-	}
-	p := float32(-1)
+	// The model reads the post once for each service it names, that service's
+	// names masked apart from the others; not for a service named as where
+	// people went (the rules' displacement decides those).
 	// The model may turn a mention into a complaint only when the rules found
 	// nothing against one: a negation ("isn't down") or a post negation
 	// ("stock is down", "imagine if").
-	mayUpgrade := subject && !sc.cancel && !sc.negated
+	mayUpgrade := !sc.cancel && !sc.negated
 	for _, s := range touched {
 		mt := Match{Service: m.r.services[s].Name, Kind: Mention}
 		switch {
+		case fineD[s] < outD[s] && fineD[s] < recD[s]:
+			// Said to work ("youtube won't load, insta is fine"), nearer than
+			// any outage term: a mention.
 		case outD[s] < none && outD[s] < recD[s]:
+			mt.Kind = Outage
+		case outD[s] < none && outP[s] < recP[s] && outP[s] < otherSentence:
+			// Both, and a present cue is nearer the outage ("back for five
+			// minutes and dead again", "they say it's fixed, still can't log
+			// in"): the outage is the news.
 			mt.Kind = Outage
 		case recD[s] < none:
 			mt.Kind = Recovery
 		case pastD[s] < none:
 			mt.Kind = Past
 		}
-		if subject && (mt.Kind == Outage || mt.Kind == Mention && mayUpgrade) {
-			if p < 0 {
-				sc.feats = m.features(sc, sc.feats[:0])
-				p = m.model.prob(sc.feats)
-			}
-			mt.Kind = m.second(sc, mt.Kind, p, lengthClass(sc.feats))
+		if m.model != nil && (mt.Kind == Outage || mt.Kind == Mention && mayUpgrade && fineD[s] == none) && !sc.isDest(s) {
+			var others bool
+			sc.feats, others = m.features(sc, sc.feats[:0], s)
+			mt.Kind = m.second(sc, mt.Kind, m.model.prob(sc.feats), postClass(sc.feats, others))
 		}
 		if mt.Kind == Outage {
 			mt.Problems = m.r.problemList(sc.probs)
@@ -1090,19 +1125,29 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 	return dst
 }
 
-// second is the model's second opinion (p, for posts of this length class)
+// isDest reports whether service svc is named as where people went or look.
+func (sc *scratch) isDest(svc int16) bool {
+	for _, mn := range sc.mentions {
+		if mn.svc == svc && mn.dest {
+			return true
+		}
+	}
+	return false
+}
+
+// second is the model's second opinion (p, for posts of this class)
 // on what the rules made of a post about one subject: a mention (one that
 // mayUpgrade lets it turn) becomes an outage, or a past outage in a post
 // with a past cue and no present one, when the model is confident of a
 // complaint; an outage becomes a mention when it is confident of none.
-func (m *Matcher) second(sc *scratch, k Kind, p float32, length int) Kind {
+func (m *Matcher) second(sc *scratch, k Kind, p float32, class int) Kind {
 	switch {
-	case k == Mention && p >= m.model.up[length]:
+	case k == Mention && p >= m.model.up[class]:
 		if len(sc.past) > 0 && len(sc.present) == 0 {
 			return Past
 		}
 		return Outage
-	case k == Outage && p < m.model.veto[length]:
+	case k == Outage && p < m.model.veto[class]:
 		return Mention
 	}
 	return k
@@ -1118,9 +1163,64 @@ func bareQuestion(b []byte, toks []token, ms []mention) bool {
 	return n == len(toks) && (bytes.IndexByte(b, '?') >= 0 || bytes.Contains(b, []byte("؟")) || bytes.Contains(b, []byte("？")))
 }
 
+// negatedSpan reports whether the tokens [pos, end) have a negator up to
+// negSpan tokens before them or a post-negator up to postNegSpan after them,
+// in the same sentence.
+func (sc *scratch) negatedSpan(pos, end int) bool {
+	toks := sc.toks
+	for k := pos - 1; k >= 0 && k >= pos-negSpan; k-- {
+		if toks[k].sent != toks[pos].sent {
+			break
+		}
+		if sc.marks[k]&mkNegator != 0 && sc.marks[k]&mkIntent == 0 {
+			return true
+		}
+	}
+	for k := end; k < len(toks) && k < end+postNegSpan; k++ {
+		if toks[k].sent != toks[end-1].sent {
+			break
+		}
+		if sc.marks[k]&mkPostNeg != 0 && sc.marks[k]&mkIntent == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// subjectOf reports whether a "works" term is said of the mention: it follows
+// the name closely in its sentence with no outage term between ("insta is
+// fine"; not "netflix shows an error, Disney+ is fine" of Netflix when Disney+
+// is not a listed name, nor "feed won't load, the wifi is fine").
+func (sc *scratch) subjectOf(mn mention, in intent) bool {
+	if mn.sent != in.sent || mn.end > in.pos || in.pos-mn.end+1 > nearDist {
+		return false
+	}
+	for _, o := range sc.intents {
+		if o.cat == catOutage && o.pos >= mn.end && o.end <= in.pos {
+			return false
+		}
+	}
+	return true
+}
+
+// asked reports whether the sentence of token end-1 ends in a question mark
+// after it.
+func (sc *scratch) asked(end int) bool {
+	toks := sc.toks
+	from, to := int(toks[end-1].e), len(sc.buf)
+	for k := end; k < len(toks); k++ {
+		if toks[k].sent != toks[end-1].sent {
+			to = int(toks[k].s)
+			break
+		}
+	}
+	q := sc.buf[from:to]
+	return bytes.IndexByte(q, '?') >= 0 || bytes.Contains(q, []byte("؟")) || bytes.Contains(q, []byte("？"))
+}
+
 func inRecovery(ins []intent, i int) bool {
 	for _, in := range ins {
-		if in.cat == catRecovery && int(in.pos) <= i && i < int(in.end) {
+		if (in.cat == catRecovery || in.cat == catFine) && int(in.pos) <= i && i < int(in.end) {
 			return true
 		}
 	}

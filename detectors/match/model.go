@@ -33,11 +33,15 @@ var modelBin []byte
 const (
 	modelBits  = 18
 	modelDim   = 1 << modelBits
-	modelMagic = "outcry-ngram-2\n"
+	modelMagic = "outcry-ngram-3\n"
 	// Posts with fewer features than this are short: their thresholds are
 	// chosen apart, since a few words weigh more in a short post and the
 	// model is less sure of them ("whatsapp message sent").
 	shortFeats = 48
+	// Classes of posts with thresholds of their own: short and long posts
+	// about one subject, and posts that name other services too (the model
+	// is less sure which service a complaint is about).
+	nClasses = 3
 )
 
 // model is a logistic regression over hashed features, int8-quantised.
@@ -45,8 +49,8 @@ type model struct {
 	w     []int8
 	scale float32 // weight = w × scale
 	bias  float32
-	up    [2]float32 // by length (short, long): probability from which a mention becomes an outage
-	veto  [2]float32 // by length: probability below which an outage becomes a mention
+	up    [nClasses]float32 // by class (postClass): probability from which a mention becomes an outage
+	veto  [nClasses]float32 // by class: probability below which an outage becomes a mention
 }
 
 var defaultModel = func() *model {
@@ -62,25 +66,23 @@ func decodeModel(b []byte) (*model, error) {
 		return nil, errors.New("not an outcry model")
 	}
 	b = b[len(modelMagic):]
-	if len(b) != 24+modelDim {
-		return nil, fmt.Errorf("model is %d bytes, want %d", len(b), 24+modelDim)
+	head := 4 * (2 + 2*nClasses)
+	if len(b) != head+modelDim {
+		return nil, fmt.Errorf("model is %d bytes, want %d", len(b), head+modelDim)
 	}
 	f := func(i int) float32 { return math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:])) }
-	md := &model{
-		scale: f(0),
-		bias:  f(1),
-		up:    [2]float32{f(2), f(3)},
-		veto:  [2]float32{f(4), f(5)},
-		w:     make([]int8, modelDim),
+	md := &model{scale: f(0), bias: f(1), w: make([]int8, modelDim)}
+	for c := range nClasses {
+		md.up[c], md.veto[c] = f(2+c), f(2+nClasses+c)
 	}
-	for i, c := range b[24:] {
+	for i, c := range b[head:] {
 		md.w[i] = int8(c)
 	}
 	return md, nil
 }
 
 // encodeModel writes float weights quantised to int8.
-func encodeModel(w []float32, bias float32, up, veto [2]float32) []byte {
+func encodeModel(w []float32, bias float32, up, veto [nClasses]float32) []byte {
 	var maxAbs float32
 	for _, x := range w {
 		maxAbs = max(maxAbs, float32(math.Abs(float64(x))))
@@ -92,7 +94,7 @@ func encodeModel(w []float32, bias float32, up, veto [2]float32) []byte {
 	out := append([]byte(nil), modelMagic...)
 	out = binary.LittleEndian.AppendUint32(out, math.Float32bits(scale))
 	out = binary.LittleEndian.AppendUint32(out, math.Float32bits(bias))
-	for _, x := range []float32{up[0], up[1], veto[0], veto[1]} {
+	for _, x := range append(up[:], veto[:]...) {
 		out = binary.LittleEndian.AppendUint32(out, math.Float32bits(x))
 	}
 	for _, x := range w {
@@ -101,9 +103,13 @@ func encodeModel(w []float32, bias float32, up, veto [2]float32) []byte {
 	return out
 }
 
-// lengthClass is 0 for a short post, 1 for a long one.
-func lengthClass(feats []uint32) int {
-	if len(feats) < shortFeats {
+// postClass is 0 for a short post about one subject, 1 for a long one, 2 for a
+// post that names other services too.
+func postClass(feats []uint32, others bool) int {
+	switch {
+	case others:
+		return 2
+	case len(feats) < shortFeats:
 		return 0
 	}
 	return 1
@@ -130,14 +136,27 @@ const (
 	fkChar   = 0xc2b2ae3d
 )
 
-// maskTok stands for every service name in the features.
-var maskTok = []byte("§")
+// maskTok stands for the names of the service the model is asked about (and
+// those listed with it); otherTok for any other service named in the post.
+var (
+	maskTok  = []byte("§")
+	otherTok = []byte("¤")
+)
 
-// features appends the hashed features of the scanned post: its words and
-// word pairs, and character 3- to 5-grams of each word (1- to 3-grams of
-// each run, for CJK and Thai), with every service name replaced by one mask word.
-func (m *Matcher) features(sc *scratch, dst []uint32) []uint32 {
+// features appends the hashed features of the scanned post as seen for service
+// svc: its words and word pairs, and character 3- to 5-grams of each word (1- to
+// 3-grams of each run, for CJK and Thai), with the names of svc and of the
+// services listed with it replaced by one mask word and other services' names by
+// another ("¤ is down so I'm on §" is not a complaint about §).
+// It reports whether other services are named.
+func (m *Matcher) features(sc *scratch, dst []uint32, svc int16) (_ []uint32, others bool) {
 	b := sc.buf
+	var groups uint64 // the listing groups that name svc (groups past 63 share a bit)
+	for _, mn := range sc.mentions {
+		if mn.svc == svc {
+			groups |= 1 << min(mn.group, 63)
+		}
+	}
 	mi := 0
 	prevSent := int32(-1)
 	var prevTok []byte
@@ -150,6 +169,9 @@ func (m *Matcher) features(sc *scratch, dst []uint32) []uint32 {
 		masked := mi < len(sc.mentions) && int(sc.mentions[mi].pos) <= i
 		if masked {
 			tok = maskTok
+			if groups&(1<<min(sc.mentions[mi].group, 63)) == 0 {
+				tok, others = otherTok, true
+			}
 			i = int(sc.mentions[mi].end) - 1
 		}
 		dst = append(dst, hashBytes(fkWord, tok)&(modelDim-1))
@@ -162,7 +184,7 @@ func (m *Matcher) features(sc *scratch, dst []uint32) []uint32 {
 			dst = charGrams(dst, tok, t.fl&tkCJK != 0)
 		}
 	}
-	return dst
+	return dst, others
 }
 
 // charGrams appends the character 3-, 4- and 5-grams of a word, with its

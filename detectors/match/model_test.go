@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/outcry-dev/outcry/scenario/suitetext"
@@ -33,6 +34,7 @@ const (
 
 type example struct {
 	feats []uint32
+	class int // postClass
 	y     bool // a complaint about the one service it names
 	rules Kind // what the rules alone said
 }
@@ -73,18 +75,14 @@ func trainingSet(t *testing.T) []example {
 			continue
 		}
 		got := m.decide(sc, nil) // groups the mentions
-		subject := true
-		for _, mn := range sc.mentions {
-			subject = subject && mn.group == sc.mentions[0].group && !mn.dest
-		}
-		y := p.kinds[got[0].Service] == Outage
 		for _, g := range got {
-			subject = subject && (p.kinds[g.Service] == Outage) == y
+			svc := int16(slices.IndexFunc(m.r.services, func(s Service) bool { return s.Name == g.Service }))
+			if sc.isDest(svc) {
+				continue // the rules decide where people went
+			}
+			feats, others := m.features(sc, nil, svc)
+			out = append(out, example{feats: feats, class: postClass(feats, others), y: p.kinds[g.Service] == Outage, rules: g.Kind})
 		}
-		if !subject {
-			continue
-		}
-		out = append(out, example{feats: m.features(sc, nil), y: y, rules: got[0].Kind})
 	}
 	return out
 }
@@ -149,12 +147,12 @@ func probOf(w []float32, bias float32, feats []uint32) float32 {
 }
 
 // thresholds picks, from out-of-fold probabilities of the model alone, for
-// posts of one length class, the lowest probability from which the posts are
+// posts of one class, the lowest probability from which the posts are
 // complaints at least overridePrecision of the time, and the highest below
 // which they are not. They do not depend on the rules: the rules were tuned
 // on these posts, so what they leave over here is not what they leave over
 // on new text.
-func thresholds(t *testing.T, ex []example, oof []float32, length int) (up, veto float32) {
+func thresholds(t *testing.T, ex []example, oof []float32, class int) (up, veto float32) {
 	up, veto = 1.01, 0
 	pos := complaints(ex)
 	negWeight := mentionsPerComplaint * float64(pos) / float64(len(ex)-pos)
@@ -162,7 +160,7 @@ func thresholds(t *testing.T, ex []example, oof []float32, length int) (up, veto
 	for _, c := range grid {
 		var above, aboveRight, below, belowRight float64
 		for i, e := range ex {
-			if lengthClass(e.feats) != length {
+			if e.class != class {
 				continue
 			}
 			// Mentions weigh as in a live stream for turning mentions into
@@ -192,7 +190,7 @@ func thresholds(t *testing.T, ex []example, oof []float32, length int) (up, veto
 		}
 	}
 	t.Logf("%s posts: thresholds from %d-fold out-of-fold estimates: mention → outage at %.2f and above, outage → mention below %.2f",
-		[]string{"short", "long"}[length], trainFolds, up, veto)
+		[]string{"short", "long", "multi-service"}[class], trainFolds, up, veto)
 	return up, veto
 }
 
@@ -218,13 +216,13 @@ func TestModel(t *testing.T) {
 			}
 		}
 	}
-	var up, veto [2]float32
-	for l := range 2 {
+	var up, veto [nClasses]float32
+	for l := range nClasses {
 		up[l], veto[l] = thresholds(t, ex, oof, l)
 	}
 	var hi, hiRight int
 	for i, e := range ex {
-		if oof[i] >= up[lengthClass(e.feats)] {
+		if oof[i] >= up[e.class] {
 			hi++
 			if e.y {
 				hiRight++
@@ -236,9 +234,9 @@ func TestModel(t *testing.T) {
 	for i, e := range ex {
 		k := e.rules
 		switch {
-		case k == Mention && oof[i] >= up[lengthClass(e.feats)]:
+		case k == Mention && oof[i] >= up[e.class]:
 			k = Outage
-		case k == Outage && oof[i] < veto[lengthClass(e.feats)]:
+		case k == Outage && oof[i] < veto[e.class]:
 			k = Mention
 		}
 		switch {

@@ -108,6 +108,7 @@ func (r *Rules) Related(service string) []string {
 // rawRules is the parsed, not yet compiled, content of a rules file.
 type rawRules struct {
 	outage, recovery, negations []string
+	fine                        []string
 	cancels                     []string
 	past, present, displace     []string
 	arrive                      []string
@@ -187,6 +188,8 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 			raw.outage, err = termList(v)
 		case "recovery_terms":
 			raw.recovery, err = termList(v)
+		case "fine_terms":
+			raw.fine, err = termList(v)
 		case "negations":
 			raw.negations, err = termList(v)
 		case "post_negations":
