@@ -34,7 +34,7 @@ const (
 
 type example struct {
 	feats []uint32
-	class int // postClass
+	class int  // postClass
 	y     bool // a complaint about the one service it names
 	rules Kind // what the rules alone said
 }
