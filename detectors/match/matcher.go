@@ -1065,6 +1065,12 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 			continue
 		}
 		g := ms[best].group
+		if in.sent != ms[best].sent {
+			// Across a sentence end, a term is farther from its name than
+			// any in the name's own sentence ("ig won't post, keeps erroring.
+			// fb is fine": the error is not fb's).
+			bestD += otherSentence
+		}
 		pres := int32(none)
 		if len(sc.present) > 0 {
 			pres = sc.nearest(sc.present, in)
