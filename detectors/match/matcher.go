@@ -839,6 +839,10 @@ func (m *Matcher) scan(sc *scratch) bool {
 			}
 			continue
 		}
+		if in.cat == catRecovery && sc.negatedClose(int(in.pos), int(in.end)) {
+			// "not fixed", "no ha vuelto", "ainda não voltou": it is not back.
+			in.cat = catOutage
+		}
 		kept = append(kept, in)
 	}
 	sc.intents = kept
@@ -1207,6 +1211,22 @@ func (sc *scratch) subjectOf(mn mention, in intent) bool {
 		}
 	}
 	return true
+}
+
+// negatedClose reports whether the tokens [pos, end) are negated right by
+// them: a negator one or two words before with no punctuation between, or a
+// post-negator right after.
+func (sc *scratch) negatedClose(pos, end int) bool {
+	toks := sc.toks
+	for k := pos - 1; k >= 0 && k >= pos-2; k-- {
+		if toks[k].sent != toks[pos].sent || bytes.ContainsAny(sc.buf[toks[k].e:toks[k+1].s], ",;:!.") {
+			break
+		}
+		if sc.marks[k]&mkNegator != 0 && sc.marks[k]&mkIntent == 0 {
+			return true
+		}
+	}
+	return end < len(toks) && toks[end].sent == toks[end-1].sent && sc.marks[end]&mkPostNeg != 0 && sc.marks[end]&mkIntent == 0
 }
 
 // asked reports whether the sentence of token end-1 ends in a question mark
