@@ -1269,6 +1269,9 @@ func (sc *scratch) isPast(in intent) bool {
 func (sc *scratch) nearest(cues []int32, in intent) int32 {
 	best := int32(1 << 30)
 	for _, c := range cues {
+		if c >= in.end && sc.opensClause(c) {
+			continue
+		}
 		var d int32
 		switch {
 		case c >= in.end:
@@ -1282,6 +1285,18 @@ func (sc *scratch) nearest(cues []int32, in intent) int32 {
 		best = min(best, d)
 	}
 	return best
+}
+
+// opensClause reports whether the cue at token c begins another service's
+// clause: a name follows it within two words ("Netflix in tilt ieri sera,
+// stasera Prime Video non parte": stasera is Prime Video's, not Netflix's).
+func (sc *scratch) opensClause(c int32) bool {
+	for _, mn := range sc.mentions {
+		if mn.pos > c && mn.pos-c <= 2 && mn.sent == sc.toks[c].sent {
+			return true
+		}
+	}
+	return false
 }
 
 func hashtagNames(ms []mention, hg int32) bool {
