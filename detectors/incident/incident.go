@@ -120,7 +120,7 @@ const (
 var Parts = []struct {
 	Part Part
 	Name string
-}{{PartAboveBase, "open above 3× its baseline"}, {PartLull, "lulls do not resolve"}, {PartReflare, "re-flares reopen"}, {PartHoldAfter, "baseline held after resolution"}}
+}{{PartAboveBase, "open above 3× its baseline"}, {PartLull, "lull test"}, {PartReflare, "re-flares reopen"}, {PartHoldAfter, "baseline held after resolution"}}
 
 // DefaultParams returns the parameters used when none are given.
 func DefaultParams() Params {

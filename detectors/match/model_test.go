@@ -217,7 +217,7 @@ func thresholds(t *testing.T, ex []example, oof []float32, class int) (up, veto 
 func TestModel(t *testing.T) {
 	ex := trainingSet(t)
 	pos := complaints(ex)
-	t.Logf("training set: %d posts about one subject (one service, or several listed together), %d of them complaints", len(ex), pos)
+	t.Logf("training set: %d examples (one per post and service named, destinations left out), %d of them complaints", len(ex), pos)
 	oof := make([]float32, len(ex))
 	for f := range trainFolds {
 		var in []example
