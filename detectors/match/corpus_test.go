@@ -119,8 +119,11 @@ func (f corpusFile) name() string {
 func tuningFiles() []corpusFile {
 	files := []corpusFile{{"testdata/heldout.jsonl", ""}, {"testdata/heldout2.jsonl", ""}, {"testdata/heldout3.jsonl", ""}}
 	whole, _ := filepath.Glob("testdata/heldout4/*.jsonl")
-	whole5, _ := filepath.Glob("testdata/heldout5/*.jsonl")
-	for _, f := range append(whole, whole5...) {
+	for _, d := range []string{"heldout5", "heldout6"} {
+		more, _ := filepath.Glob("testdata/" + d + "/*.jsonl")
+		whole = append(whole, more...)
+	}
+	for _, f := range whole {
 		files = append(files, corpusFile{f, ""})
 	}
 	tune, _ := filepath.Glob("testdata/tune_*.jsonl")
@@ -273,15 +276,15 @@ func TestCorpus(t *testing.T) {
 //
 // Tuning sets, whose misses are read while the rules are written and on which
 // the model is trained: heldout.jsonl, heldout2.jsonl, heldout3.jsonl,
-// heldout4/ and heldout5/ (held out until their first measurement, then
-// turned into tuning sets), and the "tune" half of every tune_*.jsonl
-// (splitHalf).
+// heldout4/, heldout5/ and heldout6/ (held out until their first
+// measurement, then turned into tuning sets), and the "tune" half of every
+// tune_*.jsonl (splitHalf).
 //
 // Held out, never looked at while tuning, not even their misses (only the
 // totals and tables this test prints): the "held" half of every
-// tune_*.jsonl, and every file of testdata/heldout6/ (a sampled stream of
-// 24 languages; hard cases: symptoms without outage words, now against
-// over, displacement, links, several services). Keep it that way: when a
+// tune_*.jsonl, and every file of testdata/heldout7/ (complaints by their
+// symptoms beside chatter in the same words; regional outages seen from their
+// countries). Keep it that way: when a
 // held-out file's misses have to be studied, it becomes a tuning set and a
 // new held-out set must be written by someone who has not seen the rules.
 //
@@ -307,8 +310,8 @@ func TestHeldOut(t *testing.T) {
 	}
 	// Regression bars for the held-out sets, a little below what was measured
 	// when the rules were last tuned (docs/matching.md has the figures).
-	bars := map[string][2]float64{"stream": {0.92, 0.85}, "hard": {0.86, 0.51}}
-	held, _ := filepath.Glob("testdata/heldout6/*.jsonl")
+	bars := map[string][2]float64{}
+	held, _ := filepath.Glob("testdata/heldout7/*.jsonl")
 	for _, f := range held {
 		bar := bars[strings.TrimSuffix(filepath.Base(f), ".jsonl")]
 		sets = append(sets, set{corpusFile{f, ""}.name() + " held out", f, "", bar[0], bar[1], false})
