@@ -893,7 +893,8 @@ func (m *Matcher) scan(sc *scratch) bool {
 	for k := range ms {
 		mn := &ms[k]
 		for j := mn.pos - 1; j >= 0 && j >= mn.pos-displaceSpan && toks[j].sent == mn.sent; j-- {
-			if sc.marks[j]&mkDisplace != 0 {
+			if sc.marks[j]&mkDisplace != 0 && !sc.outageRightAfter(*mn) {
+				// ("checking ig down apa cuma aku" checks on ig, the one failing)
 				mn.dest = true
 				break
 			}
@@ -1227,6 +1228,17 @@ func (sc *scratch) negatedClose(pos, end int) bool {
 		}
 	}
 	return end < len(toks) && toks[end].sent == toks[end-1].sent && sc.marks[end]&mkPostNeg != 0 && sc.marks[end]&mkIntent == 0
+}
+
+// outageRightAfter reports whether an outage term follows the mention at once,
+// in its sentence.
+func (sc *scratch) outageRightAfter(mn mention) bool {
+	for _, in := range sc.intents {
+		if in.cat == catOutage && in.pos == mn.end && in.sent == mn.sent {
+			return true
+		}
+	}
+	return false
 }
 
 // asked reports whether the sentence of token end-1 ends in a question mark
