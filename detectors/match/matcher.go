@@ -1231,10 +1231,11 @@ func (sc *scratch) negatedClose(pos, end int) bool {
 }
 
 // outageRightAfter reports whether an outage term follows the mention at once,
-// in its sentence.
+// in its sentence (a spaced word: a CJK run after the name may hold the term
+// anywhere, "来Instagram看看怎么回事").
 func (sc *scratch) outageRightAfter(mn mention) bool {
 	for _, in := range sc.intents {
-		if in.cat == catOutage && in.pos == mn.end && in.sent == mn.sent {
+		if in.cat == catOutage && in.pos == mn.end && in.sent == mn.sent && sc.toks[in.pos].fl&tkCJK == 0 {
 			return true
 		}
 	}
