@@ -421,9 +421,12 @@ const lullChance = 0.01
 // lull reports whether the current quiet stretch ends the incident: its newest n
 // buckets (at least the quiet time) hold clearly fewer complaints than the
 // incident's rate while it was active would give (a Poisson lower tail under
-// lullChance), or the stretch is no longer clearly above the baseline the evaluation
-// now expects (an outage that became the new normal after the evaluation's hold, or
-// an incident that was never far above it; n is 0 then).
+// lullChance), or the incident's rate is within aboveBaseFactor of the baseline the
+// evaluation now expects and the stretch is not clearly above that baseline (an
+// outage that became the new normal after the evaluation's hold, or one that was
+// never far above it; n is 0 then). A few complaints over a near-zero baseline are
+// not clearly above it either, so a sparse outage far above its baseline is held
+// open by the first test alone.
 func (t *Tracker) lull(v evaluate.Verdict) (n int, ok bool) {
 	if t.p.Without&PartLull != 0 || t.activeN == 0 {
 		return 0, true
@@ -440,7 +443,7 @@ func (t *Tracker) lull(v evaluate.Verdict) (n int, ok bool) {
 	for _, c := range t.quietC {
 		all += float64(c)
 	}
-	return 0, !above(all, v.BucketExpected*float64(len(t.quietC)))
+	return 0, rate <= aboveBaseFactor*v.BucketExpected && !above(all, v.BucketExpected*float64(len(t.quietC)))
 }
 
 // aboveBaseFactor is how many times the baseline it started from complaints must
