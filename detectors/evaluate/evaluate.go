@@ -337,6 +337,7 @@ type Series struct {
 	pending [nScales][]noiseObs
 
 	hold      bool
+	open      bool // an incident is open (Open)
 	holdSince time.Time
 	runStart  time.Time
 	seeded    bool
@@ -392,6 +393,11 @@ func (s *Series) Params() Params { return s.p }
 // while an incident is open so an outage does not become its own baseline. A hold
 // longer than MaxHold lets learning resume (clipped), so a lasting change of level is
 // eventually accepted as the new normal.
+// Open tells the series whether an incident is open on it (the medium window is
+// not judged then; it is during the hold after a resolution, so a re-flare of a
+// sparse outage is seen).
+func (s *Series) Open(o bool) { s.open = o }
+
 func (s *Series) Hold(h bool) {
 	if h && !s.hold {
 		s.holdSince = s.last
@@ -657,10 +663,11 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 			// NAB's series) adds nothing but another chance of noise.
 			ready = false
 		}
-		if sc.mid && s.hold {
+		if sc.mid && s.open {
 			// The medium window finds small outages; while one is open its
 			// end is judged on the short window, which an outage's tail leaves
-			// sooner.
+			// sooner. After a resolution it is judged again: a sparse outage
+			// flaring within the cool-down is the same incident reopened.
 			ready = false
 		}
 		d := s.dispersion(sc)

@@ -255,7 +255,10 @@ func TestMidWindow(t *testing.T) {
 		name    string
 		without evaluate.Part
 		want    bool
-	}{{"with the 10 min window", 0, true}, {"without it", evaluate.PartMid, false}} {
+		hold    bool // held, as in the cool-down after a resolution
+		open    bool // an incident open
+	}{{"with the 10 min window", 0, true, false, false}, {"without it", evaluate.PartMid, false, false, false},
+		{"in the cool-down after a resolution", 0, true, true, false}, {"while an incident is open", 0, false, true, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := evaluate.NewSeries(evaluate.Params{Without: tc.without})
 			start := time.Date(2022, 10, 25, 0, 0, 0, 0, time.UTC)
@@ -267,6 +270,10 @@ func TestMidWindow(t *testing.T) {
 					c = 1 // 1.5 complaints a minute for 30 minutes
 				case b%360 == 0:
 					c = 1 // one an hour before
+				}
+				if b == 6*360 {
+					s.Hold(tc.hold)
+					s.Open(tc.open)
 				}
 				v := s.Step(start.Add(time.Duration(b)*10*time.Second), window.Counts{Complaints: c, Posts: c + 1, Authors: c})
 				if v.Anomalous() && found == 0 {

@@ -202,6 +202,7 @@ func (m *Monitor) speculate(ctx context.Context) error {
 		}
 		evs := tr.Step(v, m.relatedTo(svc))
 		m.series[svc].Hold(tr.Holding())
+		m.series[svc].Open(tr.Open())
 		m.pending = append(m.pending, evs...)
 	}
 	return nil
@@ -719,6 +720,7 @@ func (m *Monitor) evaluate(start time.Time, i int, counts map[string][]window.Co
 		}
 		evs := m.trackers[s].Step(verdicts[s], related)
 		m.series[s].Hold(m.trackers[s].Holding())
+		m.series[s].Open(m.trackers[s].Open())
 		m.pending = append(m.pending, evs...)
 	}
 }

@@ -162,6 +162,7 @@ func (r *Runner) close() {
 			}
 		}
 		r.series[s].Hold(r.trackers[s].Holding())
+		r.series[s].Open(r.trackers[s].Open())
 		r.events = append(r.events, evs...)
 	}
 	r.cur = r.cur.Add(r.p.Bucket)

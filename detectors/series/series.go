@@ -133,6 +133,7 @@ func Run(service string, s Series, o Options) Result {
 		res.Verdicts = append(res.Verdicts, v)
 		evs := tr.Step(v, nil)
 		ev.Hold(tr.Holding())
+		ev.Open(tr.Open())
 		for _, e := range evs {
 			if e.Type == incident.TypeStarted {
 				res.Detections = append(res.Detections, i)
