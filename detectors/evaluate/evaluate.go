@@ -337,7 +337,8 @@ type Series struct {
 	pending [nScales][]noiseObs
 
 	hold      bool
-	open      bool // an incident is open (Open)
+	open      bool      // an incident is open (Open)
+	floodAt   time.Time // the last bucket of a flood (Flood)
 	holdSince time.Time
 	runStart  time.Time
 	seeded    bool
@@ -393,6 +394,24 @@ func (s *Series) Params() Params { return s.p }
 // while an incident is open so an outage does not become its own baseline. A hold
 // longer than MaxHold lets learning resume (clipped), so a lasting change of level is
 // eventually accepted as the new normal.
+// Flood tells the series that its complaints from from up to its last bucket were a
+// flood of few accounts (a start retracted once its authors were counted, or a
+// flood verdict): the windows over them are not learnt as the series' noise. A
+// flood learnt as noise raised the bar of its series so far (its usual extreme
+// surprise 190 instead of 3) that a real outage the next day went unseen.
+func (s *Series) Flood(from time.Time) {
+	s.floodAt = s.last
+	for k := range s.pending {
+		kept := s.pending[k][:0]
+		for _, o := range s.pending[k] {
+			if o.at.Before(from) {
+				kept = append(kept, o)
+			}
+		}
+		s.pending[k] = kept
+	}
+}
+
 // Open tells the series whether an incident is open on it (the medium window is
 // not judged then; it is during the hold after a resolution, so a re-flare of a
 // sparse outage is seen).
@@ -705,7 +724,10 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 			lim := 3 * sd
 			r := math.Max(-lim, math.Min(j.x-j.mu, lim))
 			e := (r*r - j.mu) / (j.mu * j.mu)
-			s.pending[k] = append(s.pending[k], noiseObs{at: start, scale: k, e: e, z: j.surprise})
+			if s.floodAt.IsZero() || start.Add(-time.Duration(sc.n)*s.p.Bucket).After(s.floodAt) {
+				// (a window over a flood is not the series' noise)
+				s.pending[k] = append(s.pending[k], noiseObs{at: start, scale: k, e: e, z: j.surprise})
+			}
 		}
 	}
 	s.learnNoise(start, false)
@@ -797,6 +819,9 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 		v.Reason = ReasonAnomaly
 	default:
 		v.Reason = ReasonElevated
+	}
+	if v.Reason == ReasonFlood {
+		s.Flood(v.WindowStart)
 	}
 
 	if !s.hold || start.Sub(s.holdSince) > s.p.MaxHold {

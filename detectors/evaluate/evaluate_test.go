@@ -286,3 +286,38 @@ func TestMidWindow(t *testing.T) {
 		})
 	}
 }
+
+// TestFloodIsNotNoise: a bot flood (many complaints from one account) is not
+// learnt as the series' usual extreme; learnt, it raised the bar so far that an
+// outage the next day went unseen.
+func TestFloodIsNotNoise(t *testing.T) {
+	s := evaluate.NewSeries(evaluate.Params{})
+	start := time.Date(2022, 10, 25, 0, 0, 0, 0, time.UTC)
+	day := 8640 // 10 s buckets
+	var floods int
+	found := false
+	for b := 0; b < 3*day; b++ {
+		c := window.Counts{}
+		switch {
+		case b >= day+3000 && b < day+3090: // a flood: one account, 10 posts a bucket for 15 minutes
+			c = window.Counts{Complaints: 10, Posts: 10, Authors: 1}
+		case b >= 2*day+3000 && b < 2*day+3180 && b%2 == 0: // the next day: 3 a minute for 30 minutes
+			c = window.Counts{Complaints: 1, Posts: 1, Authors: 1}
+		case b%180 == 0: // one complaint every half hour otherwise
+			c = window.Counts{Complaints: 1, Posts: 2, Authors: 1}
+		}
+		v := s.Step(start.Add(time.Duration(b)*10*time.Second), c)
+		if v.Flood() {
+			floods++
+		}
+		if b >= 2*day+3000 && v.Anomalous() {
+			found = true
+		}
+	}
+	if floods == 0 {
+		t.Fatal("the flood was not seen as one")
+	}
+	if !found {
+		t.Error("the outage the day after a flood was not found")
+	}
+}

@@ -744,7 +744,11 @@ func (m *Monitor) flush(ctx context.Context) error {
 			// No authors stored (yet) for the window, as for a start on buckets still
 			// open, is not a flood: it is not known.
 			if distinct > 0 && m.params.Authors(distinct, e.Data.Mentions, e.Data.Baseline) != evaluate.ReasonAnomaly {
-				// A few accounts posting in every bucket: not an outage after all.
+				// A few accounts posting in every bucket: not an outage after all,
+				// nor the series' noise.
+				if sr := m.series[e.Data.Service]; sr != nil {
+					sr.Flood(e.Data.Window.Start)
+				}
 				m.pending = m.trackers[e.Data.Service].Retract(m.pending, 0, distinct)
 				continue
 			}

@@ -158,6 +158,7 @@ func (r *Runner) close() {
 			}
 			n := r.distinct(s, evs[i].Data.Window.Start)
 			if r.p.Authors(n, evs[i].Data.Mentions, evs[i].Data.Baseline) != evaluate.ReasonAnomaly {
+				r.series[s].Flood(evs[i].Data.Window.Start)
 				evs = r.trackers[s].Retract(evs, i, n)
 			}
 		}
