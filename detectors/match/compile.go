@@ -37,6 +37,9 @@ type phrase struct {
 	ctx     uint64 // catContext: the context groups it satisfies; catAlias: groups it needs (0 = none)
 	segment bool   // may be found inside a run-together hashtag
 	strict  bool   // catAlias with ctx: an adjacent intent term is not enough
+	// a spaced Korean phrase: its last word matches a post's word by its start
+	// (a particle or ending may follow)
+	prefixLast bool
 }
 
 // Rules is a compiled, immutable rule set, safe for concurrent use.
@@ -110,21 +113,28 @@ func compile(raw *rawRules) *Rules {
 				return
 			}
 			seen[key] = true
-			p.toks = []string{s}
-			r.phrases = append(r.phrases, p)
+			q := p
+			q.toks = []string{s}
+			r.phrases = append(r.phrases, q)
 			r.cjk = append(r.cjk, int32(len(r.phrases)-1))
-			return
+			if !strings.Contains(ns, " ") || !hangul(ns) {
+				return
+			}
+			// Korean puts spaces between words (and particles on them): "또
+			// 터졌" also matches the words "또" "터졌네", the last one by its
+			// start.
+			p.prefixLast = true
 		}
 		toks := tokenizePhrase(ns)
 		if len(toks) == 0 {
 			return
 		}
 		variants := [][]string{toks}
-		if len(toks) > 1 {
+		if len(toks) > 1 && !p.prefixLast {
 			variants = append(variants, []string{strings.Join(toks, "")})
 		}
 		for _, v := range variants {
-			key := strings.Join(v, " ") + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + strconv.FormatUint(p.ctx, 16) + strconv.FormatBool(p.strict)
+			key := strings.Join(v, " ") + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + strconv.FormatUint(p.ctx, 16) + strconv.FormatBool(p.strict) + strconv.FormatBool(p.prefixLast)
 			if seen[key] {
 				continue
 			}
@@ -452,6 +462,17 @@ func tokenizePhrase(s string) []string {
 		i = j
 	}
 	return out
+}
+
+// hangul reports whether s is written in Hangul (its first letter is).
+func hangul(s string) bool {
+	for _, r := range s {
+		if r == ' ' {
+			continue
+		}
+		return r >= 0xAC00 && r <= 0xD7A3 || r >= 0x1100 && r <= 0x11FF || r >= 0x3130 && r <= 0x318F
+	}
+	return false
 }
 
 func hasCJK(s string) bool {

@@ -932,7 +932,15 @@ func (m *Matcher) follows(sc *scratch, i int, id int32) int {
 	}
 	for k := 1; k < len(p.toks); k++ {
 		t := &sc.toks[i+k]
-		if t.fl&(tkBreak|tkMention) != 0 || string(sc.buf[t.s:t.e]) != p.toks[k] {
+		w := sc.buf[t.s:t.e]
+		if t.fl&(tkBreak|tkMention) != 0 {
+			return 0
+		}
+		if p.prefixLast && k == len(p.toks)-1 {
+			if !bytes.HasPrefix(w, []byte(p.toks[k])) {
+				return 0
+			}
+		} else if string(w) != p.toks[k] {
 			return 0
 		}
 	}
