@@ -247,7 +247,7 @@ func TestModelSecondOpinion(t *testing.T) {
 		text      string
 		rules, mt Kind
 	}{
-		{"instagram keeps kicking me out every five minutes, anyone else?", Mention, Outage},
+		{"instagram keeps booting me out every five minutes, anyone else?", Mention, Outage},
 		{"just posted a new photo on instagram, come see", Mention, Mention},
 		// chatter it was trained on (tune_h.jsonl): "taking a break", "I'm dead 💀"
 		{"taking a break from whatsapp", Mention, Mention},
