@@ -310,7 +310,7 @@ func TestHeldOut(t *testing.T) {
 	}
 	// Regression bars for the held-out sets, a little below what was measured
 	// when the rules were last tuned (docs/matching.md has the figures).
-	bars := map[string][2]float64{}
+	bars := map[string][2]float64{"symptoms": {0.91, 0.77}, "regional": {0.87, 0.60}}
 	held, _ := filepath.Glob("testdata/heldout7/*.jsonl")
 	for _, f := range held {
 		bar := bars[strings.TrimSuffix(filepath.Base(f), ".jsonl")]
