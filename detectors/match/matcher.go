@@ -119,6 +119,7 @@ type scratch struct {
 	cancel   bool    // a post negation: no outage in this post
 	negated  bool    // a negation phrase ("isn't down", "calm down") was found
 	past     []int32 // tokens starting a past cue ("yesterday", "was down")
+	pastCov  []int32 // [start, end) token spans of past phrases in spaced script
 	present  []int32 // tokens starting a present cue ("still", "now")
 	pastD    []int32
 	fineD    []int32 // distance from a service to the nearest term saying it works
@@ -630,7 +631,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 	sc.mentions = sc.mentions[:0]
 	sc.intents = sc.intents[:0]
 	var ctx uint64
-	sc.past, sc.present = sc.past[:0], sc.present[:0]
+	sc.past, sc.present, sc.pastCov = sc.past[:0], sc.present[:0], sc.pastCov[:0]
 	var probs uint16
 	cancel, negated := false, false
 	aliasNext, intentNext := 0, 0
@@ -669,6 +670,9 @@ func (m *Matcher) scan(sc *scratch) bool {
 			case catPast:
 				if len(sc.past) == 0 || sc.past[len(sc.past)-1] != int32(i) {
 					sc.past = append(sc.past, int32(i))
+				}
+				if t.fl&tkCJK == 0 && n > 1 {
+					sc.pastCov = append(sc.pastCov, int32(i), int32(i+n))
 				}
 			case catPresent:
 				sc.marks[i] |= mkPresent
@@ -1282,6 +1286,13 @@ func inRecovery(ins []intent, i int) bool {
 func (sc *scratch) isPast(in intent) bool {
 	if len(sc.past) == 0 {
 		return false
+	}
+	for k := 0; k < len(sc.pastCov); k += 2 {
+		if sc.pastCov[k] < in.end && in.pos < sc.pastCov[k+1] {
+			// The past cue holds the outage term itself ("was down for an
+			// hour", "era giù"): no present cue outweighs its tense.
+			return true
+		}
 	}
 	return sc.nearest(sc.past, in) < sc.nearest(sc.present, in)
 }
