@@ -1074,6 +1074,11 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 			if distinct > 1 && d > nearDist && (d > sentDist || in.sent != mn.sent) {
 				continue
 			}
+			if !before && mn.sent > in.sent {
+				// A name opening a later sentence begins another statement
+				// ("youtube won't load, black screen. staying on tiktok").
+				d += nearDist
+			}
 			if d < bestD || d == bestD && before {
 				best, bestD = k, d
 			}
