@@ -210,6 +210,8 @@ func TestPastDisplacementLinks(t *testing.T) {
 		{"ไอจีหายล่มแล้ว", want{"instagram": Recovery}},
 		// ออนไลน์ is "online", not LINE
 		{"เรียนออนไลน์ทั้งวัน", want{}},
+		{"ทวิตล่มเหรอ ไทม์ไลน์ไม่ขึ้น", want{"x": Outage}}, // timeline
+		{"ส่งงานไม่ทันเดดไลน์", want{}},                    // deadline
 		{"ไลน์ล่ม", want{"line": Outage}},
 		// a bare name asked
 		{"instagram???", want{"instagram": Outage}},

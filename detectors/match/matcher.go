@@ -716,7 +716,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 					c, size := decode(key, k)
 					for _, id := range r.cjkByRune[c] {
 						p := &r.phrases[id]
-						if bytes.HasPrefix(key[k:], []byte(p.toks[0])) && (p.cat != catAlias || !midKatakanaWord(key, k, c) && !bytes.HasSuffix(key[:k], thaiOn)) {
+						if bytes.HasPrefix(key[k:], []byte(p.toks[0])) && (p.cat != catAlias || !midKatakanaWord(key, k, c) && !thaiLoanword(key[:k])) {
 							hits = append(hits, cjkHit{id, k, k + len(p.toks[0])})
 							negated = negated || p.cat == catNegation
 						}
@@ -1078,6 +1078,10 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 				// A name opening a later sentence begins another statement
 				// ("youtube won't load, black screen. staying on tiktok").
 				d += nearDist
+			} else if !before && mn.pos > in.end && bytes.ContainsAny(sc.buf[sc.toks[in.end-1].e:sc.toks[mn.pos].s], ",;") {
+				// and one after a clause mark begins another clause
+				// ("snapchat keeps crashing, insta is fine")
+				d += nearDist / 2
 			}
 			if d < bestD || d == bestD && before {
 				best, bestD = k, d
@@ -1486,8 +1490,21 @@ func midKatakanaWord(key []byte, k int, c rune) bool {
 
 // isKatakana reports katakana letters and the long-vowel mark ー, not the middle dot
 // ・ that separates words.
-// thaiOn is "on" before a Thai alias: ออนไลน์ is "online", not LINE.
-var thaiOn = []byte("ออน")
+// thaiLoanPrefixes are what makes ไลน์ part of an English loanword, not LINE:
+// ออนไลน์ online, ออฟไลน์ offline, ไทม์ไลน์ timeline, เดดไลน์ deadline,
+// ไกด์ไลน์ guideline, แอร์ไลน์ airline.
+var thaiLoanPrefixes = [][]byte{[]byte("ออน"), []byte("ออฟ"), []byte("ไทม์"), []byte("เดด"), []byte("ไกด์"), []byte("แอร์")}
+
+// thaiLoanword reports whether the run before a Thai alias ends in one of
+// thaiLoanPrefixes.
+func thaiLoanword(before []byte) bool {
+	for _, p := range thaiLoanPrefixes {
+		if bytes.HasSuffix(before, p) {
+			return true
+		}
+	}
+	return false
+}
 
 func isKatakana(r rune) bool {
 	return (r >= 0x30A1 && r <= 0x30FA) || r == 0x30FC || (r >= 0x31F0 && r <= 0x31FF)
