@@ -284,7 +284,8 @@ func TestCorpus(t *testing.T) {
 // totals and tables this test prints): the "held" half of every
 // tune_*.jsonl, and every file of testdata/heldout7/ (complaints by their
 // symptoms beside chatter in the same words; regional outages seen from their
-// countries). Keep it that way: when a
+// countries) and testdata/heldout8/ (eight weaker languages in their own
+// voices; everyday posts of many kinds of people). Keep it that way: when a
 // held-out file's misses have to be studied, it becomes a tuning set and a
 // new held-out set must be written by someone who has not seen the rules.
 //
@@ -310,8 +311,10 @@ func TestHeldOut(t *testing.T) {
 	}
 	// Regression bars for the held-out sets, a little below what was measured
 	// when the rules were last tuned (docs/matching.md has the figures).
-	bars := map[string][2]float64{"symptoms": {0.91, 0.77}, "regional": {0.87, 0.60}}
+	bars := map[string][2]float64{"symptoms": {0.91, 0.77}, "regional": {0.87, 0.60}, "asia_europe": {0.91, 0.66}, "everyday": {0.91, 0.74}}
 	held, _ := filepath.Glob("testdata/heldout7/*.jsonl")
+	held8, _ := filepath.Glob("testdata/heldout8/*.jsonl")
+	held = append(held, held8...)
 	for _, f := range held {
 		bar := bars[strings.TrimSuffix(filepath.Base(f), ".jsonl")]
 		sets = append(sets, set{corpusFile{f, ""}.name() + " held out", f, "", bar[0], bar[1], false})
