@@ -1078,7 +1078,7 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 				// A name opening a later sentence begins another statement
 				// ("youtube won't load, black screen. staying on tiktok").
 				d += nearDist
-			} else if !before && mn.pos > in.end && bytes.ContainsAny(sc.buf[sc.toks[in.end-1].e:sc.toks[mn.pos].s], ",;") {
+			} else if !before && mn.pos >= in.end && bytes.ContainsAny(sc.buf[sc.toks[in.end-1].e:sc.toks[mn.pos].s], ",;，；、") {
 				// and one after a clause mark begins another clause
 				// ("snapchat keeps crashing, insta is fine")
 				d += nearDist / 2
