@@ -1192,7 +1192,7 @@ func bareQuestion(b []byte, toks []token, ms []mention) bool {
 	for _, mn := range ms {
 		n += int(mn.end - mn.pos)
 	}
-	return n == len(toks) && (bytes.IndexByte(b, '?') >= 0 || bytes.Contains(b, []byte("؟")) || bytes.Contains(b, []byte("？")))
+	return n == len(toks) && hasQuestionMark(b)
 }
 
 // negatedSpan reports whether the tokens [pos, end) have a negator up to
@@ -1274,8 +1274,13 @@ func (sc *scratch) asked(end int) bool {
 			break
 		}
 	}
-	q := sc.buf[from:to]
-	return bytes.IndexByte(q, '?') >= 0 || bytes.Contains(q, []byte("؟")) || bytes.Contains(q, []byte("？"))
+	return hasQuestionMark(sc.buf[from:to])
+}
+
+// hasQuestionMark reports whether b holds a question mark (Latin, Arabic or
+// full-width).
+func hasQuestionMark(b []byte) bool {
+	return bytes.IndexByte(b, '?') >= 0 || bytes.Contains(b, []byte("؟")) || bytes.Contains(b, []byte("？"))
 }
 
 func inRecovery(ins []intent, i int) bool {
