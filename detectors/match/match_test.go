@@ -239,8 +239,34 @@ func TestPastDisplacementLinks(t *testing.T) {
 	})
 }
 
-// The model turns what the rules could not place into complaints, only for
-// posts about one subject.
+// TestWorksAndClauses: what the rules make of "works" terms, negated
+// recoveries, present cues against recovery, the poster's own connection, and
+// names in other clauses (rules only).
+func TestWorksAndClauses(t *testing.T) {
+	m := NewMatcher(DefaultRules())
+	m.model = nil
+	checkMatches(t, m, []matchCase{
+		// a service said to work, right after its name, is a mention
+		{"youtube won't load, insta is fine", want{"youtube": Outage, "instagram": Mention}},
+		{"telegram не грузит, а вотсап работает нормально", want{"telegram": Outage, "whatsapp": Mention}},
+		// unless the "works" is negated, asked or in the past
+		{"bei mir funktioniert Whatsapp nicht", want{"whatsapp": Outage}},
+		// a negated recovery is an outage
+		{"steam ainda não voltou, a loja continua sem carregar", want{"steam": Outage}},
+		// a present cue nearer the outage than the recovery: the outage is the news
+		{"instagram volvió 5 minutos y se murió de nuevo", want{"instagram": Outage}},
+		// a past phrase that holds the outage term is past, whatever follows
+		{"github was down for an hour this morning", want{"github": Past}},
+		// the poster's own connection failing cancels the post's complaints
+		{"wifi kosan lemot, youtube buffering terus", want{"youtube": Mention}},
+		// a name after a clause mark or opening a later sentence is another clause's
+		{"snapchat baar baar crash ho raha hai, insta toh theek hai", want{"snapchat": Outage, "instagram": Mention}},
+		// spaced Korean phrases match word by word
+		{"카톡 또 터졌어", want{"kakaotalk": Outage}},
+	})
+}
+
+// The model turns what the rules could not place into complaints.
 func TestModelSecondOpinion(t *testing.T) {
 	rulesOnly := NewMatcher(DefaultRules())
 	rulesOnly.model = nil
