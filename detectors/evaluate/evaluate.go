@@ -390,10 +390,6 @@ func (s *Series) rising(p, n int) bool {
 // Params returns the parameters in effect.
 func (s *Series) Params() Params { return s.p }
 
-// Hold freezes (true) or releases (false) the baseline; the incident machine holds it
-// while an incident is open so an outage does not become its own baseline. A hold
-// longer than MaxHold lets learning resume (clipped), so a lasting change of level is
-// eventually accepted as the new normal.
 // Flood tells the series that its complaints from from up to its last bucket were a
 // flood of few accounts (a start retracted once its authors were counted, or a
 // flood verdict): the windows over them are not learnt as the series' noise. A
@@ -417,6 +413,10 @@ func (s *Series) Flood(from time.Time) {
 // sparse outage is seen).
 func (s *Series) Open(o bool) { s.open = o }
 
+// Hold freezes (true) or releases (false) the baseline; the incident machine holds it
+// while an incident is open so an outage does not become its own baseline. A hold
+// longer than MaxHold lets learning resume (clipped), so a lasting change of level is
+// eventually accepted as the new normal.
 func (s *Series) Hold(h bool) {
 	if h && !s.hold {
 		s.holdSince = s.last

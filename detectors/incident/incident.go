@@ -433,17 +433,14 @@ func (t *Tracker) lull(v evaluate.Verdict) (n int, ok bool) {
 	}
 	rate := t.activeX / t.activeN
 	least := int(t.p.quiet(t.bucket) / t.bucket)
-	var x, all float64
+	var x float64 // complaints of the newest buckets, then of the whole stretch
 	for i := len(t.quietC) - 1; i >= 0; i-- {
 		x += float64(t.quietC[i])
 		if k := len(t.quietC) - i; k >= least && evaluate.LowerTail(x, rate*float64(k)) < lullChance {
 			return k, true
 		}
 	}
-	for _, c := range t.quietC {
-		all += float64(c)
-	}
-	return 0, rate <= aboveBaseFactor*v.BucketExpected && !above(all, v.BucketExpected*float64(len(t.quietC)))
+	return 0, rate <= aboveBaseFactor*v.BucketExpected && !above(x, v.BucketExpected*float64(len(t.quietC)))
 }
 
 // aboveBaseFactor is how many times the baseline it started from complaints must

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -467,10 +468,9 @@ func tokenizePhrase(s string) []string {
 // hangul reports whether s is written in Hangul (its first letter is).
 func hangul(s string) bool {
 	for _, r := range s {
-		if r == ' ' {
-			continue
+		if r != ' ' {
+			return unicode.Is(unicode.Hangul, r)
 		}
-		return r >= 0xAC00 && r <= 0xD7A3 || r >= 0x1100 && r <= 0x11FF || r >= 0x3130 && r <= 0x318F
 	}
 	return false
 }

@@ -54,6 +54,13 @@ func TestNormalize(t *testing.T) {
 
 type want map[string]Kind
 
+// rulesOnly is the default rules' matcher without the model's second opinion.
+func rulesOnly() *Matcher {
+	m := NewMatcher(DefaultRules())
+	m.model = nil
+	return m
+}
+
 func TestMatch(t *testing.T) {
 	m := NewMatcher(DefaultRules())
 	checkMatches(t, m, []matchCase{
@@ -192,8 +199,7 @@ func checkMatches(t *testing.T, m *Matcher, tests []matchCase) {
 
 // The rules alone (no model) on what is over, where people went, and links.
 func TestPastDisplacementLinks(t *testing.T) {
-	m := NewMatcher(DefaultRules())
-	m.model = nil
+	m := rulesOnly()
 	checkMatches(t, m, []matchCase{
 		// past: a past cue and no present cue
 		{"WhatsApp was down yesterday, what happened?", want{"whatsapp": Past}},
@@ -243,8 +249,7 @@ func TestPastDisplacementLinks(t *testing.T) {
 // recoveries, present cues against recovery, the poster's own connection, and
 // names in other clauses (rules only).
 func TestWorksAndClauses(t *testing.T) {
-	m := NewMatcher(DefaultRules())
-	m.model = nil
+	m := rulesOnly()
 	checkMatches(t, m, []matchCase{
 		// a service said to work, right after its name, is a mention
 		{"youtube won't load, insta is fine", want{"youtube": Outage, "instagram": Mention}},
@@ -268,8 +273,7 @@ func TestWorksAndClauses(t *testing.T) {
 
 // The model turns what the rules could not place into complaints.
 func TestModelSecondOpinion(t *testing.T) {
-	rulesOnly := NewMatcher(DefaultRules())
-	rulesOnly.model = nil
+	rules := rulesOnly()
 	m := NewMatcher(DefaultRules())
 	for _, tt := range []struct {
 		text      string
@@ -280,7 +284,7 @@ func TestModelSecondOpinion(t *testing.T) {
 		// chatter it was trained on (tune_h.jsonl): "taking a break", "I'm dead 💀"
 		{"taking a break from whatsapp", Mention, Mention},
 	} {
-		r, g := rulesOnly.Match(nil, tt.text), m.Match(nil, tt.text)
+		r, g := rules.Match(nil, tt.text), m.Match(nil, tt.text)
 		if len(r) != 1 || len(g) != 1 || r[0].Kind != tt.rules || g[0].Kind != tt.mt {
 			t.Errorf("%q: rules %v, with the model %v; want %v then %v", tt.text, r, g, tt.rules, tt.mt)
 		}

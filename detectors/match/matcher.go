@@ -855,20 +855,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 		if sc.marks[v]&mkVerb == 0 || sc.marks[v]&mkIntent != 0 {
 			continue
 		}
-		hit := false
-		for k := v - 1; k >= 0 && k >= v-negSpan && !hit; k-- {
-			if toks[k].sent != toks[v].sent || toks[k+1].fl&tkHash != 0 {
-				break
-			}
-			hit = sc.marks[k]&mkNegator != 0 && sc.marks[k]&mkIntent == 0
-		}
-		for k := v + 1; k < len(toks) && k <= v+postNegSpan && !hit; k++ {
-			if toks[k].sent != toks[v].sent || toks[k].fl&tkHash != 0 {
-				break
-			}
-			hit = sc.marks[k]&mkPostNeg != 0 && sc.marks[k]&mkIntent == 0
-		}
-		if hit {
+		if sc.negatedSpan(v, v+1) {
 			sc.intents = append(sc.intents, intent{cat: catOutage, pos: int32(v), end: int32(v + 1), sent: toks[v].sent, hg: toks[v].hg})
 		}
 	}
@@ -1126,6 +1113,10 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 	// nothing against one: a negation ("isn't down") or a post negation
 	// ("stock is down", "imagine if").
 	mayUpgrade := !sc.cancel && !sc.negated
+	// Services listed together are read alike: one reading serves them all.
+	var readFor uint64
+	var p float32
+	var class int
 	for _, s := range touched {
 		mt := Match{Service: m.r.services[s].Name, Kind: Mention}
 		switch {
@@ -1145,9 +1136,12 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 			mt.Kind = Past
 		}
 		if m.model != nil && (mt.Kind == Outage || mt.Kind == Mention && mayUpgrade && fineD[s] == none) && !sc.isDest(s) {
-			var others bool
-			sc.feats, others = m.features(sc, sc.feats[:0], s)
-			mt.Kind = m.second(sc, mt.Kind, m.model.prob(sc.feats), postClass(sc.feats, others))
+			if g := sc.groupsOf(s); g != readFor {
+				var others bool
+				sc.feats, others = m.features(sc, sc.feats[:0], g)
+				p, class, readFor = m.model.prob(sc.feats), postClass(sc.feats, others), g
+			}
+			mt.Kind = m.second(sc, mt.Kind, p, class)
 		}
 		if mt.Kind == Outage {
 			mt.Problems = m.r.problemList(sc.probs)
@@ -1167,11 +1161,11 @@ func (sc *scratch) isDest(svc int16) bool {
 	return false
 }
 
-// second is the model's second opinion (p, for posts of this class)
-// on what the rules made of a post about one subject: a mention (one that
-// mayUpgrade lets it turn) becomes an outage, or a past outage in a post
-// with a past cue and no present one, when the model is confident of a
-// complaint; an outage becomes a mention when it is confident of none.
+// second is the model's second opinion (p, for posts of this class) on what
+// the rules made of a post for one service: a mention (one that mayUpgrade
+// lets it turn) becomes an outage, or a past outage in a post with a past cue
+// and no present one, when the model is confident of a complaint; an outage
+// becomes a mention when it is confident of none.
 func (m *Matcher) second(sc *scratch, k Kind, p float32, class int) Kind {
 	switch {
 	case k == Mention && p >= m.model.up[class]:
@@ -1195,13 +1189,13 @@ func bareQuestion(b []byte, toks []token, ms []mention) bool {
 	return n == len(toks) && hasQuestionMark(b)
 }
 
-// negatedSpan reports whether the tokens [pos, end) have a negator up to
-// negSpan tokens before them or a post-negator up to postNegSpan after them,
-// in the same sentence.
+// negatedSpan reports whether the tokens [pos, end) (a symptom verb, a "works"
+// term) have a negator up to negSpan tokens before them or a post-negator up to
+// postNegSpan after them, in the same sentence and not across a hashtag.
 func (sc *scratch) negatedSpan(pos, end int) bool {
 	toks := sc.toks
 	for k := pos - 1; k >= 0 && k >= pos-negSpan; k-- {
-		if toks[k].sent != toks[pos].sent {
+		if toks[k].sent != toks[pos].sent || toks[k+1].fl&tkHash != 0 {
 			break
 		}
 		if sc.marks[k]&mkNegator != 0 && sc.marks[k]&mkIntent == 0 {
@@ -1209,7 +1203,7 @@ func (sc *scratch) negatedSpan(pos, end int) bool {
 		}
 	}
 	for k := end; k < len(toks) && k < end+postNegSpan; k++ {
-		if toks[k].sent != toks[end-1].sent {
+		if toks[k].sent != toks[end-1].sent || toks[k].fl&tkHash != 0 {
 			break
 		}
 		if sc.marks[k]&mkPostNeg != 0 && sc.marks[k]&mkIntent == 0 {

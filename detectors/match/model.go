@@ -143,20 +143,26 @@ var (
 	otherTok = []byte("¤")
 )
 
-// features appends the hashed features of the scanned post as seen for service
-// svc: its words and word pairs, and character 3- to 5-grams of each word (1- to
-// 3-grams of each run, for CJK and Thai), with the names of svc and of the
-// services listed with it replaced by one mask word and other services' names by
-// another ("¤ is down so I'm on §" is not a complaint about §).
-// It reports whether other services are named.
-func (m *Matcher) features(sc *scratch, dst []uint32, svc int16) (_ []uint32, others bool) {
-	b := sc.buf
-	var groups uint64 // the listing groups that name svc (groups past 63 share a bit)
+// groupsOf returns the listing groups that name service svc, one bit each
+// (groups past 63 share a bit); never 0 for a service the post names.
+func (sc *scratch) groupsOf(svc int16) uint64 {
+	var groups uint64
 	for _, mn := range sc.mentions {
 		if mn.svc == svc {
 			groups |= 1 << min(mn.group, 63)
 		}
 	}
+	return groups
+}
+
+// features appends the hashed features of the scanned post as seen for the
+// services of the listing groups (groupsOf): its words and word pairs, and
+// character 3- to 5-grams of each word (1- to 3-grams of each run, for CJK and
+// Thai), with those services' names replaced by one mask word and other
+// services' names by another ("¤ is down so I'm on §" is not a complaint about
+// §). It reports whether other services are named.
+func (m *Matcher) features(sc *scratch, dst []uint32, groups uint64) (_ []uint32, others bool) {
+	b := sc.buf
 	mi := 0
 	prevSent := int32(-1)
 	var prevTok []byte

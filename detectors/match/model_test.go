@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
-	"slices"
 	"testing"
 
 	"github.com/outcry-dev/outcry/scenario/suitetext"
@@ -39,7 +38,7 @@ const (
 type example struct {
 	feats []uint32
 	class int  // postClass
-	y     bool // a complaint about the one service it names
+	y     bool // a complaint about the service it is read for
 	rules Kind // what the rules alone said
 }
 
@@ -70,8 +69,11 @@ func trainingSet(t *testing.T) []example {
 			}
 		}
 	}
-	m := NewMatcher(DefaultRules())
-	m.model = nil
+	m := rulesOnly()
+	index := map[string]int16{}
+	for i, sv := range m.r.services {
+		index[sv.Name] = int16(i)
+	}
 	sc := &scratch{}
 	var out []example
 	for _, p := range posts {
@@ -80,11 +82,11 @@ func trainingSet(t *testing.T) []example {
 		}
 		got := m.decide(sc, nil) // groups the mentions
 		for _, g := range got {
-			svc := int16(slices.IndexFunc(m.r.services, func(s Service) bool { return s.Name == g.Service }))
+			svc := index[g.Service]
 			if sc.isDest(svc) {
 				continue // the rules decide where people went
 			}
-			feats, others := m.features(sc, nil, svc)
+			feats, others := m.features(sc, nil, sc.groupsOf(svc))
 			out = append(out, example{feats: feats, class: postClass(feats, others), y: p.kinds[g.Service] == Outage, rules: g.Kind})
 		}
 	}

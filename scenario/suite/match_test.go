@@ -39,7 +39,7 @@ func TestMatcherOnTemplates(t *testing.T) {
 						forms = append(forms, names[ti%len(names)])
 					}
 					for _, name := range forms {
-						text := suitetext.Fill{Service: name, Other: "BeReal", Handle: handle[svc], Code: "503", City: "Lagos"}.Fill(tpl)
+						text := suitetext.Fill{Service: name, Other: elsewhere, Handle: handle[svc], Code: "503", City: "Lagos"}.Fill(tpl)
 						kind := match.Mention
 						for _, mt := range m.Match(nil, text) {
 							if mt.Service == svc {

@@ -398,6 +398,12 @@ func mk(r *rand.Rand, t time.Time, step time.Duration, k kind, svc string, langs
 	return p
 }
 
+// elsewhere fills {other} in the templates: the service people left ("{other}
+// is down so I came to {service}") is one Outcry does not follow, since a
+// followed one would get complaints no truth accounts for (Instagram had about
+// four a minute in every stream).
+const elsewhere = "BeReal"
+
 // textOf fills a template of the post's class.
 func textOf(r *rand.Rand, texts *suitetext.Texts, p post) (string, bool) {
 	class := map[kind]string{
@@ -408,11 +414,7 @@ func textOf(r *rand.Rand, texts *suitetext.Texts, p post) (string, bool) {
 	if forms := append(slices.Clone(brand[p.service]), texts.Names(p.lang, p.service)...); len(forms) > 0 {
 		name = forms[r.IntN(len(forms))]
 	}
-	// The service people left ("{other} is down so I came to {service}") is one
-	// Outcry does not follow: a followed one would get complaints no truth
-	// accounts for (Instagram had about four a minute in every stream).
-	other := "BeReal"
-	f := suitetext.Fill{Service: name, Other: other, Handle: handle[p.service], Code: strconv.Itoa(400 + r.IntN(200)),
+	f := suitetext.Fill{Service: name, Other: elsewhere, Handle: handle[p.service], Code: strconv.Itoa(400 + r.IntN(200)),
 		City: cities[r.IntN(len(cities))]}
 	if p.kind == kUnrelated {
 		f.Service = "my phone" // unrelated posts name no listed service
