@@ -32,10 +32,11 @@
 // steep rises, was measured and removed: surprise finds them as early without it.)
 //
 // A medium window (MidWindow, 10m) finds outages of a few complaints a minute that no
-// 2-minute window makes surprising. It judges rises only (its newer half must hold as
-// many complaints as its older half, so the slow tail of an outage just resolved does
-// not start another), is not judged while an incident is open, and is off where it
-// would span fewer than three short windows (5-minute buckets, as in NAB's series).
+// 2-minute window makes surprising. It does not judge the tail of an outage (its
+// newer half clearly smaller than its older half, or smaller at all in the hour after
+// an incident), is not judged while an incident is open, and is off where it would
+// span fewer than three short windows (5-minute buckets, as in NAB's series). Its
+// distinct authors, not the short window's, must reach MinAuthors.
 //
 // A trend window (TrendWindow, 6h) catches sustained rises that no single burst
 // shows: it is judged against a slow baseline (TrendHalfLife, days) that the rise cannot
@@ -288,7 +289,7 @@ type slot struct {
 type scale struct {
 	n           int     // buckets
 	slow        bool    // judged against the slow baseline (the trend scale)
-	mid         bool    // the medium scale: rises only, not while an incident is open
+	mid         bool    // the medium scale: not on an outage's tail, not while an incident is open
 	sx, sa, smu float64 // running sums over the window
 	dv, dw      float64
 	tail        zHist
@@ -338,6 +339,7 @@ type Series struct {
 
 	hold      bool
 	open      bool      // an incident is open (Open)
+	closedAt  time.Time // last bucket an incident was open on
 	floodAt   time.Time // the last bucket of a flood (Flood)
 	holdSince time.Time
 	runStart  time.Time
@@ -372,10 +374,39 @@ func NewSeries(p Params) *Series {
 	return s
 }
 
-// rising reports whether the newer half of the last n buckets (the newest at
-// ring position p) holds at least as many complaints as the older half.
+// fading reports whether the last n buckets (the newest at ring position p,
+// starting at start) look like the tail of an outage: their newer half clearly the
+// smaller (a plateau's halves are as likely to fall as to rise), or, in the
+// aftermath of an incident, the smaller at all.
+func (s *Series) fading(p, n int, start time.Time) bool {
+	return s.falling(p, n) || s.after(start) && !s.rising(p, n)
+}
+
+// after reports whether start is in the aftermath of an incident.
+func (s *Series) after(start time.Time) bool {
+	return !s.closedAt.IsZero() && start.Sub(s.closedAt) <= aftermath
+}
+
+// rising reports whether the newer half of the last n buckets holds at least as
+// many complaints as the older half.
 func (s *Series) rising(p, n int) bool {
-	var newer, older float64
+	newer, older := s.halves(p, n)
+	return newer >= older
+}
+
+// falling reports whether the newer half of the last n buckets (the newest at
+// ring position p) holds clearly fewer complaints than the older half.
+func (s *Series) falling(p, n int) bool {
+	newer, older := s.halves(p, n)
+	// Each complaint of the window is as likely in either half on a plateau: the
+	// halves fall when the newer one holds so few that this is unlikely (a
+	// binomial lower tail under fallChance).
+	return newer < older && mathext.RegIncBeta(older, newer+1, 0.5) < fallChance
+}
+
+// halves returns the complaints of the newer and the older half of the last n
+// buckets (the newest at ring position p).
+func (s *Series) halves(p, n int) (newer, older float64) {
 	for i := 0; i < n; i++ {
 		b := (p - i + len(s.x)) % len(s.x)
 		if i < n/2 {
@@ -384,8 +415,12 @@ func (s *Series) rising(p, n int) bool {
 			older += s.x[b]
 		}
 	}
-	return newer >= older
+	return newer, older
 }
+
+// fallChance is the binomial lower tail below which the newer half of the medium
+// window is clearly the smaller.
+const fallChance = 0.05
 
 // Params returns the parameters in effect.
 func (s *Series) Params() Params { return s.p }
@@ -411,7 +446,18 @@ func (s *Series) Flood(from time.Time) {
 // Open tells the series whether an incident is open on it (the medium window is
 // not judged then; it is during the hold after a resolution, so a re-flare of a
 // sparse outage is seen).
-func (s *Series) Open(o bool) { s.open = o }
+func (s *Series) Open(o bool) {
+	if s.open && !o {
+		s.closedAt = s.last
+	}
+	s.open = o
+}
+
+// aftermath is how long after an incident the medium window takes a rise only
+// when its newer half holds at least as many complaints as its older half: the
+// complaints trailing after a large outage fade for about an hour, too slowly
+// over ten minutes to fall clearly.
+const aftermath = time.Hour
 
 // Hold freezes (true) or releases (false) the baseline; the incident machine holds it
 // while an incident is open so an outage does not become its own baseline. A hold
@@ -711,9 +757,9 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 		}
 		j.bar = bar
 		j.sig = j.full && ready && j.ratio >= needRatio(j.mu) && j.surprise >= bar
-		if j.sig && sc.mid && !s.rising(p, sc.n) {
+		if j.sig && sc.mid && s.fading(p, sc.n, start) {
 			// The medium window finds small outages as they begin, not the
-			// slow tail of one that has ended (its newer half is the smaller).
+			// slow tail of one that has ended.
 			j.sig = false
 		}
 		j.sigA = j.sig && j.xa/j.mu >= needRatio(j.mu) && Surprise(j.xa, j.mu, d) >= bar
@@ -811,7 +857,7 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 		// Authors are summed per bucket, so a few accounts posting in every bucket
 		// still show as far fewer authors than posts.
 		v.Reason = ReasonFlood
-	case significant && (w.Authors < s.p.MinAuthors || !authorsOK):
+	case significant && (ui == 0 && w.Authors < s.p.MinAuthors || ui > 0 && use.authors < float64(s.p.MinAuthors) || !authorsOK):
 		v.Reason = ReasonFewAuthors
 	case significant && chatter:
 		v.Reason = ReasonChatter

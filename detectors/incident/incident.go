@@ -183,10 +183,14 @@ type Tracker struct {
 	// and whatever the evaluation has learnt since
 	base float64
 	// complaints and buckets while the incident was active (not in a quiet
-	// stretch), and in the current quiet stretch: a stretch resolves only when it
-	// is clearly lower than the incident's own rate (lull)
+	// stretch), decayed with rateHalfLife, and in the current quiet stretch: a
+	// stretch resolves only when it is clearly lower than the incident's recent
+	// rate (lull)
 	activeX, activeN float64
 	quietC           []int64 // complaints of each bucket of the stretch, newest last (at most maxLull)
+	// recoverAt is the first bucket of the current stretch in which people said the
+	// service is back: the end of the outage when recovery posts resolve it
+	recoverAt time.Time
 }
 
 // maxLull bounds the quiet stretch the lull test looks back over (buckets).
@@ -269,13 +273,12 @@ func (t *Tracker) Step(v evaluate.Verdict, related []string) []Event {
 	t.peak = max(t.peak, v.Window.Complaints)
 	recovering := t.recovering(v)
 	if (v.Elevated() || t.aboveBase(v)) && !recovering {
-		t.quietAt = time.Time{}
+		t.quietAt, t.recoverAt = time.Time{}, time.Time{}
 		// A stretch that turned out not to be quiet was part of the incident.
 		for _, c := range t.quietC {
-			t.activeX += float64(c)
+			t.active(c)
 		}
-		t.activeX += float64(v.Bucket.Complaints)
-		t.activeN += float64(len(t.quietC)) + 1
+		t.active(v.Bucket.Complaints)
 		t.quietC = t.quietC[:0]
 		var out []Event
 		sev := Severity(v)
@@ -307,6 +310,9 @@ func (t *Tracker) Step(v evaluate.Verdict, related []string) []Event {
 	if t.quietAt.IsZero() {
 		t.quietAt = v.BucketStart
 	}
+	if recovering && t.recoverAt.IsZero() {
+		t.recoverAt = v.BucketStart
+	}
 	if len(t.quietC) == maxLull {
 		t.quietC = append(t.quietC[:0], t.quietC[1:]...)
 	}
@@ -315,7 +321,11 @@ func (t *Tracker) Step(v evaluate.Verdict, related []string) []Event {
 		return nil
 	}
 	resolved := t.quietAt
-	if !recovering {
+	if recovering {
+		// People say it is back: it ended when they began to, not when the
+		// complaints of a sparse outage last paused.
+		resolved = t.recoverAt
+	} else {
 		n, ok := t.lull(v)
 		if !ok {
 			return nil
@@ -390,7 +400,7 @@ func (t *Tracker) Retract(pending []Event, i int, distinct int64) []Event {
 	if t.data.IncidentID == id {
 		t.open = false
 		t.coolTill = time.Time{}
-		t.quietAt = time.Time{}
+		t.quietAt, t.recoverAt = time.Time{}, time.Time{}
 	}
 	out := append([]Event{}, pending[:i]...)
 	if t.floodBegins(e.Data.DetectedAt) {
@@ -412,27 +422,54 @@ func (t *Tracker) recovering(v evaluate.Verdict) bool {
 	return w.Recoveries > w.Complaints || w.Complaints*4 <= t.peak && w.Recoveries >= 3 && w.Recoveries*10 >= w.Complaints
 }
 
-// lullChance is how likely a quiet stretch may be, at the incident's own rate, and
-// still resolve it: a stretch that likely is a lull between complaints of an outage
-// still going on (at a few complaints a minute, five minutes without many are
-// common) does not end it.
-const lullChance = 0.01
+// active adds a bucket of the incident going on to its recent rate.
+func (t *Tracker) active(c int64) {
+	d := math.Pow(0.5, float64(t.bucket)/float64(rateHalfLife))
+	t.activeX = t.activeX*d + float64(c)
+	t.activeN = t.activeN*d + 1
+}
 
-// lull reports whether the current quiet stretch ends the incident: its newest n
-// buckets (at least the quiet time) hold clearly fewer complaints than the
-// incident's rate while it was active would give (a Poisson lower tail under
-// lullChance), or the incident's rate is within aboveBaseFactor of the baseline the
-// evaluation now expects and the stretch is not clearly above that baseline (an
-// outage that became the new normal after the evaluation's hold, or one that was
-// never far above it; n is 0 then). A few complaints over a near-zero baseline are
-// not clearly above it either, so a sparse outage far above its baseline is held
-// open by the first test alone.
+// rateHalfLife is the half-life of the incident's recent rate that a quiet stretch
+// is compared with: an outage that peaked and decays slowly is still going on while
+// its complaints stay at their recent rate, however far below the peak.
+const rateHalfLife = 10 * time.Minute
+
+// lullChance is how likely a quiet stretch may be, at the incident's recent rate,
+// and still resolve it: a stretch that likely is a lull between complaints of an
+// outage still going on (at a few complaints a minute, five minutes without many are
+// common) does not end it. The test is repeated at every bucket of an outage that
+// may last hours, so the chance of each look is small.
+const lullChance = 0.001
+
+// lull reports whether the current quiet stretch ends the incident. Not while its
+// newest aboveBaseSpan is clearly above aboveBaseFactor times the starting
+// baseline. Otherwise when its newest n buckets (at least the quiet time) hold
+// clearly fewer complaints than the incident's recent rate while it was active
+// would give (a Poisson lower tail under lullChance), or when that rate is within
+// aboveBaseFactor of the baseline the evaluation now expects and the stretch is not
+// clearly above that baseline (an outage that became the new normal after the
+// evaluation's hold, or one that was never far above it; n is 0 then). A few
+// complaints over a near-zero baseline are not clearly above it either, so a sparse
+// outage far above its baseline is held open by the rate test alone.
 func (t *Tracker) lull(v evaluate.Verdict) (n int, ok bool) {
 	if t.p.Without&PartLull != 0 || t.activeN == 0 {
 		return 0, true
 	}
 	rate := t.activeX / t.activeN
 	least := int(t.p.quiet(t.bucket) / t.bucket)
+	if t.p.Without&PartAboveBase == 0 {
+		// Complaints that fell from a peak but stay well above the starting
+		// baseline are an outage decaying, not its end: over the stretch's newest
+		// ten minutes (a 2-minute window holds too few to tell at a few a minute).
+		n := min(len(t.quietC), int(max(1, aboveBaseSpan/t.bucket)))
+		var x float64
+		for _, c := range t.quietC[len(t.quietC)-n:] {
+			x += float64(c)
+		}
+		if above(x, aboveBaseFactor*t.base*float64(n)) {
+			return 0, false
+		}
+	}
 	var x float64 // complaints of the newest buckets, then of the whole stretch
 	for i := len(t.quietC) - 1; i >= 0; i-- {
 		x += float64(t.quietC[i])
@@ -446,6 +483,12 @@ func (t *Tracker) lull(v evaluate.Verdict) (n int, ok bool) {
 // aboveBaseFactor is how many times the baseline it started from complaints must
 // still be for an incident to stay open.
 const aboveBaseFactor = 3
+
+// aboveBaseSpan is the newest part of a quiet stretch compared with
+// aboveBaseFactor times the starting baseline: long enough to tell a few
+// complaints a minute from the baseline, short enough that an incident whose
+// complaints stopped resolves within a quarter of an hour.
+const aboveBaseSpan = 10 * time.Minute
 
 // aboveBase reports whether the short window's complaints are still clearly above
 // aboveBaseFactor times the baseline the incident started from (and not by chance: at
@@ -465,7 +508,7 @@ func above(x, mu float64) bool {
 // reopen continues the last incident, resolved less than a cool-down ago.
 func (t *Tracker) reopen(v evaluate.Verdict, related []string) Event {
 	t.open = true
-	t.quietAt = time.Time{}
+	t.quietAt, t.recoverAt = time.Time{}, time.Time{}
 	t.quietC = t.quietC[:0]
 	t.coolTill = time.Time{}
 	t.data.State = "updated"
@@ -487,7 +530,7 @@ func (t *Tracker) start(v evaluate.Verdict, related []string) Event {
 	t.activeN = max(1, float64(v.WindowEnd.Sub(v.WindowStart)/v.WindowEnd.Sub(v.BucketStart)))
 	t.quietC = t.quietC[:0]
 	t.seq = 0
-	t.quietAt = time.Time{}
+	t.quietAt, t.recoverAt = time.Time{}, time.Time{}
 	t.total = v.Window
 	t.spreadAt = v.WindowEnd
 	t.peak = v.Window.Complaints

@@ -303,3 +303,73 @@ func TestHolding(t *testing.T) {
 		t.Fatal("still holding after the cool-down")
 	}
 }
+
+// TestDecayStaysOpen: an outage that peaked and decays slowly, its complaints at
+// a tenth of the peak but still well above three times the baseline it started
+// from, is going on: none of its quiet stretches resolves it, however far below
+// the peak. Once complaints stop it resolves within a quarter of an hour.
+func TestDecayStaysOpen(t *testing.T) {
+	run := func(p incident.Params) (resolvedAt int) {
+		tr := incident.NewTracker("power", p)
+		step := func(i int, r evaluate.Reason, bucket, short int64) []incident.Event {
+			v := verdict(i, r, short, 0, 1)
+			v.Bucket.Complaints = bucket
+			v.BucketExpected, v.ShortComplaints, v.ShortBuckets = 0.01, short, 12
+			return tr.Step(v, nil)
+		}
+		if got := types(step(0, evaluate.ReasonAnomaly, 3, 36)); len(got) != 1 || got[0] != incident.TypeStarted {
+			t.Fatalf("start: %v", got)
+		}
+		for i := 1; i < 600; i++ {
+			r, c, short := evaluate.ReasonElevated, int64(3), int64(36) // 18 a minute for 10 minutes
+			if i >= 60 {
+				r, c, short = evaluate.ReasonNormal, 0, 2
+				if i < 420 && i%6 == 0 { // then 1 a minute for an hour (16× the baseline), then none
+					c = 1
+				}
+				if i >= 420 {
+					short = 0
+				}
+			}
+			if evs := step(i, r, c, short); len(evs) > 0 && evs[0].Type == incident.TypeResolved {
+				return i
+			}
+		}
+		return -1
+	}
+	if got := run(incident.Params{}); got < 420 || got > 420+15*6 {
+		t.Errorf("resolved at bucket %d, want after complaints stop (bucket 420) and within 15 minutes", got)
+	}
+	if got := run(incident.Params{Without: incident.PartAboveBase}); got < 0 || got >= 420 {
+		t.Errorf("without the test against the starting baseline: resolved at bucket %d, want during the decay", got)
+	}
+}
+
+// TestResolvedWhenPeopleSayItIsBack: when recovery posts resolve an incident, it
+// ended when people began to say so, not when the complaints of a sparse outage
+// last paused before that.
+func TestResolvedWhenPeopleSayItIsBack(t *testing.T) {
+	tr := incident.NewTracker("instagram", incident.Params{})
+	tr.Step(verdict(0, evaluate.ReasonAnomaly, 20, 0, 40), nil)
+	var resolved *incident.Event
+	for i := 1; i < 200 && resolved == nil; i++ {
+		v := verdict(i, evaluate.ReasonElevated, 20, 0, 5)
+		switch {
+		case i >= 40: // people say it is back from bucket 40
+			v = verdict(i, evaluate.ReasonNormal, 0, 5, 1)
+		case i >= 30: // complaints pause from bucket 30
+			v = verdict(i, evaluate.ReasonNormal, 0, 0, 1)
+		}
+		for _, e := range tr.Step(v, nil) {
+			if e.Type == incident.TypeResolved {
+				resolved = &e
+			}
+		}
+	}
+	if resolved == nil || resolved.Data.Reason != "recovery_posts" {
+		t.Fatalf("resolution %+v, want one on recovery posts", resolved)
+	}
+	if want := t0.Add(40 * 10 * time.Second); !resolved.Data.ResolvedAt.Equal(want) {
+		t.Errorf("resolved_at %s, want %s (the first bucket of recovery posts)", resolved.Data.ResolvedAt, want)
+	}
+}
