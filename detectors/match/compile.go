@@ -38,6 +38,10 @@ type phrase struct {
 	ctx     uint64 // catContext: the context groups it satisfies; catAlias: groups it needs (0 = none)
 	segment bool   // may be found inside a run-together hashtag
 	strict  bool   // catAlias with ctx: an adjacent intent term is not enough
+	// catOutage, catRecovery: the languages it is listed under; catAlias: those
+	// in which the alias is an ordinary word (an adjacent term listed under none
+	// of them is enough, strict or not)
+	langs uint64
 	// a spaced Korean phrase: its last word matches a post's word by its start
 	// (a particle or ending may follow)
 	prefixLast bool
@@ -146,10 +150,10 @@ func compile(raw *rawRules) *Rules {
 		}
 	}
 	for _, t := range raw.outage {
-		add(t, phrase{cat: catOutage, segment: true})
+		add(t, phrase{cat: catOutage, segment: true, langs: raw.termLangs[Normalize(t)]})
 	}
 	for _, t := range raw.recovery {
-		add(t, phrase{cat: catRecovery, segment: true})
+		add(t, phrase{cat: catRecovery, segment: true, langs: raw.termLangs[Normalize(t)]})
 	}
 	for _, t := range raw.fine {
 		add(t, phrase{cat: catFine})
@@ -198,7 +202,7 @@ func compile(raw *rawRules) *Rules {
 		for _, c := range s.ctx {
 			bit := uint64(1) << (group % 64)
 			group++
-			add(c.alias, phrase{cat: catAlias, svc: int16(si), ctx: bit, segment: true, strict: c.strict})
+			add(c.alias, phrase{cat: catAlias, svc: int16(si), ctx: bit, segment: true, strict: c.strict, langs: raw.langMask(c.wordsIn)})
 			for _, t := range c.context {
 				add(t, phrase{cat: catContext, ctx: bit})
 			}

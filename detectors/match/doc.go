@@ -34,7 +34,10 @@
 // ambiguous aliases (x) need a context term in the post (tweet, timeline,
 // elon...), an @handle, or a hashtag with an outage term (#xdown), or
 // an outage term within 3 words ("x is down") unless the alias is strict
-// (uber, which German über folds to; signal; teams; threads). A handle also
+// (uber, which German über folds to; signal; teams; threads). A strict alias
+// with words_in, the languages in which it is an ordinary word, is named by an
+// outage term within 3 words listed under none of them ("Teams ligt eruit",
+// "snap marche plus"; not "signal is down"). A handle also
 // names a service with a support or country word around it (@SteamSupport,
 // @Uber_India, @AskPlayStation). A katakana name inside a longer katakana word
 // does not count (ライン in タイムライン is not LINE).
@@ -119,7 +122,7 @@
 //	    fuzzy: true
 //	    aliases: {latin: [twitter, ...], ar: [تويتر]}
 //	    context_aliases: [{alias: x, requires_context: [tweet, timeline, ...]},
-//	                      {alias: uber, strict: true, requires_context: [ride, driver, ...]}]
+//	                      {alias: uber, strict: true, words_in: [en, de], requires_context: [ride, driver, ...]}]
 //
 // Every list may be a plain list or a mapping of language to list. Unknown
 // keys, empty terms, empty or duplicate service names are reported as

@@ -271,6 +271,20 @@ func TestWorksAndClauses(t *testing.T) {
 	})
 }
 
+// TestWordsIn: a name that is an ordinary word in some languages ("teams",
+// "signal") is the service next to an outage term of none of them, and not next
+// to one of them without its context.
+func TestWordsIn(t *testing.T) {
+	checkMatches(t, rulesOnly(), []matchCase{
+		{"Teams ligt eruit? Kan nergens inloggen", want{"teams": Outage}},
+		{"snap marche plus, envoyez moi vos trucs sur insta", want{"snapchat": Outage, "instagram": Mention}},
+		{"teams açılmıyor derse giremiyorum", want{"teams": Outage}},
+		{"our teams are down 2-0 at half time", want{}},
+		{"my phone signal is down in the subway", want{}},
+		{"metro ruki hui hai 20 min se, signal problem", want{}},
+	})
+}
+
 // The model turns what the rules could not place into complaints.
 func TestModelSecondOpinion(t *testing.T) {
 	rules := rulesOnly()
@@ -389,6 +403,7 @@ func TestParseRulesErrors(t *testing.T) {
 		{"bad fuzzy", "version: 1\nservices:\n  - name: a\n    fuzzy: yes please\n    aliases: [a]\n", 4, 12, "fuzzy"},
 		{"context without terms", "version: 1\nservices:\n  - name: a\n    context_aliases:\n      - alias: b\n", 5, 9, "requires_context"},
 		{"problems not map", base + "problems: [a]\n", 5, 11, "problems"},
+		{"words_in unknown language", "version: 1\noutage_terms:\n  en: [down]\nservices:\n  - name: a\n    context_aliases:\n      - alias: b\n        words_in: [xx]\n        requires_context: [c]\n", 8, 19, `no outage or recovery terms in language "xx" (they are in en)`},
 		{"not a mapping", "- a\n", 1, 1, "mapping"},
 		{"empty", "", 1, 1, "empty"},
 	}

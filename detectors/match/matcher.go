@@ -93,13 +93,15 @@ type mention struct {
 	need     uint64
 	group    int32
 	strict   bool
-	dest     bool // named as where people went or look ("switched to", "checking")
+	wordIn   uint64 // languages in which the alias is an ordinary word (phrase.langs)
+	dest     bool   // named as where people went or look ("switched to", "checking")
 }
 
 type intent struct {
 	cat      uint8 // catOutage, catRecovery or catFine
 	pos, end int32
 	sent, hg int32
+	langs    uint64 // the languages the term is listed under (0: built, not listed)
 }
 
 type scratch struct {
@@ -801,7 +803,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 		}
 		if aliasBest >= 0 && i >= aliasNext {
 			p := &r.phrases[aliasBest]
-			sc.mentions = append(sc.mentions, mention{svc: p.svc, pos: int32(i), end: int32(i + aliasLen), sent: t.sent, hg: t.hg, need: p.ctx, strict: p.strict, dest: cjkDest})
+			sc.mentions = append(sc.mentions, mention{svc: p.svc, pos: int32(i), end: int32(i + aliasLen), sent: t.sent, hg: t.hg, need: p.ctx, strict: p.strict, wordIn: p.langs, dest: cjkDest})
 			aliasNext = i + aliasLen
 		}
 		if intentBest >= 0 && i >= intentNext {
@@ -810,7 +812,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 				sc.marks[k] |= mkIntent
 			}
 			if p.cat != catNegation {
-				sc.intents = append(sc.intents, intent{cat: p.cat, pos: int32(i), end: int32(i + intentLen), sent: t.sent, hg: t.hg})
+				sc.intents = append(sc.intents, intent{cat: p.cat, pos: int32(i), end: int32(i + intentLen), sent: t.sent, hg: t.hg, langs: p.langs})
 			} else {
 				negated = true
 			}
@@ -865,12 +867,16 @@ func (m *Matcher) scan(sc *scratch) bool {
 	for _, mn := range sc.mentions {
 		ok := mn.need == 0 || ctx&mn.need != 0 || sc.toks[mn.pos].fl&tkMention != 0
 		if !ok {
-			// #xdown, or an intent term right next to it: "x is down"
+			// #xdown, or an intent term right next to it: "x is down"; for a
+			// strict alias, one of none of the languages in which the alias is
+			// a word ("Teams ligt eruit", "snap ne marche plus"; not "signal is
+			// down", "down" being English too)
 			for _, in := range sc.intents {
-				if mn.hg != 0 && in.hg == mn.hg ||
-					!mn.strict && in.sent == mn.sent && in.pos >= mn.end && in.pos-mn.end < ambiguousSpan ||
-					!mn.strict && in.sent == mn.sent && in.end <= mn.pos && mn.pos-in.end < ambiguousSpan ||
-					!mn.strict && in.pos < mn.end && in.end > mn.pos {
+				near := in.sent == mn.sent && in.pos >= mn.end && in.pos-mn.end < ambiguousSpan ||
+					in.sent == mn.sent && in.end <= mn.pos && mn.pos-in.end < ambiguousSpan ||
+					in.pos < mn.end && in.end > mn.pos
+				foreign := mn.wordIn != 0 && in.langs != 0 && in.langs&mn.wordIn == 0
+				if mn.hg != 0 && in.hg == mn.hg || near && (!mn.strict || foreign) {
 					ok = true
 				}
 			}

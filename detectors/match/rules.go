@@ -117,6 +117,11 @@ type rawRules struct {
 	problemNames                []string
 	problems                    [][]string
 	services                    []rawService
+	// the languages each outage or recovery term is listed under (a bit per
+	// language, numbered in langs), for aliases that are ordinary words in some
+	// languages (words_in)
+	termLangs map[string]uint64
+	langs     map[string]int
 }
 
 type rawService struct {
@@ -130,6 +135,8 @@ type rawContext struct {
 	alias   string
 	context []string
 	strict  bool
+	wordsIn []string   // languages in which the alias is an ordinary word
+	wordsAt *yaml.Node // where they are written, for errors
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -168,7 +175,7 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, errAt(root, "rules file must be a mapping")
 	}
-	raw := &rawRules{}
+	raw := &rawRules{termLangs: map[string]uint64{}, langs: map[string]int{}}
 	seen := map[string]bool{}
 	var version *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -185,9 +192,13 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 				return nil, errAt(v, "unsupported version %q (want 1)", v.Value)
 			}
 		case "outage_terms":
-			raw.outage, err = termList(v)
+			if raw.outage, err = termList(v); err == nil {
+				err = raw.noteLangs(v)
+			}
 		case "recovery_terms":
-			raw.recovery, err = termList(v)
+			if raw.recovery, err = termList(v); err == nil {
+				err = raw.noteLangs(v)
+			}
 		case "fine_terms":
 			raw.fine, err = termList(v)
 		case "negations":
@@ -226,10 +237,65 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 	if version == nil {
 		return nil, errAt(root, "missing key \"version\"")
 	}
+	if err := raw.checkWordsIn(); err != nil {
+		return nil, err
+	}
 	if len(raw.services) == 0 {
 		return nil, errAt(root, "no services")
 	}
 	return raw, nil
+}
+
+// noteLangs records the languages a mapping of language to terms lists each
+// term under.
+func (raw *rawRules) noteLangs(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		lang := n.Content[i].Value
+		bit, ok := raw.langs[lang]
+		if !ok {
+			if len(raw.langs) == 64 {
+				return errAt(n.Content[i], "more than 64 languages")
+			}
+			bit = len(raw.langs)
+			raw.langs[lang] = bit
+		}
+		for _, c := range n.Content[i+1].Content {
+			raw.termLangs[Normalize(c.Value)] |= 1 << bit
+		}
+	}
+	return nil
+}
+
+// checkWordsIn refuses a words_in language no outage or recovery terms are
+// listed under.
+func (raw *rawRules) checkWordsIn() error {
+	for _, s := range raw.services {
+		for _, c := range s.ctx {
+			for _, l := range c.wordsIn {
+				if _, ok := raw.langs[l]; !ok {
+					known := make([]string, 0, len(raw.langs))
+					for k := range raw.langs {
+						known = append(known, k)
+					}
+					sort.Strings(known)
+					return errAt(c.wordsAt, "alias %q: words_in: no outage or recovery terms in language %q (they are in %s)", c.alias, l, strings.Join(known, ", "))
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// langMask returns the bits of the given languages.
+func (raw *rawRules) langMask(langs []string) uint64 {
+	var m uint64
+	for _, l := range langs {
+		m |= 1 << raw.langs[l]
+	}
+	return m
 }
 
 // termList accepts a sequence of strings or a mapping of language code to
@@ -400,6 +466,12 @@ func parseContextAliases(n *yaml.Node) ([]rawContext, error) {
 				if c.context, err = termList(v); err != nil {
 					return nil, err
 				}
+			case "words_in":
+				var err error
+				if c.wordsIn, err = stringSeq(v); err != nil {
+					return nil, errAt(v, "words_in: want a list of language codes")
+				}
+				c.wordsAt = v
 			case "strict":
 				if v.Kind != yaml.ScalarNode || (v.Value != "true" && v.Value != "false") {
 					return nil, errAt(v, "strict: want true or false")
