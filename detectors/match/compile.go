@@ -27,6 +27,7 @@ const (
 	catDisplace // the service named next is where people went ("switched to")
 	catArrive   // the service named just before is where people went ("twitter'a geçtik")
 	catFine     // the service named nearest works ("insta is fine", "ютуб нормально работает")
+	catNamed    // an outage term right after a name only ("steam plat", "ยูทูบพัง")
 )
 
 // phrase is one compiled term: a sequence of normalised tokens.
@@ -157,6 +158,9 @@ func compile(raw *rawRules) *Rules {
 	}
 	for _, t := range raw.fine {
 		add(t, phrase{cat: catFine})
+	}
+	for _, t := range raw.named {
+		add(t, phrase{cat: catNamed})
 	}
 	for _, t := range raw.negations {
 		add(t, phrase{cat: catNegation, segment: true})

@@ -103,6 +103,7 @@
 //	version: 1
 //	outage_terms:   {en: [down, "not working", ...], ar: [...], ...}
 //	recovery_terms: {en: ["is back", ...], ...}
+//	name_terms:     {nl: [plat, ...], th: [พัง, ...], ...}
 //	negations:      {en: ["not down", "calm down", ...], ...}
 //	post_negations: {en: [stock, "just my wifi", ...], ...}
 //	past_terms:     {en: [yesterday, "was down", ...], ...}

@@ -285,6 +285,19 @@ func TestWordsIn(t *testing.T) {
 	})
 }
 
+// TestNameTerms: a short word with other senses is a complaint right after a
+// name, and nowhere else.
+func TestNameTerms(t *testing.T) {
+	checkMatches(t, rulesOnly(), []matchCase{
+		{"steam plat? kan niet inloggen", want{"steam": Outage}},
+		{"ยูทูบพัง", want{"youtube": Outage}},
+		{"สปอติฟายค้าง", want{"spotify": Outage}},
+		{"netflix met een plat bord eten", want{"netflix": Mention}},
+		{"ไปเที่ยวพังงากับเพื่อน ดูยูทูบไปด้วย", want{"youtube": Mention}},
+		{"大会中にディスコード落ちたら泣く", want{"discord": Mention}},
+	})
+}
+
 // The model turns what the rules could not place into complaints.
 func TestModelSecondOpinion(t *testing.T) {
 	rules := rulesOnly()

@@ -655,6 +655,11 @@ func (m *Matcher) scan(sc *scratch) bool {
 				if n > intentLen {
 					intentBest, intentLen = id, n
 				}
+			case catNamed:
+				// only right after a name (in a CJK run the hits were checked)
+				if k := len(sc.mentions); n > intentLen && (t.fl&tkCJK != 0 || k > 0 && sc.mentions[k-1].end == int32(i)) {
+					intentBest, intentLen = id, n
+				}
 			case catNegator:
 				sc.marks[i] |= mkNegator
 			case catPostNeg:
@@ -727,11 +732,14 @@ func (m *Matcher) scan(sc *scratch) bool {
 				}
 				for _, h := range hits {
 					cat := r.phrases[h.id].cat
-					if negated && (cat == catOutage || cat == catRecovery) && negatedAt(r, hits, h) {
+					if negated && (cat == catOutage || cat == catRecovery || cat == catNamed) && negatedAt(r, hits, h) {
 						continue
 					}
 					if cat == catOutage && inLongerRecovery(r, hits, h) {
 						continue // หายล่มแล้ว, "no longer down": the outage word is part of the recovery
+					}
+					if cat == catNamed && !nameEndsAt(r, hits, h.s) {
+						continue
 					}
 					found = append(found, h.id)
 				}
@@ -812,7 +820,11 @@ func (m *Matcher) scan(sc *scratch) bool {
 				sc.marks[k] |= mkIntent
 			}
 			if p.cat != catNegation {
-				sc.intents = append(sc.intents, intent{cat: p.cat, pos: int32(i), end: int32(i + intentLen), sent: t.sent, hg: t.hg, langs: p.langs})
+				cat := p.cat
+				if cat == catNamed {
+					cat = catOutage
+				}
+				sc.intents = append(sc.intents, intent{cat: cat, pos: int32(i), end: int32(i + intentLen), sent: t.sent, hg: t.hg, langs: p.langs})
 			} else {
 				negated = true
 			}
@@ -1495,6 +1507,17 @@ func midKatakanaWord(key []byte, k int, c rune) bool {
 
 // isKatakana reports katakana letters and the long-vowel mark ー, not the middle dot
 // ・ that separates words.
+// nameEndsAt reports whether a name found in a CJK or Thai run ends at byte k of
+// it ("ยูทูบ" before "พัง").
+func nameEndsAt(r *Rules, hits []cjkHit, k int) bool {
+	for _, h := range hits {
+		if h.e == k && r.phrases[h.id].cat == catAlias {
+			return true
+		}
+	}
+	return false
+}
+
 // thaiLoanPrefixes are what makes ไลน์ part of an English loanword, not LINE:
 // ออนไลน์ online, ออฟไลน์ offline, ไทม์ไลน์ timeline, เดดไลน์ deadline,
 // ไกด์ไลน์ guideline, แอร์ไลน์ airline.

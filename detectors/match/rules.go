@@ -109,6 +109,7 @@ func (r *Rules) Related(service string) []string {
 type rawRules struct {
 	outage, recovery, negations []string
 	fine                        []string
+	named                       []string
 	cancels                     []string
 	past, present, displace     []string
 	arrive                      []string
@@ -201,6 +202,8 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 			}
 		case "fine_terms":
 			raw.fine, err = termList(v)
+		case "name_terms":
+			raw.named, err = termList(v)
 		case "negations":
 			raw.negations, err = termList(v)
 		case "post_negations":
