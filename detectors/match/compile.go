@@ -22,12 +22,13 @@ const (
 	catContext
 	catFiller
 	catCancel
-	catPast     // the outage spoken of is over ("yesterday", "was down")
-	catPresent  // it is failing now despite a past cue ("still", "again")
-	catDisplace // the service named next is where people went ("switched to")
-	catArrive   // the service named just before is where people went ("twitter'a geçtik")
-	catFine     // the service named nearest works ("insta is fine", "ютуб нормально работает")
-	catNamed    // an outage term right after a name only ("steam plat", "ยูทูบพัง")
+	catPast      // the outage spoken of is over ("yesterday", "was down")
+	catPresent   // it is failing now despite a past cue ("still", "again")
+	catDisplace  // the service named next is where people went ("switched to")
+	catArrive    // the service named just before is where people went ("twitter'a geçtik")
+	catFine      // the service named nearest works ("insta is fine", "ютуб нормально работает")
+	catNamed     // an outage term right after a name only ("steam plat", "ยูทูบพัง")
+	catPotential // after a negator a few words before: "cannot" (vi "được")
 )
 
 // phrase is one compiled term: a sequence of normalised tokens.
@@ -161,6 +162,9 @@ func compile(raw *rawRules) *Rules {
 	}
 	for _, t := range raw.named {
 		add(t, phrase{cat: catNamed})
+	}
+	for _, t := range raw.potential {
+		add(t, phrase{cat: catPotential})
 	}
 	for _, t := range raw.negations {
 		add(t, phrase{cat: catNegation, segment: true})

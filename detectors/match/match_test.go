@@ -298,6 +298,16 @@ func TestNameTerms(t *testing.T) {
 	})
 }
 
+// TestPotential: a negator a few words before a potential marker says the thing
+// cannot be done, whatever the verb between.
+func TestPotential(t *testing.T) {
+	checkMatches(t, rulesOnly(), []matchCase{
+		{"zoom ko vào lớp được", want{"zoom": Outage}},
+		{"Messenger ko gọi video được, cứ bị ngắt", want{"messenger": Outage}},
+		{"youtube được cái nhiều video hay, không chán", want{"youtube": Mention}},
+	})
+}
+
 // The model turns what the rules could not place into complaints.
 func TestModelSecondOpinion(t *testing.T) {
 	rules := rulesOnly()

@@ -67,14 +67,15 @@ type token struct {
 
 // Per-token marks set during phrase lookup.
 const (
-	mkNegator uint8 = 1 << iota
+	mkNegator uint16 = 1 << iota
 	mkPostNeg
 	mkVerb
 	mkConnector
-	mkIntent   // covered by an outage/recovery/negation phrase
-	mkDisplace // ends a displacement phrase: the service after it is a destination
-	mkPresent  // starts a present cue ("still", "now")
-	mkArrive   // starts a displacement term after the service ("twitter'a geçtik", "트위터 옴")
+	mkIntent    // covered by an outage/recovery/negation phrase
+	mkDisplace  // ends a displacement phrase: the service after it is a destination
+	mkPresent   // starts a present cue ("still", "now")
+	mkArrive    // starts a displacement term after the service ("twitter'a geçtik", "트위터 옴")
+	mkPotential // a potential marker: after a negator, "cannot" (vi "ko vào lớp được")
 )
 
 // displaceSpan is how many words a displacement phrase may stand before the
@@ -108,7 +109,7 @@ type scratch struct {
 	nz       normalizer
 	buf      []byte
 	toks     []token
-	marks    []uint8
+	marks    []uint16
 	mentions []mention
 	intents  []intent
 	outD     []int32
@@ -626,7 +627,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 	b := sc.buf
 	toks := sc.toks
 	if cap(sc.marks) < len(toks) {
-		sc.marks = make([]uint8, len(toks), 2*len(toks))
+		sc.marks = make([]uint16, len(toks), 2*len(toks))
 	}
 	sc.marks = sc.marks[:len(toks)]
 	clear(sc.marks)
@@ -662,6 +663,8 @@ func (m *Matcher) scan(sc *scratch) bool {
 				}
 			case catNegator:
 				sc.marks[i] |= mkNegator
+			case catPotential:
+				sc.marks[i+n-1] |= mkPotential
 			case catPostNeg:
 				sc.marks[i] |= mkPostNeg
 			case catVerb:
@@ -864,6 +867,22 @@ func (m *Matcher) scan(sc *scratch) bool {
 		kept = append(kept, in)
 	}
 	sc.intents = kept
+	// Negator, a few words, potential marker: "cannot" (vi "ko vào lớp được",
+	// "hông load được"), whatever the verb.
+	for v := range toks {
+		if sc.marks[v]&mkPotential == 0 || sc.marks[v]&mkIntent != 0 {
+			continue
+		}
+		for k := v - 1; k >= 0 && k >= v-potentialSpan && toks[k].sent == toks[v].sent; k-- {
+			if sc.marks[k]&mkIntent != 0 {
+				break
+			}
+			if sc.marks[k]&mkNegator != 0 {
+				sc.intents = append(sc.intents, intent{cat: catOutage, pos: int32(k), end: int32(v + 1), sent: toks[v].sent, hg: toks[v].hg})
+				break
+			}
+		}
+	}
 	// Negator + symptom verb ("not sending", "no carga", "lädt nicht").
 	for v := range toks {
 		if sc.marks[v]&mkVerb == 0 || sc.marks[v]&mkIntent != 0 {
@@ -1507,6 +1526,9 @@ func midKatakanaWord(key []byte, k int, c rune) bool {
 
 // isKatakana reports katakana letters and the long-vowel mark ー, not the middle dot
 // ・ that separates words.
+// potentialSpan is how many words before a potential marker its negator may be.
+const potentialSpan = 4
+
 // nameEndsAt reports whether a name found in a CJK or Thai run ends at byte k of
 // it ("ยูทูบ" before "พัง").
 func nameEndsAt(r *Rules, hits []cjkHit, k int) bool {

@@ -110,6 +110,7 @@ type rawRules struct {
 	outage, recovery, negations []string
 	fine                        []string
 	named                       []string
+	potential                   []string
 	cancels                     []string
 	past, present, displace     []string
 	arrive                      []string
@@ -204,6 +205,8 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 			raw.fine, err = termList(v)
 		case "name_terms":
 			raw.named, err = termList(v)
+		case "potential_markers":
+			raw.potential, err = termList(v)
 		case "negations":
 			raw.negations, err = termList(v)
 		case "post_negations":
