@@ -298,6 +298,17 @@ func TestNameTerms(t *testing.T) {
 	})
 }
 
+// TestPersianEndings: a name with a Persian possessive ending passes the
+// prefilter as the scan reads it (the prefilter had skipped every Arabic-script
+// word after its article check).
+func TestPersianEndings(t *testing.T) {
+	checkMatches(t, rulesOnly(), []matchCase{
+		{"تلگرامم کار نمیکنه، تو تهران کسی دیگه هم قطعه؟", want{"telegram": Outage}},
+		{"جیمیلم باز نمیشه", want{"gmail": Outage}},
+		{"فیلترشکنم پرید، تلگرامم باز نمیشه", want{"telegram": Mention}},
+	})
+}
+
 // TestPotential: a negator a few words before a potential marker says the thing
 // cannot be done, whatever the verb between.
 func TestPotential(t *testing.T) {

@@ -1433,7 +1433,7 @@ func (m *Matcher) mayName(sc *scratch) bool {
 					return true
 				}
 			}
-			continue
+			// and, as the scan does, Persian and Urdu endings (تلگرامم, جیمیلم)
 		}
 		if len(key) >= 4 {
 			for _, suf := range suffixesByLast[key[len(key)-1]] {
