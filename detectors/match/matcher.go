@@ -645,6 +645,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 		cjkNeg := false  // a symptom verb and a post-negator inside one CJK run
 		cjkDest := false // a name inside one CJK run right after a displacement term or before an arrival term
 		aliasLen, intentLen := 0, 0
+		inRun := false // considering the phrases found inside a CJK run
 		consider := func(id int32, n int) {
 			p := &r.phrases[id]
 			switch p.cat {
@@ -657,8 +658,8 @@ func (m *Matcher) scan(sc *scratch) bool {
 					intentBest, intentLen = id, n
 				}
 			case catNamed:
-				// only right after a name (in a CJK run the hits were checked)
-				if k := len(sc.mentions); n > intentLen && (t.fl&tkCJK != 0 || k > 0 && sc.mentions[k-1].end == int32(i)) {
+				// only right after a name (in a CJK run, nameEndsAt checked the hits)
+				if k := len(sc.mentions); n > intentLen && (inRun || k > 0 && sc.mentions[k-1].end == int32(i)) {
 					intentBest, intentLen = id, n
 				}
 			case catNegator:
@@ -751,9 +752,11 @@ func (m *Matcher) scan(sc *scratch) bool {
 					slices.Sort(found)
 					found = slices.Compact(found)
 				}
+				inRun = true
 				for _, id := range found {
 					consider(id, 1)
 				}
+				inRun = false
 				sc.cjkFound = found
 				cjkNeg = !negated && verbThenNegator(r, hits)
 				cjkDest = destinationInRun(r, hits)
@@ -930,7 +933,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 		// or just before one that follows it, a case ending between them
 		// ("bluesky'a döndüm", "Twitterに来た")
 		for j := int(mn.end); j < len(toks) && j <= int(mn.end)+1 && toks[j].sent == mn.sent; j++ {
-			if sc.marks[j]&mkArrive != 0 {
+			if sc.marks[j]&mkArrive != 0 && sc.marks[j]&mkIntent == 0 { // ("지메일 안 옴": not come, not came to)
 				mn.dest = true
 				break
 			}
