@@ -250,11 +250,18 @@ func TestLullDoesNotResolve(t *testing.T) {
 		}
 		return -1
 	}
-	if got := run(incident.Params{}); got < 180 || got > 180+15*6 {
-		t.Errorf("resolved at bucket %d, want after complaints stop (bucket 180) and within 15 minutes", got)
+	resolvesAfterStop(t, run, 180, incident.PartLull, "the lull test")
+}
+
+// resolvesAfterStop checks that run resolves its incident after complaints stop at
+// bucket stop and within 15 minutes, and, without part, during the outage.
+func resolvesAfterStop(t *testing.T, run func(incident.Params) int, stop int, part incident.Part, name string) {
+	t.Helper()
+	if got := run(incident.Params{}); got < stop || got > stop+15*6 {
+		t.Errorf("resolved at bucket %d, want after complaints stop (bucket %d) and within 15 minutes", got, stop)
 	}
-	if got := run(incident.Params{Without: incident.PartLull}); got < 0 || got >= 180 {
-		t.Errorf("without the lull test: resolved at bucket %d, want during the outage", got)
+	if got := run(incident.Params{Without: part}); got < 0 || got >= stop {
+		t.Errorf("without %s: resolved at bucket %d, want during the outage", name, got)
 	}
 }
 
@@ -337,12 +344,7 @@ func TestDecayStaysOpen(t *testing.T) {
 		}
 		return -1
 	}
-	if got := run(incident.Params{}); got < 420 || got > 420+15*6 {
-		t.Errorf("resolved at bucket %d, want after complaints stop (bucket 420) and within 15 minutes", got)
-	}
-	if got := run(incident.Params{Without: incident.PartAboveBase}); got < 0 || got >= 420 {
-		t.Errorf("without the test against the starting baseline: resolved at bucket %d, want during the decay", got)
-	}
+	resolvesAfterStop(t, run, 420, incident.PartAboveBase, "the test against the starting baseline")
 }
 
 // TestResolvedWhenPeopleSayItIsBack: when recovery posts resolve an incident, it
