@@ -90,7 +90,8 @@ var nameSuffixes = []string{"nya", "ku", "mu", "ta", "da", "te", "de", "tan", "d
 	"ga", "ni", "ning", "qa", "ka",
 	"га", "да", "дан", "ни", "нинг", "ка", "қа", "ға", "та", "е", "а", "у", "ом",
 	"ে", "ের", "তে", "কে", "র",
-	"م", "ت", "ش", "مون", "تون", "شون", "و"}
+	"م", "ت", "ش", "مون", "تون", "شون", "و",
+	"ul", "ului"} // Romanian articles: instagramul, facebookului
 
 func compile(raw *rawRules) *Rules {
 	r := &Rules{

@@ -312,6 +312,19 @@ func TestPersianEndings(t *testing.T) {
 	})
 }
 
+// TestNewLanguages: Ukrainian, Romanian (its article on names too), Swahili,
+// Tagalog and Malay complaints.
+func TestNewLanguages(t *testing.T) {
+	checkMatches(t, rulesOnly(), []matchCase{
+		{"Телеграм не працює з ранку", want{"telegram": Outage}},
+		{"instagramul nu merge deloc", want{"instagram": Outage}},
+		{"WhatsApp haifanyi kazi leo", want{"whatsapp": Outage}},
+		{"hindi gumagana ang messenger", want{"messenger": Outage}},
+		{"whatsapp tak boleh hantar mesej", want{"whatsapp": Outage}},
+		{"ik kan nu inloggen op instagram", want{"instagram": Mention}},
+	})
+}
+
 // TestPotential: a negator a few words before a potential marker says the thing
 // cannot be done, whatever the verb between.
 func TestPotential(t *testing.T) {
