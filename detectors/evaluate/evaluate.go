@@ -379,7 +379,8 @@ func NewSeries(p Params) *Series {
 // smaller (a plateau's halves are as likely to fall as to rise), or, in the
 // aftermath of an incident, the smaller at all.
 func (s *Series) fading(p, n int, start time.Time) bool {
-	return s.falling(p, n) || s.after(start) && !s.rising(p, n)
+	newer, older := s.halves(p, n)
+	return falling(newer, older) || s.after(start) && newer < older
 }
 
 // after reports whether start is in the aftermath of an incident.
@@ -387,20 +388,11 @@ func (s *Series) after(start time.Time) bool {
 	return !s.closedAt.IsZero() && start.Sub(s.closedAt) <= aftermath
 }
 
-// rising reports whether the newer half of the last n buckets holds at least as
-// many complaints as the older half.
-func (s *Series) rising(p, n int) bool {
-	newer, older := s.halves(p, n)
-	return newer >= older
-}
-
-// falling reports whether the newer half of the last n buckets (the newest at
-// ring position p) holds clearly fewer complaints than the older half.
-func (s *Series) falling(p, n int) bool {
-	newer, older := s.halves(p, n)
-	// Each complaint of the window is as likely in either half on a plateau: the
-	// halves fall when the newer one holds so few that this is unlikely (a
-	// binomial lower tail under fallChance).
+// falling reports whether a newer half of newer complaints is clearly fewer than
+// an older half of older: each complaint of a plateau is as likely in either half,
+// and so few in the newer one are unlikely (a binomial lower tail under
+// fallChance).
+func falling(newer, older float64) bool {
 	return newer < older && mathext.RegIncBeta(older, newer+1, 0.5) < fallChance
 }
 
@@ -852,12 +844,11 @@ func (s *Series) step(start time.Time, c window.Counts) Verdict {
 		v.Reason = ReasonNormal
 	case significant && int64(use.x) < s.p.MinComplaints:
 		v.Reason = ReasonLowCount
-	case significant && ui == 0 && float64(w.Authors) < s.p.FloodAuthors*float64(w.Complaints)*apc,
-		ui > 0 && use.authors < s.p.FloodAuthors*use.x*apc:
+	case significant && use.authors < s.p.FloodAuthors*use.x*apc:
 		// Authors are summed per bucket, so a few accounts posting in every bucket
 		// still show as far fewer authors than posts.
 		v.Reason = ReasonFlood
-	case significant && (ui == 0 && w.Authors < s.p.MinAuthors || ui > 0 && use.authors < float64(s.p.MinAuthors) || !authorsOK):
+	case significant && (use.authors < float64(s.p.MinAuthors) || !authorsOK):
 		v.Reason = ReasonFewAuthors
 	case significant && chatter:
 		v.Reason = ReasonChatter

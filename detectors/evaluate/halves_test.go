@@ -43,7 +43,7 @@ func TestHalves(t *testing.T) {
 				s.Step(start.Add(time.Duration(b)*10*time.Second), window.Counts{Complaints: c})
 			}
 			p := (s.pos - 1 + len(s.x)) % len(s.x)
-			if got := s.falling(p, n); got != tc.falling {
+			if got := falling(s.halves(p, n)); got != tc.falling {
 				t.Errorf("falling %v, want %v", got, tc.falling)
 			}
 			last := start.Add(time.Duration(n-1) * 10 * time.Second)

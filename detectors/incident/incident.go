@@ -239,6 +239,20 @@ func (t *Tracker) Holding() bool {
 	return t.open || !t.resolvedAt.IsZero() && t.last.Add(t.bucket).Sub(t.resolvedAt) <= t.p.Cooldown
 }
 
+// Baseline is the evaluation of the tracker's service (evaluate's Series), which
+// the incident steers.
+type Baseline interface {
+	Hold(bool)
+	Open(bool)
+}
+
+// Tell passes the incident's state to the evaluation of its service after a Step:
+// hold the baseline while Holding, and whether an incident is open.
+func (t *Tracker) Tell(b Baseline) {
+	b.Hold(t.Holding())
+	b.Open(t.Open())
+}
+
 // Step consumes the verdict of the next bucket; related lists other services with an
 // incident open at the same moment. It returns the events to publish (usually none).
 func (t *Tracker) Step(v evaluate.Verdict, related []string) []Event {
@@ -466,7 +480,7 @@ func (t *Tracker) lull(v evaluate.Verdict) (n int, ok bool) {
 		for _, c := range t.quietC[len(t.quietC)-n:] {
 			x += float64(c)
 		}
-		if above(x, aboveBaseFactor*t.base*float64(n)) {
+		if t.aboveStart(x, n) {
 			return 0, false
 		}
 	}
@@ -497,7 +511,13 @@ func (t *Tracker) aboveBase(v evaluate.Verdict) bool {
 	if t.p.Without&PartAboveBase != 0 {
 		return false
 	}
-	return above(float64(v.ShortComplaints), aboveBaseFactor*t.base*float64(max(1, v.ShortBuckets)))
+	return t.aboveStart(float64(v.ShortComplaints), max(1, v.ShortBuckets))
+}
+
+// aboveStart reports whether x complaints over n buckets are clearly above
+// aboveBaseFactor times the baseline the incident started from.
+func (t *Tracker) aboveStart(x float64, n int) bool {
+	return above(x, aboveBaseFactor*t.base*float64(n))
 }
 
 // above reports whether x complaints are clearly (not by chance) more than mu.

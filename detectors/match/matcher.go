@@ -29,6 +29,9 @@ const (
 	// within ambiguousSpan tokens of it ("x is down").
 	ambiguousSpan = 3
 	postNegSpan   = 2
+	// A negator counts for a potential marker up to potentialSpan tokens before
+	// it ("ko vào lớp được").
+	potentialSpan = 4
 )
 
 // Matcher finds the services a post names and whether it complains about an
@@ -1527,11 +1530,6 @@ func midKatakanaWord(key []byte, k int, c rune) bool {
 	return isKatakana(prev)
 }
 
-// isKatakana reports katakana letters and the long-vowel mark ー, not the middle dot
-// ・ that separates words.
-// potentialSpan is how many words before a potential marker its negator may be.
-const potentialSpan = 4
-
 // nameEndsAt reports whether a name found in a CJK or Thai run ends at byte k of
 // it ("ยูทูบ" before "พัง").
 func nameEndsAt(r *Rules, hits []cjkHit, k int) bool {
@@ -1559,6 +1557,8 @@ func thaiLoanword(before []byte) bool {
 	return false
 }
 
+// isKatakana reports katakana letters and the long-vowel mark ー, not the middle dot
+// ・ that separates words.
 func isKatakana(r rune) bool {
 	return (r >= 0x30A1 && r <= 0x30FA) || r == 0x30FC || (r >= 0x31F0 && r <= 0x31FF)
 }

@@ -201,8 +201,7 @@ func (m *Monitor) speculate(ctx context.Context) error {
 			continue
 		}
 		evs := tr.Step(v, m.relatedTo(svc))
-		m.series[svc].Hold(tr.Holding())
-		m.series[svc].Open(tr.Open())
+		tr.Tell(m.series[svc])
 		m.pending = append(m.pending, evs...)
 	}
 	return nil
@@ -719,8 +718,7 @@ func (m *Monitor) evaluate(start time.Time, i int, counts map[string][]window.Co
 			}
 		}
 		evs := m.trackers[s].Step(verdicts[s], related)
-		m.series[s].Hold(m.trackers[s].Holding())
-		m.series[s].Open(m.trackers[s].Open())
+		m.trackers[s].Tell(m.series[s])
 		m.pending = append(m.pending, evs...)
 	}
 }

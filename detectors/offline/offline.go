@@ -162,8 +162,7 @@ func (r *Runner) close() {
 				evs = r.trackers[s].Retract(evs, i, n)
 			}
 		}
-		r.series[s].Hold(r.trackers[s].Holding())
-		r.series[s].Open(r.trackers[s].Open())
+		r.trackers[s].Tell(r.series[s])
 		r.events = append(r.events, evs...)
 	}
 	r.cur = r.cur.Add(r.p.Bucket)

@@ -132,8 +132,7 @@ func Run(service string, s Series, o Options) Result {
 		v := ev.Step(p.T, c)
 		res.Verdicts = append(res.Verdicts, v)
 		evs := tr.Step(v, nil)
-		ev.Hold(tr.Holding())
-		ev.Open(tr.Open())
+		tr.Tell(ev)
 		for _, e := range evs {
 			if e.Type == incident.TypeStarted {
 				res.Detections = append(res.Detections, i)
