@@ -228,6 +228,8 @@ func TestSurprise(t *testing.T) {
 	}
 }
 
+// The distinct authors of a window are independent witnesses only when each posts
+// once: accounts that repeat themselves raise the bar.
 func TestAuthors(t *testing.T) {
 	p := evaluate.Params{}
 	for _, tc := range []struct {
@@ -239,10 +241,62 @@ func TestAuthors(t *testing.T) {
 		{4, 20, 0.4, evaluate.ReasonFlood},        // four accounts
 		{5, 7, 0.4, evaluate.ReasonFewAuthors},    // not surprising as people
 		{2, 2, 0.0001, evaluate.ReasonFewAuthors}, // below MinAuthors
+		{6, 6, 0.2, evaluate.ReasonAnomaly},       // six people, once each
+		{6, 10, 0.2, evaluate.ReasonFewAuthors},   // four bots and two people
+		{400, 520, 20, evaluate.ReasonAnomaly},    // a large outage, some posting twice
 	} {
 		if got := p.Authors(tc.distinct, tc.complaints, tc.expected); got != tc.want {
 			t.Errorf("Authors(%d, %d, %v) = %v, want %v", tc.distinct, tc.complaints, tc.expected, got, tc.want)
 		}
+	}
+}
+
+// Three complaints a minute from different people, where one in ten minutes is
+// usual, are an outage within three minutes (a regional one, or a small service's);
+// at the same pace from the same three accounts they are not. Counts are regular,
+// not random, so the figure is the detector's, not the draw's.
+func TestSmallOutage(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		bots   int64 // 0: every complaint from a new author
+		within time.Duration
+	}{{"people", 0, 3 * time.Minute}, {"three accounts", 3, 0}} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := evaluate.Params{}
+			s := evaluate.NewSeries(p)
+			start := time.Date(2022, 10, 25, 0, 0, 0, 0, time.UTC)
+			onset := 360 * 6 // bucket of the outage's start
+			authors := map[int64]bool{}
+			var found time.Duration
+			for b := 0; b < onset+60; b++ {
+				at := start.Add(time.Duration(b) * 10 * time.Second)
+				var c int64
+				switch {
+				case b >= onset && (b-onset)%2 == 0:
+					c = 1 // three a minute
+					a := int64(b)
+					if tc.bots > 0 {
+						a = int64(b/2) % tc.bots
+					}
+					authors[a] = true
+				case b < onset && b%60 == 0:
+					c = 1 // one in ten minutes
+				}
+				v := s.Step(at, window.Counts{Complaints: c, Posts: c + 1, Authors: c})
+				if b >= onset && v.Anomalous() && found == 0 {
+					// As the monitor does: the whole window's distinct authors.
+					if p.Authors(int64(len(authors)), v.Window.Complaints, v.Expected) == evaluate.ReasonAnomaly {
+						found = at.Add(10 * time.Second).Sub(start.Add(time.Duration(onset) * 10 * time.Second))
+					}
+				}
+			}
+			switch {
+			case tc.within == 0 && found > 0:
+				t.Errorf("an outage %s after the start, want none", found)
+			case tc.within > 0 && (found == 0 || found > tc.within):
+				t.Errorf("found %s after the start, want within %s", found, tc.within)
+			}
+		})
 	}
 }
 

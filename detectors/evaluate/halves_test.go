@@ -9,7 +9,8 @@ import (
 
 // TestHalves: the medium window sets aside a rise whose newer half is clearly the
 // smaller (the tail of an outage), not a plateau's chance dip; in the hour after an
-// incident it sets aside any rise whose newer half is the smaller.
+// incident it takes only a rise whose newer half is clearly the larger (the
+// stragglers of a large outage waver; a new outage grows).
 func TestHalves(t *testing.T) {
 	for _, tc := range []struct {
 		name          string
@@ -22,7 +23,8 @@ func TestHalves(t *testing.T) {
 		{"tail, newer far smaller", 10, 2, false, true, true},
 		{"few complaints, newer smaller", 3, 0, false, false, false},
 		{"after an incident, newer a little smaller", 8, 6, true, false, true},
-		{"after an incident, rising", 6, 8, true, false, false},
+		{"after an incident, newer a little larger", 6, 8, true, false, true},
+		{"after an incident, rising", 2, 12, true, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := NewSeries(Params{})

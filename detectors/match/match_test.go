@@ -222,6 +222,9 @@ func TestPastDisplacementLinks(t *testing.T) {
 		// a bare name asked
 		{"instagram???", want{"instagram": Outage}},
 		{"@WhatsApp ؟", want{"whatsapp": Outage}},
+		{"インスタ？", want{"instagram": Outage}},
+		// a CJK run holding the name and more is a sentence, not a bare name
+		{"アウトルックの動画ってどうやってダウンロードするの？", want{"outlook": Mention}},
 		{"instagram", want{"instagram": Mention}},
 		// displacement: where people went is not what failed
 		{"whatsapp down so everyone came to twitter", want{"whatsapp": Outage, "x": Mention}},

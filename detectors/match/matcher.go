@@ -120,6 +120,7 @@ type scratch struct {
 	seen     []bool
 	cjkFound []int32
 	cjkHits  []cjkHit
+	runBuf   []byte // a CJK run with its names masked, for the model
 	touched  []int16
 	probs    uint16
 	cancel   bool    // a post negation: no outage in this post
@@ -640,6 +641,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 	sc.past, sc.present, sc.pastCov = sc.past[:0], sc.present[:0], sc.pastCov[:0]
 	var probs uint16
 	cancel, negated := false, false
+	runWords := false // a CJK run holds a name and other words ("アウトルックの動画ってどうやって…？")
 	aliasNext, intentNext := 0, 0
 	for i := range toks {
 		t := &toks[i]
@@ -737,6 +739,14 @@ func (m *Matcher) scan(sc *scratch) bool {
 					}
 					k += size
 				}
+				named, upTo := 0, 0 // bytes of the run under names (hits come in order of start)
+				for _, h := range hits {
+					if r.phrases[h.id].cat == catAlias && h.e > upTo {
+						named += h.e - max(h.s, upTo)
+						upTo = h.e
+					}
+				}
+				runWords = runWords || named > 0 && named < len(key)
 				for _, h := range hits {
 					cat := r.phrases[h.id].cat
 					if negated && (cat == catOutage || cat == catRecovery || cat == catNamed) && negatedAt(r, hits, h) {
@@ -945,7 +955,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 			}
 		}
 	}
-	if len(sc.intents) == 0 && len(ms) > 0 && bareQuestion(sc.buf, toks, ms) {
+	if len(sc.intents) == 0 && len(ms) > 0 && !runWords && bareQuestion(sc.buf, toks, ms) {
 		// A name asked and nothing else ("instagram???", "واتساب؟") is
 		// someone checking whether it is down.
 		sc.intents = append(sc.intents, intent{cat: catOutage, pos: ms[0].pos, end: ms[0].end, sent: ms[0].sent})

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/binary"
 	"errors"
@@ -186,9 +187,48 @@ func (m *Matcher) features(sc *scratch, dst []uint32, groups uint64) (_ []uint32
 			dst = append(dst, hashBytes(h^0xff, tok)&(modelDim-1))
 		}
 		prevTok, prevSent = tok, t.sent
-		if !masked {
+		switch {
+		case !masked:
 			dst = charGrams(dst, tok, t.fl&tkCJK != 0)
+		case t.fl&tkCJK != 0:
+			// A CJK run is a whole sentence as often as a word: masking it whole
+			// would leave the model nothing of what is said ("5年前に§で妻と出会った"
+			// read as "5 §"). Its grams are read with only the names masked.
+			var o bool
+			sc.runBuf, o = m.maskRun(sc, sc.runBuf[:0], b[t.s:t.e], groups)
+			others = others || o
+			dst = charGrams(dst, sc.runBuf, true)
 		}
+	}
+	return dst, others
+}
+
+// maskRun appends the CJK run key to dst with the names it holds replaced by
+// the mask word when they belong to the services of the listing groups, by the
+// other-service word otherwise (reporting whether there was one).
+func (m *Matcher) maskRun(sc *scratch, dst, key []byte, groups uint64) (_ []byte, others bool) {
+	r := m.r
+	for k := 0; k < len(key); {
+		c, size := decode(key, k)
+		n, svc := 0, int16(-1)
+		for _, id := range r.cjkByRune[c] {
+			p := &r.phrases[id]
+			if p.cat == catAlias && len(p.toks[0]) > n && bytes.HasPrefix(key[k:], []byte(p.toks[0])) &&
+				!midKatakanaWord(key, k, c) && !thaiLoanword(key[:k]) {
+				n, svc = len(p.toks[0]), p.svc
+			}
+		}
+		if n == 0 {
+			dst = append(dst, key[k:k+size]...)
+			k += size
+			continue
+		}
+		if sc.groupsOf(svc)&groups != 0 {
+			dst = append(dst, maskTok...)
+		} else {
+			dst, others = append(dst, otherTok...), true
+		}
+		k += n
 	}
 	return dst, others
 }

@@ -7,7 +7,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"slices"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/outcry-dev/outcry/scenario/suitetext"
 )
@@ -282,5 +284,31 @@ func TestModel(t *testing.T) {
 	}
 	if md, err := decodeModel(bin); err != nil || md.up != up || md.veto != veto {
 		t.Errorf("model round trip: %v", err)
+	}
+}
+
+// The model reads a CJK run with only the names in it masked: the rest of the
+// sentence is what it judges ("5年前に§で妻と出会った", not "5 §").
+func TestFeaturesMaskRun(t *testing.T) {
+	m := NewMatcher(DefaultRules())
+	sc := &scratch{}
+	if !m.prepare(sc, "5年前にアウトルックで妻と出会った") {
+		t.Fatal("no mention found")
+	}
+	feats, others := m.features(sc, nil, sc.groupsOf(sc.mentions[0].svc))
+	has := func(gram string) bool {
+		g := charGrams(nil, []byte(gram), true)
+		return slices.Contains(feats, g[utf8.RuneCountInString(gram)-1]) // the whole gram
+	}
+	if others {
+		t.Error("others: want false, the run names one service")
+	}
+	for _, g := range []string{"妻", "§で", "出会っ"} {
+		if !has(g) {
+			t.Errorf("no feature for %q", g)
+		}
+	}
+	if has("ルッ") {
+		t.Error(`a gram of the name ("ルッ"): want it masked`)
 	}
 }

@@ -42,7 +42,7 @@ func Grid() []Candidate {
 // DefaultCandidate is the grid's point that the defaults are.
 func DefaultCandidate() evaluate.Params {
 	d := evaluate.Defaults()
-	return evaluate.Params{MinScore: d.MinScore, TailQuantile: d.TailQuantile, TrendScore: d.TrendScore}
+	return evaluate.Params{MinScore: MinScore, TailQuantile: d.TailQuantile, TrendScore: d.TrendScore}
 }
 
 // Fold is the outcome for one held-out file: the candidate chosen on the others
