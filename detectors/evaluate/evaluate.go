@@ -433,6 +433,23 @@ const fallChance = 0.05
 // Params returns the parameters in effect.
 func (s *Series) Params() Params { return s.p }
 
+// Between returns the complaints and the expected complaints of the buckets stepped
+// that start in [from, to) (as far back as the series keeps them: its longest
+// window). The monitor may ask after the series has stepped past to.
+func (s *Series) Between(from, to time.Time) (complaints, expected float64) {
+	for i := 0; i < s.filled; i++ {
+		b := (s.pos - 1 - i + 2*len(s.x)) % len(s.x)
+		if s.starts[b].Before(from) {
+			break
+		}
+		if s.starts[b].Before(to) {
+			complaints += s.x[b]
+			expected += s.mu[b]
+		}
+	}
+	return complaints, expected
+}
+
 // Flood tells the series that its complaints from from up to its last bucket were a
 // flood of few accounts (a start retracted once its authors were counted, or a
 // flood verdict): the windows over them are not learnt as the series' noise. A

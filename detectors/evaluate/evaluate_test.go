@@ -375,3 +375,20 @@ func TestFloodIsNotNoise(t *testing.T) {
 		t.Error("the outage the day after a flood was not found")
 	}
 }
+
+// Between sums the complaints and the expected complaints of the buckets of a stretch.
+func TestBetween(t *testing.T) {
+	s := evaluate.NewSeries(evaluate.Params{})
+	start := time.Date(2022, 10, 25, 0, 0, 0, 0, time.UTC)
+	var mu float64
+	for b := range 100 {
+		v := s.Step(start.Add(time.Duration(b)*10*time.Second), window.Counts{Complaints: int64(b % 2), Posts: 1})
+		if b >= 90 && b < 98 {
+			mu += v.BucketExpected
+		}
+	}
+	c, e := s.Between(start.Add(90*10*time.Second), start.Add(98*10*time.Second))
+	if c != 4 || math.Abs(e-mu) > 1e-9 {
+		t.Errorf("Between: %v complaints, %v expected; want 4 and %v", c, e, mu)
+	}
+}

@@ -169,9 +169,11 @@ type Tracker struct {
 	resolvedAt    time.Time
 	resolvedShort int64
 	related       []string
-	// flood episode: open while flood verdicts keep coming
+	// flood episode: open while flood verdicts keep coming; floodFrom is the
+	// window start of its first retracted start
 	floodOpen bool
 	floodLast time.Time
+	floodFrom time.Time
 	// last bucket stepped: an early (speculative) start on an open bucket makes the
 	// closed buckets before it, evaluated later, already seen
 	last time.Time
@@ -418,6 +420,7 @@ func (t *Tracker) Retract(pending []Event, i int, distinct int64) []Event {
 	}
 	out := append([]Event{}, pending[:i]...)
 	if t.floodBegins(e.Data.DetectedAt) {
+		t.floodFrom = e.Data.Window.Start
 		out = append(out, t.floodEvent(e.Data, distinct))
 	}
 	for _, p := range pending[i+1:] {
@@ -427,6 +430,37 @@ func (t *Tracker) Retract(pending []Event, i int, distinct int64) []Event {
 	}
 	return out
 }
+
+// Counted is the complaints of a stretch of a service's buckets, as its evaluation
+// (evaluate.Series) keeps them.
+type Counted interface {
+	Between(from, to time.Time) (complaints, expected float64)
+}
+
+// AuthorsSpan returns the stretch over which the distinct authors of a started
+// event are to be judged (evaluate's Params.Authors), with its complaints and
+// expected complaints: the event's window, or, in a flood episode, everything from
+// the window of the episode's first retracted start (at most floodSpan before the
+// event's window). The few accounts of a flood that goes on are the same few
+// however long it lasts, while in one 2-minute window they may post once each,
+// beside two people, and pass for six witnesses.
+func (t *Tracker) AuthorsSpan(e Event, s Counted) (from time.Time, complaints int64, expected float64) {
+	from, complaints, expected = e.Data.Window.Start, e.Data.Mentions, e.Data.Baseline
+	if !t.floodOpen || e.Data.DetectedAt.Sub(t.floodLast) > t.p.quiet(t.bucket)+t.p.cooldown(t.bucket) ||
+		!t.floodFrom.Before(from) {
+		return from, complaints, expected
+	}
+	from = from.Add(-floodSpan)
+	if t.floodFrom.After(from) {
+		from = t.floodFrom
+	}
+	c, mu := s.Between(from, e.Data.Window.End)
+	return from, max(complaints, int64(math.Round(c))), math.Max(expected, mu)
+}
+
+// floodSpan bounds how far back a start in a flood episode is judged: long enough to
+// see the same accounts post again and again, well within the buckets kept.
+const floodSpan = 30 * time.Minute
 
 // recovering reports whether people say the service is back: more recovery posts
 // than complaints, or (complaints lag a recovery) complaints well down from the peak

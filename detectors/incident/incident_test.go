@@ -1,6 +1,7 @@
 package incident_test
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -373,5 +374,37 @@ func TestResolvedWhenPeopleSayItIsBack(t *testing.T) {
 	}
 	if want := t0.Add(40 * 10 * time.Second); !resolved.Data.ResolvedAt.Equal(want) {
 		t.Errorf("resolved_at %s, want %s (the first bucket of recovery posts)", resolved.Data.ResolvedAt, want)
+	}
+}
+
+// counted is a series' complaints since a time: c per minute, expected mu per minute.
+type counted struct{ c, mu float64 }
+
+func (k counted) Between(from, to time.Time) (float64, float64) {
+	m := to.Sub(from).Minutes()
+	return k.c * m, k.mu * m
+}
+
+// TestAuthorsSpan: a start is judged on its own window, but in a flood episode on
+// everything from the episode's first retracted window on (at most 30 minutes back),
+// so accounts that keep posting are counted once however long they go on.
+func TestAuthorsSpan(t *testing.T) {
+	s := counted{c: 3, mu: 0.3}
+	tr := incident.NewTracker("chatgpt", incident.Params{})
+	first := tr.Step(verdict(0, evaluate.ReasonAnomaly, 6, 0, 30), nil)
+	from, c, mu := tr.AuthorsSpan(first[0], s)
+	if !from.Equal(first[0].Data.Window.Start) || c != first[0].Data.Mentions || mu != first[0].Data.Baseline {
+		t.Fatalf("outside a flood episode: %s %d %.2f, want the window's", from, c, mu)
+	}
+	tr.Retract(first, 0, 4)
+	// Two minutes later the same accounts and two people start again.
+	again := tr.Step(verdict(12, evaluate.ReasonAnomaly, 7, 0, 30), nil)
+	from, c, mu = tr.AuthorsSpan(again[0], s)
+	if !from.Equal(first[0].Data.Window.Start) {
+		t.Errorf("in the episode: from %s, want the first retracted window %s", from, first[0].Data.Window.Start)
+	}
+	wantC, wantMu := s.Between(from, again[0].Data.Window.End)
+	if c != int64(math.Round(wantC)) || mu != wantMu {
+		t.Errorf("in the episode: %d complaints, %.2f expected; want %.0f and %.2f", c, mu, wantC, wantMu)
 	}
 }

@@ -741,13 +741,27 @@ func (m *Monitor) flush(ctx context.Context) error {
 		if e.Type == incident.TypeStarted {
 			// No authors stored (yet) for the window, as for a start on buckets still
 			// open, is not a flood: it is not known.
-			if distinct > 0 && m.params.Authors(distinct, e.Data.Mentions, e.Data.Baseline) != evaluate.ReasonAnomaly {
+			judged, complaints, expected := distinct, e.Data.Mentions, e.Data.Baseline
+			if tr, sr := m.trackers[e.Data.Service], m.series[e.Data.Service]; distinct > 0 && tr != nil && sr != nil {
+				var since time.Time
+				since, complaints, expected = tr.AuthorsSpan(e, sr)
+				if since.Before(e.Data.Window.Start) {
+					from := window.BucketOf(since, m.bucket)
+					to := window.BucketOf(e.Data.Window.End.Add(-time.Second), m.bucket)
+					n, err := m.reader.DistinctAuthors(ctx, e.Data.Service, from, to)
+					if err != nil {
+						return err
+					}
+					judged = n
+				}
+			}
+			if distinct > 0 && m.params.Authors(judged, complaints, expected) != evaluate.ReasonAnomaly {
 				// A few accounts posting in every bucket: not an outage after all,
 				// nor the series' noise.
 				if sr := m.series[e.Data.Service]; sr != nil {
 					sr.Flood(e.Data.Window.Start)
 				}
-				m.pending = m.trackers[e.Data.Service].Retract(m.pending, 0, distinct)
+				m.pending = m.trackers[e.Data.Service].Retract(m.pending, 0, judged)
 				continue
 			}
 			if err := m.adopt(ctx); err != nil {

@@ -156,8 +156,9 @@ func (r *Runner) close() {
 			if evs[i].Type != incident.TypeStarted {
 				continue
 			}
-			n := r.distinct(s, evs[i].Data.Window.Start)
-			if r.p.Authors(n, evs[i].Data.Mentions, evs[i].Data.Baseline) != evaluate.ReasonAnomaly {
+			from, complaints, expected := r.trackers[s].AuthorsSpan(evs[i], r.series[s])
+			n := r.distinct(s, from)
+			if r.p.Authors(n, complaints, expected) != evaluate.ReasonAnomaly {
 				r.series[s].Flood(evs[i].Data.Window.Start)
 				evs = r.trackers[s].Retract(evs, i, n)
 			}
