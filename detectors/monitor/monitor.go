@@ -680,13 +680,17 @@ func (m *Monitor) trim(ctx context.Context, to int64) {
 			last = min(last, m.gaps[0][0]-step)
 		}
 		if err := t.Trim(ctx, m.cfg.Services, m.trimNext, last); err != nil {
-			m.log.Warn("trim old buckets", zap.Error(err))
+			if ctx.Err() == nil { // shutting down is not a failure to trim
+				m.log.Warn("trim old buckets", zap.Error(err))
+			}
 			return
 		}
 		m.trimNext = last + step
 		if act, ok := m.reader.(Activity); ok && m.cfg.Group != "" && m.trimNext-m.forgot >= 3600 {
 			if err := act.ForgetActive(ctx, m.cfg.Group, m.trimNext); err != nil {
-				m.log.Warn("trim old buckets", zap.Error(err))
+				if ctx.Err() == nil {
+					m.log.Warn("trim old buckets", zap.Error(err))
+				}
 				return
 			}
 			m.forgot = m.trimNext
