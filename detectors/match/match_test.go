@@ -223,6 +223,9 @@ func TestPastDisplacementLinks(t *testing.T) {
 		{"instagram???", want{"instagram": Outage}},
 		{"@WhatsApp ؟", want{"whatsapp": Outage}},
 		{"インスタ？", want{"instagram": Outage}},
+		// a run that goes on after its name is a clause, not a list item
+		{"เมื่อคืนยูทูปล่ม วันนี้เน็ตฟลิกซ์ดูไม่ได้", want{"youtube": Past, "netflix": Outage}},
+		{"카톡이랑 인스타 둘 다 안 되는데", want{"kakaotalk": Outage, "instagram": Outage}},
 		// a CJK run holding the name and more is a sentence, not a bare name
 		{"アウトルックの動画ってどうやってダウンロードするの？", want{"outlook": Mention}},
 		{"instagram", want{"instagram": Mention}},

@@ -79,7 +79,18 @@ const (
 	mkPresent   // starts a present cue ("still", "now")
 	mkArrive    // starts a displacement term after the service ("twitter'a geçtik", "트위터 옴")
 	mkPotential // a potential marker: after a negator, "cannot" (vi "ko vào lớp được")
+	mkRunTail   // a CJK run with words after its last name ("เมื่อคืนยูทูปล่ม"): a clause, not a list item
 )
+
+// listParticles join names at the end of a CJK, Korean or Thai run ("LINEも
+// インスタも", "카톡이랑 인스타", "微信和 QQ", "ไลน์กับ เฟซ"): a run of names and one of
+// these is still a list item, not a clause of its own.
+var listParticles = map[string]bool{
+	"も": true, "と": true, "や": true, "とか": true, "、": true,
+	"이랑": true, "랑": true, "와": true, "과": true, "도": true, "하고": true, "이나": true,
+	"和": true, "跟": true, "与": true, "也": true, "或": true, "还有": true, "，": true,
+	"กับ": true, "และ": true, "หรือ": true,
+}
 
 // displaceSpan is how many words a displacement phrase may stand before the
 // service it sends people to: right before it, since words between
@@ -747,6 +758,13 @@ func (m *Matcher) scan(sc *scratch) bool {
 					}
 				}
 				runWords = runWords || named > 0 && named < len(key)
+				if named > 0 && upTo < len(key) && !listParticles[string(key[upTo:])] {
+					// A run is a clause as often as a name: one that goes on
+					// after its names ("เมื่อคืนยูทูปล่ม", "last night YouTube was
+					// down") does not list them with the next name (a particle,
+					// "카톡이랑", "LINEも", still does).
+					sc.marks[i] |= mkRunTail
+				}
 				for _, h := range hits {
 					cat := r.phrases[h.id].cat
 					if negated && (cat == catOutage || cat == catRecovery || cat == catNamed) && negatedAt(r, hits, h) {
@@ -1075,7 +1093,8 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 		ms[k].group = int32(k)
 		if k > 0 {
 			gap := ms[k].pos - ms[k-1].end
-			if ms[k].sent == ms[k-1].sent && ms[k].hg == 0 && ms[k-1].hg == 0 && (gap == 0 || gap == 1 && sc.marks[ms[k-1].end]&mkConnector != 0) {
+			clause := sc.marks[ms[k-1].end-1]&mkRunTail != 0
+			if ms[k].sent == ms[k-1].sent && ms[k].hg == 0 && ms[k-1].hg == 0 && !clause && (gap == 0 || gap == 1 && sc.marks[ms[k-1].end]&mkConnector != 0) {
 				ms[k].group = ms[k-1].group
 				ms[k].dest = ms[k].dest || ms[k-1].dest
 			}
