@@ -458,6 +458,30 @@ func (t *Tracker) AuthorsSpan(e Event, s Counted) (from time.Time, complaints in
 	return from, max(complaints, int64(math.Round(c))), math.Max(expected, mu)
 }
 
+// Judged is what CheckStart needs of the evaluation of the tracker's service
+// (evaluate's Series).
+type Judged interface {
+	Counted
+	Flood(from time.Time)
+}
+
+// CheckStart judges the started event pending[i] again on the distinct authors of
+// its AuthorsSpan, which count returns for a stretch starting at from (evaluate's
+// Params.Authors). When they do not pass, s is told its window was a flood and the
+// start is retracted (Retract); ok reports that the start stands.
+func (t *Tracker) CheckStart(pending []Event, i int, s Judged, p evaluate.Params, count func(from time.Time) (int64, error)) (out []Event, ok bool, err error) {
+	from, complaints, expected := t.AuthorsSpan(pending[i], s)
+	n, err := count(from)
+	if err != nil {
+		return pending, false, err
+	}
+	if p.Authors(n, complaints, expected) == evaluate.ReasonAnomaly {
+		return pending, true, nil
+	}
+	s.Flood(pending[i].Data.Window.Start)
+	return t.Retract(pending, i, n), false, nil
+}
+
 // floodSpan bounds how far back a start in a flood episode is judged: long enough to
 // see the same accounts post again and again, well within the buckets kept.
 const floodSpan = 30 * time.Minute

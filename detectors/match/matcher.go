@@ -743,7 +743,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 					c, size := decode(key, k)
 					for _, id := range r.cjkByRune[c] {
 						p := &r.phrases[id]
-						if bytes.HasPrefix(key[k:], []byte(p.toks[0])) && (p.cat != catAlias || !midKatakanaWord(key, k, c) && !thaiLoanword(key[:k])) {
+						if runHit(p, key, k, c) {
 							hits = append(hits, cjkHit{id, k, k + len(p.toks[0])})
 							negated = negated || p.cat == catNegation
 						}
@@ -1557,6 +1557,12 @@ func midKatakanaWord(key []byte, k int, c rune) bool {
 	}
 	prev, _ := utf8.DecodeLastRune(key[:k])
 	return isKatakana(prev)
+}
+
+// runHit reports whether phrase p is found at byte k (rune c) of the CJK or Thai
+// run key; a name not in the middle of a longer katakana word nor of a Thai loanword.
+func runHit(p *phrase, key []byte, k int, c rune) bool {
+	return bytes.HasPrefix(key[k:], []byte(p.toks[0])) && (p.cat != catAlias || !midKatakanaWord(key, k, c) && !thaiLoanword(key[:k]))
 }
 
 // nameEndsAt reports whether a name found in a CJK or Thai run ends at byte k of

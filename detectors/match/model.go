@@ -1,7 +1,6 @@
 package match
 
 import (
-	"bytes"
 	_ "embed"
 	"encoding/binary"
 	"errors"
@@ -213,8 +212,7 @@ func (m *Matcher) maskRun(sc *scratch, dst, key []byte, groups uint64) (_ []byte
 		n, svc := 0, int16(-1)
 		for _, id := range r.cjkByRune[c] {
 			p := &r.phrases[id]
-			if p.cat == catAlias && len(p.toks[0]) > n && bytes.HasPrefix(key[k:], []byte(p.toks[0])) &&
-				!midKatakanaWord(key, k, c) && !thaiLoanword(key[:k]) {
+			if p.cat == catAlias && len(p.toks[0]) > n && runHit(p, key, k, c) {
 				n, svc = len(p.toks[0]), p.svc
 			}
 		}

@@ -745,28 +745,26 @@ func (m *Monitor) flush(ctx context.Context) error {
 		if e.Type == incident.TypeStarted {
 			// No authors stored (yet) for the window, as for a start on buckets still
 			// open, is not a flood: it is not known.
-			judged, complaints, expected := distinct, e.Data.Mentions, e.Data.Baseline
-			if tr, sr := m.trackers[e.Data.Service], m.series[e.Data.Service]; distinct > 0 && tr != nil && sr != nil {
-				var since time.Time
-				since, complaints, expected = tr.AuthorsSpan(e, sr)
-				if since.Before(e.Data.Window.Start) {
-					from := window.BucketOf(since, m.bucket)
-					to := window.BucketOf(e.Data.Window.End.Add(-time.Second), m.bucket)
-					n, err := m.reader.DistinctAuthors(ctx, e.Data.Service, from, to)
-					if err != nil {
-						return err
-					}
-					judged = n
-				}
-			}
-			if distinct > 0 && m.params.Authors(judged, complaints, expected) != evaluate.ReasonAnomaly {
+			if distinct > 0 {
 				// A few accounts posting in every bucket: not an outage after all,
-				// nor the series' noise.
-				if sr := m.series[e.Data.Service]; sr != nil {
-					sr.Flood(e.Data.Window.Start)
+				// nor the series' noise (the window's authors are counted already;
+				// a flood episode's longer span is counted here).
+				var ok bool
+				var err error
+				m.pending, ok, err = m.trackers[e.Data.Service].CheckStart(m.pending, 0, m.series[e.Data.Service], m.params,
+					func(from time.Time) (int64, error) {
+						if !from.Before(e.Data.Window.Start) {
+							return distinct, nil
+						}
+						to := window.BucketOf(e.Data.Window.End.Add(-time.Second), m.bucket)
+						return m.reader.DistinctAuthors(ctx, e.Data.Service, window.BucketOf(from, m.bucket), to)
+					})
+				if err != nil {
+					return err
 				}
-				m.pending = m.trackers[e.Data.Service].Retract(m.pending, 0, judged)
-				continue
+				if !ok {
+					continue
+				}
 			}
 			if err := m.adopt(ctx); err != nil {
 				return err

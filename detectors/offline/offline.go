@@ -156,12 +156,9 @@ func (r *Runner) close() {
 			if evs[i].Type != incident.TypeStarted {
 				continue
 			}
-			from, complaints, expected := r.trackers[s].AuthorsSpan(evs[i], r.series[s])
-			n := r.distinct(s, from)
-			if r.p.Authors(n, complaints, expected) != evaluate.ReasonAnomaly {
-				r.series[s].Flood(evs[i].Data.Window.Start)
-				evs = r.trackers[s].Retract(evs, i, n)
-			}
+			evs, _, _ = r.trackers[s].CheckStart(evs, i, r.series[s], r.p, func(from time.Time) (int64, error) {
+				return r.distinct(s, from), nil
+			})
 		}
 		r.trackers[s].Tell(r.series[s])
 		r.events = append(r.events, evs...)
