@@ -226,11 +226,18 @@ func (s *Store) Apply(ctx context.Context, group, topic string, b *Batch, stored
 			g.args = append(g.args, strconv.Itoa(p), b.Watermarks[p], "u:"+strconv.Itoa(p), wall)
 		}
 	}
-	if len(b.Lags) > 0 {
-		g.args = append(g.args, "e", g.key(s.watermarksKey(group, topic)), len(b.Lags))
-		for _, p := range sortedParts(b.Lags) {
-			g.args = append(g.args, "l:"+strconv.Itoa(p), b.Lags[p])
+	// A lag is stored only with the partition's messages: a consumer that took a
+	// partition over re-reads what another stored, and the lag it sees there is older
+	// than the one stored (a lag left above 0 would hold the watermark back for ever).
+	var lags []any
+	for _, p := range g.parts {
+		if lag, ok := b.Lags[p]; ok {
+			lags = append(lags, "l:"+strconv.Itoa(p), lag)
 		}
+	}
+	if len(lags) > 0 {
+		g.args = append(g.args, "e", g.key(s.watermarksKey(group, topic)), len(lags)/2)
+		g.args = append(g.args, lags...)
 	}
 	if len(b.Hours) > 0 {
 		g.args = append(g.args, "z", g.key(s.activeKey(group)), len(b.Hours))

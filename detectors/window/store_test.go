@@ -315,3 +315,41 @@ func everyKeyHasTTL(t *testing.T, rdb *redis.Client) {
 		}
 	}
 }
+
+// A partition's lag is what the batch that stored its newest messages saw. A consumer
+// that took a partition over re-reads messages another one stored already; the lag it
+// sees there is old and must not replace the newer one (a lag left above 0 holds the
+// group's watermark back for ever), even when its batch stores another partition.
+func TestStoreLagOfStoredMessagesOnly(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t)
+	t0 := time.Date(2022, 10, 25, 7, 17, 3, 0, time.UTC)
+	batch := func(lags map[int]int64, ranges ...[3]int64) *window.Batch {
+		b := window.NewBatch(10 * time.Second)
+		for _, r := range ranges {
+			b.Offset(int(r[0]), r[1])
+			b.Offset(int(r[0]), r[2])
+			b.Watermarks[int(r[0])] = t0.UnixMilli()
+		}
+		b.Lags = lags
+		b.Mention("whatsapp", t0)
+		return b
+	}
+	// The first consumer stores partition 0 to its end.
+	if err := s.Apply(ctx, "g", "posts", batch(map[int]int64{0: 0}, [3]int64{0, 0, 99}), window.Stored{}); err != nil {
+		t.Fatal(err)
+	}
+	// The second re-reads offsets 0-39 of partition 0 (it knew them stored) with
+	// partition 1's first messages.
+	stored := window.Stored{window.GroupScope: {0: 99}, "whatsapp": {0: 99}}
+	if err := s.Apply(ctx, "g", "posts", batch(map[int]int64{0: 60, 1: 0}, [3]int64{0, 0, 39}, [3]int64{1, 0, 9}), stored); err != nil {
+		t.Fatal(err)
+	}
+	marks, err := s.Marks(ctx, "g", "posts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if marks[0].Lag != 0 || marks[1].Lag != 0 {
+		t.Errorf("lags = %d, %d; want 0, 0 (partition 0's re-read must not set its lag)", marks[0].Lag, marks[1].Lag)
+	}
+}
