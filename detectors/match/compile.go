@@ -40,7 +40,8 @@ type phrase struct {
 	ctx     uint64 // catContext: the context groups it satisfies; catAlias: groups it needs (0 = none)
 	segment bool   // may be found inside a run-together hashtag
 	strict  bool   // catAlias with ctx: an adjacent intent term is not enough
-	// catOutage, catRecovery: the languages it is listed under; catAlias: those
+	// catOutage, catRecovery, catNegator, catPostNeg, catVerb: the languages it
+	// is listed under; catAlias: those
 	// in which the alias is an ordinary word (an adjacent term listed under none
 	// of them is enough, strict or not)
 	langs uint64
@@ -61,7 +62,8 @@ type Rules struct {
 	probSets [][]string         // problem bitmask → sorted names (shared)
 	filter   [1 << 10]uint64    // one-hash filter over index keys: most tokens skip the map
 	problems []string
-	terms    int // terms as written in the file (Stats)
+	terms    int    // terms as written in the file (Stats)
+	english  uint64 // the language bit of "en" (0 if the file has none)
 
 	// Prefilter (see Matcher.mayName): most posts name no service and
 	// leave after one cheap pass over their tokens.
@@ -175,14 +177,22 @@ func compile(raw *rawRules) *Rules {
 		cat   uint8
 	}{
 		{raw.cancels, catCancel}, {raw.past, catPast}, {raw.present, catPresent}, {raw.displace, catDisplace},
-		{raw.arrive, catArrive}, {raw.negators, catNegator}, {raw.postNegators, catPostNeg},
+		{raw.arrive, catArrive},
 	} {
 		for _, t := range l.terms {
 			add(t, phrase{cat: l.cat})
 		}
 	}
-	for _, t := range raw.verbs {
-		add(t, phrase{cat: catVerb})
+	for _, l := range []struct {
+		terms []string
+		cat   uint8
+	}{{raw.negators, catNegator}, {raw.postNegators, catPostNeg}, {raw.verbs, catVerb}} {
+		for _, t := range l.terms {
+			add(t, phrase{cat: l.cat, langs: raw.pairLangs[Normalize(t)]})
+		}
+	}
+	if bit, ok := raw.langs["en"]; ok {
+		r.english = 1 << bit
 	}
 	for _, t := range raw.connectors {
 		add(t, phrase{cat: catConnector})

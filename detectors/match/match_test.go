@@ -125,6 +125,9 @@ func TestMatch(t *testing.T) {
 		{"whatsapp störung? nachrichten hängen", want{"whatsapp": Outage}},
 		{"whatsapp down hai kya?", want{"whatsapp": Outage}},
 		{"whatsapp nahi chal raha", want{"whatsapp": Outage}},
+		// a negator pairs with a verb of its own language, or English
+		{"insta nahi load ho raha", want{"instagram": Outage}},
+		{"ni wakati wa sale, netflix", want{"whatsapp": Mention, "netflix": Mention}},
 		{"व्हाट्सएप में दिक्कत आ रही है", want{"whatsapp": Outage}},
 		{"वॉट्सऐप में मैसेज नहीं जा रहे", want{"whatsapp": Outage}},
 		{"wa gangguan lagi", want{"whatsapp": Outage}},

@@ -49,7 +49,7 @@ func NewMatcher(r *Rules) *Matcher {
 		r = DefaultRules()
 	}
 	m := &Matcher{r: r, model: defaultModel}
-	m.pool.New = func() any { return &scratch{} }
+	m.pool.New = func() any { return &scratch{english: r.english} }
 	return m
 }
 
@@ -124,6 +124,8 @@ type scratch struct {
 	buf      []byte
 	toks     []token
 	marks    []uint16
+	plangs   []uint64 // per token: the languages of the negator, post-negator or verb it starts
+	english  uint64   // the rules' language bit of English
 	mentions []mention
 	intents  []intent
 	outD     []int32
@@ -643,9 +645,12 @@ func (m *Matcher) scan(sc *scratch) bool {
 	toks := sc.toks
 	if cap(sc.marks) < len(toks) {
 		sc.marks = make([]uint16, len(toks), 2*len(toks))
+		sc.plangs = make([]uint64, len(toks), 2*len(toks))
 	}
 	sc.marks = sc.marks[:len(toks)]
 	clear(sc.marks)
+	sc.plangs = sc.plangs[:len(toks)]
+	clear(sc.plangs)
 	sc.mentions = sc.mentions[:0]
 	sc.intents = sc.intents[:0]
 	var ctx uint64
@@ -680,12 +685,15 @@ func (m *Matcher) scan(sc *scratch) bool {
 				}
 			case catNegator:
 				sc.marks[i] |= mkNegator
+				sc.plangs[i] |= p.langs
 			case catPotential:
 				sc.marks[i+n-1] |= mkPotential
 			case catPostNeg:
 				sc.marks[i] |= mkPostNeg
+				sc.plangs[i] |= p.langs
 			case catVerb:
 				sc.marks[i] |= mkVerb
+				sc.plangs[i] |= p.langs
 			case catConnector:
 				sc.marks[i] |= mkConnector
 			case catProblem:
@@ -888,7 +896,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 	// minutes ago, now nothing loads").
 	kept := sc.intents[:0]
 	for _, in := range sc.intents {
-		if in.cat == catFine && (sc.negatedSpan(int(in.pos), int(in.end)) || sc.asked(int(in.end)) || sc.isPast(in)) {
+		if in.cat == catFine && (sc.negatedSpan(int(in.pos), int(in.end), 0) || sc.asked(int(in.end)) || sc.isPast(in)) {
 			for k := in.pos; k < in.end; k++ {
 				sc.marks[k] &^= mkIntent
 			}
@@ -922,7 +930,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 		if sc.marks[v]&mkVerb == 0 || sc.marks[v]&mkIntent != 0 {
 			continue
 		}
-		if sc.negatedSpan(v, v+1) {
+		if sc.negatedSpan(v, v+1, sc.plangs[v]) {
 			sc.intents = append(sc.intents, intent{cat: catOutage, pos: int32(v), end: int32(v + 1), sent: toks[v].sent, hg: toks[v].hg})
 		}
 	}
@@ -1263,14 +1271,17 @@ func bareQuestion(b []byte, toks []token, ms []mention) bool {
 
 // negatedSpan reports whether the tokens [pos, end) (a symptom verb, a "works"
 // term) have a negator up to negSpan tokens before them or a post-negator up to
-// postNegSpan after them, in the same sentence and not across a hashtag.
-func (sc *scratch) negatedSpan(pos, end int) bool {
+// postNegSpan after them, in the same sentence and not across a hashtag. For a
+// verb of the languages langs (0: any), only a negator of one of them or of
+// English counts: Roman Urdu's "ni" is Swahili's "is", and "ni wakati wa
+// sale" is no Spanish "no sale".
+func (sc *scratch) negatedSpan(pos, end int, langs uint64) bool {
 	toks := sc.toks
 	for k := pos - 1; k >= 0 && k >= pos-negSpan; k-- {
 		if toks[k].sent != toks[pos].sent || toks[k+1].fl&tkHash != 0 {
 			break
 		}
-		if sc.marks[k]&mkNegator != 0 && sc.marks[k]&mkIntent == 0 {
+		if sc.marks[k]&mkNegator != 0 && sc.marks[k]&mkIntent == 0 && sc.sameLang(langs, sc.plangs[k]) {
 			return true
 		}
 	}
@@ -1278,11 +1289,19 @@ func (sc *scratch) negatedSpan(pos, end int) bool {
 		if toks[k].sent != toks[end-1].sent || toks[k].fl&tkHash != 0 {
 			break
 		}
-		if sc.marks[k]&mkPostNeg != 0 && sc.marks[k]&mkIntent == 0 {
+		if sc.marks[k]&mkPostNeg != 0 && sc.marks[k]&mkIntent == 0 && sc.sameLang(langs, sc.plangs[k]) {
 			return true
 		}
 	}
 	return false
+}
+
+// sameLang reports whether a verb of the languages a and a negator of b may
+// go together: a language in common, or English on either side (people mix
+// English verbs and negators into every language: "hindi ma-load", "nahi
+// load ho raha"). A zero mask goes with anything.
+func (sc *scratch) sameLang(a, b uint64) bool {
+	return a == 0 || b == 0 || a&b != 0 || (a|b)&sc.english != 0
 }
 
 // subjectOf reports whether a "works" term is said of the mention: it follows

@@ -123,7 +123,11 @@ type rawRules struct {
 	// language, numbered in langs), for aliases that are ordinary words in some
 	// languages (words_in)
 	termLangs map[string]uint64
+	// the same for negators, post-negators and symptom verbs: a negator pairs
+	// with a verb of its own language (or English, mixed into every language)
+	pairLangs map[string]uint64
 	langs     map[string]int
+	termLang  map[string]bool // languages with outage or recovery terms (words_in)
 }
 
 type rawService struct {
@@ -177,7 +181,7 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, errAt(root, "rules file must be a mapping")
 	}
-	raw := &rawRules{termLangs: map[string]uint64{}, langs: map[string]int{}}
+	raw := &rawRules{termLangs: map[string]uint64{}, pairLangs: map[string]uint64{}, langs: map[string]int{}, termLang: map[string]bool{}}
 	seen := map[string]bool{}
 	var version *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -195,11 +199,11 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 			}
 		case "outage_terms":
 			if raw.outage, err = termList(v); err == nil {
-				err = raw.noteLangs(v)
+				err = raw.noteLangs(v, raw.termLangs, true)
 			}
 		case "recovery_terms":
 			if raw.recovery, err = termList(v); err == nil {
-				err = raw.noteLangs(v)
+				err = raw.noteLangs(v, raw.termLangs, true)
 			}
 		case "fine_terms":
 			raw.fine, err = termList(v)
@@ -220,11 +224,17 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 		case "arrival_terms":
 			raw.arrive, err = termList(v)
 		case "negators":
-			raw.negators, err = termList(v)
+			if raw.negators, err = termList(v); err == nil {
+				err = raw.noteLangs(v, raw.pairLangs, false)
+			}
 		case "post_negators":
-			raw.postNegators, err = termList(v)
+			if raw.postNegators, err = termList(v); err == nil {
+				err = raw.noteLangs(v, raw.pairLangs, false)
+			}
 		case "symptom_verbs":
-			raw.verbs, err = termList(v)
+			if raw.verbs, err = termList(v); err == nil {
+				err = raw.noteLangs(v, raw.pairLangs, false)
+			}
 		case "connectors":
 			raw.connectors, err = termList(v)
 		case "hashtag_words":
@@ -252,9 +262,9 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 	return raw, nil
 }
 
-// noteLangs records the languages a mapping of language to terms lists each
-// term under.
-func (raw *rawRules) noteLangs(n *yaml.Node) error {
+// noteLangs records in into the languages a mapping of language to terms lists
+// each term under (terms: they are outage or recovery terms).
+func (raw *rawRules) noteLangs(n *yaml.Node, into map[string]uint64, terms bool) error {
 	if n.Kind != yaml.MappingNode {
 		return nil
 	}
@@ -268,8 +278,11 @@ func (raw *rawRules) noteLangs(n *yaml.Node) error {
 			bit = len(raw.langs)
 			raw.langs[lang] = bit
 		}
+		if terms {
+			raw.termLang[lang] = true
+		}
 		for _, c := range n.Content[i+1].Content {
-			raw.termLangs[Normalize(c.Value)] |= 1 << bit
+			into[Normalize(c.Value)] |= 1 << bit
 		}
 	}
 	return nil
@@ -281,9 +294,9 @@ func (raw *rawRules) checkWordsIn() error {
 	for _, s := range raw.services {
 		for _, c := range s.ctx {
 			for _, l := range c.wordsIn {
-				if _, ok := raw.langs[l]; !ok {
-					known := make([]string, 0, len(raw.langs))
-					for k := range raw.langs {
+				if !raw.termLang[l] {
+					known := make([]string, 0, len(raw.termLang))
+					for k := range raw.termLang {
 						known = append(known, k)
 					}
 					sort.Strings(known)
