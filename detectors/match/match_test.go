@@ -128,6 +128,24 @@ func TestMatch(t *testing.T) {
 		// a negator pairs with a verb of its own language, or English
 		{"insta nahi load ho raha", want{"instagram": Outage}},
 		{"ni wakati wa sale, netflix", want{"whatsapp": Mention, "netflix": Mention}},
+		// a post of names and terms only is the rules' to read: the model's
+		// n-grams of 장애 come from 장애인 too
+		{"유튜브 장애", want{"youtube": Outage}},
+		{"whatsapp netflix", want{"whatsapp": Mention, "netflix": Mention}},
+		// a negated verb is of its negator's language: Vietnamese, not English,
+		// next to "threads"
+		{"Threads không load được bài mới", want{"threads": Outage}},
+		{"threads not loading", want{}},
+		// an outage word right beside a recovery term is what was fixed
+		{"تم اصلاح عطل واتساب", want{"whatsapp": Recovery}},
+		{"الماسنجر الرسايل ما توصل، والنت شغال عادي", want{"messenger": Outage}},
+		// a negated verb spans its negator: as near the name before as after
+		{"카톡 안 돼서 인스타로 연락함", want{"kakaotalk": Outage, "instagram": Mention}},
+		{"Zoom geht, Teams nicht.", want{"teams": Outage, "zoom": Mention}},
+		{"BeReal down makanya gw ke chatgpt liat ada apa", want{"chatgpt": Mention}},
+		// a name inside a longer name in a CJK run is not named
+		{"グーグルドライブ落ちてる", want{"google-drive": Outage}},
+		{"谷歌云盘挂了", want{"google-drive": Outage}},
 		{"व्हाट्सएप में दिक्कत आ रही है", want{"whatsapp": Outage}},
 		{"वॉट्सऐप में मैसेज नहीं जा रहे", want{"whatsapp": Outage}},
 		{"wa gangguan lagi", want{"whatsapp": Outage}},

@@ -138,6 +138,7 @@ type scratch struct {
 	probs    uint16
 	cancel   bool    // a post negation: no outage in this post
 	negated  bool    // a negation phrase ("isn't down", "calm down") was found
+	bare     bool    // every word of the post is a name or an intent term
 	past     []int32 // tokens starting a past cue ("yesterday", "was down")
 	pastCov  []int32 // [start, end) token spans of past phrases in spaced script
 	present  []int32 // tokens starting a present cue ("still", "now")
@@ -658,6 +659,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 	var probs uint16
 	cancel, negated := false, false
 	runWords := false // a CJK run holds a name and other words ("アウトルックの動画ってどうやって…？")
+	runOther := false // a CJK run holds words that are neither names nor intent terms
 	aliasNext, intentNext := 0, 0
 	for i := range toks {
 		t := &toks[i]
@@ -766,6 +768,17 @@ func (m *Matcher) scan(sc *scratch) bool {
 					}
 				}
 				runWords = runWords || named > 0 && named < len(key)
+				said, saidTo := 0, 0 // bytes of the run under names and intent terms
+				for _, h := range hits {
+					switch r.phrases[h.id].cat {
+					case catAlias, catOutage, catRecovery, catNamed:
+						if h.e > saidTo {
+							said += h.e - max(h.s, saidTo)
+							saidTo = h.e
+						}
+					}
+				}
+				runOther = runOther || said < len(key)
 				if named > 0 && upTo < len(key) && !listParticles[string(key[upTo:])] {
 					// A run is a clause as often as a name: one that goes on
 					// after its names ("เมื่อคืนยูทูปล่ม", "last night YouTube was
@@ -793,7 +806,11 @@ func (m *Matcher) scan(sc *scratch) bool {
 				}
 				inRun = true
 				for _, id := range found {
-					consider(id, 1)
+					// A name inside a longer one is not named: グーグルドライブ
+					// holds グーグル, and is Google Drive.
+					if r.phrases[id].cat != catAlias || !insideLongerName(r, hits, id) {
+						consider(id, 1)
+					}
 				}
 				inRun = false
 				sc.cjkFound = found
@@ -909,6 +926,16 @@ func (m *Matcher) scan(sc *scratch) bool {
 		kept = append(kept, in)
 	}
 	sc.intents = kept
+	// An outage word right next to a recovery term is what was fixed ("fixed the
+	// outage", "outage resolved", "تم اصلاح عطل", "تم حل مشكلة"): the news is
+	// the recovery.
+	kept = sc.intents[:0]
+	for _, in := range sc.intents {
+		if in.cat != catOutage || !sc.fixedBeside(in) {
+			kept = append(kept, in)
+		}
+	}
+	sc.intents = kept
 	// Negator, a few words, potential marker: "cannot" (vi "ko vào lớp được",
 	// "hông load được"), whatever the verb.
 	for v := range toks {
@@ -920,7 +947,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 				break
 			}
 			if sc.marks[k]&mkNegator != 0 {
-				sc.intents = append(sc.intents, intent{cat: catOutage, pos: int32(k), end: int32(v + 1), sent: toks[v].sent, hg: toks[v].hg})
+				sc.intents = append(sc.intents, intent{cat: catOutage, pos: int32(k), end: int32(v + 1), sent: toks[v].sent, hg: toks[v].hg, langs: sc.plangs[k]})
 				break
 			}
 		}
@@ -930,8 +957,17 @@ func (m *Matcher) scan(sc *scratch) bool {
 		if sc.marks[v]&mkVerb == 0 || sc.marks[v]&mkIntent != 0 {
 			continue
 		}
-		if sc.negatedSpan(v, v+1, sc.plangs[v]) {
-			sc.intents = append(sc.intents, intent{cat: catOutage, pos: int32(v), end: int32(v + 1), sent: toks[v].sent, hg: toks[v].hg})
+		if k, ok := sc.negator(v, v+1, sc.plangs[v]); ok {
+			// Its languages are those the two share ("không load được" is
+			// Vietnamese, though "load" is English too), and it spans both:
+			// in "카톡 안 돼서 인스타로 연락함" the negator is as near the
+			// name before it as the verb is to the one after.
+			neg := sc.plangs[k]
+			langs := sc.plangs[v] & neg
+			if langs == 0 {
+				langs = sc.plangs[v] | neg
+			}
+			sc.intents = append(sc.intents, intent{cat: catOutage, pos: int32(min(k, v)), end: int32(max(k, v) + 1), sent: toks[v].sent, hg: toks[v].hg, langs: langs})
 		}
 	}
 	// Validate ambiguous aliases: context term anywhere, or a hashtag that
@@ -990,6 +1026,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 	sc.probs = probs
 	sc.cancel = cancel
 	sc.negated = negated
+	sc.bare = !runOther && sc.onlyNamesAndTerms()
 	return len(ms) > 0
 }
 
@@ -1189,6 +1226,9 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 	// The model reads the post once for each service it names, that service's
 	// names masked apart from the others; not for a service named as where
 	// people went (the rules' displacement decides those).
+	// A post of names and terms only is left to the rules: the model would
+	// judge the terms alone, whose n-grams it may have learnt from other
+	// words ("장애" of "장애인").
 	// The model may turn a mention into a complaint only when the rules found
 	// nothing against one: a negation ("isn't down") or a post negation
 	// ("stock is down", "imagine if").
@@ -1215,7 +1255,7 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 		case pastD[s] < none:
 			mt.Kind = Past
 		}
-		if m.model != nil && (mt.Kind == Outage || mt.Kind == Mention && mayUpgrade && fineD[s] == none) && !sc.isDest(s) {
+		if m.model != nil && !sc.bare && (mt.Kind == Outage || mt.Kind == Mention && mayUpgrade && fineD[s] == none) && !sc.isDest(s) {
 			if g := sc.groupsOf(s); g != readFor {
 				var others bool
 				sc.feats, others = m.features(sc, sc.feats[:0], g)
@@ -1229,6 +1269,68 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 		dst = append(dst, mt)
 	}
 	return dst
+}
+
+// fixedBeside reports whether a recovery term stands within fixedSpan tokens of
+// outage term in, in its clause.
+func (sc *scratch) fixedBeside(in intent) bool {
+	for _, o := range sc.intents {
+		if o.cat != catRecovery || o.sent != in.sent {
+			continue
+		}
+		var from, to int32 // the gap between the two terms
+		switch {
+		case o.end <= in.pos:
+			from, to = o.end, in.pos
+		case in.end <= o.pos:
+			from, to = in.end, o.pos
+		default:
+			continue
+		}
+		if to-from > fixedSpan || sc.toks[from].fl&tkCJK != 0 {
+			continue
+		}
+		if !bytes.ContainsAny(sc.buf[sc.toks[from-1].e:sc.toks[to].s], ",;，；、.!?،؛؟") {
+			return true
+		}
+	}
+	return false
+}
+
+// fixedSpan is how many words may stand between a recovery term and the outage
+// word it fixed ("fixed the outage").
+const fixedSpan = 1
+
+// onlyNamesAndTerms reports whether every token is part of a name or of an
+// intent term ("유튜브 장애", "instagram facebook"): such a post gives the model
+// nothing beyond the words the rules read already.
+func (sc *scratch) onlyNamesAndTerms() bool {
+	covered := 0
+	for i := range sc.toks {
+		in := false
+		for _, mn := range sc.mentions {
+			if int32(i) >= mn.pos && int32(i) < mn.end {
+				in = true
+				break
+			}
+		}
+		if !in && sc.marks[i]&mkIntent != 0 {
+			in = true
+		}
+		if !in {
+			for _, it := range sc.intents {
+				if int32(i) >= it.pos && int32(i) < it.end {
+					in = true
+					break
+				}
+			}
+		}
+		if !in {
+			return false
+		}
+		covered++
+	}
+	return covered > 0
 }
 
 // isDest reports whether service svc is named as where people went or look.
@@ -1276,13 +1378,19 @@ func bareQuestion(b []byte, toks []token, ms []mention) bool {
 // English counts: Roman Urdu's "ni" is Swahili's "is", and "ni wakati wa
 // sale" is no Spanish "no sale".
 func (sc *scratch) negatedSpan(pos, end int, langs uint64) bool {
+	_, ok := sc.negator(pos, end, langs)
+	return ok
+}
+
+// negator is negatedSpan that also returns where the negator found is.
+func (sc *scratch) negator(pos, end int, langs uint64) (int, bool) {
 	toks := sc.toks
 	for k := pos - 1; k >= 0 && k >= pos-negSpan; k-- {
 		if toks[k].sent != toks[pos].sent || toks[k+1].fl&tkHash != 0 {
 			break
 		}
 		if sc.marks[k]&mkNegator != 0 && sc.marks[k]&mkIntent == 0 && sc.sameLang(langs, sc.plangs[k]) {
-			return true
+			return k, true
 		}
 	}
 	for k := end; k < len(toks) && k < end+postNegSpan; k++ {
@@ -1290,10 +1398,10 @@ func (sc *scratch) negatedSpan(pos, end int, langs uint64) bool {
 			break
 		}
 		if sc.marks[k]&mkPostNeg != 0 && sc.marks[k]&mkIntent == 0 && sc.sameLang(langs, sc.plangs[k]) {
-			return true
+			return k, true
 		}
 	}
-	return false
+	return 0, false
 }
 
 // sameLang reports whether a verb of the languages a and a negator of b may
@@ -1650,6 +1758,27 @@ func destinationInRun(r *Rules, hits []cjkHit) bool {
 		}
 	}
 	return false
+}
+
+// insideLongerName reports whether every hit of alias phrase id lies inside the
+// hit of a longer alias.
+func insideLongerName(r *Rules, hits []cjkHit, id int32) bool {
+	for _, h := range hits {
+		if h.id != id {
+			continue
+		}
+		inside := false
+		for _, o := range hits {
+			if o.id != id && r.phrases[o.id].cat == catAlias && o.s <= h.s && o.e >= h.e && o.e-o.s > h.e-h.s {
+				inside = true
+				break
+			}
+		}
+		if !inside {
+			return false
+		}
+	}
+	return true
 }
 
 // verbThenNegator reports whether a symptom verb among the hits of a CJK run
