@@ -48,6 +48,12 @@ type phrase struct {
 	// a spaced Korean phrase: its last word matches a post's word by its start
 	// (a particle or ending may follow)
 	prefixLast bool
+	// a recovery term's words run together ("back up" as "backup", for
+	// #whatsappbackup): found only inside a hashtag, since elsewhere the
+	// run-together form is a word of its own ("icloud backup stuck" is no
+	// recovery). Names and outage terms run together are found anywhere
+	// ("whats app", Indonesian "gabisa" for "ga bisa").
+	joined bool
 }
 
 // Rules is a compiled, immutable rule set, safe for concurrent use.
@@ -119,14 +125,15 @@ func compile(raw *rawRules) *Rules {
 		if hasCJK(ns) {
 			s := strings.Join(strings.Fields(ns), "")
 			key := "cjk\x00" + s + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + strconv.FormatUint(p.ctx, 16)
-			if seen[key] {
-				return
+			if !seen[key] {
+				seen[key] = true
+				q := p
+				q.toks = []string{s}
+				r.phrases = append(r.phrases, q)
+				r.cjk = append(r.cjk, int32(len(r.phrases)-1))
 			}
-			seen[key] = true
-			q := p
-			q.toks = []string{s}
-			r.phrases = append(r.phrases, q)
-			r.cjk = append(r.cjk, int32(len(r.phrases)-1))
+			// (A spaced Korean phrase whose run-together spelling is listed
+			// too, "구글드라이브" and "구글 드라이브", still needs its words.)
 			if !strings.Contains(ns, " ") || !hangul(ns) {
 				return
 			}
@@ -143,7 +150,7 @@ func compile(raw *rawRules) *Rules {
 		if len(toks) > 1 && !p.prefixLast {
 			variants = append(variants, []string{strings.Join(toks, "")})
 		}
-		for _, v := range variants {
+		for vi, v := range variants {
 			key := strings.Join(v, " ") + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + strconv.FormatUint(p.ctx, 16) + strconv.FormatBool(p.strict) + strconv.FormatBool(p.prefixLast)
 			if seen[key] {
 				continue
@@ -151,6 +158,7 @@ func compile(raw *rawRules) *Rules {
 			seen[key] = true
 			q := p
 			q.toks = v
+			q.joined = vi > 0 && p.cat == catRecovery
 			r.phrases = append(r.phrases, q)
 		}
 	}

@@ -146,6 +146,14 @@ func TestMatch(t *testing.T) {
 		// a name inside a longer name in a CJK run is not named
 		{"グーグルドライブ落ちてる", want{"google-drive": Outage}},
 		{"谷歌云盘挂了", want{"google-drive": Outage}},
+		// "back up" run together is a backup, not a recovery, outside hashtags
+		{"whatsapp backup keeps failing", want{"whatsapp": Outage}},
+		{"icloud backup nyangkut, foto ga ke-upload dari 2 hari", want{"icloud": Outage}},
+		// "the same as yesterday" says it is happening again now
+		{"chatgpt dando 'something went wrong' em toda pergunta, mesmo erro de ontem", want{"chatgpt": Outage}},
+		// a spaced Korean name whose run-together spelling is listed too
+		{"구글 드라이브 안 됨", want{"google-drive": Outage}},
+		{"페이스북 메신저 안 됨", want{"messenger": Outage}},
 		{"व्हाट्सएप में दिक्कत आ रही है", want{"whatsapp": Outage}},
 		{"वॉट्सऐप में मैसेज नहीं जा रहे", want{"whatsapp": Outage}},
 		{"wa gangguan lagi", want{"whatsapp": Outage}},

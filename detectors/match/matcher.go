@@ -671,6 +671,9 @@ func (m *Matcher) scan(sc *scratch) bool {
 		inRun := false // considering the phrases found inside a CJK run
 		consider := func(id int32, n int) {
 			p := &r.phrases[id]
+			if p.joined && t.fl&tkHash == 0 {
+				return
+			}
 			switch p.cat {
 			case catAlias:
 				if n > aliasLen {

@@ -189,7 +189,7 @@ func probOf(w []float32, bias float32, feats []uint32) float32 {
 // change to the corpora or the rules moves the bounds past them.
 var (
 	modelUp   = [nClasses]float32{0.85, 0.95, 1.01}
-	modelVeto = [nClasses]float32{0.40, 0.15, 0}
+	modelVeto = [nClasses]float32{0.35, 0.15, 0}
 )
 
 // precisionAt is, from out-of-fold probabilities of the model alone, for posts
