@@ -151,6 +151,10 @@ func TestMatch(t *testing.T) {
 		{"icloud backup nyangkut, foto ga ke-upload dari 2 hari", want{"icloud": Outage}},
 		// "the same as yesterday" says it is happening again now
 		{"chatgpt dando 'something went wrong' em toda pergunta, mesmo erro de ontem", want{"chatgpt": Outage}},
+		// outage words that are everyday words in other senses (or fold to one)
+		{"netflix dizisi yeniden dönüyor", want{"netflix": Mention}},
+		{"presa em casa vendo netflix", want{"netflix": Mention}},
+		{"累得动不了只能刷油管", want{"youtube": Mention}},
 		// a spaced Korean name whose run-together spelling is listed too
 		{"구글 드라이브 안 됨", want{"google-drive": Outage}},
 		{"페이스북 메신저 안 됨", want{"messenger": Outage}},
