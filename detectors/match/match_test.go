@@ -153,6 +153,7 @@ func TestMatch(t *testing.T) {
 		{"chatgpt dando 'something went wrong' em toda pergunta, mesmo erro de ontem", want{"chatgpt": Outage}},
 		// outage words that are everyday words in other senses (or fold to one)
 		{"netflix dizisi yeniden dönüyor", want{"netflix": Mention}},
+		{"Instagram سے ویڈیو کیسے ڈاؤن لوڈ کریں؟", want{"instagram": Mention}},
 		{"presa em casa vendo netflix", want{"netflix": Mention}},
 		{"累得动不了只能刷油管", want{"youtube": Mention}},
 		// a spaced Korean name whose run-together spelling is listed too

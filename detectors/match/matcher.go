@@ -1308,32 +1308,27 @@ const fixedSpan = 1
 // intent term ("유튜브 장애", "instagram facebook"): such a post gives the model
 // nothing beyond the words the rules read already.
 func (sc *scratch) onlyNamesAndTerms() bool {
-	covered := 0
 	for i := range sc.toks {
-		in := false
-		for _, mn := range sc.mentions {
-			if int32(i) >= mn.pos && int32(i) < mn.end {
-				in = true
-				break
-			}
-		}
-		if !in && sc.marks[i]&mkIntent != 0 {
-			in = true
-		}
-		if !in {
-			for _, it := range sc.intents {
-				if int32(i) >= it.pos && int32(i) < it.end {
-					in = true
-					break
-				}
-			}
-		}
-		if !in {
+		if sc.marks[i]&mkIntent == 0 && !sc.covers(int32(i)) {
 			return false
 		}
-		covered++
 	}
-	return covered > 0
+	return len(sc.toks) > 0
+}
+
+// covers reports whether token i is part of a name or an intent.
+func (sc *scratch) covers(i int32) bool {
+	for _, mn := range sc.mentions {
+		if i >= mn.pos && i < mn.end {
+			return true
+		}
+	}
+	for _, it := range sc.intents {
+		if i >= it.pos && i < it.end {
+			return true
+		}
+	}
+	return false
 }
 
 // isDest reports whether service svc is named as where people went or look.
