@@ -154,6 +154,10 @@ func TestMatch(t *testing.T) {
 		// outage words that are everyday words in other senses (or fold to one)
 		{"netflix dizisi yeniden dönüyor", want{"netflix": Mention}},
 		{"Instagram سے ویڈیو کیسے ڈاؤن لوڈ کریں؟", want{"instagram": Mention}},
+		// "error" as a mistake
+		{"el error fue mío, le mandé el meme a mi jefe por insta jajaja", want{"instagram": Mention}},
+		{"the error in my essay was quoting IG's ceo wrong lol", want{"instagram": Mention}},
+		{"whatsapp error al enviar, mi error fue reinstalar", want{"whatsapp": Outage}},
 		{"presa em casa vendo netflix", want{"netflix": Mention}},
 		{"累得动不了只能刷油管", want{"youtube": Mention}},
 		// a spaced Korean name whose run-together spelling is listed too
