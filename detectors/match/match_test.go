@@ -154,6 +154,8 @@ func TestMatch(t *testing.T) {
 		// outage words that are everyday words in other senses (or fold to one)
 		{"netflix dizisi yeniden dönüyor", want{"netflix": Mention}},
 		{"Instagram سے ویڈیو کیسے ڈاؤن لوڈ کریں؟", want{"instagram": Mention}},
+		// a weekday of an outage is a day other than today
+		{"gangguan Roblox hari Senin berdampak ke jutaan pengguna", want{"roblox": Past}},
 		// "error" as a mistake
 		{"el error fue mío, le mandé el meme a mi jefe por insta jajaja", want{"instagram": Mention}},
 		{"the error in my essay was quoting IG's ceo wrong lol", want{"instagram": Mention}},
