@@ -183,20 +183,18 @@ func compile(raw *rawRules) *Rules {
 	for _, l := range []struct {
 		terms []string
 		cat   uint8
+		langs map[string]uint64 // the languages of each term, where they matter
 	}{
-		{raw.cancels, catCancel}, {raw.past, catPast}, {raw.present, catPresent}, {raw.displace, catDisplace},
-		{raw.arrive, catArrive},
+		{raw.cancels, catCancel, nil}, {raw.past, catPast, nil}, {raw.present, catPresent, nil}, {raw.displace, catDisplace, nil},
+		{raw.arrive, catArrive, nil}, {raw.negators, catNegator, raw.pairLangs}, {raw.postNegators, catPostNeg, raw.pairLangs},
+		{raw.verbs, catVerb, raw.pairLangs},
 	} {
 		for _, t := range l.terms {
-			add(t, phrase{cat: l.cat})
-		}
-	}
-	for _, l := range []struct {
-		terms []string
-		cat   uint8
-	}{{raw.negators, catNegator}, {raw.postNegators, catPostNeg}, {raw.verbs, catVerb}} {
-		for _, t := range l.terms {
-			add(t, phrase{cat: l.cat, langs: raw.pairLangs[Normalize(t)]})
+			q := phrase{cat: l.cat}
+			if l.langs != nil {
+				q.langs = l.langs[Normalize(t)]
+			}
+			add(t, q)
 		}
 	}
 	if bit, ok := raw.langs["en"]; ok {

@@ -763,24 +763,11 @@ func (m *Matcher) scan(sc *scratch) bool {
 					}
 					k += size
 				}
-				named, upTo := 0, 0 // bytes of the run under names (hits come in order of start)
-				for _, h := range hits {
-					if r.phrases[h.id].cat == catAlias && h.e > upTo {
-						named += h.e - max(h.s, upTo)
-						upTo = h.e
-					}
-				}
+				named, upTo := runCover(r, hits, func(c uint8) bool { return c == catAlias })
 				runWords = runWords || named > 0 && named < len(key)
-				said, saidTo := 0, 0 // bytes of the run under names and intent terms
-				for _, h := range hits {
-					switch r.phrases[h.id].cat {
-					case catAlias, catOutage, catRecovery, catNamed:
-						if h.e > saidTo {
-							said += h.e - max(h.s, saidTo)
-							saidTo = h.e
-						}
-					}
-				}
+				said, _ := runCover(r, hits, func(c uint8) bool {
+					return c == catAlias || c == catOutage || c == catRecovery || c == catNamed
+				})
 				runOther = runOther || said < len(key)
 				if named > 0 && upTo < len(key) && !listParticles[string(key[upTo:])] {
 					// A run is a clause as often as a name: one that goes on
@@ -1369,18 +1356,12 @@ func bareQuestion(b []byte, toks []token, ms []mention) bool {
 	return n == len(toks) && hasQuestionMark(b)
 }
 
-// negatedSpan reports whether the tokens [pos, end) (a symptom verb, a "works"
-// term) have a negator up to negSpan tokens before them or a post-negator up to
-// postNegSpan after them, in the same sentence and not across a hashtag. For a
-// verb of the languages langs (0: any), only a negator of one of them or of
-// English counts: Roman Urdu's "ni" is Swahili's "is", and "ni wakati wa
+// negator reports where a negator of the tokens [pos, end) (a symptom verb, a
+// "works" term) stands: up to negSpan tokens before them or a post-negator up
+// to postNegSpan after them, in the same sentence and not across a hashtag.
+// For a verb of the languages langs (0: any), only a negator of one of them or
+// of English counts: Roman Urdu's "ni" is Swahili's "is", and "ni wakati wa
 // sale" is no Spanish "no sale".
-func (sc *scratch) negatedSpan(pos, end int, langs uint64) bool {
-	_, ok := sc.negator(pos, end, langs)
-	return ok
-}
-
-// negator is negatedSpan that also returns where the negator found is.
 func (sc *scratch) negator(pos, end int, langs uint64) (int, bool) {
 	toks := sc.toks
 	for k := pos - 1; k >= 0 && k >= pos-negSpan; k-- {
@@ -1400,6 +1381,12 @@ func (sc *scratch) negator(pos, end int, langs uint64) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// negatedSpan reports whether the tokens [pos, end) have a negator (see negator).
+func (sc *scratch) negatedSpan(pos, end int, langs uint64) bool {
+	_, ok := sc.negator(pos, end, langs)
+	return ok
 }
 
 // sameLang reports whether a verb of the languages a and a negator of b may
@@ -1756,6 +1743,19 @@ func destinationInRun(r *Rules, hits []cjkHit) bool {
 		}
 	}
 	return false
+}
+
+// runCover returns how many bytes of a CJK or Thai run the hits of the
+// categories keep cover, and where the last of them ends (hits come in order
+// of start).
+func runCover(r *Rules, hits []cjkHit, keep func(cat uint8) bool) (n, end int) {
+	for _, h := range hits {
+		if keep(r.phrases[h.id].cat) && h.e > end {
+			n += h.e - max(h.s, end)
+			end = h.e
+		}
+	}
+	return n, end
 }
 
 // insideLongerName reports whether every hit of alias phrase id lies inside the

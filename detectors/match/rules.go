@@ -127,7 +127,6 @@ type rawRules struct {
 	// with a verb of its own language (or English, mixed into every language)
 	pairLangs map[string]uint64
 	langs     map[string]int
-	termLang  map[string]bool // languages with outage or recovery terms (words_in)
 }
 
 type rawService struct {
@@ -181,7 +180,7 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, errAt(root, "rules file must be a mapping")
 	}
-	raw := &rawRules{termLangs: map[string]uint64{}, pairLangs: map[string]uint64{}, langs: map[string]int{}, termLang: map[string]bool{}}
+	raw := &rawRules{termLangs: map[string]uint64{}, pairLangs: map[string]uint64{}, langs: map[string]int{}}
 	seen := map[string]bool{}
 	var version *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -199,11 +198,11 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 			}
 		case "outage_terms":
 			if raw.outage, err = termList(v); err == nil {
-				err = raw.noteLangs(v, raw.termLangs, true)
+				err = raw.noteLangs(v, raw.termLangs)
 			}
 		case "recovery_terms":
 			if raw.recovery, err = termList(v); err == nil {
-				err = raw.noteLangs(v, raw.termLangs, true)
+				err = raw.noteLangs(v, raw.termLangs)
 			}
 		case "fine_terms":
 			raw.fine, err = termList(v)
@@ -225,15 +224,15 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 			raw.arrive, err = termList(v)
 		case "negators":
 			if raw.negators, err = termList(v); err == nil {
-				err = raw.noteLangs(v, raw.pairLangs, false)
+				err = raw.noteLangs(v, raw.pairLangs)
 			}
 		case "post_negators":
 			if raw.postNegators, err = termList(v); err == nil {
-				err = raw.noteLangs(v, raw.pairLangs, false)
+				err = raw.noteLangs(v, raw.pairLangs)
 			}
 		case "symptom_verbs":
 			if raw.verbs, err = termList(v); err == nil {
-				err = raw.noteLangs(v, raw.pairLangs, false)
+				err = raw.noteLangs(v, raw.pairLangs)
 			}
 		case "connectors":
 			raw.connectors, err = termList(v)
@@ -263,8 +262,8 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 }
 
 // noteLangs records in into the languages a mapping of language to terms lists
-// each term under (terms: they are outage or recovery terms).
-func (raw *rawRules) noteLangs(n *yaml.Node, into map[string]uint64, terms bool) error {
+// each term under.
+func (raw *rawRules) noteLangs(n *yaml.Node, into map[string]uint64) error {
 	if n.Kind != yaml.MappingNode {
 		return nil
 	}
@@ -278,9 +277,6 @@ func (raw *rawRules) noteLangs(n *yaml.Node, into map[string]uint64, terms bool)
 			bit = len(raw.langs)
 			raw.langs[lang] = bit
 		}
-		if terms {
-			raw.termLang[lang] = true
-		}
 		for _, c := range n.Content[i+1].Content {
 			into[Normalize(c.Value)] |= 1 << bit
 		}
@@ -291,13 +287,19 @@ func (raw *rawRules) noteLangs(n *yaml.Node, into map[string]uint64, terms bool)
 // checkWordsIn refuses a words_in language no outage or recovery terms are
 // listed under.
 func (raw *rawRules) checkWordsIn() error {
+	var termLangs uint64 // the languages outage or recovery terms are listed under
+	for _, m := range raw.termLangs {
+		termLangs |= m
+	}
 	for _, s := range raw.services {
 		for _, c := range s.ctx {
 			for _, l := range c.wordsIn {
-				if !raw.termLang[l] {
-					known := make([]string, 0, len(raw.termLang))
-					for k := range raw.termLang {
-						known = append(known, k)
+				if bit, ok := raw.langs[l]; !ok || termLangs&(1<<bit) == 0 {
+					var known []string
+					for k, b := range raw.langs {
+						if termLangs&(1<<b) != 0 {
+							known = append(known, k)
+						}
 					}
 					sort.Strings(known)
 					return errAt(c.wordsAt, "alias %q: words_in: no outage or recovery terms in language %q (they are in %s)", c.alias, l, strings.Join(known, ", "))
