@@ -68,8 +68,9 @@ type Rules struct {
 	probSets [][]string         // problem bitmask → sorted names (shared)
 	filter   [1 << 10]uint64    // one-hash filter over index keys: most tokens skip the map
 	problems []string
-	terms    int    // terms as written in the file (Stats)
-	english  uint64 // the language bit of "en" (0 if the file has none)
+	terms    int             // terms as written in the file (Stats)
+	english  uint64          // the language bit of "en" (0 if the file has none)
+	adverbs  map[string]bool // one of these may stand inside a term of several words
 
 	// Prefilter (see Matcher.mayName): most posts name no service and
 	// leave after one cheap pass over their tokens.
@@ -205,6 +206,10 @@ func compile(raw *rawRules) *Rules {
 	}
 	for _, t := range raw.filler {
 		add(t, phrase{cat: catFiller, segment: true})
+	}
+	r.adverbs = make(map[string]bool, len(raw.adverbs))
+	for _, t := range raw.adverbs {
+		r.adverbs[Normalize(t)] = true
 	}
 	for i, terms := range raw.problems {
 		for _, t := range terms {

@@ -118,7 +118,7 @@ func (f corpusFile) name() string {
 // model is trained on, besides corpus.jsonl (see TestHeldOut).
 func tuningFiles() []corpusFile {
 	files := []corpusFile{{"testdata/heldout.jsonl", ""}, {"testdata/heldout2.jsonl", ""}, {"testdata/heldout3.jsonl", ""}}
-	for _, f := range filesIn("heldout4", "heldout5", "heldout6", "heldout7") {
+	for _, f := range filesIn("heldout4", "heldout5", "heldout6", "heldout7", "heldout13") {
 		files = append(files, corpusFile{f, ""})
 	}
 	tune, _ := filepath.Glob("testdata/tune_*.jsonl")

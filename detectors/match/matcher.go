@@ -168,6 +168,10 @@ func (m *Matcher) Match(dst []Match, text string) []Match {
 // prepare normalises and scans text into sc; false when it names no service.
 func (m *Matcher) prepare(sc *scratch, text string) bool {
 	b, ascii := foldASCII(sc.buf[:0], text)
+	if ascii {
+		sc.nz.camel = sc.nz.camel[:0]
+		b = sc.nz.squeezeASCII(b)
+	}
 	sc.buf = b
 	if ascii && !m.noPrefilter {
 		// Plain ASCII, most of a firehose: normalising is lower-casing, and
@@ -1027,21 +1031,50 @@ func (m *Matcher) follows(sc *scratch, i int, id int32) int {
 	if i+len(p.toks) > len(sc.toks) {
 		return 0
 	}
+	skip := 0 // an adverb inside the phrase ("sluit zichzelf gewoon af", "fica só rodando")
 	for k := 1; k < len(p.toks); k++ {
-		t := &sc.toks[i+k]
+		if i+skip+k >= len(sc.toks) {
+			return 0
+		}
+		t := &sc.toks[i+skip+k]
 		w := sc.buf[t.s:t.e]
 		if t.fl&(tkBreak|tkMention) != 0 {
 			return 0
 		}
 		if p.prefixLast && k == len(p.toks)-1 {
-			if !bytes.HasPrefix(w, []byte(p.toks[k])) {
-				return 0
+			if bytes.HasPrefix(w, []byte(p.toks[k])) {
+				continue
 			}
-		} else if string(w) != p.toks[k] {
-			return 0
+		} else if string(w) == p.toks[k] {
+			continue
 		}
+		if skip == 0 && p.cat != catAlias && t.fl&tkCJK == 0 && m.adverbBefore(sc, i+k, p, k) {
+			skip = 1
+			k--
+			continue
+		}
+		return 0
 	}
-	return len(p.toks)
+	return len(p.toks) + skip
+}
+
+// adverbBefore says whether token j is an adverb followed by the phrase's
+// token k: the word after is compared first, which rules out nearly every
+// mismatch without a lookup.
+func (m *Matcher) adverbBefore(sc *scratch, j int, p *phrase, k int) bool {
+	if j+1 >= len(sc.toks) || len(m.r.adverbs) == 0 {
+		return false
+	}
+	n := &sc.toks[j+1]
+	next := sc.buf[n.s:n.e]
+	if p.prefixLast && k == len(p.toks)-1 {
+		if !bytes.HasPrefix(next, []byte(p.toks[k])) {
+			return false
+		}
+	} else if string(next) != p.toks[k] {
+		return false
+	}
+	return m.r.adverbs[string(sc.buf[sc.toks[j].s:sc.toks[j].e])]
 }
 
 // fuzzy returns an alias within one edit (insertion, deletion, substitution

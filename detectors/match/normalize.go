@@ -1,6 +1,7 @@
 package match
 
 import (
+	"encoding/binary"
 	"slices"
 	"unicode"
 	"unicode/utf8"
@@ -133,15 +134,134 @@ func (n *normalizer) run(dst []byte, s string, camel bool) []byte {
 			n.compose = true
 		}
 	}
-	if !n.compose {
+	if n.compose && !norm.NFC.IsNormal(dst[base:]) {
+		// Recompose (canonical) the part written by this call. A camel mark
+		// stands before a letter that starts a word, which nothing before it
+		// composes with: its place is the length of the recomposed text
+		// before it.
+		n.tmp = append(n.tmp[:0], dst[base:]...)
+		dst = norm.NFC.Append(dst[:base], n.tmp...)
+		for k, c := range n.camel {
+			n.camel[k] = int32(base + len(norm.NFC.Bytes(n.tmp[:int(c)-base])))
+		}
+	}
+	return n.squeeze(dst, base)
+}
+
+// squeeze shortens every run of three or more of the same letter in dst[base:]
+// to one: people stretch the words of a complaint ("dooown", "caiuuuu",
+// "ÇÖKTÜÜÜ", "ไม่ได้เลยยยย", "واقففف"), and terms are squeezed alike, so the
+// stretched word is the term. Two in a row are letters of the word ("too",
+// "offline"); 'w' is left alone, for links (www.) and Japanese laughter.
+func (n *normalizer) squeeze(dst []byte, base int) []byte {
+	return n.squeezeFrom(dst, base, firstRun(dst[base:]))
+}
+
+// squeezeASCII is squeeze for ASCII text (the fast path of most posts).
+func (n *normalizer) squeezeASCII(dst []byte) []byte {
+	return n.squeezeFrom(dst, 0, firstRunASCII(dst))
+}
+
+// firstRun returns where the first run of three of the same letter starts in
+// b, or -1: most posts have none, and then nothing moves.
+func firstRun(b []byte) int {
+	for i := 0; i+2 < len(b); i++ {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			if c == b[i+1] && c == b[i+2] && c != 'w' && 'a' <= c && c <= 'z' {
+				return i
+			}
+			continue
+		}
+		if c < 0xC0 {
+			continue // a continuation byte
+		}
+		sz := 2 // by the lead byte: decoding every rune costs more than the scan
+		if c >= 0xF0 {
+			sz = 4
+		} else if c >= 0xE0 {
+			sz = 3
+		}
+		if i+3*sz <= len(b) && b[i+1] == b[i+sz+1] && string(b[i:i+sz]) == string(b[i+sz:i+2*sz]) && string(b[i:i+sz]) == string(b[i+2*sz:i+3*sz]) {
+			if r, _ := utf8.DecodeRune(b[i:]); unicode.IsLetter(r) {
+				return i
+			}
+		}
+		i += sz - 1
+	}
+	return -1
+}
+
+// firstRunASCII is firstRun for ASCII b, eight bytes at a time: a run of three
+// holds two equal neighbours, which show as a zero byte in b[i:] XOR b[i+1:].
+func firstRunASCII(b []byte) int {
+	for i := 0; i+2 < len(b); i += 8 {
+		if i+9 <= len(b) {
+			v := binary.LittleEndian.Uint64(b[i:]) ^ binary.LittleEndian.Uint64(b[i+1:])
+			if (v-0x0101010101010101)&^v&0x8080808080808080 == 0 {
+				continue // no equal neighbours start in b[i:i+8]
+			}
+		}
+		for j := i; j < i+8 && j+2 < len(b); j++ {
+			if c := b[j]; c == b[j+1] && c == b[j+2] && c != 'w' && 'a' <= c && c <= 'z' {
+				return j
+			}
+		}
+	}
+	return -1
+}
+
+// squeezeFrom squeezes dst[base:] from its first run, at first (none: -1).
+func (n *normalizer) squeezeFrom(dst []byte, base, first int) []byte {
+	if first < 0 {
 		return dst
 	}
-	// Recompose (canonical) the part written by this call.
-	if norm.NFC.IsNormal(dst[base:]) {
-		return dst
+	b := dst[base:]
+	// From the start, for the hashtags: words run together there, so a
+	// double letter may meet the next word's first ("#whatsapppanne"), and
+	// only four in a row are a stretch.
+	w, run, tag := 0, 0, false
+	var prev rune = -1
+	k := 0 // next camel offset to map
+	for i := 0; i < len(b); {
+		r, sz := utf8.DecodeRune(b[i:])
+		for k < len(n.camel) && int(n.camel[k]) < base+i {
+			k++
+		}
+		for k < len(n.camel) && int(n.camel[k]) == base+i {
+			n.camel[k] = int32(base + w)
+			k++
+		}
+		letter := r != 'w' && unicode.IsLetter(r)
+		switch {
+		case r == '#':
+			tag = true
+		case !letter && r != 'w' && !unicode.IsDigit(r) && r != '_':
+			tag = false
+		}
+		if r == prev && letter {
+			run++
+		} else {
+			prev, run = r, 1
+		}
+		limit := 3
+		if tag {
+			limit = 4
+		}
+		switch {
+		case run == limit:
+			w -= (limit - 2) * sz // all of the run but its first go
+		case run > limit:
+		default:
+			copy(b[w:], b[i:i+sz])
+			w += sz
+		}
+		i += sz
 	}
-	n.tmp = append(n.tmp[:0], dst[base:]...)
-	return norm.NFC.Append(dst[:base], n.tmp...)
+	for ; k < len(n.camel); k++ {
+		n.camel[k] = int32(base + w)
+	}
+	return dst[:base+w]
 }
 
 // latinFold holds, for the accented Latin letters of Latin-1 and Latin

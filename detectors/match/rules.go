@@ -116,6 +116,7 @@ type rawRules struct {
 	arrive                      []string
 	negators, postNegators      []string
 	verbs, connectors, filler   []string
+	adverbs                     []string
 	problemNames                []string
 	problems                    [][]string
 	services                    []rawService
@@ -238,6 +239,8 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 			raw.connectors, err = termList(v)
 		case "hashtag_words":
 			raw.filler, err = termList(v)
+		case "adverbs":
+			raw.adverbs, err = termList(v)
 		case "problems":
 			err = parseProblems(raw, v)
 		case "services":
