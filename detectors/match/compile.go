@@ -71,6 +71,8 @@ type Rules struct {
 	terms    int             // terms as written in the file (Stats)
 	english  uint64          // the language bit of "en" (0 if the file has none)
 	adverbs  map[string]bool // one of these may stand inside a term of several words
+	// the first bytes of the adverbs: most words are no adverb by their first byte
+	adverbFirst [256]bool
 
 	// Prefilter (see Matcher.mayName): most posts name no service and
 	// leave after one cheap pass over their tokens.
@@ -209,7 +211,10 @@ func compile(raw *rawRules) *Rules {
 	}
 	r.adverbs = make(map[string]bool, len(raw.adverbs))
 	for _, t := range raw.adverbs {
-		r.adverbs[Normalize(t)] = true
+		if n := Normalize(t); n != "" {
+			r.adverbs[n] = true
+			r.adverbFirst[n[0]] = true
+		}
 	}
 	for i, terms := range raw.problems {
 		for _, t := range terms {

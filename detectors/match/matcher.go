@@ -1031,47 +1031,52 @@ func (m *Matcher) follows(sc *scratch, i int, id int32) int {
 	if i+len(p.toks) > len(sc.toks) {
 		return 0
 	}
-	skip := 0 // an adverb inside the phrase ("sluit zichzelf gewoon af", "fica só rodando")
 	for k := 1; k < len(p.toks); k++ {
-		if i+skip+k >= len(sc.toks) {
-			return 0
-		}
-		t := &sc.toks[i+skip+k]
+		t := &sc.toks[i+k]
 		w := sc.buf[t.s:t.e]
 		if t.fl&(tkBreak|tkMention) != 0 {
 			return 0
 		}
-		if p.prefixLast && k == len(p.toks)-1 {
-			if bytes.HasPrefix(w, []byte(p.toks[k])) {
-				continue
-			}
-		} else if string(w) == p.toks[k] {
+		if tokenIs(w, p, k) {
 			continue
 		}
-		if skip == 0 && p.cat != catAlias && t.fl&tkCJK == 0 && m.adverbBefore(sc, i+k, p, k) {
-			skip = 1
-			k--
-			continue
+		// An adverb inside the phrase ("sluit zichzelf gewoon af", "fica só
+		// rodando"): rare, so looked for only once the word fails to match.
+		if p.cat != catAlias && t.fl&tkCJK == 0 && len(w) > 0 && m.r.adverbFirst[w[0]] && m.adverbBefore(sc, i+k, p, k) {
+			for k2 := k; k2 < len(p.toks); k2++ {
+				if i+1+k2 >= len(sc.toks) {
+					return 0
+				}
+				t := &sc.toks[i+1+k2]
+				if t.fl&(tkBreak|tkMention) != 0 || !tokenIs(sc.buf[t.s:t.e], p, k2) {
+					return 0
+				}
+			}
+			return len(p.toks) + 1
 		}
 		return 0
 	}
-	return len(p.toks) + skip
+	return len(p.toks)
+}
+
+// tokenIs says whether w is the phrase's token k (a prefix, for the last
+// token of a prefixLast phrase).
+func tokenIs(w []byte, p *phrase, k int) bool {
+	if p.prefixLast && k == len(p.toks)-1 {
+		return bytes.HasPrefix(w, []byte(p.toks[k]))
+	}
+	return string(w) == p.toks[k]
 }
 
 // adverbBefore says whether token j is an adverb followed by the phrase's
 // token k: the word after is compared first, which rules out nearly every
 // mismatch without a lookup.
 func (m *Matcher) adverbBefore(sc *scratch, j int, p *phrase, k int) bool {
-	if j+1 >= len(sc.toks) || len(m.r.adverbs) == 0 {
+	if j+1 >= len(sc.toks) {
 		return false
 	}
 	n := &sc.toks[j+1]
-	next := sc.buf[n.s:n.e]
-	if p.prefixLast && k == len(p.toks)-1 {
-		if !bytes.HasPrefix(next, []byte(p.toks[k])) {
-			return false
-		}
-	} else if string(next) != p.toks[k] {
+	if n.fl&(tkBreak|tkMention) != 0 || !tokenIs(sc.buf[n.s:n.e], p, k) {
 		return false
 	}
 	return m.r.adverbs[string(sc.buf[sc.toks[j].s:sc.toks[j].e])]
