@@ -61,6 +61,7 @@ type Rules struct {
 	services []Service
 	phrases  []phrase
 	index    map[string][]int32 // first token → phrases, longest first
+	second   []uint32           // by phrase: the hash of its second token (0: any, one token or matched by prefix)
 	prefixed map[string][]int32 // first token → alias phrases (Arabic clitic prefixes stripped)
 	cjk      []int32            // phrases matched by substring inside CJK runs
 	fuzzy    [256][]int32       // single-token aliases with one-edit tolerance, by first byte
@@ -255,6 +256,12 @@ func compile(raw *rawRules) *Rules {
 				p.ctx |= q.ctx
 				q.ctx = 0
 			}
+		}
+	}
+	r.second = make([]uint32, len(r.phrases))
+	for i, p := range r.phrases {
+		if len(p.toks) > 1 && !(p.prefixLast && len(p.toks) == 2) {
+			r.second[i] = wordHash([]byte(p.toks[1]))
 		}
 	}
 	var vocab []string
@@ -611,4 +618,15 @@ func filterHash(b []byte) uint32 {
 func (r *Rules) mayHave(key []byte) bool {
 	h := filterHash(key)
 	return r.filter[h>>6]&(1<<(h&63)) != 0
+}
+
+// wordHash is FNV-1a of a word, never 0 (0 stands for "any word" in
+// Rules.second).
+func wordHash(w []byte) uint32 {
+	h := uint32(2166136261)
+	for _, c := range w {
+		h ^= uint32(c)
+		h *= 16777619
+	}
+	return h | 1
 }

@@ -744,9 +744,19 @@ func (m *Matcher) scan(sc *scratch) bool {
 			}
 		} else {
 			if r.mayHave(key) {
-				for _, id := range r.index[string(key)] {
-					if n := m.follows(sc, i, id); n > 0 {
-						consider(id, n)
+				if ids := r.index[string(key)]; len(ids) > 0 {
+					// Most phrases a word starts fail on the next word: their
+					// second words' hashes, in one small table, say which
+					// without touching the phrases (the word after next
+					// too, for an adverb between).
+					h1, h2 := tokHash(sc, i+1), tokHash(sc, i+2)
+					for _, id := range ids {
+						if f := r.second[id]; f != 0 && f != h1 && f != h2 {
+							continue
+						}
+						if n := m.follows(sc, i, id); n > 0 {
+							consider(id, n)
+						}
 					}
 				}
 			}
@@ -1884,4 +1894,14 @@ func handleCore(key []byte) []byte {
 		return nil
 	}
 	return core
+}
+
+// tokHash is the hash of token j's word that Rules.second holds for second
+// words (0 when there is no token j).
+func tokHash(sc *scratch, j int) uint32 {
+	if j >= len(sc.toks) {
+		return 0
+	}
+	t := &sc.toks[j]
+	return wordHash(sc.buf[t.s:t.e])
 }
