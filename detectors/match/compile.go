@@ -113,7 +113,7 @@ func compile(raw *rawRules) *Rules {
 	}
 	r.terms = len(raw.outage) + len(raw.recovery) + len(raw.fine) + len(raw.negations) + len(raw.cancels) + len(raw.negators) +
 		len(raw.past) + len(raw.present) + len(raw.displace) + len(raw.arrive) +
-		len(raw.postNegators) + len(raw.verbs) + len(raw.connectors) + len(raw.filler)
+		len(raw.postNegators) + len(raw.verbs) + len(raw.connectors) + len(raw.filler) + len(raw.adverbs)
 	for _, p := range raw.problems {
 		r.terms += len(p)
 	}
