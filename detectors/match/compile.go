@@ -72,8 +72,6 @@ type Rules struct {
 	terms    int             // terms as written in the file (Stats)
 	english  uint64          // the language bit of "en" (0 if the file has none)
 	adverbs  map[string]bool // one of these may stand inside a term of several words
-	// the first bytes of the adverbs: most words are no adverb by their first byte
-	adverbFirst [256]bool
 
 	// Prefilter (see Matcher.mayName): most posts name no service and
 	// leave after one cheap pass over their tokens.
@@ -212,10 +210,7 @@ func compile(raw *rawRules) *Rules {
 	}
 	r.adverbs = make(map[string]bool, len(raw.adverbs))
 	for _, t := range raw.adverbs {
-		if n := Normalize(t); n != "" {
-			r.adverbs[n] = true
-			r.adverbFirst[n[0]] = true
-		}
+		r.adverbs[Normalize(t)] = true
 	}
 	for i, terms := range raw.problems {
 		for _, t := range terms {
@@ -620,13 +615,8 @@ func (r *Rules) mayHave(key []byte) bool {
 	return r.filter[h>>6]&(1<<(h&63)) != 0
 }
 
-// wordHash is FNV-1a of a word, never 0 (0 stands for "any word" in
-// Rules.second).
+// wordHash is the hash of a word in Rules.second, never 0 (0 stands for "any
+// word" there).
 func wordHash(w []byte) uint32 {
-	h := uint32(2166136261)
-	for _, c := range w {
-		h ^= uint32(c)
-		h *= 16777619
-	}
-	return h | 1
+	return hashBytes(0, w) | 1
 }

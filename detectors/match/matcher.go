@@ -169,7 +169,7 @@ func (m *Matcher) Match(dst []Match, text string) []Match {
 func (m *Matcher) prepare(sc *scratch, text string) bool {
 	b, ascii := foldASCII(sc.buf[:0], text)
 	if ascii {
-		sc.nz.camel = sc.nz.camel[:0]
+		sc.nz.camel = sc.nz.camel[:0] // (the ASCII path marks no hashtags)
 		b = sc.nz.squeezeASCII(b)
 	}
 	sc.buf = b
@@ -1041,32 +1041,28 @@ func (m *Matcher) follows(sc *scratch, i int, id int32) int {
 	if i+len(p.toks) > len(sc.toks) {
 		return 0
 	}
+	skip := 0 // an adverb inside the phrase ("sluit zichzelf gewoon af", "fica só rodando")
 	for k := 1; k < len(p.toks); k++ {
-		t := &sc.toks[i+k]
-		w := sc.buf[t.s:t.e]
+		j := i + k + skip
+		if j >= len(sc.toks) {
+			return 0
+		}
+		t := &sc.toks[j]
 		if t.fl&(tkBreak|tkMention) != 0 {
 			return 0
 		}
+		w := sc.buf[t.s:t.e]
 		if tokenIs(w, p, k) {
 			continue
 		}
-		// An adverb inside the phrase ("sluit zichzelf gewoon af", "fica só
-		// rodando"): rare, so looked for only once the word fails to match.
-		if p.cat != catAlias && t.fl&tkCJK == 0 && len(w) > 0 && m.r.adverbFirst[w[0]] && m.adverbBefore(sc, i+k, p, k) {
-			for k2 := k; k2 < len(p.toks); k2++ {
-				if i+1+k2 >= len(sc.toks) {
-					return 0
-				}
-				t := &sc.toks[i+1+k2]
-				if t.fl&(tkBreak|tkMention) != 0 || !tokenIs(sc.buf[t.s:t.e], p, k2) {
-					return 0
-				}
-			}
-			return len(p.toks) + 1
+		if skip == 0 && p.cat != catAlias && t.fl&tkCJK == 0 && m.r.adverbs[string(w)] {
+			skip = 1
+			k-- // token k again, one word on
+			continue
 		}
 		return 0
 	}
-	return len(p.toks)
+	return len(p.toks) + skip
 }
 
 // tokenIs says whether w is the phrase's token k (a prefix, for the last
@@ -1076,20 +1072,6 @@ func tokenIs(w []byte, p *phrase, k int) bool {
 		return bytes.HasPrefix(w, []byte(p.toks[k]))
 	}
 	return string(w) == p.toks[k]
-}
-
-// adverbBefore says whether token j is an adverb followed by the phrase's
-// token k: the word after is compared first, which rules out nearly every
-// mismatch without a lookup.
-func (m *Matcher) adverbBefore(sc *scratch, j int, p *phrase, k int) bool {
-	if j+1 >= len(sc.toks) {
-		return false
-	}
-	n := &sc.toks[j+1]
-	if n.fl&(tkBreak|tkMention) != 0 || !tokenIs(sc.buf[n.s:n.e], p, k) {
-		return false
-	}
-	return m.r.adverbs[string(sc.buf[sc.toks[j].s:sc.toks[j].e])]
 }
 
 // fuzzy returns an alias within one edit (insertion, deletion, substitution

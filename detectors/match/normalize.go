@@ -154,12 +154,18 @@ func (n *normalizer) run(dst []byte, s string, camel bool) []byte {
 // stretched word is the term. Two in a row are letters of the word ("too",
 // "offline"); 'w' is left alone, for links (www.) and Japanese laughter.
 func (n *normalizer) squeeze(dst []byte, base int) []byte {
-	return n.squeezeFrom(dst, base, firstRun(dst[base:]))
+	if firstRun(dst[base:]) < 0 {
+		return dst
+	}
+	return n.squeezeRuns(dst, base)
 }
 
 // squeezeASCII is squeeze for ASCII text (the fast path of most posts).
 func (n *normalizer) squeezeASCII(dst []byte) []byte {
-	return n.squeezeFrom(dst, 0, firstRunASCII(dst))
+	if firstRunASCII(dst) < 0 {
+		return dst
+	}
+	return n.squeezeRuns(dst, 0)
 }
 
 // firstRun returns where the first run of three of the same letter starts in
@@ -211,35 +217,21 @@ func firstRunASCII(b []byte) int {
 	return -1
 }
 
-// squeezeFrom squeezes dst[base:] from its first run, at first (none: -1).
-func (n *normalizer) squeezeFrom(dst []byte, base, first int) []byte {
-	if first < 0 {
-		return dst
-	}
+// squeezeRuns squeezes dst[base:], moving the camel marks with the letters.
+// Inside a hashtag words run together, so a double letter may meet the next
+// word's first ("#whatsapppanne"): there only four in a row are a stretch.
+func (n *normalizer) squeezeRuns(dst []byte, base int) []byte {
 	b := dst[base:]
-	// From the start, for the hashtags: words run together there, so a
-	// double letter may meet the next word's first ("#whatsapppanne"), and
-	// only four in a row are a stretch.
 	w, run, tag := 0, 0, false
 	var prev rune = -1
-	k := 0 // next camel offset to map
+	k := 0 // next camel mark to move
 	for i := 0; i < len(b); {
 		r, sz := utf8.DecodeRune(b[i:])
-		for k < len(n.camel) && int(n.camel[k]) < base+i {
-			k++
-		}
-		for k < len(n.camel) && int(n.camel[k]) == base+i {
+		for ; k < len(n.camel) && int(n.camel[k]) <= base+i; k++ {
 			n.camel[k] = int32(base + w)
-			k++
 		}
-		letter := r != 'w' && unicode.IsLetter(r)
-		switch {
-		case r == '#':
-			tag = true
-		case !letter && r != 'w' && !unicode.IsDigit(r) && r != '_':
-			tag = false
-		}
-		if r == prev && letter {
+		tag = r == '#' || tag && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_')
+		if r == prev && r != 'w' && unicode.IsLetter(r) {
 			run++
 		} else {
 			prev, run = r, 1
