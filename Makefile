@@ -42,8 +42,8 @@ demo:
 # Short fuzzing runs of the parsers (not part of make test).
 fuzz:
 	$(GO) test ./pipeline -run '^$$' -fuzz FuzzDecode -fuzztime 30s
-	$(GO) test ./detectors/match -run '^$$' -fuzz FuzzNormalize -fuzztime 30s
-	$(GO) test ./detectors/match -run '^$$' -fuzz FuzzMatch -fuzztime 30s
+	$(GO) test ./match -run '^$$' -fuzz FuzzNormalize -fuzztime 30s
+	$(GO) test ./match -run '^$$' -fuzz FuzzMatch -fuzztime 30s
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
@@ -55,7 +55,7 @@ bench:
 ROUNDS ?= $(shell seq 0 20)
 suite-unseen:
 	@mkdir -p $(ARTIFACTS)
-	$(GO) test ./detectors/match -run 'TestModel$$' -count=1 -train -without-suite -model-out $(ARTIFACTS)/model-unseen.bin
-	@printf '{"Replace":{"%s":"%s"}}' $(CURDIR)/detectors/match/model.bin $(ARTIFACTS)/model-unseen.bin > $(ARTIFACTS)/overlay-unseen.json
+	$(GO) test ./match -run 'TestModel$$' -count=1 -train -without-suite -model-out $(ARTIFACTS)/model-unseen.bin
+	@printf '{"Replace":{"%s":"%s"}}' $(CURDIR)/match/model.bin $(ARTIFACTS)/model-unseen.bin > $(ARTIFACTS)/overlay-unseen.json
 	$(GO) build -overlay $(ARTIFACTS)/overlay-unseen.json -o $(ARTIFACTS)/outcry-unseen ./cmd/outcry
 	@for r in $(ROUNDS); do $(ARTIFACTS)/outcry-unseen backtest --suite tuning --suite-round $$r --fast 2>&1 | tail -1; done

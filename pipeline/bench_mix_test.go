@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/outcry-dev/outcry/detectors/match"
+	"github.com/outcry-dev/outcry/match"
 	"github.com/outcry-dev/outcry/internal/matchbench"
 	"github.com/outcry-dev/outcry/pipeline"
 )

@@ -6,10 +6,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/outcry-dev/outcry/counts"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
-
-	"github.com/outcry-dev/outcry/detectors/window"
 )
 
 // Metrics are the pipeline's Prometheus metrics, registered on an injected registry.
@@ -94,7 +93,7 @@ func (m *Metrics) observe(st Stats) {
 	}
 }
 
-func (m *Metrics) observeBatch(b *window.Batch) {
+func (m *Metrics) observeBatch(b *counts.Batch) {
 	type sk struct{ s, k string }
 	sum := map[sk]int64{}
 	for k, d := range b.Buckets {

@@ -11,8 +11,8 @@ import (
 	"github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
-	"github.com/outcry-dev/outcry/detectors/match"
-	"github.com/outcry-dev/outcry/detectors/window"
+	"github.com/outcry-dev/outcry/counts"
+	"github.com/outcry-dev/outcry/match"
 )
 
 // closedAt is an evaluator that has closed every bucket before a time.
@@ -20,7 +20,7 @@ type closedAt time.Time
 
 func (c closedAt) Tick(context.Context) error               { return nil }
 func (c closedAt) Closed() time.Time                        { return time.Time(c) }
-func (c closedAt) Recent(*window.Batch)                     {}
+func (c closedAt) Recent(*counts.Batch)                     {}
 func (c closedAt) Advance(context.Context, time.Time) error { return nil }
 
 // Posts behind the closed buckets and posts from the future are dead-lettered with

@@ -4,7 +4,7 @@
 // cannot be used, commits offsets only for work that is durably done, and drives the
 // monitor that turns closed buckets into alerts on the alerts topic.
 //
-//	posts topic → decode → match → aggregate → (window.Store) → monitor → alerts topic
+//	posts topic → decode → match → aggregate → (store.Store) → monitor → alerts topic
 //	                 └── bad input → dead-letter topic, with the reason in a header
 package pipeline
 
@@ -22,8 +22,9 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/outcry-dev/outcry/detectors/match"
-	"github.com/outcry-dev/outcry/detectors/window"
+	"github.com/outcry-dev/outcry/counts"
+	"github.com/outcry-dev/outcry/match"
+	"github.com/outcry-dev/outcry/store"
 )
 
 // Source is the consumer-group side of kafka-go's Reader that the pipeline uses. The
@@ -34,11 +35,11 @@ type Source interface {
 	CommitMessages(ctx context.Context, msgs ...kafka.Message) error
 }
 
-// Counters stores a batch with its offsets atomically (window.Store).
+// Counters stores a batch with its offsets atomically (store.Store).
 type Counters interface {
-	Apply(ctx context.Context, group, topic string, b *window.Batch, stored window.Stored) error
-	Offsets(ctx context.Context, group, topic string, services []string) (window.Stored, error)
-	Lock(ctx context.Context, group, topic, holder string, parts []int, ttl time.Duration) (window.Offsets, error)
+	Apply(ctx context.Context, group, topic string, b *counts.Batch, stored store.Stored) error
+	Offsets(ctx context.Context, group, topic string, services []string) (store.Stored, error)
+	Lock(ctx context.Context, group, topic, holder string, parts []int, ttl time.Duration) (store.Offsets, error)
 	Load(ctx context.Context) error // makes the store's scripts ready
 }
 
@@ -52,7 +53,7 @@ type Matcher interface {
 type Evaluator interface {
 	Tick(ctx context.Context) error                         // evaluate what the stored batches closed
 	Closed() time.Time                                      // posts before this are too late
-	Recent(b *window.Batch)                                 // what a stored batch added (early firing)
+	Recent(b *counts.Batch)                                 // what a stored batch added (early firing)
 	Advance(ctx context.Context, watermark time.Time) error // close up to watermark (end of input)
 }
 
@@ -213,7 +214,7 @@ type Pipeline struct {
 	log      *zap.Logger
 	metrics  *Metrics
 
-	stored  window.Stored // per scope and partition: last offset whose effect is in Redis
+	stored  store.Stored // per scope and partition: last offset whose effect is in Redis
 	loaded  bool
 	statsMu sync.Mutex // Stats is read by other goroutines (progress, benches)
 	stats   Stats
@@ -229,7 +230,7 @@ func New(cfg Config, src Source, counters Counters, m Matcher, eval Evaluator, d
 		cfg: cfg, src: src, counters: counters, matcher: m, eval: eval, dlq: dlq,
 		log:     log.With(zap.String("component", "pipeline")),
 		metrics: metrics,
-		stored:  window.Stored{},
+		stored:  store.Stored{},
 		stats:   Stats{DeadByReason: map[string]int64{}},
 	}, nil
 }
@@ -457,8 +458,8 @@ func (p *Pipeline) lock(ctx context.Context, msgs []kafka.Message) error {
 	began := time.Now()
 	logged := false
 	for {
-		var done window.Offsets
-		var locked *window.ErrLocked
+		var done store.Offsets
+		var locked *store.ErrLocked
 		err := p.retry(ctx, "lock partitions", func() error {
 			var err error
 			done, err = p.counters.Lock(ctx, p.cfg.Group, p.cfg.Topic, p.cfg.Instance, parts, lockTTL)
@@ -476,9 +477,9 @@ func (p *Pipeline) lock(ctx context.Context, msgs []kafka.Message) error {
 				if off < 0 {
 					continue
 				}
-				for _, sc := range append([]string{window.GroupScope}, p.cfg.Services...) {
+				for _, sc := range append([]string{store.GroupScope}, p.cfg.Services...) {
 					if p.stored[sc] == nil {
-						p.stored[sc] = window.Offsets{}
+						p.stored[sc] = store.Offsets{}
 					}
 					if o, ok := p.stored[sc][part]; !ok || o < off {
 						p.stored[sc][part] = off
@@ -544,7 +545,7 @@ func (p *Pipeline) process(ctx, run context.Context, msgs []kafka.Message, res [
 		if err := p.deadLetter(ctx, dead); err != nil {
 			return err
 		}
-		var stale *window.ErrStale
+		var stale *store.ErrStale
 		err := p.retry(ctx, "store batch", func() error {
 			began := time.Now()
 			err := p.counters.Apply(ctx, p.cfg.Group, p.cfg.Topic, b, p.stored)
@@ -785,8 +786,8 @@ func (p *Pipeline) classify(res []parsed) {
 
 // aggregate sums the parsed messages into one batch, leaving out, per scope, what
 // Redis holds already.
-func (p *Pipeline) aggregate(msgs []kafka.Message, res []parsed) (*window.Batch, []DeadLetter, Stats) {
-	b := window.NewBatch(p.cfg.Bucket)
+func (p *Pipeline) aggregate(msgs []kafka.Message, res []parsed) (*counts.Batch, []DeadLetter, Stats) {
+	b := counts.NewBatch(p.cfg.Bucket)
 	st := Stats{DeadByReason: map[string]int64{}}
 	var dead []DeadLetter
 	b.Wall = p.cfg.Now()
@@ -802,7 +803,7 @@ func (p *Pipeline) aggregate(msgs []kafka.Message, res []parsed) (*window.Batch,
 		b.Offset(part, msgs[hi-1].Offset)
 		wm := b.Watermarks[part] // 0 when the partition is new to the batch
 		first, hasFirst := b.Firsts[part]
-		groupStored, groupHas := p.stored[window.GroupScope][part]
+		groupStored, groupHas := p.stored[store.GroupScope][part]
 		lastHour := int64(math.MinInt64)
 		for i := lo; i < hi; i++ {
 			m := &msgs[i]
@@ -849,7 +850,7 @@ func (p *Pipeline) aggregate(msgs []kafka.Message, res []parsed) (*window.Batch,
 				switch mt.Kind {
 				case match.Outage:
 					st.Complaints++
-					b.Complain(mt.Service, post.CreatedAt, window.Complaint{
+					b.Complain(mt.Service, post.CreatedAt, counts.Complaint{
 						Author: post.Author, Country: post.Country, Lang: post.Lang, PostID: post.ID, Problems: mt.Problems,
 					})
 				case match.Recovery:

@@ -9,7 +9,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
-	"github.com/outcry-dev/outcry/detectors/incident"
+	"github.com/outcry-dev/outcry/detect/incident"
 )
 
 // Published reports whether the event is on the alerts topic, looking at what was

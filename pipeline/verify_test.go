@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/outcry-dev/outcry/detectors/incident"
+	"github.com/outcry-dev/outcry/detect/incident"
 	"github.com/outcry-dev/outcry/internal/testenv"
 	"github.com/outcry-dev/outcry/pipeline"
 )

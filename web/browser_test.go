@@ -16,7 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"go.uber.org/zap"
 
-	"github.com/outcry-dev/outcry/detectors/incident"
+	"github.com/outcry-dev/outcry/detect/incident"
 )
 
 // chromium returns the path of a Chromium binary, or "".

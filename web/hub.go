@@ -21,8 +21,8 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/outcry-dev/outcry/detectors/evaluate"
-	"github.com/outcry-dev/outcry/detectors/incident"
+	"github.com/outcry-dev/outcry/detect/evaluate"
+	"github.com/outcry-dev/outcry/detect/incident"
 )
 
 // Service names a service on the page.

@@ -14,9 +14,9 @@ import (
 
 	"go.uber.org/zap/zaptest"
 
-	"github.com/outcry-dev/outcry/detectors/evaluate"
-	"github.com/outcry-dev/outcry/detectors/incident"
-	"github.com/outcry-dev/outcry/detectors/window"
+	"github.com/outcry-dev/outcry/counts"
+	"github.com/outcry-dev/outcry/detect/evaluate"
+	"github.com/outcry-dev/outcry/detect/incident"
 	"github.com/outcry-dev/outcry/internal/testenv"
 )
 
@@ -29,8 +29,8 @@ func verdict(start time.Time, posts, complaints int64, expected float64) evaluat
 		BucketStart: start,
 		WindowStart: start.Add(-110 * time.Second),
 		WindowEnd:   start.Add(10 * time.Second),
-		Bucket:      window.Counts{Posts: posts, Complaints: complaints},
-		Window:      window.Counts{Posts: posts * 12, Complaints: complaints * 12},
+		Bucket:      counts.Counts{Posts: posts, Complaints: complaints},
+		Window:      counts.Counts{Posts: posts * 12, Complaints: complaints * 12},
 		Expected:    expected,
 		Ratio:       float64(complaints*12) / expected,
 	}
@@ -371,10 +371,10 @@ func TestWithDetectors(t *testing.T) {
 	for i := range 6 * 100 {
 		at := t0.Add(time.Duration(i) * 10 * time.Second)
 		for j, n := range names {
-			c := window.Counts{Posts: 3, Complaints: int64(i % 7 / 6), Authors: int64(i % 7 / 6)}
+			c := counts.Counts{Posts: 3, Complaints: int64(i % 7 / 6), Authors: int64(i % 7 / 6)}
 			if i >= 6*45 && i < 6*60 { // a loud outage of WhatsApp, a smaller one of Facebook
 				k := int64(60 / (j*4 + 1))
-				c = window.Counts{Posts: k + 3, Complaints: k, Authors: k, Problems: map[string]int64{"login": k}}
+				c = counts.Counts{Posts: k + 3, Complaints: k, Authors: k, Problems: map[string]int64{"login": k}}
 			}
 			v := series[n].Step(at, c)
 			h.Observe(n, v)

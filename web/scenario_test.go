@@ -7,9 +7,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/outcry-dev/outcry/detectors/evaluate"
-	"github.com/outcry-dev/outcry/detectors/incident"
-	"github.com/outcry-dev/outcry/detectors/window"
+	"github.com/outcry-dev/outcry/counts"
+	"github.com/outcry-dev/outcry/detect/evaluate"
+	"github.com/outcry-dev/outcry/detect/incident"
 )
 
 // synth feeds a Hub a synthetic outage like the monitor would: per bucket and service a
@@ -22,11 +22,11 @@ type synth struct {
 	base     map[string]float64 // baseline complaints per bucket
 	rng      *rand.Rand
 	t        time.Time                  // start of the next bucket
-	ring     map[string][]window.Counts // last 12 buckets per service
+	ring     map[string][]counts.Counts // last 12 buckets per service
 }
 
 func newSynth(h *Hub, start time.Time, base map[string]float64) *synth {
-	s := &synth{hub: h, base: base, rng: rand.New(rand.NewPCG(7, 11)), t: start, ring: map[string][]window.Counts{}}
+	s := &synth{hub: h, base: base, rng: rand.New(rand.NewPCG(7, 11)), t: start, ring: map[string][]counts.Counts{}}
 	s.services = slices.Sorted(maps.Keys(base))
 	return s
 }
@@ -42,7 +42,7 @@ func (s *synth) run(d time.Duration, extra func(service string, at time.Time) fl
 				r = r[1:]
 			}
 			s.ring[name] = r
-			var w window.Counts
+			var w counts.Counts
 			for _, x := range r {
 				w.Add(x)
 			}
@@ -68,7 +68,7 @@ func (s *synth) run(d time.Duration, extra func(service string, at time.Time) fl
 	}
 }
 
-func (s *synth) counts(mean float64) window.Counts {
+func (s *synth) counts(mean float64) counts.Counts {
 	complaints := int64(mean)
 	if s.rng.Float64() < mean-float64(complaints) {
 		complaints++
@@ -76,7 +76,7 @@ func (s *synth) counts(mean float64) window.Counts {
 	if mean >= 4 {
 		complaints = int64(mean * (0.8 + 0.4*s.rng.Float64()))
 	}
-	return window.Counts{
+	return counts.Counts{
 		Posts:      complaints + 1 + s.rng.Int64N(4),
 		Complaints: complaints,
 		Authors:    complaints,

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/outcry-dev/outcry/detectors/incident"
+	"github.com/outcry-dev/outcry/detect/incident"
 )
 
 // State is the JSON document of /api/state and of each /api/stream message.

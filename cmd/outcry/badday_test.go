@@ -16,7 +16,7 @@ import (
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/outcry-dev/outcry/detectors/window"
+	"github.com/outcry-dev/outcry/store"
 	"github.com/outcry-dev/outcry/devstack"
 	"github.com/outcry-dev/outcry/internal/testenv"
 	"github.com/outcry-dev/outcry/pipeline"
@@ -295,7 +295,7 @@ func TestManyServicesAndHangups(t *testing.T) {
 			}
 		})
 	}
-	st := window.NewStore(e.rdb, window.Options{Prefix: "with-the-live-page"})
+	st := store.New(e.rdb, store.Options{Prefix: "with-the-live-page"})
 	if tot, err := st.Totals(context.Background(), "with-the-live-page"); err != nil || tot["consumed"] != e.lines {
 		t.Errorf("totals %v (%v), want %d consumed", tot, err, e.lines)
 	}

@@ -22,7 +22,7 @@ import (
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/outcry-dev/outcry/detectors/incident"
+	"github.com/outcry-dev/outcry/detect/incident"
 	"github.com/outcry-dev/outcry/devstack"
 	"github.com/outcry-dev/outcry/internal/testenv"
 	"github.com/outcry-dev/outcry/pipeline"

@@ -28,8 +28,8 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/outcry-dev/outcry/detectors/incident"
-	"github.com/outcry-dev/outcry/detectors/match"
+	"github.com/outcry-dev/outcry/detect/incident"
+	"github.com/outcry-dev/outcry/match"
 	"github.com/outcry-dev/outcry/devstack"
 	"github.com/outcry-dev/outcry/internal/matchbench"
 	"github.com/outcry-dev/outcry/pipeline"

@@ -14,8 +14,8 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/outcry-dev/outcry/detectors/incident"
-	"github.com/outcry-dev/outcry/detectors/match"
+	"github.com/outcry-dev/outcry/detect/incident"
+	"github.com/outcry-dev/outcry/match"
 	"github.com/outcry-dev/outcry/pipeline"
 	"github.com/outcry-dev/outcry/scenario"
 )

@@ -15,10 +15,10 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/outcry-dev/outcry/detectors/match"
+	"github.com/outcry-dev/outcry/match"
 	"github.com/outcry-dev/outcry/devstack"
 	"github.com/outcry-dev/outcry/pipeline"
-	"github.com/outcry-dev/outcry/webhook"
+	"github.com/outcry-dev/outcry/alert/webhook"
 )
 
 // kafkaFlags are the broker and topic flags of run, replay and tail.

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/outcry-dev/outcry/detectors/window"
+	"github.com/outcry-dev/outcry/store"
 )
 
 func newStatsCmd(_ *globals) *cobra.Command {
@@ -47,7 +47,7 @@ the same figures, however often they were killed and restarted.`,
 				return err
 			}
 			defer rdb.Close()
-			st, err := window.NewStore(rdb, window.Options{Prefix: prefix}).Stats(cmd.Context(), group, from, to)
+			st, err := store.New(rdb, store.Options{Prefix: prefix}).Stats(cmd.Context(), group, from, to)
 			if err != nil {
 				return err
 			}

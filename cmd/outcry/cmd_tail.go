@@ -14,7 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/term"
 
-	"github.com/outcry-dev/outcry/detectors/incident"
+	"github.com/outcry-dev/outcry/detect/incident"
 	"github.com/outcry-dev/outcry/devstack"
 	"github.com/outcry-dev/outcry/pipeline"
 )

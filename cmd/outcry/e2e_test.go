@@ -23,7 +23,7 @@ import (
 	"github.com/outcry-dev/outcry/pipeline"
 	"github.com/outcry-dev/outcry/scenario"
 	"github.com/outcry-dev/outcry/schema"
-	"github.com/outcry-dev/outcry/webhook"
+	"github.com/outcry-dev/outcry/alert/webhook"
 )
 
 // badLines are put at the head of the fixture: the pipeline must dead-letter each with

@@ -24,8 +24,8 @@ import (
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/outcry-dev/outcry/detectors/incident"
-	"github.com/outcry-dev/outcry/detectors/window"
+	"github.com/outcry-dev/outcry/detect/incident"
+	"github.com/outcry-dev/outcry/store"
 	"github.com/outcry-dev/outcry/devstack"
 	"github.com/outcry-dev/outcry/internal/testenv"
 	"github.com/outcry-dev/outcry/pipeline"
@@ -215,7 +215,7 @@ func (e *faultEnv) runArgs(group, prefix string, extra ...string) []string {
 
 func (e *faultEnv) consumed(t *testing.T, prefix, group string) int64 {
 	t.Helper()
-	tot, err := window.NewStore(e.rdb, window.Options{Prefix: prefix}).Totals(context.Background(), group)
+	tot, err := store.New(e.rdb, store.Options{Prefix: prefix}).Totals(context.Background(), group)
 	if err != nil {
 		return -1 // Redis may be down on purpose
 	}
@@ -234,7 +234,7 @@ func (e *faultEnv) waitConsumed(t *testing.T, prefix, group string) {
 // early are waited for during --idle.
 func (e *faultEnv) waitClosed(t *testing.T, prefix, group string) {
 	t.Helper()
-	st := window.NewStore(e.rdb, window.Options{Prefix: prefix})
+	st := store.New(e.rdb, store.Options{Prefix: prefix})
 	var last string // what Redis held at the last look, logged on a timeout
 	defer func() {
 		if t.Failed() {
@@ -257,7 +257,7 @@ func (e *faultEnv) waitClosed(t *testing.T, prefix, group string) {
 }
 
 // stats runs `outcry stats --json`.
-func (e *faultEnv) stats(t *testing.T, prefix, group string) window.Stats {
+func (e *faultEnv) stats(t *testing.T, prefix, group string) store.Stats {
 	t.Helper()
 	out, err := exec.Command(outcryBinary(t), "stats", "--redis", e.redisAddr, "--redis-prefix", prefix,
 		"--group", group, "--json").Output()
@@ -268,7 +268,7 @@ func (e *faultEnv) stats(t *testing.T, prefix, group string) window.Stats {
 		}
 		t.Fatalf("outcry stats: %v", err)
 	}
-	var st window.Stats
+	var st store.Stats
 	if err := json.Unmarshal(out, &st); err != nil {
 		t.Fatalf("outcry stats: %v: %s", err, out)
 	}
@@ -277,7 +277,7 @@ func (e *faultEnv) stats(t *testing.T, prefix, group string) window.Stats {
 }
 
 // baseline is an uninterrupted run.
-func (e *faultEnv) baseline(t *testing.T) window.Stats {
+func (e *faultEnv) baseline(t *testing.T) store.Stats {
 	t.Helper()
 	p := startOutcry(t, "baseline", e.runArgs("base", "base")...)
 	e.waitConsumed(t, "base", "base")
@@ -292,7 +292,7 @@ func (e *faultEnv) baseline(t *testing.T) window.Stats {
 	return st
 }
 
-func sameStats(t *testing.T, got, want window.Stats) {
+func sameStats(t *testing.T, got, want store.Stats) {
 	t.Helper()
 	g, _ := json.Marshal(got)
 	w, _ := json.Marshal(want)
@@ -488,8 +488,8 @@ func diffBuckets(t *testing.T, e *faultEnv, a, b, svc string) {
 	ctx := context.Background()
 	from := time.Date(2022, 10, 25, 4, 0, 0, 0, time.UTC).Unix()
 	to := time.Date(2022, 10, 25, 9, 40, 0, 0, time.UTC).Unix()
-	ca, err1 := window.NewStore(e.rdb, window.Options{Prefix: a}).Read(ctx, []string{svc}, from, to)
-	cb, err2 := window.NewStore(e.rdb, window.Options{Prefix: b}).Read(ctx, []string{svc}, from, to)
+	ca, err1 := store.New(e.rdb, store.Options{Prefix: a}).Read(ctx, []string{svc}, from, to)
+	cb, err2 := store.New(e.rdb, store.Options{Prefix: b}).Read(ctx, []string{svc}, from, to)
 	if err1 != nil || err2 != nil {
 		t.Logf("diff: %v %v", err1, err2)
 		return

@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/outcry-dev/outcry/detectors/incident"
+	"github.com/outcry-dev/outcry/detect/incident"
 )
 
 // printEvent writes one alert event for a person to read, without colour.

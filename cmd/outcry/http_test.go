@@ -17,7 +17,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
-	"github.com/outcry-dev/outcry/detectors/match"
+	"github.com/outcry-dev/outcry/match"
 	"github.com/outcry-dev/outcry/internal/testenv"
 )
 

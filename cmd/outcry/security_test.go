@@ -16,8 +16,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/outcry-dev/outcry/detectors/incident"
-	"github.com/outcry-dev/outcry/detectors/window"
+	"github.com/outcry-dev/outcry/detect/incident"
+	"github.com/outcry-dev/outcry/store"
 	"github.com/outcry-dev/outcry/devstack"
 	"github.com/outcry-dev/outcry/internal/testenv"
 	"github.com/outcry-dev/outcry/pipeline"
@@ -190,16 +190,16 @@ func TestTLS(t *testing.T) {
 	}
 	startOutcry(t, "tls", append([]string{"run", "--group", "tls", "--http", "", "--idle", "2s",
 		"--redis", redisURL, "--redis-ca", tf.CA}, kafkaTLS...)...)
-	stats := func(extra ...string) (window.Stats, error) {
+	stats := func(extra ...string) (store.Stats, error) {
 		out, err := exec.Command(outcryBinary(t), append([]string{"stats", "--redis", redisURL, "--group", "tls", "--json"}, extra...)...).Output()
 		if err != nil {
 			var ee *exec.ExitError
 			if errors.As(err, &ee) {
-				return window.Stats{}, fmt.Errorf("%w: %s", err, ee.Stderr)
+				return store.Stats{}, fmt.Errorf("%w: %s", err, ee.Stderr)
 			}
-			return window.Stats{}, err
+			return store.Stats{}, err
 		}
-		var st window.Stats
+		var st store.Stats
 		return st, json.Unmarshal(out, &st)
 	}
 	testenv.Eventually(t, 60*time.Second, fmt.Sprintf("%d posts consumed over TLS and counted in Redis over TLS", n), func() bool {

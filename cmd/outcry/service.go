@@ -13,13 +13,13 @@ import (
 	"github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
-	"github.com/outcry-dev/outcry/detectors/incident"
-	"github.com/outcry-dev/outcry/detectors/match"
-	"github.com/outcry-dev/outcry/detectors/monitor"
-	"github.com/outcry-dev/outcry/detectors/window"
+	"github.com/outcry-dev/outcry/detect/incident"
+	"github.com/outcry-dev/outcry/match"
+	"github.com/outcry-dev/outcry/monitor"
+	"github.com/outcry-dev/outcry/store"
 	"github.com/outcry-dev/outcry/pipeline"
 	"github.com/outcry-dev/outcry/web"
-	"github.com/outcry-dev/outcry/webhook"
+	"github.com/outcry-dev/outcry/alert/webhook"
 )
 
 // serviceOptions are everything `run`, `demo` and `backtest` share.
@@ -57,7 +57,7 @@ func newService(o serviceOptions, log *zap.Logger) (*service, error) {
 		reg = prometheus.NewRegistry()
 	}
 	metrics := pipeline.NewMetrics(reg)
-	store := window.NewStore(o.Redis, window.Options{Prefix: o.Prefix, Bucket: o.Pipeline.Bucket})
+	st := store.New(o.Redis, store.Options{Prefix: o.Prefix, Bucket: o.Pipeline.Bucket})
 	var services []string
 	for _, s := range o.Rules.Services() {
 		services = append(services, s.Name)
@@ -78,8 +78,8 @@ func newService(o serviceOptions, log *zap.Logger) (*service, error) {
 		},
 		Lateness: o.Pipeline.Lateness,
 		Idle:     o.Idle,
-	}, store, store, publisher(alerts, o.Webhook), log)
-	s.mon.SetCoordinator(store)
+	}, st, st, publisher(alerts, o.Webhook), log)
+	s.mon.SetCoordinator(st)
 	s.mon.SetVerifier(alerts)
 	s.mon.OnEvent(func(e incident.Event) {
 		if o.Hub != nil {
@@ -97,7 +97,7 @@ func newService(o serviceOptions, log *zap.Logger) (*service, error) {
 	if o.Matcher == nil {
 		o.Matcher = match.NewLive(o.Rules)
 	}
-	p, err := pipeline.New(pc, s.reader, store, o.Matcher, s.mon,
+	p, err := pipeline.New(pc, s.reader, st, o.Matcher, s.mon,
 		&pipeline.DLQ{W: s.dlqW, Limit: pipeline.TopicLimit(o.Kafka.Brokers, o.Kafka.Security, o.Kafka.DLQTopic)}, log, metrics)
 	if err != nil {
 		s.Close()

@@ -23,7 +23,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/outcry-dev/outcry/detectors/match"
+	"github.com/outcry-dev/outcry/match"
 	"github.com/outcry-dev/outcry/pipeline"
 )
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/outcry-dev/outcry/detectors/match"
+	"github.com/outcry-dev/outcry/match"
 )
 
 func TestCorpusMix(t *testing.T) {

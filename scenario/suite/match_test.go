@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/outcry-dev/outcry/detectors/match"
+	"github.com/outcry-dev/outcry/match"
 	"github.com/outcry-dev/outcry/scenario/suitetext"
 )
 

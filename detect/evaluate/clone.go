@@ -1,0 +1,51 @@
+package evaluate
+
+import (
+	"slices"
+	"time"
+
+	"github.com/outcry-dev/outcry/counts"
+)
+
+// Clone returns an independent copy of the series, for a speculative look at buckets
+// that are not closed yet (early firing) without changing the real state.
+func (s *Series) Clone() *Series {
+	c := *s
+	c.ring = make([]counts.Counts, len(s.ring))
+	for i, r := range s.ring {
+		c.ring[i] = r.Clone()
+	}
+	c.x = slices.Clone(s.x)
+	c.xa = slices.Clone(s.xa)
+	c.mu = slices.Clone(s.mu)
+	c.mus = slices.Clone(s.mus)
+	c.xs = slices.Clone(s.xs)
+	c.xas = slices.Clone(s.xas)
+	c.starts = slices.Clone(s.starts)
+	for i := range s.pending {
+		c.pending[i] = slices.Clone(s.pending[i])
+	}
+	return &c
+}
+
+// Gap tells the series that there is no input before start back to its last bucket:
+// the stretch was not measured (nothing was consumed), so it is neither stepped
+// through as zeros, which would take time in proportion to its length and teach the
+// baseline a silence that never was, nor learnt from. What the series learnt (level,
+// seasonal profile, noise) stays; its windows start empty at start, as after a
+// restart. A start not beyond the next bucket changes nothing.
+func (s *Series) Gap(start time.Time) {
+	if s.last.IsZero() || !start.After(s.last.Add(s.p.Bucket)) {
+		return
+	}
+	f := NewSeries(s.p)
+	f.lc, f.lp, f.la, f.lw, f.ls, f.lsw = s.lc, s.lp, s.la, s.lw, s.ls, s.lsw
+	f.hour, f.day = s.hour, s.day
+	for k := range s.scales {
+		f.scales[k].dv, f.scales[k].dw, f.scales[k].tail = s.scales[k].dv, s.scales[k].dw, s.scales[k].tail
+	}
+	f.first, f.seeded = s.first, s.seeded
+	f.hold, f.holdSince = s.hold, s.holdSince
+	f.last = start.Add(-s.p.Bucket)
+	*s = *f
+}

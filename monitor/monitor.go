@@ -1,0 +1,873 @@
+// Package monitor closes event-time buckets as the watermark passes them, reads them
+// from the Redis windows, runs each service's evaluation series and incident tracker
+// over them, and hands the resulting incident events to a publisher.
+//
+// It is the "evaluate → incidents → alerts" part of the data flow, driven by the
+// pipeline after each stored batch. Events are kept until published (a failed publish
+// is retried on the next call, never dropped), and each event id is claimed once in
+// Redis so that several instances, or a restart replaying history, publish it once.
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/outcry-dev/outcry/counts"
+	"github.com/outcry-dev/outcry/detect/evaluate"
+	"github.com/outcry-dev/outcry/detect/incident"
+	"github.com/outcry-dev/outcry/store"
+)
+
+// Reader reads closed buckets.
+type Reader interface {
+	Read(ctx context.Context, services []string, from, to int64) (map[string][]counts.Counts, error)
+	DistinctAuthors(ctx context.Context, service string, from, to int64) (int64, error)
+}
+
+// Claimer records that an event id is being published, once across instances, and
+// the latest incident start of each service, so that a restarted evaluator continues
+// an incident under its first id.
+type Claimer interface {
+	Claim(ctx context.Context, id string) (store.ClaimState, time.Time, error)
+	Takeover(ctx context.Context, id string) error
+	Confirm(ctx context.Context, id string) error
+	Unclaim(ctx context.Context, id string) error
+	SaveIncident(ctx context.Context, svc string, r store.IncidentRecord) error
+	LastIncident(ctx context.Context, svc string) (store.IncidentRecord, bool, error)
+}
+
+// Coordinator is the Redis state shared by the instances of a consumer group.
+type Coordinator interface {
+	Lease(ctx context.Context, group, holder string, ttl time.Duration) (bool, error)
+	Marks(ctx context.Context, group, topic string) (map[int]store.PartitionMark, error)
+	SetClosed(ctx context.Context, group string, t time.Time) error
+	Closed(ctx context.Context, group string) (time.Time, error)
+}
+
+// Publisher delivers incident events (to the alerts topic).
+type Publisher interface {
+	Publish(ctx context.Context, events []incident.Event) error
+}
+
+// Verifier looks on the alerts topic for an event written since a time. It settles
+// claims left unconfirmed by a publisher that died between claiming an event and
+// confirming it: the event is published again only when it is not there.
+type Verifier interface {
+	Published(ctx context.Context, e incident.Event, since time.Time) (bool, error)
+}
+
+// Config of a Monitor.
+type Config struct {
+	Services []string
+	Evaluate evaluate.Params
+	Incident incident.Params
+	// History is how far before the first watermark the monitor replays stored buckets
+	// to rebuild baselines and open incidents after a start; default 6h.
+	History time.Duration
+	// MaxRead bounds the buckets read in one round trip; default 360.
+	MaxRead int
+	// Retention is how long, in event time behind the buckets being closed, the
+	// fine buckets are kept before they are trimmed; default History plus 15 minutes.
+	// Restarts replay History, so it must be longer.
+	Retention time.Duration
+
+	// For Tick (the live pipeline):
+	Group, Topic string
+	Instance     string // this instance's name for the lease
+	// Backlog returns every partition of the topic with the messages the group has
+	// not committed yet; a partition no instance has reported progress for is waited
+	// for while it has a backlog.
+	Backlog  func(ctx context.Context) (map[int]int64, error)
+	Lateness time.Duration // allowed lateness; default 2m
+	// Idle is how long a partition may go without messages before the watermark stops
+	// waiting for it (and, when the stream is live, moves on with the clock); default 30s.
+	Idle  time.Duration
+	Lease time.Duration    // evaluator lease; default 15s
+	Now   func() time.Time // wall clock; default time.Now
+}
+
+// Monitor drives evaluation. It is not safe for concurrent use: one goroutine (the
+// pipeline's) calls Advance.
+type Monitor struct {
+	cfg       Config
+	reader    Reader
+	claimer   Claimer
+	pub       Publisher
+	log       *zap.Logger
+	series    map[string]*evaluate.Series
+	trackers  map[string]*incident.Tracker
+	bucket    time.Duration
+	params    evaluate.Params
+	next      int64 // start of the next bucket to close (unix s); 0 before the first call
+	pending   []incident.Event
+	onEvent   func(incident.Event)
+	onVerdict func(string, evaluate.Verdict)
+	coord     Coordinator
+	verifier  Verifier
+	leader    bool
+	closed    time.Time
+	started   time.Time
+	backlog   map[int]int64 // partition → messages not committed, as last fetched
+	backlogAt time.Time
+	addMu     sync.Mutex
+	added     []string // services added by a rules reload, taken at the next Advance
+	// recent are the complaints per service and open bucket that this instance stored
+	// (Recent), the cheap trigger for a speculative look at the open buckets.
+	recent map[string]map[int64]int64
+	newest time.Time // newest post seen in Recent
+	// covered is the newest event time every active partition has reached: buckets
+	// after it lack the posts of partitions that are behind, so speculation stops there.
+	covered time.Time
+	specAt  time.Time // wall time of the last speculation
+	// newestMark is the newest post of any partition (Tick), trimNext the first
+	// bucket not trimmed yet.
+	newestMark time.Time
+	trimNext   int64
+	gaps       [][2]int64 // stretches skipped as quiet, not trimmed yet: [from, to)
+	forgot     int64      // active hours before this are dropped
+}
+
+// Recent tells the monitor what a stored batch added, so that a burst of complaints in
+// buckets that are not closed yet can fire at once (see speculate).
+func (m *Monitor) Recent(b *counts.Batch) {
+	if m.recent == nil {
+		m.recent = map[string]map[int64]int64{}
+	}
+	for k, d := range b.Buckets {
+		if d.Complaints == 0 || k.Bucket < m.next {
+			continue
+		}
+		r := m.recent[k.Service]
+		if r == nil {
+			r = map[int64]int64{}
+			m.recent[k.Service] = r
+		}
+		r[k.Bucket] += d.Complaints
+	}
+	for _, ms := range b.Watermarks {
+		if t := time.UnixMilli(ms); t.After(m.newest) {
+			m.newest = t
+		}
+	}
+}
+
+// speculate looks at the buckets that are still open (within the allowed lateness)
+// for services whose open complaints alone could be an outage: a copy of the series is
+// stepped over them, and if that says anomaly the incident starts now instead of when
+// the buckets close. Late posts can only add complaints, so an early start stands;
+// the real evaluation then continues the incident when the buckets close.
+func (m *Monitor) speculate(ctx context.Context) error {
+	now := m.cfg.Now()
+	if m.next == 0 || m.newest.IsZero() || now.Sub(m.specAt) < specEvery {
+		return nil
+	}
+	m.specAt = now
+	step := int64(m.bucket / time.Second)
+	upto := m.newest
+	if !m.covered.IsZero() && m.covered.Before(upto) {
+		upto = m.covered
+	}
+	last := counts.BucketOf(upto, m.bucket)
+	minC := m.params.MinComplaints
+	for svc, r := range m.recent {
+		var sum int64
+		for b, n := range r {
+			if b < m.next {
+				delete(r, b)
+				continue
+			}
+			sum += n
+		}
+		tr, ok := m.trackers[svc]
+		if !ok || tr.Open() || sum < minC || last < m.next {
+			continue
+		}
+		counts, err := m.reader.Read(ctx, []string{svc}, m.next, last)
+		if err != nil {
+			return fmt.Errorf("speculate on %s: %w", svc, err)
+		}
+		c := m.series[svc].Clone()
+		var v evaluate.Verdict
+		for i, b := 0, m.next; b <= last; i, b = i+1, b+step {
+			v = c.Step(time.Unix(b, 0).UTC(), counts[svc][i])
+		}
+		if !v.Anomalous() {
+			continue
+		}
+		evs := tr.Step(v, m.relatedTo(svc))
+		tr.Tell(m.series[svc])
+		m.pending = append(m.pending, evs...)
+	}
+	return nil
+}
+
+// Trimmer deletes stored buckets that no evaluation will read again.
+type Trimmer interface {
+	Trim(ctx context.Context, services []string, from, to int64) error
+}
+
+// HourReader reads the hourly rollups that outlive the fine buckets.
+type HourReader interface {
+	ReadHours(ctx context.Context, services []string, from, to time.Time) (map[string]map[int64]counts.Counts, error)
+}
+
+// seedSpan is how much hourly history seeds the baselines at start: two weeks, so the
+// time-of-day and day-of-week profiles are there at once.
+const seedSpan = 14 * 24 * time.Hour
+
+// seed feeds every service's hourly rollups of the fortnight before start into its
+// series, so a restart keeps its seasonal baseline.
+func (m *Monitor) seed(ctx context.Context, start time.Time) error {
+	hr, ok := m.reader.(HourReader)
+	if !ok {
+		return nil
+	}
+	to := start.Truncate(time.Hour)
+	hours, err := hr.ReadHours(ctx, m.cfg.Services, start.Add(-seedSpan), to)
+	if err != nil {
+		return err
+	}
+	for svc, hs := range hours {
+		keys := make([]int64, 0, len(hs))
+		for h := range hs {
+			keys = append(keys, h)
+		}
+		slices.Sort(keys)
+		for _, h := range keys {
+			m.series[svc].Seed(time.Unix(h, 0).UTC(), time.Hour, hs[h])
+		}
+	}
+	if len(hours) > 0 {
+		m.log.Info("baselines seeded from hourly history", zap.Int("services", len(hours)), zap.Time("until", to))
+	}
+	return nil
+}
+
+// adopt handles the started event at the head of pending: when Redis records a start
+// of the same service within the cool-down (this incident, started by an earlier run
+// or on open buckets), the incident continues under that id, so its events keep their
+// ids and claims; otherwise this start is recorded.
+func (m *Monitor) adopt(ctx context.Context) error {
+	e := m.pending[0]
+	svc := e.Data.Service
+	rec, ok, err := m.claimer.LastIncident(ctx, svc)
+	if err != nil {
+		return err
+	}
+	gap := e.Data.DetectedAt.Sub(rec.DetectedAt)
+	if !ok || rec.ID == e.Data.IncidentID || gap < -adoptWithin || gap > adoptWithin {
+		if !ok || rec.ID != e.Data.IncidentID {
+			return m.claimer.SaveIncident(ctx, svc, store.IncidentRecord{ID: e.Data.IncidentID, StartedAt: e.Data.StartedAt, DetectedAt: e.Data.DetectedAt})
+		}
+		return nil
+	}
+	old := e.Data.IncidentID
+	for i := range m.pending {
+		p := &m.pending[i]
+		if p.Data.IncidentID == old {
+			p.ID = rec.ID + strings.TrimPrefix(p.ID, old)
+			p.Data.IncidentID = rec.ID
+			p.Data.StartedAt = rec.StartedAt.UTC()
+		}
+	}
+	if t := m.trackers[svc]; t != nil {
+		t.Adopt(rec.ID, rec.StartedAt)
+	}
+	return nil
+}
+
+// adoptWithin is how close two starts of one service must be to be one incident.
+const adoptWithin = 15 * time.Minute
+
+// specEvery bounds how often open buckets are read for speculation.
+const specEvery = 200 * time.Millisecond
+
+// relatedTo lists the other services with an incident open.
+func (m *Monitor) relatedTo(svc string) []string {
+	var out []string
+	for _, o := range m.cfg.Services {
+		if o != svc && m.trackers[o].Open() {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// AddServices starts evaluating services that a rules reload added. Safe to call from
+// any goroutine; they join at the next Advance.
+func (m *Monitor) AddServices(names []string) {
+	m.addMu.Lock()
+	defer m.addMu.Unlock()
+	m.added = append(m.added, names...)
+}
+
+func (m *Monitor) takeAdded() {
+	m.addMu.Lock()
+	added := m.added
+	m.added = nil
+	m.addMu.Unlock()
+	for _, s := range added {
+		if _, ok := m.series[s]; ok {
+			continue
+		}
+		m.cfg.Services = append(m.cfg.Services, s)
+		m.series[s] = evaluate.NewSeries(m.cfg.Evaluate)
+		m.trackers[s] = incident.NewTracker(s, m.cfg.Incident)
+	}
+}
+
+// New returns a Monitor.
+func New(cfg Config, r Reader, c Claimer, p Publisher, log *zap.Logger) *Monitor {
+	if cfg.History <= 0 {
+		cfg.History = 6 * time.Hour
+	}
+	if cfg.MaxRead <= 0 {
+		cfg.MaxRead = 360
+	}
+	if cfg.Retention < cfg.History {
+		cfg.Retention = cfg.History + 15*time.Minute
+	}
+	if cfg.Lateness <= 0 {
+		cfg.Lateness = 2 * time.Minute
+	}
+	if cfg.Idle <= 0 {
+		cfg.Idle = 30 * time.Second
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 15 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	m := &Monitor{
+		cfg: cfg, reader: r, claimer: c, pub: p,
+		log:     log.With(zap.String("component", "monitor")),
+		started: cfg.Now(),
+	}
+	m.reset()
+	return m
+}
+
+// reset forgets the evaluation state; the next Advance rebuilds it from the stored
+// history (after a start, or after the lease was held by another instance).
+func (m *Monitor) reset() {
+	m.series = map[string]*evaluate.Series{}
+	m.trackers = map[string]*incident.Tracker{}
+	for _, s := range m.cfg.Services {
+		m.series[s] = evaluate.NewSeries(m.cfg.Evaluate)
+		m.trackers[s] = incident.NewTracker(s, m.cfg.Incident)
+	}
+	// The parameters in effect (defaults filled in), read once rather than from a
+	// new series each time.
+	m.params = evaluate.NewSeries(m.cfg.Evaluate).Params()
+	m.bucket = m.params.Bucket
+	m.next = 0
+	m.trimNext = 0
+	m.gaps, m.forgot = nil, 0
+	m.pending = nil
+}
+
+// SetVerifier lets the monitor settle unconfirmed claims by looking at the alerts
+// topic. Without one such an event is published again (at-least-once).
+func (m *Monitor) SetVerifier(v Verifier) { m.verifier = v }
+
+// SetCoordinator enables Tick: the group's shared watermark and evaluator lease.
+func (m *Monitor) SetCoordinator(c Coordinator) { m.coord = c }
+
+// Closed returns the boundary before which buckets are closed: a post older than it
+// is too late to be counted.
+func (m *Monitor) Closed() time.Time { return m.closed }
+
+// Tick is the live pipeline's evaluation step, called after every stored batch and
+// periodically while idle. The instance holding the group's lease computes the group
+// watermark from every partition's progress in Redis and advances to it; the others
+// only learn the closed boundary.
+func (m *Monitor) Tick(ctx context.Context) error {
+	if m.coord == nil {
+		return errors.New("monitor: Tick needs a coordinator")
+	}
+	held, err := m.coord.Lease(ctx, m.cfg.Group, m.cfg.Instance, m.cfg.Lease)
+	if err != nil {
+		return err
+	}
+	if !held {
+		if m.leader {
+			m.log.Info("evaluator lease moved to another instance")
+			m.reset()
+		}
+		m.leader = false
+		c, err := m.coord.Closed(ctx, m.cfg.Group)
+		if err != nil {
+			return err
+		}
+		m.closed = c
+		return nil
+	}
+	if !m.leader {
+		m.log.Info("holding the evaluator lease", zap.String("instance", m.cfg.Instance))
+		m.leader = true
+		// Start from the boundary the previous evaluator published: posts it
+		// found too late stay too late, so a replay decides like the first run.
+		c, err := m.coord.Closed(ctx, m.cfg.Group)
+		if err != nil {
+			return err
+		}
+		if c.After(m.closed) {
+			m.closed = c
+		}
+	}
+	wm, first, ok, err := m.watermark(ctx)
+	if err != nil || !ok {
+		return err
+	}
+	if m.next == 0 {
+		// Start where the group's data starts, or, when buckets were closed before
+		// (a restart, a lease taken over), replay History before that to rebuild the
+		// baselines and open incidents; events published already are claimed.
+		closed, err := m.coord.Closed(ctx, m.cfg.Group)
+		if err != nil {
+			return err
+		}
+		start := counts.BucketTime(first, m.bucket)
+		if !closed.IsZero() {
+			start = closed.Add(-m.cfg.History)
+		}
+		if err := m.seed(ctx, start); err != nil {
+			return err
+		}
+		m.next = start.Unix()
+	}
+	if err := m.Advance(ctx, wm); err != nil {
+		return err
+	}
+	if err := m.speculate(ctx); err != nil {
+		return err
+	}
+	if err := m.flush(ctx); err != nil {
+		return err
+	}
+	if ce := m.log.Check(zap.DebugLevel, "watermark"); ce != nil {
+		ce.Write(zap.Time("watermark", wm))
+	}
+	if c := counts.BucketTime(wm, m.bucket); c.After(m.closed) {
+		if err := m.coord.SetClosed(ctx, m.cfg.Group, c); err != nil {
+			return err
+		}
+		m.closed = c
+	}
+	return nil
+}
+
+// watermark is the group's event-time watermark: the oldest of the partitions' newest
+// posts, minus the allowed lateness. Partitions that are caught up and without messages
+// for cfg.Idle are not waited for; one never seen is waited for only during cfg.Idle
+// while it has a backlog. When
+// every partition is idle and the stream is live (its newest post was near the clock),
+// the watermark follows the clock, so the last buckets close while traffic is quiet.
+func (m *Monitor) watermark(ctx context.Context) (wm, first time.Time, ok bool, err error) {
+	marks, err := m.coord.Marks(ctx, m.cfg.Group, m.cfg.Topic)
+	if err != nil {
+		return time.Time{}, time.Time{}, false, err
+	}
+	now := m.cfg.Now()
+	// The backlog costs Kafka requests: it is fetched again only every few seconds,
+	// and only while some partition has not reported progress.
+	if m.cfg.Backlog != nil && (m.backlog == nil || now.Sub(m.backlogAt) > 5*time.Second) {
+		unseen := m.backlog == nil
+		for p := range m.backlog {
+			if mk, ok := marks[p]; !ok || mk.Event.Unix() <= 0 {
+				unseen = true
+			}
+		}
+		if unseen {
+			b, err := m.cfg.Backlog(ctx)
+			if err != nil {
+				return time.Time{}, time.Time{}, false, err
+			}
+			m.backlog, m.backlogAt = b, now
+		}
+	}
+	backlog := m.backlog
+	parts := make([]int, 0, len(marks)+len(backlog))
+	for p := range backlog {
+		parts = append(parts, p)
+	}
+	for p := range marks {
+		if !slices.Contains(parts, p) {
+			parts = append(parts, p)
+		}
+	}
+	if ce := m.log.Check(zap.DebugLevel, "partition marks"); ce != nil {
+		ce.Write(zap.Any("marks", marks), zap.Ints("partitions", parts))
+	}
+	var low, newest time.Time
+	var newestWall time.Time
+	active := 0
+	for _, p := range parts {
+		mk, ok := marks[p]
+		if !ok || mk.Event.Unix() <= 0 {
+			if backlog[p] > 0 || (backlog == nil && now.Sub(m.started) < m.cfg.Idle) {
+				return time.Time{}, time.Time{}, false, nil // a partition not consumed yet: wait for it
+			}
+			continue
+		}
+		if mk.Event.After(newest) {
+			newest, newestWall = mk.Event, mk.Wall
+		}
+		if !mk.First.IsZero() && (first.IsZero() || mk.First.Before(first)) {
+			first = mk.First
+		}
+		// Idle: caught up and without messages for a while. A partition with
+		// messages left (a consumer behind, stalled or gone) is always waited for.
+		if mk.Lag == 0 && now.Sub(mk.Wall) > m.cfg.Idle {
+			continue
+		}
+		active++
+		if low.IsZero() || mk.Event.Before(low) {
+			low = mk.Event
+		}
+	}
+	if newest.IsZero() {
+		return time.Time{}, time.Time{}, false, nil
+	}
+	m.newestMark = newest
+	if first.IsZero() {
+		first = newest
+	}
+	if active == 0 {
+		m.covered = newest
+		if newestWall.Sub(newest) < liveLag {
+			return now.Add(-m.cfg.Lateness), first, true, nil
+		}
+		low = newest
+	}
+	m.covered = low
+	return low.Add(-m.cfg.Lateness), first, true, nil
+}
+
+// liveLag is how far behind the clock the newest post may have been, when it was
+// consumed, for the stream to count as live.
+const liveLag = 10 * time.Minute
+
+// OnEvent registers a function called for every event after it is published.
+func (m *Monitor) OnEvent(f func(incident.Event)) { m.onEvent = f }
+
+// OnVerdict registers a function called with every closed bucket's verdict of every
+// service, in event-time order (the live page draws them).
+func (m *Monitor) OnVerdict(f func(service string, v evaluate.Verdict)) { m.onVerdict = f }
+
+// Advance closes every bucket that ends at or before watermark, evaluates it and
+// publishes the events it produces. On error nothing is lost: buckets not yet read
+// are read again and unpublished events are retried on the next call.
+func (m *Monitor) Advance(ctx context.Context, watermark time.Time) error {
+	m.takeAdded()
+	step := int64(m.bucket / time.Second)
+	end := counts.BucketOf(watermark, m.bucket) // buckets starting before end are closed
+	if m.next == 0 {
+		m.next = end - int64(m.cfg.History/time.Second)
+	}
+	if m.trimNext == 0 {
+		m.trimNext = m.next - int64(m.cfg.Retention/time.Second)
+	}
+	for m.next < end {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("evaluate buckets: %w", err) // a shutdown: the next evaluator goes on from here
+		}
+		skipped, err := m.skipQuiet(ctx, end)
+		if err != nil {
+			return err
+		}
+		if skipped {
+			continue
+		}
+		to := min(end-step, m.next+int64(m.cfg.MaxRead-1)*step)
+		counts, err := m.reader.Read(ctx, m.cfg.Services, m.next, to)
+		if err != nil {
+			return fmt.Errorf("evaluate buckets: %w", err)
+		}
+		for i, b := 0, m.next; b <= to; i, b = i+1, b+step {
+			m.evaluate(time.Unix(b, 0).UTC(), i, counts)
+		}
+		m.next = to + step
+		// Publish before trimming: a start's authors are counted over its window's
+		// buckets, which a long catch-up (a replay, a restart) would otherwise have
+		// trimmed already, and a flood would pass for people.
+		if err := m.flush(ctx); err != nil {
+			return err
+		}
+		m.trim(ctx, to)
+	}
+	return m.flush(ctx)
+}
+
+// Activity tells in which hours the group stored posts (store.Store).
+type Activity interface {
+	NextActive(ctx context.Context, group string, from int64) (hour int64, ok, known bool, err error)
+	ForgetActive(ctx context.Context, group string, before int64) error
+}
+
+// quietGap is the shortest stretch without any post that is skipped rather than
+// evaluated bucket by bucket: the longest window (6h), so no window spans it.
+const quietGap = 6 * time.Hour
+
+// skipQuiet moves the next bucket to close past a stretch in which the group stored
+// no post at all, when it is at least quietGap long: such a stretch is a hole in the
+// input (a backdated first post, an instance that was down for days), not hours of
+// silence, so the series are told of a gap instead of walking it bucket by bucket.
+// The cost is one Redis call, whatever the stretch's length.
+func (m *Monitor) skipQuiet(ctx context.Context, end int64) (bool, error) {
+	act, ok := m.reader.(Activity)
+	if !ok || m.cfg.Group == "" || time.Duration(end-m.next)*time.Second < quietGap {
+		return false, nil
+	}
+	h, ok, known, err := act.NextActive(ctx, m.cfg.Group, m.next)
+	if err != nil {
+		return false, fmt.Errorf("evaluate buckets: %w", err)
+	}
+	if !known {
+		return false, nil // no record of the active hours (an older version stored the posts)
+	}
+	target := end // no later post: quiet up to the watermark (an idle stream, or days down)
+	if ok {
+		target = min(end, counts.BucketOf(time.Unix(h, 0), m.bucket))
+	}
+	if time.Duration(target-m.next)*time.Second < quietGap {
+		return false, nil
+	}
+	m.log.Info("skipping a stretch without posts", zap.Time("from", time.Unix(m.next, 0).UTC()), zap.Time("to", time.Unix(target, 0).UTC()))
+	at := time.Unix(target, 0).UTC()
+	for _, s := range m.cfg.Services {
+		m.series[s].Gap(at)
+	}
+	m.gaps = append(m.gaps, [2]int64{m.next, target})
+	m.next = target
+	return true, nil
+}
+
+// trim deletes the buckets that fell Retention behind the closed ones. It goes no
+// further than the newest post allows (minus the lateness): when the watermark
+// follows the clock in a quiet live stream, what Redis holds still depends on the
+// input alone, so two runs over the same posts hold the same. A failed trim is left
+// to the keys' TTLs: those buckets are evaluated already.
+func (m *Monitor) trim(ctx context.Context, to int64) {
+	t, ok := m.reader.(Trimmer)
+	if !ok {
+		return
+	}
+	step := int64(m.bucket / time.Second)
+	r := int64(m.cfg.Retention / time.Second)
+	upto := to - r
+	if !m.newestMark.IsZero() {
+		upto = min(upto, counts.BucketOf(m.newestMark.Add(-m.cfg.Lateness), m.bucket)-r)
+	}
+	for m.trimNext <= upto {
+		// A stretch skipped as quiet holds nothing to trim.
+		for len(m.gaps) > 0 && m.trimNext >= m.gaps[0][0] {
+			m.trimNext = max(m.trimNext, m.gaps[0][1])
+			m.gaps = m.gaps[1:]
+		}
+		if m.trimNext > upto {
+			break
+		}
+		last := min(upto, m.trimNext+int64(m.cfg.MaxRead-1)*step)
+		if len(m.gaps) > 0 {
+			last = min(last, m.gaps[0][0]-step)
+		}
+		if err := t.Trim(ctx, m.cfg.Services, m.trimNext, last); err != nil {
+			if ctx.Err() == nil { // shutting down is not a failure to trim
+				m.log.Warn("trim old buckets", zap.Error(err))
+			}
+			return
+		}
+		m.trimNext = last + step
+		if act, ok := m.reader.(Activity); ok && m.cfg.Group != "" && m.trimNext-m.forgot >= 3600 {
+			if err := act.ForgetActive(ctx, m.cfg.Group, m.trimNext); err != nil {
+				if ctx.Err() == nil {
+					m.log.Warn("trim old buckets", zap.Error(err))
+				}
+				return
+			}
+			m.forgot = m.trimNext
+		}
+	}
+}
+
+func (m *Monitor) evaluate(start time.Time, i int, counts map[string][]counts.Counts) {
+	verdicts := make(map[string]evaluate.Verdict, len(m.cfg.Services))
+	for _, s := range m.cfg.Services {
+		verdicts[s] = m.series[s].Step(start, counts[s][i])
+		if m.onVerdict != nil {
+			m.onVerdict(s, verdicts[s])
+		}
+	}
+	// The services failing now, found once: with thousands of services, looking at
+	// every other one for each would cost their square per bucket.
+	var failing []string
+	for _, o := range m.cfg.Services {
+		if m.trackers[o].Open() || verdicts[o].Anomalous() {
+			failing = append(failing, o)
+		}
+	}
+	for _, s := range m.cfg.Services {
+		var related []string
+		for _, o := range failing {
+			if o != s {
+				related = append(related, o)
+			}
+		}
+		evs := m.trackers[s].Step(verdicts[s], related)
+		m.trackers[s].Tell(m.series[s])
+		m.pending = append(m.pending, evs...)
+	}
+}
+
+// flush fills in what needs I/O (distinct authors over the window), claims and
+// publishes the pending events in order.
+func (m *Monitor) flush(ctx context.Context) error {
+	for len(m.pending) > 0 {
+		e := m.pending[0]
+		var distinct int64
+		if e.Type != incident.TypeResolved {
+			from := counts.BucketOf(e.Data.Window.Start, m.bucket)
+			to := counts.BucketOf(e.Data.Window.End.Add(-time.Second), m.bucket)
+			n, err := m.reader.DistinctAuthors(ctx, e.Data.Service, from, to)
+			if err != nil {
+				return err
+			}
+			distinct = n
+		}
+		if e.Type == incident.TypeStarted {
+			// No authors stored (yet) for the window, as for a start on buckets still
+			// open, is not a flood: it is not known.
+			if distinct > 0 {
+				// A few accounts posting in every bucket: not an outage after all,
+				// nor the series' noise (the window's authors are counted already;
+				// a flood episode's longer span is counted here).
+				var ok bool
+				var err error
+				m.pending, ok, err = m.trackers[e.Data.Service].CheckStart(m.pending, 0, m.series[e.Data.Service], m.params,
+					func(from time.Time) (int64, error) {
+						if !from.Before(e.Data.Window.Start) {
+							return distinct, nil
+						}
+						to := counts.BucketOf(e.Data.Window.End.Add(-time.Second), m.bucket)
+						return m.reader.DistinctAuthors(ctx, e.Data.Service, counts.BucketOf(from, m.bucket), to)
+					})
+				if err != nil {
+					return err
+				}
+				if !ok {
+					continue
+				}
+			}
+			if err := m.adopt(ctx); err != nil {
+				return err
+			}
+			e = m.pending[0]
+		}
+		if e.Type != incident.TypeResolved {
+			e.Data.DistinctAuthors = distinct
+		}
+		publish, err := m.claim(ctx, e)
+		if err != nil {
+			return err
+		}
+		if publish {
+			if err := m.pub.Publish(ctx, []incident.Event{e}); err != nil {
+				if uerr := m.claimer.Unclaim(ctx, e.ID); uerr != nil {
+					m.log.Warn("release claim", zap.String("event", e.ID), zap.Error(uerr))
+				}
+				return fmt.Errorf("publish alert %s: %w", e.ID, err)
+			}
+			// Unconfirmed, the claim is settled by the next evaluator that replays
+			// this event (it looks for it on the topic), so it is not an error here.
+			if err := m.claimer.Confirm(ctx, e.ID); err != nil {
+				m.log.Warn("confirm published alert", zap.String("event", e.ID), zap.Error(err))
+			}
+			m.log.Info("alert published", zap.String("event", e.ID), zap.String("type", e.Type),
+				zap.String("service", e.Data.Service), zap.String("severity", e.Data.Severity))
+			if m.onEvent != nil {
+				m.onEvent(e)
+			}
+		}
+		m.pending = m.pending[1:]
+	}
+	return nil
+}
+
+// claim decides whether this instance publishes e: it claims the event id in Redis,
+// and when an earlier claim was never confirmed, it looks for the event on the topic.
+func (m *Monitor) claim(ctx context.Context, e incident.Event) (bool, error) {
+	st, at, err := m.claimer.Claim(ctx, e.ID)
+	if err != nil {
+		return false, fmt.Errorf("claim alert %s: %w", e.ID, err)
+	}
+	switch st {
+	case store.Claimed:
+		return true, nil
+	case store.Published:
+		return false, nil
+	}
+	found := false
+	if m.verifier != nil {
+		// A minute of margin for clocks that differ between hosts.
+		if found, err = m.verifier.Published(ctx, e, at.Add(-time.Minute)); err != nil {
+			return false, fmt.Errorf("settle unconfirmed alert %s: %w", e.ID, err)
+		}
+	}
+	m.log.Info("unconfirmed alert claim settled", zap.String("event", e.ID), zap.Time("claimed", at), zap.Bool("on_topic", found))
+	if found {
+		if err := m.claimer.Confirm(ctx, e.ID); err != nil {
+			return false, fmt.Errorf("confirm alert %s: %w", e.ID, err)
+		}
+		return false, nil
+	}
+	if err := m.claimer.Takeover(ctx, e.ID); err != nil {
+		return false, fmt.Errorf("claim alert %s: %w", e.ID, err)
+	}
+	return true, nil
+}
+
+// Fanout publishes each event to every sink (the alerts topic, a webhook...). A sink
+// that failed is retried with the event on the next call while the sinks that took it
+// are not sent it again, so one failing sink causes no duplicates on the others.
+type Fanout struct {
+	Sinks []Publisher
+	done  map[string]map[int]bool // event id → sinks that have it
+}
+
+// Publish implements Publisher.
+func (f *Fanout) Publish(ctx context.Context, events []incident.Event) error {
+	if f.done == nil {
+		f.done = map[string]map[int]bool{}
+	}
+	var errs []error
+	for _, e := range events {
+		got := f.done[e.ID]
+		if got == nil {
+			got = map[int]bool{}
+			f.done[e.ID] = got
+		}
+		for i, s := range f.Sinks {
+			if got[i] {
+				continue
+			}
+			if err := s.Publish(ctx, []incident.Event{e}); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			got[i] = true
+		}
+		if len(got) == len(f.Sinks) {
+			delete(f.done, e.ID)
+		}
+	}
+	return errors.Join(errs...)
+}

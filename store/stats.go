@@ -1,0 +1,139 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// ServiceStats are one service's counts over the retained buckets.
+type ServiceStats struct {
+	Mentions        int64 `json:"mentions"`   // posts naming the service
+	Complaints      int64 `json:"complaints"` // of which outage complaints
+	Recoveries      int64 `json:"recoveries"`
+	DistinctAuthors int64 `json:"distinct_authors"` // distinct complaint authors (HyperLogLog)
+	Buckets         int   `json:"buckets"`
+}
+
+// Stats is what Redis holds, for audits (outcry stats).
+type Stats struct {
+	Services     map[string]ServiceStats `json:"services"`
+	Consumed     int64                   `json:"consumed"`
+	DeadLettered int64                   `json:"dead_lettered"`
+	DeadByReason map[string]int64        `json:"dead_lettered_by_reason"`
+	Keys         int64                   `json:"keys"`
+	From         *time.Time              `json:"from,omitempty"`
+	To           *time.Time              `json:"to,omitempty"`
+}
+
+// Stats sums every retained bucket whose start is in [from, to) (zero bounds: all) and
+// reads the group's totals. It scans the keys (every master of a cluster); meant for
+// audits, not the hot path.
+func (s *Store) Stats(ctx context.Context, group string, from, to time.Time) (Stats, error) {
+	buckets := map[string][]int64{} // service → bucket starts
+	var keys int64
+	var mu sync.Mutex // ForEachMaster scans the masters concurrently
+	scan := func(ctx context.Context, c *redis.Client) error {
+		it := c.Scan(ctx, 0, s.opt.Prefix+":{*}:c:*", 1000).Iterator()
+		for it.Next(ctx) {
+			k := it.Val()
+			rest := strings.TrimPrefix(k, s.opt.Prefix+":{")
+			svc, tail, ok := strings.Cut(rest, "}:c:")
+			if !ok {
+				continue
+			}
+			b, err := strconv.ParseInt(tail, 10, 64)
+			if err != nil {
+				continue
+			}
+			bt := time.Unix(b, 0)
+			if (!from.IsZero() && bt.Before(from)) || (!to.IsZero() && !bt.Before(to)) {
+				continue
+			}
+			mu.Lock()
+			buckets[svc] = append(buckets[svc], b)
+			mu.Unlock()
+		}
+		if err := it.Err(); err != nil {
+			return err
+		}
+		n, err := c.DBSize(ctx).Result()
+		mu.Lock()
+		keys += n
+		mu.Unlock()
+		return err
+	}
+	var err error
+	switch c := s.rdb.(type) {
+	case *redis.ClusterClient:
+		err = c.ForEachMaster(ctx, scan)
+	case *redis.Client:
+		err = scan(ctx, c)
+	default:
+		err = fmt.Errorf("unsupported Redis client %T", s.rdb)
+	}
+	if err != nil {
+		return Stats{}, fmt.Errorf("scan buckets: %w", err)
+	}
+	out := Stats{Services: map[string]ServiceStats{}, DeadByReason: map[string]int64{}, Keys: keys}
+	if !from.IsZero() {
+		out.From = &from
+	}
+	if !to.IsZero() {
+		out.To = &to
+	}
+	svcs := make([]string, 0, len(buckets))
+	for svc := range buckets {
+		svcs = append(svcs, svc)
+	}
+	sort.Strings(svcs)
+	for _, svc := range svcs {
+		bs := buckets[svc]
+		pipe := s.rdb.Pipeline()
+		cmds := make([]*redis.SliceCmd, len(bs))
+		akeys := make([]string, len(bs))
+		for i, b := range bs {
+			cmds[i] = pipe.HMGet(ctx, s.countsKey(svc, b), "p", "c", "r")
+			akeys[i] = s.authorsKey(svc, b)
+		}
+		pf := pipe.PFCount(ctx, akeys...)
+		if _, err := pipe.Exec(ctx); err != nil {
+			return Stats{}, fmt.Errorf("read buckets of %s: %w", svc, err)
+		}
+		st := ServiceStats{Buckets: len(bs), DistinctAuthors: pf.Val()}
+		for _, c := range cmds {
+			v := c.Val()
+			st.Mentions += toInt(v[0])
+			st.Complaints += toInt(v[1])
+			st.Recoveries += toInt(v[2])
+		}
+		out.Services[svc] = st
+	}
+	totals, err := s.Totals(ctx, group)
+	if err != nil {
+		return Stats{}, err
+	}
+	out.Consumed = totals["consumed"]
+	out.DeadLettered = totals["dead_lettered"]
+	for k, v := range totals {
+		if r, ok := strings.CutPrefix(k, "dead_lettered:"); ok {
+			out.DeadByReason[r] = v
+		}
+	}
+	return out, nil
+}
+
+func toInt(v any) int64 {
+	s, ok := v.(string)
+	if !ok {
+		return 0
+	}
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return n
+}

@@ -1,0 +1,356 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/outcry-dev/outcry/counts"
+	"github.com/outcry-dev/outcry/internal/testenv"
+	"github.com/outcry-dev/outcry/store"
+)
+
+func TestStoreApplyRead(t *testing.T) {
+	ctx := context.Background()
+	rdb := testenv.RedisClient(t, testenv.Redis(t).Addr)
+	s := store.New(rdb, store.Options{Prefix: "t"})
+	t0 := time.Date(2022, 10, 25, 7, 17, 3, 0, time.UTC)
+	bucket := counts.BucketOf(t0, 10*time.Second)
+
+	b := counts.NewBatch(10 * time.Second)
+	for i := range 3 {
+		b.Offset(0, int64(10+i))
+	}
+	b.Offset(1, 5)
+	b.Complain("whatsapp", t0, counts.Complaint{Author: "a", Country: "IN", Lang: "en", PostID: "p1", Problems: []string{"messages"}})
+	b.Complain("whatsapp", t0.Add(2*time.Second), counts.Complaint{Author: "b", Country: "IN", Lang: "hi", PostID: "p2", Problems: []string{"messages", "calls"}})
+	b.Complain("whatsapp", t0.Add(3*time.Second), counts.Complaint{Author: "a", PostID: "p3"})
+	b.Mention("whatsapp", t0)
+	b.Recovery("whatsapp", t0.Add(12*time.Second))
+	b.Totals["consumed"] = 4
+	stored := store.Stored{}
+	if err := s.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Apply(ctx, "g", "posts", b, stored); err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := s.Read(ctx, []string{"whatsapp", "x"}, bucket, bucket+10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := got["whatsapp"][0]
+	if w.Posts != 4 || w.Complaints != 3 || w.Authors != 2 || w.Problems["messages"] != 2 || w.Problems["calls"] != 1 ||
+		w.Countries["IN"] != 2 || w.Languages["hi"] != 1 || len(w.Samples) != 3 {
+		t.Errorf("bucket 0 = %+v", w)
+	}
+	if r := got["whatsapp"][1]; r.Recoveries != 1 || r.Posts != 1 {
+		t.Errorf("bucket 1 = %+v", r)
+	}
+	if x := got["x"][0]; x.Posts != 0 {
+		t.Errorf("x = %+v, want empty", x)
+	}
+	n, err := s.DistinctAuthors(ctx, "whatsapp", bucket, bucket+10)
+	if err != nil || n != 2 {
+		t.Errorf("DistinctAuthors = %d, %v; want 2", n, err)
+	}
+	offs, err := s.Offsets(ctx, "g", "posts", []string{"whatsapp", "x"})
+	if err != nil || offs["whatsapp"][0] != 12 || offs["whatsapp"][1] != 5 || offs[store.GroupScope][0] != 12 || len(offs["x"]) != 0 {
+		t.Errorf("Offsets = %v, %v", offs, err)
+	}
+	delete(offs, "x")
+	if fmt.Sprint(offs) != fmt.Sprint(stored) {
+		t.Errorf("Offsets = %v, Apply recorded %v", offs, stored)
+	}
+
+	// The hourly rollup sums the hour's buckets and outlives them.
+	hours, err := s.ReadHours(ctx, []string{"whatsapp", "x"}, t0.Add(-time.Hour), t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := hours["whatsapp"][t0.Truncate(time.Hour).Unix()]
+	if h.Posts != 5 || h.Complaints != 3 || h.Recoveries != 1 || len(hours["x"]) != 0 {
+		t.Errorf("hourly rollup = %+v (all: %v)", h, hours)
+	}
+
+	// Every key has a TTL.
+	keys, err := rdb.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) < 5 {
+		t.Fatalf("keys = %v", keys)
+	}
+	for _, k := range keys {
+		if ttl := rdb.TTL(ctx, k).Val(); ttl <= 0 {
+			t.Errorf("key %s has no TTL (%v)", k, ttl)
+		}
+	}
+
+	// A replay of offsets already stored is refused whole, and counts nothing.
+	again := counts.NewBatch(10 * time.Second)
+	again.Offset(0, 12)
+	again.Offset(0, 13)
+	again.Complain("whatsapp", t0, counts.Complaint{Author: "c"})
+	var stale *store.ErrStale
+	if err := s.Apply(ctx, "g", "posts", again, store.Stored{}); !errors.As(err, &stale) || stale.Stored["whatsapp"][0] != 12 {
+		t.Fatalf("Apply(replay) = %v, want ErrStale with whatsapp's partition 0 at 12", err)
+	}
+	got, _ = s.Read(ctx, []string{"whatsapp"}, bucket, bucket)
+	if got["whatsapp"][0].Complaints != 3 {
+		t.Errorf("complaints after refused replay = %d, want 3", got["whatsapp"][0].Complaints)
+	}
+	// With the stored offsets known, the part already counted is left out.
+	part := counts.NewBatch(10 * time.Second)
+	part.Offset(0, 12)
+	part.Offset(0, 13)
+	part.Complain("whatsapp", t0, counts.Complaint{Author: "c"}) // the post at offset 13
+	if err := s.Apply(ctx, "g", "posts", part, stored); err != nil {
+		t.Fatal(err)
+	}
+	if stored["whatsapp"][0] != 13 {
+		t.Errorf("stored after partial batch = %v", stored)
+	}
+	got, _ = s.Read(ctx, []string{"whatsapp"}, bucket, bucket)
+	if got["whatsapp"][0].Complaints != 4 {
+		t.Errorf("complaints after partial batch = %d, want 4", got["whatsapp"][0].Complaints)
+	}
+	none := counts.NewBatch(10 * time.Second)
+	none.Offset(0, 13)
+	if err := s.Apply(ctx, "g", "posts", none, stored); err != nil {
+		t.Fatal(err) // nothing new: nothing sent
+	}
+	totals, err := s.Totals(ctx, "g")
+	if err != nil || totals["consumed"] != 4 {
+		t.Errorf("Totals = %v, %v", totals, err)
+	}
+}
+
+func TestClaim(t *testing.T) {
+	ctx := context.Background()
+	s := store.New(testenv.RedisClient(t, testenv.Redis(t).Addr), store.Options{})
+	const id = "whatsapp-20221025T0717-1"
+	claim := func(want store.ClaimState) time.Time {
+		t.Helper()
+		st, at, err := s.Claim(ctx, id)
+		if err != nil || st != want {
+			t.Fatalf("Claim = %v, %v; want %v", st, err, want)
+		}
+		return at
+	}
+	at := claim(store.Claimed)
+	// Not confirmed: a second claim sees it pending since the first one.
+	if got := claim(store.Pending); !got.Equal(at.Truncate(time.Millisecond)) {
+		t.Errorf("pending since %v, want %v", got, at)
+	}
+	if err := s.Unclaim(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	claim(store.Claimed)
+	if err := s.Takeover(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	claim(store.Pending)
+	if err := s.Confirm(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	claim(store.Published)
+	claim(store.Published)
+}
+
+func TestBucketOf(t *testing.T) {
+	tests := []struct {
+		t    time.Time
+		want int64
+	}{
+		{time.Unix(1666682229, 0), 1666682220},
+		{time.Unix(1666682220, 0), 1666682220},
+		{time.Unix(-5, 0), -10},
+	}
+	for _, tt := range tests {
+		if got := counts.BucketOf(tt.t, 10*time.Second); got != tt.want {
+			t.Errorf("counts.BucketOf(%d) = %d, want %d", tt.t.Unix(), got, tt.want)
+		}
+	}
+}
+
+// A bucket filled over several batches keeps its first five samples, and keys created
+// by a later batch (the authors of a bucket that had only mentions) get a TTL too.
+func TestStoreLaterBatches(t *testing.T) {
+	ctx := context.Background()
+	s, rdb := newStore(t)
+	t0 := time.Date(2022, 10, 25, 7, 17, 3, 0, time.UTC)
+	bucket := counts.BucketOf(t0, 10*time.Second)
+	stored := store.Stored{}
+	for i := range 4 {
+		b := counts.NewBatch(10 * time.Second)
+		b.Offset(0, int64(i))
+		if i == 0 {
+			b.Mention("whatsapp", t0)
+		} else {
+			for j := range 3 {
+				b.Complain("whatsapp", t0, counts.Complaint{Author: fmt.Sprintf("a%d", i), PostID: fmt.Sprintf("p%d.%d", i, j)})
+			}
+		}
+		if err := s.Apply(ctx, "g", "posts", b, stored); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Read(ctx, []string{"whatsapp"}, bucket, bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := got["whatsapp"][0]
+	want := []string{"p1.0", "p1.1", "p1.2", "p2.0", "p2.1"}
+	if w.Posts != 10 || w.Complaints != 9 || w.Authors != 3 || fmt.Sprint(w.Samples) != fmt.Sprint(want) {
+		t.Errorf("bucket = %+v; want 10 posts, 9 complaints, 3 authors, samples %v", w, want)
+	}
+	everyKeyHasTTL(t, rdb)
+}
+
+// Trim deletes the buckets of a closed range and the rollups of 16 days before, and
+// nothing else.
+func TestStoreTrim(t *testing.T) {
+	ctx := context.Background()
+	s, rdb := newStore(t)
+	t0 := time.Date(2022, 10, 25, 7, 17, 3, 0, time.UTC)
+	b := counts.NewBatch(10 * time.Second)
+	b.Offset(0, 1)
+	for _, at := range []time.Time{t0.Add(-16 * 24 * time.Hour), t0, t0.Add(10 * time.Second), t0.Add(7 * time.Hour)} {
+		b.Complain("whatsapp", at, counts.Complaint{Author: "a"})
+	}
+	if err := s.Apply(ctx, "g", "posts", b, store.Stored{}); err != nil {
+		t.Fatal(err)
+	}
+	count := func(pattern string) int {
+		keys, err := rdb.Keys(ctx, pattern).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(keys)
+	}
+	if c, d := count("t:{whatsapp}:[ca]:*"), count("t:{whatsapp}:d:*"); c != 8 || d != 2 {
+		t.Fatalf("before: %d bucket keys, %d day keys; want 8, 2", c, d)
+	}
+	first := counts.BucketOf(t0, 10*time.Second)
+	if err := s.Trim(ctx, []string{"whatsapp", "x"}, first, first+10); err != nil {
+		t.Fatal(err)
+	}
+	if c, d := count("t:{whatsapp}:[ca]:*"), count("t:{whatsapp}:d:*"); c != 4 || d != 1 {
+		t.Errorf("after: %d bucket keys, %d day keys; want 4 (16 days before and 7 h after), 1", c, d)
+	}
+	got, _ := s.Read(ctx, []string{"whatsapp"}, first+7*3600, first+7*3600)
+	if got["whatsapp"][0].Complaints != 1 {
+		t.Errorf("a bucket outside the range was trimmed: %+v", got["whatsapp"][0])
+	}
+}
+
+// A consumer's partition locks keep another consumer out until its batch is stored;
+// the lock then reports how far the group scope (stored last) holds each partition.
+func TestStoreLock(t *testing.T) {
+	ctx := context.Background()
+	s := store.New(testenv.RedisClient(t, testenv.Redis(t).Addr), store.Options{Prefix: "t"})
+	if err := s.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Lock(ctx, "g", "posts", "a", []int{0, 1}, time.Minute)
+	if err != nil || got[0] != -1 || got[1] != -1 {
+		t.Fatalf("first lock = %v, %v", got, err)
+	}
+	var locked *store.ErrLocked
+	if _, err := s.Lock(ctx, "g", "posts", "b", []int{1, 2}, time.Minute); !errors.As(err, &locked) || locked.Partition != 1 || locked.Holder != "a" {
+		t.Fatalf("second holder's lock = %v, want partition 1 held by a", err)
+	}
+	if _, err := s.Lock(ctx, "g", "posts", "a", []int{0, 1}, time.Minute); err != nil {
+		t.Fatalf("the holder locks again: %v", err)
+	}
+	b := counts.NewBatch(10 * time.Second)
+	b.Holder = "a"
+	b.Offset(0, 7)
+	b.Offset(1, 3)
+	b.Complain("whatsapp", time.Date(2022, 10, 25, 7, 17, 3, 0, time.UTC), counts.Complaint{Author: "x"})
+	b.Totals["consumed"] = 2
+	if err := s.Apply(ctx, "g", "posts", b, store.Stored{}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.Lock(ctx, "g", "posts", "b", []int{1, 2}, time.Minute)
+	if err != nil || got[1] != 3 || got[2] != -1 {
+		t.Fatalf("lock after the batch was stored = %v, %v; want partition 1 at 3", got, err)
+	}
+	// A holder that died loses its locks after the TTL.
+	if _, err := s.Lock(ctx, "g", "posts", "c", []int{5}, time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 5*time.Second, "the dead holder's lock to expire", func() bool {
+		_, err := s.Lock(ctx, "g", "posts", "d", []int{5}, time.Minute)
+		return err == nil
+	})
+}
+
+// newStore is a Store with prefix "t" on a fresh redis-server, its scripts loaded.
+func newStore(t *testing.T) (*store.Store, *redis.Client) {
+	t.Helper()
+	rdb := testenv.RedisClient(t, testenv.Redis(t).Addr)
+	s := store.New(rdb, store.Options{Prefix: "t"})
+	if err := s.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s, rdb
+}
+
+func everyKeyHasTTL(t *testing.T, rdb *redis.Client) {
+	t.Helper()
+	ctx := context.Background()
+	keys, err := rdb.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if ttl := rdb.TTL(ctx, k).Val(); ttl <= 0 {
+			t.Errorf("key %s has no TTL (%v)", k, ttl)
+		}
+	}
+}
+
+// A partition's lag is what the batch that stored its newest messages saw. A consumer
+// that took a partition over re-reads messages another one stored already; the lag it
+// sees there is old and must not replace the newer one (a lag left above 0 holds the
+// group's watermark back for ever), even when its batch stores another partition.
+func TestStoreLagOfStoredMessagesOnly(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t)
+	t0 := time.Date(2022, 10, 25, 7, 17, 3, 0, time.UTC)
+	batch := func(lags map[int]int64, ranges ...[3]int64) *counts.Batch {
+		b := counts.NewBatch(10 * time.Second)
+		for _, r := range ranges {
+			b.Offset(int(r[0]), r[1])
+			b.Offset(int(r[0]), r[2])
+			b.Watermarks[int(r[0])] = t0.UnixMilli()
+		}
+		b.Lags = lags
+		b.Mention("whatsapp", t0)
+		return b
+	}
+	// The first consumer stores partition 0 to its end.
+	if err := s.Apply(ctx, "g", "posts", batch(map[int]int64{0: 0}, [3]int64{0, 0, 99}), store.Stored{}); err != nil {
+		t.Fatal(err)
+	}
+	// The second re-reads offsets 0-39 of partition 0 (it knew them stored) with
+	// partition 1's first messages.
+	stored := store.Stored{store.GroupScope: {0: 99}, "whatsapp": {0: 99}}
+	if err := s.Apply(ctx, "g", "posts", batch(map[int]int64{0: 60, 1: 0}, [3]int64{0, 0, 39}, [3]int64{1, 0, 9}), stored); err != nil {
+		t.Fatal(err)
+	}
+	marks, err := s.Marks(ctx, "g", "posts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if marks[0].Lag != 0 || marks[1].Lag != 0 {
+		t.Errorf("lags = %d, %d; want 0, 0 (partition 0's re-read must not set its lag)", marks[0].Lag, marks[1].Lag)
+	}
+}
