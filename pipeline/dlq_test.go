@@ -12,6 +12,7 @@ import (
 
 	"github.com/outcry-dev/outcry/internal/testenv"
 	"github.com/outcry-dev/outcry/pipeline"
+	"github.com/outcry-dev/outcry/post"
 )
 
 // countTopic reads every message of topic's partitions.
@@ -57,7 +58,7 @@ func TestDeadLettersFitTheTopic(t *testing.T) {
 			copy(v, fmt.Sprintf(`{"id":"%d",`, i))
 			out[i] = pipeline.DeadLetter{
 				Msg:    kafka.Message{Topic: "posts", Partition: i % 3, Offset: int64(i), Key: fmt.Appendf(nil, "k%d", i), Value: v},
-				Reason: pipeline.ReasonMissingTime, Detail: "no created_at",
+				Reason: post.ReasonMissingTime, Detail: "no created_at",
 			}
 		}
 		return out
@@ -109,7 +110,7 @@ func TestDeadLettersFitTheTopic(t *testing.T) {
 						off = string(h.Value)
 					}
 				}
-				if reason != pipeline.ReasonMissingTime || seen[off] {
+				if reason != post.ReasonMissingTime || seen[off] {
 					t.Fatalf("dead letter at offset header %q: reason %q (duplicate: %v)", off, reason, seen[off])
 				}
 				seen[off] = true

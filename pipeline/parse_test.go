@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 
 	"github.com/outcry-dev/outcry/counts"
 	"github.com/outcry-dev/outcry/match"
+	"github.com/outcry-dev/outcry/post"
 )
 
 // closedAt is an evaluator that has closed every bucket before a time.
@@ -33,7 +33,7 @@ func TestParseLateAndFuture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	post := func(i int, at time.Time) kafka.Message {
+	msg := func(i int, at time.Time) kafka.Message {
 		return kafka.Message{Offset: int64(i), Value: fmt.Appendf(nil, `{"id":"%d","text":"whatsapp is down","created_at":%q}`, i, at.Format(time.RFC3339))}
 	}
 	var msgs []kafka.Message
@@ -45,16 +45,16 @@ func TestParseLateAndFuture(t *testing.T) {
 		case 2:
 			at = now.Add(2 * time.Hour) // ahead of the clock
 		}
-		msgs = append(msgs, post(i, at))
+		msgs = append(msgs, msg(i, at))
 	}
 	res := p.parse(msgs)
 	for i, r := range res {
 		var want string
 		switch i % 4 {
 		case 1:
-			want = ReasonTooLate
+			want = post.ReasonTooLate
 		case 2:
-			want = ReasonFuture
+			want = post.ReasonFuture
 		}
 		switch {
 		case want == "" && (r.err != nil || len(r.matches) != 1 || r.matches[0].Service != "whatsapp"):
@@ -65,40 +65,12 @@ func TestParseLateAndFuture(t *testing.T) {
 	}
 }
 
-// FuzzParseTime: parseTime is time.Parse(time.RFC3339Nano, ·), fast path or not.
-func FuzzParseTime(f *testing.F) {
-	for _, s := range []string{"2022-10-25T07:21:03Z", "2024-02-29T23:59:59Z", "2023-02-29T00:00:00Z", "2022-13-01T00:00:00Z",
-		"2022-10-25T24:00:00Z", "2022-10-25T07:60:03Z", "2022-10-25T07:21:60Z", "0000-01-01T00:00:00Z", "2022-10-25t07:21:03z",
-		"2022-10-25T07:21:03.5Z", "2022-10-25T07:21:03+02:00", "2022-1a-25T07:21:03Z", "2022-10-00T07:21:03Z", "2022-04-31T07:21:03Z"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		got, err := parseTime(s)
-		want, werr := time.Parse(time.RFC3339Nano, s)
-		if (err == nil) != (werr == nil) || err != nil && err.Error() != werr.Error() || !got.Equal(want) || err == nil && got.UTC() != want.UTC() {
-			t.Fatalf("%q: %v %v, time.Parse %v %v", s, got, err, want, werr)
-		}
-	})
-}
-
-// FuzzBlank: blank(s) is strings.TrimSpace(s) == "".
-func FuzzBlank(f *testing.F) {
-	for _, s := range []string{"", " ", "\t\n\v\f\r ", "\u0085\u00a0\u2003", " x ", "\u00a0واتساب", "\xff", " \x1c"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		if got, want := blank(s), strings.TrimSpace(s) == ""; got != want {
-			t.Fatalf("blank(%q) = %v, want %v", s, got, want)
-		}
-	})
-}
-
 // The group's horizon follows its newest post: a post older than MaxAge behind it, or
 // before 1970, is too_old; an old post alone is the group's newest and is counted.
 func TestParseTooOld(t *testing.T) {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	old := time.Date(2016, 3, 1, 9, 0, 0, 0, time.UTC)
-	post := func(i int, at time.Time) kafka.Message {
+	msg := func(i int, at time.Time) kafka.Message {
 		return kafka.Message{Offset: int64(i), Value: fmt.Appendf(nil, `{"id":"%d","text":"whatsapp is down","created_at":%q}`, i, at.Format(time.RFC3339))}
 	}
 	tests := []struct {
@@ -108,14 +80,14 @@ func TestParseTooOld(t *testing.T) {
 		at     []time.Time
 		want   []string
 	}{
-		{"a 2016 post among today's", time.Time{}, 0, []time.Time{old, now.Add(-time.Minute), now}, []string{ReasonTooOld, "", ""}},
+		{"a 2016 post among today's", time.Time{}, 0, []time.Time{old, now.Add(-time.Minute), now}, []string{post.ReasonTooOld, "", ""}},
 		{"within the horizon", time.Time{}, 0, []time.Time{now.Add(-71 * time.Hour), now}, []string{"", ""}},
-		{"a shorter horizon", time.Time{}, time.Hour, []time.Time{now.Add(-71 * time.Hour), now}, []string{ReasonTooOld, ""}},
+		{"a shorter horizon", time.Time{}, time.Hour, []time.Time{now.Add(-71 * time.Hour), now}, []string{post.ReasonTooOld, ""}},
 		{"alone, it is the newest", time.Time{}, 0, []time.Time{old}, []string{""}},
-		{"behind the closed buckets' horizon", now.Add(-time.Hour), 0, []time.Time{old}, []string{ReasonTooOld}},
-		{"late but within the horizon", now.Add(-time.Hour), 0, []time.Time{now.Add(-2 * time.Hour)}, []string{ReasonTooLate}},
-		{"before 1970", time.Time{}, 0, []time.Time{time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)}, []string{ReasonTooOld}},
-		{"a future post does not move the horizon", time.Time{}, time.Hour, []time.Time{now.Add(-2 * time.Hour), now.Add(48 * time.Hour)}, []string{"", ReasonFuture}},
+		{"behind the closed buckets' horizon", now.Add(-time.Hour), 0, []time.Time{old}, []string{post.ReasonTooOld}},
+		{"late but within the horizon", now.Add(-time.Hour), 0, []time.Time{now.Add(-2 * time.Hour)}, []string{post.ReasonTooLate}},
+		{"before 1970", time.Time{}, 0, []time.Time{time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)}, []string{post.ReasonTooOld}},
+		{"a future post does not move the horizon", time.Time{}, time.Hour, []time.Time{now.Add(-2 * time.Hour), now.Add(48 * time.Hour)}, []string{"", post.ReasonFuture}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -126,7 +98,7 @@ func TestParseTooOld(t *testing.T) {
 			}
 			var msgs []kafka.Message
 			for i, at := range tt.at {
-				msgs = append(msgs, post(i, at))
+				msgs = append(msgs, msg(i, at))
 			}
 			for i, r := range p.parse(msgs) {
 				got := ""

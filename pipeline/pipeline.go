@@ -1,5 +1,5 @@
 // Package pipeline is Outcry's Kafka side: it consumes the posts topic in a consumer
-// group, decodes each message into a Post, matches it, aggregates one batch in memory,
+// group, decodes each message into a post.Post, matches it, aggregates one batch in memory,
 // stores the batch in the Redis windows together with its offsets, dead-letters what
 // cannot be used, commits offsets only for work that is durably done, and drives the
 // monitor that turns closed buckets into alerts on the alerts topic.
@@ -24,6 +24,7 @@ import (
 
 	"github.com/outcry-dev/outcry/counts"
 	"github.com/outcry-dev/outcry/match"
+	"github.com/outcry-dev/outcry/post"
 	"github.com/outcry-dev/outcry/store"
 )
 
@@ -165,7 +166,7 @@ func (c *Config) defaults() error {
 		c.BatchWait = 100 * time.Millisecond
 	}
 	if c.MaxPostBytes <= 0 {
-		c.MaxPostBytes = DefaultMaxPostBytes
+		c.MaxPostBytes = post.DefaultMaxPostBytes
 	}
 	if c.Bucket <= 0 {
 		c.Bucket = 10 * time.Second
@@ -665,8 +666,8 @@ func (s *Stats) add(o Stats) {
 // It also advances the watermark; a post behind the closed buckets is too late.
 // parsed is what decoding and matching made of one message.
 type parsed struct {
-	post    Post
-	err     *DecodeError
+	post    post.Post
+	err     *post.DecodeError
 	matches []match.Match
 }
 
@@ -725,16 +726,16 @@ func (ps *parser) parseRange(msgs []kafka.Message, lo, hi int) {
 	// Matches of a chunk share one arena.
 	var arena []match.Match
 	for i := lo; i < hi; i++ {
-		post, _, err := decodeShared(msgs[i].Value, p.cfg.MaxPostBytes)
+		pst, _, err := post.DecodeShared(msgs[i].Value, p.cfg.MaxPostBytes)
 		if err != nil {
-			var de *DecodeError
+			var de *post.DecodeError
 			errors.As(err, &de)
 			out[i].err = de
 			continue
 		}
-		out[i].post = post
+		out[i].post = pst
 		start := len(arena)
-		arena = p.matcher.Match(arena, post.Text)
+		arena = p.matcher.Match(arena, pst.Text)
 		if len(arena) > start {
 			out[i].matches = arena[start:len(arena):len(arena)]
 		}
@@ -770,17 +771,17 @@ func (p *Pipeline) classify(res []parsed) {
 		}
 		switch at := r.post.CreatedAt; {
 		case at.After(future):
-			r.err = &DecodeError{Reason: ReasonFuture, Detail: fmt.Sprintf("created_at %s is ahead of the clock", at.Format(time.RFC3339))}
+			r.err = &post.DecodeError{Reason: post.ReasonFuture, Detail: fmt.Sprintf("created_at %s is ahead of the clock", at.Format(time.RFC3339))}
 		case at.Before(horizon) || at.Unix() < 0:
-			r.err = &DecodeError{Reason: ReasonTooOld, Detail: fmt.Sprintf("created_at %s is more than %s before the group's newest post (%s)",
+			r.err = &post.DecodeError{Reason: post.ReasonTooOld, Detail: fmt.Sprintf("created_at %s is more than %s before the group's newest post (%s)",
 				at.Format(time.RFC3339), p.cfg.MaxAge, newest.Format(time.RFC3339))}
 		case !closed.IsZero() && at.Before(closed):
-			r.err = &DecodeError{Reason: ReasonTooLate, Detail: fmt.Sprintf("created_at %s is behind the closed buckets (before %s)",
+			r.err = &post.DecodeError{Reason: post.ReasonTooLate, Detail: fmt.Sprintf("created_at %s is behind the closed buckets (before %s)",
 				at.Format(time.RFC3339), closed.Format(time.RFC3339))}
 		default:
 			continue
 		}
-		r.post, r.matches = Post{}, nil
+		r.post, r.matches = post.Post{}, nil
 	}
 }
 

@@ -16,10 +16,10 @@ import (
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/outcry-dev/outcry/store"
 	"github.com/outcry-dev/outcry/devstack"
 	"github.com/outcry-dev/outcry/internal/testenv"
-	"github.com/outcry-dev/outcry/pipeline"
+	"github.com/outcry-dev/outcry/post"
+	"github.com/outcry-dev/outcry/store"
 )
 
 // The bad-day tests: what a real deployment meets on a bad day (a broker away for
@@ -139,7 +139,7 @@ func TestFaultDeadLettersWithKafkasLimit(t *testing.T) {
 	e.waitConsumed(t, "bad", "bad")
 	p.term()
 	st := e.stats(t, "bad", "bad")
-	if st.DeadLettered != e.lines-int64(good) || st.DeadByReason[pipeline.ReasonMissingTime] != 3000 || st.DeadByReason[pipeline.ReasonOversized] != 60 {
+	if st.DeadLettered != e.lines-int64(good) || st.DeadByReason[post.ReasonMissingTime] != 3000 || st.DeadByReason[post.ReasonOversized] != 60 {
 		t.Errorf("dead-lettered %d %v, want %d: 3,000 missing_created_at and 60 oversized", st.DeadLettered, st.DeadByReason, e.lines-int64(good))
 	}
 	if got := st.Services["whatsapp"].Complaints; got != int64(good) {
@@ -181,8 +181,8 @@ func TestFaultBackdatedFirstPost(t *testing.T) {
 	p.alive()
 	p.term()
 	st := e.stats(t, "old", "old")
-	if st.DeadByReason[pipeline.ReasonTooOld] != 1 {
-		t.Errorf("too_old: %d, want the year-1 post", st.DeadByReason[pipeline.ReasonTooOld])
+	if st.DeadByReason[post.ReasonTooOld] != 1 {
+		t.Errorf("too_old: %d, want the year-1 post", st.DeadByReason[post.ReasonTooOld])
 	}
 	if st.Services["whatsapp"].Complaints < 1000 {
 		t.Errorf("only %d complaints counted", st.Services["whatsapp"].Complaints)

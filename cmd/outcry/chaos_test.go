@@ -26,6 +26,7 @@ import (
 	"github.com/outcry-dev/outcry/devstack"
 	"github.com/outcry-dev/outcry/internal/testenv"
 	"github.com/outcry-dev/outcry/pipeline"
+	"github.com/outcry-dev/outcry/post"
 )
 
 // TestChaos is the fault-injection run of docs/operations/chaos.md: while the
@@ -155,8 +156,8 @@ func TestChaos(t *testing.T) {
 	if want.Services["whatsapp"].Complaints < 1000 || want.Consumed != onTopic {
 		t.Fatalf("the clean run looks wrong: %+v", want)
 	}
-	for _, reason := range []string{pipeline.ReasonMissingTime, pipeline.ReasonOversized, pipeline.ReasonInvalidJSON,
-		pipeline.ReasonNotObject, pipeline.ReasonTooOld, pipeline.ReasonFuture} {
+	for _, reason := range []string{post.ReasonMissingTime, post.ReasonOversized, post.ReasonInvalidJSON,
+		post.ReasonNotObject, post.ReasonTooOld, post.ReasonFuture} {
 		if want.DeadByReason[reason] < int64(hostile[reason]) {
 			t.Errorf("clean run: %d dead letters %s, want at least the %d hostile posts", want.DeadByReason[reason], reason, hostile[reason])
 		}
@@ -456,24 +457,24 @@ func chaosInput(t *testing.T, seed uint64) ([][]byte, map[string]int) {
 	}
 	recent := time.Date(2022, 10, 25, 6, 0, 0, 0, time.UTC)
 	pad := strings.Repeat("whatsapp is down again ", 60)
-	add(pipeline.ReasonMissingTime, 120, func(i int) string {
+	add(post.ReasonMissingTime, 120, func(i int) string {
 		return fmt.Sprintf(`{"id":"chaos-nots-%d","text":"whatsapp is down %s","author":"x%d"}`, i, pad, i)
 	})
 	huge := strings.Repeat("x", 70<<10)
-	add(pipeline.ReasonOversized, 30, func(i int) string {
+	add(post.ReasonOversized, 30, func(i int) string {
 		return fmt.Sprintf(`{"id":"chaos-huge-%d","text":"whatsapp down %s","author":"h%d","created_at":%q}`, i, huge, i, recent.Format(time.RFC3339))
 	})
-	add(pipeline.ReasonInvalidJSON, 60, func(i int) string {
+	add(post.ReasonInvalidJSON, 60, func(i int) string {
 		f := []string{`{"id":"chaos-json-%d","text":"whatsapp down",`, `{"id":"chaos-json-%d" "text"}`, `{{{%d`, `whatsapp down %d`}[i%4]
 		return fmt.Sprintf(f, i)
 	})
-	add(pipeline.ReasonNotObject, 40, func(i int) string {
+	add(post.ReasonNotObject, 40, func(i int) string {
 		return []string{`[1,2,3]`, `"whatsapp is down"`, `42`, `true`}[i%4]
 	})
-	add(pipeline.ReasonTooOld, 25, func(i int) string {
+	add(post.ReasonTooOld, 25, func(i int) string {
 		return fmt.Sprintf(`{"id":"chaos-2016-%d","text":"whatsapp is down","author":"o%d","created_at":"2016-03-01T09:%02d:00Z"}`, i, i, i%60)
 	})
-	add(pipeline.ReasonFuture, 25, func(i int) string {
+	add(post.ReasonFuture, 25, func(i int) string {
 		return fmt.Sprintf(`{"id":"chaos-2099-%d","text":"whatsapp is down","author":"f%d","created_at":"2099-01-01T00:%02d:00Z"}`, i, i, i%60)
 	})
 	r.Shuffle(len(bad), func(i, j int) { bad[i], bad[j] = bad[j], bad[i] })

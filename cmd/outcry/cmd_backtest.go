@@ -16,11 +16,11 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
-	"github.com/outcry-dev/outcry/detect/incident"
-	"github.com/outcry-dev/outcry/match"
 	"github.com/outcry-dev/outcry/backtest/nab"
 	"github.com/outcry-dev/outcry/backtest/scenarioscore"
 	"github.com/outcry-dev/outcry/backtest/series"
+	"github.com/outcry-dev/outcry/detect/incident"
+	"github.com/outcry-dev/outcry/match"
 	"github.com/outcry-dev/outcry/pipeline"
 )
 

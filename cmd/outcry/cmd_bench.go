@@ -29,10 +29,11 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/outcry-dev/outcry/detect/incident"
-	"github.com/outcry-dev/outcry/match"
 	"github.com/outcry-dev/outcry/devstack"
 	"github.com/outcry-dev/outcry/internal/matchbench"
+	"github.com/outcry-dev/outcry/match"
 	"github.com/outcry-dev/outcry/pipeline"
+	"github.com/outcry-dev/outcry/post"
 )
 
 // benchResult is what `outcry bench --json` prints.
@@ -552,7 +553,7 @@ func benchLatency(ctx context.Context, incidents int, pr *pipelineResult, log *z
 		if r.IntN(200) == 0 {
 			text = rules.Aliases(svc.Name)[0] + " is down"
 		}
-		b, _ := json.Marshal(pipeline.Post{ID: "h" + strconv.Itoa(i), Text: text, Author: "u" + strconv.Itoa(r.IntN(1e6)), CreatedAt: ts.Truncate(time.Second)})
+		b, _ := json.Marshal(post.Post{ID: "h" + strconv.Itoa(i), Text: text, Author: "u" + strconv.Itoa(r.IntN(1e6)), CreatedAt: ts.Truncate(time.Second)})
 		hist = append(hist, b)
 	}
 	if err := produce(ctx, env.broker, "posts", hist); err != nil {
@@ -606,7 +607,7 @@ func benchLatency(ctx context.Context, incidents int, pr *pipelineResult, log *z
 			for i := 0; i < 20; i++ {
 				bg++
 				svc := services[bg%len(services)]
-				b, _ := json.Marshal(pipeline.Post{ID: "b" + strconv.Itoa(bg), Text: "watching " + rules.Aliases(svc.Name)[0],
+				b, _ := json.Marshal(post.Post{ID: "b" + strconv.Itoa(bg), Text: "watching " + rules.Aliases(svc.Name)[0],
 					Author: "u" + strconv.Itoa(bg), CreatedAt: time.Now().UTC()})
 				msgs = append(msgs, kafka.Message{Value: b})
 			}
@@ -628,7 +629,7 @@ func benchLatency(ctx context.Context, incidents int, pr *pipelineResult, log *z
 			s := services[i]
 			var msgs []kafka.Message
 			for j := 0; j < 60; j++ {
-				b, _ := json.Marshal(pipeline.Post{ID: fmt.Sprintf("o%d-%d", i, j), Text: outage(rules.Aliases(s.Name)[0]),
+				b, _ := json.Marshal(post.Post{ID: fmt.Sprintf("o%d-%d", i, j), Text: outage(rules.Aliases(s.Name)[0]),
 					Author: fmt.Sprintf("o%d-%d", i, j), CreatedAt: time.Now().UTC(), Country: "IN", Lang: "en"})
 				msgs = append(msgs, kafka.Message{Value: b})
 			}
@@ -810,7 +811,7 @@ func runSoak(ctx context.Context, d time.Duration, rate int, speed float64, log 
 			msgs := make([]kafka.Message, rate/10)
 			for j := range msgs {
 				i++
-				b, _ := json.Marshal(pipeline.Post{ID: strconv.Itoa(i), Text: texts[i%len(texts)],
+				b, _ := json.Marshal(post.Post{ID: strconv.Itoa(i), Text: texts[i%len(texts)],
 					Author: "u" + strconv.Itoa(r.IntN(5_000_000)), CreatedAt: evStart.Add(time.Duration(float64(time.Since(began)) * speed)).UTC(), Country: "IN"})
 				msgs[j] = kafka.Message{Value: b}
 			}

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/outcry-dev/outcry/match"
-	"github.com/outcry-dev/outcry/pipeline"
+	"github.com/outcry-dev/outcry/post"
 )
 
 // matchResult is one output line of `outcry match`.
@@ -85,7 +85,7 @@ func runMatch(m *match.Matcher, in io.Reader, out io.Writer) error {
 		if err != nil && !errors.Is(err, io.EOF) {
 			return fmt.Errorf("match: reading stdin: %w", err)
 		}
-		post, _, derr := pipeline.Decode(line, 0)
+		post, _, derr := post.Decode(line, 0)
 		if derr != nil {
 			if werr := enc.Encode(matchLineError{Line: n, Error: derr.Error()}); werr != nil {
 				return fmt.Errorf("match: writing: %w", werr)

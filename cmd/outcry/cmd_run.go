@@ -15,10 +15,11 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/outcry-dev/outcry/match"
-	"github.com/outcry-dev/outcry/devstack"
-	"github.com/outcry-dev/outcry/pipeline"
 	"github.com/outcry-dev/outcry/alert/webhook"
+	"github.com/outcry-dev/outcry/devstack"
+	"github.com/outcry-dev/outcry/match"
+	"github.com/outcry-dev/outcry/pipeline"
+	"github.com/outcry-dev/outcry/post"
 )
 
 // kafkaFlags are the broker and topic flags of run, replay and tail.
@@ -201,7 +202,7 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 	f.StringVar(&hookSecret, "webhook-secret", "", "HMAC-SHA256 key for the X-Outcry-Signature header (prefer OUTCRY_WEBHOOK_SECRET or --webhook-secret-file)")
 	f.StringVar(&hookSecretFile, "webhook-secret-file", "", "file holding the webhook HMAC key")
 	f.IntVar(&batch, "batch-size", pipeline.DefaultBatchSize, fmt.Sprintf("most messages per batch (one Redis write and one commit each), 1 to %d", pipeline.MaxBatchSize))
-	f.IntVar(&maxPost, "max-post-bytes", pipeline.DefaultMaxPostBytes, fmt.Sprintf("larger messages are dead-lettered, 1 to %d", pipeline.MaxMaxPostBytes))
+	f.IntVar(&maxPost, "max-post-bytes", post.DefaultMaxPostBytes, fmt.Sprintf("larger messages are dead-lettered, 1 to %d", pipeline.MaxMaxPostBytes))
 	f.DurationVar(&maxAge, "max-age", pipeline.DefaultMaxAge, fmt.Sprintf("a post older than the group's newest post by more than this is dead-lettered as too_old (at most %s)", pipeline.MaxHorizon))
 	f.DurationVar(&shutdown, "shutdown-timeout", 30*time.Second, "on SIGTERM or SIGINT, exit within this long: the batch in hand is stored and committed if Redis and Kafka allow, else left to be consumed again")
 	return cmd

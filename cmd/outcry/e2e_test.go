@@ -19,11 +19,12 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/outcry-dev/outcry/alert/webhook"
 	"github.com/outcry-dev/outcry/internal/testenv"
 	"github.com/outcry-dev/outcry/pipeline"
+	"github.com/outcry-dev/outcry/post"
 	"github.com/outcry-dev/outcry/scenario"
 	"github.com/outcry-dev/outcry/schema"
-	"github.com/outcry-dev/outcry/alert/webhook"
 )
 
 // badLines are put at the head of the fixture: the pipeline must dead-letter each with
@@ -32,9 +33,9 @@ var badLines = []struct {
 	line   string
 	reason string
 }{
-	{`{"id":"bad-1","text":"whatsapp down",`, pipeline.ReasonInvalidJSON},
-	{`{"id":"bad-2","created_at":"2024-03-05T12:00:01Z","author":"u1"}`, pipeline.ReasonMissingText},
-	{"{\"id\":\"bad-3\",\"text\":\"whatsapp \xff\xfe down\",\"created_at\":\"2024-03-05T12:00:02Z\"}", pipeline.ReasonInvalidUTF8},
+	{`{"id":"bad-1","text":"whatsapp down",`, post.ReasonInvalidJSON},
+	{`{"id":"bad-2","created_at":"2024-03-05T12:00:01Z","author":"u1"}`, post.ReasonMissingText},
+	{"{\"id\":\"bad-3\",\"text\":\"whatsapp \xff\xfe down\",\"created_at\":\"2024-03-05T12:00:02Z\"}", post.ReasonInvalidUTF8},
 }
 
 // writeFixture writes a generated stream with one clear WhatsApp outage, preceded by

@@ -24,7 +24,7 @@ import (
 	"time"
 
 	"github.com/outcry-dev/outcry/match"
-	"github.com/outcry-dev/outcry/pipeline"
+	"github.com/outcry-dev/outcry/post"
 )
 
 // Result holds posts per second on one goroutine.
@@ -218,7 +218,7 @@ func Messages(n int, start time.Time, rate float64, seed int64) [][]byte {
 	out := make([][]byte, n)
 	for i, t := range texts {
 		ts := start.Add(time.Duration(float64(i) / rate * float64(time.Second))).UTC()
-		b, _ := json.Marshal(pipeline.Post{ID: strconv.Itoa(i + 1), Text: t, Author: "u" + strconv.Itoa(r.IntN(2_000_000)),
+		b, _ := json.Marshal(post.Post{ID: strconv.Itoa(i + 1), Text: t, Author: "u" + strconv.Itoa(r.IntN(2_000_000)),
 			CreatedAt: ts.Truncate(time.Second), Lang: langs[r.IntN(len(langs))], Country: "IN", Source: "x"})
 		out[i] = b
 	}

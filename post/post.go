@@ -1,4 +1,10 @@
-package pipeline
+// Package post is the canonical post and the decoder of every source shape Outcry reads
+// (its own canonical JSON, X API v2 tweets, Bluesky Jetstream commits, Mastodon statuses).
+//
+// It is the first stage after the source in the data flow (docs/architecture.md): the
+// pipeline decodes each Kafka message here; what cannot be decoded leaves with a
+// DecodeError whose Reason is the dead-letter header. Pure: no Kafka, Redis or HTTP.
+package post
 
 import (
 	"bytes"
@@ -12,7 +18,7 @@ import (
 	"unicode/utf8"
 )
 
-// Post is the canonical post every source shape is decoded into (DESIGN.md, "Post").
+// Post is the canonical post every source shape is decoded into (docs/architecture.md, "Post").
 type Post struct {
 	ID        string    `json:"id"`
 	Text      string    `json:"text"`
@@ -146,10 +152,10 @@ func Decode(b []byte, maxBytes int) (Post, Shape, error) {
 	return decode(b, maxBytes, true, false)
 }
 
-// decodeShared is Decode for a message that never changes afterwards (a Kafka message's
+// DecodeShared is Decode for a message that never changes afterwards (a Kafka message's
 // value: the client allocates one per message): the post's strings may be views of b,
 // which spares copying and allocating for most posts.
-func decodeShared(b []byte, maxBytes int) (Post, Shape, error) {
+func DecodeShared(b []byte, maxBytes int) (Post, Shape, error) {
 	return decode(b, maxBytes, true, true)
 }
 

@@ -1,12 +1,12 @@
-package pipeline_test
+package post_test
 
 import (
 	"testing"
 	"time"
 
-	"github.com/outcry-dev/outcry/match"
 	"github.com/outcry-dev/outcry/internal/matchbench"
-	"github.com/outcry-dev/outcry/pipeline"
+	"github.com/outcry-dev/outcry/match"
+	"github.com/outcry-dev/outcry/post"
 )
 
 // mixMessages are the messages `outcry bench` consumes.
@@ -22,7 +22,7 @@ func BenchmarkDecodeMatchMix(b *testing.B) {
 	var dst []match.Match
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		p, _, err := pipeline.DecodeShared(msgs[i%len(msgs)], 0)
+		p, _, err := post.DecodeShared(msgs[i%len(msgs)], 0)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -41,7 +41,7 @@ func BenchmarkDecodeMix(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; b.Loop(); i++ {
-				if _, _, err := pipeline.DecodeWith(msgs[i%len(msgs)], bc.share); err != nil {
+				if _, _, err := post.DecodeWith(msgs[i%len(msgs)], bc.share); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -57,7 +57,7 @@ func BenchmarkDecodeMatchKinds(b *testing.B) {
 	m := match.NewMatcher(nil)
 	kinds := map[string][][]byte{}
 	for _, msg := range mixMessages() {
-		p, _, err := pipeline.DecodeShared(msg, 0)
+		p, _, err := post.DecodeShared(msg, 0)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -78,7 +78,7 @@ func BenchmarkDecodeMatchKinds(b *testing.B) {
 		b.Run(k, func(b *testing.B) {
 			var dst []match.Match
 			for i := 0; b.Loop(); i++ {
-				p, _, _ := pipeline.DecodeShared(msgs[i%len(msgs)], 0)
+				p, _, _ := post.DecodeShared(msgs[i%len(msgs)], 0)
 				dst = m.Match(dst[:0], p.Text)
 			}
 			b.ReportMetric(float64(len(msgs))/8192*100, "%_of_mix")

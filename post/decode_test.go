@@ -1,4 +1,4 @@
-package pipeline
+package post
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package pipeline
+package post
 
 import (
 	"os"
@@ -119,20 +119,20 @@ func TestDecodeFastCanonicalPost(t *testing.T) {
 	}
 	// Escapes (\n) and a lower-case country need copies; without them, nothing.
 	plain := []byte(`{"id":"1850001","text":"is #whatsappdown for anyone else?","author":"u123","created_at":"2022-10-25T04:21:03-03:00","lang":"en","country":"GB","source":"x"}`)
-	if n := testing.AllocsPerRun(100, func() { _, _, _ = decodeShared(plain, 0) }); n > 0 {
-		t.Errorf("decodeShared allocates %v times per canonical post without escapes, want none", n)
+	if n := testing.AllocsPerRun(100, func() { _, _, _ = DecodeShared(plain, 0) }); n > 0 {
+		t.Errorf("DecodeShared allocates %v times per canonical post without escapes, want none", n)
 	}
 }
 
-// assertSharedSame fails unless decodeShared returns for b what Decode does, and
+// assertSharedSame fails unless DecodeShared returns for b what Decode does, and
 // leaves b as it was.
 func assertSharedSame(t *testing.T, b []byte) {
 	t.Helper()
 	orig := string(b)
 	p, shape, err := Decode(b, 0)
-	sp, sshape, serr := decodeShared(b, 0)
+	sp, sshape, serr := DecodeShared(b, 0)
 	if string(b) != orig {
-		t.Fatalf("input %q: decodeShared changed it to %q", orig, b)
+		t.Fatalf("input %q: DecodeShared changed it to %q", orig, b)
 	}
 	if p != sp || shape != sshape || (err == nil) != (serr == nil) || err != nil && err.Error() != serr.Error() {
 		t.Fatalf("input %q:\nshared %+v %q %v\ncopied %+v %q %v", b, sp, sshape, serr, p, shape, err)
