@@ -3,8 +3,8 @@ package match_test
 import (
 	"testing"
 
-	"github.com/outcry-dev/outcry/match"
 	"github.com/outcry-dev/outcry/internal/matchbench"
+	"github.com/outcry-dev/outcry/match"
 )
 
 // BenchmarkMatchMix: the realistic firehose mix (see package matchbench)

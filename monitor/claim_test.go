@@ -9,10 +9,12 @@ import (
 	"github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
+	"github.com/outcry-dev/outcry/alert"
+	"github.com/outcry-dev/outcry/alert/kafkasink"
 	"github.com/outcry-dev/outcry/detect/incident"
-	"github.com/outcry-dev/outcry/store"
 	"github.com/outcry-dev/outcry/internal/testenv"
-	"github.com/outcry-dev/outcry/pipeline"
+	"github.com/outcry-dev/outcry/kafkaconn"
+	"github.com/outcry-dev/outcry/store"
 )
 
 // A process killed between claiming an event and confirming it leaves the claim
@@ -22,9 +24,9 @@ func TestFlushSettlesUnconfirmedClaims(t *testing.T) {
 	ctx := context.Background()
 	broker := testenv.Kafka(t, 1, "alerts").ListenAddrs()[0]
 	st := store.New(testenv.RedisClient(t, testenv.Redis(t).Addr), store.Options{})
-	w := pipeline.NewWriter([]string{broker}, "alerts")
+	w := kafkaconn.NewWriter([]string{broker}, "alerts")
 	defer w.Close()
-	alerts := &pipeline.Alerts{W: w}
+	alerts := &kafkasink.Alerts{W: w}
 
 	ev := func(id string) incident.Event {
 		e := incident.Event{ID: id, Type: incident.TypeUpdated, Time: time.Now().UTC()}
@@ -52,7 +54,7 @@ func TestFlushSettlesUnconfirmedClaims(t *testing.T) {
 
 	got := map[string]int{}
 	for _, msg := range readAll(t, broker, "alerts") {
-		e, err := pipeline.DecodeEvent(msg)
+		e, err := alert.Decode(msg)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,11 +1,11 @@
-// Package pipeline is Outcry's Kafka side: it consumes the posts topic in a consumer
-// group, decodes each message into a post.Post, matches it, aggregates one batch in memory,
-// stores the batch in the Redis windows together with its offsets, dead-letters what
-// cannot be used, commits offsets only for work that is durably done, and drives the
-// monitor that turns closed buckets into alerts on the alerts topic.
+// Package pipeline is the counting stage of the data flow (docs/architecture.md): it
+// reads the posts topic through the source, decodes each message (post), matches it
+// (match), sums one batch in memory (counts), stores the batch in Redis together with its
+// offsets (store), dead-letters what cannot be used, commits offsets only for work that is
+// durably done, and hands the closed buckets to the evaluator (the monitor).
 //
-//	posts topic → decode → match → aggregate → (store.Store) → monitor → alerts topic
-//	                 └── bad input → dead-letter topic, with the reason in a header
+//	source → decode → match → aggregate → store → evaluator (monitor → alert sinks)
+//	            └── bad input → dead-letter topic, with the reason in a header
 package pipeline
 
 import (
@@ -25,6 +25,7 @@ import (
 	"github.com/outcry-dev/outcry/counts"
 	"github.com/outcry-dev/outcry/match"
 	"github.com/outcry-dev/outcry/post"
+	"github.com/outcry-dev/outcry/source"
 	"github.com/outcry-dev/outcry/store"
 )
 
@@ -60,14 +61,7 @@ type Evaluator interface {
 
 // DeadLetterer sends messages that cannot be used to the dead-letter topic.
 type DeadLetterer interface {
-	DeadLetter(ctx context.Context, letters []DeadLetter) error
-}
-
-// DeadLetter is a message that could not be used, with why.
-type DeadLetter struct {
-	Msg    kafka.Message
-	Reason string
-	Detail string
+	DeadLetter(ctx context.Context, letters []source.DeadLetter) error
 }
 
 // DefaultBatchSize is the most messages a batch holds by default: one Redis round
@@ -611,11 +605,11 @@ func (p *Pipeline) evaluate(run context.Context) error {
 // deadLetter writes the batch's dead letters, retrying while the broker is away. What
 // the dead-letter topic refuses for good is logged and counted, and the pipeline goes
 // on: the good posts must not wait for the bad ones.
-func (p *Pipeline) deadLetter(ctx context.Context, dead []DeadLetter) error {
+func (p *Pipeline) deadLetter(ctx context.Context, dead []source.DeadLetter) error {
 	if len(dead) == 0 {
 		return nil
 	}
-	var refused *RefusedError
+	var refused *source.RefusedError
 	if err := p.retry(ctx, "dead-letter", func() error {
 		err := p.dlq.DeadLetter(ctx, dead)
 		if errors.As(err, &refused) {
@@ -787,10 +781,10 @@ func (p *Pipeline) classify(res []parsed) {
 
 // aggregate sums the parsed messages into one batch, leaving out, per scope, what
 // Redis holds already.
-func (p *Pipeline) aggregate(msgs []kafka.Message, res []parsed) (*counts.Batch, []DeadLetter, Stats) {
+func (p *Pipeline) aggregate(msgs []kafka.Message, res []parsed) (*counts.Batch, []source.DeadLetter, Stats) {
 	b := counts.NewBatch(p.cfg.Bucket)
 	st := Stats{DeadByReason: map[string]int64{}}
-	var dead []DeadLetter
+	var dead []source.DeadLetter
 	b.Wall = p.cfg.Now()
 	// Messages come in runs of one partition: the per-partition figures are kept in
 	// locals over a run and written to the batch's maps once per run.
@@ -822,7 +816,7 @@ func (p *Pipeline) aggregate(msgs []kafka.Message, res []parsed) (*counts.Batch,
 			r := &res[i]
 			if r.err != nil {
 				if groupFresh {
-					dead = append(dead, DeadLetter{Msg: *m, Reason: r.err.Reason, Detail: r.err.Detail})
+					dead = append(dead, source.DeadLetter{Msg: *m, Reason: r.err.Reason, Detail: r.err.Detail})
 					st.DeadLettered++
 					st.DeadByReason[r.err.Reason]++
 				}

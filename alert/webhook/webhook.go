@@ -33,8 +33,8 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/outcry-dev/outcry/alert"
 	"github.com/outcry-dev/outcry/detect/incident"
-	"github.com/outcry-dev/outcry/pipeline"
 )
 
 // Request headers.
@@ -106,7 +106,7 @@ func New(cfg Config, client *http.Client, log *zap.Logger) (*Sink, error) {
 // delivered and returns an error (the events before it were delivered).
 func (s *Sink) Publish(ctx context.Context, events []incident.Event) error {
 	for _, e := range events {
-		body, err := pipeline.EncodeEvent(e)
+		body, err := alert.Encode(e)
 		if err != nil {
 			return err
 		}
@@ -202,7 +202,7 @@ func (s *Sink) post(ctx context.Context, id string, body []byte) (time.Duration,
 	if err != nil {
 		return 0, err
 	}
-	req.Header.Set("Content-Type", pipeline.ContentType)
+	req.Header.Set("Content-Type", alert.ContentType)
 	req.Header.Set(HeaderEventID, id)
 	req.Header.Set("User-Agent", "outcry-webhook")
 	if len(s.cfg.Secret) > 0 {

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/outcry-dev/outcry/alert"
 	"github.com/outcry-dev/outcry/detect/incident"
-	"github.com/outcry-dev/outcry/pipeline"
 )
 
 func testEvent(id string) incident.Event {
@@ -84,11 +84,11 @@ func TestWebhookSignature(t *testing.T) {
 			Verify(secret, r.body, strings.TrimPrefix(sig, "sha256=")) || Verify(secret, r.body, "sha256=zz") {
 			t.Errorf("Verify accepts a wrong secret, body or header")
 		}
-		wantBody, _ := pipeline.EncodeEvent(want)
+		wantBody, _ := alert.Encode(want)
 		if string(r.body) != string(wantBody) {
 			t.Errorf("body is not the structured CloudEvent:\n%s\nwant\n%s", r.body, wantBody)
 		}
-		if e, err := pipeline.DecodeEvent(r.body); err != nil || e.ID != want.ID || e.Data.Mentions != 1234 {
+		if e, err := alert.Decode(r.body); err != nil || e.ID != want.ID || e.Data.Mentions != 1234 {
 			t.Errorf("decoded %+v, %v", e, err)
 		}
 	}

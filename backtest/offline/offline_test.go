@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/outcry-dev/outcry/backtest/offline"
 	"github.com/outcry-dev/outcry/detect/incident"
 	"github.com/outcry-dev/outcry/match"
-	"github.com/outcry-dev/outcry/backtest/offline"
 )
 
 // run feeds an hour of ordinary chatter about WhatsApp, then ten minutes of outage

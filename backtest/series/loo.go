@@ -3,8 +3,8 @@ package series
 import (
 	"fmt"
 
-	"github.com/outcry-dev/outcry/detect/evaluate"
 	"github.com/outcry-dev/outcry/backtest/nab"
+	"github.com/outcry-dev/outcry/detect/evaluate"
 )
 
 // Labelled is a series with its NAB windows.

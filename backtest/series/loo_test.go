@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/outcry-dev/outcry/detect/evaluate"
 	"github.com/outcry-dev/outcry/backtest/nab"
 	"github.com/outcry-dev/outcry/backtest/series"
+	"github.com/outcry-dev/outcry/detect/evaluate"
 )
 
 // labelled is a week of 5-minute Poisson counts around 30 with one labelled tripling

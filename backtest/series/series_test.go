@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/outcry-dev/outcry/detect/incident"
 	"github.com/outcry-dev/outcry/backtest/series"
+	"github.com/outcry-dev/outcry/detect/incident"
 )
 
 func TestRead(t *testing.T) {

@@ -22,11 +22,13 @@ import (
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/outcry-dev/outcry/alert"
 	"github.com/outcry-dev/outcry/detect/incident"
 	"github.com/outcry-dev/outcry/devstack"
 	"github.com/outcry-dev/outcry/internal/testenv"
-	"github.com/outcry-dev/outcry/pipeline"
+	"github.com/outcry-dev/outcry/kafkaconn"
 	"github.com/outcry-dev/outcry/post"
+	"github.com/outcry-dev/outcry/source"
 )
 
 // TestChaos is the fault-injection run of docs/operations/chaos.md: while the
@@ -514,7 +516,7 @@ func produceGradually(ctx context.Context, c *chaosRun, lines [][]byte, over tim
 	interval := over / time.Duration((len(lines)+chunk-1)/chunk)
 	go func() {
 		defer close(p.done)
-		w := pipeline.NewWriter([]string{c.e.broker}, "posts")
+		w := kafkaconn.NewWriter([]string{c.e.broker}, "posts")
 		defer w.Close()
 		next := time.Now()
 		for lo := 0; lo < len(lines); lo += chunk {
@@ -605,7 +607,7 @@ func eventIDs(t *testing.T, broker, topic string, n int64) map[string]int {
 		return out
 	}
 	for _, m := range readTopic(t, broker, topic, 60*time.Second, func(ms []kafka.Message) bool { return int64(len(ms)) >= n }) {
-		e, err := pipeline.DecodeEvent(m.Value)
+		e, err := alert.Decode(m.Value)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -624,7 +626,7 @@ func dlqReasons(t *testing.T, broker, topic string, n int64) map[string]int {
 		return out
 	}
 	for _, m := range readTopic(t, broker, topic, 60*time.Second, func(ms []kafka.Message) bool { return int64(len(ms)) >= n }) {
-		out[headerValue(m, pipeline.HeaderReason)]++
+		out[headerValue(m, source.HeaderReason)]++
 	}
 	return out
 }

@@ -16,12 +16,14 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
+	"github.com/outcry-dev/outcry/alert"
 	"github.com/outcry-dev/outcry/backtest/nab"
 	"github.com/outcry-dev/outcry/backtest/scenarioscore"
 	"github.com/outcry-dev/outcry/backtest/series"
 	"github.com/outcry-dev/outcry/detect/incident"
 	"github.com/outcry-dev/outcry/match"
 	"github.com/outcry-dev/outcry/pipeline"
+	"github.com/outcry-dev/outcry/source"
 )
 
 func newBacktestCmd(g *globals) *cobra.Command {
@@ -115,7 +117,7 @@ truth.json (recall, false alerts, detection and resolution delays, top country a
 			var werr error
 			res, err := backtestPosts(cmd.Context(), in, posts, rs, redisAddr, lateness, true, log, func(e incident.Event) {
 				types[e.Type]++
-				b, err := pipeline.EncodeEvent(e)
+				b, err := alert.Encode(e)
 				if err == nil {
 					_, err = fmt.Fprintf(bw, "%s\n", b)
 				}
@@ -206,7 +208,7 @@ func backtestSeries(w io.Writer, files []string, out, labels string) error {
 		res := series.Run(name, s, series.Options{})
 		types := map[string]int{}
 		for _, e := range res.Events {
-			b, err := pipeline.EncodeEvent(e)
+			b, err := alert.Encode(e)
 			if err != nil {
 				return err
 			}
@@ -365,7 +367,7 @@ func backtestPosts(ctx context.Context, in io.Reader, name string, rs *match.Rul
 	if bars {
 		lb = newBar(size, "loading "+name, true)
 	}
-	rst, err := pipeline.Replay(ctx, w, in, pipeline.ReplayOptions{Progress: func(_, b int64) { lb.set(b) }})
+	rst, err := source.Replay(ctx, w, in, source.ReplayOptions{Progress: func(_, b int64) { lb.set(b) }})
 	lb.finish()
 	w.Close()
 	if err != nil {

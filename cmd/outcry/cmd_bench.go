@@ -31,9 +31,11 @@ import (
 	"github.com/outcry-dev/outcry/detect/incident"
 	"github.com/outcry-dev/outcry/devstack"
 	"github.com/outcry-dev/outcry/internal/matchbench"
+	"github.com/outcry-dev/outcry/kafkaconn"
 	"github.com/outcry-dev/outcry/match"
 	"github.com/outcry-dev/outcry/pipeline"
 	"github.com/outcry-dev/outcry/post"
+	"github.com/outcry-dev/outcry/source"
 )
 
 // benchResult is what `outcry bench --json` prints.
@@ -289,7 +291,7 @@ func resetPeakRSS() {
 }
 
 func produce(ctx context.Context, broker, topic string, values [][]byte) error {
-	w := pipeline.NewWriter([]string{broker}, topic)
+	w := kafkaconn.NewWriter([]string{broker}, topic)
 	w.Balancer = &kafka.RoundRobin{}
 	w.BatchSize = 5000
 	defer w.Close()
@@ -381,7 +383,7 @@ const benchPasses = 3
 // new group, committing once per pipeline.DefaultBatchSize messages as the pipeline
 // commits once per batch, and nothing else: the ceiling.
 func consumeRate(ctx context.Context, broker, group string, n int, log *zap.Logger) (float64, error) {
-	rd := pipeline.NewReader(pipeline.KafkaConfig{Brokers: []string{broker}, Group: group, PostsTopic: "posts"}, log, nil)
+	rd := source.NewReader(kafkaconn.Config{Brokers: []string{broker}, Group: group, PostsTopic: "posts"}, log, nil)
 	defer rd.Close()
 	var began time.Time
 	var last kafka.Message
@@ -424,7 +426,7 @@ func pipelinePass(ctx context.Context, env *benchEnv, n int, group string, skipM
 		m = noMatch{}
 	}
 	svc, err := newService(serviceOptions{
-		Kafka: pipeline.KafkaConfig{Brokers: []string{env.broker}, Group: group, PostsTopic: "posts",
+		Kafka: kafkaconn.Config{Brokers: []string{env.broker}, Group: group, PostsTopic: "posts",
 			AlertsTopic: "alerts", DLQTopic: "posts.dlq"},
 		Redis: rdb, Prefix: group, Rules: match.DefaultRules(), Matcher: m,
 		OnBatch: func(s pipeline.Stats) {
@@ -568,7 +570,7 @@ func benchLatency(ctx context.Context, incidents int, pr *pipelineResult, log *z
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	svc, err := newService(serviceOptions{
-		Kafka: pipeline.KafkaConfig{Brokers: []string{env.broker}, Group: "latency", PostsTopic: "posts",
+		Kafka: kafkaconn.Config{Brokers: []string{env.broker}, Group: "latency", PostsTopic: "posts",
 			AlertsTopic: "alerts", DLQTopic: "posts.dlq"},
 		Redis: env.rdb, Prefix: "latency", Rules: rules, Idle: time.Second,
 		Pipeline: pipeline.Config{BatchWait: 5 * time.Millisecond, Tick: 50 * time.Millisecond},
@@ -595,7 +597,7 @@ func benchLatency(ctx context.Context, incidents int, pr *pipelineResult, log *z
 	eg.Go(func() error { return svc.pipe.Run(ectx) })
 	eg.Go(func() error {
 		defer cancel()
-		w := pipeline.NewWriter([]string{env.broker}, "posts")
+		w := kafkaconn.NewWriter([]string{env.broker}, "posts")
 		w.BatchTimeout = time.Millisecond
 		defer w.Close()
 		// Live background traffic so the watermark follows the clock.
@@ -781,7 +783,7 @@ func runSoak(ctx context.Context, d time.Duration, rate int, speed float64, log 
 	runCtx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	svc, err := newService(serviceOptions{
-		Kafka: pipeline.KafkaConfig{Brokers: []string{env.broker}, Group: "soak", PostsTopic: "posts",
+		Kafka: kafkaconn.Config{Brokers: []string{env.broker}, Group: "soak", PostsTopic: "posts",
 			AlertsTopic: "alerts", DLQTopic: "posts.dlq"},
 		Redis: env.rdb, Prefix: "soak", Rules: match.DefaultRules(), Idle: time.Second,
 	}, log)
@@ -795,7 +797,7 @@ func runSoak(ctx context.Context, d time.Duration, rate int, speed float64, log 
 	eg, ectx := errgroup.WithContext(runCtx)
 	eg.Go(func() error { return svc.pipe.Run(ectx) })
 	eg.Go(func() error {
-		w := pipeline.NewWriter([]string{env.broker}, "posts")
+		w := kafkaconn.NewWriter([]string{env.broker}, "posts")
 		w.Balancer = &kafka.RoundRobin{}
 		defer w.Close()
 		tick := time.NewTicker(100 * time.Millisecond)

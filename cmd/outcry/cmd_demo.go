@@ -16,8 +16,8 @@ import (
 
 	"github.com/outcry-dev/outcry/detect/incident"
 	"github.com/outcry-dev/outcry/match"
-	"github.com/outcry-dev/outcry/pipeline"
 	"github.com/outcry-dev/outcry/scenario"
+	"github.com/outcry-dev/outcry/source"
 )
 
 func newDemoCmd(g *globals) *cobra.Command {
@@ -122,7 +122,7 @@ the incident has resolved, or stays up with --keep.`,
 			eg.Go(func() error {
 				w := newPostsWriter(env)
 				defer w.Close()
-				st, err := pipeline.Replay(runCtx, w, bytes.NewReader(buf.Bytes()), pipeline.ReplayOptions{Speed: speed})
+				st, err := source.Replay(runCtx, w, bytes.NewReader(buf.Bytes()), source.ReplayOptions{Speed: speed})
 				last = st.Last
 				if err != nil && runCtx.Err() == nil {
 					return err

@@ -11,7 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/outcry-dev/outcry/devstack"
-	"github.com/outcry-dev/outcry/pipeline"
+	"github.com/outcry-dev/outcry/kafkaconn"
+	"github.com/outcry-dev/outcry/source"
 )
 
 // parseSpeed reads --speed: a positive multiple of real time, or "max".
@@ -67,13 +68,13 @@ fast as the broker takes them. A progress bar is shown when stderr is a terminal
 			if err != nil {
 				return err
 			}
-			w := pipeline.NewSecureWriter(b, topic, sec)
+			w := kafkaconn.NewSecureWriter(b, topic, sec)
 			w.Balancer = &kafka.RoundRobin{}
 			defer w.Close()
-			opts := pipeline.ReplayOptions{Speed: sp}
+			opts := source.ReplayOptions{Speed: sp}
 			bar := newBar(size, "replaying "+args[0], true)
 			opts.Progress = func(_, b int64) { bar.set(b) }
-			st, err := pipeline.Replay(cmd.Context(), w, in, opts)
+			st, err := source.Replay(cmd.Context(), w, in, opts)
 			bar.finish()
 			if err != nil {
 				return err

@@ -17,6 +17,7 @@ import (
 
 	"github.com/outcry-dev/outcry/alert/webhook"
 	"github.com/outcry-dev/outcry/devstack"
+	"github.com/outcry-dev/outcry/kafkaconn"
 	"github.com/outcry-dev/outcry/match"
 	"github.com/outcry-dev/outcry/pipeline"
 	"github.com/outcry-dev/outcry/post"
@@ -42,20 +43,20 @@ func (k *kafkaFlags) register(cmd *cobra.Command, withGroup bool) {
 	k.sec.register(f)
 }
 
-func (k *kafkaFlags) config(cmd *cobra.Command) (pipeline.KafkaConfig, error) {
+func (k *kafkaFlags) config(cmd *cobra.Command) (kafkaconn.Config, error) {
 	b := devstack.SplitAddrs(k.brokers)
 	if len(b) == 0 {
-		return pipeline.KafkaConfig{}, fmt.Errorf("%s is empty: give host:port[,host:port...]", flagName(cmd, "brokers"))
+		return kafkaconn.Config{}, fmt.Errorf("%s is empty: give host:port[,host:port...]", flagName(cmd, "brokers"))
 	}
 	if f := cmd.Flags().Lookup("session-timeout"); f != nil && (k.session < 100*time.Millisecond || k.session > 30*time.Minute) {
-		return pipeline.KafkaConfig{}, fmt.Errorf("%s %s: want 100ms to 30m (Apache Kafka's group.min/max.session.timeout.ms allow 6s to 30m by default)",
+		return kafkaconn.Config{}, fmt.Errorf("%s %s: want 100ms to 30m (Apache Kafka's group.min/max.session.timeout.ms allow 6s to 30m by default)",
 			flagName(cmd, "session-timeout"), k.session)
 	}
 	sec, err := k.sec.security(cmd)
 	if err != nil {
-		return pipeline.KafkaConfig{}, err
+		return kafkaconn.Config{}, err
 	}
-	return pipeline.KafkaConfig{Brokers: b, Group: k.group, PostsTopic: k.posts, AlertsTopic: k.alerts, DLQTopic: k.dlq,
+	return kafkaconn.Config{Brokers: b, Group: k.group, PostsTopic: k.posts, AlertsTopic: k.alerts, DLQTopic: k.dlq,
 		SessionTimeout: k.session, Security: sec}, nil
 }
 

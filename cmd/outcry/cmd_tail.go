@@ -14,9 +14,9 @@ import (
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/term"
 
+	"github.com/outcry-dev/outcry/alert"
 	"github.com/outcry-dev/outcry/detect/incident"
 	"github.com/outcry-dev/outcry/devstack"
-	"github.com/outcry-dev/outcry/pipeline"
 )
 
 func newTailCmd(_ *globals) *cobra.Command {
@@ -144,7 +144,7 @@ NO_COLOR is not set and TERM is not "dumb"; always and never force it.`,
 
 // printTailed prints one message of the alerts topic if it passes the filter.
 func printTailed(out, errOut io.Writer, m kafka.Message, f tailFilter, asJSON, colour bool) {
-	e, err := pipeline.DecodeEvent(m.Value)
+	e, err := alert.Decode(m.Value)
 	if err != nil {
 		// Raw output without filters passes anything through; otherwise say why the
 		// message is skipped.

@@ -14,9 +14,9 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/outcry-dev/outcry/alert"
 	"github.com/outcry-dev/outcry/detect/incident"
 	"github.com/outcry-dev/outcry/internal/testenv"
-	"github.com/outcry-dev/outcry/pipeline"
 )
 
 // tailBuffer is an output buffer safe to read while tail writes to it.
@@ -78,7 +78,7 @@ func produceAlerts(t *testing.T, broker, topic string, msgs ...tailMsg) {
 	defer w.Close()
 	km := make([]kafka.Message, len(msgs))
 	for i, m := range msgs {
-		b, err := pipeline.EncodeEvent(m.e)
+		b, err := alert.Encode(m.e)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,7 +172,7 @@ func TestTailJSONFilterAndColour(t *testing.T) {
 		if ce["type"] != incident.TypeFloodSuspected || ce["specversion"] != "1.0" {
 			t.Errorf("not the raw flood CloudEvent: %s", lines[0])
 		}
-		e, err := pipeline.DecodeEvent([]byte(lines[0]))
+		e, err := alert.Decode([]byte(lines[0]))
 		if err != nil || e.Data.State != "flood" || e.ID != flood.ID {
 			t.Errorf("decoded %+v, %v", e, err)
 		}

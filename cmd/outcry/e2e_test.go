@@ -19,12 +19,13 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/outcry-dev/outcry/alert"
 	"github.com/outcry-dev/outcry/alert/webhook"
 	"github.com/outcry-dev/outcry/internal/testenv"
-	"github.com/outcry-dev/outcry/pipeline"
 	"github.com/outcry-dev/outcry/post"
 	"github.com/outcry-dev/outcry/scenario"
 	"github.com/outcry-dev/outcry/schema"
+	"github.com/outcry-dev/outcry/source"
 )
 
 // badLines are put at the head of the fixture: the pipeline must dead-letter each with
@@ -151,7 +152,7 @@ func endToEnd(t *testing.T, redisAddr string) {
 	decoded := map[string]struct{}{}
 	msgs := readTopic(t, broker, "alerts", 90*time.Second, func(ms []kafka.Message) bool {
 		for _, m := range ms {
-			e, err := pipeline.DecodeEvent(m.Value)
+			e, err := alert.Decode(m.Value)
 			if err == nil && e.Type == "outcry.incident.resolved" {
 				decoded[e.Data.Service] = struct{}{}
 			}
@@ -174,10 +175,10 @@ func endToEnd(t *testing.T, redisAddr string) {
 		if err := v.Validate(m.Value); err != nil {
 			t.Errorf("event %s fails the schema: %v", m.Value, err)
 		}
-		if got := headerValue(m, "content-type"); got != pipeline.ContentType {
-			t.Errorf("content-type header = %q, want %q", got, pipeline.ContentType)
+		if got := headerValue(m, "content-type"); got != alert.ContentType {
+			t.Errorf("content-type header = %q, want %q", got, alert.ContentType)
 		}
-		e, err := pipeline.DecodeEvent(m.Value)
+		e, err := alert.Decode(m.Value)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -236,7 +237,7 @@ func endToEnd(t *testing.T, redisAddr string) {
 	dlq := readTopic(t, broker, "posts.dlq", 30*time.Second, func(ms []kafka.Message) bool { return len(ms) >= len(badLines) })
 	reasons := map[string]string{}
 	for _, m := range dlq {
-		reasons[headerValue(m, pipeline.HeaderReason)] = string(m.Value)
+		reasons[headerValue(m, source.HeaderReason)] = string(m.Value)
 	}
 	for _, b := range badLines {
 		if got, ok := reasons[b.reason]; !ok || got != b.line {
@@ -246,7 +247,7 @@ func endToEnd(t *testing.T, redisAddr string) {
 	if len(dlq) != len(badLines) {
 		all := map[string]int{}
 		for _, m := range dlq {
-			all[headerValue(m, pipeline.HeaderReason)+": "+headerValue(m, pipeline.HeaderDetail)]++
+			all[headerValue(m, source.HeaderReason)+": "+headerValue(m, source.HeaderDetail)]++
 		}
 		t.Errorf("%d dead letters, want %d: %v", len(dlq), len(badLines), all)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/outcry-dev/outcry/devstack"
-	"github.com/outcry-dev/outcry/pipeline"
+	"github.com/outcry-dev/outcry/kafkaconn"
 )
 
 // embedded is a broker and a Redis started in-process for demo and backtest.
@@ -19,7 +19,7 @@ type embedded struct {
 	broker    *kfake.Cluster
 	redis     *devstack.Redis // nil when the user gave --redis
 	rdb       redis.UniversalClient
-	kafka     pipeline.KafkaConfig
+	kafka     kafkaconn.Config
 	prefix    string
 	redisAddr string
 	what      string // describes the Redis in use
@@ -53,7 +53,7 @@ func startEmbedded(ctx context.Context, redisAddr string) (*embedded, error) {
 		e.Close()
 		return nil, err
 	}
-	e.kafka = pipeline.KafkaConfig{
+	e.kafka = kafkaconn.Config{
 		Brokers: e.broker.ListenAddrs(), Group: "outcry",
 		PostsTopic: "posts", AlertsTopic: "alerts", DLQTopic: "posts.dlq",
 	}
@@ -83,7 +83,7 @@ const embeddedMaxMessage = 16 << 20
 
 // newPostsWriter returns a producer for the posts topic.
 func newPostsWriter(e *embedded) *kafka.Writer {
-	w := pipeline.NewWriter(e.kafka.Brokers, e.kafka.PostsTopic)
+	w := kafkaconn.NewWriter(e.kafka.Brokers, e.kafka.PostsTopic)
 	w.BatchBytes = embeddedMaxMessage
 	return w
 }

@@ -24,12 +24,12 @@ import (
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/outcry-dev/outcry/alert"
 	"github.com/outcry-dev/outcry/detect/incident"
-	"github.com/outcry-dev/outcry/store"
 	"github.com/outcry-dev/outcry/devstack"
 	"github.com/outcry-dev/outcry/internal/testenv"
-	"github.com/outcry-dev/outcry/pipeline"
 	"github.com/outcry-dev/outcry/scenario"
+	"github.com/outcry-dev/outcry/store"
 )
 
 // The fault tests run the real binary as child processes, kill them (-9 and TERM),
@@ -308,7 +308,7 @@ func alertTypes(t *testing.T, broker, topic string, want int) map[string]int {
 	out := map[string]int{}
 	seen := map[string]bool{}
 	for _, m := range msgs {
-		e, err := pipeline.DecodeEvent(m.Value)
+		e, err := alert.Decode(m.Value)
 		if err != nil {
 			t.Fatal(err)
 		}

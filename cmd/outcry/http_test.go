@@ -17,8 +17,8 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
-	"github.com/outcry-dev/outcry/match"
 	"github.com/outcry-dev/outcry/internal/testenv"
+	"github.com/outcry-dev/outcry/match"
 )
 
 // startHTTP runs serveHTTP with the default rules' page on a loopback port until the

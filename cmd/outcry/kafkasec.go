@@ -7,13 +7,12 @@ import (
 	"os"
 	"strings"
 
+	"github.com/outcry-dev/outcry/kafkaconn"
 	"github.com/segmentio/kafka-go/sasl"
 	"github.com/segmentio/kafka-go/sasl/plain"
 	"github.com/segmentio/kafka-go/sasl/scram"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-
-	"github.com/outcry-dev/outcry/pipeline"
 )
 
 // kafkaSecFlags are the Kafka authentication flags of run, replay and tail.
@@ -32,8 +31,8 @@ func (k *kafkaSecFlags) register(f *pflag.FlagSet) {
 	f.BoolVar(&k.insecure, "kafka-tls-insecure", false, "do not verify the brokers' certificates (development only)")
 }
 
-func (k *kafkaSecFlags) security(cmd *cobra.Command) (pipeline.Security, error) {
-	var sec pipeline.Security
+func (k *kafkaSecFlags) security(cmd *cobra.Command) (kafkaconn.Security, error) {
+	var sec kafkaconn.Security
 	password := k.password
 	if k.passwordFile != "" {
 		b, err := os.ReadFile(k.passwordFile)

@@ -13,8 +13,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/outcry-dev/outcry/match"
 	"github.com/outcry-dev/outcry/internal/testenv"
+	"github.com/outcry-dev/outcry/match"
 )
 
 func TestRulesReload(t *testing.T) {

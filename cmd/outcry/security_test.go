@@ -16,11 +16,11 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/outcry-dev/outcry/alert"
 	"github.com/outcry-dev/outcry/detect/incident"
-	"github.com/outcry-dev/outcry/store"
 	"github.com/outcry-dev/outcry/devstack"
 	"github.com/outcry-dev/outcry/internal/testenv"
-	"github.com/outcry-dev/outcry/pipeline"
+	"github.com/outcry-dev/outcry/store"
 )
 
 // TestKafkaSASL produces and tails through a broker that requires SASL, with PLAIN
@@ -39,7 +39,7 @@ func TestKafkaSASL(t *testing.T) {
 
 	ev := incident.Event{ID: "x-20240305T1300-1", Type: incident.TypeStarted, Time: time.Date(2024, 3, 5, 13, 1, 0, 0, time.UTC),
 		Data: incident.Data{IncidentID: "x-20240305T1300", Service: "x", State: "started", Severity: "major"}}
-	b, err := pipeline.EncodeEvent(ev)
+	b, err := alert.Encode(ev)
 	if err != nil {
 		t.Fatal(err)
 	}

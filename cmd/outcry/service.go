@@ -13,18 +13,22 @@ import (
 	"github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
+	"github.com/outcry-dev/outcry/alert"
+	"github.com/outcry-dev/outcry/alert/kafkasink"
+	"github.com/outcry-dev/outcry/alert/webhook"
 	"github.com/outcry-dev/outcry/detect/incident"
+	"github.com/outcry-dev/outcry/kafkaconn"
 	"github.com/outcry-dev/outcry/match"
 	"github.com/outcry-dev/outcry/monitor"
-	"github.com/outcry-dev/outcry/store"
 	"github.com/outcry-dev/outcry/pipeline"
+	"github.com/outcry-dev/outcry/source"
+	"github.com/outcry-dev/outcry/store"
 	"github.com/outcry-dev/outcry/web"
-	"github.com/outcry-dev/outcry/alert/webhook"
 )
 
 // serviceOptions are everything `run`, `demo` and `backtest` share.
 type serviceOptions struct {
-	Kafka  pipeline.KafkaConfig
+	Kafka  kafkaconn.Config
 	Redis  redis.UniversalClient
 	Prefix string // Redis key prefix
 	Rules  *match.Rules
@@ -63,18 +67,18 @@ func newService(o serviceOptions, log *zap.Logger) (*service, error) {
 		services = append(services, s.Name)
 	}
 	s := &service{
-		reader:  pipeline.NewReader(o.Kafka, log, metrics),
-		alertsW: pipeline.NewSecureWriter(o.Kafka.Brokers, o.Kafka.AlertsTopic, o.Kafka.Security),
-		dlqW:    pipeline.NewSecureWriter(o.Kafka.Brokers, o.Kafka.DLQTopic, o.Kafka.Security),
+		reader:  source.NewReader(o.Kafka, log, metrics),
+		alertsW: kafkaconn.NewSecureWriter(o.Kafka.Brokers, o.Kafka.AlertsTopic, o.Kafka.Security),
+		dlqW:    kafkaconn.NewSecureWriter(o.Kafka.Brokers, o.Kafka.DLQTopic, o.Kafka.Security),
 		metrics: metrics,
 	}
-	alerts := &pipeline.Alerts{W: s.alertsW, Metrics: metrics}
+	alerts := &kafkasink.Alerts{W: s.alertsW, Metrics: metrics}
 	instance := instanceName()
 	s.mon = monitor.New(monitor.Config{
 		Services: services, Group: o.Kafka.Group, Topic: o.Kafka.PostsTopic,
 		Instance: instance,
 		Backlog: func(ctx context.Context) (map[int]int64, error) {
-			return pipeline.Backlog(ctx, o.Kafka.Brokers, o.Kafka.Security, o.Kafka.Group, o.Kafka.PostsTopic)
+			return source.Backlog(ctx, o.Kafka.Brokers, o.Kafka.Security, o.Kafka.Group, o.Kafka.PostsTopic)
 		},
 		Lateness: o.Pipeline.Lateness,
 		Idle:     o.Idle,
@@ -98,7 +102,7 @@ func newService(o serviceOptions, log *zap.Logger) (*service, error) {
 		o.Matcher = match.NewLive(o.Rules)
 	}
 	p, err := pipeline.New(pc, s.reader, st, o.Matcher, s.mon,
-		&pipeline.DLQ{W: s.dlqW, Limit: pipeline.TopicLimit(o.Kafka.Brokers, o.Kafka.Security, o.Kafka.DLQTopic)}, log, metrics)
+		&source.DLQ{W: s.dlqW, Limit: kafkaconn.TopicLimit(o.Kafka.Brokers, o.Kafka.Security, o.Kafka.DLQTopic)}, log, metrics)
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -120,7 +124,7 @@ func publisher(alerts monitor.Publisher, hook *webhook.Sink) monitor.Publisher {
 	if hook == nil {
 		return alerts
 	}
-	return &monitor.Fanout{Sinks: []monitor.Publisher{alerts, hook}}
+	return &alert.Fanout{Sinks: []alert.Publisher{alerts, hook}}
 }
 
 // instanceName names this process for the evaluator lease.

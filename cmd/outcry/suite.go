@@ -10,11 +10,11 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/outcry-dev/outcry/backtest/offline"
+	"github.com/outcry-dev/outcry/backtest/scenarioscore"
 	"github.com/outcry-dev/outcry/detect/evaluate"
 	"github.com/outcry-dev/outcry/detect/incident"
 	"github.com/outcry-dev/outcry/match"
-	"github.com/outcry-dev/outcry/backtest/offline"
-	"github.com/outcry-dev/outcry/backtest/scenarioscore"
 	"github.com/outcry-dev/outcry/scenario/suite"
 	"github.com/outcry-dev/outcry/scenario/suitetext"
 )

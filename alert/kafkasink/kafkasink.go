@@ -1,4 +1,6 @@
-package pipeline
+// Package kafkasink publishes alert events to the alerts topic, keyed by service, and
+// looks for an event there after a crash (Published), so that publishing is exactly-once.
+package kafkasink
 
 import (
 	"context"
@@ -9,7 +11,9 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/outcry-dev/outcry/alert"
 	"github.com/outcry-dev/outcry/detect/incident"
+	"github.com/outcry-dev/outcry/kafkaconn"
 )
 
 // Published reports whether the event is on the alerts topic, looking at what was
@@ -92,7 +96,7 @@ func scanFor(ctx context.Context, c *kafka.Client, topic string, partition int, 
 					return false, fmt.Errorf("look for alert %s in partition %d: %w", id, partition, err)
 				}
 			}
-			if ev, err := DecodeEvent(b); err == nil && ev.ID == id {
+			if ev, err := alert.Decode(b); err == nil && ev.ID == id {
 				return true, nil
 			}
 		}
@@ -102,4 +106,40 @@ func scanFor(ctx context.Context, c *kafka.Client, topic string, partition int, 
 		off = next
 	}
 	return false, nil
+}
+
+// Alerts publishes incident events as CloudEvents (structured mode) keyed by service.
+type Alerts struct {
+	W       *kafka.Writer
+	Metrics Counter // optional
+}
+
+// Publish implements monitor.Publisher.
+func (a *Alerts) Publish(ctx context.Context, events []incident.Event) error {
+	msgs := make([]kafka.Message, len(events))
+	for i, e := range events {
+		b, err := alert.Encode(e)
+		if err != nil {
+			return err
+		}
+		msgs[i] = kafka.Message{
+			Key:     []byte(e.Data.Service),
+			Value:   b,
+			Headers: []kafka.Header{{Key: "content-type", Value: []byte(alert.ContentType)}},
+		}
+	}
+	if err := a.W.WriteMessages(ctx, msgs...); err != nil {
+		return fmt.Errorf("publish %d alerts: %w", len(msgs), kafkaconn.WriteErr(err))
+	}
+	if a.Metrics != nil {
+		for _, e := range events {
+			a.Metrics.Published(e.Type, e.Data.Service)
+		}
+	}
+	return nil
+}
+
+// Counter counts the events published, by type and service (the pipeline's metrics).
+type Counter interface {
+	Published(typ, service string)
 }

@@ -1,4 +1,4 @@
-package pipeline
+package kafkaconn
 
 import (
 	"crypto/tls"

@@ -1,4 +1,10 @@
-package pipeline
+// Package alert is the alert event contract and its delivery: an incident.Event rendered
+// as a CloudEvent 1.0 (Encode, Decode), the Publisher interface every sink implements, and
+// Fanout, which delivers each event to every sink without duplicates. The sinks are
+// subpackages (kafkasink: the alerts topic; webhook: HTTP POST). Pure of Kafka and HTTP.
+//
+// It is the last stage of the data flow (docs/architecture.md): the monitor publishes here.
+package alert
 
 import (
 	"encoding/json"
@@ -9,7 +15,7 @@ import (
 	"github.com/outcry-dev/outcry/detect/incident"
 )
 
-// Alert event contract (DESIGN.md "Alert event"); the data schema is in
+// Alert event contract (README, "Alert event"); the data schema is in
 // schema/alert-event.v1.json and its version is carried in dataschema.
 const (
 	ContentType = "application/cloudevents+json"
@@ -17,8 +23,8 @@ const (
 	DataSchema  = "https://github.com/outcry-dev/outcry/schema/alert-event.v1.json"
 )
 
-// EncodeEvent renders an incident event as a CloudEvent in structured JSON mode.
-func EncodeEvent(e incident.Event) ([]byte, error) {
+// Encode renders an incident event as a CloudEvent in structured JSON mode.
+func Encode(e incident.Event) ([]byte, error) {
 	ce := cloudevents.New(cloudevents.CloudEventsVersionV1)
 	ce.SetID(e.ID)
 	ce.SetSource(EventSource)
@@ -39,8 +45,8 @@ func EncodeEvent(e incident.Event) ([]byte, error) {
 	return b, nil
 }
 
-// DecodeEvent parses an alert event back (for tail and tests).
-func DecodeEvent(b []byte) (incident.Event, error) {
+// Decode parses an alert event back (for tail and tests).
+func Decode(b []byte) (incident.Event, error) {
 	var ce cloudevents.Event
 	if err := json.Unmarshal(b, &ce); err != nil {
 		return incident.Event{}, fmt.Errorf("decode alert event: %w", err)

@@ -1,13 +1,14 @@
-package pipeline_test
+package kafkasink_test
 
 import (
 	"context"
 	"testing"
 	"time"
 
+	"github.com/outcry-dev/outcry/alert/kafkasink"
 	"github.com/outcry-dev/outcry/detect/incident"
 	"github.com/outcry-dev/outcry/internal/testenv"
-	"github.com/outcry-dev/outcry/pipeline"
+	"github.com/outcry-dev/outcry/kafkaconn"
 )
 
 // Published finds an event on the alerts topic by id, among others, and only among
@@ -15,9 +16,9 @@ import (
 func TestAlertsPublished(t *testing.T) {
 	ctx := context.Background()
 	broker := testenv.Kafka(t, 3).ListenAddrs()[0]
-	w := pipeline.NewWriter([]string{broker}, "alerts")
+	w := kafkaconn.NewWriter([]string{broker}, "alerts")
 	defer w.Close()
-	a := &pipeline.Alerts{W: w}
+	a := &kafkasink.Alerts{W: w}
 	ev := func(id, svc string) incident.Event {
 		e := incident.Event{ID: id, Type: incident.TypeStarted, Time: time.Now().UTC()}
 		e.Data.Service, e.Data.IncidentID = svc, id

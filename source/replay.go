@@ -1,4 +1,4 @@
-package pipeline
+package source
 
 import (
 	"bufio"
@@ -9,6 +9,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/outcry-dev/outcry/kafkaconn"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -60,7 +61,7 @@ func Replay(ctx context.Context, w MessageWriter, r io.Reader, o ReplayOptions) 
 		}
 		if err := w.WriteMessages(ctx, batch...); err != nil {
 			if !tooLarge(err) {
-				return fmt.Errorf("produce posts (line %d): %w", st.Lines, writeErr(err))
+				return fmt.Errorf("produce posts (line %d): %w", st.Lines, kafkaconn.WriteErr(err))
 			}
 			// One line is larger than the broker takes: write them one by one and
 			// leave out those it refuses, so one line does not stop the replay.
@@ -73,7 +74,7 @@ func Replay(ctx context.Context, w MessageWriter, r io.Reader, o ReplayOptions) 
 						st.TooLargeLines = append(st.TooLargeLines, lines[i])
 					}
 				case err != nil:
-					return fmt.Errorf("produce posts (line %d): %w", lines[i], writeErr(err))
+					return fmt.Errorf("produce posts (line %d): %w", lines[i], kafkaconn.WriteErr(err))
 				}
 			}
 		}
@@ -135,7 +136,7 @@ func Replay(ctx context.Context, w MessageWriter, r io.Reader, o ReplayOptions) 
 // writer's batch or the broker's limit.
 func tooLarge(err error) bool {
 	var mt kafka.MessageTooLargeError
-	cause := firstError(err)
+	cause := kafkaconn.FirstError(err)
 	return errors.As(err, &mt) || errors.Is(cause, kafka.MessageSizeTooLarge) || errors.Is(cause, kafka.RecordListTooLarge)
 }
 

@@ -1,4 +1,4 @@
-package pipeline_test
+package source_test
 
 import (
 	"context"
@@ -11,7 +11,8 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/outcry-dev/outcry/internal/testenv"
-	"github.com/outcry-dev/outcry/pipeline"
+	"github.com/outcry-dev/outcry/kafkaconn"
+	"github.com/outcry-dev/outcry/source"
 )
 
 // A broker slow to start its fetch replies must slow consumption down, not stop it.
@@ -23,7 +24,7 @@ func TestReaderSurvivesSlowFetchReplies(t *testing.T) {
 	c := testenv.Kafka(t, 1, "posts")
 	broker := c.ListenAddrs()[0]
 	const n = 500
-	w := pipeline.NewWriter([]string{broker}, "posts")
+	w := kafkaconn.NewWriter([]string{broker}, "posts")
 	defer w.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -44,7 +45,7 @@ func TestReaderSurvivesSlowFetchReplies(t *testing.T) {
 		return nil, nil, false
 	})
 
-	rd := pipeline.NewReader(pipeline.KafkaConfig{Brokers: []string{broker}, Group: "slow", PostsTopic: "posts"}, zaptest.NewLogger(t), nil)
+	rd := source.NewReader(kafkaconn.Config{Brokers: []string{broker}, Group: "slow", PostsTopic: "posts"}, zaptest.NewLogger(t), nil)
 	defer rd.Close()
 	for i := range n {
 		m, err := rd.FetchMessage(ctx)

@@ -1,4 +1,4 @@
-package pipeline_test
+package source_test
 
 import (
 	"bytes"
@@ -11,8 +11,9 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/outcry-dev/outcry/internal/testenv"
-	"github.com/outcry-dev/outcry/pipeline"
+	"github.com/outcry-dev/outcry/kafkaconn"
 	"github.com/outcry-dev/outcry/post"
+	"github.com/outcry-dev/outcry/source"
 )
 
 // countTopic reads every message of topic's partitions.
@@ -51,12 +52,12 @@ func countTopic(t *testing.T, broker, topic string, partitions int) []kafka.Mess
 // refuses them with a *RefusedError rather than an error retried forever.
 func TestDeadLettersFitTheTopic(t *testing.T) {
 	broker := testenv.Kafka(t, 3).ListenAddrs()[0]
-	letters := func(n, size int) []pipeline.DeadLetter {
-		out := make([]pipeline.DeadLetter, n)
+	letters := func(n, size int) []source.DeadLetter {
+		out := make([]source.DeadLetter, n)
 		for i := range out {
 			v := bytes.Repeat([]byte("x"), size)
 			copy(v, fmt.Sprintf(`{"id":"%d",`, i))
-			out[i] = pipeline.DeadLetter{
+			out[i] = source.DeadLetter{
 				Msg:    kafka.Message{Topic: "posts", Partition: i % 3, Offset: int64(i), Key: fmt.Appendf(nil, "k%d", i), Value: v},
 				Reason: post.ReasonMissingTime, Detail: "no created_at",
 			}
@@ -66,7 +67,7 @@ func TestDeadLettersFitTheTopic(t *testing.T) {
 	tests := []struct {
 		name     string
 		maxBytes int
-		letters  []pipeline.DeadLetter
+		letters  []source.DeadLetter
 		cut      int // the longest value on the topic, 0 for whole
 		refused  bool
 	}{
@@ -79,13 +80,13 @@ func TestDeadLettersFitTheTopic(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			topic := fmt.Sprintf("dlq-%d", i)
 			testenv.CreateTopic(t, broker, topic, 3, tt.maxBytes)
-			w := pipeline.NewWriter([]string{broker}, topic)
+			w := kafkaconn.NewWriter([]string{broker}, topic)
 			defer w.Close()
-			d := &pipeline.DLQ{W: w, Limit: pipeline.TopicLimit([]string{broker}, pipeline.Security{}, topic)}
+			d := &source.DLQ{W: w, Limit: kafkaconn.TopicLimit([]string{broker}, kafkaconn.Security{}, topic)}
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			err := d.DeadLetter(ctx, tt.letters)
-			var refused *pipeline.RefusedError
+			var refused *source.RefusedError
 			if tt.refused {
 				if !errors.As(err, &refused) || refused.N != len(tt.letters) {
 					t.Fatalf("got %v, want a refusal of %d dead letters", err, len(tt.letters))
@@ -104,9 +105,9 @@ func TestDeadLettersFitTheTopic(t *testing.T) {
 				var reason, off string
 				for _, h := range m.Headers {
 					switch h.Key {
-					case pipeline.HeaderReason:
+					case source.HeaderReason:
 						reason = string(h.Value)
-					case pipeline.HeaderOffset:
+					case source.HeaderOffset:
 						off = string(h.Value)
 					}
 				}
@@ -136,11 +137,11 @@ func TestReplayLeavesOutWhatTheBrokerRefuses(t *testing.T) {
 			fmt.Fprintf(&in, `{"id":"huge","text":"%s","created_at":"2026-01-05T00:00:00Z"}`+"\n", bytes.Repeat([]byte("x"), 2<<20))
 		}
 	}
-	w := pipeline.NewWriter([]string{broker}, "posts")
+	w := kafkaconn.NewWriter([]string{broker}, "posts")
 	defer w.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	st, err := pipeline.Replay(ctx, w, &in, pipeline.ReplayOptions{})
+	st, err := source.Replay(ctx, w, &in, source.ReplayOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
