@@ -60,7 +60,10 @@ func TestCatchUpFloodIsRetracted(t *testing.T) {
 		t.Fatal(err)
 	}
 	pub := &recordingPublisher{}
-	m := monitor.New(monitor.Config{Services: []string{"spotify"}, Group: "g", Topic: "posts"}, st, st, pub, zaptest.NewLogger(t))
+	m, err := monitor.New(monitor.Config{Services: []string{"spotify"}, Group: "g", Topic: "posts"}, monitor.Deps{Reader: st, Claimer: st, Coordinator: st, Hours: st, Trimmer: st, Activity: st, Publisher: pub}, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := m.Advance(ctx, start.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}

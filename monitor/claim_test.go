@@ -45,8 +45,10 @@ func TestFlushSettlesUnconfirmedClaims(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	m := New(Config{Services: []string{"whatsapp"}}, st, st, alerts, zap.NewNop())
-	m.SetVerifier(alerts)
+	m, err := New(Config{Services: []string{"whatsapp"}}, Deps{Reader: st, Claimer: st, Coordinator: st, Hours: st, Trimmer: st, Activity: st, Publisher: alerts, Verifier: alerts}, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
 	m.pending = []incident.Event{published, lost, fresh}
 	if err := m.flush(ctx); err != nil {
 		t.Fatal(err)

@@ -111,6 +111,9 @@ type Monitor struct {
 	onVerdict func(string, evaluate.Verdict)
 	coord     Coordinator
 	verifier  Verifier
+	hours     HourReader
+	trimmer   Trimmer
+	activity  Activity
 	leader    bool
 	closed    time.Time
 	started   time.Time
@@ -225,8 +228,8 @@ const seedSpan = 14 * 24 * time.Hour
 // seed feeds every service's hourly rollups of the fortnight before start into its
 // series, so a restart keeps its seasonal baseline.
 func (m *Monitor) seed(ctx context.Context, start time.Time) error {
-	hr, ok := m.reader.(HourReader)
-	if !ok {
+	hr := m.hours
+	if hr == nil {
 		return nil
 	}
 	to := start.Truncate(time.Hour)
@@ -323,8 +326,33 @@ func (m *Monitor) takeAdded() {
 	}
 }
 
+// Deps are the parts a Monitor works with, all given to New. Reader and Claimer are
+// required; each optional one switches a feature on (store.Store is all of them but
+// Publisher and Verifier).
+type Deps struct {
+	Reader    Reader
+	Claimer   Claimer
+	Publisher Publisher // where events go; nil: only to OnEvent
+	// Coordinator enables Tick: the group's shared watermark and evaluator lease.
+	Coordinator Coordinator
+	// Verifier lets the monitor settle unconfirmed claims by looking at the alerts
+	// topic. Without one such an event is published again (at-least-once).
+	Verifier Verifier
+	Hours    HourReader // hourly rollups seed the baselines at start
+	Trimmer  Trimmer    // deletes the buckets no evaluation reads again
+	Activity Activity   // skips stretches in which the group stored no post
+	// OnEvent is called for every event after it is published.
+	OnEvent func(incident.Event)
+	// OnVerdict is called with every closed bucket's verdict of every service, in
+	// event-time order (the live page draws them).
+	OnVerdict func(service string, v evaluate.Verdict)
+}
+
 // New returns a Monitor.
-func New(cfg Config, r Reader, c Claimer, p Publisher, log *zap.Logger) *Monitor {
+func New(cfg Config, d Deps, log *zap.Logger) (*Monitor, error) {
+	if d.Reader == nil || d.Claimer == nil {
+		return nil, errors.New("monitor: a Reader and a Claimer are required")
+	}
 	if cfg.History <= 0 {
 		cfg.History = 6 * time.Hour
 	}
@@ -347,12 +375,14 @@ func New(cfg Config, r Reader, c Claimer, p Publisher, log *zap.Logger) *Monitor
 		cfg.Now = time.Now
 	}
 	m := &Monitor{
-		cfg: cfg, reader: r, claimer: c, pub: p,
+		cfg: cfg, reader: d.Reader, claimer: d.Claimer, pub: d.Publisher,
+		coord: d.Coordinator, verifier: d.Verifier, hours: d.Hours, trimmer: d.Trimmer, activity: d.Activity,
+		onEvent: d.OnEvent, onVerdict: d.OnVerdict,
 		log:     log.With(zap.String("component", "monitor")),
 		started: cfg.Now(),
 	}
 	m.reset()
-	return m
+	return m, nil
 }
 
 // reset forgets the evaluation state; the next Advance rebuilds it from the stored
@@ -373,13 +403,6 @@ func (m *Monitor) reset() {
 	m.gaps, m.forgot = nil, 0
 	m.pending = nil
 }
-
-// SetVerifier lets the monitor settle unconfirmed claims by looking at the alerts
-// topic. Without one such an event is published again (at-least-once).
-func (m *Monitor) SetVerifier(v Verifier) { m.verifier = v }
-
-// SetCoordinator enables Tick: the group's shared watermark and evaluator lease.
-func (m *Monitor) SetCoordinator(c Coordinator) { m.coord = c }
 
 // Closed returns the boundary before which buckets are closed: a post older than it
 // is too late to be counted.
@@ -556,13 +579,6 @@ func (m *Monitor) watermark(ctx context.Context) (wm, first time.Time, ok bool, 
 // consumed, for the stream to count as live.
 const liveLag = 10 * time.Minute
 
-// OnEvent registers a function called for every event after it is published.
-func (m *Monitor) OnEvent(f func(incident.Event)) { m.onEvent = f }
-
-// OnVerdict registers a function called with every closed bucket's verdict of every
-// service, in event-time order (the live page draws them).
-func (m *Monitor) OnVerdict(f func(service string, v evaluate.Verdict)) { m.onVerdict = f }
-
 // Advance closes every bucket that ends at or before watermark, evaluates it and
 // publishes the events it produces. On error nothing is lost: buckets not yet read
 // are read again and unpublished events are retried on the next call.
@@ -623,8 +639,8 @@ const quietGap = 6 * time.Hour
 // silence, so the series are told of a gap instead of walking it bucket by bucket.
 // The cost is one Redis call, whatever the stretch's length.
 func (m *Monitor) skipQuiet(ctx context.Context, end int64) (bool, error) {
-	act, ok := m.reader.(Activity)
-	if !ok || m.cfg.Group == "" || time.Duration(end-m.next)*time.Second < quietGap {
+	act := m.activity
+	if act == nil || m.cfg.Group == "" || time.Duration(end-m.next)*time.Second < quietGap {
 		return false, nil
 	}
 	h, ok, known, err := act.NextActive(ctx, m.cfg.Group, m.next)
@@ -657,8 +673,8 @@ func (m *Monitor) skipQuiet(ctx context.Context, end int64) (bool, error) {
 // input alone, so two runs over the same posts hold the same. A failed trim is left
 // to the keys' TTLs: those buckets are evaluated already.
 func (m *Monitor) trim(ctx context.Context, to int64) {
-	t, ok := m.reader.(Trimmer)
-	if !ok {
+	t := m.trimmer
+	if t == nil {
 		return
 	}
 	step := int64(m.bucket / time.Second)
@@ -687,7 +703,7 @@ func (m *Monitor) trim(ctx context.Context, to int64) {
 			return
 		}
 		m.trimNext = last + step
-		if act, ok := m.reader.(Activity); ok && m.cfg.Group != "" && m.trimNext-m.forgot >= 3600 {
+		if act := m.activity; act != nil && m.cfg.Group != "" && m.trimNext-m.forgot >= 3600 {
 			if err := act.ForgetActive(ctx, m.cfg.Group, m.trimNext); err != nil {
 				if ctx.Err() == nil {
 					m.log.Warn("trim old buckets", zap.Error(err))

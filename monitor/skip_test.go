@@ -55,12 +55,17 @@ func TestAdvanceSkipsQuietStretches(t *testing.T) {
 	put(now, 30)
 
 	var seen int64
-	m := monitor.New(monitor.Config{Services: []string{"whatsapp"}, Group: "g", Topic: "posts"}, st, st, nil, zaptest.NewLogger(t))
-	m.OnVerdict(func(_ string, v evaluate.Verdict) {
-		if !v.BucketStart.Before(now.Add(-time.Minute)) {
-			seen += v.Bucket.Posts
-		}
-	})
+	m, err := monitor.New(monitor.Config{Services: []string{"whatsapp"}, Group: "g", Topic: "posts"}, monitor.Deps{
+		Reader: st, Claimer: st, Coordinator: st, Hours: st, Trimmer: st, Activity: st,
+		OnVerdict: func(_ string, v evaluate.Verdict) {
+			if !v.BucketStart.Before(now.Add(-time.Minute)) {
+				seen += v.Bucket.Posts
+			}
+		},
+	}, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := m.Advance(ctx, old.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}

@@ -28,8 +28,8 @@ func (c closedAt) Advance(context.Context, time.Time) error { return nil }
 func TestParseLateAndFuture(t *testing.T) {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	closed := now.Add(-5 * time.Minute)
-	p, err := New(Config{Group: "g", Topic: "t", Now: func() time.Time { return now }}, nil, nil,
-		match.NewMatcher(nil), closedAt(closed), nil, zap.NewNop(), nil)
+	p, err := New(Config{Group: "g", Topic: "t", Now: func() time.Time { return now }},
+		Deps{Matcher: match.NewMatcher(nil), Evaluator: closedAt(closed)}, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,8 +91,8 @@ func TestParseTooOld(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := New(Config{Group: "g", Topic: "t", MaxAge: tt.maxAge, Now: func() time.Time { return now }}, nil, nil,
-				match.NewMatcher(nil), closedAt(tt.closed), nil, zap.NewNop(), nil)
+			p, err := New(Config{Group: "g", Topic: "t", MaxAge: tt.maxAge, Now: func() time.Time { return now }},
+				Deps{Matcher: match.NewMatcher(nil), Evaluator: closedAt(tt.closed)}, zap.NewNop())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -216,23 +216,33 @@ type Pipeline struct {
 	onBatch func(Stats)
 }
 
-// New returns a pipeline. metrics may be nil.
-func New(cfg Config, src Source, counters Counters, m Matcher, eval Evaluator, dlq DeadLetterer, log *zap.Logger, metrics *Metrics) (*Pipeline, error) {
+// Deps are the parts a Pipeline works with, all given to New.
+type Deps struct {
+	Source      Source
+	Counters    Counters
+	Matcher     Matcher
+	Evaluator   Evaluator
+	DeadLetters DeadLetterer
+	Metrics     *Metrics // optional
+	// OnBatch, optional, is called with the running totals after every committed batch
+	// (backtests use it to know when the input is consumed).
+	OnBatch func(Stats)
+}
+
+// New returns a pipeline.
+func New(cfg Config, d Deps, log *zap.Logger) (*Pipeline, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
 	return &Pipeline{
-		cfg: cfg, src: src, counters: counters, matcher: m, eval: eval, dlq: dlq,
+		cfg: cfg, src: d.Source, counters: d.Counters, matcher: d.Matcher, eval: d.Evaluator, dlq: d.DeadLetters,
 		log:     log.With(zap.String("component", "pipeline")),
-		metrics: metrics,
+		metrics: d.Metrics,
+		onBatch: d.OnBatch,
 		stored:  store.Stored{},
 		stats:   Stats{DeadByReason: map[string]int64{}},
 	}, nil
 }
-
-// OnBatch registers a function called with the running totals after every committed
-// batch (used by backtests to know when the input is consumed).
-func (p *Pipeline) OnBatch(f func(Stats)) { p.onBatch = f }
 
 // Run consumes until ctx ends. It returns nil on cancellation after the batch in hand
 // is stored and committed.

@@ -16,6 +16,7 @@ import (
 	"github.com/outcry-dev/outcry/alert"
 	"github.com/outcry-dev/outcry/alert/kafkasink"
 	"github.com/outcry-dev/outcry/alert/webhook"
+	"github.com/outcry-dev/outcry/detect/evaluate"
 	"github.com/outcry-dev/outcry/detect/incident"
 	"github.com/outcry-dev/outcry/kafkaconn"
 	"github.com/outcry-dev/outcry/match"
@@ -74,7 +75,11 @@ func newService(o serviceOptions, log *zap.Logger) (*service, error) {
 	}
 	alerts := &kafkasink.Alerts{W: s.alertsW, Metrics: metrics}
 	instance := instanceName()
-	s.mon = monitor.New(monitor.Config{
+	var onVerdict func(string, evaluate.Verdict)
+	if o.Hub != nil {
+		onVerdict = o.Hub.Observe
+	}
+	mon, err := monitor.New(monitor.Config{
 		Services: services, Group: o.Kafka.Group, Topic: o.Kafka.PostsTopic,
 		Instance: instance,
 		Backlog: func(ctx context.Context) (map[int]int64, error) {
@@ -82,33 +87,39 @@ func newService(o serviceOptions, log *zap.Logger) (*service, error) {
 		},
 		Lateness: o.Pipeline.Lateness,
 		Idle:     o.Idle,
-	}, st, st, publisher(alerts, o.Webhook), log)
-	s.mon.SetCoordinator(st)
-	s.mon.SetVerifier(alerts)
-	s.mon.OnEvent(func(e incident.Event) {
-		if o.Hub != nil {
-			o.Hub.Event(e)
-		}
-		if o.OnEvent != nil {
-			o.OnEvent(e)
-		}
-	})
-	if o.Hub != nil {
-		s.mon.OnVerdict(o.Hub.Observe)
+	}, monitor.Deps{
+		Reader: st, Claimer: st, Coordinator: st, Hours: st, Trimmer: st, Activity: st,
+		Publisher: publisher(alerts, o.Webhook),
+		Verifier:  alerts,
+		OnEvent: func(e incident.Event) {
+			if o.Hub != nil {
+				o.Hub.Event(e)
+			}
+			if o.OnEvent != nil {
+				o.OnEvent(e)
+			}
+		},
+		OnVerdict: onVerdict,
+	}, log)
+	if err != nil {
+		s.Close()
+		return nil, err
 	}
+	s.mon = mon
 	pc := o.Pipeline
 	pc.Group, pc.Topic, pc.Services, pc.Instance = o.Kafka.Group, o.Kafka.PostsTopic, services, instance
 	if o.Matcher == nil {
 		o.Matcher = match.NewLive(o.Rules)
 	}
-	p, err := pipeline.New(pc, s.reader, st, o.Matcher, s.mon,
-		&source.DLQ{W: s.dlqW, Limit: kafkaconn.TopicLimit(o.Kafka.Brokers, o.Kafka.Security, o.Kafka.DLQTopic)}, log, metrics)
+	p, err := pipeline.New(pc, pipeline.Deps{
+		Source: s.reader, Counters: st, Matcher: o.Matcher, Evaluator: s.mon,
+		DeadLetters: &source.DLQ{W: s.dlqW, Limit: kafkaconn.TopicLimit(o.Kafka.Brokers, o.Kafka.Security, o.Kafka.DLQTopic)},
+		Metrics:     metrics,
+		OnBatch:     o.OnBatch,
+	}, log)
 	if err != nil {
 		s.Close()
 		return nil, err
-	}
-	if o.OnBatch != nil {
-		p.OnBatch(o.OnBatch)
 	}
 	s.pipe = p
 	return s, nil
