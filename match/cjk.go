@@ -1,0 +1,176 @@
+// CJK and Thai runs: phrases found by substring inside an unspaced run, and
+// the checks on what the hits stand beside.
+
+package match
+
+import (
+	"bytes"
+	"unicode/utf8"
+)
+
+// listParticles join names at the end of a CJK, Korean or Thai run ("LINEも
+// インスタも", "카톡이랑 인스타", "微信和 QQ", "ไลน์กับ เฟซ"): a run of names and one of
+// these is still a list item, not a clause of its own.
+var listParticles = map[string]bool{
+	"も": true, "と": true, "や": true, "とか": true, "、": true,
+	"이랑": true, "랑": true, "와": true, "과": true, "도": true, "하고": true, "이나": true,
+	"和": true, "跟": true, "与": true, "也": true, "或": true, "还有": true, "，": true,
+	"กับ": true, "และ": true, "หรือ": true,
+}
+
+// midKatakanaWord reports whether a name starting with rune c at key[k:] starts
+// inside a katakana word: ライン in タイムライン (timeline) or オンライン (online) is
+// not LINE. Katakana loanwords are written together, so a katakana name is only taken
+// where the katakana before it ends. Terms are not held to it: エラー in
+// ネットワークエラー is an error.
+func midKatakanaWord(key []byte, k int, c rune) bool {
+	if k == 0 || !isKatakana(c) {
+		return false
+	}
+	prev, _ := utf8.DecodeLastRune(key[:k])
+	return isKatakana(prev)
+}
+
+// runHit reports whether phrase p is found at byte k (rune c) of the CJK or Thai
+// run key; a name not in the middle of a longer katakana word nor of a Thai loanword.
+func runHit(p *phrase, key []byte, k int, c rune) bool {
+	return bytes.HasPrefix(key[k:], []byte(p.toks[0])) && (p.cat != catAlias || !midKatakanaWord(key, k, c) && !thaiLoanword(key[:k]))
+}
+
+// nameEndsAt reports whether a name found in a CJK or Thai run ends at byte k of
+// it ("ยูทูบ" before "พัง").
+func nameEndsAt(r *Rules, hits []cjkHit, k int) bool {
+	for _, h := range hits {
+		if h.e == k && r.phrases[h.id].cat == catAlias {
+			return true
+		}
+	}
+	return false
+}
+
+// thaiLoanPrefixes are what makes ไลน์ part of an English loanword, not LINE:
+// ออนไลน์ online, ออฟไลน์ offline, ไทม์ไลน์ timeline, เดดไลน์ deadline,
+// ไกด์ไลน์ guideline, แอร์ไลน์ airline.
+var thaiLoanPrefixes = [][]byte{[]byte("ออน"), []byte("ออฟ"), []byte("ไทม์"), []byte("เดด"), []byte("ไกด์"), []byte("แอร์")}
+
+// thaiLoanword reports whether the run before a Thai alias ends in one of
+// thaiLoanPrefixes.
+func thaiLoanword(before []byte) bool {
+	for _, p := range thaiLoanPrefixes {
+		if bytes.HasSuffix(before, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// isKatakana reports katakana letters and the long-vowel mark ー, not the middle dot
+// ・ that separates words.
+func isKatakana(r rune) bool {
+	return (r >= 0x30A1 && r <= 0x30FA) || r == 0x30FC || (r >= 0x31F0 && r <= 0x31FF)
+}
+
+// cjkHit is a phrase found in a CJK run, at key[s:e].
+type cjkHit struct {
+	id   int32
+	s, e int
+}
+
+// cjkVerbGap is how many bytes may stand between a symptom verb and its
+// post-negator inside a CJK or Thai run: an object of a few letters
+// ("เปิดเพลงไม่ได้", open + song + cannot).
+const cjkVerbGap = 15
+
+// destinationInRun reports whether a name in a CJK or Thai run comes right
+// after a displacement term or right before an arrival term of the same run
+// ("มาดูในเฟสบุ๊ค", "インスタに来て").
+func destinationInRun(r *Rules, hits []cjkHit) bool {
+	for _, a := range hits {
+		if r.phrases[a.id].cat != catAlias {
+			continue
+		}
+		for _, d := range hits {
+			switch r.phrases[d.id].cat {
+			case catDisplace:
+				if d.e == a.s {
+					return true
+				}
+			case catArrive:
+				if d.s == a.e {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// runCover returns how many bytes of a CJK or Thai run the hits of the
+// categories keep cover, and where the last of them ends (hits come in order
+// of start).
+func runCover(r *Rules, hits []cjkHit, keep func(cat uint8) bool) (n, end int) {
+	for _, h := range hits {
+		if keep(r.phrases[h.id].cat) && h.e > end {
+			n += h.e - max(h.s, end)
+			end = h.e
+		}
+	}
+	return n, end
+}
+
+// insideLongerName reports whether every hit of alias phrase id lies inside the
+// hit of a longer alias.
+func insideLongerName(r *Rules, hits []cjkHit, id int32) bool {
+	for _, h := range hits {
+		if h.id != id {
+			continue
+		}
+		inside := false
+		for _, o := range hits {
+			if o.id != id && r.phrases[o.id].cat == catAlias && o.s <= h.s && o.e >= h.e && o.e-o.s > h.e-h.s {
+				inside = true
+				break
+			}
+		}
+		if !inside {
+			return false
+		}
+	}
+	return true
+}
+
+// verbThenNegator reports whether a symptom verb among the hits of a CJK run
+// is followed, within cjkVerbGap bytes, by a post-negator.
+func verbThenNegator(r *Rules, hits []cjkHit) bool {
+	for _, v := range hits {
+		if r.phrases[v.id].cat != catVerb {
+			continue
+		}
+		for _, n := range hits {
+			if r.phrases[n.id].cat == catPostNeg && n.s >= v.e && n.s-v.e <= cjkVerbGap {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// inLongerRecovery reports whether a recovery term among hits contains h.
+func inLongerRecovery(r *Rules, hits []cjkHit, h cjkHit) bool {
+	for _, g := range hits {
+		if r.phrases[g.id].cat == catRecovery && g.s <= h.s && h.e <= g.e && g.e-g.s > h.e-h.s {
+			return true
+		}
+	}
+	return false
+}
+
+// negatedAt reports whether a negation among hits overlaps h.
+func negatedAt(r *Rules, hits []cjkHit, h cjkHit) bool {
+	for _, g := range hits {
+		if r.phrases[g.id].cat == catNegation && h.s < g.e && g.s < h.e {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,459 @@
+// The decision: intents assigned to the services named near them, with
+// negation, tense and questions weighed and the model's second opinion; one
+// Match per service.
+
+package match
+
+import (
+	"bytes"
+	"slices"
+)
+
+// A cue in another sentence counts as this much farther away than one in
+// the same sentence.
+const otherSentence = 1000
+
+// decide assigns each intent to the nearest service named near it and
+// appends one Match per service.
+func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
+	ns := len(m.r.services)
+	if cap(sc.outD) < ns {
+		sc.outD = make([]int32, ns)
+		sc.recD = make([]int32, ns)
+		sc.pastD = make([]int32, ns)
+		sc.outP = make([]int32, ns)
+		sc.fineD = make([]int32, ns)
+		sc.recP = make([]int32, ns)
+		sc.seen = make([]bool, ns)
+	}
+	outD, recD, pastD, seen := sc.outD[:ns], sc.recD[:ns], sc.pastD[:ns], sc.seen[:ns]
+	outP, recP, fineD := sc.outP[:ns], sc.recP[:ns], sc.fineD[:ns]
+	const none = 1 << 30
+	// Only the services named in this post are touched (and reset after).
+	touched := sc.touched[:0]
+	for _, mn := range sc.mentions {
+		if !seen[mn.svc] {
+			seen[mn.svc] = true
+			outD[mn.svc], recD[mn.svc], pastD[mn.svc] = none, none, none
+			outP[mn.svc], recP[mn.svc], fineD[mn.svc] = none, none, none
+			touched = append(touched, mn.svc)
+		}
+	}
+	slices.Sort(touched)
+	sc.touched = touched
+	defer func() {
+		for _, s := range touched {
+			seen[s] = false
+		}
+	}()
+	ms := sc.mentions
+	// Services listed together ("whatsapp, instagram and facebook") share
+	// intents: group mentions separated only by punctuation or a connector.
+	for k := range ms {
+		seen[ms[k].svc] = true
+		ms[k].group = int32(k)
+		if k > 0 {
+			gap := ms[k].pos - ms[k-1].end
+			clause := sc.marks[ms[k-1].end-1]&mkRunTail != 0
+			if ms[k].sent == ms[k-1].sent && ms[k].hg == 0 && ms[k-1].hg == 0 && !clause && (gap == 0 || gap == 1 && sc.marks[ms[k-1].end]&mkConnector != 0) {
+				ms[k].group = ms[k-1].group
+				ms[k].dest = ms[k].dest || ms[k-1].dest
+			}
+		}
+	}
+	distinct := len(touched)
+	for _, in := range sc.intents {
+		if in.cat == catOutage && sc.cancel {
+			continue
+		}
+		if distinct > 1 && in.hg != 0 && !hashtagNames(ms, in.hg) {
+			// A bare intent hashtag (#down, #outage) in a post naming
+			// several services says nothing about which one is down.
+			continue
+		}
+		best, bestD := -1, int32(none)
+		for k, mn := range ms {
+			if mn.dest {
+				continue
+			}
+			if in.cat == catFine && !sc.subjectOf(mn, in) {
+				continue
+			}
+			var d int32
+			before := mn.pos < in.pos
+			switch {
+			case in.hg != 0 && in.hg == mn.hg:
+				d = 0
+			case in.pos >= mn.end:
+				d = in.pos - mn.end + 1
+			case in.end <= mn.pos:
+				d = mn.pos - in.end + 1
+			default:
+				d = 0
+			}
+			if distinct > 1 && d > nearDist && (d > sentDist || in.sent != mn.sent) {
+				continue
+			}
+			if !before && mn.sent > in.sent {
+				// A name opening a later sentence begins another statement
+				// ("youtube won't load, black screen. staying on tiktok").
+				d += nearDist
+			} else if !before && mn.pos >= in.end && bytes.ContainsAny(sc.buf[sc.toks[in.end-1].e:sc.toks[mn.pos].s], ",;，；、") {
+				// and one after a clause mark begins another clause
+				// ("snapchat keeps crashing, insta is fine")
+				d += nearDist / 2
+			}
+			if d < bestD || d == bestD && before {
+				best, bestD = k, d
+			}
+		}
+		if best < 0 {
+			continue
+		}
+		g := ms[best].group
+		if in.sent != ms[best].sent {
+			// Across a sentence end, a term is farther from its name than
+			// any in the name's own sentence ("ig won't post, keeps erroring.
+			// fb is fine": the error is not fb's).
+			bestD += otherSentence
+		}
+		pres := int32(none)
+		if len(sc.present) > 0 {
+			pres = sc.nearest(sc.present, in)
+		}
+		for _, mn := range ms {
+			if mn.group != g {
+				continue
+			}
+			switch {
+			case in.cat == catOutage && sc.isPast(in):
+				pastD[mn.svc] = min(pastD[mn.svc], bestD)
+			case in.cat == catFine:
+				fineD[mn.svc] = min(fineD[mn.svc], bestD)
+			case in.cat == catOutage:
+				outD[mn.svc] = min(outD[mn.svc], bestD)
+				outP[mn.svc] = min(outP[mn.svc], pres)
+			default:
+				recD[mn.svc] = min(recD[mn.svc], bestD)
+				recP[mn.svc] = min(recP[mn.svc], pres)
+			}
+		}
+	}
+	// The model reads the post once for each service it names, that service's
+	// names masked apart from the others; not for a service named as where
+	// people went (the rules' displacement decides those).
+	// A post of names and terms only is left to the rules: the model would
+	// judge the terms alone, whose n-grams it may have learnt from other
+	// words ("장애" of "장애인").
+	// The model may turn a mention into a complaint only when the rules found
+	// nothing against one: a negation ("isn't down") or a post negation
+	// ("stock is down", "imagine if").
+	mayUpgrade := !sc.cancel && !sc.negated
+	// Services listed together are read alike: one reading serves them all.
+	var readFor uint64
+	var p float32
+	var class int
+	for _, s := range touched {
+		mt := Match{Service: m.r.services[s].Name, Kind: Mention}
+		switch {
+		case fineD[s] < outD[s] && fineD[s] < recD[s]:
+			// Said to work ("youtube won't load, insta is fine"), nearer than
+			// any outage term: a mention.
+		case outD[s] < none && outD[s] < recD[s]:
+			mt.Kind = Outage
+		case outD[s] < none && outP[s] < recP[s] && outP[s] < otherSentence:
+			// Both, and a present cue is nearer the outage ("back for five
+			// minutes and dead again", "they say it's fixed, still can't log
+			// in"): the outage is the news.
+			mt.Kind = Outage
+		case recD[s] < none:
+			mt.Kind = Recovery
+		case pastD[s] < none:
+			mt.Kind = Past
+		}
+		if m.model != nil && !sc.bare && (mt.Kind == Outage || mt.Kind == Mention && mayUpgrade && fineD[s] == none) && !sc.isDest(s) {
+			if g := sc.groupsOf(s); g != readFor {
+				var others bool
+				sc.feats, others = m.features(sc, sc.feats[:0], g)
+				p, class, readFor = m.model.prob(sc.feats), postClass(sc.feats, others), g
+			}
+			mt.Kind = m.second(sc, mt.Kind, p, class)
+		}
+		if mt.Kind == Outage {
+			mt.Problems = m.r.problemList(sc.probs)
+		}
+		dst = append(dst, mt)
+	}
+	return dst
+}
+
+// fixedBeside reports whether a recovery term stands within fixedSpan tokens of
+// outage term in, in its clause.
+func (sc *scratch) fixedBeside(in intent) bool {
+	for _, o := range sc.intents {
+		if o.cat != catRecovery || o.sent != in.sent {
+			continue
+		}
+		var from, to int32 // the gap between the two terms
+		switch {
+		case o.end <= in.pos:
+			from, to = o.end, in.pos
+		case in.end <= o.pos:
+			from, to = in.end, o.pos
+		default:
+			continue
+		}
+		if to-from > fixedSpan || sc.toks[from].fl&tkCJK != 0 {
+			continue
+		}
+		if !bytes.ContainsAny(sc.buf[sc.toks[from-1].e:sc.toks[to].s], ",;，；、.!?،؛؟") {
+			return true
+		}
+	}
+	return false
+}
+
+// fixedSpan is how many words may stand between a recovery term and the outage
+// word it fixed ("fixed the outage").
+const fixedSpan = 1
+
+// onlyNamesAndTerms reports whether every token is part of a name or of an
+// intent term ("유튜브 장애", "instagram facebook"): such a post gives the model
+// nothing beyond the words the rules read already.
+func (sc *scratch) onlyNamesAndTerms() bool {
+	for i := range sc.toks {
+		if sc.marks[i]&mkIntent == 0 && !sc.covers(int32(i)) {
+			return false
+		}
+	}
+	return len(sc.toks) > 0
+}
+
+// covers reports whether token i is part of a name or an intent.
+func (sc *scratch) covers(i int32) bool {
+	for _, mn := range sc.mentions {
+		if i >= mn.pos && i < mn.end {
+			return true
+		}
+	}
+	for _, it := range sc.intents {
+		if i >= it.pos && i < it.end {
+			return true
+		}
+	}
+	return false
+}
+
+// isDest reports whether service svc is named as where people went or look.
+func (sc *scratch) isDest(svc int16) bool {
+	for _, mn := range sc.mentions {
+		if mn.svc == svc && mn.dest {
+			return true
+		}
+	}
+	return false
+}
+
+// second is the model's second opinion (p, for posts of this class) on what
+// the rules made of a post for one service: a mention (one that mayUpgrade
+// lets it turn) becomes an outage, or a past outage in a post with a past cue
+// and no present one, when the model is confident of a complaint; an outage
+// becomes a mention when it is confident of none.
+func (m *Matcher) second(sc *scratch, k Kind, p float32, class int) Kind {
+	switch {
+	case k == Mention && p >= m.model.up[class]:
+		if len(sc.past) > 0 && len(sc.present) == 0 {
+			return Past
+		}
+		return Outage
+	case k == Outage && p < m.model.veto[class]:
+		return Mention
+	}
+	return k
+}
+
+// bareQuestion reports whether the post is only service names and a question
+// mark.
+func bareQuestion(b []byte, toks []token, ms []mention) bool {
+	n := 0
+	for _, mn := range ms {
+		n += int(mn.end - mn.pos)
+	}
+	return n == len(toks) && hasQuestionMark(b)
+}
+
+// negator reports where a negator of the tokens [pos, end) (a symptom verb, a
+// "works" term) stands: up to negSpan tokens before them or a post-negator up
+// to postNegSpan after them, in the same sentence and not across a hashtag.
+// For a verb of the languages langs (0: any), only a negator of one of them or
+// of English counts: Roman Urdu's "ni" is Swahili's "is", and "ni wakati wa
+// sale" is no Spanish "no sale".
+func (sc *scratch) negator(pos, end int, langs uint64) (int, bool) {
+	toks := sc.toks
+	for k := pos - 1; k >= 0 && k >= pos-negSpan; k-- {
+		if toks[k].sent != toks[pos].sent || toks[k+1].fl&tkHash != 0 {
+			break
+		}
+		if sc.marks[k]&mkNegator != 0 && sc.marks[k]&mkIntent == 0 && sc.sameLang(langs, sc.plangs[k]) {
+			return k, true
+		}
+	}
+	for k := end; k < len(toks) && k < end+postNegSpan; k++ {
+		if toks[k].sent != toks[end-1].sent || toks[k].fl&tkHash != 0 {
+			break
+		}
+		if sc.marks[k]&mkPostNeg != 0 && sc.marks[k]&mkIntent == 0 && sc.sameLang(langs, sc.plangs[k]) {
+			return k, true
+		}
+	}
+	return 0, false
+}
+
+// negatedSpan reports whether the tokens [pos, end) have a negator (see negator).
+func (sc *scratch) negatedSpan(pos, end int, langs uint64) bool {
+	_, ok := sc.negator(pos, end, langs)
+	return ok
+}
+
+// sameLang reports whether a verb of the languages a and a negator of b may
+// go together: a language in common, or English on either side (people mix
+// English verbs and negators into every language: "hindi ma-load", "nahi
+// load ho raha"). A zero mask goes with anything.
+func (sc *scratch) sameLang(a, b uint64) bool {
+	return a == 0 || b == 0 || a&b != 0 || (a|b)&sc.english != 0
+}
+
+// subjectOf reports whether a "works" term is said of the mention: it follows
+// the name closely in its sentence with no outage term between ("insta is
+// fine"; not "netflix shows an error, Disney+ is fine" of Netflix when Disney+
+// is not a listed name, nor "feed won't load, the wifi is fine").
+func (sc *scratch) subjectOf(mn mention, in intent) bool {
+	if mn.sent != in.sent || mn.end > in.pos || in.pos-mn.end+1 > nearDist {
+		return false
+	}
+	for _, o := range sc.intents {
+		if o.cat == catOutage && o.pos >= mn.end && o.end <= in.pos {
+			return false
+		}
+	}
+	return true
+}
+
+// negatedClose reports whether the tokens [pos, end) are negated right by
+// them: a negator one or two words before with no punctuation between, or a
+// post-negator right after.
+func (sc *scratch) negatedClose(pos, end int) bool {
+	toks := sc.toks
+	for k := pos - 1; k >= 0 && k >= pos-2; k-- {
+		if toks[k].sent != toks[pos].sent || bytes.ContainsAny(sc.buf[toks[k].e:toks[k+1].s], ",;:!.") {
+			break
+		}
+		if sc.marks[k]&mkNegator != 0 && sc.marks[k]&mkIntent == 0 {
+			return true
+		}
+	}
+	return end < len(toks) && toks[end].sent == toks[end-1].sent && sc.marks[end]&mkPostNeg != 0 && sc.marks[end]&mkIntent == 0
+}
+
+// outageRightAfter reports whether an outage term follows the mention at once,
+// in its sentence (a spaced word: a CJK run after the name may hold the term
+// anywhere, "来Instagram看看怎么回事").
+func (sc *scratch) outageRightAfter(mn mention) bool {
+	for _, in := range sc.intents {
+		if in.cat == catOutage && in.pos == mn.end && in.sent == mn.sent && sc.toks[in.pos].fl&tkCJK == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// asked reports whether the sentence of token end-1 ends in a question mark
+// after it.
+func (sc *scratch) asked(end int) bool {
+	toks := sc.toks
+	from, to := int(toks[end-1].e), len(sc.buf)
+	for k := end; k < len(toks); k++ {
+		if toks[k].sent != toks[end-1].sent {
+			to = int(toks[k].s)
+			break
+		}
+	}
+	return hasQuestionMark(sc.buf[from:to])
+}
+
+// hasQuestionMark reports whether b holds a question mark (Latin, Arabic or
+// full-width).
+func hasQuestionMark(b []byte) bool {
+	return bytes.IndexByte(b, '?') >= 0 || bytes.Contains(b, []byte("؟")) || bytes.Contains(b, []byte("？"))
+}
+
+func inRecovery(ins []intent, i int) bool {
+	for _, in := range ins {
+		if (in.cat == catRecovery || in.cat == catFine) && int(in.pos) <= i && i < int(in.end) {
+			return true
+		}
+	}
+	return false
+}
+
+// isPast reports whether an outage term speaks of an outage that is over:
+// a past cue ("yesterday", "was down") is nearer to it than any present cue
+// ("still", "again", "now"), a cue in its own sentence always nearer than one
+// in another ("down since yesterday and still nothing" is current; "the
+// outage last week, I only read the report now" is not).
+func (sc *scratch) isPast(in intent) bool {
+	if len(sc.past) == 0 {
+		return false
+	}
+	for k := 0; k < len(sc.pastCov); k += 2 {
+		if sc.pastCov[k] < in.end && in.pos < sc.pastCov[k+1] {
+			// The past cue holds the outage term itself ("was down for an
+			// hour", "era giù"): no present cue outweighs its tense.
+			return true
+		}
+	}
+	return sc.nearest(sc.past, in) < sc.nearest(sc.present, in)
+}
+
+// nearest is the distance from the intent to the nearest of the cues.
+func (sc *scratch) nearest(cues []int32, in intent) int32 {
+	best := int32(1 << 30)
+	for _, c := range cues {
+		if c >= in.end && sc.opensClause(c) {
+			continue
+		}
+		var d int32
+		switch {
+		case c >= in.end:
+			d = c - in.end + 1
+		case c < in.pos:
+			d = in.pos - c
+		}
+		if sc.toks[c].sent != in.sent {
+			d += otherSentence
+		}
+		best = min(best, d)
+	}
+	return best
+}
+
+// opensClause reports whether the cue at token c begins another service's
+// clause: a name follows it within two words ("Netflix in tilt ieri sera,
+// stasera Prime Video non parte": stasera is Prime Video's, not Netflix's).
+func (sc *scratch) opensClause(c int32) bool {
+	for _, mn := range sc.mentions {
+		if mn.pos > c && mn.pos-c <= 2 && mn.sent == sc.toks[c].sent {
+			return true
+		}
+	}
+	return false
+}
+
+func hashtagNames(ms []mention, hg int32) bool {
+	for _, mn := range ms {
+		if mn.hg == hg {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,87 @@
+// Fuzzy service names: aliases within one edit of a word, and the hash test
+// that rules most words out first.
+
+package match
+
+// fuzzy returns an alias within one edit (insertion, deletion, substitution
+// or transposition) of key, or -1.
+func (m *Matcher) fuzzy(key []byte) int32 {
+	if !m.noPrefilter && !m.mayFuzzy(key) {
+		return -1
+	}
+	for _, id := range m.r.fuzzy[key[0]] {
+		a := m.r.phrases[id].toks[0]
+		if d := len(key) - len(a); d < -1 || d > 1 {
+			continue
+		}
+		if withinOneEdit(key, a) {
+			if _, known := m.r.index[string(key)]; known {
+				return -1
+			}
+			return id
+		}
+	}
+	return -1
+}
+
+func withinOneEdit(a []byte, b string) bool {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	if i == len(a) && i == len(b) {
+		return true
+	}
+	switch {
+	case len(a) == len(b):
+		if string(a[i+1:]) == b[i+1:] {
+			return true
+		}
+		return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && string(a[i+2:]) == b[i+2:]
+	case len(a) == len(b)+1:
+		return string(a[i+1:]) == b[i:]
+	case len(a)+1 == len(b):
+		return string(a[i:]) == b[i+1:]
+	}
+	return false
+}
+
+// mayFuzzy reports whether key may be within one edit of a fuzzy alias:
+// key, or key without one of its bytes, hashes like an alias or an alias
+// without one of its bytes (substitutions, insertions, deletions and
+// transpositions all leave such a pair).
+func (m *Matcher) mayFuzzy(key []byte) bool {
+	if len(key) > maxFuzzyKey || m.r.fuzzyLens[key[0]]&(1<<len(key)) == 0 {
+		return false
+	}
+	// Fuzzy aliases share the key's first byte. One edit at position 2 or later
+	// keeps the first two bytes; one at position 1 keeps the last two (the key has
+	// at least 5), so a key that shares neither with any fuzzy alias has none
+	// within one edit.
+	L := len(key)
+	if !hasBit(m.r.fuzzyEnds[0][:], uint32(key[0])<<8|uint32(key[1])) &&
+		!hasBit(m.r.fuzzyEnds[1][:], uint32(key[L-2])<<8|uint32(key[L-1])) {
+		return false
+	}
+	// pre[i]: hash of key[:i]; pow[k]: hashBase^k. Dropping byte i gives
+	// pre[i]*pow[L-1-i] + (hash of key[i+1:]).
+	var pre [maxFuzzyKey + 1]uint32
+	var pow [maxFuzzyKey + 1]uint32
+	pow[0] = 1
+	for i, c := range key {
+		pre[i+1] = pre[i]*hashBase + uint32(c)
+		pow[i+1] = pow[i] * hashBase
+	}
+	if hasBit(m.r.fuzzyBits, finishHash(pre[L], fuzzyBitsLog)) {
+		return true
+	}
+	for i := 0; i < L; i++ {
+		suf := pre[L] - pre[i+1]*pow[L-1-i]
+		if hasBit(m.r.fuzzyBits, finishHash(pre[i]*pow[L-1-i]+suf, fuzzyBitsLog)) {
+			return true
+		}
+	}
+	return false
+}
+
+const maxFuzzyKey = 17

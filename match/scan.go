@@ -1,0 +1,512 @@
+// The phrase scan: every token looked up against the rules' phrases
+// (second-word hashes, an adverb skipped, Arabic clitics, name suffixes,
+// handles), leaving the marks, mentions and intents the decision reads.
+
+package match
+
+import (
+	"bytes"
+	"slices"
+	"unicode/utf8"
+)
+
+// displaceSpan is how many words a displacement phrase may stand before the
+// service it sends people to: right before it, since words between
+// ("checked downdetector, Facebook reports spiking") break the link.
+const displaceSpan = 1
+
+// scan looks every token up; it reports whether any service was named.
+func (m *Matcher) scan(sc *scratch) bool {
+	r := m.r
+	b := sc.buf
+	toks := sc.toks
+	if cap(sc.marks) < len(toks) {
+		sc.marks = make([]uint16, len(toks), 2*len(toks))
+		sc.plangs = make([]uint64, len(toks), 2*len(toks))
+	}
+	sc.marks = sc.marks[:len(toks)]
+	clear(sc.marks)
+	sc.plangs = sc.plangs[:len(toks)]
+	clear(sc.plangs)
+	sc.mentions = sc.mentions[:0]
+	sc.intents = sc.intents[:0]
+	var ctx uint64
+	sc.past, sc.present, sc.pastCov = sc.past[:0], sc.present[:0], sc.pastCov[:0]
+	var probs uint16
+	cancel, negated := false, false
+	runWords := false // a CJK run holds a name and other words ("アウトルックの動画ってどうやって…？")
+	runOther := false // a CJK run holds words that are neither names nor intent terms
+	aliasNext, intentNext := 0, 0
+	for i := range toks {
+		t := &toks[i]
+		key := b[t.s:t.e]
+		var aliasBest, intentBest int32 = -1, -1
+		cjkNeg := false  // a symptom verb and a post-negator inside one CJK run
+		cjkDest := false // a name inside one CJK run right after a displacement term or before an arrival term
+		aliasLen, intentLen := 0, 0
+		inRun := false // considering the phrases found inside a CJK run
+		consider := func(id int32, n int) {
+			p := &r.phrases[id]
+			if p.joined && t.fl&tkHash == 0 {
+				return
+			}
+			switch p.cat {
+			case catAlias:
+				if n > aliasLen {
+					aliasBest, aliasLen = id, n
+				}
+			case catOutage, catRecovery, catNegation, catFine:
+				if n > intentLen {
+					intentBest, intentLen = id, n
+				}
+			case catNamed:
+				// only right after a name (in a CJK run, nameEndsAt checked the hits)
+				if k := len(sc.mentions); n > intentLen && (inRun || k > 0 && sc.mentions[k-1].end == int32(i)) {
+					intentBest, intentLen = id, n
+				}
+			case catNegator:
+				sc.marks[i] |= mkNegator
+				sc.plangs[i] |= p.langs
+			case catPotential:
+				sc.marks[i+n-1] |= mkPotential
+			case catPostNeg:
+				sc.marks[i] |= mkPostNeg
+				sc.plangs[i] |= p.langs
+			case catVerb:
+				sc.marks[i] |= mkVerb
+				sc.plangs[i] |= p.langs
+			case catConnector:
+				sc.marks[i] |= mkConnector
+			case catProblem:
+				probs |= 1 << uint(p.prob)
+			case catContext:
+				ctx |= p.ctx
+			case catCancel:
+				cancel = true
+			case catPast:
+				if len(sc.past) == 0 || sc.past[len(sc.past)-1] != int32(i) {
+					sc.past = append(sc.past, int32(i))
+				}
+				if t.fl&tkCJK == 0 && n > 1 {
+					sc.pastCov = append(sc.pastCov, int32(i), int32(i+n))
+				}
+			case catPresent:
+				sc.marks[i] |= mkPresent
+			case catDisplace:
+				if t.fl&tkCJK == 0 { // in a CJK run: only at its end (below)
+					sc.marks[i+n-1] |= mkDisplace
+				}
+			case catArrive:
+				if t.fl&tkCJK == 0 { // in a CJK run: only at its start (below)
+					sc.marks[i] |= mkArrive
+				}
+			}
+		}
+		if t.fl&tkMention != 0 {
+			ids := r.index[string(key)]
+			if len(ids) == 0 {
+				if core := handleCore(key); core != nil {
+					ids = r.index[string(core)]
+				}
+			}
+			for _, id := range ids {
+				if p := &r.phrases[id]; len(p.toks) == 1 && (p.cat == catAlias || p.cat == catContext) {
+					consider(id, 1)
+				}
+			}
+		} else {
+			if r.mayHave(key) {
+				if ids := r.index[string(key)]; len(ids) > 0 {
+					// Most phrases a word starts fail on the next word: their
+					// second words' hashes, in one small table, say which
+					// without touching the phrases (the word after next
+					// too, for an adverb between).
+					h1, h2 := tokHash(sc, i+1), tokHash(sc, i+2)
+					for _, id := range ids {
+						if f := r.second[id]; f != 0 && f != h1 && f != h2 {
+							continue
+						}
+						if n := m.follows(sc, i, id); n > 0 {
+							consider(id, n)
+						}
+					}
+				}
+			}
+			if t.fl&tkCJK != 0 {
+				// CJK phrases by substring, considered in file order. A negation
+				// cancels the outage and recovery terms it overlaps (落ちたら, "if it
+				// goes down", holds 落ちた), as whole words do in spaced scripts.
+				found, hits := sc.cjkFound[:0], sc.cjkHits[:0]
+				negated := false
+				for k := 0; k < len(key); {
+					c, size := decode(key, k)
+					for _, id := range r.cjkByRune[c] {
+						p := &r.phrases[id]
+						if runHit(p, key, k, c) {
+							hits = append(hits, cjkHit{id, k, k + len(p.toks[0])})
+							negated = negated || p.cat == catNegation
+						}
+					}
+					k += size
+				}
+				named, upTo := runCover(r, hits, func(c uint8) bool { return c == catAlias })
+				runWords = runWords || named > 0 && named < len(key)
+				said, _ := runCover(r, hits, func(c uint8) bool {
+					return c == catAlias || c == catOutage || c == catRecovery || c == catNamed
+				})
+				runOther = runOther || said < len(key)
+				if named > 0 && upTo < len(key) && !listParticles[string(key[upTo:])] {
+					// A run is a clause as often as a name: one that goes on
+					// after its names ("เมื่อคืนยูทูปล่ม", "last night YouTube was
+					// down") does not list them with the next name (a particle,
+					// "카톡이랑", "LINEも", still does).
+					sc.marks[i] |= mkRunTail
+				}
+				for _, h := range hits {
+					cat := r.phrases[h.id].cat
+					if negated && (cat == catOutage || cat == catRecovery || cat == catNamed) && negatedAt(r, hits, h) {
+						continue
+					}
+					if cat == catOutage && inLongerRecovery(r, hits, h) {
+						continue // หายล่มแล้ว, "no longer down": the outage word is part of the recovery
+					}
+					if cat == catNamed && !nameEndsAt(r, hits, h.s) {
+						continue
+					}
+					found = append(found, h.id)
+				}
+				sc.cjkHits = hits
+				if len(found) > 1 {
+					slices.Sort(found)
+					found = slices.Compact(found)
+				}
+				inRun = true
+				for _, id := range found {
+					// A name inside a longer one is not named: グーグルドライブ
+					// holds グーグル, and is Google Drive.
+					if r.phrases[id].cat != catAlias || !insideLongerName(r, hits, id) {
+						consider(id, 1)
+					}
+				}
+				inRun = false
+				sc.cjkFound = found
+				cjkNeg = !negated && verbThenNegator(r, hits)
+				cjkDest = destinationInRun(r, hits)
+				for _, h := range hits {
+					// "所以来" + Instagram, Twitter + "に来た": a displacement term
+					// ending the run, an arrival term starting it
+					switch r.phrases[h.id].cat {
+					case catDisplace:
+						if h.e == len(key) {
+							sc.marks[i] |= mkDisplace
+						}
+					case catArrive:
+						if h.s == 0 {
+							sc.marks[i] |= mkArrive
+						}
+					}
+				}
+			}
+			if key[0] >= 0xD8 && key[0] <= 0xDB && (aliasBest < 0 || intentBest < 0) {
+				// Arabic clitics: الواتساب, وما, لواتساب, المشكلة
+				if _, known := r.index[string(key)]; !known {
+					for _, pre := range arabicPrefixes {
+						if len(key) > len(pre)+3 && string(key[:len(pre)]) == pre && r.mayHave(key[len(pre):]) {
+							matched := false
+							for _, id := range r.index[string(key[len(pre):])] {
+								if n := m.follows(sc, i, id); n > 0 {
+									consider(id, n)
+									matched = true
+								}
+							}
+							if matched {
+								break // the longest clitic that leaves a known phrase: والكل راح, not وال + كل
+							}
+						}
+					}
+				}
+			}
+			if aliasBest < 0 && len(key) >= 4 {
+				// Suffixes on names: whatsappnya, telegramga, Зумда, নেটফ্লিক্সে
+				for _, suf := range suffixesByLast[key[len(key)-1]] {
+					if len(key)-len(suf) >= minStem(suf) && string(key[len(key)-len(suf):]) == suf && r.mayHave(key[:len(key)-len(suf)]) {
+						for _, id := range r.prefixed[string(key[:len(key)-len(suf)])] {
+							if len(r.phrases[id].toks) == 1 {
+								consider(id, 1)
+							}
+						}
+						if aliasBest >= 0 {
+							break
+						}
+					}
+				}
+			}
+			if aliasBest < 0 && len(key) >= 5 && len(key) <= 16 && t.fl&tkHash == 0 {
+				if id := m.fuzzy(key); id >= 0 {
+					consider(id, 1)
+				}
+			}
+		}
+		if aliasBest >= 0 && i >= aliasNext {
+			p := &r.phrases[aliasBest]
+			sc.mentions = append(sc.mentions, mention{svc: p.svc, pos: int32(i), end: int32(i + aliasLen), sent: t.sent, hg: t.hg, need: p.ctx, strict: p.strict, wordIn: p.langs, dest: cjkDest})
+			aliasNext = i + aliasLen
+		}
+		if intentBest >= 0 && i >= intentNext {
+			p := &r.phrases[intentBest]
+			for k := i; k < i+intentLen; k++ {
+				sc.marks[k] |= mkIntent
+			}
+			if p.cat != catNegation {
+				cat := p.cat
+				if cat == catNamed {
+					cat = catOutage
+				}
+				sc.intents = append(sc.intents, intent{cat: cat, pos: int32(i), end: int32(i + intentLen), sent: t.sent, hg: t.hg, langs: p.langs})
+			} else {
+				negated = true
+			}
+			intentNext = i + intentLen
+		} else if cjkNeg && i >= intentNext {
+			// Thai and other unspaced scripts: "ดูไม่ได้", verb then "cannot".
+			sc.intents = append(sc.intents, intent{cat: catOutage, pos: int32(i), end: int32(i + 1), sent: t.sent, hg: t.hg})
+			sc.marks[i] |= mkIntent
+		}
+	}
+	if len(sc.mentions) == 0 {
+		return false
+	}
+	// A present cue inside a recovery term ("works now") says nothing of
+	// the outage.
+	for i := range toks {
+		if sc.marks[i]&mkPresent != 0 && !inRecovery(sc.intents, i) {
+			sc.present = append(sc.present, int32(i))
+		}
+	}
+	// A negated "works" ("не работает", "funktioniert bei mir nicht") says
+	// nothing works: the term is dropped and its verb left to the negator. So
+	// is one asked ("insta chal raha hai kisi ka?") or in the past ("fine five
+	// minutes ago, now nothing loads").
+	kept := sc.intents[:0]
+	for _, in := range sc.intents {
+		if in.cat == catFine && (sc.negatedSpan(int(in.pos), int(in.end), 0) || sc.asked(int(in.end)) || sc.isPast(in)) {
+			for k := in.pos; k < in.end; k++ {
+				sc.marks[k] &^= mkIntent
+			}
+			continue
+		}
+		if in.cat == catRecovery && sc.negatedClose(int(in.pos), int(in.end)) {
+			// "not fixed", "no ha vuelto", "ainda não voltou": it is not back.
+			in.cat = catOutage
+		}
+		kept = append(kept, in)
+	}
+	sc.intents = kept
+	// An outage word right next to a recovery term is what was fixed ("fixed the
+	// outage", "outage resolved", "تم اصلاح عطل", "تم حل مشكلة"): the news is
+	// the recovery.
+	kept = sc.intents[:0]
+	for _, in := range sc.intents {
+		if in.cat != catOutage || !sc.fixedBeside(in) {
+			kept = append(kept, in)
+		}
+	}
+	sc.intents = kept
+	// Negator, a few words, potential marker: "cannot" (vi "ko vào lớp được",
+	// "hông load được"), whatever the verb.
+	for v := range toks {
+		if sc.marks[v]&mkPotential == 0 || sc.marks[v]&mkIntent != 0 {
+			continue
+		}
+		for k := v - 1; k >= 0 && k >= v-potentialSpan && toks[k].sent == toks[v].sent; k-- {
+			if sc.marks[k]&mkIntent != 0 {
+				break
+			}
+			if sc.marks[k]&mkNegator != 0 {
+				sc.intents = append(sc.intents, intent{cat: catOutage, pos: int32(k), end: int32(v + 1), sent: toks[v].sent, hg: toks[v].hg, langs: sc.plangs[k]})
+				break
+			}
+		}
+	}
+	// Negator + symptom verb ("not sending", "no carga", "lädt nicht").
+	for v := range toks {
+		if sc.marks[v]&mkVerb == 0 || sc.marks[v]&mkIntent != 0 {
+			continue
+		}
+		if k, ok := sc.negator(v, v+1, sc.plangs[v]); ok {
+			// Its languages are those the two share ("không load được" is
+			// Vietnamese, though "load" is English too), and it spans both:
+			// in "카톡 안 돼서 인스타로 연락함" the negator is as near the
+			// name before it as the verb is to the one after.
+			neg := sc.plangs[k]
+			langs := sc.plangs[v] & neg
+			if langs == 0 {
+				langs = sc.plangs[v] | neg
+			}
+			sc.intents = append(sc.intents, intent{cat: catOutage, pos: int32(min(k, v)), end: int32(max(k, v) + 1), sent: toks[v].sent, hg: toks[v].hg, langs: langs})
+		}
+	}
+	// Validate ambiguous aliases: context term anywhere, or a hashtag that
+	// also holds an intent term (#xdown).
+	ms := sc.mentions[:0]
+	for _, mn := range sc.mentions {
+		ok := mn.need == 0 || ctx&mn.need != 0 || sc.toks[mn.pos].fl&tkMention != 0
+		if !ok {
+			// #xdown, or an intent term right next to it: "x is down"; for a
+			// strict alias, one of none of the languages in which the alias is
+			// a word ("Teams ligt eruit", "snap ne marche plus"; not "signal is
+			// down", "down" being English too)
+			for _, in := range sc.intents {
+				near := in.sent == mn.sent && in.pos >= mn.end && in.pos-mn.end < ambiguousSpan ||
+					in.sent == mn.sent && in.end <= mn.pos && mn.pos-in.end < ambiguousSpan ||
+					in.pos < mn.end && in.end > mn.pos
+				foreign := mn.wordIn != 0 && in.langs != 0 && in.langs&mn.wordIn == 0
+				if mn.hg != 0 && in.hg == mn.hg || near && (!mn.strict || foreign) {
+					ok = true
+				}
+			}
+		}
+		if ok {
+			ms = append(ms, mn)
+		}
+	}
+	// A service named just after a displacement phrase is where people went
+	// ("insta is down so back to tiktok"), not the one failing.
+	for k := range ms {
+		mn := &ms[k]
+		for j := mn.pos - 1; j >= 0 && j >= mn.pos-displaceSpan && toks[j].sent == mn.sent; j-- {
+			if sc.marks[j]&mkDisplace != 0 && !sc.outageRightAfter(*mn) {
+				// ("checking ig down apa cuma aku" checks on ig, the one failing)
+				mn.dest = true
+				break
+			}
+		}
+		// or just before one that follows it, a case ending between them
+		// ("bluesky'a döndüm", "Twitterに来た")
+		for j := int(mn.end); j < len(toks) && j <= int(mn.end)+1 && toks[j].sent == mn.sent; j++ {
+			if sc.marks[j]&mkArrive != 0 && sc.marks[j]&mkIntent == 0 { // ("지메일 안 옴": not come, not came to)
+				mn.dest = true
+				break
+			}
+			if j == int(mn.end) && len(b[toks[j].s:toks[j].e]) > 3 {
+				break // a word, not a case ending
+			}
+		}
+	}
+	if len(sc.intents) == 0 && len(ms) > 0 && !runWords && bareQuestion(sc.buf, toks, ms) {
+		// A name asked and nothing else ("instagram???", "واتساب؟") is
+		// someone checking whether it is down.
+		sc.intents = append(sc.intents, intent{cat: catOutage, pos: ms[0].pos, end: ms[0].end, sent: ms[0].sent})
+	}
+	sc.mentions = ms
+	sc.probs = probs
+	sc.cancel = cancel
+	sc.negated = negated
+	sc.bare = !runOther && sc.onlyNamesAndTerms()
+	return len(ms) > 0
+}
+
+// follows reports the number of tokens phrase id covers starting at token i
+// (0 if it does not match there).
+func (m *Matcher) follows(sc *scratch, i int, id int32) int {
+	p := &m.r.phrases[id]
+	if i+len(p.toks) > len(sc.toks) {
+		return 0
+	}
+	skip := 0 // an adverb inside the phrase ("sluit zichzelf gewoon af", "fica só rodando")
+	for k := 1; k < len(p.toks); k++ {
+		j := i + k + skip
+		if j >= len(sc.toks) {
+			return 0
+		}
+		t := &sc.toks[j]
+		if t.fl&(tkBreak|tkMention) != 0 {
+			return 0
+		}
+		w := sc.buf[t.s:t.e]
+		if tokenIs(w, p, k) {
+			continue
+		}
+		if skip == 0 && p.cat != catAlias && t.fl&tkCJK == 0 && m.r.adverbs[string(w)] {
+			skip = 1
+			k-- // token k again, one word on
+			continue
+		}
+		return 0
+	}
+	return len(p.toks) + skip
+}
+
+// tokenIs says whether w is the phrase's token k (a prefix, for the last
+// token of a prefixLast phrase).
+func tokenIs(w []byte, p *phrase, k int) bool {
+	if p.prefixLast && k == len(p.toks)-1 {
+		return bytes.HasPrefix(w, []byte(p.toks[k]))
+	}
+	return string(w) == p.toks[k]
+}
+
+// suffixesByLast holds nameSuffixes by their last byte: most tokens end in a
+// byte no suffix ends in.
+var suffixesByLast = func() (t [256][]string) {
+	for _, suf := range nameSuffixes {
+		t[suf[len(suf)-1]] = append(t[suf[len(suf)-1]], suf)
+	}
+	return
+}()
+
+// minStem is the shortest word a suffix is stripped from: Indonesian
+// possessives attach to short names (IGnya, WAku), the Turkish locatives
+// (instagramda, twitterdan) only to longer ones.
+func minStem(suf string) int {
+	switch {
+	case suf == "nya" || suf == "ku" || suf == "mu":
+		return 2
+	case suf[0] >= utf8.RuneSelf:
+		return 6 // three Cyrillic letters, two Bengali ones
+	}
+	return 4
+}
+
+// Companies put words around a service's name in their accounts' handles:
+// @AskPlayStation, @SteamSupport, @Uber_India, @TeamYouTube, @NetflixBrasil.
+// Longer suffixes come first, so "helps" is tried before "help".
+var (
+	handlePrefixes = []string{"ask", "team", "get"}
+	handleSuffixes = []string{"support", "status", "official", "indonesia", "brasil", "brazil", "mexico", "espana",
+		"france", "turkiye", "arabia", "arabic", "global", "india", "japan", "cares", "helps", "help", "care",
+		"news", "app", "usa", "ksa", "uk", "us", "es", "br", "mx", "jp", "de", "fr", "tr", "id", "hq"}
+)
+
+// handleCore returns the name inside a handle once one known prefix and one known
+// suffix (and an underscore beside them) are taken off, or nil when none was.
+func handleCore(key []byte) []byte {
+	core := key
+	for _, p := range handlePrefixes {
+		if len(core) > len(p)+2 && string(core[:len(p)]) == p {
+			core = core[len(p):]
+			break
+		}
+	}
+	for _, x := range handleSuffixes {
+		if len(core) > len(x)+2 && string(core[len(core)-len(x):]) == x {
+			core = core[:len(core)-len(x)]
+			break
+		}
+	}
+	core = bytes.Trim(core, "_")
+	if len(core) == len(key) || len(core) < 3 {
+		return nil
+	}
+	return core
+}
+
+// tokHash is the hash of token j's word that Rules.second holds for second
+// words (0 when there is no token j).
+func tokHash(sc *scratch, j int) uint32 {
+	if j >= len(sc.toks) {
+		return 0
+	}
+	t := &sc.toks[j]
+	return wordHash(sc.buf[t.s:t.e])
+}
