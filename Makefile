@@ -41,7 +41,7 @@ demo:
 
 # Short fuzzing runs of the parsers (not part of make test).
 fuzz:
-	$(GO) test ./pipeline -run '^$$' -fuzz FuzzDecode -fuzztime 30s
+	$(GO) test ./post -run '^$$' -fuzz FuzzDecode -fuzztime 30s
 	$(GO) test ./match -run '^$$' -fuzz FuzzNormalize -fuzztime 30s
 	$(GO) test ./match -run '^$$' -fuzz FuzzMatch -fuzztime 30s
 

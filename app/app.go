@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -9,9 +9,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/redis/go-redis/v9"
 	"github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/outcry-dev/outcry/alert"
 	"github.com/outcry-dev/outcry/alert/kafkasink"
@@ -27,73 +27,70 @@ import (
 	"github.com/outcry-dev/outcry/web"
 )
 
-// serviceOptions are everything `run`, `demo` and `backtest` share.
-type serviceOptions struct {
-	Kafka  kafkaconn.Config
-	Redis  redis.UniversalClient
-	Prefix string // Redis key prefix
-	Rules  *match.Rules
-	// Matcher: default a match.Live on Rules; run passes the Live its reloads swap.
-	Matcher  pipeline.Matcher
-	Pipeline pipeline.Config
-	// Idle: a partition without messages this long is not waited for, and a live
-	// stream's watermark then follows the clock.
-	Idle     time.Duration
-	Registry *prometheus.Registry // nil: metrics are not exported
-	OnEvent  func(incident.Event)
-	OnBatch  func(pipeline.Stats)
-	Hub      *web.Hub      // the live page's state; nil without a page
-	Webhook  *webhook.Sink // also POST every event here; nil for none
-}
-
-// service is the whole data flow of DESIGN.md on given Kafka and Redis.
-type service struct {
+// App is Outcry assembled: the Kafka reader and writers, the pipeline, the monitor and,
+// when asked for, the HTTP server and the rules watch.
+type App struct {
+	opts    Options
+	log     *zap.Logger
 	reader  *kafka.Reader
 	alertsW *kafka.Writer
 	dlqW    *kafka.Writer
 	pipe    *pipeline.Pipeline
 	mon     *monitor.Monitor
 	metrics *pipeline.Metrics
+	reg     *prometheus.Registry
+	hub     *web.Hub // the live page's state; nil without HTTP
+	live    *match.Live
 }
 
-func newService(o serviceOptions, log *zap.Logger) (*service, error) {
+// New assembles Outcry on the options' Kafka and Redis. Zero options take Defaults;
+// nothing is connected until Run (the Kafka clients dial lazily; Redis is the caller's).
+func New(o Options, log *zap.Logger) (*App, error) {
+	o = o.WithDefaults()
+	if err := o.Validate(); err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	if o.Redis == nil {
+		return nil, errors.New("app: a Redis client is required")
+	}
 	reg := o.Registry
 	if reg == nil {
-		reg = prometheus.NewRegistry()
+		reg = NewRegistry()
 	}
 	metrics := pipeline.NewMetrics(reg)
-	st := store.New(o.Redis, store.Options{Prefix: o.Prefix, Bucket: o.Pipeline.Bucket})
-	var services []string
-	for _, s := range o.Rules.Services() {
-		services = append(services, s.Name)
-	}
-	s := &service{
+	st := store.New(o.Redis, store.Options{Prefix: o.RedisPrefix, Bucket: o.Bucket})
+	services := serviceNames(o.Rules)
+	a := &App{
+		opts: o, log: log, reg: reg, metrics: metrics,
 		reader:  source.NewReader(o.Kafka, log, metrics),
 		alertsW: kafkaconn.NewSecureWriter(o.Kafka.Brokers, o.Kafka.AlertsTopic, o.Kafka.Security),
 		dlqW:    kafkaconn.NewSecureWriter(o.Kafka.Brokers, o.Kafka.DLQTopic, o.Kafka.Security),
-		metrics: metrics,
 	}
-	alerts := &kafkasink.Alerts{W: s.alertsW, Metrics: metrics}
+	if o.HTTP != nil {
+		a.hub = newHub(o.Rules, log)
+	}
+	alerts := &kafkasink.Alerts{W: a.alertsW, Metrics: metrics}
 	instance := instanceName()
 	var onVerdict func(string, evaluate.Verdict)
-	if o.Hub != nil {
-		onVerdict = o.Hub.Observe
+	if a.hub != nil {
+		onVerdict = a.hub.Observe
 	}
 	mon, err := monitor.New(monitor.Config{
 		Services: services, Group: o.Kafka.Group, Topic: o.Kafka.PostsTopic,
 		Instance: instance,
+		Evaluate: evaluate.Params{Bucket: o.Bucket}, // the store's and the pipeline's bucket
 		Backlog: func(ctx context.Context) (map[int]int64, error) {
 			return source.Backlog(ctx, o.Kafka.Brokers, o.Kafka.Security, o.Kafka.Group, o.Kafka.PostsTopic)
 		},
-		Lateness: o.Pipeline.Lateness,
+		Lateness: o.Lateness,
 		Idle:     o.Idle,
 	}, monitor.Deps{
 		Reader: st, Claimer: st, Coordinator: st, Hours: st, Trimmer: st, Activity: st,
 		Publisher: publisher(alerts, o.Webhook),
 		Verifier:  alerts,
 		OnEvent: func(e incident.Event) {
-			if o.Hub != nil {
-				o.Hub.Event(e)
+			if a.hub != nil {
+				a.hub.Event(e)
 			}
 			if o.OnEvent != nil {
 				o.OnEvent(e)
@@ -102,32 +99,78 @@ func newService(o serviceOptions, log *zap.Logger) (*service, error) {
 		OnVerdict: onVerdict,
 	}, log)
 	if err != nil {
-		s.Close()
+		a.Close()
 		return nil, err
 	}
-	s.mon = mon
-	pc := o.Pipeline
+	a.mon = mon
+	pc := o.pipelineConfig()
 	pc.Group, pc.Topic, pc.Services, pc.Instance = o.Kafka.Group, o.Kafka.PostsTopic, services, instance
-	if o.Matcher == nil {
-		o.Matcher = match.NewLive(o.Rules)
+	m := o.Matcher
+	if m == nil {
+		a.live = match.NewLive(o.Rules)
+		m = a.live
 	}
 	p, err := pipeline.New(pc, pipeline.Deps{
-		Source: s.reader, Counters: st, Matcher: o.Matcher, Evaluator: s.mon,
-		DeadLetters: &source.DLQ{W: s.dlqW, Limit: kafkaconn.TopicLimit(o.Kafka.Brokers, o.Kafka.Security, o.Kafka.DLQTopic)},
+		Source: a.reader, Counters: st, Matcher: m, Evaluator: a.mon,
+		DeadLetters: &source.DLQ{W: a.dlqW, Limit: kafkaconn.TopicLimit(o.Kafka.Brokers, o.Kafka.Security, o.Kafka.DLQTopic)},
 		Metrics:     metrics,
 		OnBatch:     o.OnBatch,
 	}, log)
 	if err != nil {
-		s.Close()
+		a.Close()
 		return nil, err
 	}
-	s.pipe = p
-	return s, nil
+	a.pipe = p
+	return a, nil
 }
 
+// Run consumes, counts, evaluates and publishes until ctx ends, with the HTTP server
+// and the rules watch when the options ask for them. It returns nil on cancellation
+// after the batch in hand is stored and committed.
+func (a *App) Run(ctx context.Context) error {
+	eg, ctx := errgroup.WithContext(ctx)
+	eg.Go(func() error { return a.pipe.Run(ctx) })
+	if a.opts.HTTP != nil {
+		eg.Go(func() error {
+			return serveHTTP(ctx, a.opts.HTTP, a.hub, a.reg, a.metrics.NotReady, a.opts.HTTPToken, a.opts.Pprof, a.log)
+		})
+	}
+	if a.opts.Reload {
+		if a.opts.RulesFile != "" && a.live != nil {
+			watch := watchRules(a.opts.RulesFile, a.live, 2*time.Second, func(r *match.Rules) {
+				a.mon.AddServices(serviceNames(r))
+			}, a.log)
+			eg.Go(func() error { return watch(ctx) })
+		} else {
+			eg.Go(func() error { return ignoreHangups(ctx, a.log) })
+		}
+	}
+	return eg.Wait()
+}
+
+// Flush closes every bucket up to watermark and publishes what they hold: the end of
+// a finite input (a backtest, the demo).
+func (a *App) Flush(ctx context.Context, watermark time.Time) error {
+	return a.pipe.Flush(ctx, watermark)
+}
+
+// Stats are the pipeline's running totals.
+func (a *App) Stats() pipeline.Stats { return a.pipe.Stats() }
+
+// NotReady says why the service is not ready (empty when it is): /readyz.
+func (a *App) NotReady() []string { return a.metrics.NotReady() }
+
 // Close releases the Kafka clients (the reader leaves the group).
-func (s *service) Close() error {
-	return errors.Join(s.reader.Close(), s.alertsW.Close(), s.dlqW.Close())
+func (a *App) Close() error {
+	return errors.Join(a.reader.Close(), a.alertsW.Close(), a.dlqW.Close())
+}
+
+func serviceNames(r *match.Rules) []string {
+	var names []string
+	for _, s := range r.Services() {
+		names = append(names, s.Name)
+	}
+	return names
 }
 
 // publisher is the alerts topic, and the webhook when there is one.
@@ -153,20 +196,9 @@ func newHub(rs *match.Rules, log *zap.Logger) *web.Hub {
 	return web.NewHub(svcs, log)
 }
 
-func newRegistry() *prometheus.Registry {
+// NewRegistry returns a metrics registry with the Go and process collectors.
+func NewRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg
-}
-
-// loadRules reads the rules file, or the embedded default set when path is empty.
-func loadRules(path string) (*match.Rules, error) {
-	if path == "" {
-		return match.DefaultRules(), nil
-	}
-	r, err := match.LoadRules(path)
-	if err != nil {
-		return nil, fmt.Errorf("--rules: %w", err)
-	}
-	return r, nil
 }

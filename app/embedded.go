@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -12,24 +12,26 @@ import (
 
 	"github.com/outcry-dev/outcry/devstack"
 	"github.com/outcry-dev/outcry/kafkaconn"
+	"github.com/outcry-dev/outcry/store"
 )
 
-// embedded is a broker and a Redis started in-process for demo and backtest.
-type embedded struct {
+// Embedded is a broker and a Redis started in-process for demo and backtest: Options
+// runs on it with Options().
+type Embedded struct {
 	broker    *kfake.Cluster
-	redis     *devstack.Redis // nil when the user gave --redis
-	rdb       redis.UniversalClient
-	kafka     kafkaconn.Config
-	prefix    string
-	redisAddr string
+	redis     *devstack.Redis // nil when the caller gave a Redis address
+	RDB       redis.UniversalClient
+	Kafka     kafkaconn.Config
+	Prefix    string // a fresh key prefix, so runs on a shared Redis do not see each other
+	RedisAddr string
 	what      string // describes the Redis in use
 }
 
-// startEmbedded starts a one-partition broker (so a file's delivery order is kept) and
+// StartEmbedded starts a one-partition broker (so a file's delivery order is kept) and
 // a Redis, unless redisAddr names one to use. Keys get a fresh prefix, so runs on a
 // shared Redis do not see each other.
-func startEmbedded(ctx context.Context, redisAddr string) (*embedded, error) {
-	e := &embedded{prefix: "outcry-run-" + strconv.FormatInt(time.Now().UnixNano(), 36)}
+func StartEmbedded(ctx context.Context, redisAddr string) (*Embedded, error) {
+	e := &Embedded{Prefix: "outcry-run-" + strconv.FormatInt(time.Now().UnixNano(), 36)}
 	var err error
 	e.broker, err = devstack.StartBroker(devstack.BrokerOptions{Partitions: 1, MaxMessageBytes: embeddedMaxMessage})
 	if err != nil {
@@ -46,23 +48,28 @@ func startEmbedded(ctx context.Context, redisAddr string) (*embedded, error) {
 	} else {
 		e.what = "Redis at " + redisAddr
 	}
-	e.redisAddr = redisAddr
-	rf := redisFlags{addr: redisAddr}
-	e.rdb, err = rf.connect(ctx)
+	e.RedisAddr = redisAddr
+	e.RDB, err = store.Connect(ctx, store.DialOptions{Addr: redisAddr})
 	if err != nil {
 		e.Close()
 		return nil, err
 	}
-	e.kafka = kafkaconn.Config{
+	e.Kafka = kafkaconn.Config{
 		Brokers: e.broker.ListenAddrs(), Group: "outcry",
 		PostsTopic: "posts", AlertsTopic: "alerts", DLQTopic: "posts.dlq",
 	}
 	return e, nil
 }
 
-func (e *embedded) Close() {
-	if e.rdb != nil {
-		e.rdb.Close()
+// Options are the options of a run on the embedded parts.
+func (e *Embedded) Options() Options {
+	return Options{Kafka: e.Kafka, Redis: e.RDB, RedisPrefix: e.Prefix}
+}
+
+// Close stops what StartEmbedded started.
+func (e *Embedded) Close() {
+	if e.RDB != nil {
+		e.RDB.Close()
 	}
 	if e.redis != nil {
 		e.redis.Close()
@@ -72,7 +79,8 @@ func (e *embedded) Close() {
 	}
 }
 
-func (e *embedded) describe() string {
+// Describe says what runs where, for the user.
+func (e *Embedded) Describe() string {
 	return fmt.Sprintf("embedded Kafka broker at %s, %s", e.broker.ListenAddrs()[0], e.what)
 }
 
@@ -81,9 +89,9 @@ func (e *embedded) describe() string {
 // dead-letters what is over --max-post-bytes.
 const embeddedMaxMessage = 16 << 20
 
-// newPostsWriter returns a producer for the posts topic.
-func newPostsWriter(e *embedded) *kafka.Writer {
-	w := kafkaconn.NewWriter(e.kafka.Brokers, e.kafka.PostsTopic)
+// PostsWriter returns a producer for the posts topic that takes messages of any size.
+func (e *Embedded) PostsWriter() *kafka.Writer {
+	w := kafkaconn.NewWriter(e.Kafka.Brokers, e.Kafka.PostsTopic)
 	w.BatchBytes = embeddedMaxMessage
 	return w
 }

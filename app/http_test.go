@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bufio"
@@ -8,13 +8,10 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
 	"github.com/outcry-dev/outcry/internal/testenv"
@@ -33,7 +30,7 @@ func startHTTP(t *testing.T, token string) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- serveHTTP(ctx, ln, newHub(match.DefaultRules(), zap.NewNop()), newRegistry(), func() []string { return nil }, token, true, zap.NewNop())
+		done <- serveHTTP(ctx, ln, newHub(match.DefaultRules(), zap.NewNop()), NewRegistry(), func() []string { return nil }, token, true, zap.NewNop())
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -191,48 +188,5 @@ func TestHTTPServerTimeouts(t *testing.T) {
 	}
 	if srv.WriteTimeout != 0 || srv.ReadTimeout != 0 {
 		t.Errorf("WriteTimeout %s, ReadTimeout %s: they would end live streams", srv.WriteTimeout, srv.ReadTimeout)
-	}
-}
-
-// TestHTTPTokenFlags: a given but blank token is an error, not "no authentication".
-func TestHTTPTokenFlags(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	empty, blank, good := write("empty", ""), write("blank", " \n\t\n"), write("good", "  s3cret\n")
-	tests := []struct {
-		name, token, file string
-		want, wantErr     string
-	}{
-		{"none", "", "", "", ""},
-		{"flag", "s3cret", "", "s3cret", ""},
-		{"flag with spaces", " s3cret ", "", "s3cret", ""},
-		{"blank flag", "  ", "", "", "--http-token is blank"},
-		{"file", "", good, "s3cret", ""},
-		{"empty file", "", empty, "", "--http-token-file " + empty + ": file is empty; put the bearer token in it"},
-		{"blank file", "", blank, "", "--http-token-file " + blank + ": file is empty"},
-		{"missing file", "", filepath.Join(dir, "nope"), "", "--http-token-file: open"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cmd := &cobra.Command{}
-			cmd.Flags().String("http-token", "", "")
-			cmd.Flags().String("http-token-file", "", "")
-			got, err := readHTTPToken(cmd, tt.token, tt.file)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || got != tt.want {
-				t.Fatalf("got %q, %v; want %q", got, err, tt.want)
-			}
-		})
 	}
 }

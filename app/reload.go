@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -71,4 +71,20 @@ func fileStamp(path string) stamp {
 		return stamp{}
 	}
 	return stamp{fi.ModTime(), fi.Size()}
+}
+
+// ignoreHangups logs and ignores SIGHUP when there is no rules file to reload, instead
+// of letting it end the process, until ctx ends.
+func ignoreHangups(ctx context.Context, log *zap.Logger) error {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-hup:
+			log.Info("SIGHUP ignored: there is no --rules file to reload (the embedded rules are in use)")
+		}
+	}
 }

@@ -1,4 +1,4 @@
-package main
+package backtest
 
 import (
 	"bytes"
@@ -29,10 +29,26 @@ type suiteFigures struct {
 	perOutage             []int   // incidents started per labelled incident
 }
 
-// runSuite generates each stream of a half of the evaluation suite, backtests it and
+// SuiteOptions say which streams of the evaluation suite to run, and how.
+type SuiteOptions struct {
+	Half   string // tuning or heldout
+	Round  int    // 0 is the suite, 1 and up the same plan with other seeds
+	Small  bool   // only the first stream
+	Fast   bool   // match and evaluate in memory instead of through Kafka and Redis
+	Ablate bool   // the detector with every part, then without each part in turn
+	Rules  *match.Rules
+	// RedisAddr and Lateness as in PostsOptions.
+	RedisAddr string
+	Lateness  time.Duration
+}
+
+// Suite generates each stream of a half of the evaluation suite, backtests it and
 // prints a line per stream and one summary line.
-func runSuite(ctx context.Context, w io.Writer, half string, round int, small, fast, ablate bool, rs *match.Rules, redisAddr string,
-	lateness time.Duration, log *zap.Logger) error {
+func Suite(ctx context.Context, w io.Writer, o SuiteOptions, log *zap.Logger) error {
+	half, round, small, fast, ablate, rs := o.Half, o.Round, o.Small, o.Fast, o.Ablate, o.Rules
+	if rs == nil {
+		rs = match.DefaultRules()
+	}
 	var h suitetext.Half
 	switch half {
 	case "tuning":
@@ -65,9 +81,9 @@ func runSuite(ctx context.Context, w io.Writer, half string, round int, small, f
 			if truth, err = suite.Write(&buf, s); err != nil {
 				return err
 			}
-			var res postsResult
-			res, err = backtestPosts(ctx, &buf, s.Name, rs, redisAddr, lateness, false, log, nil)
-			events = res.events
+			var res PostsResult
+			res, err = Posts(ctx, &buf, PostsOptions{Name: s.Name, Rules: rs, RedisAddr: o.RedisAddr, Lateness: o.Lateness}, log)
+			events = res.Events
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.Name, err)

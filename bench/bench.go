@@ -1,4 +1,8 @@
-package main
+// Package bench holds the harnesses of `outcry bench`: the pipeline's throughput beside
+// the raw consume rate of the same topic (the ceiling), Redis commands per post, alert
+// latency in live mode, memory over a soak, and the matcher alone (internal/matchbench).
+// Each figure is measured beside its ceiling or baseline in the same run.
+package bench
 
 import (
 	"context"
@@ -24,10 +28,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/segmentio/kafka-go"
-	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/outcry-dev/outcry/app"
 	"github.com/outcry-dev/outcry/detect/incident"
 	"github.com/outcry-dev/outcry/devstack"
 	"github.com/outcry-dev/outcry/internal/matchbench"
@@ -38,14 +42,15 @@ import (
 	"github.com/outcry-dev/outcry/source"
 )
 
-// benchResult is what `outcry bench --json` prints.
-type benchResult struct {
-	Pipeline *pipelineResult    `json:"pipeline,omitempty"`
+// Result is what `outcry bench --json` prints.
+type Result struct {
+	Pipeline *PipelineResult    `json:"pipeline,omitempty"`
 	Match    *matchbench.Result `json:"match,omitempty"`
-	Soak     []soakSample       `json:"soak,omitempty"`
+	Soak     []SoakSample       `json:"soak,omitempty"`
 }
 
-type pipelineResult struct {
+// PipelineResult are the figures of the pipeline and latency measurements.
+type PipelineResult struct {
 	Posts          int64   `json:"posts"`
 	PostsPerS      float64 `json:"posts_per_s"`
 	ConsumeCeiling float64 `json:"consume_ceiling_posts_per_s"`
@@ -61,10 +66,10 @@ type pipelineResult struct {
 	RedisMemoryMB    float64 `json:"redis_memory_mb"`
 	// CPU time per post, in microseconds, of each process during the best pass of
 	// each measurement: where the two cores went.
-	CeilingCPU *cpuPerPost `json:"ceiling_cpu_us_per_post,omitempty"`
+	CeilingCPU *CPUPerPost `json:"ceiling_cpu_us_per_post,omitempty"`
 	// Pipeline ÷ ceiling of each pair of passes run back to back.
 	PassRatios  []float64   `json:"pass_ratios,omitempty"`
-	PipelineCPU *cpuPerPost `json:"pipeline_cpu_us_per_post,omitempty"`
+	PipelineCPU *CPUPerPost `json:"pipeline_cpu_us_per_post,omitempty"`
 	// "skipped" when the pipeline passes ran without matching (--skip-match).
 	Matching string `json:"matching,omitempty"`
 }
@@ -75,15 +80,16 @@ type noMatch struct{}
 
 func (noMatch) Match(dst []match.Match, _ string) []match.Match { return dst }
 
-// cpuPerPost splits the CPU time of a measurement between the processes that share
+// CPUPerPost splits the CPU time of a measurement between the processes that share
 // the machine.
-type cpuPerPost struct {
+type CPUPerPost struct {
 	Outcry float64 `json:"outcry"`
 	Broker float64 `json:"broker"`
 	Redis  float64 `json:"redis"`
 }
 
-type soakSample struct {
+// SoakSample is one sample of a soak.
+type SoakSample struct {
 	Seconds   float64 `json:"s"`
 	Consumed  int64   `json:"consumed"`
 	RSSMB     float64 `json:"rss_mb"`
@@ -93,123 +99,8 @@ type soakSample struct {
 	RedisMB   float64 `json:"redis_mb"`
 }
 
-func newBenchCmd(g *globals) *cobra.Command {
-	var (
-		only      string
-		posts     int
-		incidents int
-		asJSON    bool
-		soak      time.Duration
-		soakSpeed float64
-		rate      int
-		skipMatch bool
-	)
-	cmd := &cobra.Command{
-		Use:   "bench",
-		Short: "Measure throughput, Redis cost, alert latency and memory, each beside its ceiling",
-		Long: `Bench runs the pipeline on an embedded Kafka broker and a real redis-server (from PATH) and
-measures, in the same run:
-  pipeline   posts/s through consume → decode → match → count → evaluate with offsets committed,
-             beside the raw consume rate of the same topic with the same client (the ceiling);
-             Redis commands per post; peak RSS and Redis memory
-  latency    live mode: from producing the post that tips a window to its started event being on
-             the alerts topic, p50 and p99 over many incidents
-  match      the matcher alone on one core, at 40+ and 4,000 services, beside a regexp baseline
-The posts topic is pre-loaded before timing, with the realistic mix (70% of posts name no
-service, 20% brand chatter, 10% complaints; a quarter non-Latin text).
---soak DURATION replays at a fixed --rate instead and samples memory and Redis keys over time;
-its event time runs --soak-speed times faster than the clock, so 10 minutes cover 20 hours:
-more than the 6 h 15 min of fine buckets Redis keeps and the 6 h windows the evaluation
-fills, so both figures level off within the run.`,
-		Example: `  outcry bench
-  outcry bench --only match --json
-  outcry bench --soak 10m --rate 20000`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if g.logLevel == "info" && !cmd.Flags().Changed("log-level") {
-				g.logLevel = "warn"
-			}
-			log, err := g.logger()
-			if err != nil {
-				return err
-			}
-			parts := map[string]bool{}
-			for _, p := range strings.Split(only, ",") {
-				switch p = strings.TrimSpace(p); p {
-				case "pipeline", "latency", "match":
-					parts[p] = true
-				case "", "all":
-					parts["pipeline"], parts["latency"], parts["match"] = true, true, true
-				default:
-					return fmt.Errorf("%s %q: want pipeline, latency, match or all (comma-separated)", flagName(cmd, "only"), p)
-				}
-			}
-			ctx := cmd.Context()
-			progress := func(format string, args ...any) {
-				if !asJSON {
-					fmt.Fprintf(cmd.ErrOrStderr(), format+"\n", args...)
-				}
-			}
-			if soakSpeed <= 0 {
-				return fmt.Errorf("%s %v: want a positive factor (1 = event time follows the clock)", flagName(cmd, "soak-speed"), soakSpeed)
-			}
-			if skipMatch && (soak > 0 || !parts["pipeline"]) {
-				return fmt.Errorf("%s applies to the pipeline measurement only: use it with %s pipeline and without %s",
-					flagName(cmd, "skip-match"), flagName(cmd, "only"), flagName(cmd, "soak"))
-			}
-			var res benchResult
-			if soak > 0 {
-				s, err := runSoak(ctx, soak, rate, soakSpeed, log, progress)
-				if err != nil {
-					return err
-				}
-				res.Soak = s
-			} else {
-				if parts["pipeline"] || parts["latency"] {
-					pr := &pipelineResult{}
-					if parts["pipeline"] {
-						if err := benchPipeline(ctx, posts, skipMatch, pr, log, progress); err != nil {
-							return err
-						}
-					}
-					if parts["latency"] {
-						if err := benchLatency(ctx, incidents, pr, log, progress); err != nil {
-							return err
-						}
-					}
-					pr.RSSMB = peakRSSMB()
-					res.Pipeline = pr
-				}
-				if parts["match"] {
-					progress("match: measuring the matcher on one core ...")
-					m, err := matchbench.Run(ctx, 2*time.Second)
-					if err != nil {
-						return err
-					}
-					res.Match = &m
-				}
-			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				return json.NewEncoder(out).Encode(res)
-			}
-			printBench(out, res)
-			return nil
-		},
-	}
-	f := cmd.Flags()
-	f.StringVar(&only, "only", "all", "what to measure: pipeline, latency, match (comma-separated) or all")
-	f.IntVar(&posts, "posts", 1_000_000, "posts pre-loaded for the throughput measurement")
-	f.IntVar(&incidents, "incidents", 20, "incidents triggered for the latency measurement")
-	f.BoolVar(&asJSON, "json", false, "print JSON")
-	f.DurationVar(&soak, "soak", 0, "instead: replay at --rate for this long, sampling memory and Redis keys")
-	f.IntVar(&rate, "rate", 20000, "posts per second during --soak")
-	f.BoolVar(&skipMatch, "skip-match", false, "analysis: the pipeline passes skip matching, to show what matching costs the ratio (not Outcry's figure)")
-	f.Float64Var(&soakSpeed, "soak-speed", 120, "during --soak, how much faster than the clock event time runs")
-	return cmd
-}
-
-func printBench(w io.Writer, r benchResult) {
+// Print writes r for a reader.
+func Print(w io.Writer, r Result) {
 	if p := r.Pipeline; p != nil {
 		if p.Posts > 0 {
 			if p.Matching == "skipped" {
@@ -233,7 +124,7 @@ func printBench(w io.Writer, r benchResult) {
 		}
 		for _, c := range []struct {
 			what string
-			cpu  *cpuPerPost
+			cpu  *CPUPerPost
 		}{{"ceiling", p.CeilingCPU}, {"pipeline", p.PipelineCPU}} {
 			if c.cpu != nil {
 				fmt.Fprintf(w, "cpu         %-8s  %5.2f µs/post: outcry %.2f, broker %.2f, redis %.2f\n",
@@ -319,7 +210,7 @@ func (h *countingHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis
 	return func(ctx context.Context, cmds []redis.Cmder) error { h.n.Add(int64(len(cmds))); return next(ctx, cmds) }
 }
 
-func benchPipeline(ctx context.Context, n int, skipMatch bool, pr *pipelineResult, log *zap.Logger, progress func(string, ...any)) error {
+func benchPipeline(ctx context.Context, n int, skipMatch bool, pr *PipelineResult, log *zap.Logger, progress func(string, ...any)) error {
 	if skipMatch {
 		pr.Matching = "skipped"
 		progress("pipeline: --skip-match: the pipeline passes match nothing (an analysis, not Outcry's figure)")
@@ -406,8 +297,8 @@ func consumeRate(ctx context.Context, broker, group string, n int, log *zap.Logg
 
 // pipelinePass runs the whole pipeline over the n pre-loaded posts in a new group
 // (and Redis prefix) and measures its rate and Redis commands.
-func pipelinePass(ctx context.Context, env *benchEnv, n int, group string, skipMatch bool, log *zap.Logger) (pipelineResult, error) {
-	var pr pipelineResult
+func pipelinePass(ctx context.Context, env *benchEnv, n int, group string, skipMatch bool, log *zap.Logger) (PipelineResult, error) {
+	var pr PipelineResult
 	hook := &countingHook{}
 	rdb := redis.NewClient(&redis.Options{Addr: env.rds.Addr})
 	rdb.AddHook(hook)
@@ -425,10 +316,10 @@ func pipelinePass(ctx context.Context, env *benchEnv, n int, group string, skipM
 	if skipMatch {
 		m = noMatch{}
 	}
-	svc, err := newService(serviceOptions{
+	svc, err := app.New(app.Options{
 		Kafka: kafkaconn.Config{Brokers: []string{env.broker}, Group: group, PostsTopic: "posts",
 			AlertsTopic: "alerts", DLQTopic: "posts.dlq"},
-		Redis: rdb, Prefix: group, Rules: match.DefaultRules(), Matcher: m,
+		Redis: rdb, RedisPrefix: group, Rules: match.DefaultRules(), Matcher: m,
 		OnBatch: func(s pipeline.Stats) {
 			if first.IsZero() {
 				// The group is joined and the first batch stored: as for the ceiling,
@@ -457,7 +348,7 @@ func pipelinePass(ctx context.Context, env *benchEnv, n int, group string, skipM
 		defer pprof.StopCPUProfile()
 	}
 	before := env.cpuTime(ctx)
-	if err := svc.pipe.Run(runCtx); err != nil && ctx.Err() == nil {
+	if err := svc.Run(runCtx); err != nil && ctx.Err() == nil {
 		return pr, err
 	}
 	if !done.Load() {
@@ -521,7 +412,7 @@ func infoInt(info, key string) int64 {
 // hour of history, then triggers one outage per service: a burst of complaints
 // produced at once, whose last post tips the window; the latency runs from that
 // produce call returning to the started event being acknowledged on the alerts topic.
-func benchLatency(ctx context.Context, incidents int, pr *pipelineResult, log *zap.Logger, progress func(string, ...any)) error {
+func benchLatency(ctx context.Context, incidents int, pr *PipelineResult, log *zap.Logger, progress func(string, ...any)) error {
 	env, err := startBenchEnv(ctx)
 	if err != nil {
 		return err
@@ -569,11 +460,11 @@ func benchLatency(ctx context.Context, incidents int, pr *pipelineResult, log *z
 	)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	svc, err := newService(serviceOptions{
+	svc, err := app.New(app.Options{
 		Kafka: kafkaconn.Config{Brokers: []string{env.broker}, Group: "latency", PostsTopic: "posts",
 			AlertsTopic: "alerts", DLQTopic: "posts.dlq"},
-		Redis: env.rdb, Prefix: "latency", Rules: rules, Idle: time.Second,
-		Pipeline: pipeline.Config{BatchWait: 5 * time.Millisecond, Tick: 50 * time.Millisecond},
+		Redis: env.rdb, RedisPrefix: "latency", Rules: rules, Idle: time.Second,
+		BatchWait: 5 * time.Millisecond, Tick: 50 * time.Millisecond,
 		OnEvent: func(e incident.Event) {
 			if e.Type != incident.TypeStarted {
 				return
@@ -594,7 +485,7 @@ func benchLatency(ctx context.Context, incidents int, pr *pipelineResult, log *z
 	}
 	defer svc.Close()
 	eg, ectx := errgroup.WithContext(runCtx)
-	eg.Go(func() error { return svc.pipe.Run(ectx) })
+	eg.Go(func() error { return svc.Run(ectx) })
 	eg.Go(func() error {
 		defer cancel()
 		w := kafkaconn.NewWriter([]string{env.broker}, "posts")
@@ -616,7 +507,7 @@ func benchLatency(ctx context.Context, incidents int, pr *pipelineResult, log *z
 			return w.WriteMessages(ectx, msgs...)
 		}
 		progress("latency: catching up with the history ...")
-		for svc.pipe.Stats().Consumed < int64(len(hist)) {
+		for svc.Stats().Consumed < int64(len(hist)) {
 			select {
 			case <-ectx.Done():
 				return ectx.Err()
@@ -725,9 +616,9 @@ func (e *benchEnv) cpuTime(ctx context.Context) cpuReading {
 }
 
 // perPost turns the CPU used between two readings into microseconds per post.
-func (a cpuReading) perPost(b cpuReading, n int) *cpuPerPost {
+func (a cpuReading) perPost(b cpuReading, n int) *CPUPerPost {
 	us := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(n) }
-	return &cpuPerPost{Outcry: us(b.outcry - a.outcry), Broker: us(b.broker - a.broker), Redis: us(b.redis - a.redis)}
+	return &CPUPerPost{Outcry: us(b.outcry - a.outcry), Broker: us(b.broker - a.broker), Redis: us(b.redis - a.redis)}
 }
 
 // procCPU reads utime+stime of a process from /proc (Linux; 100 ticks a second).
@@ -773,7 +664,7 @@ func procStatusMB(key string) float64 {
 // 10 s: both must flatten. Event time runs speed times faster than the clock and ends
 // near it, so a 10-minute soak covers more event time than Redis keeps (History plus
 // a margin, trimmed by the evaluator) and the key count can be seen to level off.
-func runSoak(ctx context.Context, d time.Duration, rate int, speed float64, log *zap.Logger, progress func(string, ...any)) ([]soakSample, error) {
+func runSoak(ctx context.Context, d time.Duration, rate int, speed float64, log *zap.Logger, progress func(string, ...any)) ([]SoakSample, error) {
 	env, err := startBenchEnv(ctx)
 	if err != nil {
 		return nil, err
@@ -782,20 +673,20 @@ func runSoak(ctx context.Context, d time.Duration, rate int, speed float64, log 
 	texts := matchbench.Corpus(100_000, 3)
 	runCtx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	svc, err := newService(serviceOptions{
+	svc, err := app.New(app.Options{
 		Kafka: kafkaconn.Config{Brokers: []string{env.broker}, Group: "soak", PostsTopic: "posts",
 			AlertsTopic: "alerts", DLQTopic: "posts.dlq"},
-		Redis: env.rdb, Prefix: "soak", Rules: match.DefaultRules(), Idle: time.Second,
+		Redis: env.rdb, RedisPrefix: "soak", Rules: match.DefaultRules(), Idle: time.Second,
 	}, log)
 	if err != nil {
 		return nil, err
 	}
 	defer svc.Close()
-	var samples []soakSample
+	var samples []SoakSample
 	began := time.Now()
 	evStart := began.Add(-time.Duration(float64(d)*speed) - time.Minute)
 	eg, ectx := errgroup.WithContext(runCtx)
-	eg.Go(func() error { return svc.pipe.Run(ectx) })
+	eg.Go(func() error { return svc.Run(ectx) })
 	eg.Go(func() error {
 		w := kafkaconn.NewWriter([]string{env.broker}, "posts")
 		w.Balancer = &kafka.RoundRobin{}
@@ -837,7 +728,7 @@ func runSoak(ctx context.Context, d time.Duration, rate int, speed float64, log 
 			runtime.ReadMemStats(&live)
 			keys, _ := env.rdb.DBSize(ectx).Result()
 			mem, _ := env.rdb.Info(ectx, "memory").Result()
-			s := soakSample{Seconds: time.Since(began).Seconds(), Consumed: svc.pipe.Stats().Consumed,
+			s := SoakSample{Seconds: time.Since(began).Seconds(), Consumed: svc.Stats().Consumed,
 				RSSMB: procStatusMB("VmRSS:"), HeapMB: float64(ms.HeapInuse) / (1 << 20), LiveMB: float64(live.HeapAlloc) / (1 << 20), RedisKeys: keys,
 				RedisMB: float64(infoInt(mem, "used_memory")) / (1 << 20)}
 			samples = append(samples, s)
@@ -856,4 +747,60 @@ func runSoak(ctx context.Context, d time.Duration, rate int, speed float64, log 
 		return nil, err
 	}
 	return samples, nil
+}
+
+// Options say what to measure.
+type Options struct {
+	Pipeline, Latency, Match bool
+	Posts                    int  // posts pre-loaded for the throughput measurement
+	Incidents                int  // incidents triggered for the latency measurement
+	SkipMatch                bool // the pipeline passes skip matching (analysis only)
+	// Soak, instead of the above: replay at Rate posts/s for this long, event time
+	// running SoakSpeed times faster than the clock, sampling memory and Redis keys.
+	Soak      time.Duration
+	Rate      int
+	SoakSpeed float64
+	// Progress is told what is being measured (printf-style); optional.
+	Progress func(format string, args ...any)
+}
+
+// Run measures what o asks for.
+func Run(ctx context.Context, o Options, log *zap.Logger) (Result, error) {
+	progress := o.Progress
+	if progress == nil {
+		progress = func(string, ...any) {}
+	}
+	var res Result
+	if o.Soak > 0 {
+		s, err := runSoak(ctx, o.Soak, o.Rate, o.SoakSpeed, log, progress)
+		if err != nil {
+			return res, err
+		}
+		res.Soak = s
+		return res, nil
+	}
+	if o.Pipeline || o.Latency {
+		pr := &PipelineResult{}
+		if o.Pipeline {
+			if err := benchPipeline(ctx, o.Posts, o.SkipMatch, pr, log, progress); err != nil {
+				return res, err
+			}
+		}
+		if o.Latency {
+			if err := benchLatency(ctx, o.Incidents, pr, log, progress); err != nil {
+				return res, err
+			}
+		}
+		pr.RSSMB = peakRSSMB()
+		res.Pipeline = pr
+	}
+	if o.Match {
+		progress("match: measuring the matcher on one core ...")
+		m, err := matchbench.Run(ctx, 2*time.Second)
+		if err != nil {
+			return res, err
+		}
+		res.Match = &m
+	}
+	return res, nil
 }

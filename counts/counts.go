@@ -97,6 +97,15 @@ const (
 	maxAuthorsPerBucket = 50000
 )
 
+// Event-time defaults every stage shares: the store writes buckets of DefaultBucket, the
+// pipeline counts a post up to DefaultLateness behind the newest one, and the monitor
+// waits that long before it closes a bucket. They are set here only; app.Options passes
+// one value of each to all of them.
+const (
+	DefaultBucket   = 10 * time.Second
+	DefaultLateness = 2 * time.Minute
+)
+
 // Key names one service's bucket.
 type Key struct {
 	Service string

@@ -363,7 +363,7 @@ func New(cfg Config, d Deps, log *zap.Logger) (*Monitor, error) {
 		cfg.Retention = cfg.History + 15*time.Minute
 	}
 	if cfg.Lateness <= 0 {
-		cfg.Lateness = 2 * time.Minute
+		cfg.Lateness = counts.DefaultLateness
 	}
 	if cfg.Idle <= 0 {
 		cfg.Idle = 30 * time.Second

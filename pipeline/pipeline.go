@@ -138,8 +138,8 @@ func (c Config) Validate() error {
 		return &ConfigError{"Lateness", fmt.Sprintf("%s: want a positive duration", c.Lateness)}
 	case c.MaxAge < 0 || c.MaxAge > MaxHorizon:
 		return &ConfigError{"MaxAge", fmt.Sprintf("%s: want a positive duration of at most %s (the hourly rollups behind the baselines keep 16 days)", c.MaxAge, MaxHorizon)}
-	case c.MaxAge > 0 && c.MaxAge < max(c.Lateness, 2*time.Minute):
-		return &ConfigError{"MaxAge", fmt.Sprintf("%s: want at least the allowed lateness (%s)", c.MaxAge, max(c.Lateness, 2*time.Minute))}
+	case c.MaxAge > 0 && c.MaxAge < max(c.Lateness, counts.DefaultLateness):
+		return &ConfigError{"MaxAge", fmt.Sprintf("%s: want at least the allowed lateness (%s)", c.MaxAge, max(c.Lateness, counts.DefaultLateness))}
 	case c.Drain < 0:
 		return &ConfigError{"Drain", fmt.Sprintf("%s: want a positive duration", c.Drain)}
 	}
@@ -163,10 +163,10 @@ func (c *Config) defaults() error {
 		c.MaxPostBytes = post.DefaultMaxPostBytes
 	}
 	if c.Bucket <= 0 {
-		c.Bucket = 10 * time.Second
+		c.Bucket = counts.DefaultBucket
 	}
 	if c.Lateness <= 0 {
-		c.Lateness = 2 * time.Minute
+		c.Lateness = counts.DefaultLateness
 	}
 	if c.MaxAge <= 0 {
 		c.MaxAge = DefaultMaxAge

@@ -2,7 +2,7 @@
 // topic for `outcry demo` (a built-in outage replayed at high speed) and gives the
 // end-to-end tests small fixtures with one clear outage.
 //
-// A stream is JSONL, one canonical Post per line (see DESIGN.md), in delivery
+// A stream is JSONL, one canonical Post per line (post.Post; docs/architecture.md), in delivery
 // order. It mixes brand chatter, individual ("ambient") complaints, unrelated
 // posts, and for each configured Outage a wave of complaints in many languages
 // (en, ar, es, pt, de, hi, romanised Hindi, id, tr) followed by recovery posts.

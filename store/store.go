@@ -65,7 +65,7 @@ func (o *Options) defaults() {
 		o.Prefix = "outcry"
 	}
 	if o.Bucket <= 0 {
-		o.Bucket = 10 * time.Second
+		o.Bucket = counts.DefaultBucket
 	}
 	if o.TTL <= 0 {
 		o.TTL = 8 * time.Hour

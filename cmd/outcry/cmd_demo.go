@@ -10,12 +10,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/outcry-dev/outcry/app"
 	"github.com/outcry-dev/outcry/detect/incident"
-	"github.com/outcry-dev/outcry/match"
 	"github.com/outcry-dev/outcry/scenario"
 	"github.com/outcry-dev/outcry/source"
 )
@@ -64,15 +63,14 @@ the incident has resolved, or stays up with --keep.`,
 				return err
 			}
 			ctx := cmd.Context()
-			env, err := startEmbedded(ctx, "")
+			env, err := app.StartEmbedded(ctx, "")
 			if err != nil {
 				return err
 			}
 			defer env.Close()
 			out := os.Stdout
-			fmt.Fprintf(out, "outcry demo on %s\n", env.describe())
-			rs := match.DefaultRules()
-			hub := newHub(rs, log)
+			fmt.Fprintf(out, "outcry demo on %s\n", env.Describe())
+			o := env.Options()
 			var ln net.Listener
 			if httpAddr != "" {
 				if ln, err = net.Listen("tcp", httpAddr); err != nil {
@@ -89,38 +87,32 @@ the incident has resolved, or stays up with --keep.`,
 				once     sync.Once
 				started  int
 			)
-			svc, err := newService(serviceOptions{
-				Kafka: env.kafka, Redis: env.rdb, Prefix: env.prefix, Rules: rs, Hub: hub,
-				OnEvent: func(e incident.Event) {
-					mu.Lock()
-					defer mu.Unlock()
-					printEvent(out, e)
-					fmt.Fprintln(out)
-					switch e.Type {
-					case incident.TypeStarted:
-						started++
-					case incident.TypeResolved:
-						once.Do(func() { close(resolved) })
-					}
-				},
-			}, log)
+			o.HTTP = ln
+			o.OnEvent = func(e incident.Event) {
+				mu.Lock()
+				defer mu.Unlock()
+				printEvent(out, e)
+				fmt.Fprintln(out)
+				switch e.Type {
+				case incident.TypeStarted:
+					started++
+				case incident.TypeResolved:
+					once.Do(func() { close(resolved) })
+				}
+			}
+			a, err := app.New(o, log)
 			if err != nil {
 				return err
 			}
-			defer svc.Close()
+			defer a.Close()
 
 			eg, ectx := errgroup.WithContext(ctx)
 			runCtx, stop := context.WithCancel(ectx)
 			defer stop()
-			eg.Go(func() error { return svc.pipe.Run(runCtx) })
-			if ln != nil {
-				eg.Go(func() error {
-					return serveHTTP(runCtx, ln, hub, prometheus.NewRegistry(), func() []string { return nil }, "", false, log)
-				})
-			}
+			eg.Go(func() error { return a.Run(runCtx) })
 			var last time.Time
 			eg.Go(func() error {
-				w := newPostsWriter(env)
+				w := env.PostsWriter()
 				defer w.Close()
 				st, err := source.Replay(runCtx, w, bytes.NewReader(buf.Bytes()), source.ReplayOptions{Speed: speed})
 				last = st.Last
@@ -129,7 +121,7 @@ the incident has resolved, or stays up with --keep.`,
 				}
 				if keep {
 					fmt.Fprintf(out, "replay done; broker %s and Redis %s stay up (--keep): try `outcry tail --brokers %s --from-beginning`; Ctrl-C to stop\n",
-						env.kafka.Brokers[0], env.redisAddr, env.kafka.Brokers[0])
+						env.Kafka.Brokers[0], env.RedisAddr, env.Kafka.Brokers[0])
 					return nil
 				}
 				// Wait for the tail of the stream to be evaluated.
@@ -164,7 +156,7 @@ the incident has resolved, or stays up with --keep.`,
 				return nil
 			default:
 			}
-			if err := svc.pipe.Flush(ctx, last.Add(time.Minute)); err != nil {
+			if err := a.Flush(ctx, last.Add(time.Minute)); err != nil {
 				return err
 			}
 			select {

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/outcry-dev/outcry/devstack"
+	"github.com/outcry-dev/outcry/internal/progress"
 	"github.com/outcry-dev/outcry/kafkaconn"
 	"github.com/outcry-dev/outcry/source"
 )
@@ -72,10 +73,10 @@ fast as the broker takes them. A progress bar is shown when stderr is a terminal
 			w.Balancer = &kafka.RoundRobin{}
 			defer w.Close()
 			opts := source.ReplayOptions{Speed: sp}
-			bar := newBar(size, "replaying "+args[0], true)
-			opts.Progress = func(_, b int64) { bar.set(b) }
+			bar := progress.New(size, "replaying "+args[0], true)
+			opts.Progress = func(_, b int64) { bar.Set(b) }
 			st, err := source.Replay(cmd.Context(), w, in, opts)
-			bar.finish()
+			bar.Finish()
 			if err != nil {
 				return err
 			}

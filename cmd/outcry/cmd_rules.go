@@ -62,3 +62,15 @@ func asRuleError(err error) (*match.RuleError, bool) {
 	ok := errors.As(err, &re)
 	return re, ok
 }
+
+// loadRules reads the rules file, or the embedded default set when path is empty.
+func loadRules(path string) (*match.Rules, error) {
+	if path == "" {
+		return match.DefaultRules(), nil
+	}
+	r, err := match.LoadRules(path)
+	if err != nil {
+		return nil, fmt.Errorf("--rules: %w", err)
+	}
+	return r, nil
+}

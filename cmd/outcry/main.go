@@ -1,7 +1,8 @@
 // Command outcry detects service outages from public social posts: posts from a Kafka
 // topic are matched against multilingual rules, counted in Redis event-time windows,
 // compared with a baseline, and incidents are published as CloudEvents on an alerts
-// topic. This package only wires the parts together; see DESIGN.md for the data flow.
+// topic. This package only turns flags, environment and a config file into app.Options;
+// the data flow is in docs/architecture.md.
 package main
 
 import (

@@ -4,14 +4,11 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
-	"net"
-	"net/url"
 	"os"
 	"strings"
-	"time"
 
+	"github.com/outcry-dev/outcry/store"
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/pflag"
 )
@@ -33,88 +30,52 @@ func (r *redisFlags) register(f *pflag.FlagSet, def string) {
 }
 
 // display is the address without credentials, for logs and messages.
-func (r *redisFlags) display() string {
-	if u, err := url.Parse(r.addr); err == nil && u.User != nil {
-		u.User = nil
-		return u.String()
-	}
-	return r.addr
-}
+func (r *redisFlags) display() string { return store.DialOptions{Addr: r.addr}.Display() }
 
 func (r *redisFlags) connect(ctx context.Context) (redis.UniversalClient, error) {
-	c, unreachable, err := r.connectOrWait(ctx)
-	if unreachable != nil {
-		c.Close()
-		return nil, unreachable
+	o, err := r.options()
+	if err != nil {
+		return nil, err
 	}
-	return c, err
+	return store.Connect(ctx, o)
 }
 
-// connectOrWait is connect for a service: a Redis that does not answer yet (down, or
-// starting) is not an error; the client is returned with the reason, and the caller
-// retries its calls until Redis is back. Refused settings (a wrong password, a bad
-// address) are errors.
+// connectOrWait is connect for a service: a Redis that does not answer yet is returned
+// with the reason, not as an error (store.Dial).
 func (r *redisFlags) connectOrWait(ctx context.Context) (c redis.UniversalClient, unreachable, err error) {
-	if strings.TrimSpace(r.addr) == "" {
-		return nil, nil, fmt.Errorf("--redis is empty: give host:port")
+	o, err := r.options()
+	if err != nil {
+		return nil, nil, err
 	}
-	password := r.password
+	return store.Dial(ctx, o)
+}
+
+// options reads the password and CA files the flags name.
+func (r *redisFlags) options() (store.DialOptions, error) {
+	if strings.TrimSpace(r.addr) == "" {
+		return store.DialOptions{}, fmt.Errorf("--redis is empty: give host:port")
+	}
+	o := store.DialOptions{Addr: r.addr, User: r.user, Password: r.password}
 	if r.passwordFile != "" {
 		b, err := os.ReadFile(r.passwordFile)
 		if err != nil {
-			return nil, nil, fmt.Errorf("--redis-password-file: %w", err)
+			return o, fmt.Errorf("--redis-password-file: %w", err)
 		}
-		password = strings.TrimSpace(string(b))
+		o.Password = strings.TrimSpace(string(b))
 	}
-	var tlsCfg *tls.Config
 	if r.tls || strings.HasPrefix(r.addr, "rediss://") {
-		tlsCfg = &tls.Config{MinVersion: tls.VersionTLS12}
+		o.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
 		if r.caFile != "" {
 			pem, err := os.ReadFile(r.caFile)
 			if err != nil {
-				return nil, nil, fmt.Errorf("--redis-ca: %w", err)
+				return o, fmt.Errorf("--redis-ca: %w", err)
 			}
 			pool := x509.NewCertPool()
 			if !pool.AppendCertsFromPEM(pem) {
-				return nil, nil, fmt.Errorf("--redis-ca %s: no PEM certificates in it", r.caFile)
+				return o, fmt.Errorf("--redis-ca %s: no PEM certificates in it", r.caFile)
 			}
-			tlsCfg.RootCAs = pool
+			o.TLS.RootCAs = pool
 		}
 	}
-	seeds := strings.Split(strings.TrimPrefix(r.addr, "redis-cluster://"), ",")
-	if strings.HasPrefix(r.addr, "redis-cluster://") || len(seeds) > 1 {
-		c = redis.NewClusterClient(&redis.ClusterOptions{
-			Addrs: seeds, Username: r.user, Password: password, TLSConfig: tlsCfg, MaxRedirects: 8,
-		})
-	} else {
-		opt := &redis.Options{Addr: r.addr}
-		if strings.Contains(r.addr, "://") {
-			u, err := redis.ParseURL(r.addr)
-			if err != nil {
-				return nil, nil, fmt.Errorf("--redis %s: %w", r.display(), err)
-			}
-			opt = u
-		}
-		if r.user != "" {
-			opt.Username = r.user
-		}
-		if password != "" {
-			opt.Password = password
-		}
-		if tlsCfg != nil {
-			opt.TLSConfig = tlsCfg
-		}
-		c = redis.NewClient(opt)
-	}
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := c.Ping(pctx).Err(); err != nil {
-		err = fmt.Errorf("redis at %s: %w", r.display(), err)
-		if ne := net.Error(nil); errors.As(err, &ne) {
-			return c, err, nil
-		}
-		c.Close()
-		return nil, nil, err
-	}
-	return c, nil, nil
+	return o, nil
 }

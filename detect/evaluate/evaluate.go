@@ -122,7 +122,7 @@ var Parts = []struct {
 // found minutes later.)
 func Defaults() Params {
 	return Params{
-		Bucket:         10 * time.Second,
+		Bucket:         counts.DefaultBucket,
 		Window:         2 * time.Minute,
 		NoiseDelay:     2 * time.Hour,
 		HalfLife:       6 * time.Hour,

@@ -61,7 +61,7 @@ type Span struct {
 	End   time.Time `json:"end"`
 }
 
-// Data is the payload of an alert event: the incident and its evidence (DESIGN.md).
+// Data is the payload of an alert event: the incident and its evidence (README, "Alert event").
 type Data struct {
 	IncidentID      string             `json:"incident_id"`
 	Service         string             `json:"service"`

@@ -1,4 +1,6 @@
-package main
+// Package progress draws a progress bar on stderr when it is a terminal (long replays and
+// backtests), and nothing otherwise.
+package progress
 
 import (
 	"os"
@@ -7,14 +9,16 @@ import (
 	"golang.org/x/term"
 )
 
-// bar is a progress bar on stderr when it is a terminal, and nothing otherwise.
-type bar struct{ b *progressbar.ProgressBar }
+// Bar is a progress bar on stderr when it is a terminal, and nothing otherwise. The zero
+// value draws nothing.
+type Bar struct{ b *progressbar.ProgressBar }
 
-func newBar(total int64, what string, bytes bool) *bar {
+// New returns a bar of total units (bytes when bytes is set) labelled what.
+func New(total int64, what string, bytes bool) *Bar {
 	if !term.IsTerminal(int(os.Stderr.Fd())) {
-		return &bar{}
+		return &Bar{}
 	}
-	return &bar{b: progressbar.NewOptions64(total,
+	return &Bar{b: progressbar.NewOptions64(total,
 		progressbar.OptionSetWriter(os.Stderr),
 		progressbar.OptionSetDescription(what),
 		progressbar.OptionShowBytes(bytes),
@@ -26,13 +30,15 @@ func newBar(total int64, what string, bytes bool) *bar {
 	)}
 }
 
-func (b *bar) set(n int64) {
+// Set moves the bar to n.
+func (b *Bar) Set(n int64) {
 	if b.b != nil {
 		_ = b.b.Set64(n)
 	}
 }
 
-func (b *bar) finish() {
+// Finish clears the bar.
+func (b *Bar) Finish() {
 	if b.b != nil {
 		_ = b.b.Finish()
 	}
