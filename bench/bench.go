@@ -804,3 +804,20 @@ func Run(ctx context.Context, o Options, log *zap.Logger) (Result, error) {
 	}
 	return res, nil
 }
+
+// ParseOnly reads a comma-separated list of measurements (pipeline, latency, match; all or
+// empty for every one) into a set.
+func ParseOnly(only string) (map[string]bool, error) {
+	parts := map[string]bool{}
+	for _, p := range strings.Split(only, ",") {
+		switch p = strings.TrimSpace(p); p {
+		case "pipeline", "latency", "match":
+			parts[p] = true
+		case "", "all":
+			parts["pipeline"], parts["latency"], parts["match"] = true, true, true
+		default:
+			return nil, fmt.Errorf("%q: want pipeline, latency, match or all (comma-separated)", p)
+		}
+	}
+	return parts, nil
+}

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
+	"github.com/outcry-dev/outcry/internal/progress"
 	"github.com/outcry-dev/outcry/kafkaconn"
 	"github.com/segmentio/kafka-go"
 )
@@ -178,4 +180,36 @@ func EventTime(line []byte) (time.Time, bool) {
 		return t.UTC(), true
 	}
 	return time.Time{}, false
+}
+
+// ReplayFile replays the JSONL file at path ("-" for stdin) to w at speed (0: as fast as
+// the broker takes it) with a progress bar on a terminal, and writes a summary to msgs
+// (outcry replay).
+func ReplayFile(ctx context.Context, w MessageWriter, path, topic string, speed float64, msgs io.Writer) error {
+	var in io.Reader = os.Stdin
+	size := int64(-1)
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return fmt.Errorf("replay: %w", err)
+		}
+		defer f.Close()
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = fi.Size()
+		}
+		in = f
+	}
+	bar := progress.New(size, "replaying "+path, true)
+	st, err := Replay(ctx, w, in, ReplayOptions{Speed: speed, Progress: func(_, b int64) { bar.Set(b) }})
+	bar.Finish()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(msgs, "replayed %d lines (%d bytes) to %s, event time %s → %s\n",
+		st.Lines-st.TooLarge, st.Bytes, topic, st.First.Format("2006-01-02T15:04:05Z"), st.Last.Format("2006-01-02T15:04:05Z"))
+	if st.TooLarge > 0 {
+		fmt.Fprintf(msgs, "left out %d lines larger than the broker accepts (its message.max.bytes), lines %v\n",
+			st.TooLarge, st.TooLargeLines)
+	}
+	return nil
 }

@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"text/tabwriter"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -136,4 +138,26 @@ func toInt(v any) int64 {
 	}
 	n, _ := strconv.ParseInt(s, 10, 64)
 	return n
+}
+
+// WriteText writes the stats as a table for people: one row per service, then the
+// group's totals (outcry stats).
+func (st Stats) WriteText(out io.Writer, group string) error {
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "service\tmentions\tcomplaints\trecoveries\tdistinct authors\tbuckets\t")
+	names := make([]string, 0, len(st.Services))
+	for n := range st.Services {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		s := st.Services[n]
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t\n", n, s.Mentions, s.Complaints, s.Recoveries, s.DistinctAuthors, s.Buckets)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "group %s: %d consumed, %d dead-lettered %v; %d keys in Redis\n",
+		group, st.Consumed, st.DeadLettered, st.DeadByReason, st.Keys)
+	return nil
 }

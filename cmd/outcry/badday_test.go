@@ -33,7 +33,7 @@ func (p *proc) alive() {
 	select {
 	case err := <-p.done:
 		p.done <- err
-		p.t.Fatalf("%s exited (%v) while it should keep running:\n%s", p.name, err, tail(p.out.String(), 3000))
+		p.t.Fatalf("%s exited (%v) while it should keep running:\n%s", p.name, err, lastBytes(p.out.String(), 3000))
 	default:
 	}
 }
@@ -51,7 +51,7 @@ func (p *proc) exitsWithin(sig syscall.Signal, limit time.Duration) int {
 	case <-time.After(limit):
 		_ = p.cmd.Process.Kill()
 		<-p.done
-		p.t.Fatalf("%s still running %s after %s:\n%s", p.name, limit, sig, tail(p.out.String(), 3000))
+		p.t.Fatalf("%s still running %s after %s:\n%s", p.name, limit, sig, lastBytes(p.out.String(), 3000))
 		return -1
 	}
 }

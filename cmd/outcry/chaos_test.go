@@ -328,7 +328,7 @@ func (c *chaosRun) termOne() {
 	p := c.procs[i]
 	c.logf("FAULT SIGTERM %s (pid %d; consumed so far %d)", p.name, p.cmd.Process.Pid, c.e.consumed(c.t, "chaos", "chaos"))
 	if code := p.exitsWithin(syscall.SIGTERM, 35*time.Second); code != 0 {
-		c.t.Errorf("%s exited %d after SIGTERM, want 0:\n%s", p.name, code, tail(p.out.String(), 3000))
+		c.t.Errorf("%s exited %d after SIGTERM, want 0:\n%s", p.name, code, lastBytes(p.out.String(), 3000))
 	}
 	c.start(i)
 }
@@ -355,7 +355,7 @@ func (c *chaosRun) stopSecond() {
 	p := c.procs[len(c.procs)-1]
 	c.logf("stop the second instance %s (SIGTERM)", p.name)
 	if code := p.exitsWithin(syscall.SIGTERM, 35*time.Second); code != 0 {
-		c.t.Errorf("%s exited %d after SIGTERM, want 0:\n%s", p.name, code, tail(p.out.String(), 3000))
+		c.t.Errorf("%s exited %d after SIGTERM, want 0:\n%s", p.name, code, lastBytes(p.out.String(), 3000))
 	}
 	c.procs, c.addrs = c.procs[:len(c.procs)-1], c.addrs[:len(c.addrs)-1]
 }

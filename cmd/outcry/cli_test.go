@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/outcry-dev/outcry/internal/cli"
 )
 
 func TestCLIErrors(t *testing.T) {
@@ -91,7 +93,7 @@ func TestEnvFillsFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := applyEnv(cmd); err != nil {
+	if err := cli.ApplyEnv(cmd); err != nil {
 		t.Fatal(err)
 	}
 	if got := cmd.Flags().Lookup("posts-topic").Value.String(); got != "from-env" {
@@ -103,7 +105,7 @@ func TestEnvFillsFlags(t *testing.T) {
 	if err := cmd.Flags().Set("posts-topic", "from-flag"); err != nil {
 		t.Fatal(err)
 	}
-	if err := applyEnv(cmd); err != nil {
+	if err := cli.ApplyEnv(cmd); err != nil {
 		t.Fatal(err)
 	}
 	if got := cmd.Flags().Lookup("posts-topic").Value.String(); got != "from-flag" {
@@ -122,7 +124,7 @@ func TestREADMEConfigReference(t *testing.T) {
 	if !ok {
 		t.Fatal("README has no configuration reference")
 	}
-	want := configReference(newRoot())
+	want := cli.ConfigReference(newRoot())
 	_, want, _ = strings.Cut(want, "## Configuration reference\n")
 	if doc != want {
 		t.Error("README's configuration reference is stale: replace it with the output of `go run ./cmd/outcry config-reference`")

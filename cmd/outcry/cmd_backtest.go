@@ -1,21 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"errors"
-	"fmt"
 	"os"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/outcry-dev/outcry/alert"
 	"github.com/outcry-dev/outcry/app"
 	"github.com/outcry-dev/outcry/backtest"
-	"github.com/outcry-dev/outcry/backtest/scenarioscore"
-	"github.com/outcry-dev/outcry/detect/incident"
+	"github.com/outcry-dev/outcry/internal/cli"
 )
 
 func newBacktestCmd(g *globals) *cobra.Command {
@@ -51,9 +45,6 @@ truth.json (recall, false alerts, detection and resolution delays, top country a
   outcry backtest --series Twitter_volume_FB.csv --out alerts.jsonl --labels combined_windows.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if g.logLevel == "info" && !cmd.Flags().Changed("log-level") {
-				g.logLevel = "warn" // the summary and the alerts file are the output
-			}
 			if loo {
 				if len(seriesFiles) < 3 || labels == "" {
 					return errors.New("--loo needs --series with at least three files and --labels")
@@ -69,24 +60,11 @@ truth.json (recall, false alerts, detection and resolution delays, top country a
 			if suiteHalf == "" && (posts == "" || out == "") {
 				return errors.New("backtest needs --posts FILE and --out FILE (or --series FILE.csv and --out FILE, or --suite tuning|heldout)")
 			}
-			var truth *scenarioscore.Truth
-			if labels != "" {
-				lf, err := os.Open(labels)
-				if err != nil {
-					return fmt.Errorf("--labels: %w", err)
-				}
-				t, err := scenarioscore.ReadTruth(lf)
-				lf.Close()
-				if err != nil {
-					return fmt.Errorf("--labels %s: %w", labels, err)
-				}
-				truth = &t
-			}
-			log, err := g.logger()
+			log, err := g.quietLogger(cmd)
 			if err != nil {
 				return err
 			}
-			rs, err := loadRules(rules)
+			rs, err := cli.LoadRules(rules)
 			if err != nil {
 				return err
 			}
@@ -94,53 +72,8 @@ truth.json (recall, false alerts, detection and resolution delays, top country a
 				return backtest.Suite(cmd.Context(), cmd.OutOrStdout(), backtest.SuiteOptions{Half: suiteHalf, Round: suiteRound, Small: suiteSmall,
 					Fast: suiteFast, Ablate: ablate, Rules: rs, RedisAddr: redisAddr, Lateness: lateness}, log)
 			}
-			in, err := os.Open(posts)
-			if err != nil {
-				return fmt.Errorf("--posts: %w", err)
-			}
-			defer in.Close()
-			of, err := os.Create(out)
-			if err != nil {
-				return fmt.Errorf("--out: %w", err)
-			}
-			defer of.Close()
-			bw := bufio.NewWriter(of)
-			began := time.Now()
-			types := map[string]int{}
-			var werr error
-			res, err := backtest.Posts(cmd.Context(), in, backtest.PostsOptions{Name: posts, Rules: rs, RedisAddr: redisAddr, Lateness: lateness, Bars: true,
-				OnEvent: func(e incident.Event) {
-					types[e.Type]++
-					b, err := alert.Encode(e)
-					if err == nil {
-						_, err = fmt.Fprintf(bw, "%s\n", b)
-					}
-					werr = errors.Join(werr, err)
-				}}, log)
-			if err != nil {
-				return err
-			}
-			all := res.Events
-			if err := errors.Join(werr, bw.Flush(), of.Close()); err != nil {
-				return fmt.Errorf("--out: %w", err)
-			}
-			st := res.Stats
-			total := 0
-			var parts []string
-			for t, n := range types {
-				total += n
-				parts = append(parts, fmt.Sprintf("%d %s", n, strings.TrimPrefix(strings.TrimPrefix(t, "outcry.incident."), "outcry.")))
-			}
-			sort.Strings(parts)
-			fmt.Fprintf(os.Stdout, "backtest: %d posts read, %d matched, %d dead-lettered, %d alerts (%s) → %s in %s\n",
-				st.Consumed, st.Matched, st.DeadLettered, total, strings.Join(parts, ", "), out, time.Since(began).Round(time.Millisecond))
-			if st.DeadLettered > 0 {
-				fmt.Fprintf(os.Stdout, "dead letters by reason: %s\n", backtest.FormatCounts(st.DeadByReason))
-			}
-			if truth != nil {
-				scenarioscore.Judge(*truth, all).Report(os.Stdout)
-			}
-			return nil
+			return backtest.PostsFile(cmd.Context(), os.Stdout, posts, out, labels,
+				backtest.PostsOptions{Rules: rs, RedisAddr: redisAddr, Lateness: lateness, Bars: true}, log)
 		},
 	}
 	f := cmd.Flags()

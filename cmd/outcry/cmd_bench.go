@@ -3,10 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/outcry-dev/outcry/bench"
+	"github.com/outcry-dev/outcry/internal/cli"
 	"github.com/spf13/cobra"
 )
 
@@ -43,23 +43,13 @@ fills, so both figures level off within the run.`,
   outcry bench --soak 10m --rate 20000`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if g.logLevel == "info" && !cmd.Flags().Changed("log-level") {
-				g.logLevel = "warn"
-			}
-			log, err := g.logger()
+			log, err := g.quietLogger(cmd)
 			if err != nil {
 				return err
 			}
-			parts := map[string]bool{}
-			for _, p := range strings.Split(only, ",") {
-				switch p = strings.TrimSpace(p); p {
-				case "pipeline", "latency", "match":
-					parts[p] = true
-				case "", "all":
-					parts["pipeline"], parts["latency"], parts["match"] = true, true, true
-				default:
-					return fmt.Errorf("%s %q: want pipeline, latency, match or all (comma-separated)", flagName(cmd, "only"), p)
-				}
+			parts, err := bench.ParseOnly(only)
+			if err != nil {
+				return fmt.Errorf("%s %w", cli.FlagName(cmd, "only"), err)
 			}
 			ctx := cmd.Context()
 			progress := func(format string, args ...any) {
@@ -68,11 +58,11 @@ fills, so both figures level off within the run.`,
 				}
 			}
 			if soakSpeed <= 0 {
-				return fmt.Errorf("%s %v: want a positive factor (1 = event time follows the clock)", flagName(cmd, "soak-speed"), soakSpeed)
+				return fmt.Errorf("%s %v: want a positive factor (1 = event time follows the clock)", cli.FlagName(cmd, "soak-speed"), soakSpeed)
 			}
 			if skipMatch && (soak > 0 || !parts["pipeline"]) {
 				return fmt.Errorf("%s applies to the pipeline measurement only: use it with %s pipeline and without %s",
-					flagName(cmd, "skip-match"), flagName(cmd, "only"), flagName(cmd, "soak"))
+					cli.FlagName(cmd, "skip-match"), cli.FlagName(cmd, "only"), cli.FlagName(cmd, "soak"))
 			}
 			res, err := bench.Run(ctx, bench.Options{
 				Pipeline: parts["pipeline"], Latency: parts["latency"], Match: parts["match"],

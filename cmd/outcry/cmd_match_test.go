@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/outcry-dev/outcry/internal/cli"
 )
 
 // runCmd runs the outcry command line with args and stdin; it returns stdout.
@@ -92,8 +94,8 @@ func TestRulesCheckCommand(t *testing.T) {
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte("version: 1\nservices:\n  - name: a\n    aliasses: [a]\n"), 0o644)
 	_, err = runCmd(t, "", "rules", "check", bad)
-	var ee exitError
-	if !errors.As(err, &ee) || ee.code != 1 || err.Error() != bad+`:4:5: unknown key "aliasses"` {
+	var ee cli.ExitError
+	if !errors.As(err, &ee) || ee.Code != 1 || err.Error() != bad+`:4:5: unknown key "aliasses"` {
 		t.Errorf("check bad: %v", err)
 	}
 	if _, err := runCmd(t, "", "rules", "check", filepath.Join(dir, "missing.yaml")); err == nil {

@@ -1,11 +1,11 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"github.com/outcry-dev/outcry/internal/cli"
 	"github.com/outcry-dev/outcry/match"
 )
 
@@ -30,15 +30,9 @@ the command exits with status 1.`,
 		Example: `  outcry rules check rules.yaml && kill -HUP $(pidof outcry)`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := match.Check(args[0])
+			r, err := cli.CheckRules(args[0])
 			if err != nil {
-				if re, ok := asRuleError(err); ok {
-					if re.Column == 0 { // the YAML parser gave only a line
-						return exitError{code: 1, err: fmt.Errorf("%s:%d: %s", args[0], re.Line, re.Msg)}
-					}
-					return exitError{code: 1, err: fmt.Errorf("%s:%d:%d: %s", args[0], re.Line, re.Column, re.Msg)}
-				}
-				return exitError{code: 1, err: err}
+				return err
 			}
 			svcs, terms := r.Stats()
 			fmt.Fprintf(cmd.OutOrStdout(), "ok: %d services, %d terms\n", svcs, terms)
@@ -55,22 +49,4 @@ the command exits with status 1.`,
 		},
 	})
 	return cmd
-}
-
-func asRuleError(err error) (*match.RuleError, bool) {
-	var re *match.RuleError
-	ok := errors.As(err, &re)
-	return re, ok
-}
-
-// loadRules reads the rules file, or the embedded default set when path is empty.
-func loadRules(path string) (*match.Rules, error) {
-	if path == "" {
-		return match.DefaultRules(), nil
-	}
-	r, err := match.LoadRules(path)
-	if err != nil {
-		return nil, fmt.Errorf("--rules: %w", err)
-	}
-	return r, nil
 }

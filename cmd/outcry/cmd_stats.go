@@ -2,19 +2,16 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
-	"sort"
-	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/outcry-dev/outcry/internal/cli"
 	"github.com/outcry-dev/outcry/store"
 )
 
 func newStatsCmd(_ *globals) *cobra.Command {
 	var (
-		rf            redisFlags
+		rf            cli.RedisFlags
 		group, prefix string
 		fromS, toS    string
 		asJSON        bool
@@ -30,19 +27,15 @@ the same figures, however often they were killed and restarted.`,
   outcry stats --from 2022-10-25T07:00:00Z --to 2022-10-25T09:00:00Z`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var from, to time.Time
-			var err error
-			if fromS != "" {
-				if from, err = time.Parse(time.RFC3339, fromS); err != nil {
-					return fmt.Errorf("%s %q: want an RFC 3339 time such as 2022-10-25T07:00:00Z", flagName(cmd, "from"), fromS)
-				}
+			from, err := cli.ParseTime(cmd, "from", fromS, "2022-10-25T07:00:00Z")
+			if err != nil {
+				return err
 			}
-			if toS != "" {
-				if to, err = time.Parse(time.RFC3339, toS); err != nil {
-					return fmt.Errorf("%s %q: want an RFC 3339 time such as 2022-10-25T09:00:00Z", flagName(cmd, "to"), toS)
-				}
+			to, err := cli.ParseTime(cmd, "to", toS, "2022-10-25T09:00:00Z")
+			if err != nil {
+				return err
 			}
-			rdb, err := rf.connect(cmd.Context())
+			rdb, err := rf.Connect(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -56,27 +49,11 @@ the same figures, however often they were killed and restarted.`,
 				enc := json.NewEncoder(out)
 				return enc.Encode(st)
 			}
-			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
-			fmt.Fprintln(tw, "service\tmentions\tcomplaints\trecoveries\tdistinct authors\tbuckets\t")
-			names := make([]string, 0, len(st.Services))
-			for n := range st.Services {
-				names = append(names, n)
-			}
-			sort.Strings(names)
-			for _, n := range names {
-				s := st.Services[n]
-				fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t\n", n, s.Mentions, s.Complaints, s.Recoveries, s.DistinctAuthors, s.Buckets)
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			fmt.Fprintf(out, "group %s: %d consumed, %d dead-lettered %v; %d keys in Redis\n",
-				group, st.Consumed, st.DeadLettered, st.DeadByReason, st.Keys)
-			return nil
+			return st.WriteText(out, group)
 		},
 	}
 	f := cmd.Flags()
-	rf.register(f, "127.0.0.1:6379")
+	rf.Register(f, "127.0.0.1:6379")
 	f.StringVar(&group, "group", "outcry", "consumer group whose totals to show")
 	f.StringVar(&prefix, "redis-prefix", "outcry", "prefix of every Redis key")
 	f.StringVar(&fromS, "from", "", "only buckets starting at or after this time (RFC 3339)")

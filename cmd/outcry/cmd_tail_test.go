@@ -15,6 +15,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/outcry-dev/outcry/alert"
+	"github.com/outcry-dev/outcry/alert/tail"
 	"github.com/outcry-dev/outcry/detect/incident"
 	"github.com/outcry-dev/outcry/internal/testenv"
 )
@@ -185,7 +186,7 @@ func TestTailJSONFilterAndColour(t *testing.T) {
 		})
 		stop()
 		got := out.String()
-		if !strings.Contains(got, ansiMagenta+"FLOOD") || !strings.Contains(got, ansiBold+ansiRed+"STARTED") {
+		if !strings.Contains(got, "\x1b[35mFLOOD") || !strings.Contains(got, "\x1b[1m\x1b[31mSTARTED") {
 			t.Errorf("no colour with --color always:\n%q", got)
 		}
 		if !strings.Contains(stripANSI(got), "suspected flood since 17:55:00Z") || !strings.Contains(got, "why: 120 posts from 3 distinct authors") {
@@ -195,10 +196,10 @@ func TestTailJSONFilterAndColour(t *testing.T) {
 
 	t.Run("NO_COLOR", func(t *testing.T) {
 		t.Setenv("NO_COLOR", "1")
-		if c, err := useColour("auto", &bytes.Buffer{}); c || err != nil {
+		if c, err := tail.UseColour("auto", &bytes.Buffer{}); c || err != nil {
 			t.Errorf("auto with NO_COLOR = %v, %v", c, err)
 		}
-		if c, _ := useColour("always", &bytes.Buffer{}); !c {
+		if c, _ := tail.UseColour("always", &bytes.Buffer{}); !c {
 			t.Error("--color always must win over NO_COLOR")
 		}
 	})
@@ -280,8 +281,8 @@ func TestTailColourKeepsLayout(t *testing.T) {
 	for _, typ := range []string{incident.TypeStarted, incident.TypeUpdated, incident.TypeResolved, incident.TypeFloodSuspected} {
 		e := tailEvent("e-1", "whatsapp", typ, "critical", at)
 		var plain, colour bytes.Buffer
-		printEvent(&plain, e)
-		printEventStyled(&colour, e, true)
+		tail.Print(&plain, e)
+		tail.PrintStyled(&colour, e, true)
 		if strings.Contains(plain.String(), "\x1b") {
 			t.Errorf("%s: printEvent wrote colour codes", typ)
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/outcry-dev/outcry/internal/cli"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -179,7 +180,7 @@ func TestConfigValueErrorsNameTheFile(t *testing.T) {
 
 func TestConfigReference(t *testing.T) {
 	root := newRoot()
-	ref := configReference(root)
+	ref := cli.ConfigReference(root)
 	run, _, err := root.Find([]string{"run"})
 	if err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/outcry-dev/outcry/alert"
+	"github.com/outcry-dev/outcry/alert/tail"
 	"github.com/outcry-dev/outcry/alert/webhook"
 	"github.com/outcry-dev/outcry/internal/testenv"
 	"github.com/outcry-dev/outcry/post"
@@ -269,4 +270,9 @@ func keys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// partitions lists the partitions of topic.
+func partitions(ctx context.Context, broker, topic string) ([]int, error) {
+	return tail.Partitions(ctx, &kafka.Dialer{Timeout: 10 * time.Second}, broker, topic)
 }

@@ -107,13 +107,13 @@ func startOutcry(t *testing.T, name string, args ...string) *proc {
 			<-p.done
 		}
 		if t.Failed() {
-			t.Logf("%s output:\n%s", p.name, tail(p.out.String(), 4000))
+			t.Logf("%s output:\n%s", p.name, lastBytes(p.out.String(), 4000))
 		}
 	})
 	return p
 }
 
-func tail(s string, n int) string {
+func lastBytes(s string, n int) string {
 	if len(s) > n {
 		return "..." + s[len(s)-n:]
 	}
@@ -264,7 +264,7 @@ func (e *faultEnv) stats(t *testing.T, prefix, group string) store.Stats {
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
-			t.Fatalf("outcry stats: %v\n%s", err, tail(string(ee.Stderr), 3000))
+			t.Fatalf("outcry stats: %v\n%s", err, lastBytes(string(ee.Stderr), 3000))
 		}
 		t.Fatalf("outcry stats: %v", err)
 	}

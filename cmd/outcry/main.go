@@ -6,50 +6,17 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"os"
-	"os/signal"
-	"strings"
-	"syscall"
 
+	"github.com/outcry-dev/outcry/internal/cli"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-func main() { os.Exit(run()) }
-
-func run() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	root := newRoot()
-	if err := root.ExecuteContext(ctx); err != nil {
-		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-			return 0
-		}
-		fmt.Fprintln(os.Stderr, "outcry:", err)
-		var ee exitError
-		if errors.As(err, &ee) {
-			return ee.code
-		}
-		return 1
-	}
-	return 0
-}
-
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e exitError) Error() string { return e.err.Error() }
-func (e exitError) Unwrap() error { return e.err }
+func main() { os.Exit(cli.Execute(newRoot())) }
 
 // globals are the flags every command has.
 type globals struct {
@@ -71,14 +38,14 @@ Start with:  outcry demo`,
 		SilenceErrors: true,
 		Version:       version,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			if err := applyEnv(cmd); err != nil {
+			if err := cli.ApplyEnv(cmd); err != nil {
 				return err
 			}
-			return applyConfig(cmd) // flags > env > file
+			return cli.ApplyConfig(cmd) // flags > env > file
 		},
 	}
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
-	addConfigFlag(root.PersistentFlags())
+	cli.AddConfigFlag(root.PersistentFlags())
 	root.AddCommand(
 		newRunCmd(g),
 		newDemoCmd(g),
@@ -90,61 +57,18 @@ Start with:  outcry demo`,
 		newRulesCmd(g),
 		newStatsCmd(g),
 		newBenchCmd(g),
-		&cobra.Command{
-			Use:    "config-reference",
-			Short:  "Print the configuration reference (Markdown) of every command",
-			Hidden: true,
-			Args:   cobra.NoArgs,
-			RunE: func(cmd *cobra.Command, _ []string) error {
-				_, err := fmt.Fprint(cmd.OutOrStdout(), configReference(cmd.Root()))
-				return err
-			},
-		},
+		cli.ConfigReferenceCommand(),
 	)
 	return root
 }
 
-// applyEnv fills every flag not given on the command line from OUTCRY_<FLAG>.
-func applyEnv(cmd *cobra.Command) error {
-	var errs []error
-	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		if f.Changed {
-			return
-		}
-		name := "OUTCRY_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v, ok := os.LookupEnv(name); ok {
-			if err := cmd.Flags().Set(f.Name, v); err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
-			}
-			_ = cmd.Flags().SetAnnotation(f.Name, envAnnotation, []string{name})
-		}
-	})
-	return errors.Join(errs...)
-}
+func (g *globals) logger() (*zap.Logger, error) { return cli.Logger(g.logLevel) }
 
-const envAnnotation = "outcry-env"
-
-// flagName names where a flag's value came from, for error messages: "--speed", or
-// "OUTCRY_SPEED" when it was taken from the environment.
-func flagName(cmd *cobra.Command, name string) string {
-	if f := cmd.Flags().Lookup(name); f != nil {
-		if env := f.Annotations[envAnnotation]; len(env) > 0 {
-			return env[0]
-		}
+// quietLogger is logger for the commands whose output is their result (demo, backtest,
+// bench): warnings and errors only, unless --log-level was given.
+func (g *globals) quietLogger(cmd *cobra.Command) (*zap.Logger, error) {
+	if g.logLevel == "info" && !cmd.Flags().Changed("log-level") {
+		g.logLevel = "warn"
 	}
-	return "--" + name
-}
-
-func (g *globals) logger() (*zap.Logger, error) {
-	lvl, err := zapcore.ParseLevel(g.logLevel)
-	if err != nil {
-		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", g.logLevel)
-	}
-	cfg := zap.NewProductionConfig()
-	cfg.Level = zap.NewAtomicLevelAt(lvl)
-	cfg.Encoding = "console"
-	cfg.EncoderConfig = zap.NewDevelopmentEncoderConfig()
-	cfg.Sampling = nil
-	cfg.DisableStacktrace = true
-	return cfg.Build()
+	return g.logger()
 }

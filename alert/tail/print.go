@@ -1,4 +1,4 @@
-package main
+package tail
 
 import (
 	"fmt"
@@ -9,10 +9,10 @@ import (
 	"github.com/outcry-dev/outcry/detect/incident"
 )
 
-// printEvent writes one alert event for a person to read, without colour.
-func printEvent(w io.Writer, e incident.Event) { printEventStyled(w, e, false) }
+// Print writes one alert event for a person to read, without colour.
+func Print(w io.Writer, e incident.Event) { PrintStyled(w, e, false) }
 
-// ANSI SGR sequences used by printEventStyled.
+// ANSI SGR sequences used by PrintStyled.
 const (
 	ansiReset   = "\x1b[0m"
 	ansiBold    = "\x1b[1m"
@@ -65,10 +65,10 @@ func severityColour(sev string) string {
 	return ""
 }
 
-// printEventStyled writes one alert event for a person to read, with ANSI colours
+// PrintStyled writes one alert event for a person to read, with ANSI colours
 // when colour is true (a terminal). Columns are padded before they are painted, so
 // they line up either way.
-func printEventStyled(w io.Writer, e incident.Event, colour bool) {
+func PrintStyled(w io.Writer, e incident.Event, colour bool) {
 	s := style(colour)
 	d := e.Data
 	label, lc := stateLabel(e)

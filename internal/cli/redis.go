@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -13,14 +13,14 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// redisFlags say how to reach Redis: one server, or a Redis Cluster (several seed
+// RedisFlags say how to reach Redis: one server, or a Redis Cluster (several seed
 // addresses, or a redis-cluster:// URL), with optional ACL user, password and TLS.
-type redisFlags struct {
+type RedisFlags struct {
 	addr, user, password, passwordFile, caFile string
 	tls                                        bool
 }
 
-func (r *redisFlags) register(f *pflag.FlagSet, def string) {
+func (r *RedisFlags) Register(f *pflag.FlagSet, def string) {
 	f.StringVar(&r.addr, "redis", def, "Redis: host:port, redis[s]://[user:pass@]host:port/db, or a Redis Cluster as several comma-separated seeds or redis-cluster://host:port,host:port")
 	f.StringVar(&r.user, "redis-user", "", "Redis ACL user")
 	f.StringVar(&r.password, "redis-password", "", "Redis password (prefer OUTCRY_REDIS_PASSWORD or --redis-password-file)")
@@ -30,9 +30,9 @@ func (r *redisFlags) register(f *pflag.FlagSet, def string) {
 }
 
 // display is the address without credentials, for logs and messages.
-func (r *redisFlags) display() string { return store.DialOptions{Addr: r.addr}.Display() }
+func (r *RedisFlags) Display() string { return store.DialOptions{Addr: r.addr}.Display() }
 
-func (r *redisFlags) connect(ctx context.Context) (redis.UniversalClient, error) {
+func (r *RedisFlags) Connect(ctx context.Context) (redis.UniversalClient, error) {
 	o, err := r.options()
 	if err != nil {
 		return nil, err
@@ -42,7 +42,7 @@ func (r *redisFlags) connect(ctx context.Context) (redis.UniversalClient, error)
 
 // connectOrWait is connect for a service: a Redis that does not answer yet is returned
 // with the reason, not as an error (store.Dial).
-func (r *redisFlags) connectOrWait(ctx context.Context) (c redis.UniversalClient, unreachable, err error) {
+func (r *RedisFlags) ConnectOrWait(ctx context.Context) (c redis.UniversalClient, unreachable, err error) {
 	o, err := r.options()
 	if err != nil {
 		return nil, nil, err
@@ -51,7 +51,7 @@ func (r *redisFlags) connectOrWait(ctx context.Context) (c redis.UniversalClient
 }
 
 // options reads the password and CA files the flags name.
-func (r *redisFlags) options() (store.DialOptions, error) {
+func (r *RedisFlags) options() (store.DialOptions, error) {
 	if strings.TrimSpace(r.addr) == "" {
 		return store.DialOptions{}, fmt.Errorf("--redis is empty: give host:port")
 	}

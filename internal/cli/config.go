@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -16,19 +16,19 @@ import (
 // configFlag is the persistent flag naming the YAML configuration file.
 const configFlag = "config"
 
-// addConfigFlag registers --config (and so OUTCRY_CONFIG) on the root's persistent flags.
-func addConfigFlag(fs *pflag.FlagSet) {
+// AddConfigFlag registers --config (and so OUTCRY_CONFIG) on the root's persistent flags.
+func AddConfigFlag(fs *pflag.FlagSet) {
 	fs.String(configFlag, "", "YAML file of flag values keyed by flag name (e.g. brokers: kafka:9092); flags on the command line and in the environment win over it")
 }
 
 // notConfigurable are flags a configuration file cannot set.
 var notConfigurable = map[string]bool{"help": true, "version": true, configFlag: true}
 
-// applyConfig fills every flag of cmd that is set neither on the command line nor in
-// the environment (run it after applyEnv) from the file named by --config, so that
+// ApplyConfig fills every flag of cmd that is set neither on the command line nor in
+// the environment (run it after ApplyEnv) from the file named by --config, so that
 // flags > env > file. A key must be a flag of cmd, or of another outcry command (so
 // that one file serves run, tail and replay), otherwise it is an error.
-func applyConfig(cmd *cobra.Command) error {
+func ApplyConfig(cmd *cobra.Command) error {
 	f := cmd.Flags().Lookup(configFlag)
 	if f == nil || f.Value.String() == "" {
 		return nil
@@ -61,7 +61,7 @@ func applyConfig(cmd *cobra.Command) error {
 			errs = append(errs, fmt.Errorf("config %s line %d: %s: %w", path, e.line, e.key, err))
 			continue
 		}
-		// flagName then says where a bad value came from.
+		// FlagName then says where a bad value came from.
 		_ = cmd.Flags().SetAnnotation(e.key, envAnnotation, []string{fmt.Sprintf("%s in %s", e.key, path)})
 	}
 	return errors.Join(errs...)
@@ -172,9 +172,9 @@ func suggest(key string, known map[string]bool) string {
 	return ""
 }
 
-// configReference documents every command's flags with their environment variables
+// ConfigReference documents every command's flags with their environment variables
 // and defaults, as Markdown for the README.
-func configReference(root *cobra.Command) string {
+func ConfigReference(root *cobra.Command) string {
 	var b strings.Builder
 	b.WriteString(`## Configuration reference
 

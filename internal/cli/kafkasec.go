@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"crypto/tls"
@@ -15,13 +15,13 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// kafkaSecFlags are the Kafka authentication flags of run, replay and tail.
-type kafkaSecFlags struct {
+// SecFlags are the Kafka authentication flags of run, replay and tail.
+type SecFlags struct {
 	mechanism, user, password, passwordFile, caFile string
 	tls, insecure                                   bool
 }
 
-func (k *kafkaSecFlags) register(f *pflag.FlagSet) {
+func (k *SecFlags) Register(f *pflag.FlagSet) {
 	f.StringVar(&k.mechanism, "kafka-sasl", "", "Kafka SASL mechanism: plain, scram-sha-256 or scram-sha-512 (empty: none)")
 	f.StringVar(&k.user, "kafka-user", "", "Kafka SASL user")
 	f.StringVar(&k.password, "kafka-password", "", "Kafka SASL password (prefer OUTCRY_KAFKA_PASSWORD or --kafka-password-file)")
@@ -31,13 +31,13 @@ func (k *kafkaSecFlags) register(f *pflag.FlagSet) {
 	f.BoolVar(&k.insecure, "kafka-tls-insecure", false, "do not verify the brokers' certificates (development only)")
 }
 
-func (k *kafkaSecFlags) security(cmd *cobra.Command) (kafkaconn.Security, error) {
+func (k *SecFlags) Security(cmd *cobra.Command) (kafkaconn.Security, error) {
 	var sec kafkaconn.Security
 	password := k.password
 	if k.passwordFile != "" {
 		b, err := os.ReadFile(k.passwordFile)
 		if err != nil {
-			return sec, fmt.Errorf("%s: %w", flagName(cmd, "kafka-password-file"), err)
+			return sec, fmt.Errorf("%s: %w", FlagName(cmd, "kafka-password-file"), err)
 		}
 		password = strings.TrimSpace(string(b))
 	}
@@ -54,13 +54,13 @@ func (k *kafkaSecFlags) security(cmd *cobra.Command) (kafkaconn.Security, error)
 	case "scram-sha-512":
 		m, err = scram.Mechanism(scram.SHA512, k.user, password)
 	default:
-		return sec, fmt.Errorf("%s %q: want plain, scram-sha-256 or scram-sha-512", flagName(cmd, "kafka-sasl"), k.mechanism)
+		return sec, fmt.Errorf("%s %q: want plain, scram-sha-256 or scram-sha-512", FlagName(cmd, "kafka-sasl"), k.mechanism)
 	}
 	if err != nil {
-		return sec, fmt.Errorf("%s: %w", flagName(cmd, "kafka-sasl"), err)
+		return sec, fmt.Errorf("%s: %w", FlagName(cmd, "kafka-sasl"), err)
 	}
 	if m != nil && k.user == "" {
-		return sec, fmt.Errorf("%s needs --kafka-user", flagName(cmd, "kafka-sasl"))
+		return sec, fmt.Errorf("%s needs --kafka-user", FlagName(cmd, "kafka-sasl"))
 	}
 	sec.SASL = m
 	if k.tls || k.caFile != "" || k.insecure {
@@ -68,11 +68,11 @@ func (k *kafkaSecFlags) security(cmd *cobra.Command) (kafkaconn.Security, error)
 		if k.caFile != "" {
 			pem, err := os.ReadFile(k.caFile)
 			if err != nil {
-				return sec, fmt.Errorf("%s: %w", flagName(cmd, "kafka-ca"), err)
+				return sec, fmt.Errorf("%s: %w", FlagName(cmd, "kafka-ca"), err)
 			}
 			pool := x509.NewCertPool()
 			if !pool.AppendCertsFromPEM(pem) {
-				return sec, fmt.Errorf("%s %s: no PEM certificates in it", flagName(cmd, "kafka-ca"), k.caFile)
+				return sec, fmt.Errorf("%s %s: no PEM certificates in it", FlagName(cmd, "kafka-ca"), k.caFile)
 			}
 			cfg.RootCAs = pool
 		}

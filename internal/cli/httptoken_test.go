@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"os"
@@ -38,7 +38,7 @@ func TestHTTPTokenFlags(t *testing.T) {
 			cmd := &cobra.Command{}
 			cmd.Flags().String("http-token", "", "")
 			cmd.Flags().String("http-token-file", "", "")
-			got, err := readHTTPToken(cmd, tt.token, tt.file)
+			got, err := ReadHTTPToken(cmd, tt.token, tt.file)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
