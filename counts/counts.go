@@ -9,9 +9,11 @@
 package counts
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -262,3 +264,16 @@ func (c Counts) Clone() Counts {
 
 // DistinctAuthors is how many distinct complaint authors the delta holds.
 func (d *Delta) DistinctAuthors() int { return len(d.authors) }
+
+// Top returns the n keys of a share map with the largest shares, largest first (ties by
+// name), as an alert's evidence names them.
+func Top(m map[string]float64, n int) []string {
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, func(a, b string) int {
+		if c := cmp.Compare(m[b], m[a]); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	return keys[:min(n, len(keys))]
+}

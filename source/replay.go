@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/outcry-dev/outcry/internal/ctxtime"
 	"github.com/outcry-dev/outcry/internal/progress"
 	"github.com/outcry-dev/outcry/kafkaconn"
 	"github.com/segmentio/kafka-go"
@@ -46,7 +47,7 @@ type ReplayStats struct {
 // paced by their created_at.
 func Replay(ctx context.Context, w MessageWriter, r io.Reader, o ReplayOptions) (ReplayStats, error) {
 	if o.Sleep == nil {
-		o.Sleep = sleepCtx
+		o.Sleep = ctxtime.Sleep
 	}
 	br := bufio.NewReaderSize(r, 1<<20)
 	var (
@@ -140,17 +141,6 @@ func tooLarge(err error) bool {
 	var mt kafka.MessageTooLargeError
 	cause := kafkaconn.FirstError(err)
 	return errors.As(err, &mt) || errors.Is(cause, kafka.MessageSizeTooLarge) || errors.Is(cause, kafka.RecordListTooLarge)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 const maxJump = time.Hour

@@ -32,18 +32,6 @@ const (
 	Pending
 )
 
-// claimScript takes a claim (value "p:<unix ms>") when there is none, and otherwise
-// reports the claim that is there.
-var claimScript = redis.NewScript(`
-local v = redis.call('GET', KEYS[1])
-if not v then
-  redis.call('SET', KEYS[1], 'p:' .. ARGV[1], 'PX', ARGV[2])
-  return {0, ''}
-end
-if v == 'done' or v == '1' then return {1, ''} end
-return {2, v}
-`)
-
 // Claim records that the alert event id is being published. Published means an
 // earlier run or another instance published it; Pending means one claimed it and
 // never confirmed, at the returned time (see Takeover).

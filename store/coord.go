@@ -29,16 +29,6 @@ type PartitionMark struct {
 func (s *Store) leaseKey(group string) string  { return s.opt.Prefix + ":group:{" + group + "}:lease" }
 func (s *Store) closedKey(group string) string { return s.opt.Prefix + ":group:{" + group + "}:closed" }
 
-// leaseScript takes or renews the lease. KEYS[1] lease key; ARGV[1] holder; ARGV[2] TTL
-// in ms. Returns 1 when ARGV[1] holds the lease afterwards.
-var leaseScript = redis.NewScript(`
-local cur = redis.call('GET', KEYS[1])
-if cur == false or cur == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
-end
-return 0`)
-
 // Lease takes or renews the evaluator lease of group for holder; true when held.
 func (s *Store) Lease(ctx context.Context, group, holder string, ttl time.Duration) (bool, error) {
 	n, err := leaseScript.Run(ctx, s.rdb, []string{s.leaseKey(group)}, holder, ttl.Milliseconds()).Int()
@@ -51,8 +41,7 @@ func (s *Store) Lease(ctx context.Context, group, holder string, ttl time.Durati
 // ReleaseLease gives the lease up if holder has it (on shutdown), so another instance
 // takes over at once.
 func (s *Store) ReleaseLease(ctx context.Context, group, holder string) error {
-	const release = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`
-	if err := s.rdb.Eval(ctx, release, []string{s.leaseKey(group)}, holder).Err(); err != nil {
+	if err := releaseScript.Run(ctx, s.rdb, []string{s.leaseKey(group)}, holder).Err(); err != nil {
 		return fmt.Errorf("release evaluator lease: %w", err)
 	}
 	return nil

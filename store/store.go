@@ -26,13 +26,6 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// applyScript: see the header of apply.lua for KEYS, ARGV and the reply.
-//
-//go:embed apply.lua
-var applySource string
-
-var applyScript = redis.NewScript(applySource)
-
 // Offsets are, per partition, the last offset whose effect is stored for one scope.
 type Offsets map[int]int64
 
@@ -283,21 +276,11 @@ func (s *Store) Apply(ctx context.Context, group, topic string, b *counts.Batch,
 			args = append(args, p)
 		}
 		unlock = func(pipe redis.Pipeliner) {
-			pipe.Eval(ctx, unlockSource, []string{s.pendingKey(group, topic)}, args...)
+			unlockScript.Eval(ctx, pipe, []string{s.pendingKey(group, topic)}, args...)
 		}
 	}
 	return s.exec(ctx, []*call{g}, stored, unlock)
 }
-
-// unlockSource releases a holder's partition locks (see lock.lua).
-const unlockSource = `
-for i = 2, #ARGV do
-  local v = redis.call('HGET', KEYS[1], ARGV[i])
-  if v and string.sub(v, 1, #ARGV[1] + 1) == ARGV[1] .. '|' then
-    redis.call('HDEL', KEYS[1], ARGV[i])
-  end
-end
-return 1`
 
 // exec sends the calls of scopes, and then what more adds, in one pipelined round trip
 // and records in stored what was applied.
@@ -689,11 +672,6 @@ func (s *Store) ForgetActive(ctx context.Context, group string, before int64) er
 // rollupDays is how many days of hourly rollups Trim keeps behind the fine buckets
 // (the monitor seeds its baselines with 14 days).
 const rollupDays = 16
-
-//go:embed lock.lua
-var lockSource string
-
-var lockScript = redis.NewScript(lockSource)
 
 // ErrLocked means another consumer is storing messages of a partition right now.
 type ErrLocked struct {

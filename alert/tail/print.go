@@ -3,9 +3,9 @@ package tail
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
+	"github.com/outcry-dev/outcry/counts"
 	"github.com/outcry-dev/outcry/detect/incident"
 )
 
@@ -111,21 +111,8 @@ func topLine(name string, m map[string]float64) string {
 	if len(m) == 0 {
 		return ""
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if m[keys[i]] != m[keys[j]] {
-			return m[keys[i]] > m[keys[j]]
-		}
-		return keys[i] < keys[j]
-	})
 	parts := make([]string, 0, 3)
-	for i, k := range keys {
-		if i == 3 {
-			break
-		}
+	for _, k := range counts.Top(m, 3) {
 		parts = append(parts, fmt.Sprintf("%s %.0f%%", k, m[k]*100))
 	}
 	return name + ": " + strings.Join(parts, ", ")

@@ -35,6 +35,7 @@ import (
 
 	"github.com/outcry-dev/outcry/alert"
 	"github.com/outcry-dev/outcry/detect/incident"
+	"github.com/outcry-dev/outcry/internal/ctxtime"
 )
 
 // Request headers.
@@ -99,7 +100,7 @@ func New(cfg Config, client *http.Client, log *zap.Logger) (*Sink, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Sink{cfg: cfg, url: u.String(), client: client, log: log.With(zap.String("component", "webhook")), sleep: sleepCtx}, nil
+	return &Sink{cfg: cfg, url: u.String(), client: client, log: log.With(zap.String("component", "webhook")), sleep: ctxtime.Sleep}, nil
 }
 
 // Publish posts each event in order; it stops at the first event that cannot be
@@ -255,15 +256,4 @@ func (s *Sink) redactedURL() string {
 	}
 	u.User, u.RawQuery, u.Fragment = nil, "", ""
 	return u.String()
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

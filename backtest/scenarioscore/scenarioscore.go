@@ -10,10 +10,10 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
+	"github.com/outcry-dev/outcry/counts"
 	"github.com/outcry-dev/outcry/detect/incident"
 )
 
@@ -102,8 +102,8 @@ func Judge(t Truth, events []incident.Event) Score {
 				is.Resolved = true
 				is.ResolutionDelay = l.Data.ResolvedAt.Sub(ti.Recovery)
 			}
-			is.TopCountries = top(l.Data.Countries, 3)
-			is.TopProblems = top(l.Data.Problems, 3)
+			is.TopCountries = counts.Top(l.Data.Countries, 3)
+			is.TopProblems = counts.Top(l.Data.Problems, 3)
 			for _, c := range is.TopCountries {
 				if slices.Contains(ti.CountriesTop, c) {
 					is.CountryOK = true
@@ -126,23 +126,6 @@ func Judge(t Truth, events []incident.Event) Score {
 		}
 	}
 	return sc
-}
-
-func top(m map[string]float64, n int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if m[keys[i]] != m[keys[j]] {
-			return m[keys[i]] > m[keys[j]]
-		}
-		return keys[i] < keys[j]
-	})
-	if len(keys) > n {
-		keys = keys[:n]
-	}
-	return keys
 }
 
 // Report writes a human-readable summary.
