@@ -145,7 +145,7 @@ func TestFaultDeadLettersWithKafkasLimit(t *testing.T) {
 	if got := st.Services["whatsapp"].Complaints; got != int64(good) {
 		t.Errorf("%d complaints counted, want the %d good posts", got, good)
 	}
-	msgs := readTopic(t, broker, "dlq-bad", 60*time.Second, func(ms []kafka.Message) bool { return int64(len(ms)) >= st.DeadLettered })
+	msgs := testenv.ReadTopic(t, broker, "dlq-bad", 60*time.Second, func(ms []kafka.Message) bool { return int64(len(ms)) >= st.DeadLettered })
 	if int64(len(msgs)) != st.DeadLettered {
 		t.Errorf("%d dead letters on the topic, want %d", len(msgs), st.DeadLettered)
 	}

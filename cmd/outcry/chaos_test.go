@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -579,7 +580,7 @@ func topicMessages(t *testing.T, broker, topic string) int64 {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	parts, err := partitions(ctx, broker, topic)
+	parts, err := testenv.Partitions(ctx, broker, topic)
 	if err != nil {
 		t.Fatalf("partitions of %s: %v", topic, err)
 	}
@@ -606,7 +607,7 @@ func eventIDs(t *testing.T, broker, topic string, n int64) map[string]int {
 	if n == 0 {
 		return out
 	}
-	for _, m := range readTopic(t, broker, topic, 60*time.Second, func(ms []kafka.Message) bool { return int64(len(ms)) >= n }) {
+	for _, m := range testenv.ReadTopic(t, broker, topic, 60*time.Second, func(ms []kafka.Message) bool { return int64(len(ms)) >= n }) {
 		e, err := alert.Decode(m.Value)
 		if err != nil {
 			t.Fatal(err)
@@ -625,8 +626,8 @@ func dlqReasons(t *testing.T, broker, topic string, n int64) map[string]int {
 	if n == 0 {
 		return out
 	}
-	for _, m := range readTopic(t, broker, topic, 60*time.Second, func(ms []kafka.Message) bool { return int64(len(ms)) >= n }) {
-		out[headerValue(m, source.HeaderReason)]++
+	for _, m := range testenv.ReadTopic(t, broker, topic, 60*time.Second, func(ms []kafka.Message) bool { return int64(len(ms)) >= n }) {
+		out[testenv.Header(m, source.HeaderReason)]++
 	}
 	return out
 }
@@ -634,7 +635,7 @@ func dlqReasons(t *testing.T, broker, topic string, n int64) map[string]int {
 // chaosCounts formats counts by name, sorted by name.
 func chaosCounts[V int | int64](m map[string]V) string {
 	parts := make([]string, 0, len(m))
-	for _, k := range keys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
 	}
 	return "(" + strings.Join(parts, ", ") + ")"

@@ -130,3 +130,11 @@ func TestREADMEConfigReference(t *testing.T) {
 		t.Error("README's configuration reference is stale: replace it with the output of `go run ./cmd/outcry config-reference`")
 	}
 }
+
+// outcry runs the command line in-process.
+func outcry(ctx context.Context, args ...string) error {
+	root := newRoot()
+	root.SetArgs(args)
+	root.SetOut(&bytes.Buffer{})
+	return root.ExecuteContext(ctx)
+}

@@ -304,7 +304,7 @@ func sameStats(t *testing.T, got, want store.Stats) {
 // alertTypes counts the events on an alerts topic by service and type.
 func alertTypes(t *testing.T, broker, topic string, want int) map[string]int {
 	t.Helper()
-	msgs := readTopic(t, broker, topic, 60*time.Second, func(ms []kafka.Message) bool { return len(ms) >= want })
+	msgs := testenv.ReadTopic(t, broker, topic, 60*time.Second, func(ms []kafka.Message) bool { return len(ms) >= want })
 	out := map[string]int{}
 	seen := map[string]bool{}
 	for _, m := range msgs {

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -6,11 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -18,15 +21,18 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
 
 	"github.com/outcry-dev/outcry/alert"
-	"github.com/outcry-dev/outcry/alert/tail"
 	"github.com/outcry-dev/outcry/alert/webhook"
 	"github.com/outcry-dev/outcry/internal/testenv"
+	"github.com/outcry-dev/outcry/kafkaconn"
 	"github.com/outcry-dev/outcry/post"
 	"github.com/outcry-dev/outcry/scenario"
 	"github.com/outcry-dev/outcry/schema"
 	"github.com/outcry-dev/outcry/source"
+	"github.com/outcry-dev/outcry/store"
 )
 
 // badLines are put at the head of the fixture: the pipeline must dead-letter each with
@@ -58,57 +64,6 @@ func writeFixture(t *testing.T) string {
 	return p
 }
 
-// outcry runs the command line in-process.
-func outcry(ctx context.Context, args ...string) error {
-	root := newRoot()
-	root.SetArgs(args)
-	root.SetOut(&bytes.Buffer{})
-	return root.ExecuteContext(ctx)
-}
-
-// readTopic reads every message of topic (all partitions) until cond holds.
-func readTopic(t *testing.T, broker, topic string, timeout time.Duration, cond func([]kafka.Message) bool) []kafka.Message {
-	t.Helper()
-	var (
-		mu  sync.Mutex
-		all []kafka.Message
-	)
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	var parts []int
-	testenv.Eventually(t, timeout, "topic "+topic+" to exist", func() bool {
-		ps, err := partitions(ctx, broker, topic)
-		parts = ps
-		return err == nil && len(ps) > 0
-	})
-	var wg sync.WaitGroup
-	for _, p := range parts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{broker}, Topic: topic, Partition: p, MaxWait: 100 * time.Millisecond})
-			defer r.Close()
-			for {
-				m, err := r.ReadMessage(ctx)
-				if err != nil {
-					return
-				}
-				mu.Lock()
-				all = append(all, m)
-				mu.Unlock()
-			}
-		}()
-	}
-	testenv.Eventually(t, timeout, "messages on "+topic, func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return cond(all)
-	})
-	cancel()
-	wg.Wait()
-	return all
-}
-
 func TestEndToEnd(t *testing.T) {
 	endToEnd(t, testenv.Redis(t).Addr)
 }
@@ -122,9 +77,16 @@ func endToEnd(t *testing.T, redisAddr string) {
 	broker := testenv.Kafka(t, 3).ListenAddrs()[0]
 	fixture := writeFixture(t)
 
-	if err := outcry(context.Background(), "replay", "--brokers", broker, "--topic", "posts", "--speed", "max", fixture); err != nil {
+	f, err := os.Open(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := kafkaconn.NewWriter([]string{broker}, "posts")
+	if _, err := source.Replay(context.Background(), w, f, source.ReplayOptions{}); err != nil {
 		t.Fatalf("replay: %v", err)
 	}
+	f.Close()
+	w.Close()
 
 	// A webhook receiver: every event must also arrive there, signed.
 	var (
@@ -144,14 +106,31 @@ func endToEnd(t *testing.T, redisAddr string) {
 	defer hook.Close()
 
 	ctx, cancel := context.WithCancel(context.Background())
+	rdb, err := store.Connect(ctx, store.DialOptions{Addr: redisAddr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink, err := webhook.New(webhook.Config{URL: hook.URL, Secret: []byte("s3cret")}, nil, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(Options{
+		Kafka: kafkaconn.Config{Brokers: []string{broker}, Group: "e2e"}, Redis: rdb, HTTP: ln, Webhook: sink,
+	}, zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
 	done := make(chan error, 1)
-	go func() {
-		done <- outcry(ctx, "run", "--brokers", broker, "--redis", redisAddr, "--group", "e2e",
-			"--http", "127.0.0.1:0", "--log-level", "warn", "--webhook-url", hook.URL, "--webhook-secret", "s3cret")
-	}()
+	go func() { done <- a.Run(ctx) }()
 
 	decoded := map[string]struct{}{}
-	msgs := readTopic(t, broker, "alerts", 90*time.Second, func(ms []kafka.Message) bool {
+	msgs := testenv.ReadTopic(t, broker, "alerts", 90*time.Second, func(ms []kafka.Message) bool {
 		for _, m := range ms {
 			e, err := alert.Decode(m.Value)
 			if err == nil && e.Type == "outcry.incident.resolved" {
@@ -176,7 +155,7 @@ func endToEnd(t *testing.T, redisAddr string) {
 		if err := v.Validate(m.Value); err != nil {
 			t.Errorf("event %s fails the schema: %v", m.Value, err)
 		}
-		if got := headerValue(m, "content-type"); got != alert.ContentType {
+		if got := testenv.Header(m, "content-type"); got != alert.ContentType {
 			t.Errorf("content-type header = %q, want %q", got, alert.ContentType)
 		}
 		e, err := alert.Decode(m.Value)
@@ -235,44 +214,21 @@ func endToEnd(t *testing.T, redisAddr string) {
 	hookMu.Unlock()
 
 	// Bad input went to the dead-letter topic with its reason.
-	dlq := readTopic(t, broker, "posts.dlq", 30*time.Second, func(ms []kafka.Message) bool { return len(ms) >= len(badLines) })
+	dlq := testenv.ReadTopic(t, broker, "posts.dlq", 30*time.Second, func(ms []kafka.Message) bool { return len(ms) >= len(badLines) })
 	reasons := map[string]string{}
 	for _, m := range dlq {
-		reasons[headerValue(m, source.HeaderReason)] = string(m.Value)
+		reasons[testenv.Header(m, source.HeaderReason)] = string(m.Value)
 	}
 	for _, b := range badLines {
 		if got, ok := reasons[b.reason]; !ok || got != b.line {
-			t.Errorf("dead letter %q: got %q (all reasons: %v)", b.reason, got, keys(reasons))
+			t.Errorf("dead letter %q: got %q (all reasons: %v)", b.reason, got, slices.Sorted(maps.Keys(reasons)))
 		}
 	}
 	if len(dlq) != len(badLines) {
 		all := map[string]int{}
 		for _, m := range dlq {
-			all[headerValue(m, source.HeaderReason)+": "+headerValue(m, source.HeaderDetail)]++
+			all[testenv.Header(m, source.HeaderReason)+": "+testenv.Header(m, source.HeaderDetail)]++
 		}
 		t.Errorf("%d dead letters, want %d: %v", len(dlq), len(badLines), all)
 	}
-}
-
-func headerValue(m kafka.Message, key string) string {
-	for _, h := range m.Headers {
-		if h.Key == key {
-			return string(h.Value)
-		}
-	}
-	return ""
-}
-
-func keys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// partitions lists the partitions of topic.
-func partitions(ctx context.Context, broker, topic string) ([]int, error) {
-	return tail.Partitions(ctx, &kafka.Dialer{Timeout: 10 * time.Second}, broker, topic)
 }
