@@ -98,10 +98,10 @@ func (s *Store) Stats(ctx context.Context, group string, from, to time.Time) (St
 	for _, svc := range svcs {
 		bs := buckets[svc]
 		pipe := s.rdb.Pipeline()
-		cmds := make([]*redis.SliceCmd, len(bs))
+		cmds := make([]*redis.MapStringStringCmd, len(bs))
 		akeys := make([]string, len(bs))
 		for i, b := range bs {
-			cmds[i] = pipe.HMGet(ctx, s.countsKey(svc, b), "p", "c", "r")
+			cmds[i] = pipe.HGetAll(ctx, s.countsKey(svc, b))
 			akeys[i] = s.authorsKey(svc, b)
 		}
 		pf := pipe.PFCount(ctx, akeys...)
@@ -110,10 +110,10 @@ func (s *Store) Stats(ctx context.Context, group string, from, to time.Time) (St
 		}
 		st := ServiceStats{Buckets: len(bs), DistinctAuthors: pf.Val()}
 		for _, c := range cmds {
-			v := c.Val()
-			st.Mentions += toInt(v[0])
-			st.Complaints += toInt(v[1])
-			st.Recoveries += toInt(v[2])
+			n := parseCounts(c.Val()) // the parser of Read: an audit sees what evaluation sees
+			st.Mentions += n.Posts
+			st.Complaints += n.Complaints
+			st.Recoveries += n.Recoveries
 		}
 		out.Services[svc] = st
 	}
@@ -129,15 +129,6 @@ func (s *Store) Stats(ctx context.Context, group string, from, to time.Time) (St
 		}
 	}
 	return out, nil
-}
-
-func toInt(v any) int64 {
-	s, ok := v.(string)
-	if !ok {
-		return 0
-	}
-	n, _ := strconv.ParseInt(s, 10, 64)
-	return n
 }
 
 // WriteText writes the stats as a table for people: one row per service, then the
