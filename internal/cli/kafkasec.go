@@ -2,9 +2,7 @@ package cli
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/outcry-dev/outcry/kafkaconn"
@@ -33,18 +31,11 @@ func (k *SecFlags) Register(f *pflag.FlagSet) {
 
 func (k *SecFlags) Security(cmd *cobra.Command) (kafkaconn.Security, error) {
 	var sec kafkaconn.Security
-	password := k.password
-	if k.passwordFile != "" {
-		b, err := os.ReadFile(k.passwordFile)
-		if err != nil {
-			return sec, fmt.Errorf("%s: %w", FlagName(cmd, "kafka-password-file"), err)
-		}
-		password = strings.TrimSpace(string(b))
+	password, err := secret(k.password, k.passwordFile, FlagName(cmd, "kafka-password-file"))
+	if err != nil {
+		return sec, err
 	}
-	var (
-		m   sasl.Mechanism
-		err error
-	)
+	var m sasl.Mechanism
 	switch strings.ToLower(k.mechanism) {
 	case "":
 	case "plain":
@@ -66,15 +57,9 @@ func (k *SecFlags) Security(cmd *cobra.Command) (kafkaconn.Security, error) {
 	if k.tls || k.caFile != "" || k.insecure {
 		cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: k.insecure} //nolint:gosec // opt-in, development only
 		if k.caFile != "" {
-			pem, err := os.ReadFile(k.caFile)
-			if err != nil {
-				return sec, fmt.Errorf("%s: %w", FlagName(cmd, "kafka-ca"), err)
+			if cfg.RootCAs, err = caPool(k.caFile, FlagName(cmd, "kafka-ca")); err != nil {
+				return sec, err
 			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return sec, fmt.Errorf("%s %s: no PEM certificates in it", FlagName(cmd, "kafka-ca"), k.caFile)
-			}
-			cfg.RootCAs = pool
 		}
 		sec.TLS = cfg
 	}

@@ -3,9 +3,7 @@ package cli
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/outcry-dev/outcry/store"
@@ -55,26 +53,17 @@ func (r *RedisFlags) options() (store.DialOptions, error) {
 	if strings.TrimSpace(r.addr) == "" {
 		return store.DialOptions{}, fmt.Errorf("--redis is empty: give host:port")
 	}
-	o := store.DialOptions{Addr: r.addr, User: r.user, Password: r.password}
-	if r.passwordFile != "" {
-		b, err := os.ReadFile(r.passwordFile)
-		if err != nil {
-			return o, fmt.Errorf("--redis-password-file: %w", err)
-		}
-		o.Password = strings.TrimSpace(string(b))
+	o := store.DialOptions{Addr: r.addr, User: r.user}
+	var err error
+	if o.Password, err = secret(r.password, r.passwordFile, "--redis-password-file"); err != nil {
+		return o, err
 	}
 	if r.tls || strings.HasPrefix(r.addr, "rediss://") {
 		o.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
 		if r.caFile != "" {
-			pem, err := os.ReadFile(r.caFile)
-			if err != nil {
-				return o, fmt.Errorf("--redis-ca: %w", err)
+			if o.TLS.RootCAs, err = caPool(r.caFile, "--redis-ca"); err != nil {
+				return o, err
 			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return o, fmt.Errorf("--redis-ca %s: no PEM certificates in it", r.caFile)
-			}
-			o.TLS.RootCAs = pool
 		}
 	}
 	return o, nil

@@ -3,8 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -29,15 +27,11 @@ func (w *WebhookFlags) Sink(cmd *cobra.Command, log *zap.Logger) (*webhook.Sink,
 	if w.url == "" {
 		return nil, nil
 	}
-	secret := w.secret
-	if w.secretFile != "" {
-		b, err := os.ReadFile(w.secretFile)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", FlagName(cmd, "webhook-secret-file"), err)
-		}
-		secret = strings.TrimSpace(string(b))
+	key, err := secret(w.secret, w.secretFile, FlagName(cmd, "webhook-secret-file"))
+	if err != nil {
+		return nil, err
 	}
-	s, err := webhook.New(webhook.Config{URL: w.url, Secret: []byte(secret)}, nil, log)
+	s, err := webhook.New(webhook.Config{URL: w.url, Secret: []byte(key)}, nil, log)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", FlagName(cmd, "webhook-url"), err)
 	}
