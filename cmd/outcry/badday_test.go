@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -13,12 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/outcry-dev/outcry/devstack"
 	"github.com/outcry-dev/outcry/internal/testenv"
-	"github.com/outcry-dev/outcry/post"
 	"github.com/outcry-dev/outcry/store"
 )
 
@@ -98,95 +95,6 @@ func TestFaultBrokerAway(t *testing.T) {
 		t.Errorf("exit code %d after SIGTERM, want 0", code)
 	}
 	sameStats(t, e.stats(t, "away", "away"), want)
-}
-
-// badInput is what an upstream schema change and a run of huge invalid messages look
-// like: 3,000 posts of 1.5 KB without created_at and 60 invalid posts of 70 KB, between
-// good posts. It returns the file and how many good posts it has.
-func badInput(t *testing.T, now time.Time) (string, int) {
-	t.Helper()
-	var b bytes.Buffer
-	good := 0
-	pad := strings.Repeat("lorem ipsum ", 120)
-	for i := range 3000 {
-		fmt.Fprintf(&b, `{"id":"s%d","text":"whatsapp is down %s","author":"a%d"}`+"\n", i, pad, i)
-		if i%10 == 0 {
-			fmt.Fprintf(&b, `{"id":"g%d","text":"whatsapp is down","author":"g%d","created_at":%q}`+"\n", i, i, now.Add(time.Duration(i)*time.Millisecond).Format(time.RFC3339Nano))
-			good++
-		}
-	}
-	huge := strings.Repeat("x", 70<<10)
-	for i := range 60 {
-		fmt.Fprintf(&b, `{"id":"h%d","text":"%s"}`+"\n", i, huge) // over --max-post-bytes
-	}
-	f := filepath.Join(t.TempDir(), "bad.jsonl")
-	if err := os.WriteFile(f, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return f, good
-}
-
-// A dead-letter topic with Apache Kafka's default message limit (about 1 MB) takes
-// every dead letter of a bad day, and the good posts are counted.
-func TestFaultDeadLettersWithKafkasLimit(t *testing.T) {
-	broker := testenv.Kafka(t, 3).ListenAddrs()[0]
-	rds := testenv.Redis(t)
-	e := &faultEnv{broker: broker, redis: rds, redisAddr: rds.Addr, rdb: testenv.RedisClient(t, rds.Addr)}
-	testenv.CreateTopic(t, broker, "dlq-bad", 3, 1048588)
-	file, good := badInput(t, time.Now().UTC().Add(-time.Hour))
-	e.lines = produceWithKcat(t, broker, "posts", file)
-	p := startOutcry(t, "bad", e.runArgs("bad", "bad")...)
-	e.waitConsumed(t, "bad", "bad")
-	p.term()
-	st := e.stats(t, "bad", "bad")
-	if st.DeadLettered != e.lines-int64(good) || st.DeadByReason[post.ReasonMissingTime] != 3000 || st.DeadByReason[post.ReasonOversized] != 60 {
-		t.Errorf("dead-lettered %d %v, want %d: 3,000 missing_created_at and 60 oversized", st.DeadLettered, st.DeadByReason, e.lines-int64(good))
-	}
-	if got := st.Services["whatsapp"].Complaints; got != int64(good) {
-		t.Errorf("%d complaints counted, want the %d good posts", got, good)
-	}
-	msgs := testenv.ReadTopic(t, broker, "dlq-bad", 60*time.Second, func(ms []kafka.Message) bool { return int64(len(ms)) >= st.DeadLettered })
-	if int64(len(msgs)) != st.DeadLettered {
-		t.Errorf("%d dead letters on the topic, want %d", len(msgs), st.DeadLettered)
-	}
-}
-
-// A new group whose first post is dated 2016, alone in its first batch, then today's
-// posts, and a year-1 post among them: consumption and evaluation finish within
-// seconds (walking the years between bucket by bucket took hours), and the year-1
-// post is dead-lettered as too_old.
-func TestFaultBackdatedFirstPost(t *testing.T) {
-	broker := testenv.Kafka(t, 1).ListenAddrs()[0]
-	rds := testenv.Redis(t)
-	e := &faultEnv{broker: broker, redis: rds, redisAddr: rds.Addr, rdb: testenv.RedisClient(t, rds.Addr), file: faultInput(t)}
-	dir := t.TempDir()
-	first := filepath.Join(dir, "first.jsonl")
-	if err := os.WriteFile(first, []byte(`{"id":"old","text":"whatsapp down","created_at":"2016-03-01T09:00:00Z"}`+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	rest := filepath.Join(dir, "rest.jsonl")
-	in, err := os.ReadFile(e.file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(rest, append([]byte(`{"id":"year1","text":"whatsapp down","created_at":"0001-01-01T00:00:00Z"}`+"\n"), in...), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	e.lines = produceWithKcat(t, broker, "posts", first)
-	p := startOutcry(t, "old", e.runArgs("old", "old")...)
-	testenv.Eventually(t, 30*time.Second, "the 2016 post to be consumed", func() bool { return e.consumed(t, "old", "old") == 1 })
-	e.lines += produceWithKcat(t, broker, "posts", rest)
-	testenv.Eventually(t, 60*time.Second, "every post to be consumed", func() bool { return e.consumed(t, "old", "old") == e.lines })
-	e.waitClosed(t, "old", "old")
-	p.alive()
-	p.term()
-	st := e.stats(t, "old", "old")
-	if st.DeadByReason[post.ReasonTooOld] != 1 {
-		t.Errorf("too_old: %d, want the year-1 post", st.DeadByReason[post.ReasonTooOld])
-	}
-	if st.Services["whatsapp"].Complaints < 1000 {
-		t.Errorf("only %d complaints counted", st.Services["whatsapp"].Complaints)
-	}
 }
 
 // SIGTERM ends the process within --shutdown-timeout whatever is being retried.
@@ -299,47 +207,4 @@ func TestManyServicesAndHangups(t *testing.T) {
 	if tot, err := st.Totals(context.Background(), "with-the-live-page"); err != nil || tot["consumed"] != e.lines {
 		t.Errorf("totals %v (%v), want %d consumed", tot, err, e.lines)
 	}
-}
-
-// A dead-letter topic that refuses every dead letter (a limit smaller than a record's
-// headers) does not stop the good posts: they are all counted, and the run says
-// loudly that it is degraded (/readyz, a metric, the log).
-func TestFaultDeadLetterTopicRefuses(t *testing.T) {
-	e := newFaultEnv(t, devstack.RedisOptions{})
-	testenv.CreateTopic(t, e.broker, "dlq-refuse", 1, 60)
-	addr := freeAddr(t)
-	p := startOutcry(t, "refuse", e.runArgs("refuse", "refuse", "--http", addr)...)
-	e.waitConsumed(t, "refuse", "refuse")
-	p.alive()
-	if code := httpStatus(addr, "/readyz"); code != http.StatusServiceUnavailable {
-		t.Errorf("/readyz %d with the dead-letter topic refusing writes, want 503", code)
-	}
-	if body := httpBody(t, addr, "/readyz"); !strings.Contains(body, "dead-letter topic unwritable: message_too_large") {
-		t.Errorf("/readyz says %q, want the reason", body)
-	}
-	body := httpBody(t, addr, "/metrics")
-	if !strings.Contains(body, `outcry_dead_letters_unwritable_total{reason="message_too_large"}`) {
-		t.Errorf("no outcry_dead_letters_unwritable_total in /metrics")
-	}
-	if !strings.Contains(p.out.String(), "the dead-letter topic refused dead letters") {
-		t.Errorf("nothing logged of the refused dead letters")
-	}
-	p.term()
-	st := e.stats(t, "refuse", "refuse")
-	if st.DeadLettered == 0 || st.Services["whatsapp"].Complaints < 1000 {
-		t.Errorf("stats %+v", st)
-	}
-}
-
-func httpBody(t *testing.T, addr, path string) string {
-	t.Helper()
-	c := http.Client{Timeout: 5 * time.Second}
-	resp, err := c.Get("http://" + addr + path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var b bytes.Buffer
-	_, _ = b.ReadFrom(resp.Body)
-	return b.String()
 }
