@@ -72,9 +72,6 @@ func NewAuth(token string, log *zap.Logger) (*Auth, error) {
 	}, nil
 }
 
-// SetFailureDelay sets how long a failed login waits before its answer (tests shorten it).
-func (a *Auth) SetFailureDelay(d time.Duration) { a.failDelay = d }
-
 // Protect lets a request through to h with a valid bearer token or session cookie.
 // Otherwise a browser asking for a page gets the login form, anything else a bare 401.
 func (a *Auth) Protect(h http.Handler) http.Handler {

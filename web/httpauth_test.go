@@ -31,7 +31,7 @@ func authServer(t *testing.T, tls bool) (*httptest.Server, *Hub, *Auth) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.SetFailureDelay(10 * time.Millisecond)
+	a.failDelay = 10 * time.Millisecond
 	mux := http.NewServeMux()
 	mux.Handle("/login", a.Login())
 	mux.Handle("/", a.Protect(h.Handler()))
@@ -301,7 +301,7 @@ func TestLoginRedirectStaysLocal(t *testing.T) {
 // more are refused with 429 before the token is even compared.
 func TestLoginAttemptsLimited(t *testing.T) {
 	srv, _, a := authServer(t, false)
-	a.SetFailureDelay(time.Minute) // the failing attempts below hold their slot until cancelled
+	a.failDelay = time.Minute // the failing attempts below hold their slot until cancelled
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	defer wg.Wait()

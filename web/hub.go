@@ -114,18 +114,6 @@ func NewHub(services []Service, log *zap.Logger) *Hub {
 	return h
 }
 
-// SetMaxStreams caps the live streams (/api/stream) open at once; beyond it a new one
-// is refused with 503. Each stream costs a goroutine and a copy of every state sent,
-// so the cap bounds what browsers left open can take. n <= 0 restores the default.
-func (h *Hub) SetMaxStreams(n int) {
-	if n <= 0 {
-		n = maxStreams
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.maxStreams = n
-}
-
 func displayOr(d, name string) string {
 	if d == "" {
 		return name

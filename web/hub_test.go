@@ -484,12 +484,12 @@ func TestHubStateOfManyServices(t *testing.T) {
 	}
 }
 
-// TestStreamCap: beyond SetMaxStreams live streams, a new one is refused with 503, a
+// TestStreamCap: beyond maxStreams live streams, a new one is refused with 503, a
 // Retry-After and a message saying why; once one closes, a new one is let in.
 func TestStreamCap(t *testing.T) {
 	const max = 3
 	h := NewHub([]Service{{"whatsapp", "WhatsApp"}}, zaptest.NewLogger(t))
-	h.SetMaxStreams(max)
+	h.maxStreams = max // the default is 256
 	srv := httptest.NewServer(h.Handler())
 	defer srv.Close()
 	defer h.Close()
