@@ -77,7 +77,7 @@
 // Its thresholds, for short and long posts apart, are fixed where
 // out-of-fold estimates on the tuning corpora give 97% precision (mentions
 // weighing four times the complaints), so that they do not jump with every
-// change to the corpora. It is trained by `go test ./detectors/match -run
+// change to the corpora. It is trained by `go test ./match -run
 // TestModel -train` (see model_test.go and docs/matching.md); TestModel
 // fails when model.bin is not what training makes of the tuning corpora and
 // the current rules, or when the estimates move past the fixed thresholds.

@@ -23,7 +23,7 @@ import (
 // it is confident they are wrong. Posts naming several services keep the
 // rules' decision (the model cannot tell which service a complaint is for).
 //
-// model.bin is built by `go test ./detectors/match -run TestModel -train`
+// model.bin is built by `go test ./match -run TestModel -train`
 // from the tuning corpora (see model_test.go); TestModel checks that it is
 // what training makes of them.
 

@@ -337,7 +337,7 @@ func TestModel(t *testing.T) {
 		return
 	}
 	if runtime.GOARCH == "amd64" && !bytes.Equal(bin, modelBin) {
-		t.Errorf("model.bin is not what training makes of the tuning corpora: run go test ./detectors/match -run TestModel -train")
+		t.Errorf("model.bin is not what training makes of the tuning corpora: run go test ./match -run TestModel -train")
 	}
 	if md, err := decodeModel(bin); err != nil || md.up != up || md.veto != veto {
 		t.Errorf("model round trip: %v", err)
