@@ -284,7 +284,7 @@ func TestTailColourKeepsLayout(t *testing.T) {
 		tail.Print(&plain, e)
 		tail.PrintStyled(&colour, e, true)
 		if strings.Contains(plain.String(), "\x1b") {
-			t.Errorf("%s: printEvent wrote colour codes", typ)
+			t.Errorf("%s: Print wrote colour codes", typ)
 		}
 		if !strings.Contains(colour.String(), "\x1b[") {
 			t.Errorf("%s: no colour codes", typ)
