@@ -55,11 +55,11 @@ func New(o Options, log *zap.Logger) (*App, error) {
 	}
 	reg := o.Registry
 	if reg == nil {
-		reg = NewRegistry()
+		reg = newRegistry()
 	}
 	metrics := pipeline.NewMetrics(reg)
 	st := store.New(o.Redis, store.Options{Prefix: o.RedisPrefix, Bucket: o.Bucket})
-	services := serviceNames(o.Rules)
+	services := o.Rules.Names()
 	a := &App{
 		opts: o, log: log, reg: reg, metrics: metrics,
 		reader:  source.NewReader(o.Kafka, log, metrics),
@@ -138,7 +138,7 @@ func (a *App) Run(ctx context.Context) error {
 	if a.opts.Reload {
 		if a.opts.RulesFile != "" && a.live != nil {
 			watch := watchRules(a.opts.RulesFile, a.live, 2*time.Second, func(r *match.Rules) {
-				a.mon.AddServices(serviceNames(r))
+				a.mon.AddServices(r.Names())
 			}, a.log)
 			eg.Go(func() error { return watch(ctx) })
 		} else {
@@ -165,14 +165,6 @@ func (a *App) Close() error {
 	return errors.Join(a.reader.Close(), a.alertsW.Close(), a.dlqW.Close())
 }
 
-func serviceNames(r *match.Rules) []string {
-	var names []string
-	for _, s := range r.Services() {
-		names = append(names, s.Name)
-	}
-	return names
-}
-
 // publisher is the alerts topic, and the webhook when there is one.
 func publisher(alerts monitor.Publisher, hook *webhook.Sink) monitor.Publisher {
 	if hook == nil {
@@ -196,8 +188,8 @@ func newHub(rs *match.Rules, log *zap.Logger) *web.Hub {
 	return web.NewHub(svcs, log)
 }
 
-// NewRegistry returns a metrics registry with the Go and process collectors.
-func NewRegistry() *prometheus.Registry {
+// newRegistry returns a metrics registry with the Go and process collectors.
+func newRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg

@@ -20,9 +20,7 @@ import (
 
 // DemoOptions say what the demo replays and how.
 type DemoOptions struct {
-	Posts      []byte          // the scenario's posts (JSONL)
-	PostCount  int             // how many posts that is
-	Scenario   scenario.Config // for its description
+	Scenario   scenario.Config // what is replayed
 	Speed      float64         // a multiple of real time; 0 as fast as possible
 	SpeedLabel string          // the speed as the user gave it
 	Keep       bool            // stay up after the replay until ctx ends
@@ -33,10 +31,15 @@ type DemoOptions struct {
 // ErrDemoUnresolved says the demo's replay ended without a resolved incident.
 var ErrDemoUnresolved = errors.New("demo: the replay ended without a resolved incident")
 
-// Demo runs Outcry on embedded parts (StartEmbedded), replays o.Posts through it and
+// Demo runs Outcry on embedded parts (StartEmbedded), replays o.Scenario through it and
 // prints the alerts as they fire, until the incident has resolved (or ctx ends, with
 // Keep).
 func Demo(ctx context.Context, o DemoOptions, log *zap.Logger) error {
+	var posts bytes.Buffer
+	sst, err := scenario.Write(&posts, o.Scenario)
+	if err != nil {
+		return fmt.Errorf("generate the demo scenario: %w", err)
+	}
 	env, err := StartEmbedded(ctx, "")
 	if err != nil {
 		return err
@@ -53,13 +56,12 @@ func Demo(ctx context.Context, o DemoOptions, log *zap.Logger) error {
 		fmt.Fprintf(out, "live page: http://%s/\n", ln.Addr())
 	}
 	fmt.Fprintf(out, "replaying %d posts from %s to %s (WhatsApp outage 07:17–08:50 GMT) at %s× real time\n\n",
-		o.PostCount, o.Scenario.Start.Format("2006-01-02 15:04Z"), o.Scenario.End.Format("15:04Z"), o.SpeedLabel)
+		sst.Posts, o.Scenario.Start.Format("2006-01-02 15:04Z"), o.Scenario.End.Format("15:04Z"), o.SpeedLabel)
 
 	var (
 		mu       sync.Mutex
 		resolved = make(chan struct{})
 		once     sync.Once
-		started  int
 	)
 	ao.HTTP = ln
 	ao.OnEvent = func(e incident.Event) {
@@ -67,10 +69,7 @@ func Demo(ctx context.Context, o DemoOptions, log *zap.Logger) error {
 		defer mu.Unlock()
 		tail.Print(out, e)
 		fmt.Fprintln(out)
-		switch e.Type {
-		case incident.TypeStarted:
-			started++
-		case incident.TypeResolved:
+		if e.Type == incident.TypeResolved {
 			once.Do(func() { close(resolved) })
 		}
 	}
@@ -88,7 +87,7 @@ func Demo(ctx context.Context, o DemoOptions, log *zap.Logger) error {
 	eg.Go(func() error {
 		w := env.PostsWriter()
 		defer w.Close()
-		st, err := source.Replay(runCtx, w, bytes.NewReader(o.Posts), source.ReplayOptions{Speed: o.Speed})
+		st, err := source.Replay(runCtx, w, bytes.NewReader(posts.Bytes()), source.ReplayOptions{Speed: o.Speed})
 		last = st.Last
 		if err != nil && runCtx.Err() == nil {
 			return err

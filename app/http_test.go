@@ -30,7 +30,7 @@ func startHTTP(t *testing.T, token string) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- serveHTTP(ctx, ln, newHub(match.DefaultRules(), zap.NewNop()), NewRegistry(), func() []string { return nil }, token, true, zap.NewNop())
+		done <- serveHTTP(ctx, ln, newHub(match.DefaultRules(), zap.NewNop()), newRegistry(), func() []string { return nil }, token, true, zap.NewNop())
 	}()
 	t.Cleanup(func() {
 		cancel()

@@ -9,6 +9,7 @@
 package app
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -95,8 +96,8 @@ func Defaults() Options {
 	}
 }
 
-// MinShutdown is the shortest ShutdownTimeout: the Kafka reader alone may take 2 s to close.
-const MinShutdown = 5 * time.Second
+// minShutdown is the shortest ShutdownTimeout: the Kafka reader alone may take 2 s to close.
+const minShutdown = 5 * time.Second
 
 // WithDefaults returns o with its zero values taken from Defaults.
 func (o Options) WithDefaults() Options {
@@ -105,34 +106,19 @@ func (o Options) WithDefaults() Options {
 	if len(k.Brokers) == 0 {
 		k.Brokers = d.Kafka.Brokers
 	}
-	for _, f := range []struct {
-		v *string
-		d string
-	}{
-		{&k.Group, d.Kafka.Group}, {&k.PostsTopic, d.Kafka.PostsTopic}, {&k.AlertsTopic, d.Kafka.AlertsTopic},
-		{&k.DLQTopic, d.Kafka.DLQTopic}, {&o.RedisPrefix, d.RedisPrefix},
-	} {
-		if *f.v == "" {
-			*f.v = f.d
-		}
-	}
-	for _, f := range []struct {
-		v *time.Duration
-		d time.Duration
-	}{
-		{&k.SessionTimeout, d.Kafka.SessionTimeout}, {&o.Bucket, d.Bucket}, {&o.Lateness, d.Lateness},
-		{&o.Idle, d.Idle}, {&o.MaxAge, d.MaxAge}, {&o.ShutdownTimeout, d.ShutdownTimeout},
-	} {
-		if *f.v == 0 {
-			*f.v = f.d
-		}
-	}
-	if o.BatchSize == 0 {
-		o.BatchSize = d.BatchSize
-	}
-	if o.MaxPostBytes == 0 {
-		o.MaxPostBytes = d.MaxPostBytes
-	}
+	k.Group = cmp.Or(k.Group, d.Kafka.Group)
+	k.PostsTopic = cmp.Or(k.PostsTopic, d.Kafka.PostsTopic)
+	k.AlertsTopic = cmp.Or(k.AlertsTopic, d.Kafka.AlertsTopic)
+	k.DLQTopic = cmp.Or(k.DLQTopic, d.Kafka.DLQTopic)
+	k.SessionTimeout = cmp.Or(k.SessionTimeout, d.Kafka.SessionTimeout)
+	o.RedisPrefix = cmp.Or(o.RedisPrefix, d.RedisPrefix)
+	o.Bucket = cmp.Or(o.Bucket, d.Bucket)
+	o.Lateness = cmp.Or(o.Lateness, d.Lateness)
+	o.Idle = cmp.Or(o.Idle, d.Idle)
+	o.BatchSize = cmp.Or(o.BatchSize, d.BatchSize)
+	o.MaxPostBytes = cmp.Or(o.MaxPostBytes, d.MaxPostBytes)
+	o.MaxAge = cmp.Or(o.MaxAge, d.MaxAge)
+	o.ShutdownTimeout = cmp.Or(o.ShutdownTimeout, d.ShutdownTimeout)
 	if o.Rules == nil {
 		o.Rules = match.DefaultRules()
 	}
@@ -170,8 +156,8 @@ func (o Options) Validate() error {
 			return &FieldError{f.name, fmt.Sprintf("%s: want a positive duration", f.v)}
 		}
 	}
-	if o.ShutdownTimeout < MinShutdown {
-		return &FieldError{"ShutdownTimeout", fmt.Sprintf("%s: want at least %s (the Kafka reader alone may take 2 s to close)", o.ShutdownTimeout, MinShutdown)}
+	if o.ShutdownTimeout < minShutdown {
+		return &FieldError{"ShutdownTimeout", fmt.Sprintf("%s: want at least %s (the Kafka reader alone may take 2 s to close)", o.ShutdownTimeout, minShutdown)}
 	}
 	if err := o.pipelineConfig().Validate(); err != nil {
 		var ce *pipeline.ConfigError
@@ -192,12 +178,12 @@ func (o Options) pipelineConfig() pipeline.Config {
 	return pipeline.Config{
 		Bucket: o.Bucket, Lateness: o.Lateness, MaxPostBytes: o.MaxPostBytes, BatchSize: o.BatchSize, MaxAge: o.MaxAge,
 		BatchWait: o.BatchWait, Tick: o.Tick,
-		Drain: DrainTime(o.ShutdownTimeout),
+		Drain: drainTime(o.ShutdownTimeout),
 	}
 }
 
-// DrainTime is how much of the shutdown time the pipeline may spend storing the batch
+// drainTime is how much of the shutdown time the pipeline may spend storing the batch
 // in hand: the rest is for closing the Kafka clients.
-func DrainTime(shutdown time.Duration) time.Duration {
+func drainTime(shutdown time.Duration) time.Duration {
 	return max(shutdown-4*time.Second, shutdown/2)
 }

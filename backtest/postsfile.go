@@ -47,11 +47,9 @@ func PostsFile(ctx context.Context, w io.Writer, postsPath, outPath, labelsPath 
 	defer of.Close()
 	bw := bufio.NewWriter(of)
 	began := time.Now()
-	types := map[string]int{}
 	var werr error
 	o.Name = postsPath
 	o.OnEvent = func(e incident.Event) {
-		types[e.Type]++
 		b, err := alert.Encode(e)
 		if err == nil {
 			_, err = fmt.Fprintf(bw, "%s\n", b)
@@ -62,25 +60,26 @@ func PostsFile(ctx context.Context, w io.Writer, postsPath, outPath, labelsPath 
 	if err != nil {
 		return err
 	}
-	all := res.Events
 	if err := errors.Join(werr, bw.Flush(), of.Close()); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
 	st := res.Stats
-	total := 0
+	types := map[string]int{}
+	for _, e := range res.Events {
+		types[e.Type]++
+	}
 	var parts []string
 	for t, n := range types {
-		total += n
 		parts = append(parts, fmt.Sprintf("%d %s", n, strings.TrimPrefix(strings.TrimPrefix(t, "outcry.incident."), "outcry.")))
 	}
 	sort.Strings(parts)
 	fmt.Fprintf(w, "backtest: %d posts read, %d matched, %d dead-lettered, %d alerts (%s) → %s in %s\n",
-		st.Consumed, st.Matched, st.DeadLettered, total, strings.Join(parts, ", "), outPath, time.Since(began).Round(time.Millisecond))
+		st.Consumed, st.Matched, st.DeadLettered, len(res.Events), strings.Join(parts, ", "), outPath, time.Since(began).Round(time.Millisecond))
 	if st.DeadLettered > 0 {
 		fmt.Fprintf(w, "dead letters by reason: %s\n", FormatCounts(st.DeadByReason))
 	}
 	if truth != nil {
-		scenarioscore.Judge(*truth, all).Report(w)
+		scenarioscore.Judge(*truth, res.Events).Report(w)
 	}
 	return nil
 }

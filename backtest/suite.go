@@ -180,11 +180,7 @@ func (f suiteFigures) summary() string {
 // runOffline generates a stream and matches and evaluates its posts in memory
 // (offline.Runner).
 func runOffline(s suite.Stream, rs *match.Rules, o offline.Options) (suite.Truth, []incident.Event, error) {
-	var names []string
-	for _, sv := range rs.Services() {
-		names = append(names, sv.Name)
-	}
-	r := offline.New(match.NewMatcher(rs), names, s.Start, o)
+	r := offline.New(match.NewMatcher(rs), rs.Names(), s.Start, o)
 	truth, err := suite.Generate(s, func(p suite.Post) error {
 		r.Add(offline.Post(p))
 		return nil

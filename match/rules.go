@@ -68,6 +68,15 @@ func LoadRules(path string) (*Rules, error) {
 	return r, nil
 }
 
+// Names returns the services' rule names in file order.
+func (r *Rules) Names() []string {
+	names := make([]string, len(r.services))
+	for i, s := range r.services {
+		names[i] = s.Name
+	}
+	return names
+}
+
 // Services returns the services in file order.
 func (r *Rules) Services() []Service {
 	return append([]Service(nil), r.services...)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -37,13 +36,13 @@ the incident has resolved, or stays up with --keep.`,
 				return err
 			}
 			cfg := scenario.WhatsApp20221025()
-			var buf bytes.Buffer
-			sst, err := scenario.Write(&buf, cfg)
-			if err != nil {
-				return fmt.Errorf("generate the demo scenario: %w", err)
-			}
 			if writeScenario != "" {
-				if err := os.WriteFile(writeScenario, buf.Bytes(), 0o644); err != nil {
+				f, err := os.Create(writeScenario)
+				if err != nil {
+					return fmt.Errorf("--write-scenario: %w", err)
+				}
+				sst, err := scenario.Write(f, cfg)
+				if err = errors.Join(err, f.Close()); err != nil {
 					return fmt.Errorf("--write-scenario: %w", err)
 				}
 				fmt.Fprintf(os.Stderr, "wrote %d lines (%d posts) to %s\n", sst.Lines, sst.Posts, writeScenario)
@@ -53,7 +52,7 @@ the incident has resolved, or stays up with --keep.`,
 			if err != nil {
 				return err
 			}
-			err = app.Demo(cmd.Context(), app.DemoOptions{Posts: buf.Bytes(), PostCount: sst.Posts, Scenario: cfg, Speed: speed, SpeedLabel: speedStr,
+			err = app.Demo(cmd.Context(), app.DemoOptions{Scenario: cfg, Speed: speed, SpeedLabel: speedStr,
 				Keep: keep, HTTPAddr: httpAddr, Out: os.Stdout}, log)
 			if errors.Is(err, app.ErrDemoUnresolved) {
 				return cli.ExitError{Code: 1, Err: err}

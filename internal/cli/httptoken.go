@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,11 +12,10 @@ import (
 // than no authentication, which it would silently mean otherwise.
 func ReadHTTPToken(cmd *cobra.Command, token, file string) (string, error) {
 	if file != "" {
-		b, err := os.ReadFile(file)
+		t, err := secret("", file, FlagName(cmd, "http-token-file"))
 		if err != nil {
-			return "", fmt.Errorf("%s: %w", FlagName(cmd, "http-token-file"), err)
+			return "", err
 		}
-		t := strings.TrimSpace(string(b))
 		if t == "" {
 			return "", fmt.Errorf("%s %s: file is empty; put the bearer token in it", FlagName(cmd, "http-token-file"), file)
 		}

@@ -19,6 +19,8 @@ type KafkaFlags struct {
 	sec                                SecFlags
 }
 
+// Register adds the broker and topic flags to cmd (the group, dead-letter topic and
+// session timeout too when withGroup), and the SASL and TLS flags.
 func (k *KafkaFlags) Register(cmd *cobra.Command, withGroup bool) {
 	f := cmd.Flags()
 	d := app.Defaults().Kafka
@@ -33,6 +35,7 @@ func (k *KafkaFlags) Register(cmd *cobra.Command, withGroup bool) {
 	k.sec.Register(f)
 }
 
+// Config returns the Kafka configuration the flags describe.
 func (k *KafkaFlags) Config(cmd *cobra.Command) (kafkaconn.Config, error) {
 	b := devstack.SplitAddrs(k.brokers)
 	if len(b) == 0 {

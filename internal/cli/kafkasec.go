@@ -19,6 +19,7 @@ type SecFlags struct {
 	tls, insecure                                   bool
 }
 
+// Register adds the SASL and TLS flags to f.
 func (k *SecFlags) Register(f *pflag.FlagSet) {
 	f.StringVar(&k.mechanism, "kafka-sasl", "", "Kafka SASL mechanism: plain, scram-sha-256 or scram-sha-512 (empty: none)")
 	f.StringVar(&k.user, "kafka-user", "", "Kafka SASL user")
@@ -29,6 +30,7 @@ func (k *SecFlags) Register(f *pflag.FlagSet) {
 	f.BoolVar(&k.insecure, "kafka-tls-insecure", false, "do not verify the brokers' certificates (development only)")
 }
 
+// Security reads the password and CA files the flags name into a kafkaconn.Security.
 func (k *SecFlags) Security(cmd *cobra.Command) (kafkaconn.Security, error) {
 	var sec kafkaconn.Security
 	password, err := secret(k.password, k.passwordFile, FlagName(cmd, "kafka-password-file"))

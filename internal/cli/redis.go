@@ -18,6 +18,7 @@ type RedisFlags struct {
 	tls                                        bool
 }
 
+// Register adds the Redis flags to f, with def as the default address.
 func (r *RedisFlags) Register(f *pflag.FlagSet, def string) {
 	f.StringVar(&r.addr, "redis", def, "Redis: host:port, redis[s]://[user:pass@]host:port/db, or a Redis Cluster as several comma-separated seeds or redis-cluster://host:port,host:port")
 	f.StringVar(&r.user, "redis-user", "", "Redis ACL user")
@@ -27,9 +28,10 @@ func (r *RedisFlags) Register(f *pflag.FlagSet, def string) {
 	f.StringVar(&r.caFile, "redis-ca", "", "PEM file of CAs to verify Redis's TLS certificate (default: the system's)")
 }
 
-// display is the address without credentials, for logs and messages.
+// Display is the address without credentials, for logs and messages.
 func (r *RedisFlags) Display() string { return store.DialOptions{Addr: r.addr}.Display() }
 
+// Connect returns a client of the Redis the flags name; unreachable is an error.
 func (r *RedisFlags) Connect(ctx context.Context) (redis.UniversalClient, error) {
 	o, err := r.options()
 	if err != nil {
@@ -38,7 +40,7 @@ func (r *RedisFlags) Connect(ctx context.Context) (redis.UniversalClient, error)
 	return store.Connect(ctx, o)
 }
 
-// connectOrWait is connect for a service: a Redis that does not answer yet is returned
+// ConnectOrWait is Connect for a service: a Redis that does not answer yet is returned
 // with the reason, not as an error (store.Dial).
 func (r *RedisFlags) ConnectOrWait(ctx context.Context) (c redis.UniversalClient, unreachable, err error) {
 	o, err := r.options()
