@@ -108,9 +108,9 @@ func destinationInRun(r *Rules, hits []cjkHit) bool {
 // runCover returns how many bytes of a CJK or Thai run the hits of the
 // categories keep cover, and where the last of them ends (hits come in order
 // of start).
-func runCover(r *Rules, hits []cjkHit, keep func(cat uint8) bool) (n, end int) {
+func runCover(r *Rules, hits []cjkHit, keep func(p *phrase) bool) (n, end int) {
 	for _, h := range hits {
-		if keep(r.phrases[h.id].cat) && h.e > end {
+		if keep(&r.phrases[h.id]) && h.e > end {
 			n += h.e - max(h.s, end)
 			end = h.e
 		}

@@ -36,6 +36,9 @@ type phrase struct {
 	toks    []string
 	cat     uint8
 	prob    int8   // problem category (catProblem)
+	// catOutage, catRecovery: the category of services it counts for (0: any);
+	// see Service.Category
+	category uint8
 	svc     int16  // service (catAlias)
 	ctx     uint64 // catContext: the context groups it satisfies; catAlias: groups it needs (0 = none)
 	segment bool   // may be found inside a run-together hashtag
@@ -85,6 +88,7 @@ type Rules struct {
 	fuzzyLens  [256]uint32        // per first byte: lengths within one of a fuzzy alias
 	fuzzyEnds  [2][1 << 10]uint64 // first and last two bytes of fuzzy aliases (see mayFuzzy)
 	aliases    [][]string         // per service: normalised aliases, context aliases included
+	category   []uint8            // per service: its category's id (0: none)
 }
 
 // arabicPrefixes are clitics stripped from a token before alias lookup:
@@ -115,6 +119,9 @@ func compile(raw *rawRules) *Rules {
 	for _, p := range raw.problems {
 		r.terms += len(p)
 	}
+	for _, c := range raw.categories {
+		r.terms += len(c.outage) + len(c.recovery)
+	}
 	for _, s := range raw.services {
 		r.terms += len(s.aliases)
 		for _, c := range s.ctx {
@@ -126,7 +133,7 @@ func compile(raw *rawRules) *Rules {
 		ns := Normalize(text)
 		if hasCJK(ns) {
 			s := strings.Join(strings.Fields(ns), "")
-			key := "cjk\x00" + s + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + strconv.FormatUint(p.ctx, 16)
+			key := "cjk\x00" + s + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + string(rune(p.category)) + strconv.FormatUint(p.ctx, 16)
 			if !seen[key] {
 				seen[key] = true
 				q := p
@@ -153,7 +160,7 @@ func compile(raw *rawRules) *Rules {
 			variants = append(variants, []string{strings.Join(toks, "")})
 		}
 		for vi, v := range variants {
-			key := strings.Join(v, " ") + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + strconv.FormatUint(p.ctx, 16) + strconv.FormatBool(p.strict) + strconv.FormatBool(p.prefixLast)
+			key := strings.Join(v, " ") + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + string(rune(p.category)) + strconv.FormatUint(p.ctx, 16) + strconv.FormatBool(p.strict) + strconv.FormatBool(p.prefixLast)
 			if seen[key] {
 				continue
 			}
@@ -169,6 +176,14 @@ func compile(raw *rawRules) *Rules {
 	}
 	for _, t := range raw.recovery {
 		add(t, phrase{cat: catRecovery, segment: true, langs: raw.termLangs[Normalize(t)]})
+	}
+	for i, c := range raw.categories {
+		for _, t := range c.outage {
+			add(t, phrase{cat: catOutage, category: uint8(i + 1)})
+		}
+		for _, t := range c.recovery {
+			add(t, phrase{cat: catRecovery, category: uint8(i + 1)})
+		}
 	}
 	for _, t := range raw.fine {
 		add(t, phrase{cat: catFine})
@@ -219,8 +234,10 @@ func compile(raw *rawRules) *Rules {
 	}
 	group := 0
 	r.aliases = make([][]string, len(raw.services))
+	r.category = make([]uint8, len(raw.services))
 	for si, s := range raw.services {
 		r.services = append(r.services, s.Service)
+		r.category[si] = raw.categoryID(s.Category)
 		for _, a := range s.aliases {
 			r.aliases[si] = append(r.aliases[si], Normalize(a))
 		}

@@ -63,7 +63,7 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 	}
 	distinct := len(touched)
 	for _, in := range sc.intents {
-		if in.cat == catOutage && sc.cancel {
+		if in.cat == catOutage && sc.cancel && !sc.mayAbsorb(in) {
 			continue
 		}
 		if distinct > 1 && in.hg != 0 && !hashtagNames(ms, in.hg) {
@@ -74,6 +74,14 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 		best, bestD := -1, int32(none)
 		for k, mn := range ms {
 			if mn.dest {
+				continue
+			}
+			if c := m.r.category[mn.svc]; in.category != 0 && in.category != c ||
+				in.cat == catOutage && sc.cancel && (c == 0 || !sc.absorbed(c)) {
+				// A category's own term counts for its services only; a post
+				// negation cancels outage terms except for a service whose
+				// category's own terms cover it ("no power" is the poster's
+				// own trouble for an app, the complaint for a power company).
 				continue
 			}
 			if in.cat == catFine && !sc.subjectOf(mn, in) {
@@ -171,7 +179,9 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 		case pastD[s] < none:
 			mt.Kind = Past
 		}
-		if m.model != nil && !sc.bare && (mt.Kind == Outage || mt.Kind == Mention && mayUpgrade && fineD[s] == none) && !sc.isDest(s) {
+		// The model was trained on the apps and sites the general vocabulary
+		// is written for; a category's services are left to the rules.
+		if m.model != nil && !sc.bare && m.r.category[s] == 0 && (mt.Kind == Outage || mt.Kind == Mention && mayUpgrade && fineD[s] == none) && !sc.isDest(s) {
 			if g := sc.groupsOf(s); g != readFor {
 				var others bool
 				sc.feats, others = m.features(sc, sc.feats[:0], g)
@@ -185,6 +195,43 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 		dst = append(dst, mt)
 	}
 	return dst
+}
+
+// mayAbsorb reports whether an outage intent of a post with a post negation
+// may still count: some category's own terms cover every post negation.
+func (sc *scratch) mayAbsorb(in intent) bool {
+	return in.category != 0 && sc.absorbed(in.category) || in.category == 0 && sc.anyAbsorbed()
+}
+
+// anyAbsorbed reports whether the post negations are covered by the own terms
+// of some one category.
+func (sc *scratch) anyAbsorbed() bool {
+	for _, in := range sc.intents {
+		if in.category != 0 && sc.absorbed(in.category) {
+			return true
+		}
+	}
+	return false
+}
+
+// absorbed reports whether every post negation of the post overlaps an own
+// term of category c found in it: "power cut" or "hakuna umeme" cancel an
+// app's complaint and are a power company's.
+func (sc *scratch) absorbed(c uint8) bool {
+	for k := 0; k+1 < len(sc.cancels); k += 2 {
+		s, e := sc.cancels[k], sc.cancels[k+1]
+		covered := false
+		for _, in := range sc.intents {
+			if in.category == c && in.pos < e && in.end > s {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			return false
+		}
+	}
+	return len(sc.cancels) > 0
 }
 
 // fixedBeside reports whether a recovery term stands within fixedSpan tokens of

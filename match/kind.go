@@ -58,4 +58,8 @@ type Service struct {
 	Name    string // rule name, e.g. "whatsapp"
 	Display string // human name, e.g. "WhatsApp"
 	Owner   string // e.g. "meta"; services with the same owner are related
+	// Category names the rules' category of services whose outages have words
+	// of their own (a power company's "no power", "blackout"); empty for the
+	// apps and sites the rules' general vocabulary is written for.
+	Category string
 }

@@ -342,6 +342,47 @@ func TestWordsIn(t *testing.T) {
 	})
 }
 
+// powerRules are the default rules with power companies added (category power).
+func powerRules(t testing.TB) *Matcher {
+	t.Helper()
+	tail, err := os.ReadFile("testdata/power_rules_tail.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := ParseRules(append(DefaultRulesYAML(), tail...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewMatcher(r)
+}
+
+// TestCategories: a power company's outage is told in words of its own ("no
+// power", "load shedding"), which count for it and for nothing else; the
+// poster's own power cut cancels an app's complaint and is the power
+// company's; past and hypotheticals still hold.
+func TestCategories(t *testing.T) {
+	checkMatches(t, powerRules(t), []matchCase{
+		{"@ConEdison power is out in my whole block since 2pm", want{"coned": Outage}},
+		{"Eskom load shedding stage 6 again", want{"eskom": Outage}},
+		{"hakuna umeme tangu asubuhi, KPLC mnafanya nini?", want{"kplc": Outage}},
+		{"mati lampu lagi, PLN kenapa sih", want{"pln": Outage}},
+		{"東京電力の停電まだ？", want{"tepco": Outage}},
+		{"lights are back, thanks eskom", want{"eskom": Recovery}},
+		{"Eskom: yesterday's blackout was caused by a trip at Koeberg", want{"eskom": Past}},
+		{"imagine if eskom had no load shedding for a week", want{"eskom": Mention}},
+		{"eskom share price falls after results", want{"eskom": Mention}},
+		// for an app, the poster's own power cut is no complaint
+		{"power cut so no netflix tonight", want{"netflix": Mention}},
+		{"hakuna umeme, whatsapp haifanyi kazi kwangu", want{"whatsapp": Mention}},
+		{"x is down and the coned power outage too", want{"x": Outage, "coned": Outage}},
+	})
+	// The category's terms are no words at all for the default rules.
+	checkMatches(t, NewMatcher(DefaultRules()), []matchCase{
+		{"power cut so no netflix tonight", want{"netflix": Mention}},
+		{"blackout at the stadium, watching on youtube instead", want{"youtube": Mention}},
+	})
+}
+
 // TestNameTerms: a short word with other senses is a complaint right after a
 // name, and nowhere else.
 // An adverb may stand inside a term of several words; a stretched word is
@@ -528,6 +569,10 @@ func TestParseRulesErrors(t *testing.T) {
 		{"problems not map", base + "problems: [a]\n", 5, 11, "problems"},
 		{"words_in unknown language", "version: 1\noutage_terms:\n  en: [down]\nservices:\n  - name: a\n    context_aliases:\n      - alias: b\n        words_in: [xx]\n        requires_context: [c]\n", 8, 19, `no outage or recovery terms in language "xx" (they are in en)`},
 		{"not a mapping", "- a\n", 1, 1, "mapping"},
+		{"unknown category", "version: 1\ncategories:\n  power:\n    outage_terms: [no power]\nservices:\n  - name: a\n    category: water\n    aliases: [a]\n", 7, 15, `unknown category "water" (known: power)`},
+		{"no categories", base + "    category: power\n", 5, 15, "the file has no categories"},
+		{"category without outage terms", "version: 1\ncategories:\n  power:\n    recovery_terms: [power is back]\n" + base[11:], 3, 3, "no outage_terms"},
+		{"category unknown key", "version: 1\ncategories:\n  power:\n    outage: [x]\n" + base[11:], 4, 5, `unknown key "outage"`},
 		{"empty", "", 1, 1, "empty"},
 	}
 	for _, tt := range tests {

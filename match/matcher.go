@@ -93,6 +93,7 @@ type intent struct {
 	pos, end int32
 	sent, hg int32
 	langs    uint64 // the languages the term is listed under (0: built, not listed)
+	category uint8  // a category's own term: counts only for services of it (0: any)
 }
 
 type scratch struct {
@@ -113,6 +114,7 @@ type scratch struct {
 	touched  []int16
 	probs    uint16
 	cancel   bool    // a post negation: no outage in this post
+	cancels  []int32 // [start, end) token spans of the post negations
 	negated  bool    // a negation phrase ("isn't down", "calm down") was found
 	bare     bool    // every word of the post is a name or an intent term
 	past     []int32 // tokens starting a past cue ("yesterday", "was down")

@@ -129,6 +129,9 @@ type rawRules struct {
 	problemNames                []string
 	problems                    [][]string
 	services                    []rawService
+	// categories of services with outage and recovery words of their own, in
+	// file order (their ids are 1 and up)
+	categories []rawCategory
 	// the languages each outage or recovery term is listed under (a bit per
 	// language, numbered in langs), for aliases that are ordinary words in some
 	// languages (words_in)
@@ -139,9 +142,17 @@ type rawRules struct {
 	langs     map[string]int
 }
 
+// rawCategory is one entry of categories: the outage and recovery terms of a
+// kind of service (power companies), which count only for services of it.
+type rawCategory struct {
+	name             string
+	outage, recovery []string
+}
+
 type rawService struct {
 	Service
-	fuzzy   bool
+	categoryAt *yaml.Node // where its category is named, for errors
+	fuzzy      bool
 	aliases []string
 	ctx     []rawContext
 }
@@ -254,6 +265,8 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 			err = parseProblems(raw, v)
 		case "services":
 			err = parseServices(raw, v)
+		case "categories":
+			err = parseCategories(raw, v)
 		default:
 			return nil, errAt(k, "unknown key %q", k.Value)
 		}
@@ -266,6 +279,18 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 	}
 	if err := raw.checkWordsIn(); err != nil {
 		return nil, err
+	}
+	for _, s := range raw.services {
+		if s.Category != "" && raw.categoryID(s.Category) == 0 {
+			var known []string
+			for _, c := range raw.categories {
+				known = append(known, c.name)
+			}
+			if len(known) == 0 {
+				return nil, errAt(s.categoryAt, "service %q: category %q: the file has no categories", s.Name, s.Category)
+			}
+			return nil, errAt(s.categoryAt, "service %q: unknown category %q (known: %s)", s.Name, s.Category, strings.Join(known, ", "))
+		}
 	}
 	if len(raw.services) == 0 {
 		return nil, errAt(root, "no services")
@@ -443,6 +468,11 @@ func parseServices(raw *rawRules, n *yaml.Node) error {
 				s.aliases, err = termList(v)
 			case "context_aliases":
 				s.ctx, err = parseContextAliases(v)
+			case "category":
+				if v.Kind != yaml.ScalarNode || v.Value == "" {
+					return errAt(v, "category: want the name of one of the file's categories")
+				}
+				s.Category, s.categoryAt = v.Value, v
 			default:
 				return errAt(k, "unknown key %q", k.Value)
 			}
@@ -475,6 +505,60 @@ func parseServices(raw *rawRules, n *yaml.Node) error {
 		return errAt(n, "too many services")
 	}
 	return nil
+}
+
+// parseCategories reads categories: a mapping of category name to its
+// outage_terms and recovery_terms (each a list or a mapping of language to list).
+func parseCategories(raw *rawRules, n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return errAt(n, "categories: want a mapping of category name to {outage_terms, recovery_terms}")
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if !serviceNameRE.MatchString(k.Value) {
+			return errAt(k, "category name %q: want lower-case letters, digits, '_', '-', '.'", k.Value)
+		}
+		if raw.categoryID(k.Value) != 0 {
+			return errAt(k, "duplicate category %q", k.Value)
+		}
+		if len(raw.categories) == 255 {
+			return errAt(k, "more than 255 categories")
+		}
+		if v.Kind != yaml.MappingNode {
+			return errAt(v, "category %q: want a mapping with outage_terms and recovery_terms", k.Value)
+		}
+		c := rawCategory{name: k.Value}
+		for j := 0; j+1 < len(v.Content); j += 2 {
+			ck, cv := v.Content[j], v.Content[j+1]
+			var err error
+			switch ck.Value {
+			case "outage_terms":
+				c.outage, err = termList(cv)
+			case "recovery_terms":
+				c.recovery, err = termList(cv)
+			default:
+				return errAt(ck, "category %q: unknown key %q (want outage_terms, recovery_terms)", k.Value, ck.Value)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if len(c.outage) == 0 {
+			return errAt(k, "category %q has no outage_terms", k.Value)
+		}
+		raw.categories = append(raw.categories, c)
+	}
+	return nil
+}
+
+// categoryID is the id of a category (1 and up), 0 when there is none of that name.
+func (raw *rawRules) categoryID(name string) uint8 {
+	for i, c := range raw.categories {
+		if c.name == name {
+			return uint8(i + 1)
+		}
+	}
+	return 0
 }
 
 func parseContextAliases(n *yaml.Node) ([]rawContext, error) {

@@ -30,20 +30,21 @@ func (m *Matcher) scan(sc *scratch) bool {
 	clear(sc.plangs)
 	sc.mentions = sc.mentions[:0]
 	sc.intents = sc.intents[:0]
+	sc.cancels = sc.cancels[:0]
 	var ctx uint64
 	sc.past, sc.present, sc.pastCov = sc.past[:0], sc.present[:0], sc.pastCov[:0]
 	var probs uint16
 	cancel, negated := false, false
 	runWords := false // a CJK run holds a name and other words ("アウトルックの動画ってどうやって…？")
 	runOther := false // a CJK run holds words that are neither names nor intent terms
-	aliasNext, intentNext := 0, 0
+	aliasNext, intentNext, ownNext := 0, 0, 0
 	for i := range toks {
 		t := &toks[i]
 		key := b[t.s:t.e]
-		var aliasBest, intentBest int32 = -1, -1
+		var aliasBest, intentBest, ownBest int32 = -1, -1, -1
 		cjkNeg := false  // a symptom verb and a post-negator inside one CJK run
 		cjkDest := false // a name inside one CJK run right after a displacement term or before an arrival term
-		aliasLen, intentLen := 0, 0
+		aliasLen, intentLen, ownLen := 0, 0, 0
 		inRun := false // considering the phrases found inside a CJK run
 		consider := func(id int32, n int) {
 			p := &r.phrases[id]
@@ -56,6 +57,15 @@ func (m *Matcher) scan(sc *scratch) bool {
 					aliasBest, aliasLen = id, n
 				}
 			case catOutage, catRecovery, catNegation, catFine:
+				if p.category != 0 {
+					// A category's own term ("no power") is kept apart: it
+					// counts only for services of the category, and must not
+					// hide a shorter general term for the others.
+					if n > ownLen {
+						ownBest, ownLen = id, n
+					}
+					return
+				}
 				if n > intentLen {
 					intentBest, intentLen = id, n
 				}
@@ -83,6 +93,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 				ctx |= p.ctx
 			case catCancel:
 				cancel = true
+				sc.cancels = append(sc.cancels, int32(i), int32(i+n))
 			case catPast:
 				if len(sc.past) == 0 || sc.past[len(sc.past)-1] != int32(i) {
 					sc.past = append(sc.past, int32(i))
@@ -149,10 +160,11 @@ func (m *Matcher) scan(sc *scratch) bool {
 					}
 					k += size
 				}
-				named, upTo := runCover(r, hits, func(c uint8) bool { return c == catAlias })
+				named, upTo := runCover(r, hits, func(p *phrase) bool { return p.cat == catAlias })
 				runWords = runWords || named > 0 && named < len(key)
-				said, _ := runCover(r, hits, func(c uint8) bool {
-					return c == catAlias || c == catOutage || c == catRecovery || c == catNamed
+				said, _ := runCover(r, hits, func(p *phrase) bool {
+					c := p.cat
+					return p.category == 0 && (c == catAlias || c == catOutage || c == catRecovery || c == catNamed)
 				})
 				runOther = runOther || said < len(key)
 				if named > 0 && upTo < len(key) && !listParticles[string(key[upTo:])] {
@@ -272,10 +284,16 @@ func (m *Matcher) scan(sc *scratch) bool {
 			sc.intents = append(sc.intents, intent{cat: catOutage, pos: int32(i), end: int32(i + 1), sent: t.sent, hg: t.hg})
 			sc.marks[i] |= mkIntent
 		}
+		if ownBest >= 0 && i >= ownNext {
+			p := &r.phrases[ownBest]
+			sc.intents = append(sc.intents, intent{cat: p.cat, pos: int32(i), end: int32(i + ownLen), sent: t.sent, hg: t.hg, category: p.category})
+			ownNext = i + ownLen
+		}
 	}
 	if len(sc.mentions) == 0 {
 		return false
 	}
+	sc.keepOwnTerms(r)
 	// A present cue inside a recovery term ("works now") says nothing of
 	// the outage.
 	for i := range toks {
@@ -509,4 +527,26 @@ func tokHash(sc *scratch, j int) uint32 {
 	}
 	t := &sc.toks[j]
 	return wordHash(sc.buf[t.s:t.e])
+}
+
+// keepOwnTerms drops the intents of categories' own terms unless the post names
+// a service of that category: for every other service they are not words at
+// all, and must not validate an ambiguous name or make a post look like a
+// complaint.
+func (sc *scratch) keepOwnTerms(r *Rules) {
+	var named [4]uint8 // the categories named (a post names few)
+	n := 0
+	for _, mn := range sc.mentions {
+		if c := r.category[mn.svc]; c != 0 && n < len(named) && !slices.Contains(named[:n], c) {
+			named[n] = c
+			n++
+		}
+	}
+	kept := sc.intents[:0]
+	for _, in := range sc.intents {
+		if in.category == 0 || slices.Contains(named[:n], in.category) {
+			kept = append(kept, in)
+		}
+	}
+	sc.intents = kept
 }
