@@ -2,6 +2,7 @@ package backtest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -33,6 +34,7 @@ type suiteFigures struct {
 type SuiteOptions struct {
 	Half   string // tuning or heldout
 	Round  int    // 0 is the suite, 1 and up the same plan with other seeds
+	Writer int    // whose templates: 1 (or 0), the suite's, or 2, fresh text (suitetext.LoadWriter)
 	Small  bool   // only the first stream
 	Fast   bool   // match and evaluate in memory instead of through Kafka and Redis
 	Ablate bool   // the detector with every part, then without each part in turn
@@ -61,7 +63,14 @@ func Suite(ctx context.Context, w io.Writer, o SuiteOptions, log *zap.Logger) er
 	if round < 0 {
 		return fmt.Errorf("--suite-round %d: want 0 or more", round)
 	}
+	writer := cmp.Or(o.Writer, 1)
+	if writer < 1 || writer > suitetext.Writers {
+		return fmt.Errorf("--suite-writer %d: want 1 to %d", writer, suitetext.Writers)
+	}
 	streams := suite.Round(h, round)
+	for i := range streams {
+		streams[i].Writer = writer
+	}
 	if small {
 		streams = streams[:min(suite.Small, len(streams))]
 	}
@@ -93,6 +102,9 @@ func Suite(ctx context.Context, w io.Writer, o SuiteOptions, log *zap.Logger) er
 	name := h.String()
 	if round > 0 {
 		name += fmt.Sprintf(" round %d", round)
+	}
+	if writer > 1 {
+		name += fmt.Sprintf(" writer %d", writer)
 	}
 	fmt.Fprintf(w, "suite %s: %d streams in %s; %s\n", name, len(streams), time.Since(began).Round(time.Second), fig.summary())
 	return nil

@@ -13,6 +13,7 @@ package suite
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -106,6 +107,9 @@ type Stream struct {
 	Outages    []Outage
 	Events     []Event
 	Unrelated  float64 // posts naming no service, per minute
+	// Writer is whose templates the stream's posts are made of (suitetext.LoadWriter);
+	// 0 is writer 1, the suite's.
+	Writer int
 }
 
 // Truth is what a stream's truth.json holds (the shape `outcry backtest --labels`
@@ -206,7 +210,7 @@ type Post struct {
 // Generate draws the stream's posts, calls emit with each in created_at order and
 // returns the stream's truth.
 func Generate(s Stream, emit func(Post) error) (Truth, error) {
-	texts, err := suitetext.Load(s.Half)
+	texts, err := suitetext.LoadWriter(cmp.Or(s.Writer, 1), s.Half)
 	if err != nil {
 		return Truth{}, err
 	}

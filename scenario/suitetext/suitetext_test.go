@@ -13,11 +13,20 @@ import (
 // language, templates of the classes the streams need, so that a stream can be
 // built from either half alone.
 func TestHalves(t *testing.T) {
-	tune, err := suitetext.Load(suitetext.Tuning)
+	for w := 1; w <= suitetext.Writers; w++ {
+		t.Run(fmt.Sprint("writer ", w), func(t *testing.T) { testHalves(t, w) })
+	}
+	if _, err := suitetext.LoadWriter(suitetext.Writers+1, suitetext.Tuning); err == nil {
+		t.Errorf("writer %d loaded", suitetext.Writers+1)
+	}
+}
+
+func testHalves(t *testing.T, w int) {
+	tune, err := suitetext.LoadWriter(w, suitetext.Tuning)
 	if err != nil {
 		t.Fatal(err)
 	}
-	held, err := suitetext.Load(suitetext.Heldout)
+	held, err := suitetext.LoadWriter(w, suitetext.Heldout)
 	if err != nil {
 		t.Fatal(err)
 	}
