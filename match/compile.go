@@ -33,16 +33,16 @@ const (
 
 // phrase is one compiled term: a sequence of normalised tokens.
 type phrase struct {
-	toks    []string
-	cat     uint8
-	prob    int8   // problem category (catProblem)
+	toks []string
+	cat  uint8
+	prob int8 // problem category (catProblem)
 	// catOutage, catRecovery: the category of services it counts for (0: any);
 	// see Service.Category
 	category uint8
-	svc     int16  // service (catAlias)
-	ctx     uint64 // catContext: the context groups it satisfies; catAlias: groups it needs (0 = none)
-	segment bool   // may be found inside a run-together hashtag
-	strict  bool   // catAlias with ctx: an adjacent intent term is not enough
+	svc      int16  // service (catAlias)
+	ctx      uint64 // catContext: the context groups it satisfies; catAlias: groups it needs (0 = none)
+	segment  bool   // may be found inside a run-together hashtag
+	strict   bool   // catAlias with ctx: an adjacent intent term is not enough
 	// catOutage, catRecovery, catNegator, catPostNeg, catVerb: the languages it
 	// is listed under; catAlias: those
 	// in which the alias is an ordinary word (an adjacent term listed under none

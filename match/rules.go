@@ -153,8 +153,8 @@ type rawService struct {
 	Service
 	categoryAt *yaml.Node // where its category is named, for errors
 	fuzzy      bool
-	aliases []string
-	ctx     []rawContext
+	aliases    []string
+	ctx        []rawContext
 }
 
 type rawContext struct {
