@@ -89,6 +89,7 @@ type Rules struct {
 	fuzzyEnds  [2][1 << 10]uint64 // first and last two bytes of fuzzy aliases (see mayFuzzy)
 	aliases    [][]string         // per service: normalised aliases, context aliases included
 	category   []uint8            // per service: its category's id (0: none)
+	posterSide []bool             // per category id: its outage terms are post negations for other services
 }
 
 // arabicPrefixes are clitics stripped from a token before alias lookup:
@@ -235,6 +236,10 @@ func compile(raw *rawRules) *Rules {
 	group := 0
 	r.aliases = make([][]string, len(raw.services))
 	r.category = make([]uint8, len(raw.services))
+	r.posterSide = make([]bool, len(raw.categories)+1)
+	for i, c := range raw.categories {
+		r.posterSide[i+1] = c.posterSide
+	}
 	for si, s := range raw.services {
 		r.services = append(r.services, s.Service)
 		r.category[si] = raw.categoryID(s.Category)
@@ -245,6 +250,16 @@ func compile(raw *rawRules) *Rules {
 			r.aliases[si] = append(r.aliases[si], Normalize(c.alias))
 		}
 		for _, a := range s.aliases {
+			if h, ok := handleAlias(a); ok {
+				// "@SEC_Care": a post's @-mention is one token, underscores and
+				// digits included, and is looked up whole.
+				key := h + "\x00handle" + string(rune(si))
+				if !seen[key] {
+					seen[key] = true
+					r.phrases = append(r.phrases, phrase{toks: []string{h}, cat: catAlias, svc: int16(si)})
+				}
+				continue
+			}
 			add(a, phrase{cat: catAlias, svc: int16(si), segment: true})
 		}
 		for _, c := range s.ctx {
@@ -499,6 +514,21 @@ func isASCIIWord(s string) bool {
 
 // tokenizePhrase splits an already normalised phrase into tokens the same
 // way the matcher tokenises posts (without hashtag/URL handling).
+// handleAlias returns the handle of an alias written as one ("@SEC_Care" →
+// "sec_care"), normalised as a post's @-mention token is.
+func handleAlias(a string) (string, bool) {
+	if !strings.HasPrefix(a, "@") || len(a) < 2 {
+		return "", false
+	}
+	h := Normalize(a[1:])
+	for _, r := range h {
+		if r != '_' && !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			return "", false
+		}
+	}
+	return h, true
+}
+
 func tokenizePhrase(s string) []string {
 	var out []string
 	b := []byte(s)

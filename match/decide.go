@@ -214,15 +214,16 @@ func (sc *scratch) anyAbsorbed() bool {
 	return false
 }
 
-// absorbed reports whether every post negation of the post overlaps an own
+// absorbed reports whether every post negation of the post lies within an own
 // term of category c found in it: "power cut" or "hakuna umeme" cancel an
-// app's complaint and are a power company's.
+// app's complaint and are a power company's ("정전 예정", a planned cut, still
+// cancels).
 func (sc *scratch) absorbed(c uint8) bool {
 	for k := 0; k+1 < len(sc.cancels); k += 2 {
 		s, e := sc.cancels[k], sc.cancels[k+1]
 		covered := false
 		for _, in := range sc.intents {
-			if in.category == c && in.pos < e && in.end > s {
+			if in.category == c && in.pos <= s && in.end >= e && e > s {
 				covered = true
 				break
 			}

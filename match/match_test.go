@@ -374,7 +374,9 @@ func TestCategories(t *testing.T) {
 		// for an app, the poster's own power cut is no complaint
 		{"power cut so no netflix tonight", want{"netflix": Mention}},
 		{"hakuna umeme, whatsapp haifanyi kazi kwangu", want{"whatsapp": Mention}},
-		{"x is down and the coned power outage too", want{"x": Outage, "coned": Outage}},
+		// the power cut is the poster's own trouble for any app named with it
+		{"x is down and the coned power outage too", want{"x": Mention, "coned": Outage}},
+		{"한전 공지: 토요일 오전 설비 점검으로 정전 예정", want{"kepco": Mention}},
 	})
 	// The category's terms are no words at all for the default rules.
 	checkMatches(t, NewMatcher(DefaultRules()), []matchCase{

@@ -24,6 +24,9 @@ const (
 	// within ambiguousSpan tokens of it ("x is down").
 	ambiguousSpan = 3
 	postNegSpan   = 2
+	// A past cue this many words after a present cue in its clause says when a
+	// failure that goes on began ("sinds 6 uur vanochtend").
+	sinceSpan = 3
 	// A negator counts for a potential marker up to potentialSpan tokens before
 	// it ("ko vào lớp được").
 	potentialSpan = 4
@@ -119,14 +122,19 @@ type scratch struct {
 	bare     bool    // every word of the post is a name or an intent term
 	past     []int32 // tokens starting a past cue ("yesterday", "was down")
 	pastCov  []int32 // [start, end) token spans of past phrases in spaced script
-	present  []int32 // tokens starting a present cue ("still", "now")
-	pastD    []int32
-	fineD    []int32 // distance from a service to the nearest term saying it works
-	outP     []int32 // distance from a service's outage intents to the nearest present cue
-	recP     []int32 // and from its recovery intents
-	feats    []uint32
-	best     [maxPart + 1]int16
-	back     [maxPart + 1]int16
+	// [start, end) token spans of present phrases of several words in spaced script
+	presentCov []int32
+	// a category's own outage term that is the poster's own trouble for other
+	// services (Rules.posterSide): a post negation for them
+	cancelOthers bool
+	present      []int32 // tokens starting a present cue ("still", "now")
+	pastD        []int32
+	fineD        []int32 // distance from a service to the nearest term saying it works
+	outP         []int32 // distance from a service's outage intents to the nearest present cue
+	recP         []int32 // and from its recovery intents
+	feats        []uint32
+	best         [maxPart + 1]int16
+	back         [maxPart + 1]int16
 }
 
 // Match appends to dst at most one Match per service named in text (in the

@@ -147,6 +147,7 @@ type rawRules struct {
 type rawCategory struct {
 	name             string
 	outage, recovery []string
+	posterSide       bool // its outage terms are the poster's own trouble for other services
 }
 
 type rawService struct {
@@ -536,8 +537,13 @@ func parseCategories(raw *rawRules, n *yaml.Node) error {
 				c.outage, err = termList(cv)
 			case "recovery_terms":
 				c.recovery, err = termList(cv)
+			case "poster_side":
+				if cv.Kind != yaml.ScalarNode || (cv.Value != "true" && cv.Value != "false") {
+					return errAt(cv, "poster_side: want true or false")
+				}
+				c.posterSide = cv.Value == "true"
 			default:
-				return errAt(ck, "category %q: unknown key %q (want outage_terms, recovery_terms)", k.Value, ck.Value)
+				return errAt(ck, "category %q: unknown key %q (want outage_terms, recovery_terms, poster_side)", k.Value, ck.Value)
 			}
 			if err != nil {
 				return err

@@ -31,8 +31,9 @@ func (m *Matcher) scan(sc *scratch) bool {
 	sc.mentions = sc.mentions[:0]
 	sc.intents = sc.intents[:0]
 	sc.cancels = sc.cancels[:0]
+	sc.cancelOthers = false
 	var ctx uint64
-	sc.past, sc.present, sc.pastCov = sc.past[:0], sc.present[:0], sc.pastCov[:0]
+	sc.past, sc.present, sc.pastCov, sc.presentCov = sc.past[:0], sc.present[:0], sc.pastCov[:0], sc.presentCov[:0]
 	var probs uint16
 	cancel, negated := false, false
 	runWords := false // a CJK run holds a name and other words ("アウトルックの動画ってどうやって…？")
@@ -93,7 +94,9 @@ func (m *Matcher) scan(sc *scratch) bool {
 				ctx |= p.ctx
 			case catCancel:
 				cancel = true
-				sc.cancels = append(sc.cancels, int32(i), int32(i+n))
+				if !inRun { // in a CJK run: by the bytes it covers (below)
+					sc.cancels = append(sc.cancels, int32(i), int32(i+n))
+				}
 			case catPast:
 				if len(sc.past) == 0 || sc.past[len(sc.past)-1] != int32(i) {
 					sc.past = append(sc.past, int32(i))
@@ -103,6 +106,9 @@ func (m *Matcher) scan(sc *scratch) bool {
 				}
 			case catPresent:
 				sc.marks[i] |= mkPresent
+				if t.fl&tkCJK == 0 && n > 1 {
+					sc.presentCov = append(sc.presentCov, int32(i), int32(i+n))
+				}
 			case catDisplace:
 				if t.fl&tkCJK == 0 { // in a CJK run: only at its end (below)
 					sc.marks[i+n-1] |= mkDisplace
@@ -188,6 +194,18 @@ func (m *Matcher) scan(sc *scratch) bool {
 					found = append(found, h.id)
 				}
 				sc.cjkHits = hits
+				for _, h := range hits {
+					// A post negation in a run is covered by a category's own
+					// term only where its bytes lie within it (計画停電覚えてる:
+					// "remember" is not part of 停電).
+					if r.phrases[h.id].cat == catCancel {
+						end := int32(i)
+						if ownCovers(r, hits, h) {
+							end++
+						}
+						sc.cancels = append(sc.cancels, int32(i), end)
+					}
+				}
 				if len(found) > 1 {
 					slices.Sort(found)
 					found = slices.Compact(found)
@@ -294,6 +312,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 		return false
 	}
 	sc.keepOwnTerms(r)
+	sc.dropPastInPresent()
 	// A present cue inside a recovery term ("works now") says nothing of
 	// the outage.
 	for i := range toks {
@@ -418,7 +437,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 	}
 	sc.mentions = ms
 	sc.probs = probs
-	sc.cancel = cancel
+	sc.cancel = cancel || sc.cancelOthers
 	sc.negated = negated
 	sc.bare = !runOther && sc.onlyNamesAndTerms()
 	return len(ms) > 0
@@ -529,11 +548,60 @@ func tokHash(sc *scratch, j int) uint32 {
 	return wordHash(sc.buf[t.s:t.e])
 }
 
+// dropPastInPresent drops the past cues inside a present cue, or a few words
+// after one in its clause: "desde anoche", "since last night", "sinds 6 uur
+// vanochtend", "since kaninang umaga" say when a failure that goes on began,
+// whatever "anoche" says alone.
+func (sc *scratch) dropPastInPresent() {
+	if len(sc.past) == 0 {
+		return
+	}
+	kept := sc.past[:0]
+	for _, c := range sc.past {
+		inside := false
+		for k := 0; k+1 < len(sc.presentCov); k += 2 {
+			if c > sc.presentCov[k] && c < sc.presentCov[k+1] {
+				inside = true
+				break
+			}
+		}
+		for j := c - 1; !inside && j >= 0 && j >= c-sinceSpan && sc.toks[j].sent == sc.toks[c].sent; j-- {
+			if bytes.ContainsAny(sc.buf[sc.toks[j].e:sc.toks[j+1].s], ",;，；、") || sc.marks[j]&mkIntent != 0 {
+				break
+			}
+			inside = sc.marks[j]&mkPresent != 0
+		}
+		if !inside {
+			kept = append(kept, c)
+		}
+	}
+	sc.past = kept
+}
+
+// ownCovers reports whether CJK hit h lies within the hit of a category's own
+// outage term.
+func ownCovers(r *Rules, hits []cjkHit, h cjkHit) bool {
+	for _, o := range hits {
+		if p := &r.phrases[o.id]; p.cat == catOutage && p.category != 0 && o.s <= h.s && o.e >= h.e {
+			return true
+		}
+	}
+	return false
+}
+
 // keepOwnTerms drops the intents of categories' own terms unless the post names
 // a service of that category: for every other service they are not words at
 // all, and must not validate an ambiguous name or make a post look like a
-// complaint.
+// complaint. The outage terms of a category whose trouble is the poster's own
+// (power: "power cut, so no netflix tonight") are post negations for the
+// services not of it.
 func (sc *scratch) keepOwnTerms(r *Rules) {
+	for _, in := range sc.intents {
+		if in.category != 0 && in.cat == catOutage && r.posterSide[in.category] {
+			sc.cancelOthers = true
+			sc.cancels = append(sc.cancels, in.pos, in.end)
+		}
+	}
 	var named [4]uint8 // the categories named (a post names few)
 	n := 0
 	for _, mn := range sc.mentions {
