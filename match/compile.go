@@ -29,6 +29,8 @@ const (
 	catFine      // the service named nearest works ("insta is fine", "ютуб нормально работает")
 	catNamed     // an outage term right after a name only ("steam plat", "ยูทูบพัง")
 	catPotential // after a negator a few words before: "cannot" (vi "được")
+	catConseq    // a clause that follows is the consequence ("so", "donc", "kaya")
+	catCause     // opening a clause that is the cause ("because", "weil", "como")
 )
 
 // phrase is one compiled term: a sequence of normalised tokens.
@@ -116,7 +118,8 @@ func compile(raw *rawRules) *Rules {
 	}
 	r.terms = len(raw.outage) + len(raw.recovery) + len(raw.fine) + len(raw.negations) + len(raw.cancels) + len(raw.negators) +
 		len(raw.past) + len(raw.present) + len(raw.displace) + len(raw.arrive) +
-		len(raw.postNegators) + len(raw.verbs) + len(raw.connectors) + len(raw.filler) + len(raw.adverbs)
+		len(raw.postNegators) + len(raw.verbs) + len(raw.connectors) + len(raw.filler) + len(raw.adverbs) +
+		len(raw.conseq) + len(raw.causes)
 	for _, p := range raw.problems {
 		r.terms += len(p)
 	}
@@ -205,7 +208,7 @@ func compile(raw *rawRules) *Rules {
 	}{
 		{raw.cancels, catCancel, nil}, {raw.past, catPast, nil}, {raw.present, catPresent, nil}, {raw.displace, catDisplace, nil},
 		{raw.arrive, catArrive, nil}, {raw.negators, catNegator, raw.pairLangs}, {raw.postNegators, catPostNeg, raw.pairLangs},
-		{raw.verbs, catVerb, raw.pairLangs},
+		{raw.verbs, catVerb, raw.pairLangs}, {raw.conseq, catConseq, nil}, {raw.causes, catCause, nil},
 	} {
 		for _, t := range l.terms {
 			q := phrase{cat: l.cat}

@@ -76,6 +76,13 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 			if mn.dest {
 				continue
 			}
+			if sc.acrossCause(in, mn) {
+				// "BeReal est en panne donc tout le monde débarque sur Discord",
+				// "my code keeps throwing errors so I'm on YT": what fails is
+				// the cause, the service named in its consequence is where
+				// people are; even in a post naming one service.
+				continue
+			}
 			if c := m.r.category[mn.svc]; in.category != 0 && in.category != c ||
 				in.cat == catOutage && sc.cancel && (c == 0 || !sc.absorbed(c)) {
 				// A category's own term counts for its services only; a post
@@ -195,6 +202,46 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 		dst = append(dst, mt)
 	}
 	return dst
+}
+
+// acrossCause reports whether intent in and mention mn lie on two sides of a
+// cause and its consequence in one sentence: the intent before a consequence
+// term and the name after it, or the intent in a clause opened by a cause
+// term and the name outside that clause. A cause term opens a clause only at
+// the start of a sentence or after a clause mark; the clause ends at the next
+// clause mark, or with the intent where there is none ("weil BeReal nicht lädt
+// bin ich auf Gmail").
+func (sc *scratch) acrossCause(in intent, mn mention) bool {
+	if in.sent != mn.sent {
+		return false
+	}
+	for _, k := range sc.conseq {
+		if sc.toks[k].sent == in.sent && in.end <= k && mn.pos > k {
+			return true
+		}
+	}
+	for _, c := range sc.causes {
+		if sc.toks[c].sent != in.sent || in.pos <= c || !sc.clauseStart(c) {
+			continue
+		}
+		end := in.end
+		for j := c + 1; j < in.end; j++ {
+			if sc.clauseStart(j) {
+				end = j
+				break
+			}
+		}
+		if in.pos < end && (mn.pos < c || mn.pos >= end) {
+			return true
+		}
+	}
+	return false
+}
+
+// clauseStart reports whether token j starts a sentence or follows a clause mark.
+func (sc *scratch) clauseStart(j int32) bool {
+	return j == 0 || sc.toks[j-1].sent != sc.toks[j].sent ||
+		bytes.ContainsAny(sc.buf[sc.toks[j-1].e:sc.toks[j].s], ",;:，；、")
 }
 
 // mayAbsorb reports whether an outage intent of a post with a post negation

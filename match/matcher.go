@@ -127,6 +127,8 @@ type scratch struct {
 	// a category's own outage term that is the poster's own trouble for other
 	// services (Rules.posterSide): a post negation for them
 	cancelOthers bool
+	conseq       []int32 // tokens starting a consequence term ("so", "donc")
+	causes       []int32 // tokens starting a cause term ("because", "weil")
 	present      []int32 // tokens starting a present cue ("still", "now")
 	pastD        []int32
 	fineD        []int32 // distance from a service to the nearest term saying it works

@@ -126,6 +126,7 @@ type rawRules struct {
 	negators, postNegators      []string
 	verbs, connectors, filler   []string
 	adverbs                     []string
+	conseq, causes              []string
 	problemNames                []string
 	problems                    [][]string
 	services                    []rawService
@@ -262,6 +263,10 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 			raw.filler, err = termList(v)
 		case "adverbs":
 			raw.adverbs, err = termList(v)
+		case "consequence_terms":
+			raw.conseq, err = termList(v)
+		case "cause_terms":
+			raw.causes, err = termList(v)
 		case "problems":
 			err = parseProblems(raw, v)
 		case "services":

@@ -32,6 +32,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 	sc.intents = sc.intents[:0]
 	sc.cancels = sc.cancels[:0]
 	sc.cancelOthers = false
+	sc.conseq, sc.causes = sc.conseq[:0], sc.causes[:0]
 	var ctx uint64
 	sc.past, sc.present, sc.pastCov, sc.presentCov = sc.past[:0], sc.present[:0], sc.pastCov[:0], sc.presentCov[:0]
 	var probs uint16
@@ -103,6 +104,14 @@ func (m *Matcher) scan(sc *scratch) bool {
 				}
 				if t.fl&tkCJK == 0 && n > 1 {
 					sc.pastCov = append(sc.pastCov, int32(i), int32(i+n))
+				}
+			case catConseq:
+				if k := len(sc.conseq); k == 0 || sc.conseq[k-1] != int32(i) {
+					sc.conseq = append(sc.conseq, int32(i))
+				}
+			case catCause:
+				if k := len(sc.causes); k == 0 || sc.causes[k-1] != int32(i) {
+					sc.causes = append(sc.causes, int32(i))
 				}
 			case catPresent:
 				sc.marks[i] |= mkPresent

@@ -18,15 +18,21 @@ import (
 // misses are logged with -v; the held-out half prints totals only (see
 // package suitetext: nobody tuning reads it).
 func TestMatcherOnTemplates(t *testing.T) {
+	for w := 1; w <= suitetext.Writers; w++ {
+		t.Run(fmt.Sprint("writer ", w), func(t *testing.T) { matcherOnTemplates(t, w) })
+	}
+}
+
+func matcherOnTemplates(t *testing.T, writer int) {
 	m := match.NewMatcher(match.DefaultRules())
 	services := slices.Sorted(maps.Keys(brand))
 	for _, half := range []suitetext.Half{suitetext.Tuning, suitetext.Heldout} {
-		texts, err := suitetext.Load(half)
+		texts, err := suitetext.LoadWriter(writer, half)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var b, misses strings.Builder
-		fmt.Fprintf(&b, "\n%s half: lang, outage recall, then the share read as outage of recovery, past, chatter, other_outage\n", half)
+		fmt.Fprintf(&b, "\nwriter %d, %s half: lang, outage recall, then the share read as outage of recovery, past, chatter, other_outage\n", writer, half)
 		var all, allN [5]int
 		for _, lang := range texts.Languages() {
 			var got, n [5]int // per class: read as outage, total
