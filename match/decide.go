@@ -24,10 +24,11 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 		sc.outP = make([]int32, ns)
 		sc.fineD = make([]int32, ns)
 		sc.recP = make([]int32, ns)
+		sc.causeOf = make([]bool, ns)
 		sc.seen = make([]bool, ns)
 	}
 	outD, recD, pastD, seen := sc.outD[:ns], sc.recD[:ns], sc.pastD[:ns], sc.seen[:ns]
-	outP, recP, fineD := sc.outP[:ns], sc.recP[:ns], sc.fineD[:ns]
+	outP, recP, fineD, causeOf := sc.outP[:ns], sc.recP[:ns], sc.fineD[:ns], sc.causeOf[:ns]
 	const none = 1 << 30
 	// Only the services named in this post are touched (and reset after).
 	touched := sc.touched[:0]
@@ -36,6 +37,7 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 			seen[mn.svc] = true
 			outD[mn.svc], recD[mn.svc], pastD[mn.svc] = none, none, none
 			outP[mn.svc], recP[mn.svc], fineD[mn.svc] = none, none, none
+			causeOf[mn.svc] = false
 			touched = append(touched, mn.svc)
 		}
 	}
@@ -76,11 +78,13 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 			if mn.dest {
 				continue
 			}
-			if sc.acrossCause(in, mn) {
+			if in.cat == catOutage && sc.acrossCause(in, mn) {
 				// "BeReal est en panne donc tout le monde débarque sur Discord",
 				// "my code keeps throwing errors so I'm on YT": what fails is
 				// the cause, the service named in its consequence is where
-				// people are; even in a post naming one service.
+				// people are; even in a post naming one service (and the
+				// model is not asked to overrule that).
+				causeOf[mn.svc] = true
 				continue
 			}
 			if c := m.r.category[mn.svc]; in.category != 0 && in.category != c ||
@@ -188,7 +192,7 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 		}
 		// The model was trained on the apps and sites the general vocabulary
 		// is written for; a category's services are left to the rules.
-		if m.model != nil && !sc.bare && m.r.category[s] == 0 && (mt.Kind == Outage || mt.Kind == Mention && mayUpgrade && fineD[s] == none) && !sc.isDest(s) {
+		if m.model != nil && !sc.bare && m.r.category[s] == 0 && !(mt.Kind == Mention && causeOf[s]) && (mt.Kind == Outage || mt.Kind == Mention && mayUpgrade && fineD[s] == none) && !sc.isDest(s) {
 			if g := sc.groupsOf(s); g != readFor {
 				var others bool
 				sc.feats, others = m.features(sc, sc.feats[:0], g)

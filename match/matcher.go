@@ -134,6 +134,7 @@ type scratch struct {
 	fineD        []int32 // distance from a service to the nearest term saying it works
 	outP         []int32 // distance from a service's outage intents to the nearest present cue
 	recP         []int32 // and from its recovery intents
+	causeOf      []bool  // an outage term was set aside as the cause of what the service is named in (acrossCause)
 	feats        []uint32
 	best         [maxPart + 1]int16
 	back         [maxPart + 1]int16
