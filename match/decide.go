@@ -175,9 +175,11 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 	for _, s := range touched {
 		mt := Match{Service: m.r.services[s].Name, Kind: Mention}
 		switch {
-		case fineD[s] < outD[s] && fineD[s] < recD[s]:
+		case fineD[s] <= outD[s] && fineD[s] < recD[s]:
 			// Said to work ("youtube won't load, insta is fine"), nearer than
-			// any outage term: a mention.
+			// any outage term, or as near as one before the name (the
+			// predicate after a name is its own: "BeReal死んでるけどTwitterは
+			// 元気"): a mention.
 		case outD[s] < none && outD[s] < recD[s]:
 			mt.Kind = Outage
 		case outD[s] < none && outP[s] < recP[s] && outP[s] < otherSentence:
