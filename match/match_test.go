@@ -378,6 +378,20 @@ func TestCategories(t *testing.T) {
 		{"x is down and the coned power outage too", want{"x": Mention, "coned": Outage}},
 		{"한전 공지: 토요일 오전 설비 점검으로 정전 예정", want{"kepco": Mention}},
 	})
+	// A power company added without a category is recognised by its name.
+	r, err := ParseRules(append(DefaultRulesYAML(), []byte("  - {name: duke, display: Duke Energy, aliases: [duke energy]}\n  - {name: tesla, aliases: [tesla]}\n")...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range r.Services() {
+		if want := map[string]string{"duke": "power"}[s.Name]; s.Category != want {
+			t.Errorf("%s: category %q, want %q", s.Name, s.Category, want)
+		}
+	}
+	checkMatches(t, NewMatcher(r), []matchCase{
+		{"no power since 2pm, duke energy when is it coming back", want{"duke": Outage}},
+		{"no power so the tesla app is dead", want{"tesla": Mention}},
+	})
 	// The category's terms are no words at all for the default rules.
 	checkMatches(t, NewMatcher(DefaultRules()), []matchCase{
 		{"power cut so no netflix tonight", want{"netflix": Mention}},

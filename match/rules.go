@@ -149,6 +149,9 @@ type rawCategory struct {
 	name             string
 	outage, recovery []string
 	posterSide       bool // its outage terms are the poster's own trouble for other services
+	// words that, in a service's display name or aliases, make it one of the
+	// category when it names none ("Duke Energy", "Perusahaan Listrik Negara")
+	nameWords []string
 }
 
 type rawService struct {
@@ -286,6 +289,7 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 	if err := raw.checkWordsIn(); err != nil {
 		return nil, err
 	}
+	raw.inferCategories()
 	for _, s := range raw.services {
 		if s.Category != "" && raw.categoryID(s.Category) == 0 {
 			var known []string
@@ -542,13 +546,15 @@ func parseCategories(raw *rawRules, n *yaml.Node) error {
 				c.outage, err = termList(cv)
 			case "recovery_terms":
 				c.recovery, err = termList(cv)
+			case "name_words":
+				c.nameWords, err = termList(cv)
 			case "poster_side":
 				if cv.Kind != yaml.ScalarNode || (cv.Value != "true" && cv.Value != "false") {
 					return errAt(cv, "poster_side: want true or false")
 				}
 				c.posterSide = cv.Value == "true"
 			default:
-				return errAt(ck, "category %q: unknown key %q (want outage_terms, recovery_terms, poster_side)", k.Value, ck.Value)
+				return errAt(ck, "category %q: unknown key %q (want outage_terms, recovery_terms, poster_side, name_words)", k.Value, ck.Value)
 			}
 			if err != nil {
 				return err
@@ -560,6 +566,34 @@ func parseCategories(raw *rawRules, n *yaml.Node) error {
 		raw.categories = append(raw.categories, c)
 	}
 	return nil
+}
+
+// inferCategories gives a service that names no category the first category
+// one of whose name_words is a word of its display name or of an alias: a power
+// company added as "Duke Energy" or "Perusahaan Listrik Negara" is read as one
+// without the operator knowing of categories.
+func (raw *rawRules) inferCategories() {
+	for i := range raw.services {
+		s := &raw.services[i]
+		if s.Category != "" {
+			continue
+		}
+		words := map[string]bool{}
+		for _, n := range append([]string{s.Display}, s.aliases...) {
+			for _, w := range tokenizePhrase(Normalize(n)) {
+				words[w] = true
+			}
+		}
+	find:
+		for _, c := range raw.categories {
+			for _, w := range c.nameWords {
+				if words[Normalize(w)] {
+					s.Category = c.name
+					break find
+				}
+			}
+		}
+	}
 }
 
 // categoryID is the id of a category (1 and up), 0 when there is none of that name.
