@@ -119,10 +119,16 @@
 //	connectors:     [and, y, و, ...]
 //	hashtag_words:  [again, still, ...]
 //	problems:       {login: [...], messages: [...], ...}
+//	consequence_terms: {en: [so, ...], fr: [donc, ...], ...}
+//	cause_terms:    {en: [because, ...], de: [weil, ...], ...}
+//	categories:
+//	  power: {poster_side: true, name_words: [power, energy, ...],
+//	          outage_terms: {en: ["no power", ...], ...}, recovery_terms: {...}}
 //	services:
 //	  - name: x
 //	    display: X (Twitter)
 //	    owner: ""
+//	    category: ""    # or power: the category's own words count for it
 //	    fuzzy: true
 //	    aliases: {latin: [twitter, ...], ar: [تويتر]}
 //	    context_aliases: [{alias: x, requires_context: [tweet, timeline, ...]},
