@@ -41,6 +41,7 @@ type phrase struct {
 	// catOutage, catRecovery: the category of services it counts for (0: any);
 	// see Service.Category
 	category uint8
+	shared   bool   // a category's outage term said of apps too: no post negation for them
 	svc      int16  // service (catAlias)
 	ctx      uint64 // catContext: the context groups it satisfies; catAlias: groups it needs (0 = none)
 	segment  bool   // may be found inside a run-together hashtag
@@ -124,7 +125,7 @@ func compile(raw *rawRules) *Rules {
 		r.terms += len(p)
 	}
 	for _, c := range raw.categories {
-		r.terms += len(c.outage) + len(c.recovery)
+		r.terms += len(c.outage) + len(c.shared) + len(c.recovery)
 	}
 	for _, s := range raw.services {
 		r.terms += len(s.aliases)
@@ -137,7 +138,7 @@ func compile(raw *rawRules) *Rules {
 		ns := Normalize(text)
 		if hasCJK(ns) {
 			s := strings.Join(strings.Fields(ns), "")
-			key := "cjk\x00" + s + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + string(rune(p.category)) + strconv.FormatUint(p.ctx, 16)
+			key := "cjk\x00" + s + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + string(rune(p.category)) + strconv.FormatBool(p.shared) + strconv.FormatUint(p.ctx, 16)
 			if !seen[key] {
 				seen[key] = true
 				q := p
@@ -164,7 +165,7 @@ func compile(raw *rawRules) *Rules {
 			variants = append(variants, []string{strings.Join(toks, "")})
 		}
 		for vi, v := range variants {
-			key := strings.Join(v, " ") + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + string(rune(p.category)) + strconv.FormatUint(p.ctx, 16) + strconv.FormatBool(p.strict) + strconv.FormatBool(p.prefixLast)
+			key := strings.Join(v, " ") + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + string(rune(p.category)) + strconv.FormatBool(p.shared) + strconv.FormatUint(p.ctx, 16) + strconv.FormatBool(p.strict) + strconv.FormatBool(p.prefixLast)
 			if seen[key] {
 				continue
 			}
@@ -184,6 +185,9 @@ func compile(raw *rawRules) *Rules {
 	for i, c := range raw.categories {
 		for _, t := range c.outage {
 			add(t, phrase{cat: catOutage, category: uint8(i + 1)})
+		}
+		for _, t := range c.shared {
+			add(t, phrase{cat: catOutage, category: uint8(i + 1), shared: true})
 		}
 		for _, t := range c.recovery {
 			add(t, phrase{cat: catRecovery, category: uint8(i + 1)})

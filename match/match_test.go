@@ -377,6 +377,9 @@ func TestCategories(t *testing.T) {
 		// the power cut is the poster's own trouble for any app named with it
 		{"x is down and the coned power outage too", want{"x": Mention, "coned": Outage}},
 		{"한전 공지: 토요일 오전 설비 점검으로 정전 예정", want{"kepco": Mention}},
+		// words said of app outages too do not cancel them
+		{"apagón de WhatsApp ahora mismo, no cargan los mensajes", want{"whatsapp": Outage}},
+		{"Instagram blackout right now, nothing loads", want{"instagram": Outage}},
 	})
 	// A power company added without a category is recognised by its name.
 	r, err := ParseRules(append(DefaultRulesYAML(), []byte("  - {name: duke, display: Duke Energy, aliases: [duke energy]}\n  - {name: tesla, aliases: [tesla]}\n")...))

@@ -97,6 +97,7 @@ type intent struct {
 	sent, hg int32
 	langs    uint64 // the languages the term is listed under (0: built, not listed)
 	category uint8  // a category's own term: counts only for services of it (0: any)
+	shared   bool   // and is said of apps too (no post negation for them)
 }
 
 type scratch struct {

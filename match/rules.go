@@ -149,6 +149,9 @@ type rawCategory struct {
 	name             string
 	outage, recovery []string
 	posterSide       bool // its outage terms are the poster's own trouble for other services
+	// outage terms said of apps as well ("blackout", "apagón", "outage map"):
+	// they count for its services and are no post negation for others
+	shared []string
 	// words that, in a service's display name or aliases, make it one of the
 	// category when it names none ("Duke Energy", "Perusahaan Listrik Negara")
 	nameWords []string
@@ -546,6 +549,8 @@ func parseCategories(raw *rawRules, n *yaml.Node) error {
 				c.outage, err = termList(cv)
 			case "recovery_terms":
 				c.recovery, err = termList(cv)
+			case "shared_outage_terms":
+				c.shared, err = termList(cv)
 			case "name_words":
 				c.nameWords, err = termList(cv)
 			case "poster_side":
@@ -554,7 +559,7 @@ func parseCategories(raw *rawRules, n *yaml.Node) error {
 				}
 				c.posterSide = cv.Value == "true"
 			default:
-				return errAt(ck, "category %q: unknown key %q (want outage_terms, recovery_terms, poster_side, name_words)", k.Value, ck.Value)
+				return errAt(ck, "category %q: unknown key %q (want outage_terms, shared_outage_terms, recovery_terms, poster_side, name_words)", k.Value, ck.Value)
 			}
 			if err != nil {
 				return err

@@ -313,7 +313,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 		}
 		if ownBest >= 0 && i >= ownNext {
 			p := &r.phrases[ownBest]
-			sc.intents = append(sc.intents, intent{cat: p.cat, pos: int32(i), end: int32(i + ownLen), sent: t.sent, hg: t.hg, category: p.category})
+			sc.intents = append(sc.intents, intent{cat: p.cat, pos: int32(i), end: int32(i + ownLen), sent: t.sent, hg: t.hg, category: p.category, shared: p.shared})
 			ownNext = i + ownLen
 		}
 	}
@@ -606,7 +606,7 @@ func ownCovers(r *Rules, hits []cjkHit, h cjkHit) bool {
 // services not of it.
 func (sc *scratch) keepOwnTerms(r *Rules) {
 	for _, in := range sc.intents {
-		if in.category != 0 && in.cat == catOutage && r.posterSide[in.category] {
+		if in.category != 0 && in.cat == catOutage && !in.shared && r.posterSide[in.category] {
 			sc.cancelOthers = true
 			sc.cancels = append(sc.cancels, in.pos, in.end)
 		}
