@@ -37,9 +37,9 @@ func TestPowerCutOneIncident(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(7, 14))
 	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	onset := start.Add(3*24*time.Hour + 18*time.Hour)
+	onset := start.Add(20 * time.Hour)
 	recovery := onset.Add(5 * time.Hour)
-	end := recovery.Add(6 * time.Hour)
+	end := recovery.Add(2 * time.Hour)
 	var buf bytes.Buffer
 	n := 0
 	emit := func(at time.Time, kind string) {
