@@ -76,7 +76,7 @@ type Params struct {
 	MinRatio       float64       // window ÷ expected at low counts (the bar falls to 1.5 at high counts); default 5
 	MinScore       float64       // surprise of the window, −log10 of its tail probability under the learnt model; default 6 (see Defaults)
 	Dispersion     float64       // prior relative dispersion d before it is learnt; default 0.1
-	MinShare       float64       // complaints ÷ all posts naming the service in the window, of the rise above the baseline; default 0.3
+	MinShare       float64       // complaints ÷ all posts naming the service in the window, of the rise above the baseline; default 0.4
 	FloorPerMin    float64       // lowest baseline, complaints per minute (sound at low counts); default 0.1
 	ElevatedRatio  float64       // window ÷ expected still counting as "elevated" (hysteresis); default 2
 	FloodAuthors   float64       // authors per post, relative to the usual, below which a rise is a flood; default 0.3
@@ -135,7 +135,7 @@ func Defaults() Params {
 		MinRatio:       5,
 		MinScore:       6,
 		Dispersion:     0.1,
-		MinShare:       0.3,
+		MinShare:       0.4,
 		FloorPerMin:    0.1,
 		ElevatedRatio:  2,
 		FloodAuthors:   0.3,
