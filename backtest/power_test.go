@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"math"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -14,9 +13,11 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"gopkg.in/yaml.v3"
 
 	"github.com/outcry-dev/outcry/detect/incident"
 	"github.com/outcry-dev/outcry/match"
+	"github.com/outcry-dev/outcry/scenario"
 )
 
 // A city-wide power cut, as an operator who added the power company to the rules
@@ -64,7 +65,7 @@ func TestPowerCutOneIncident(t *testing.T) {
 			rate["outage"] += 1.0 / 6
 		}
 		for kind, lambda := range rate {
-			for k := poisson(r, lambda); k > 0; k-- {
+			for range scenario.Poisson(r, lambda) {
 				emit(at.Add(time.Duration(r.IntN(10_000))*time.Millisecond), kind)
 			}
 		}
@@ -139,24 +140,15 @@ func powerAliases(t *testing.T) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var services []struct{ Aliases []string }
+	if err := yaml.Unmarshal(b, &services); err != nil {
+		t.Fatal(err)
+	}
 	var out []string
-	for _, line := range strings.Split(string(b), "\n") {
-		if _, list, ok := strings.Cut(line, "aliases: ["); ok {
-			list, _, _ = strings.Cut(list, "]")
-			out = append(out, strings.Split(list, ", ")...)
+	for _, s := range services {
+		for _, a := range s.Aliases {
+			out = append(out, strconv.Quote(a))
 		}
 	}
 	return out
-}
-
-func poisson(r *rand.Rand, lambda float64) int {
-	// Knuth's method: lambda is small here (at most a few per 10 seconds).
-	l, k, p := math.Exp(-lambda), 0, 1.0
-	for {
-		p *= r.Float64()
-		if p <= l {
-			return k
-		}
-		k++
-	}
 }

@@ -519,8 +519,6 @@ func isASCIIWord(s string) bool {
 	return true
 }
 
-// tokenizePhrase splits an already normalised phrase into tokens the same
-// way the matcher tokenises posts (without hashtag/URL handling).
 // handleAlias returns the handle of an alias written as one ("@SEC_Care" →
 // "sec_care"), normalised as a post's @-mention token is.
 func handleAlias(a string) (string, bool) {
@@ -536,6 +534,8 @@ func handleAlias(a string) (string, bool) {
 	return h, true
 }
 
+// tokenizePhrase splits an already normalised phrase into tokens the same
+// way the matcher tokenises posts (without hashtag/URL handling).
 func tokenizePhrase(s string) []string {
 	var out []string
 	b := []byte(s)

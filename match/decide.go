@@ -65,9 +65,6 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 	}
 	distinct := len(touched)
 	for _, in := range sc.intents {
-		if in.cat == catOutage && sc.cancel && !sc.mayAbsorb(in) {
-			continue
-		}
 		if distinct > 1 && in.hg != 0 && !hashtagNames(ms, in.hg) {
 			// A bare intent hashtag (#down, #outage) in a post naming
 			// several services says nothing about which one is down.
@@ -248,23 +245,6 @@ func (sc *scratch) acrossCause(in intent, mn mention) bool {
 func (sc *scratch) clauseStart(j int32) bool {
 	return j == 0 || sc.toks[j-1].sent != sc.toks[j].sent ||
 		bytes.ContainsAny(sc.buf[sc.toks[j-1].e:sc.toks[j].s], ",;:，；、")
-}
-
-// mayAbsorb reports whether an outage intent of a post with a post negation
-// may still count: some category's own terms cover every post negation.
-func (sc *scratch) mayAbsorb(in intent) bool {
-	return in.category != 0 && sc.absorbed(in.category) || in.category == 0 && sc.anyAbsorbed()
-}
-
-// anyAbsorbed reports whether the post negations are covered by the own terms
-// of some one category.
-func (sc *scratch) anyAbsorbed() bool {
-	for _, in := range sc.intents {
-		if in.category != 0 && sc.absorbed(in.category) {
-			return true
-		}
-	}
-	return false
 }
 
 // absorbed reports whether every post negation of the post lies within an own

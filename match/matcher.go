@@ -125,20 +125,17 @@ type scratch struct {
 	pastCov  []int32 // [start, end) token spans of past phrases in spaced script
 	// [start, end) token spans of present phrases of several words in spaced script
 	presentCov []int32
-	// a category's own outage term that is the poster's own trouble for other
-	// services (Rules.posterSide): a post negation for them
-	cancelOthers bool
-	conseq       []int32 // tokens starting a consequence term ("so", "donc")
-	causes       []int32 // tokens starting a cause term ("because", "weil")
-	present      []int32 // tokens starting a present cue ("still", "now")
-	pastD        []int32
-	fineD        []int32 // distance from a service to the nearest term saying it works
-	outP         []int32 // distance from a service's outage intents to the nearest present cue
-	recP         []int32 // and from its recovery intents
-	causeOf      []bool  // an outage term was set aside as the cause of what the service is named in (acrossCause)
-	feats        []uint32
-	best         [maxPart + 1]int16
-	back         [maxPart + 1]int16
+	conseq     []int32 // tokens starting a consequence term ("so", "donc")
+	causes     []int32 // tokens starting a cause term ("because", "weil")
+	present    []int32 // tokens starting a present cue ("still", "now")
+	pastD      []int32
+	fineD      []int32 // distance from a service to the nearest term saying it works
+	outP       []int32 // distance from a service's outage intents to the nearest present cue
+	recP       []int32 // and from its recovery intents
+	causeOf    []bool  // an outage term was set aside as the cause of what the service is named in (acrossCause)
+	feats      []uint32
+	best       [maxPart + 1]int16
+	back       [maxPart + 1]int16
 }
 
 // Match appends to dst at most one Match per service named in text (in the

@@ -31,7 +31,6 @@ func (m *Matcher) scan(sc *scratch) bool {
 	sc.mentions = sc.mentions[:0]
 	sc.intents = sc.intents[:0]
 	sc.cancels = sc.cancels[:0]
-	sc.cancelOthers = false
 	sc.conseq, sc.causes = sc.conseq[:0], sc.causes[:0]
 	var ctx uint64
 	sc.past, sc.present, sc.pastCov, sc.presentCov = sc.past[:0], sc.present[:0], sc.pastCov[:0], sc.presentCov[:0]
@@ -320,7 +319,9 @@ func (m *Matcher) scan(sc *scratch) bool {
 	if len(sc.mentions) == 0 {
 		return false
 	}
-	sc.keepOwnTerms(r)
+	if sc.keepOwnTerms(r) {
+		cancel = true
+	}
 	sc.dropPastInPresent()
 	// A present cue inside a recovery term ("works now") says nothing of
 	// the outage.
@@ -446,7 +447,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 	}
 	sc.mentions = ms
 	sc.probs = probs
-	sc.cancel = cancel || sc.cancelOthers
+	sc.cancel = cancel
 	sc.negated = negated
 	sc.bare = !runOther && sc.onlyNamesAndTerms()
 	return len(ms) > 0
@@ -603,11 +604,11 @@ func ownCovers(r *Rules, hits []cjkHit, h cjkHit) bool {
 // all, and must not validate an ambiguous name or make a post look like a
 // complaint. The outage terms of a category whose trouble is the poster's own
 // (power: "power cut, so no netflix tonight") are post negations for the
-// services not of it.
-func (sc *scratch) keepOwnTerms(r *Rules) {
+// services not of it: it reports whether it found one.
+func (sc *scratch) keepOwnTerms(r *Rules) (cancel bool) {
 	for _, in := range sc.intents {
 		if in.category != 0 && in.cat == catOutage && !in.shared && r.posterSide[in.category] {
-			sc.cancelOthers = true
+			cancel = true
 			sc.cancels = append(sc.cancels, in.pos, in.end)
 		}
 	}
@@ -626,4 +627,5 @@ func (sc *scratch) keepOwnTerms(r *Rules) {
 		}
 	}
 	sc.intents = kept
+	return cancel
 }

@@ -30,8 +30,11 @@ var (
 	texts2JSON []byte
 )
 
+// byWriter are the writers' templates, writer 1 first.
+var byWriter = [...][]byte{texts1JSON, texts2JSON}
+
 // Writers is how many writers' templates there are (1 to Writers).
-const Writers = 2
+const Writers = len(byWriter)
 
 // Classes of templates.
 const (
@@ -97,13 +100,10 @@ func Load(h Half) (*Texts, error) {
 
 // LoadWriter returns the templates of one half of a writer, 1 to Writers.
 func LoadWriter(w int, h Half) (*Texts, error) {
-	switch w {
-	case 1:
-		return parse(texts1JSON, h)
-	case 2:
-		return parse(texts2JSON, h)
+	if w < 1 || w > Writers {
+		return nil, fmt.Errorf("suitetext: writer %d: want 1 to %d", w, Writers)
 	}
-	return nil, fmt.Errorf("suitetext: writer %d: want 1 to %d", w, Writers)
+	return parse(byWriter[w-1], h)
 }
 
 func parse(b []byte, h Half) (*Texts, error) {
