@@ -436,6 +436,39 @@ func (sc *scratch) negatedClose(pos, end int) bool {
 	return end < len(toks) && toks[end].sent == toks[end-1].sent && sc.marks[end]&mkPostNeg != 0 && sc.marks[end]&mkIntent == 0
 }
 
+// awaited reports whether a recovery intent is asked after: an awaiting term
+// of its language ("when", "cuándo", "언제", "lini") up to awaitSpan words
+// before it in its sentence ("когда починят Roblox", "언제 복구돼"), or right
+// after it in a question ("PSN itarudi lini?"). What people wait for has not
+// come. ("volvió justo cuando reinicié" and "remarche, j'ai quand même" are
+// recoveries; Urdu "کی" is "of", not Persian "when".)
+func (sc *scratch) awaited(in intent) bool {
+	for _, a := range sc.awaits {
+		if a.sent != in.sent || a.langs&in.langs == 0 && a.langs != 0 && in.langs != 0 {
+			continue
+		}
+		if a.pos <= in.pos && in.pos-a.end < awaitSpan || // CJK: one run holds both
+			a.pos == in.end && sc.question(in.sent) {
+			return true
+		}
+	}
+	return false
+}
+
+// question reports whether sentence sent ends in a question mark.
+func (sc *scratch) question(sent int32) bool {
+	for i := len(sc.toks) - 1; i >= 0; i-- {
+		if sc.toks[i].sent == sent {
+			end := len(sc.buf)
+			if i+1 < len(sc.toks) {
+				end = int(sc.toks[i+1].s)
+			}
+			return hasQuestionMark(sc.buf[sc.toks[i].s:end])
+		}
+	}
+	return false
+}
+
 // outageRightAfter reports whether an outage term follows the mention at once,
 // in its sentence (a spaced word: a CJK run after the name may hold the term
 // anywhere, "来Instagram看看怎么回事").

@@ -37,7 +37,9 @@
 // (uber, which German über folds to; signal; teams; threads). A strict alias
 // with words_in, the languages in which it is an ordinary word, is named by an
 // outage term within 3 words listed under none of them ("Teams ligt eruit",
-// "snap marche plus"; not "signal is down"). A handle also
+// "snap marche plus"; not "signal is down"); any alias with words_in is named
+// by such a term as far as a term reaches a name (6 words: "Steam dice «si è
+// verificato un errore»": the post does not speak the language of the word). A handle also
 // names a service with a support or country word around it (@SteamSupport,
 // @Uber_India, @AskPlayStation). A katakana name inside a longer katakana word
 // does not count (ライン in タイムライン is not LINE).
@@ -52,7 +54,9 @@
 // down", "calm down", "I'm down to"); post negations cancel every outage
 // term of the post ("remember when WhatsApp went down", "Instagram stock is
 // down"). Recovery terms ("is back", رجع, düzeldi) make a Recovery when they
-// are nearer than any outage term.
+// are nearer than any outage term; a recovery term awaited ("when will it
+// be back?", "언제 복구돼?", "bis Teams wieder geht": an awaiting term of its
+// language just before it) or negated ("not fixed yet") is an outage term.
 //
 // An outage term speaks of the past when a past cue ("yesterday", "last
 // night", "was down", "root cause", دیروز, 昨天) is nearer to it than any
@@ -121,6 +125,7 @@
 //	problems:       {login: [...], messages: [...], ...}
 //	consequence_terms: {en: [so, ...], fr: [donc, ...], ...}
 //	cause_terms:    {en: [because, ...], de: [weil, ...], ...}
+//	awaiting_terms: {en: [when, until, ...], ko: [언제], ...}
 //	categories:
 //	  power: {poster_side: true, name_words: [power, energy, ...],
 //	          outage_terms: {en: ["no power", ...], ...}, recovery_terms: {...}}

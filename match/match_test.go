@@ -339,6 +339,32 @@ func TestWordsIn(t *testing.T) {
 		{"our teams are down 2-0 at half time", want{}},
 		{"my phone signal is down in the subway", want{}},
 		{"metro ruki hui hai 20 min se, signal problem", want{}},
+		// An outage term of another language a few words away names the app.
+		{"Steam dice \"si è verificato un errore\" e basta", want{"steam": Outage}},
+		{"Outlook sagt nur \"Etwas ist schiefgelaufen\" und sonst nix", want{"outlook": Outage}},
+		{"the outlook for the economy is not working out", want{}},
+		{"let off some steam after work, nothing is working today", want{}},
+		// Market names that are words elsewhere.
+		{"dc çöktü mü yoksa bende mi sorun var", want{"discord": Outage}},
+		{"dc padł, na kanale głosowym cisza", want{"discord": Outage}},
+		{"DC is down to two players after the red card", want{}},
+		{"tt się nie odświeża, ciągle te same filmiki", want{"tiktok": Outage}},
+	})
+}
+
+// TestAwaited: a recovery asked after ("when will it be back?") is awaited,
+// so the service is still down; "when" beside a recovery that came is not.
+func TestAwaited(t *testing.T) {
+	checkMatches(t, rulesOnly(), []matchCase{
+		{"when will whatsapp be back up", want{"whatsapp": Outage}},
+		{"PSN 언제 복구되는지 아는 사람? 급한데", want{"playstation": Outage}},
+		{"кто-нибудь знает, когда починят Roblox? сидим всем офисом и ждём", want{"roblox": Outage}},
+		{"Kuna mtu anajua PSN itarudi lini? Naihitaji urgent", want{"playstation": Outage}},
+		{"Wir sind auf Slack ausgewichen, bis Teams wieder geht", want{"teams": Outage}},
+		{"Instagram什么时候恢复", want{"instagram": Outage}},
+		{"whatsapp is back up", want{"whatsapp": Recovery}},
+		{"jajaja youtube volvió justo cuando reinicié el móvil, casualidad?", want{"youtube": Recovery}},
+		{"snap remarche, j'ai quand même perdu ma flamme", want{"snapchat": Recovery}},
 	})
 }
 

@@ -24,6 +24,8 @@ const (
 	// within ambiguousSpan tokens of it ("x is down").
 	ambiguousSpan = 3
 	postNegSpan   = 2
+	// An awaiting term ("when") this near a recovery term makes it awaited.
+	awaitSpan = 4
 	// A past cue this many words after a present cue in its clause says when a
 	// failure that goes on began ("sinds 6 uur vanochtend").
 	sinceSpan = 3
@@ -125,9 +127,10 @@ type scratch struct {
 	pastCov  []int32 // [start, end) token spans of past phrases in spaced script
 	// [start, end) token spans of present phrases of several words in spaced script
 	presentCov []int32
-	conseq     []int32 // tokens starting a consequence term ("so", "donc")
-	causes     []int32 // tokens starting a cause term ("because", "weil")
-	present    []int32 // tokens starting a present cue ("still", "now")
+	conseq     []int32  // tokens starting a consequence term ("so", "donc")
+	causes     []int32  // tokens starting a cause term ("because", "weil")
+	awaits     []intent // awaiting terms ("when", "cuándo") and their languages
+	present    []int32  // tokens starting a present cue ("still", "now")
 	pastD      []int32
 	fineD      []int32 // distance from a service to the nearest term saying it works
 	outP       []int32 // distance from a service's outage intents to the nearest present cue

@@ -55,7 +55,7 @@ type example struct {
 
 // trainingSet reads the tuning corpora: the hand-written corpus, the two
 // tuning held-out files, the tuning half of every tune_*.jsonl, and the
-// tuning half of the scenario suite's templates. Never a held-out file.
+// tuning half of both writers' scenario suite templates. Never a held-out file.
 func trainingSet(t *testing.T) []example {
 	t.Helper()
 	var posts []*labelled
@@ -64,22 +64,21 @@ func trainingSet(t *testing.T) []example {
 		p, _ := loadLabelled(t, f.path, f.split)
 		posts = append(posts, p...)
 	}
-	texts, err := suitetext.Load(suitetext.Tuning)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if *withoutSuite {
-		texts = &suitetext.Texts{}
-	}
 	fill := []struct{ svc, name string }{{"whatsapp", "WhatsApp"}, {"youtube", "YouTube"}, {"instagram", "Instagram"},
 		{"telegram", "Telegram"}, {"netflix", "Netflix"}, {"gmail", "Gmail"}, {"discord", "Discord"}, {"x", "Twitter"}}
-	for _, lang := range texts.Languages() {
-		for _, class := range []string{suitetext.Outage, suitetext.Recovery, suitetext.Past, suitetext.Chatter} {
-			k := map[string]Kind{suitetext.Outage: Outage, suitetext.Recovery: Recovery, suitetext.Past: Past, suitetext.Chatter: Mention}[class]
-			for i, tpl := range texts.Templates(lang, class) {
-				f := fill[i%len(fill)]
-				text := suitetext.Fill{Service: f.name, Other: "Spotify", Handle: f.name, Code: "503", City: "Lagos"}.Fill(tpl)
-				posts = append(posts, &labelled{text: text, lang: lang, kinds: map[string]Kind{f.svc: k}})
+	for w := 1; w <= suitetext.Writers && !*withoutSuite; w++ {
+		texts, err := suitetext.LoadWriter(w, suitetext.Tuning)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, lang := range texts.Languages() {
+			for _, class := range []string{suitetext.Outage, suitetext.Recovery, suitetext.Past, suitetext.Chatter} {
+				k := map[string]Kind{suitetext.Outage: Outage, suitetext.Recovery: Recovery, suitetext.Past: Past, suitetext.Chatter: Mention}[class]
+				for i, tpl := range texts.Templates(lang, class) {
+					f := fill[i%len(fill)]
+					text := suitetext.Fill{Service: f.name, Other: "Spotify", Handle: f.name, Code: "503", City: "Lagos"}.Fill(tpl)
+					posts = append(posts, &labelled{text: text, lang: lang, kinds: map[string]Kind{f.svc: k}})
+				}
 			}
 		}
 	}

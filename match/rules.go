@@ -127,6 +127,8 @@ type rawRules struct {
 	verbs, connectors, filler   []string
 	adverbs                     []string
 	conseq, causes              []string
+	awaits                      []string // awaiting_terms
+	awaitLangs                  map[string]uint64
 	problemNames                []string
 	problems                    [][]string
 	services                    []rawService
@@ -273,6 +275,11 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 			raw.conseq, err = termList(v)
 		case "cause_terms":
 			raw.causes, err = termList(v)
+		case "awaiting_terms":
+			if raw.awaits, err = termList(v); err == nil {
+				raw.awaitLangs = map[string]uint64{}
+				err = raw.noteLangs(v, raw.awaitLangs)
+			}
 		case "problems":
 			err = parseProblems(raw, v)
 		case "services":

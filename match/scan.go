@@ -31,7 +31,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 	sc.mentions = sc.mentions[:0]
 	sc.intents = sc.intents[:0]
 	sc.cancels = sc.cancels[:0]
-	sc.conseq, sc.causes = sc.conseq[:0], sc.causes[:0]
+	sc.conseq, sc.causes, sc.awaits = sc.conseq[:0], sc.causes[:0], sc.awaits[:0]
 	var ctx uint64
 	sc.past, sc.present, sc.pastCov, sc.presentCov = sc.past[:0], sc.present[:0], sc.pastCov[:0], sc.presentCov[:0]
 	var probs uint16
@@ -112,6 +112,8 @@ func (m *Matcher) scan(sc *scratch) bool {
 				if k := len(sc.causes); k == 0 || sc.causes[k-1] != int32(i) {
 					sc.causes = append(sc.causes, int32(i))
 				}
+			case catAwait:
+				sc.awaits = append(sc.awaits, intent{pos: int32(i), end: int32(i + n), sent: t.sent, langs: p.langs})
 			case catPresent:
 				sc.marks[i] |= mkPresent
 				if t.fl&tkCJK == 0 && n > 1 {
@@ -342,8 +344,9 @@ func (m *Matcher) scan(sc *scratch) bool {
 			}
 			continue
 		}
-		if in.cat == catRecovery && sc.negatedClose(int(in.pos), int(in.end)) {
-			// "not fixed", "no ha vuelto", "ainda não voltou": it is not back.
+		if in.cat == catRecovery && (sc.negatedClose(int(in.pos), int(in.end)) || sc.awaited(in)) {
+			// "not fixed", "no ha vuelto", "ainda não voltou": it is not back;
+			// nor is it in "when will it be back?", "언제 복구돼?".
 			in.cat = catOutage
 		}
 		kept = append(kept, in)
@@ -408,7 +411,13 @@ func (m *Matcher) scan(sc *scratch) bool {
 					in.sent == mn.sent && in.end <= mn.pos && mn.pos-in.end < ambiguousSpan ||
 					in.pos < mn.end && in.end > mn.pos
 				foreign := mn.wordIn != 0 && in.langs != 0 && in.langs&mn.wordIn == 0
-				if mn.hg != 0 && in.hg == mn.hg || near && (!mn.strict || foreign) {
+				// An outage term of none of the languages in which the alias
+				// is a word, as near as a term is read for a service, says
+				// the post is not using that word: "Steam dice «si è
+				// verificato un errore»", "Outlook sagt nur «Etwas ist
+				// schiefgelaufen»".
+				attached := in.sent == mn.sent && (in.pos >= mn.end && in.pos-mn.end < nearDist || in.end <= mn.pos && mn.pos-in.end < nearDist)
+				if mn.hg != 0 && in.hg == mn.hg || near && (!mn.strict || foreign) || foreign && attached {
 					ok = true
 				}
 			}
