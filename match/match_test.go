@@ -348,6 +348,8 @@ func TestWordsIn(t *testing.T) {
 		{"dc çöktü mü yoksa bende mi sorun var", want{"discord": Outage}},
 		{"dc padł, na kanale głosowym cisza", want{"discord": Outage}},
 		{"DC is down to two players after the red card", want{}},
+		{"tô no dc agora, bora call", want{"discord": Mention}}, // not Vietnamese "no ... dc" (cannot)
+		{"la play store no funciona", want{"google": Outage}},
 		{"tt się nie odświeża, ciągle te same filmiki", want{"tiktok": Outage}},
 	})
 }

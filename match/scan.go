@@ -365,8 +365,8 @@ func (m *Matcher) scan(sc *scratch) bool {
 	// Negator, a few words, potential marker: "cannot" (vi "ko vào lớp được",
 	// "hông load được"), whatever the verb.
 	for v := range toks {
-		if sc.marks[v]&mkPotential == 0 || sc.marks[v]&mkIntent != 0 {
-			continue
+		if sc.marks[v]&mkPotential == 0 || sc.marks[v]&mkIntent != 0 || sc.inMention(v) {
+			continue // ("tô no dc agora": "dc" is Discord there)
 		}
 		for k := v - 1; k >= 0 && k >= v-potentialSpan && toks[k].sent == toks[v].sent; k-- {
 			if sc.marks[k]&mkIntent != 0 {
@@ -637,4 +637,14 @@ func (sc *scratch) keepOwnTerms(r *Rules) (cancel bool) {
 	}
 	sc.intents = kept
 	return cancel
+}
+
+// inMention reports whether token i is part of a service name found.
+func (sc *scratch) inMention(i int) bool {
+	for _, mn := range sc.mentions {
+		if int(mn.pos) <= i && i < int(mn.end) {
+			return true
+		}
+	}
+	return false
 }
