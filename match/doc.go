@@ -57,6 +57,9 @@
 // are nearer than any outage term; a recovery term awaited ("when will it
 // be back?", "언제 복구돼?", "bis Teams wieder geht": an awaiting term of its
 // language just before it) or negated ("not fixed yet") is an outage term.
+// So is "only me?" ("nur bei mir?", "只有我这样？") in a sentence that ends in
+// a question mark: someone asking whether the trouble is theirs alone is
+// asking whether the service is down.
 //
 // An outage term speaks of the past when a past cue ("yesterday", "last
 // night", "was down", "root cause", دیروز, 昨天) is nearer to it than any
@@ -126,6 +129,7 @@
 //	consequence_terms: {en: [so, ...], fr: [donc, ...], ...}
 //	cause_terms:    {en: [because, ...], de: [weil, ...], ...}
 //	awaiting_terms: {en: [when, until, ...], ko: [언제], ...}
+//	only_me_terms:  {en: ["just me", ...], de: ["nur bei mir", ...], ...}
 //	categories:
 //	  power: {poster_side: true, name_words: [power, energy, ...],
 //	          outage_terms: {en: ["no power", ...], ...}, recovery_terms: {...}}

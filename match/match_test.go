@@ -354,6 +354,19 @@ func TestWordsIn(t *testing.T) {
 	})
 }
 
+// TestOnlyMe: "only me?" in a question asks whether a service is down; said
+// in a statement it reports nothing.
+func TestOnlyMe(t *testing.T) {
+	checkMatches(t, rulesOnly(), []matchCase{
+		{"Instagram nur bei mir?", want{"instagram": Outage}},
+		{"Instagram только у меня?", want{"instagram": Outage}},
+		{"Instagram 私だけ？", want{"instagram": Outage}},
+		{"صرف میرا Instagram ایسا ہے؟", want{"instagram": Outage}},
+		{"nur bei mir hat Instagram das neue Design", want{"instagram": Mention}},
+		{"only me watching netflix tonight, everyone's out", want{"netflix": Mention}},
+	})
+}
+
 // TestAwaited: a recovery asked after ("when will it be back?") is awaited,
 // so the service is still down; "when" beside a recovery that came is not.
 func TestAwaited(t *testing.T) {

@@ -129,6 +129,7 @@ type rawRules struct {
 	conseq, causes              []string
 	awaits                      []string // awaiting_terms
 	awaitLangs                  map[string]uint64
+	onlyMe                      []string // only_me_terms
 	problemNames                []string
 	problems                    [][]string
 	services                    []rawService
@@ -275,6 +276,8 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 			raw.conseq, err = termList(v)
 		case "cause_terms":
 			raw.causes, err = termList(v)
+		case "only_me_terms":
+			raw.onlyMe, err = termList(v)
 		case "awaiting_terms":
 			if raw.awaits, err = termList(v); err == nil {
 				raw.awaitLangs = map[string]uint64{}

@@ -70,6 +70,11 @@ func (m *Matcher) scan(sc *scratch) bool {
 				if n > intentLen {
 					intentBest, intentLen = id, n
 				}
+			case catOnlyMe:
+				// an outage term in a question only (below)
+				if n > intentLen {
+					intentBest, intentLen = id, n
+				}
 			case catNamed:
 				// only right after a name (in a CJK run, nameEndsAt checked the hits)
 				if k := len(sc.mentions); n > intentLen && (inRun || k > 0 && sc.mentions[k-1].end == int32(i)) {
@@ -292,6 +297,11 @@ func (m *Matcher) scan(sc *scratch) bool {
 			sc.mentions = append(sc.mentions, mention{svc: p.svc, pos: int32(i), end: int32(i + aliasLen), sent: t.sent, hg: t.hg, need: p.ctx, strict: p.strict, wordIn: p.langs, dest: cjkDest})
 			aliasNext = i + aliasLen
 		}
+		if intentBest >= 0 && r.phrases[intentBest].cat == catOnlyMe && !sc.question(t.sent) {
+			// "only me?" asks whether a service is down; "nur bei mir geht
+			// es" says nothing of it.
+			intentBest = -1
+		}
 		if intentBest >= 0 && i >= intentNext {
 			p := &r.phrases[intentBest]
 			for k := i; k < i+intentLen; k++ {
@@ -299,7 +309,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 			}
 			if p.cat != catNegation {
 				cat := p.cat
-				if cat == catNamed {
+				if cat == catNamed || cat == catOnlyMe {
 					cat = catOutage
 				}
 				sc.intents = append(sc.intents, intent{cat: cat, pos: int32(i), end: int32(i + intentLen), sent: t.sent, hg: t.hg, langs: p.langs})
