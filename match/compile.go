@@ -111,7 +111,8 @@ var nameSuffixes = []string{"nya", "ku", "mu", "ta", "da", "te", "de", "tan", "d
 	"га", "да", "дан", "ни", "нинг", "ка", "қа", "ға", "та", "е", "а", "у", "ом",
 	"ে", "ের", "তে", "কে", "র",
 	"م", "ت", "ش", "مون", "تون", "شون", "و",
-	"ul", "ului"} // Romanian articles: instagramul, facebookului
+	"ul", "ului", // Romanian articles: instagramul, facebookului
+	"u", "a", "em", "owi", "om", "і"} // Slavic cases: outlooku, Tauronu, discordem, Netflixowi, вотсапі
 
 func compile(raw *rawRules) *Rules {
 	r := &Rules{

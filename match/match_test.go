@@ -350,6 +350,9 @@ func TestWordsIn(t *testing.T) {
 		{"DC is down to two players after the red card", want{}},
 		{"tô no dc agora, bora call", want{"discord": Mention}}, // not Vietnamese "no ... dc" (cannot)
 		{"la play store no funciona", want{"google": Outage}},
+		// Slavic case endings on a name.
+		{"Outlooku nie da się otworzyć od rana", want{"outlook": Outage}},
+		{"Discordem nic nie idzie wysłać, nie działa", want{"discord": Outage}},
 		{"tt się nie odświeża, ciągle te same filmiki", want{"tiktok": Outage}},
 	})
 }
