@@ -79,6 +79,8 @@ type Rules struct {
 	problems []string
 	terms    int             // terms as written in the file (Stats)
 	english  uint64          // the language bit of "en" (0 if the file has none)
+	// question_particles, normalised: a sentence ending in one asks ("ไหม", "吗", "mı")
+	particles [][]byte
 	adverbs  map[string]bool // one of these may stand inside a term of several words
 
 	// Prefilter (see Matcher.mayName): most posts name no service and
@@ -228,6 +230,11 @@ func compile(raw *rawRules) *Rules {
 	}
 	if bit, ok := raw.langs["en"]; ok {
 		r.english = 1 << bit
+	}
+	for _, t := range raw.particles {
+		if n := Normalize(t); n != "" {
+			r.particles = append(r.particles, []byte(n))
+		}
 	}
 	for _, t := range raw.connectors {
 		add(t, phrase{cat: catConnector})

@@ -442,29 +442,42 @@ func (sc *scratch) negatedClose(pos, end int) bool {
 // after it in a question ("PSN itarudi lini?"). What people wait for has not
 // come. ("volvió justo cuando reinicié" and "remarche, j'ai quand même" are
 // recoveries; Urdu "کی" is "of", not Persian "when".)
-func (sc *scratch) awaited(in intent) bool {
+func (sc *scratch) awaited(r *Rules, in intent) bool {
 	for _, a := range sc.awaits {
 		if a.sent != in.sent || a.langs&in.langs == 0 && a.langs != 0 && in.langs != 0 {
 			continue
 		}
 		if a.pos <= in.pos && in.pos-a.end < awaitSpan || // CJK: one run holds both
-			a.pos == in.end && sc.question(in.sent) {
+			a.pos == in.end && sc.question(r, in.sent) {
 			return true
 		}
 	}
 	return false
 }
 
-// question reports whether sentence sent ends in a question mark.
-func (sc *scratch) question(sent int32) bool {
+// question reports whether sentence sent is a question: it ends in a question
+// mark, or in a question particle (a word of its own, or the end of a CJK or
+// Thai run: "เป็นแค่เราป่ะ", "只有我这样吗"), as questions in those languages
+// often do without a mark.
+func (sc *scratch) question(r *Rules, sent int32) bool {
 	for i := len(sc.toks) - 1; i >= 0; i-- {
-		if sc.toks[i].sent == sent {
-			end := len(sc.buf)
-			if i+1 < len(sc.toks) {
-				end = int(sc.toks[i+1].s)
-			}
-			return hasQuestionMark(sc.buf[sc.toks[i].s:end])
+		if sc.toks[i].sent != sent {
+			continue
 		}
+		end := len(sc.buf)
+		if i+1 < len(sc.toks) {
+			end = int(sc.toks[i+1].s)
+		}
+		if hasQuestionMark(sc.buf[sc.toks[i].s:end]) {
+			return true
+		}
+		w := sc.buf[sc.toks[i].s:sc.toks[i].e]
+		for _, p := range r.particles {
+			if bytes.Equal(w, p) || sc.toks[i].fl&tkCJK != 0 && bytes.HasSuffix(w, p) {
+				return true
+			}
+		}
+		return false
 	}
 	return false
 }

@@ -366,6 +366,10 @@ func TestOnlyMe(t *testing.T) {
 		{"Instagram 私だけ？", want{"instagram": Outage}},
 		{"صرف میرا Instagram ایسا ہے؟", want{"instagram": Outage}},
 		{"nur bei mir hat Instagram das neue Design", want{"instagram": Mention}},
+		// a question particle asks as a question mark does
+		{"Instagram เป็นแค่เราป่ะ", want{"instagram": Outage}},
+		{"Instagram chỉ mình mình bị à", want{"instagram": Outage}},
+		{"Instagram ako lang ba", want{"instagram": Outage}},
 		{"only me watching netflix tonight, everyone's out", want{"netflix": Mention}},
 	})
 }

@@ -130,6 +130,7 @@ type rawRules struct {
 	awaits                      []string // awaiting_terms
 	awaitLangs                  map[string]uint64
 	onlyMe                      []string // only_me_terms
+	particles                   []string // question_particles
 	problemNames                []string
 	problems                    [][]string
 	services                    []rawService
@@ -276,6 +277,8 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 			raw.conseq, err = termList(v)
 		case "cause_terms":
 			raw.causes, err = termList(v)
+		case "question_particles":
+			raw.particles, err = termList(v)
 		case "only_me_terms":
 			raw.onlyMe, err = termList(v)
 		case "awaiting_terms":

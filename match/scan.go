@@ -297,7 +297,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 			sc.mentions = append(sc.mentions, mention{svc: p.svc, pos: int32(i), end: int32(i + aliasLen), sent: t.sent, hg: t.hg, need: p.ctx, strict: p.strict, wordIn: p.langs, dest: cjkDest})
 			aliasNext = i + aliasLen
 		}
-		if intentBest >= 0 && r.phrases[intentBest].cat == catOnlyMe && !sc.question(t.sent) {
+		if intentBest >= 0 && r.phrases[intentBest].cat == catOnlyMe && !sc.question(r, t.sent) {
 			// "only me?" asks whether a service is down; "nur bei mir geht
 			// es" says nothing of it.
 			intentBest = -1
@@ -354,7 +354,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 			}
 			continue
 		}
-		if in.cat == catRecovery && (sc.negatedClose(int(in.pos), int(in.end)) || sc.awaited(in)) {
+		if in.cat == catRecovery && (sc.negatedClose(int(in.pos), int(in.end)) || sc.awaited(r, in)) {
 			// "not fixed", "no ha vuelto", "ainda não voltou": it is not back;
 			// nor is it in "when will it be back?", "언제 복구돼?".
 			in.cat = catOutage
