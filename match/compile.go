@@ -77,11 +77,11 @@ type Rules struct {
 	probSets [][]string         // problem bitmask → sorted names (shared)
 	filter   [1 << 10]uint64    // one-hash filter over index keys: most tokens skip the map
 	problems []string
-	terms    int             // terms as written in the file (Stats)
-	english  uint64          // the language bit of "en" (0 if the file has none)
+	terms    int    // terms as written in the file (Stats)
+	english  uint64 // the language bit of "en" (0 if the file has none)
 	// question_particles, normalised: a sentence ending in one asks ("ไหม", "吗", "mı")
 	particles [][]byte
-	adverbs  map[string]bool // one of these may stand inside a term of several words
+	adverbs   map[string]bool // one of these may stand inside a term of several words
 
 	// Prefilter (see Matcher.mayName): most posts name no service and
 	// leave after one cheap pass over their tokens.
