@@ -349,6 +349,7 @@ func TestWordsIn(t *testing.T) {
 		{"dc padł, na kanale głosowym cisza", want{"discord": Outage}},
 		{"DC is down to two players after the red card", want{}},
 		{"tô no dc agora, bora call", want{"discord": Mention}}, // not Vietnamese "no ... dc" (cannot)
+		{"tối nay ko chơi dc, mai lên server nhé", want{"discord": Mention}},
 		{"la play store no funciona", want{"google": Outage}},
 		// Slavic case endings on a name.
 		{"Outlooku nie da się otworzyć od rana", want{"outlook": Outage}},

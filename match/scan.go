@@ -422,11 +422,13 @@ func (m *Matcher) scan(sc *scratch) bool {
 					in.pos < mn.end && in.end > mn.pos
 				foreign := mn.wordIn != 0 && in.langs != 0 && in.langs&mn.wordIn == 0
 				// An outage term of none of the languages in which the alias
-				// is a word, as near as a term is read for a service, says
-				// the post is not using that word: "Steam dice «si è
-				// verificato un errore»", "Outlook sagt nur «Etwas ist
-				// schiefgelaufen»".
-				attached := in.sent == mn.sent && (in.pos >= mn.end && in.pos-mn.end < nearDist || in.end <= mn.pos && mn.pos-in.end < nearDist)
+				// is a word, said of it (after it in its clause, as near as a
+				// term is read for a service), says the post is not using that
+				// word: "Steam dice «si è verificato un errore»", "Outlook sagt
+				// nur «Etwas ist schiefgelaufen»"; not "ödevim hata dolu ama
+				// ben outlook başındayım", nor "سارا دن Steam ہی چلایا، کوئی اور
+				// کام نہیں کیا".
+				attached := in.sent == mn.sent && in.pos >= mn.end && in.pos-mn.end < nearDist && !sc.clauseBetween(int(mn.end), int(in.pos))
 				if mn.hg != 0 && in.hg == mn.hg || near && (!mn.strict || foreign) || foreign && attached {
 					ok = true
 				}
@@ -653,6 +655,17 @@ func (sc *scratch) keepOwnTerms(r *Rules) (cancel bool) {
 func (sc *scratch) inMention(i int) bool {
 	for _, mn := range sc.mentions {
 		if int(mn.pos) <= i && i < int(mn.end) {
+			return true
+		}
+	}
+	return false
+}
+
+// clauseBetween reports whether a clause mark (",;:!?" and their Arabic and CJK
+// forms) stands between tokens from and to.
+func (sc *scratch) clauseBetween(from, to int) bool {
+	for k := from; k < to && k < len(sc.toks); k++ {
+		if k > 0 && bytes.ContainsAny(sc.buf[sc.toks[k-1].e:sc.toks[k].s], ",;:!?.،؛؟，；：！？。") {
 			return true
 		}
 	}
