@@ -358,6 +358,18 @@ func TestWordsIn(t *testing.T) {
 	})
 }
 
+// TestOwnCode: errors in the poster's own code are not the service's; an
+// outage said beside them still is.
+func TestOwnCode(t *testing.T) {
+	checkMatches(t, rulesOnly(), []matchCase{
+		{"pura din apne code ke errors fix kar raha hu, bas Spotify hi sahara hai", want{"spotify": Mention}},
+		{"自己写的代码全是报错，先刷会儿Discord放松一下", want{"discord": Mention}},
+		{"自分のコードがエラーだらけで泣きそう、ちょっとDiscord見て休憩", want{"discord": Mention}},
+		{"errors in my code all day, spotify is keeping me sane", want{"spotify": Mention}},
+		{"errors in my code all day and now github is down too", want{"github": Outage}},
+	})
+}
+
 // TestOnlyMe: "only me?" in a question asks whether a service is down; said
 // in a statement it reports nothing.
 func TestOnlyMe(t *testing.T) {
