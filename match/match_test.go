@@ -367,6 +367,9 @@ func TestOwnCode(t *testing.T) {
 		{"自分のコードがエラーだらけで泣きそう、ちょっとDiscord見て休憩", want{"discord": Mention}},
 		{"errors in my code all day, spotify is keeping me sane", want{"spotify": Mention}},
 		{"errors in my code all day and now github is down too", want{"github": Outage}},
+		// "crashed" of a person is sleep
+		{"I crashed on the couch and watched Discord for 4 hours", want{"discord": Mention}},
+		{"netflix crashed and i crashed too lol", want{"netflix": Outage}},
 	})
 }
 
