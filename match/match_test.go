@@ -367,6 +367,11 @@ func TestOwnCode(t *testing.T) {
 		{"自分のコードがエラーだらけで泣きそう、ちょっとDiscord見て休憩", want{"discord": Mention}},
 		{"errors in my code all day, spotify is keeping me sane", want{"spotify": Mention}},
 		{"errors in my code all day and now github is down too", want{"github": Outage}},
+		// an outage term right after the poster's own work is the work's
+		{"my code keeps throwing 500 errors and i can't even blame github this time", want{"github": Mention}},
+		{"мой код на питоне падает с ошибкой, копилот на гитхабе не спасает", want{"github": Mention}},
+		{"chatgpt down lagi wkwk tugas gw gimana", want{"chatgpt": Outage}},
+		{"my code is fine, github is down", want{"github": Outage}},
 		// "crashed" of a person is sleep
 		{"I crashed on the couch and watched Discord for 4 hours", want{"discord": Mention}},
 		{"netflix crashed and i crashed too lol", want{"netflix": Outage}},

@@ -26,6 +26,8 @@ const (
 	postNegSpan   = 2
 	// An awaiting term ("when") this near a recovery term makes it awaited.
 	awaitSpan = 4
+	// An outage term this near the poster's own work ("my code") is its.
+	ownWorkSpan = 4
 	// A past cue this many words after a present cue in its clause says when a
 	// failure that goes on began ("sinds 6 uur vanochtend").
 	sinceSpan = 3
@@ -130,6 +132,7 @@ type scratch struct {
 	conseq     []int32  // tokens starting a consequence term ("so", "donc")
 	causes     []int32  // tokens starting a cause term ("because", "weil")
 	awaits     []intent // awaiting terms ("when", "cuándo") and their languages
+	ownWork    []intent // own-work terms ("my code", "mera code")
 	present    []int32  // tokens starting a present cue ("still", "now")
 	pastD      []int32
 	fineD      []int32 // distance from a service to the nearest term saying it works

@@ -131,6 +131,7 @@ type rawRules struct {
 	awaitLangs                  map[string]uint64
 	onlyMe                      []string // only_me_terms
 	particles                   []string // question_particles
+	ownWork                     []string // own_work_terms
 	problemNames                []string
 	problems                    [][]string
 	services                    []rawService
@@ -277,6 +278,8 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 			raw.conseq, err = termList(v)
 		case "cause_terms":
 			raw.causes, err = termList(v)
+		case "own_work_terms":
+			raw.ownWork, err = termList(v)
 		case "question_particles":
 			raw.particles, err = termList(v)
 		case "only_me_terms":

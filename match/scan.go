@@ -31,7 +31,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 	sc.mentions = sc.mentions[:0]
 	sc.intents = sc.intents[:0]
 	sc.cancels = sc.cancels[:0]
-	sc.conseq, sc.causes, sc.awaits = sc.conseq[:0], sc.causes[:0], sc.awaits[:0]
+	sc.conseq, sc.causes, sc.awaits, sc.ownWork = sc.conseq[:0], sc.causes[:0], sc.awaits[:0], sc.ownWork[:0]
 	var ctx uint64
 	sc.past, sc.present, sc.pastCov, sc.presentCov = sc.past[:0], sc.present[:0], sc.pastCov[:0], sc.presentCov[:0]
 	var probs uint16
@@ -119,6 +119,8 @@ func (m *Matcher) scan(sc *scratch) bool {
 				}
 			case catAwait:
 				sc.awaits = append(sc.awaits, intent{pos: int32(i), end: int32(i + n), sent: t.sent, langs: p.langs})
+			case catOwnWork:
+				sc.ownWork = append(sc.ownWork, intent{pos: int32(i), end: int32(i + n), sent: t.sent})
 			case catPresent:
 				sc.marks[i] |= mkPresent
 				if t.fl&tkCJK == 0 && n > 1 {
@@ -406,6 +408,18 @@ func (m *Matcher) scan(sc *scratch) bool {
 			sc.intents = append(sc.intents, intent{cat: catOutage, pos: int32(min(k, v)), end: int32(max(k, v) + 1), sent: toks[v].sent, hg: toks[v].hg, langs: langs})
 		}
 	}
+	// An outage term just after the poster's own work in its clause ("my code
+	// keeps throwing 500 errors", "мой код на питоне падает", "내 코드 컴파일
+	// 에러") is about that work.
+	if len(sc.ownWork) > 0 {
+		kept := sc.intents[:0]
+		for _, in := range sc.intents {
+			if in.cat != catOutage || !sc.aboutOwnWork(in) {
+				kept = append(kept, in)
+			}
+		}
+		sc.intents = kept
+	}
 	// Validate ambiguous aliases: context term anywhere, or a hashtag that
 	// also holds an intent term (#xdown).
 	ms := sc.mentions[:0]
@@ -662,10 +676,28 @@ func (sc *scratch) inMention(i int) bool {
 }
 
 // clauseBetween reports whether a clause mark (",;:!?" and their Arabic and CJK
-// forms) stands between tokens from and to.
+// forms) stands between the token before from and token to.
 func (sc *scratch) clauseBetween(from, to int) bool {
-	for k := from; k < to && k < len(sc.toks); k++ {
+	for k := from; k <= to && k < len(sc.toks); k++ {
 		if k > 0 && bytes.ContainsAny(sc.buf[sc.toks[k-1].e:sc.toks[k].s], ",;:!?.،؛؟，；：！？。") {
+			return true
+		}
+	}
+	return false
+}
+
+// aboutOwnWork reports whether an outage intent is said of the poster's own
+// work: it starts within ownWorkSpan words after an own-work term, in the same
+// clause (in a CJK or Thai run, the same run: "โค้ดงานกลุ่มerror"). Not one
+// before it: "chatgpt down lagi, tugas gw gimana" is the service's outage and
+// its effect on the work.
+func (sc *scratch) aboutOwnWork(in intent) bool {
+	for _, w := range sc.ownWork {
+		if w.sent != in.sent {
+			continue
+		}
+		if w.pos == in.pos && sc.toks[w.pos].fl&tkCJK != 0 ||
+			in.pos >= w.end && in.pos-w.end < ownWorkSpan && !sc.clauseBetween(int(w.end), int(in.pos)) {
 			return true
 		}
 	}
