@@ -59,7 +59,9 @@
 // language just before it) or negated ("not fixed yet") is an outage term.
 // So is "only me?" ("nur bei mir?", "只有我这样？") in a sentence that ends in
 // a question mark: someone asking whether the trouble is theirs alone is
-// asking whether the service is down.
+// asking whether the service is down. An outage term up to four words after
+// the poster's own work in its clause ("my code keeps throwing errors", "мой
+// код падает") is about that work.
 //
 // An outage term speaks of the past when a past cue ("yesterday", "last
 // night", "was down", "root cause", دیروز, 昨天) is nearer to it than any
@@ -130,6 +132,8 @@
 //	cause_terms:    {en: [because, ...], de: [weil, ...], ...}
 //	awaiting_terms: {en: [when, until, ...], ko: [언제], ...}
 //	only_me_terms:  {en: ["just me", ...], de: ["nur bei mir", ...], ...}
+//	own_work_terms: {en: ["my code", ...], ru: ["мой код", ...], ...}
+//	question_particles: {th: [ไหม, ...], zh: [吗, ...], ...}
 //	categories:
 //	  power: {poster_side: true, name_words: [power, energy, ...],
 //	          outage_terms: {en: ["no power", ...], ...}, recovery_terms: {...}}
