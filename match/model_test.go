@@ -66,18 +66,25 @@ func trainingSet(t *testing.T) []example {
 	}
 	fill := []struct{ svc, name string }{{"whatsapp", "WhatsApp"}, {"youtube", "YouTube"}, {"instagram", "Instagram"},
 		{"telegram", "Telegram"}, {"netflix", "Netflix"}, {"gmail", "Gmail"}, {"discord", "Discord"}, {"x", "Twitter"}}
-	for w := 1; w <= suitetext.Writers && !*withoutSuite; w++ {
+	classes := []struct {
+		name string
+		kind Kind
+	}{{suitetext.Outage, Outage}, {suitetext.Recovery, Recovery}, {suitetext.Past, Past}, {suitetext.Chatter, Mention}}
+	writers := suitetext.Writers
+	if *withoutSuite {
+		writers = 0
+	}
+	for w := 1; w <= writers; w++ {
 		texts, err := suitetext.LoadWriter(w, suitetext.Tuning)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, lang := range texts.Languages() {
-			for _, class := range []string{suitetext.Outage, suitetext.Recovery, suitetext.Past, suitetext.Chatter} {
-				k := map[string]Kind{suitetext.Outage: Outage, suitetext.Recovery: Recovery, suitetext.Past: Past, suitetext.Chatter: Mention}[class]
-				for i, tpl := range texts.Templates(lang, class) {
+			for _, c := range classes {
+				for i, tpl := range texts.Templates(lang, c.name) {
 					f := fill[i%len(fill)]
 					text := suitetext.Fill{Service: f.name, Other: "Spotify", Handle: f.name, Code: "503", City: "Lagos"}.Fill(tpl)
-					posts = append(posts, &labelled{text: text, lang: lang, kinds: map[string]Kind{f.svc: k}})
+					posts = append(posts, &labelled{text: text, lang: lang, kinds: map[string]Kind{f.svc: c.kind}})
 				}
 			}
 		}

@@ -214,7 +214,7 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, errAt(root, "rules file must be a mapping")
 	}
-	raw := &rawRules{termLangs: map[string]uint64{}, pairLangs: map[string]uint64{}, langs: map[string]int{}}
+	raw := &rawRules{termLangs: map[string]uint64{}, pairLangs: map[string]uint64{}, awaitLangs: map[string]uint64{}, langs: map[string]int{}}
 	seen := map[string]bool{}
 	var version *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -286,7 +286,6 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 			raw.onlyMe, err = termList(v)
 		case "awaiting_terms":
 			if raw.awaits, err = termList(v); err == nil {
-				raw.awaitLangs = map[string]uint64{}
 				err = raw.noteLangs(v, raw.awaitLangs)
 			}
 		case "problems":

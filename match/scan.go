@@ -57,7 +57,8 @@ func (m *Matcher) scan(sc *scratch) bool {
 				if n > aliasLen {
 					aliasBest, aliasLen = id, n
 				}
-			case catOutage, catRecovery, catNegation, catFine:
+			case catOutage, catRecovery, catNegation, catFine, catOnlyMe:
+				// (catOnlyMe: an outage term in a question only, below)
 				if p.category != 0 {
 					// A category's own term ("no power") is kept apart: it
 					// counts only for services of the category, and must not
@@ -67,11 +68,6 @@ func (m *Matcher) scan(sc *scratch) bool {
 					}
 					return
 				}
-				if n > intentLen {
-					intentBest, intentLen = id, n
-				}
-			case catOnlyMe:
-				// an outage term in a question only (below)
 				if n > intentLen {
 					intentBest, intentLen = id, n
 				}
@@ -442,8 +438,8 @@ func (m *Matcher) scan(sc *scratch) bool {
 				// nur «Etwas ist schiefgelaufen»"; not "ödevim hata dolu ama
 				// ben outlook başındayım", nor "سارا دن Steam ہی چلایا، کوئی اور
 				// کام نہیں کیا".
-				attached := in.sent == mn.sent && in.pos >= mn.end && in.pos-mn.end < nearDist && !sc.clauseBetween(int(mn.end), int(in.pos))
-				if mn.hg != 0 && in.hg == mn.hg || near && (!mn.strict || foreign) || foreign && attached {
+				saidOf := foreign && in.sent == mn.sent && in.pos >= mn.end && in.pos-mn.end < nearDist && !sc.clauseBetween(int(mn.end), int(in.pos))
+				if mn.hg != 0 && in.hg == mn.hg || near && (!mn.strict || foreign) || saidOf {
 					ok = true
 				}
 			}
