@@ -118,6 +118,47 @@ func runCover(r *Rules, hits []cjkHit, keep func(p *phrase) bool) (n, end int) {
 	return n, end
 }
 
+// listedInRun adds the names a CJK or Thai run lists with the one taken from it
+// (svc, at token i): a run takes one name, but "ไลน์กับเฟสล่มพร้อมกัน" and
+// "推特和油管同时抽风" name two services joined by a list particle, and what
+// the run says is said of both.
+func (sc *scratch) listedInRun(r *Rules, key []byte, i int, t *token, svc int16) {
+	first := len(sc.mentions) - 1
+	chain := sc.svcChain[:0]
+	prevEnd := -1
+	linked := false // the chain holds svc
+	for _, h := range sc.cjkHits {
+		p := &r.phrases[h.id]
+		if p.cat != catAlias || h.s < prevEnd || insideLongerName(r, sc.cjkHits, h.id) {
+			continue
+		}
+		if prevEnd >= 0 && !listParticles[string(key[prevEnd:h.s])] {
+			if linked {
+				break
+			}
+			chain = chain[:0]
+		}
+		chain = append(chain, h.id)
+		linked = linked || p.svc == svc
+		prevEnd = h.e
+	}
+	sc.svcChain = chain
+	if !linked || len(chain) < 2 {
+		return
+	}
+	for _, id := range chain {
+		p := &r.phrases[id]
+		dup := false
+		for _, mn := range sc.mentions[first:] {
+			dup = dup || mn.svc == p.svc
+		}
+		if !dup {
+			base := sc.mentions[first]
+			sc.mentions = append(sc.mentions, mention{svc: p.svc, pos: base.pos, end: base.end, sent: t.sent, hg: t.hg, need: p.ctx, strict: p.strict, wordIn: p.langs, dest: base.dest, listed: true})
+		}
+	}
+}
+
 // insideLongerName reports whether every hit of alias phrase id lies inside the
 // hit of a longer alias.
 func insideLongerName(r *Rules, hits []cjkHit, id int32) bool {

@@ -34,6 +34,8 @@ const (
 	catAwait     // asks when a recovery comes ("when", "cuándo", "언제"): the recovery is awaited
 	catOnlyMe    // "only me?", "nur bei mir?", "只有我": an outage term in a question
 	catOwnWork   // "my code", "mera code", "내 코드": an outage term beside it is the poster's own work's
+	catTogether  // "both", "at the same time", "同時に": the services named before it are one subject
+	catNotName   // "liegt nicht an", "bukan", "это не": the service right after it is not the one failing
 )
 
 // phrase is one compiled term: a sequence of normalised tokens.
@@ -126,7 +128,7 @@ func compile(raw *rawRules) *Rules {
 	r.terms = len(raw.outage) + len(raw.recovery) + len(raw.fine) + len(raw.negations) + len(raw.cancels) + len(raw.negators) +
 		len(raw.past) + len(raw.present) + len(raw.displace) + len(raw.arrive) +
 		len(raw.postNegators) + len(raw.verbs) + len(raw.connectors) + len(raw.filler) + len(raw.adverbs) +
-		len(raw.conseq) + len(raw.causes) + len(raw.awaits) + len(raw.onlyMe) + len(raw.ownWork)
+		len(raw.conseq) + len(raw.causes) + len(raw.awaits) + len(raw.onlyMe) + len(raw.ownWork) + len(raw.ownSide) + len(raw.together) + len(raw.notName)
 	for _, p := range raw.problems {
 		r.terms += len(p)
 	}
@@ -219,7 +221,8 @@ func compile(raw *rawRules) *Rules {
 		{raw.cancels, catCancel, nil}, {raw.past, catPast, nil}, {raw.present, catPresent, nil}, {raw.displace, catDisplace, nil},
 		{raw.arrive, catArrive, nil}, {raw.negators, catNegator, raw.pairLangs}, {raw.postNegators, catPostNeg, raw.pairLangs},
 		{raw.verbs, catVerb, raw.pairLangs}, {raw.conseq, catConseq, nil}, {raw.causes, catCause, nil},
-		{raw.awaits, catAwait, raw.awaitLangs}, {raw.onlyMe, catOnlyMe, nil}, {raw.ownWork, catOwnWork, nil},
+		{raw.awaits, catAwait, raw.awaitLangs}, {raw.onlyMe, catOnlyMe, nil}, {raw.ownWork, catOwnWork, nil}, {raw.ownSide, catOwnWork, nil},
+		{raw.together, catTogether, nil}, {raw.notName, catNotName, nil},
 	} {
 		for _, t := range l.terms {
 			q := phrase{cat: l.cat}

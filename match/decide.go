@@ -57,11 +57,15 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 		if k > 0 {
 			gap := ms[k].pos - ms[k-1].end
 			clause := sc.marks[ms[k-1].end-1]&mkRunTail != 0
-			if ms[k].sent == ms[k-1].sent && ms[k].hg == 0 && ms[k-1].hg == 0 && !clause && (gap == 0 || gap == 1 && sc.marks[ms[k-1].end]&mkConnector != 0) {
+			if ms[k].listed && ms[k].pos == ms[k-1].pos ||
+				ms[k].sent == ms[k-1].sent && ms[k].hg == 0 && ms[k-1].hg == 0 && !clause && (gap == 0 || gap <= 2 && sc.connectorsOnly(ms[k-1].end, ms[k].pos)) {
 				ms[k].group = ms[k-1].group
 				ms[k].dest = ms[k].dest || ms[k-1].dest
 			}
 		}
+	}
+	for _, t := range sc.together {
+		sc.joinTogether(t)
 	}
 	distinct := len(touched)
 	for _, in := range sc.intents {
@@ -205,6 +209,70 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 		dst = append(dst, mt)
 	}
 	return dst
+}
+
+// connectorsOnly reports whether every token in [from, to) is a connector or
+// an article ("Outlook y el Teams", "o Outlook e o Teams").
+func (sc *scratch) connectorsOnly(from, to int32) bool {
+	for k := from; k < to; k++ {
+		if sc.marks[k]&mkConnector == 0 {
+			return false
+		}
+	}
+	return to > from
+}
+
+// joinTogether makes one listing group of the services said to share a fate
+// by the together term at token t ("insta e face caídos ao mesmo tempo",
+// "Teamsもslackも同時に落ちてて", "both insta and fb won't load"): the names
+// before it in its sentence (or right after it, when it comes first), back
+// to the first one followed by a term of its own ("whatsapp is down and insta
+// and fb both won't load" joins insta and fb, not whatsapp).
+func (sc *scratch) joinTogether(t int32) {
+	ms := sc.mentions
+	sent := sc.toks[t].sent
+	first, last := -1, -1
+	for k := range ms {
+		if ms[k].sent == sent && ms[k].pos <= t && !ms[k].dest {
+			last = k
+		}
+	}
+	if last >= 0 {
+		first = last
+		for k := last - 1; k >= 0 && ms[k].sent == sent && !ms[k].dest && !sc.intentWithin(ms[k].end, ms[k+1].pos); k-- {
+			first = k
+		}
+	}
+	if first == last {
+		// "both X and Y": the names that follow it at once
+		first, last = -1, -1
+		for k := range ms {
+			if ms[k].pos == t+1 && ms[k].sent == sent && !ms[k].dest {
+				first, last = k, k
+				break
+			}
+		}
+		if first < 0 {
+			return
+		}
+		for k := first + 1; k < len(ms) && ms[k].sent == sent && !ms[k].dest && !sc.intentWithin(ms[k-1].end, ms[k].pos); k++ {
+			last = k
+		}
+	}
+	for k := first + 1; k <= last; k++ {
+		ms[k].group = ms[first].group
+	}
+}
+
+// intentWithin reports whether an outage, recovery or "works" term lies
+// within the tokens [from, to).
+func (sc *scratch) intentWithin(from, to int32) bool {
+	for _, in := range sc.intents {
+		if in.pos >= from && in.end <= to {
+			return true
+		}
+	}
+	return false
 }
 
 // acrossCause reports whether intent in and mention mn lie on two sides of a

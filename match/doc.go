@@ -133,6 +133,9 @@
 //	awaiting_terms: {en: [when, until, ...], ko: [언제], ...}
 //	only_me_terms:  {en: ["just me", ...], de: ["nur bei mir", ...], ...}
 //	own_work_terms: {en: ["my code", ...], ru: ["мой код", ...], ...}
+//	own_side_terms: {en: ["my wifi", ...], fa: [فیلترشکنم, ...], ...}
+//	not_name_terms: {de: ["liegt nicht an", ...], id: [bukan], ...}
+//	together_terms: {en: [both, "at the same time", ...], ja: [同時に, ...], ...}
 //	question_particles: {th: [ไหม, ...], zh: [吗, ...], ...}
 //	categories:
 //	  power: {poster_side: true, name_words: [power, energy, ...],

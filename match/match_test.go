@@ -35,7 +35,9 @@ func TestNormalize(t *testing.T) {
 		{"کار یوتیوب", "كار يوتيوب"}, // Persian letters
 		{"واتس\u200cاپ", "واتساپ"},   // ZWNJ
 		{"व्हाट्सएप डाउन", "व्हाट्सएप डाउन"},
-		{"क़", "क़"}, // NFKC keeps Devanagari (decomposed nukta form)
+		{"क़", "क"}, // the nukta is dropped
+		{"स्पॉटिफ़ाई", "स्पॉटिफाई"}, // written with or without it
+		{"ज़ूम", "जूम"},
 		{"ﬁx", "fix"},
 		{"Straße", "strasse"},
 		{"\xff", "\uFFFD"},
@@ -375,6 +377,44 @@ func TestOwnCode(t *testing.T) {
 		// "crashed" of a person is sleep
 		{"I crashed on the couch and watched Discord for 4 hours", want{"discord": Mention}},
 		{"netflix crashed and i crashed too lol", want{"netflix": Outage}},
+	})
+}
+
+// TestTogether: services said to fail together share the term ("both",
+// "ao mesmo tempo", "同時に"), as a list does; so do names a CJK or Thai run
+// lists with a particle, and names joined by a connector and an article.
+func TestTogether(t *testing.T) {
+	checkMatches(t, rulesOnly(), []matchCase{
+		{"o insta e o face caídos ao mesmo tempo, o zuckerberg tropeçou no cabo de novo", want{"instagram": Outage, "facebook": Outage}},
+		{"Teamsもslackも同時に落ちてて今日仕事にならん", want{"teams": Outage, "slack": Outage}},
+		{"both insta and fb won't load", want{"instagram": Outage, "facebook": Outage}},
+		{"هم اینستا هم واتساپ با هم پریدن", want{"instagram": Outage, "whatsapp": Outage}},
+		// a name with its own term before the others is not joined
+		{"whatsapp is down so insta and fb both get my time", want{"whatsapp": Outage, "instagram": Mention, "facebook": Mention}},
+		{"watching netflix together with friends on discord tonight", want{"netflix": Mention, "discord": Mention}},
+		// one run, two names and a list particle
+		{"ไลน์กับเฟสล่ม", want{"line": Outage, "facebook": Outage}},
+		{"推特和油管同时抽风？今晚什么情况", want{"x": Outage, "youtube": Outage}},
+		{"เฟสกับไอจี", want{"facebook": Mention, "instagram": Mention}},
+		// a connector and an article
+		{"el Outlook y el Teams del curro caídos a la vez", want{"outlook": Outage, "teams": Outage}},
+	})
+}
+
+// TestOwnSide: an outage term right after the poster's own connection,
+// device, VPN or card is the poster's own trouble, unless a service is named
+// between; a service named right after a not-name term ("liegt nicht an",
+// "bukan") is not the one failing, nor are the names listed with it.
+func TestOwnSide(t *testing.T) {
+	checkMatches(t, rulesOnly(), []matchCase{
+		{"mein wlan ist kaputt, also kein netflix heute", want{"netflix": Mention}},
+		{"มือถือตกน้ำ เปิดไลน์ไม่ได้ ติดต่อทางเฟสนะ", want{"line": Mention, "facebook": Mention}},
+		{"my wifi is fine but whatsapp won't load", want{"whatsapp": Outage}},
+		{"ไลน์ล่มหรือเน็ตบ้านเราเน่า", want{"line": Outage}},
+		{"Liegt nicht an Spotify oder YouTube, die Telekom hat mal wieder ne Störung", want{"spotify": Mention, "youtube": Mention}},
+		{"bukan WA atau IG yg error, Telkomsel lagi gangguan", want{"whatsapp": Mention, "instagram": Mention}},
+		{"це не телега і не вайбер зламались, це Київстар впав", want{"telegram": Mention, "viber": Mention}},
+		{"whatsapp down, not my wifi", want{"whatsapp": Outage}},
 	})
 }
 

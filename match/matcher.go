@@ -82,6 +82,7 @@ const (
 	mkArrive    // starts a displacement term after the service ("twitter'a geçtik", "트위터 옴")
 	mkPotential // a potential marker: after a negator, "cannot" (vi "ko vào lớp được")
 	mkRunTail   // a CJK run with words after its last name ("เมื่อคืนยูทูปล่ม"): a clause, not a list item
+	mkNotName   // ends a not-name term: the service right after it is not the one failing ("bukan WA")
 )
 
 type mention struct {
@@ -93,6 +94,7 @@ type mention struct {
 	strict   bool
 	wordIn   uint64 // languages in which the alias is an ordinary word (phrase.langs)
 	dest     bool   // named as where people went or look ("switched to", "checking")
+	listed   bool   // in a CJK or Thai run, joined to the name before it by a list particle ("ไลน์กับเฟส")
 }
 
 type intent struct {
@@ -133,6 +135,8 @@ type scratch struct {
 	causes     []int32  // tokens starting a cause term ("because", "weil")
 	awaits     []intent // awaiting terms ("when", "cuándo") and their languages
 	ownWork    []intent // own-work terms ("my code", "mera code")
+	together   []int32  // tokens holding a together term ("both", "同時に")
+	svcChain   []int32  // listedInRun's alias phrases
 	present    []int32  // tokens starting a present cue ("still", "now")
 	pastD      []int32
 	fineD      []int32 // distance from a service to the nearest term saying it works

@@ -53,9 +53,14 @@ type example struct {
 	rules Kind // what the rules alone said
 }
 
+// trainedWriters are the suite writers whose tuning halves the model learns from.
+const trainedWriters = 2
+
 // trainingSet reads the tuning corpora: the hand-written corpus, the two
 // tuning held-out files, the tuning half of every tune_*.jsonl, and the
-// tuning half of both writers' scenario suite templates. Never a held-out file.
+// tuning half of writers 1 and 2's scenario suite templates (writer 3's came
+// on 2026-12-06 and are measured before anything learns from them). Never a
+// held-out file.
 func trainingSet(t *testing.T) []example {
 	t.Helper()
 	var posts []*labelled
@@ -70,7 +75,7 @@ func trainingSet(t *testing.T) []example {
 		name string
 		kind Kind
 	}{{suitetext.Outage, Outage}, {suitetext.Recovery, Recovery}, {suitetext.Past, Past}, {suitetext.Chatter, Mention}}
-	writers := suitetext.Writers
+	writers := trainedWriters
 	if *withoutSuite {
 		writers = 0
 	}

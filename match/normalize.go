@@ -11,7 +11,7 @@ import (
 
 // Normalize returns s in the form the matcher compares: compatibility
 // decomposition (NFKD) of every rune, case folded, Latin diacritics dropped,
-// Arabic tashkeel, tatweel and zero-width characters dropped, Arabic and
+// Arabic tashkeel, tatweel, the Devanagari nukta and zero-width characters dropped, Arabic and
 // Persian letter variants unified, then canonically recomposed where marks
 // were kept (so the result is NFKC for scripts such as Devanagari). Invalid
 // UTF-8 becomes U+FFFD. Normalize is idempotent.
@@ -336,6 +336,10 @@ func dropped(r rune) bool {
 		return true
 	case r == 0x0640: // tatweel
 		return true
+	case r == 0x093C:
+		// Devanagari nukta: Hindi writers put it or leave it (स्पॉटिफ़ाई,
+		// स्पॉटिफाई; ज़ूम, जूम), so it is dropped as Latin diacritics are.
+		return true
 	case r >= 0x0610 && r <= 0x061A, r >= 0x064B && r <= 0x065F, r == 0x0670,
 		r >= 0x06D6 && r <= 0x06DC, r >= 0x06DF && r <= 0x06E8, r >= 0x06EA && r <= 0x06ED:
 		return true
@@ -434,9 +438,9 @@ func (n *normalizer) fastRune(r rune) (rune, bool) {
 	case r >= 0x0900 && r <= 0x097F: // Devanagari
 		switch {
 		case r == 0x0929, r == 0x0931, r == 0x0934, r >= 0x0958 && r <= 0x095F:
-			return 0, false // nukta forms decompose
-		case r == 0x093C, r >= 0x0951 && r <= 0x0954:
-			// nukta (composes with न र ळ), stress marks: recompose at the end
+			return 0, false // nukta forms decompose (and lose the nukta)
+		case r >= 0x0951 && r <= 0x0954:
+			// stress marks: recompose at the end
 			n.compose = true
 		}
 		// Other signs have combining class 0 (no reordering) except the

@@ -132,6 +132,9 @@ type rawRules struct {
 	onlyMe                      []string // only_me_terms
 	particles                   []string // question_particles
 	ownWork                     []string // own_work_terms
+	together                    []string // together_terms
+	ownSide                     []string // own_side_terms
+	notName                     []string // not_name_terms
 	problemNames                []string
 	problems                    [][]string
 	services                    []rawService
@@ -280,6 +283,12 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 			raw.causes, err = termList(v)
 		case "own_work_terms":
 			raw.ownWork, err = termList(v)
+		case "not_name_terms":
+			raw.notName, err = termList(v)
+		case "own_side_terms":
+			raw.ownSide, err = termList(v)
+		case "together_terms":
+			raw.together, err = termList(v)
 		case "question_particles":
 			raw.particles, err = termList(v)
 		case "only_me_terms":

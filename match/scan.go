@@ -32,6 +32,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 	sc.intents = sc.intents[:0]
 	sc.cancels = sc.cancels[:0]
 	sc.conseq, sc.causes, sc.awaits, sc.ownWork = sc.conseq[:0], sc.causes[:0], sc.awaits[:0], sc.ownWork[:0]
+	sc.together = sc.together[:0]
 	var ctx uint64
 	sc.past, sc.present, sc.pastCov, sc.presentCov = sc.past[:0], sc.present[:0], sc.pastCov[:0], sc.presentCov[:0]
 	var probs uint16
@@ -117,6 +118,14 @@ func (m *Matcher) scan(sc *scratch) bool {
 				sc.awaits = append(sc.awaits, intent{pos: int32(i), end: int32(i + n), sent: t.sent, langs: p.langs})
 			case catOwnWork:
 				sc.ownWork = append(sc.ownWork, intent{pos: int32(i), end: int32(i + n), sent: t.sent})
+			case catNotName:
+				if t.fl&tkCJK == 0 {
+					sc.marks[i+n-1] |= mkNotName
+				}
+			case catTogether:
+				if k := len(sc.together); k == 0 || sc.together[k-1] != int32(i) {
+					sc.together = append(sc.together, int32(i))
+				}
 			case catPresent:
 				sc.marks[i] |= mkPresent
 				if t.fl&tkCJK == 0 && n > 1 {
@@ -294,6 +303,9 @@ func (m *Matcher) scan(sc *scratch) bool {
 			p := &r.phrases[aliasBest]
 			sc.mentions = append(sc.mentions, mention{svc: p.svc, pos: int32(i), end: int32(i + aliasLen), sent: t.sent, hg: t.hg, need: p.ctx, strict: p.strict, wordIn: p.langs, dest: cjkDest})
 			aliasNext = i + aliasLen
+			if t.fl&tkCJK != 0 {
+				sc.listedInRun(r, key, i, t, p.svc)
+			}
 		}
 		if intentBest >= 0 && r.phrases[intentBest].cat == catOnlyMe && !sc.question(r, t.sent) {
 			// "only me?" asks whether a service is down; "nur bei mir geht
@@ -449,9 +461,16 @@ func (m *Matcher) scan(sc *scratch) bool {
 		}
 	}
 	// A service named just after a displacement phrase is where people went
-	// ("insta is down so back to tiktok"), not the one failing.
+	// ("insta is down so back to tiktok"), not the one failing; nor is one
+	// named just after a not-name term ("liegt nicht an Spotify oder YouTube,
+	// die Telekom hat eine Störung", "bukan WA atau IG yg error"), and the
+	// names listed with either are what they are (decide).
 	for k := range ms {
 		mn := &ms[k]
+		if p := mn.pos - 1; p >= 0 && toks[p].sent == mn.sent && sc.marks[p]&mkNotName != 0 {
+			mn.dest = true
+			continue
+		}
 		for j := mn.pos - 1; j >= 0 && j >= mn.pos-displaceSpan && toks[j].sent == mn.sent; j-- {
 			if sc.marks[j]&mkDisplace != 0 && !sc.outageRightAfter(*mn) {
 				// ("checking ig down apa cuma aku" checks on ig, the one failing)
@@ -682,9 +701,21 @@ func (sc *scratch) clauseBetween(from, to int) bool {
 	return false
 }
 
+// nameWithin reports whether a service is named within the tokens [from, to).
+func (sc *scratch) nameWithin(from, to int32) bool {
+	for _, mn := range sc.mentions {
+		if mn.pos >= from && mn.pos < to {
+			return true
+		}
+	}
+	return false
+}
+
 // aboutOwnWork reports whether an outage intent is said of the poster's own
-// work: it starts within ownWorkSpan words after an own-work term, in the same
-// clause (in a CJK or Thai run, the same run: "โค้ดงานกลุ่มerror"). Not one
+// work or own side (own_work_terms, own_side_terms): it starts within
+// ownWorkSpan words after such a term, in the same clause and with no service
+// named between ("my wifi is fine but whatsapp won't load" is WhatsApp's; in a
+// CJK or Thai run that names no service, the same run: "โค้ดงานกลุ่มerror"). Not one
 // before it: "chatgpt down lagi, tugas gw gimana" is the service's outage and
 // its effect on the work.
 func (sc *scratch) aboutOwnWork(in intent) bool {
@@ -692,8 +723,8 @@ func (sc *scratch) aboutOwnWork(in intent) bool {
 		if w.sent != in.sent {
 			continue
 		}
-		if w.pos == in.pos && sc.toks[w.pos].fl&tkCJK != 0 ||
-			in.pos >= w.end && in.pos-w.end < ownWorkSpan && !sc.clauseBetween(int(w.end), int(in.pos)) {
+		if w.pos == in.pos && sc.toks[w.pos].fl&tkCJK != 0 && !sc.nameWithin(w.pos, w.pos+1) ||
+			in.pos >= w.end && in.pos-w.end < ownWorkSpan && !sc.clauseBetween(int(w.end), int(in.pos)) && !sc.nameWithin(w.end, in.pos) {
 			return true
 		}
 	}
