@@ -198,8 +198,14 @@ func verbThenNegator(r *Rules, hits []cjkHit) bool {
 
 // inLongerRecovery reports whether a recovery term among hits contains h.
 func inLongerRecovery(r *Rules, hits []cjkHit, h cjkHit) bool {
+	return inLonger(r, hits, h, catRecovery)
+}
+
+// inLonger reports whether hit h lies inside a longer hit of category cat
+// (现在 "now" inside the past cue 现在想起来, "thinking of it now").
+func inLonger(r *Rules, hits []cjkHit, h cjkHit, cat uint8) bool {
 	for _, g := range hits {
-		if r.phrases[g.id].cat == catRecovery && g.s <= h.s && h.e <= g.e && g.e-g.s > h.e-h.s {
+		if r.phrases[g.id].cat == cat && g.s <= h.s && h.e <= g.e && g.e-g.s > h.e-h.s {
 			return true
 		}
 	}

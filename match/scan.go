@@ -210,6 +210,9 @@ func (m *Matcher) scan(sc *scratch) bool {
 					if cat == catOutage && inLongerRecovery(r, hits, h) {
 						continue // หายล่มแล้ว, "no longer down": the outage word is part of the recovery
 					}
+					if cat == catPresent && inLonger(r, hits, h, catPast) {
+						continue // 现在想起来, "thinking of it now": the present word is part of the past cue
+					}
 					if cat == catNamed && !nameEndsAt(r, hits, h.s) {
 						continue
 					}
@@ -424,6 +427,10 @@ func (m *Matcher) scan(sc *scratch) bool {
 		for _, in := range sc.intents {
 			if in.cat != catOutage || !sc.aboutOwnWork(in) {
 				kept = append(kept, in)
+			} else {
+				// and the model is not asked to overrule that ("meu TCC
+				// cheio de erro e eu aqui rolando WhatsApp")
+				negated = true
 			}
 		}
 		sc.intents = kept
