@@ -52,10 +52,12 @@ bench:
 # on the suite's tuning templates, so `outcry backtest --suite tuning` understates false
 # alerts. This trains a model without them, builds a binary around it (the tree is not
 # touched) and runs rounds 0-20 of the tuning half (docs/detection.md). About 5 minutes.
+# WRITER=2 or WRITER=3 (with ROUNDS="0 1 ... 9") reads the other writers' tuning halves.
 ROUNDS ?= $(shell seq 0 20)
+WRITER ?= 1
 suite-unseen:
 	@mkdir -p $(ARTIFACTS)
 	$(GO) test ./match -run 'TestModel$$' -count=1 -train -without-suite -model-out $(ARTIFACTS)/model-unseen.bin
 	@printf '{"Replace":{"%s":"%s"}}' $(CURDIR)/match/model.bin $(ARTIFACTS)/model-unseen.bin > $(ARTIFACTS)/overlay-unseen.json
 	$(GO) build -overlay $(ARTIFACTS)/overlay-unseen.json -o $(ARTIFACTS)/outcry-unseen ./cmd/outcry
-	@for r in $(ROUNDS); do $(ARTIFACTS)/outcry-unseen backtest --suite tuning --suite-round $$r --fast 2>&1 | tail -1; done
+	@for r in $(ROUNDS); do $(ARTIFACTS)/outcry-unseen backtest --suite tuning --suite-writer $(WRITER) --suite-round $$r --fast 2>&1 | tail -1; done

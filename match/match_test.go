@@ -415,6 +415,8 @@ func TestOwnSide(t *testing.T) {
 		{"bukan WA atau IG yg error, Telkomsel lagi gangguan", want{"whatsapp": Mention, "instagram": Mention}},
 		{"це не телега і не вайбер зламались, це Київстар впав", want{"telegram": Mention, "viber": Mention}},
 		{"whatsapp down, not my wifi", want{"whatsapp": Outage}},
+		{"สัญญาณAISแถวนี้หายเกลี้ยง ไม่ใช่youtubeล่มนะ", want{"youtube": Mention}},
+		{"cracked my screen and the touch doesn't respond, can't even open instagram", want{"instagram": Mention}},
 	})
 }
 
@@ -448,6 +450,8 @@ func TestAwaited(t *testing.T) {
 		{"whatsapp is back up", want{"whatsapp": Recovery}},
 		{"jajaja youtube volvió justo cuando reinicié el móvil, casualidad?", want{"youtube": Recovery}},
 		{"snap remarche, j'ai quand même perdu ma flamme", want{"snapchat": Recovery}},
+		// waiting is awaiting
+		{"still waiting for discord to come back", want{"discord": Outage}},
 	})
 }
 

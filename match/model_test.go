@@ -53,14 +53,14 @@ type example struct {
 	rules Kind // what the rules alone said
 }
 
-// trainedWriters are the suite writers whose tuning halves the model learns from.
-const trainedWriters = 2
+// trainedWriters are the suite writers whose tuning halves the model learns
+// from: all of them (writer 3's since 2026-12-06, after its halves had been
+// measured by a model that never read them).
+const trainedWriters = suitetext.Writers
 
 // trainingSet reads the tuning corpora: the hand-written corpus, the two
 // tuning held-out files, the tuning half of every tune_*.jsonl, and the
-// tuning half of writers 1 and 2's scenario suite templates (writer 3's came
-// on 2026-12-06 and are measured before anything learns from them). Never a
-// held-out file.
+// tuning half of every writer's scenario suite templates. Never a held-out file.
 func trainingSet(t *testing.T) []example {
 	t.Helper()
 	var posts []*labelled
@@ -204,12 +204,14 @@ func probOf(w []float32, bias float32, feats []uint32) float32 {
 // it takes a complaint back. Fixed, not fitted at each training: fitted ones
 // moved with any small change to the training set (a few posts more, and a
 // veto at 0.30 became 0.40), flipping many posts at once. They are the safe
-// bounds of the 2026-12-05 training (see checkThresholds) on a 0.05 grid;
+// bounds of the 2026-12-05 training (see checkThresholds) on a 0.05 grid (the
+// short posts' promotion moved from 0.85 to 0.90 on 2026-12-06, when writer 3's
+// templates joined the training set and put its bound at 0.86);
 // TestModel checks that they stay where the out-of-fold estimates say the
 // model is right at least overridePrecision of the time, and fails when a
 // change to the corpora or the rules moves the bounds past them.
 var (
-	modelUp   = [nClasses]float32{0.85, 0.95, 1.01}
+	modelUp   = [nClasses]float32{0.90, 0.95, 1.01}
 	modelVeto = [nClasses]float32{0.35, 0.15, 0}
 )
 

@@ -210,6 +210,9 @@ func (m *Matcher) scan(sc *scratch) bool {
 					if cat == catOutage && inLongerRecovery(r, hits, h) {
 						continue // หายล่มแล้ว, "no longer down": the outage word is part of the recovery
 					}
+					if cat == catNotName && h.e == len(key) {
+						sc.marks[i] |= mkNotName // "ไม่ใช่" ending the run before a name
+					}
 					if cat == catPresent && inLonger(r, hits, h, catPast) {
 						continue // 现在想起来, "thinking of it now": the present word is part of the past cue
 					}
