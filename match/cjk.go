@@ -119,10 +119,10 @@ func runCover(r *Rules, hits []cjkHit, keep func(p *phrase) bool) (n, end int) {
 }
 
 // listedInRun adds the names a CJK or Thai run lists with the one taken from it
-// (svc, at token i): a run takes one name, but "ไลน์กับเฟสล่มพร้อมกัน" and
+// (svc, of token t): a run takes one name, but "ไลน์กับเฟสล่มพร้อมกัน" and
 // "推特和油管同时抽风" name two services joined by a list particle, and what
 // the run says is said of both.
-func (sc *scratch) listedInRun(r *Rules, key []byte, i int, t *token, svc int16) {
+func (sc *scratch) listedInRun(r *Rules, key []byte, t *token, svc int16) {
 	first := len(sc.mentions) - 1
 	chain := sc.svcChain[:0]
 	prevEnd := -1

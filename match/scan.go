@@ -310,7 +310,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 			sc.mentions = append(sc.mentions, mention{svc: p.svc, pos: int32(i), end: int32(i + aliasLen), sent: t.sent, hg: t.hg, need: p.ctx, strict: p.strict, wordIn: p.langs, dest: cjkDest})
 			aliasNext = i + aliasLen
 			if t.fl&tkCJK != 0 {
-				sc.listedInRun(r, key, i, t, p.svc)
+				sc.listedInRun(r, key, t, p.svc)
 			}
 		}
 		if intentBest >= 0 && r.phrases[intentBest].cat == catOnlyMe && !sc.question(r, t.sent) {
