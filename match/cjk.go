@@ -5,6 +5,7 @@ package match
 
 import (
 	"bytes"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -148,11 +149,7 @@ func (sc *scratch) listedInRun(r *Rules, key []byte, t *token, svc int16) {
 	}
 	for _, id := range chain {
 		p := &r.phrases[id]
-		dup := false
-		for _, mn := range sc.mentions[first:] {
-			dup = dup || mn.svc == p.svc
-		}
-		if !dup {
+		if !slices.ContainsFunc(sc.mentions[first:], func(mn mention) bool { return mn.svc == p.svc }) {
 			base := sc.mentions[first]
 			sc.mentions = append(sc.mentions, mention{svc: p.svc, pos: base.pos, end: base.end, sent: t.sent, hg: t.hg, need: p.ctx, strict: p.strict, wordIn: p.langs, dest: base.dest, listed: true})
 		}
@@ -196,13 +193,9 @@ func verbThenNegator(r *Rules, hits []cjkHit) bool {
 	return false
 }
 
-// inLongerRecovery reports whether a recovery term among hits contains h.
-func inLongerRecovery(r *Rules, hits []cjkHit, h cjkHit) bool {
-	return inLonger(r, hits, h, catRecovery)
-}
-
 // inLonger reports whether hit h lies inside a longer hit of category cat
-// (现在 "now" inside the past cue 现在想起来, "thinking of it now").
+// (หายล่มแล้ว, "no longer down", holds the outage word ล่ม; 现在想起来,
+// "thinking of it now", holds the present word 现在).
 func inLonger(r *Rules, hits []cjkHit, h cjkHit, cat uint8) bool {
 	for _, g := range hits {
 		if r.phrases[g.id].cat == cat && g.s <= h.s && h.e <= g.e && g.e-g.s > h.e-h.s {

@@ -53,11 +53,6 @@ type example struct {
 	rules Kind // what the rules alone said
 }
 
-// trainedWriters are the suite writers whose tuning halves the model learns
-// from: all of them (writer 3's since 2026-12-06, after its halves had been
-// measured by a model that never read them).
-const trainedWriters = suitetext.Writers
-
 // trainingSet reads the tuning corpora: the hand-written corpus, the two
 // tuning held-out files, the tuning half of every tune_*.jsonl, and the
 // tuning half of every writer's scenario suite templates. Never a held-out file.
@@ -75,7 +70,7 @@ func trainingSet(t *testing.T) []example {
 		name string
 		kind Kind
 	}{{suitetext.Outage, Outage}, {suitetext.Recovery, Recovery}, {suitetext.Past, Past}, {suitetext.Chatter, Mention}}
-	writers := trainedWriters
+	writers := suitetext.Writers // all of them (writer 3's since 2026-12-06, after both its halves were measured)
 	if *withoutSuite {
 		writers = 0
 	}

@@ -219,6 +219,7 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 	}
 	raw := &rawRules{termLangs: map[string]uint64{}, pairLangs: map[string]uint64{}, awaitLangs: map[string]uint64{}, langs: map[string]int{}}
 	seen := map[string]bool{}
+	lists := raw.termLists()
 	var version *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
@@ -233,70 +234,6 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 			if v.Kind != yaml.ScalarNode || v.Value != "1" {
 				return nil, errAt(v, "unsupported version %q (want 1)", v.Value)
 			}
-		case "outage_terms":
-			if raw.outage, err = termList(v); err == nil {
-				err = raw.noteLangs(v, raw.termLangs)
-			}
-		case "recovery_terms":
-			if raw.recovery, err = termList(v); err == nil {
-				err = raw.noteLangs(v, raw.termLangs)
-			}
-		case "fine_terms":
-			raw.fine, err = termList(v)
-		case "name_terms":
-			raw.named, err = termList(v)
-		case "potential_markers":
-			raw.potential, err = termList(v)
-		case "negations":
-			raw.negations, err = termList(v)
-		case "post_negations":
-			raw.cancels, err = termList(v)
-		case "past_terms":
-			raw.past, err = termList(v)
-		case "present_terms":
-			raw.present, err = termList(v)
-		case "displacement_terms":
-			raw.displace, err = termList(v)
-		case "arrival_terms":
-			raw.arrive, err = termList(v)
-		case "negators":
-			if raw.negators, err = termList(v); err == nil {
-				err = raw.noteLangs(v, raw.pairLangs)
-			}
-		case "post_negators":
-			if raw.postNegators, err = termList(v); err == nil {
-				err = raw.noteLangs(v, raw.pairLangs)
-			}
-		case "symptom_verbs":
-			if raw.verbs, err = termList(v); err == nil {
-				err = raw.noteLangs(v, raw.pairLangs)
-			}
-		case "connectors":
-			raw.connectors, err = termList(v)
-		case "hashtag_words":
-			raw.filler, err = termList(v)
-		case "adverbs":
-			raw.adverbs, err = termList(v)
-		case "consequence_terms":
-			raw.conseq, err = termList(v)
-		case "cause_terms":
-			raw.causes, err = termList(v)
-		case "own_work_terms":
-			raw.ownWork, err = termList(v)
-		case "not_name_terms":
-			raw.notName, err = termList(v)
-		case "own_side_terms":
-			raw.ownSide, err = termList(v)
-		case "together_terms":
-			raw.together, err = termList(v)
-		case "question_particles":
-			raw.particles, err = termList(v)
-		case "only_me_terms":
-			raw.onlyMe, err = termList(v)
-		case "awaiting_terms":
-			if raw.awaits, err = termList(v); err == nil {
-				err = raw.noteLangs(v, raw.awaitLangs)
-			}
 		case "problems":
 			err = parseProblems(raw, v)
 		case "services":
@@ -304,7 +241,13 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 		case "categories":
 			err = parseCategories(raw, v)
 		default:
-			return nil, errAt(k, "unknown key %q", k.Value)
+			l, ok := lists[k.Value]
+			if !ok {
+				return nil, errAt(k, "unknown key %q", k.Value)
+			}
+			if *l.dst, err = termList(v); err == nil && l.langs != nil {
+				err = raw.noteLangs(v, l.langs)
+			}
 		}
 		if err != nil {
 			return nil, err
@@ -395,6 +338,45 @@ func (raw *rawRules) langMask(langs []string) uint64 {
 
 // termList accepts a sequence of strings or a mapping of language code to
 // sequence of strings.
+// termListField is where a top-level list of terms goes, and the map that
+// notes its terms' languages where they matter (nil where they do not).
+type termListField struct {
+	dst   *[]string
+	langs map[string]uint64
+}
+
+// termLists maps the rules file's keys of plain term lists to their fields.
+func (raw *rawRules) termLists() map[string]termListField {
+	return map[string]termListField{
+		"outage_terms":       {&raw.outage, raw.termLangs},
+		"recovery_terms":     {&raw.recovery, raw.termLangs},
+		"fine_terms":         {&raw.fine, nil},
+		"name_terms":         {&raw.named, nil},
+		"potential_markers":  {&raw.potential, nil},
+		"negations":          {&raw.negations, nil},
+		"post_negations":     {&raw.cancels, nil},
+		"past_terms":         {&raw.past, nil},
+		"present_terms":      {&raw.present, nil},
+		"displacement_terms": {&raw.displace, nil},
+		"arrival_terms":      {&raw.arrive, nil},
+		"negators":           {&raw.negators, raw.pairLangs},
+		"post_negators":      {&raw.postNegators, raw.pairLangs},
+		"symptom_verbs":      {&raw.verbs, raw.pairLangs},
+		"connectors":         {&raw.connectors, nil},
+		"hashtag_words":      {&raw.filler, nil},
+		"adverbs":            {&raw.adverbs, nil},
+		"consequence_terms":  {&raw.conseq, nil},
+		"cause_terms":        {&raw.causes, nil},
+		"own_work_terms":     {&raw.ownWork, nil},
+		"own_side_terms":     {&raw.ownSide, nil},
+		"not_name_terms":     {&raw.notName, nil},
+		"together_terms":     {&raw.together, nil},
+		"question_particles": {&raw.particles, nil},
+		"only_me_terms":      {&raw.onlyMe, nil},
+		"awaiting_terms":     {&raw.awaits, raw.awaitLangs},
+	}
+}
+
 func termList(n *yaml.Node) ([]string, error) {
 	switch n.Kind {
 	case yaml.SequenceNode:

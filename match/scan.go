@@ -207,7 +207,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 					if negated && (cat == catOutage || cat == catRecovery || cat == catNamed) && negatedAt(r, hits, h) {
 						continue
 					}
-					if cat == catOutage && inLongerRecovery(r, hits, h) {
+					if cat == catOutage && inLonger(r, hits, h, catRecovery) {
 						continue // หายล่มแล้ว, "no longer down": the outage word is part of the recovery
 					}
 					if cat == catNotName && h.e == len(key) {
