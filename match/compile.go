@@ -36,6 +36,7 @@ const (
 	catOwnWork   // "my code", "mera code", "내 코드": an outage term beside it is the poster's own work's
 	catTogether  // "both", "at the same time", "同時に": the services named before it are one subject
 	catNotName   // "liegt nicht an", "bukan", "это не": the service right after it is not the one failing
+	catOwnSide   // "my wifi", "indihome", "мой телефон": as catOwnWork, and its failure is the cause of the post's others
 )
 
 // phrase is one compiled term: a sequence of normalised tokens.
@@ -221,7 +222,7 @@ func compile(raw *rawRules) *Rules {
 		{raw.cancels, catCancel, nil}, {raw.past, catPast, nil}, {raw.present, catPresent, nil}, {raw.displace, catDisplace, nil},
 		{raw.arrive, catArrive, nil}, {raw.negators, catNegator, raw.pairLangs}, {raw.postNegators, catPostNeg, raw.pairLangs},
 		{raw.verbs, catVerb, raw.pairLangs}, {raw.conseq, catConseq, nil}, {raw.causes, catCause, nil},
-		{raw.awaits, catAwait, raw.awaitLangs}, {raw.onlyMe, catOnlyMe, nil}, {raw.ownWork, catOwnWork, nil}, {raw.ownSide, catOwnWork, nil},
+		{raw.awaits, catAwait, raw.awaitLangs}, {raw.onlyMe, catOnlyMe, nil}, {raw.ownWork, catOwnWork, nil}, {raw.ownSide, catOwnSide, nil},
 		{raw.together, catTogether, nil}, {raw.notName, catNotName, nil},
 	} {
 		for _, t := range l.terms {

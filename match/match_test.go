@@ -274,6 +274,9 @@ func TestPastDisplacementLinks(t *testing.T) {
 		{"ไลน์ล่ม", want{"line": Outage}},
 		// a bare name asked
 		{"instagram???", want{"instagram": Outage}},
+		{"X???", want{"x": Outage}}, // whichever word the name also is
+		{"teams????", want{"teams": Outage}},
+		{"@PayPalItalia i pagamenti non passano", want{"paypal": Outage}}, // a support account's country
 		{"@WhatsApp ؟", want{"whatsapp": Outage}},
 		{"インスタ？", want{"instagram": Outage}},
 		// a run that goes on after its name is a clause, not a list item
@@ -417,7 +420,21 @@ func TestOwnSide(t *testing.T) {
 		{"whatsapp down, not my wifi", want{"whatsapp": Outage}},
 		{"สัญญาณAISแถวนี้หายเกลี้ยง ไม่ใช่youtubeล่มนะ", want{"youtube": Mention}},
 		{"cracked my screen and the touch doesn't respond, can't even open instagram", want{"instagram": Mention}},
+		// the poster's provider down: the cause of every failure the post tells
+		{"indihome mati dari pagi, ga bisa nonton youtube sama sekali", want{"youtube": Mention}},
+		{"my wifi died, netflix won't load", want{"netflix": Mention}},
+		// not when asked, or denied
+		{"هو الواتس واقع ولا النت عندي اللي بايظ؟", want{"whatsapp": Outage}},
+		{"YouTube buffert ohne Ende und nein, mein Internet ist nicht das Problem", want{"youtube": Outage}},
 	})
+	// A provider that the rules follow as a service is complained of.
+	r, err := ParseRules(append(DefaultRulesYAML(), []byte("\n  - {name: jio, display: Jio, aliases: [jio]}\n")...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewMatcher(r)
+	m.model = nil
+	checkMatches(t, m, []matchCase{{"jio down hai, whatsapp bhi nahi chal raha", want{"jio": Outage, "whatsapp": Outage}}})
 }
 
 // TestOnlyMe: "only me?" in a question asks whether a service is down; said

@@ -116,8 +116,8 @@ func (m *Matcher) scan(sc *scratch) bool {
 				}
 			case catAwait:
 				sc.awaits = append(sc.awaits, intent{pos: int32(i), end: int32(i + n), sent: t.sent, langs: p.langs})
-			case catOwnWork:
-				sc.ownWork = append(sc.ownWork, intent{pos: int32(i), end: int32(i + n), sent: t.sent})
+			case catOwnWork, catOwnSide:
+				sc.ownWork = append(sc.ownWork, intent{cat: p.cat, pos: int32(i), end: int32(i + n), sent: t.sent})
 			case catNotName:
 				if t.fl&tkCJK == 0 {
 					sc.marks[i+n-1] |= mkNotName
@@ -428,21 +428,34 @@ func (m *Matcher) scan(sc *scratch) bool {
 	if len(sc.ownWork) > 0 {
 		kept := sc.intents[:0]
 		for _, in := range sc.intents {
-			if in.cat != catOutage || !sc.aboutOwnWork(in) {
+			w, ok := sc.aboutOwnWork(in)
+			if in.cat != catOutage || !ok {
 				kept = append(kept, in)
-			} else {
-				// and the model is not asked to overrule that ("meu TCC
-				// cheio de erro e eu aqui rolando WhatsApp")
-				negated = true
+				continue
+			}
+			// and the model is not asked to overrule that ("meu TCC cheio de
+			// erro e eu aqui rolando WhatsApp")
+			negated = true
+			if w.cat == catOwnSide && !sc.asked(int(in.end)) && !sc.markedWithin(w.end, in.end, mkNegator) {
+				// The poster's own connection, device or card failing is
+				// why the services of the post fail for them ("indihome
+				// mati dari pagi, ga bisa nonton youtube"): a post negation.
+				// Not when it is asked ("الواتس واقع ولا النت عندي اللي
+				// بايظ؟") or denied ("mein Internet ist nicht das Problem").
+				cancel = true
+				sc.cancels = append(sc.cancels, w.pos, in.end)
 			}
 		}
 		sc.intents = kept
 	}
 	// Validate ambiguous aliases: context term anywhere, or a hashtag that
 	// also holds an intent term (#xdown).
+	// A post of names and a question mark only ("X???", "mess???") asks
+	// after the service whichever word its name also is.
+	asked := len(sc.intents) == 0 && !runWords && bareQuestion(sc.buf, toks, sc.mentions)
 	ms := sc.mentions[:0]
 	for _, mn := range sc.mentions {
-		ok := mn.need == 0 || ctx&mn.need != 0 || sc.toks[mn.pos].fl&tkMention != 0
+		ok := mn.need == 0 || ctx&mn.need != 0 || sc.toks[mn.pos].fl&tkMention != 0 || asked
 		if !ok {
 			// #xdown, or an intent term right next to it: "x is down"; for a
 			// strict alias, one of none of the languages in which the alias is
@@ -582,7 +595,11 @@ var (
 	handlePrefixes = []string{"ask", "team", "get"}
 	handleSuffixes = []string{"support", "status", "official", "indonesia", "brasil", "brazil", "mexico", "espana",
 		"france", "turkiye", "arabia", "arabic", "global", "india", "japan", "cares", "helps", "help", "care",
-		"news", "app", "usa", "ksa", "uk", "us", "es", "br", "mx", "jp", "de", "fr", "tr", "id", "hq"}
+		"news", "app", "usa", "ksa", "uk", "us", "es", "br", "mx", "jp", "de", "fr", "tr", "id", "hq",
+		"italia", "italy", "polska", "nederland", "deutschland", "mena", "latam", "africa", "europe", "nigeria",
+		"kenya", "pakistan", "bangladesh", "vietnam", "thailand", "malaysia", "philippines", "korea", "egypt",
+		"gulf", "uae", "it", "nl", "pl", "ro", "ru", "ua", "in", "ph", "vn", "th", "my", "kr", "tw", "hk", "sg",
+		"au", "ca", "za", "ng", "ke", "eg", "pk", "bd", "eu"}
 )
 
 // handleCore returns the name inside a handle once one known prefix and one known
@@ -712,6 +729,16 @@ func (sc *scratch) clauseBetween(from, to int) bool {
 }
 
 // nameWithin reports whether a service is named within the tokens [from, to).
+// markedWithin reports whether a token in [from, to) carries mark m.
+func (sc *scratch) markedWithin(from, to int32, m uint16) bool {
+	for k := from; k < to; k++ {
+		if sc.marks[k]&m != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func (sc *scratch) nameWithin(from, to int32) bool {
 	for _, mn := range sc.mentions {
 		if mn.pos >= from && mn.pos < to {
@@ -728,15 +755,17 @@ func (sc *scratch) nameWithin(from, to int32) bool {
 // CJK or Thai run that names no service, the same run: "โค้ดงานกลุ่มerror"). Not one
 // before it: "chatgpt down lagi, tugas gw gimana" is the service's outage and
 // its effect on the work.
-func (sc *scratch) aboutOwnWork(in intent) bool {
+func (sc *scratch) aboutOwnWork(in intent) (intent, bool) {
 	for _, w := range sc.ownWork {
-		if w.sent != in.sent {
+		if w.sent != in.sent || w.cat == catOwnSide && sc.nameWithin(w.pos, w.end) {
+			// (a provider the rules follow as a service is complained of:
+			// "Jio down hai" where Jio is one)
 			continue
 		}
 		if w.pos == in.pos && sc.toks[w.pos].fl&tkCJK != 0 && !sc.nameWithin(w.pos, w.pos+1) ||
 			in.pos >= w.end && in.pos-w.end < ownWorkSpan && !sc.clauseBetween(int(w.end), int(in.pos)) && !sc.nameWithin(w.end, in.pos) {
-			return true
+			return w, true
 		}
 	}
-	return false
+	return intent{}, false
 }
