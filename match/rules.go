@@ -336,8 +336,6 @@ func (raw *rawRules) langMask(langs []string) uint64 {
 	return m
 }
 
-// termList accepts a sequence of strings or a mapping of language code to
-// sequence of strings.
 // termListField is where a top-level list of terms goes, and the map that
 // notes its terms' languages where they matter (nil where they do not).
 type termListField struct {
@@ -377,6 +375,8 @@ func (raw *rawRules) termLists() map[string]termListField {
 	}
 }
 
+// termList accepts a sequence of strings or a mapping of language code to
+// sequence of strings.
 func termList(n *yaml.Node) ([]string, error) {
 	switch n.Kind {
 	case yaml.SequenceNode:

@@ -448,11 +448,12 @@ func (m *Matcher) scan(sc *scratch) bool {
 		}
 		sc.intents = kept
 	}
+	// A post of names and a question mark only ("instagram???", "X???") is
+	// someone checking whether the service is down, whichever word its name
+	// also is.
+	asked := len(sc.intents) == 0 && !runWords && bareQuestion(sc.buf, toks, sc.mentions)
 	// Validate ambiguous aliases: context term anywhere, or a hashtag that
 	// also holds an intent term (#xdown).
-	// A post of names and a question mark only ("X???", "mess???") asks
-	// after the service whichever word its name also is.
-	asked := len(sc.intents) == 0 && !runWords && bareQuestion(sc.buf, toks, sc.mentions)
 	ms := sc.mentions[:0]
 	for _, mn := range sc.mentions {
 		ok := mn.need == 0 || ctx&mn.need != 0 || sc.toks[mn.pos].fl&tkMention != 0 || asked
@@ -513,9 +514,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 			}
 		}
 	}
-	if len(sc.intents) == 0 && len(ms) > 0 && !runWords && bareQuestion(sc.buf, toks, ms) {
-		// A name asked and nothing else ("instagram???", "واتساب؟") is
-		// someone checking whether it is down.
+	if asked && len(ms) > 0 {
 		sc.intents = append(sc.intents, intent{cat: catOutage, pos: ms[0].pos, end: ms[0].end, sent: ms[0].sent})
 	}
 	sc.mentions = ms
@@ -728,7 +727,6 @@ func (sc *scratch) clauseBetween(from, to int) bool {
 	return false
 }
 
-// nameWithin reports whether a service is named within the tokens [from, to).
 // markedWithin reports whether a token in [from, to) carries mark m.
 func (sc *scratch) markedWithin(from, to int32, m uint16) bool {
 	for k := from; k < to; k++ {
@@ -739,6 +737,7 @@ func (sc *scratch) markedWithin(from, to int32, m uint16) bool {
 	return false
 }
 
+// nameWithin reports whether a service is named within the tokens [from, to).
 func (sc *scratch) nameWithin(from, to int32) bool {
 	for _, mn := range sc.mentions {
 		if mn.pos >= from && mn.pos < to {
