@@ -352,7 +352,10 @@ func (sc *scratch) fixedBeside(in intent) bool {
 		default:
 			continue
 		}
-		if to-from > fixedSpan || sc.toks[from].fl&tkCJK != 0 {
+		if to-from > fixedSpan || sc.toks[from].fl&tkCJK != 0 || (sc.toks[o.pos].fl|sc.toks[in.pos].fl)&tkCJK != 0 {
+			// (in CJK script "fixed the outage" is one run, 障害復旧; a
+			// recovery run and an outage run are two clauses: "インスタ復活
+			// Threadsは読み込まない")
 			continue
 		}
 		if !bytes.ContainsAny(sc.buf[sc.toks[from-1].e:sc.toks[to].s], ",;，；、.!?،؛؟") {

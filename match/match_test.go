@@ -278,6 +278,20 @@ func TestPastDisplacementLinks(t *testing.T) {
 		{"teams????", want{"teams": Outage}},
 		{"@PayPalItalia i pagamenti non passano", want{"paypal": Outage}}, // a support account's country
 		{"@WhatsApp ؟", want{"whatsapp": Outage}},
+		{"@LINEjp_official 通知が全然来ません", want{"line": Outage}}, // two suffixes
+		// a link to an outage tracker's page of a service asks whether it is down
+		{"https://downdetector.com/status/whatsapp/ 👀", want{"whatsapp": Outage}},
+		{"allestoerungen.de/stoerung/instagram/", want{"instagram": Outage}},
+		{"https://www.isitdownrightnow.com/discord.com.html", want{"discord": Outage}},
+		{"https://youtube.com/watch?v=abc great video", want{}}, // a link to the service is not a name
+		{"https://downdetector.com/ lol", want{}},
+		// a short word said of a name opens the Thai run right after it
+		{"Teamsค้างตอนประชุมเช้านี้", want{"teams": Outage}},
+		// an ambiguous name that is the first word of an outage term is that word
+		{"اسپاتیفای هیچی پلی نمیکنه", want{"spotify": Outage}},
+		// a displacement term does not reach over a clause mark
+		{"Discord dan maar, Teams ligt eruit", want{"discord": Mention, "teams": Outage}},
+		{"Spotify is stuk?? Dan maar YouTube aan", want{"spotify": Outage, "youtube": Mention}},
 		{"インスタ？", want{"instagram": Outage}},
 		// a run that goes on after its name is a clause, not a list item
 		{"เมื่อคืนยูทูปล่ม วันนี้เน็ตฟลิกซ์ดูไม่ได้", want{"youtube": Past, "netflix": Outage}},
@@ -988,7 +1002,8 @@ func sameTokensASCII(t *testing.T, m *Matcher, s string) {
 }
 
 func FuzzTokenizeASCII(f *testing.F) {
-	for _, s := range []string{"Is WhatsApp DOWN?? see https://x.com/a b", "web.whatsapp.com. ok|no;yes\nnext", "a.b. .c www.x.y z", "ZZ@@", "x\t\ty_z 123abc"} {
+	for _, s := range []string{"Is WhatsApp DOWN?? see https://x.com/a b", "web.whatsapp.com. ok|no;yes\nnext", "a.b. .c www.x.y z", "ZZ@@", "x\t\ty_z 123abc",
+		"https://downdetector.com/status/whatsapp/ x", "downdetector.co.id/status/x?a=1#b", "isdown.app/./.. outage.report/"} {
 		f.Add(s)
 	}
 	m := NewMatcher(nil)

@@ -74,7 +74,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 				}
 			case catNamed:
 				// only right after a name (in a CJK run, nameEndsAt checked the hits)
-				if k := len(sc.mentions); n > intentLen && (inRun || k > 0 && sc.mentions[k-1].end == int32(i)) {
+				if n > intentLen && (inRun || nameEndsBefore(sc, i)) {
 					intentBest, intentLen = id, n
 				}
 			case catNegator:
@@ -216,7 +216,9 @@ func (m *Matcher) scan(sc *scratch) bool {
 					if cat == catPresent && inLonger(r, hits, h, catPast) {
 						continue // 现在想起来, "thinking of it now": the present word is part of the past cue
 					}
-					if cat == catNamed && !nameEndsAt(r, hits, h.s) {
+					if cat == catNamed && !nameEndsAt(r, hits, h.s) && (h.s != 0 || !nameEndsBefore(sc, i)) {
+						// right after a name in the run, or opening a run
+						// right after one ("Teamsค้าง", "Discord ค้าง")
 						continue
 					}
 					found = append(found, h.id)
@@ -311,6 +313,11 @@ func (m *Matcher) scan(sc *scratch) bool {
 			aliasNext = i + aliasLen
 			if t.fl&tkCJK != 0 {
 				sc.listedInRun(r, key, t, p.svc)
+			}
+			if t.fl&tkTracker != 0 {
+				// A link to an outage tracker's page of the service asks
+				// whether it is down ("downdetector.com/status/whatsapp 👀").
+				sc.intents = append(sc.intents, intent{cat: catOutage, pos: int32(i), end: int32(i + 1), sent: t.sent, hg: t.hg})
 			}
 		}
 		if intentBest >= 0 && r.phrases[intentBest].cat == catOnlyMe && !sc.question(r, t.sent) {
@@ -457,6 +464,11 @@ func (m *Matcher) scan(sc *scratch) bool {
 	ms := sc.mentions[:0]
 	for _, mn := range sc.mentions {
 		ok := mn.need == 0 || ctx&mn.need != 0 || sc.toks[mn.pos].fl&tkMention != 0 || asked
+		if mn.need != 0 && sc.insideTerm(mn) {
+			// an ambiguous name that is a word of a longer outage term is
+			// that word ("اسپاتیفای هیچی پلی نمیکنه": "doesn't play")
+			continue
+		}
 		if !ok {
 			// #xdown, or an intent term right next to it: "x is down"; for a
 			// strict alias, one of none of the languages in which the alias is
@@ -496,8 +508,10 @@ func (m *Matcher) scan(sc *scratch) bool {
 			continue
 		}
 		for j := mn.pos - 1; j >= 0 && j >= mn.pos-displaceSpan && toks[j].sent == mn.sent; j-- {
-			if sc.marks[j]&mkDisplace != 0 && !sc.outageRightAfter(*mn) {
-				// ("checking ig down apa cuma aku" checks on ig, the one failing)
+			if sc.marks[j]&mkDisplace != 0 && !sc.outageRightAfter(*mn) && !sc.clauseBetween(int(j)+1, int(mn.pos)) {
+				// ("checking ig down apa cuma aku" checks on ig, the one
+				// failing; "Zoom dan maar, Teams wil niet": a clause mark
+				// ends the displacement)
 				mn.dest = true
 				break
 			}
@@ -611,10 +625,14 @@ func handleCore(key []byte) []byte {
 			break
 		}
 	}
-	for _, x := range handleSuffixes {
-		if len(core) > len(x)+2 && string(core[len(core)-len(x):]) == x {
-			core = core[:len(core)-len(x)]
-			break
+	// Up to two suffixes: @LINEjp_official, @netflix_in_help.
+	for range 2 {
+		core = bytes.TrimRight(core, "_")
+		for _, x := range handleSuffixes {
+			if len(core) > len(x)+2 && string(core[len(core)-len(x):]) == x {
+				core = core[:len(core)-len(x)]
+				break
+			}
 		}
 	}
 	core = bytes.Trim(core, "_")
@@ -735,6 +753,24 @@ func (sc *scratch) markedWithin(from, to int32, m uint16) bool {
 		}
 	}
 	return false
+}
+
+// insideTerm reports whether an outage term of more words starts with mention
+// mn's words ("پلی نمیکنه", "doesn't play").
+func (sc *scratch) insideTerm(mn mention) bool {
+	for _, in := range sc.intents {
+		if in.cat == catOutage && in.pos == mn.pos && in.end > mn.end {
+			return true
+		}
+	}
+	return false
+}
+
+// nameEndsBefore reports whether the last service named ends right before
+// token i.
+func nameEndsBefore(sc *scratch, i int) bool {
+	k := len(sc.mentions)
+	return k > 0 && sc.mentions[k-1].end == int32(i)
 }
 
 // nameWithin reports whether a service is named within the tokens [from, to).

@@ -4,6 +4,7 @@
 package match
 
 import (
+	"bytes"
 	"encoding/binary"
 	"slices"
 	"unicode"
@@ -134,6 +135,60 @@ func linkAt(b []byte, i, j int) int {
 	return i
 }
 
+// trackers are the sites people link to when a service is down: a link to
+// one's page of a service (downdetector.com/status/whatsapp/,
+// allestoerungen.de/stoerung/whatsapp/) asks whether it is down.
+var trackers = map[string]bool{"downdetector": true, "allestoerungen": true, "xn--allestrungen-9ib": true,
+	"istheservicedown": true, "isdown": true, "downforeveryoneorjustme": true, "isitdownrightnow": true,
+	"updownradar": true, "outage": true, "downradar": true}
+
+// trackerSlug returns the span of the service's slug (the link's last path
+// segment, up to a dot) in the link b[i:e] when it is a link to an outage
+// tracker's page of a service; s == end when it is not.
+func trackerSlug(b []byte, i, e int) (s, end int) {
+	u := b[i:e]
+	for _, p := range [][]byte{[]byte("https://"), []byte("http://"), []byte("www.")} {
+		if bytes.HasPrefix(u, p) {
+			i += len(p)
+			u = u[len(p):]
+		}
+	}
+	slash := bytes.IndexByte(u, '/')
+	if slash < 0 {
+		return 0, 0
+	}
+	tracked := false
+	for _, label := range bytes.Split(u[:slash], []byte(".")) {
+		tracked = tracked || trackers[string(label)]
+	}
+	if !tracked {
+		return 0, 0
+	}
+	path := bytes.TrimRight(u[slash:], "/")
+	if k := bytes.IndexAny(path, "?#"); k >= 0 {
+		path = bytes.TrimRight(path[:k], "/")
+	}
+	k := bytes.LastIndexByte(path, '/')
+	seg := path[k+1:]
+	if d := bytes.IndexByte(seg, '.'); d >= 0 {
+		seg = seg[:d] // isitdownrightnow.com/whatsapp.com.html
+	}
+	if len(seg) < 2 {
+		return 0, 0
+	}
+	s = i + slash + k + 1
+	return s, s + len(seg)
+}
+
+// linkToken appends, for the link b[i:e], the token of the service's slug
+// when it is a link to an outage tracker.
+func linkToken(toks []token, b []byte, i, e int, sent int32) []token {
+	if s, end := trackerSlug(b, i, e); end > s {
+		toks = append(toks, token{s: int32(s), e: int32(end), sent: sent, fl: tkMention | tkBreak | tkTracker})
+	}
+	return toks
+}
+
 func hasPrefixAt(b []byte, i int, p string) bool {
 	return len(b)-i >= len(p) && string(b[i:i+len(p)]) == p
 }
@@ -189,6 +244,7 @@ func (m *Matcher) tokenize(sc *scratch) {
 			continue
 		}
 		if e := urlEnd(b, i); e > i {
+			toks = linkToken(toks, b, i, e, sent)
 			i = e
 			brk = true
 			prevWord = false
@@ -210,6 +266,7 @@ func (m *Matcher) tokenize(sc *scratch) {
 			j += s2
 		}
 		if e := linkAt(b, i, j); e > i {
+			toks = linkToken(toks, b, i, e, sent)
 			i, brk, prevWord = e, true, false
 			continue
 		}
@@ -308,6 +365,7 @@ func (m *Matcher) tokenizeASCII(sc *scratch) {
 			continue
 		}
 		if e := urlEnd(b, i); e > i {
+			toks = linkToken(toks, b, i, e, sent)
 			i = e
 			brk = true
 			prevWord = false
@@ -318,6 +376,7 @@ func (m *Matcher) tokenizeASCII(sc *scratch) {
 			j++
 		}
 		if e := linkAt(b, i, j); e > i {
+			toks = linkToken(toks, b, i, e, sent)
 			i, brk, prevWord = e, true, false
 			continue
 		}
