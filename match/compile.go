@@ -74,6 +74,14 @@ type Rules struct {
 	phrases  []phrase
 	index    map[string][]int32 // first token → phrases, longest first
 	second   []uint32           // by phrase: the hash of its second token (0: any, one token or matched by prefix)
+	// heads and pairs split index for scan: a first token's phrases whose
+	// second token is any (heads), and those of each second token (pairs,
+	// by first and second token hash), so that a common first word ("no",
+	// "не", "ما") does not walk every phrase it starts; rank keeps index's
+	// order (longest first) among the phrases found.
+	heads    map[string]head
+	pairs    map[uint64][]int32
+	rank     []int32
 	prefixed map[string][]int32 // first token → alias phrases (Arabic clitic prefixes stripped)
 	cjk      []int32            // phrases matched by substring inside CJK runs
 	fuzzy    [256][]int32       // single-token aliases with one-edit tolerance, by first byte
@@ -326,7 +334,7 @@ func compile(raw *rawRules) *Rules {
 		r.index[p.toks[0]] = append(r.index[p.toks[0]], id)
 		if p.cat == catAlias {
 			r.prefixed[p.toks[0]] = append(r.prefixed[p.toks[0]], id)
-			if p.ctx == 0 && len(p.toks) == 1 && raw.services[p.svc].fuzzy && isASCIIWord(p.toks[0]) && len(p.toks[0]) >= 6 {
+			if p.ctx == 0 && len(p.toks) == 1 && raw.services[p.svc].fuzzy && isASCIIWord(p.toks[0]) && len(p.toks[0]) >= 6 && !r.derived(&p) {
 				r.fuzzy[p.toks[0][0]] = append(r.fuzzy[p.toks[0][0]], id)
 			}
 		}
@@ -348,6 +356,7 @@ func compile(raw *rawRules) *Rules {
 			m[k] = ids
 		}
 	}
+	r.splitIndex()
 	r.trie = buildTrie(vocab)
 	r.buildPrefilter()
 	for k := range r.index {
@@ -683,6 +692,51 @@ func filterHash(b []byte) uint32 {
 func (r *Rules) mayHave(key []byte) bool {
 	h := filterHash(key)
 	return r.filter[h>>6]&(1<<(h&63)) != 0
+}
+
+// head is a first token's entry in Rules.heads.
+type head struct {
+	hash uint32  // wordHash of the token
+	any  []int32 // its phrases of one token, or matched by prefix (second 0)
+	next uint64  // a bit per second token hash (mod 64) of its other phrases: most words skip pairs
+}
+
+// splitIndex builds heads, pairs and rank from index and second.
+func (r *Rules) splitIndex() {
+	r.heads = make(map[string]head, len(r.index))
+	r.pairs = make(map[uint64][]int32)
+	r.rank = make([]int32, len(r.phrases))
+	for k, ids := range r.index {
+		h := head{hash: wordHash([]byte(k))}
+		for i, id := range ids {
+			r.rank[id] = int32(i)
+			if f := r.second[id]; f == 0 {
+				h.any = append(h.any, id)
+			} else {
+				pk := pairKey(h.hash, f)
+				r.pairs[pk] = append(r.pairs[pk], id)
+				h.next |= 1 << (f & 63)
+			}
+		}
+		r.heads[k] = h
+	}
+}
+
+// pairKey is the key of Rules.pairs for a first and a second token hash.
+func pairKey(first, second uint32) uint64 { return uint64(first)<<32 | uint64(second) }
+
+// derived reports whether alias p (one ASCII token) is within one edit of a
+// fuzzy alias of its service already taken (a misspelling, "whatsap"): that
+// one is fuzzy already, and a typo of a typo is two edits. (Forms with an
+// ending stay fuzzy: "instagramida" is one edit from "instagramda".)
+func (r *Rules) derived(p *phrase) bool {
+	for _, id := range r.fuzzy[p.toks[0][0]] {
+		q := &r.phrases[id]
+		if q.svc == p.svc && withinOneEdit([]byte(p.toks[0]), q.toks[0]) {
+			return true
+		}
+	}
+	return false
 }
 
 // wordHash is the hash of a word in Rules.second, never 0 (0 stands for "any

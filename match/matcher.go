@@ -120,6 +120,7 @@ type scratch struct {
 	recD     []int32
 	seen     []bool
 	cjkFound []int32
+	cands    []int32 // scan: the phrases a word starts that its next words allow
 	cjkHits  []cjkHit
 	runBuf   []byte // a CJK run with its names masked, for the model
 	touched  []int16

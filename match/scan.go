@@ -6,6 +6,7 @@ package match
 
 import (
 	"bytes"
+	"cmp"
 	"slices"
 	"unicode/utf8"
 )
@@ -155,20 +156,28 @@ func (m *Matcher) scan(sc *scratch) bool {
 			}
 		} else {
 			if r.mayHave(key) {
-				if ids := r.index[string(key)]; len(ids) > 0 {
-					// Most phrases a word starts fail on the next word: their
-					// second words' hashes, in one small table, say which
-					// without touching the phrases (the word after next
-					// too, for an adverb between).
+				if hd, ok := r.heads[string(key)]; ok {
+					// Most phrases a word starts fail on the next word: only
+					// those of the next word (or the word after next, for an
+					// adverb between) are looked at, found by the two words'
+					// hashes, in index order.
+					ids := append(sc.cands[:0], hd.any...)
 					h1, h2 := tokHash(sc, i+1), tokHash(sc, i+2)
+					if h1 != 0 && hd.next&(1<<(h1&63)) != 0 {
+						ids = append(ids, r.pairs[pairKey(hd.hash, h1)]...)
+					}
+					if h2 != 0 && h2 != h1 && hd.next&(1<<(h2&63)) != 0 {
+						ids = append(ids, r.pairs[pairKey(hd.hash, h2)]...)
+					}
+					if len(ids) > len(hd.any) {
+						slices.SortFunc(ids, func(a, b int32) int { return cmp.Compare(r.rank[a], r.rank[b]) })
+					}
 					for _, id := range ids {
-						if f := r.second[id]; f != 0 && f != h1 && f != h2 {
-							continue
-						}
 						if n := m.follows(sc, i, id); n > 0 {
 							consider(id, n)
 						}
 					}
+					sc.cands = ids
 				}
 			}
 			if t.fl&tkCJK != 0 {
