@@ -195,7 +195,7 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 		}
 		// The model was trained on the apps and sites the general vocabulary
 		// is written for; a category's services are left to the rules.
-		if m.model != nil && !sc.bare && m.r.category[s] == 0 && !(mt.Kind == Mention && causeOf[s]) && (mt.Kind == Outage || mt.Kind == Mention && mayUpgrade && fineD[s] == none) && !sc.isDest(s) {
+		if m.model != nil && !sc.bare && m.r.category[s] == 0 && !(mt.Kind == Mention && causeOf[s]) && (mt.Kind == Outage || mt.Kind == Mention && mayUpgrade && fineD[s] == none) && !sc.isDest(s) && !sc.tracked(s) {
 			if g := sc.groupsOf(s); g != readFor {
 				var others bool
 				sc.feats, others = m.features(sc, sc.feats[:0], g)
@@ -422,6 +422,18 @@ func (m *Matcher) second(sc *scratch, k Kind, p float32, class int) Kind {
 		return Mention
 	}
 	return k
+}
+
+// tracked reports whether service svc is named by a link to an outage
+// tracker's page of it: what the link says the model cannot read (it reads
+// words, and a link is none), so the rules decide.
+func (sc *scratch) tracked(svc int16) bool {
+	for _, mn := range sc.mentions {
+		if mn.svc == svc && sc.toks[mn.pos].fl&tkTracker != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // bareQuestion reports whether the post is only service names and a question

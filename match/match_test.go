@@ -282,6 +282,9 @@ func TestPastDisplacementLinks(t *testing.T) {
 		// a link to an outage tracker's page of a service asks whether it is down
 		{"https://downdetector.com/status/whatsapp/ 👀", want{"whatsapp": Outage}},
 		{"allestoerungen.de/stoerung/instagram/", want{"instagram": Outage}},
+		{"https://downdetector.ru/ne-rabotaet/telegram/ ну вы поняли", want{"telegram": Outage}}, // the model does not read links
+		// an Arabic article glued to a Latin name
+		{"الـPSN واقفة؟ مو قادر ادخل اونلاين", want{"playstation": Outage}},
 		{"https://www.isitdownrightnow.com/discord.com.html", want{"discord": Outage}},
 		{"https://youtube.com/watch?v=abc great video", want{}}, // a link to the service is not a name
 		{"https://downdetector.com/ lol", want{}},

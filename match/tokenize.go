@@ -135,6 +135,31 @@ func linkAt(b []byte, i, j int) int {
 	return i
 }
 
+// arabicThenLatin returns where the ASCII letters of a word that begins in
+// Arabic script start, or 0.
+func arabicThenLatin(w []byte) int {
+	if len(w) < 3 || w[0] < 0xD8 || w[0] > 0xDB {
+		return 0
+	}
+	for k := 0; k < len(w); k++ {
+		if c := w[k]; c < utf8.RuneSelf {
+			if c >= 'a' && c <= 'z' {
+				return k
+			}
+			return 0
+		}
+	}
+	return 0
+}
+
+// brkFlag is tkBreak when brk is set.
+func brkFlag(brk bool) uint8 {
+	if brk {
+		return tkBreak
+	}
+	return 0
+}
+
 // trackers are the sites people link to when a service is down: a link to
 // one's page of a service (downdetector.com/status/whatsapp/,
 // allestoerungen.de/stoerung/whatsapp/) asks whether it is down.
@@ -269,6 +294,12 @@ func (m *Matcher) tokenize(sc *scratch) {
 			toks = linkToken(toks, b, i, e, sent)
 			i, brk, prevWord = e, true, false
 			continue
+		}
+		if k := arabicThenLatin(b[i:j]); cls == clsWord && k > 0 {
+			// an Arabic article or clitic glued to a Latin name ("الـPSN",
+			// "بالـWhatsApp"; the tatweel is gone): two words
+			toks = append(toks, token{s: int32(i), e: int32(i + k), sent: sent, fl: brkFlag(brk)})
+			i, brk = i+k, false
 		}
 		t := token{s: int32(i), e: int32(j), sent: sent}
 		if brk {
