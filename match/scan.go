@@ -472,7 +472,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 	// also holds an intent term (#xdown).
 	ms := sc.mentions[:0]
 	for _, mn := range sc.mentions {
-		ok := mn.need == 0 || ctx&mn.need != 0 || sc.toks[mn.pos].fl&tkMention != 0 || asked
+		ok := mn.need == 0 || ctx&mn.need != 0 || sc.toks[mn.pos].fl&(tkMention|tkTracker) != 0 || asked
 		if mn.need != 0 && sc.insideTerm(mn) {
 			// an ambiguous name that is a word of a longer outage term is
 			// that word ("اسپاتیفای هیچی پلی نمیکنه": "doesn't play")

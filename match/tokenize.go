@@ -205,11 +205,21 @@ func trackerSlug(b []byte, i, e int) (s, end int) {
 	return s, s + len(seg)
 }
 
-// linkToken appends, for the link b[i:e], the token of the service's slug
-// when it is a link to an outage tracker.
+// linkToken appends, for the link b[i:e], the words of the service's slug
+// when it is a link to an outage tracker ("playstation-network" is two).
 func linkToken(toks []token, b []byte, i, e int, sent int32) []token {
-	if s, end := trackerSlug(b, i, e); end > s {
-		toks = append(toks, token{s: int32(s), e: int32(end), sent: sent, fl: tkMention | tkBreak | tkTracker})
+	s, end := trackerSlug(b, i, e)
+	fl := tkBreak | tkTracker
+	for k := s; k < end; {
+		w := k
+		for w < end && b[w] != '-' && b[w] != '_' && b[w] != '+' {
+			w++
+		}
+		if w > k {
+			toks = append(toks, token{s: int32(k), e: int32(w), sent: sent, fl: fl})
+			fl = tkTracker
+		}
+		k = w + 1
 	}
 	return toks
 }
