@@ -282,7 +282,7 @@ func TestPastDisplacementLinks(t *testing.T) {
 		// a link to an outage tracker's page of a service asks whether it is down
 		{"https://downdetector.com/status/whatsapp/ 👀", want{"whatsapp": Outage}},
 		{"allestoerungen.de/stoerung/instagram/", want{"instagram": Outage}},
-		{"https://downdetector.ru/ne-rabotaet/telegram/ ну вы поняли", want{"telegram": Outage}}, // the model does not read links
+		{"https://downdetector.ru/ne-rabotaet/telegram/ ну вы поняли", want{"telegram": Outage}},               // the model does not read links
 		{"@AskPlayStation https://downdetector.pl/problemy/playstation-network/", want{"playstation": Outage}}, // a slug of two words
 		// an Arabic article glued to a Latin name
 		{"الـPSN واقفة؟ مو قادر ادخل اونلاين", want{"playstation": Outage}},
