@@ -73,12 +73,11 @@ type Rules struct {
 	services []Service
 	phrases  []phrase
 	index    map[string][]int32 // first token → phrases, longest first
-	second   []uint32           // by phrase: the hash of its second token (0: any, one token or matched by prefix)
 	// heads and pairs split index for scan: a first token's phrases whose
 	// second token is any (heads), and those of each second token (pairs,
-	// by first and second token hash), so that a common first word ("no",
-	// "не", "ما") does not walk every phrase it starts; rank keeps index's
-	// order (longest first) among the phrases found.
+	// by first and second token hash, see secondHash), so that a common
+	// first word ("no", "не", "ما") does not walk every phrase it starts;
+	// rank keeps index's order (longest first) among the phrases found.
 	heads    map[string]head
 	pairs    map[uint64][]int32
 	rank     []int32
@@ -314,12 +313,6 @@ func compile(raw *rawRules) *Rules {
 				p.ctx |= q.ctx
 				q.ctx = 0
 			}
-		}
-	}
-	r.second = make([]uint32, len(r.phrases))
-	for i, p := range r.phrases {
-		if len(p.toks) > 1 && !(p.prefixLast && len(p.toks) == 2) {
-			r.second[i] = wordHash([]byte(p.toks[1]))
 		}
 	}
 	var vocab []string
@@ -701,7 +694,17 @@ type head struct {
 	next uint64  // a bit per second token hash (mod 64) of its other phrases: most words skip pairs
 }
 
-// splitIndex builds heads, pairs and rank from index and second.
+// secondHash is the hash of phrase p's second token as a post's next word is
+// hashed (tokHash), or 0 when any word may follow (one token, or a spaced
+// Korean phrase whose last word matches by its start).
+func secondHash(p *phrase) uint32 {
+	if len(p.toks) > 1 && !(p.prefixLast && len(p.toks) == 2) {
+		return wordHash([]byte(p.toks[1]))
+	}
+	return 0
+}
+
+// splitIndex builds heads, pairs and rank from index.
 func (r *Rules) splitIndex() {
 	r.heads = make(map[string]head, len(r.index))
 	r.pairs = make(map[uint64][]int32)
@@ -710,7 +713,7 @@ func (r *Rules) splitIndex() {
 		h := head{hash: wordHash([]byte(k))}
 		for i, id := range ids {
 			r.rank[id] = int32(i)
-			if f := r.second[id]; f == 0 {
+			if f := secondHash(&r.phrases[id]); f == 0 {
 				h.any = append(h.any, id)
 			} else {
 				pk := pairKey(h.hash, f)
@@ -720,6 +723,15 @@ func (r *Rules) splitIndex() {
 		}
 		r.heads[k] = h
 	}
+}
+
+// pairsOf is the phrases of the head whose second token hashes to h (none
+// for h 0, the end of the post).
+func (hd head) pairsOf(r *Rules, h uint32) []int32 {
+	if h == 0 || hd.next&(1<<(h&63)) == 0 {
+		return nil
+	}
+	return r.pairs[pairKey(hd.hash, h)]
 }
 
 // pairKey is the key of Rules.pairs for a first and a second token hash.
@@ -739,8 +751,8 @@ func (r *Rules) derived(p *phrase) bool {
 	return false
 }
 
-// wordHash is the hash of a word in Rules.second, never 0 (0 stands for "any
-// word" there).
+// wordHash is the hash of a word for Rules.pairs, never 0 (0 stands for "any
+// word" in secondHash).
 func wordHash(w []byte) uint32 {
 	return hashBytes(0, w) | 1
 }

@@ -61,7 +61,7 @@ const (
 	tkCJK                       // a run of CJK script: matched by substring
 	tkMention                   // an @handle: only whole-token aliases
 	tkHash                      // part of a hashtag
-	tkTracker                   // a service's slug in a link to an outage tracker (with tkMention)
+	tkTracker                   // a word of a service's slug in a link to an outage tracker
 )
 
 type token struct {

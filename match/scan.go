@@ -161,23 +161,23 @@ func (m *Matcher) scan(sc *scratch) bool {
 					// those of the next word (or the word after next, for an
 					// adverb between) are looked at, found by the two words'
 					// hashes, in index order.
-					ids := append(sc.cands[:0], hd.any...)
+					ids := hd.any
 					h1, h2 := tokHash(sc, i+1), tokHash(sc, i+2)
-					if h1 != 0 && hd.next&(1<<(h1&63)) != 0 {
-						ids = append(ids, r.pairs[pairKey(hd.hash, h1)]...)
+					p1, p2 := hd.pairsOf(r, h1), hd.pairsOf(r, h2)
+					if h2 == h1 {
+						p2 = nil
 					}
-					if h2 != 0 && h2 != h1 && hd.next&(1<<(h2&63)) != 0 {
-						ids = append(ids, r.pairs[pairKey(hd.hash, h2)]...)
-					}
-					if len(ids) > len(hd.any) {
+					if len(p1)+len(p2) > 0 {
+						// (copied only when a pair is found: most words have none)
+						ids = append(append(append(sc.cands[:0], hd.any...), p1...), p2...)
 						slices.SortFunc(ids, func(a, b int32) int { return cmp.Compare(r.rank[a], r.rank[b]) })
+						sc.cands = ids
 					}
 					for _, id := range ids {
 						if n := m.follows(sc, i, id); n > 0 {
 							consider(id, n)
 						}
 					}
-					sc.cands = ids
 				}
 			}
 			if t.fl&tkCJK != 0 {

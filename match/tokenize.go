@@ -171,22 +171,14 @@ var trackers = map[string]bool{"downdetector": true, "allestoerungen": true, "xn
 // segment, up to a dot) in the link b[i:e] when it is a link to an outage
 // tracker's page of a service; s == end when it is not.
 func trackerSlug(b []byte, i, e int) (s, end int) {
-	u := b[i:e]
-	for _, p := range [][]byte{[]byte("https://"), []byte("http://"), []byte("www.")} {
-		if bytes.HasPrefix(u, p) {
+	for _, p := range [...]string{"https://", "http://", "www."} {
+		if hasPrefixAt(b[:e], i, p) {
 			i += len(p)
-			u = u[len(p):]
 		}
 	}
+	u := b[i:e]
 	slash := bytes.IndexByte(u, '/')
-	if slash < 0 {
-		return 0, 0
-	}
-	tracked := false
-	for _, label := range bytes.Split(u[:slash], []byte(".")) {
-		tracked = tracked || trackers[string(label)]
-	}
-	if !tracked {
+	if slash < 0 || !trackedHost(u[:slash]) {
 		return 0, 0
 	}
 	path := bytes.TrimRight(u[slash:], "/")
@@ -203,6 +195,23 @@ func trackerSlug(b []byte, i, e int) (s, end int) {
 	}
 	s = i + slash + k + 1
 	return s, s + len(seg)
+}
+
+// trackedHost reports whether a label of host names an outage tracker (every
+// link of a post is asked, so without allocating).
+func trackedHost(host []byte) bool {
+	for len(host) > 0 {
+		label := host
+		if d := bytes.IndexByte(host, '.'); d >= 0 {
+			label, host = host[:d], host[d+1:]
+		} else {
+			host = nil
+		}
+		if trackers[string(label)] {
+			return true
+		}
+	}
+	return false
 }
 
 // linkToken appends, for the link b[i:e], the words of the service's slug
