@@ -10,11 +10,14 @@ package counts
 
 import (
 	"cmp"
+	"hash/fnv"
 	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Counts are the counters of one service in one bucket (or summed over a window).
@@ -118,18 +121,28 @@ type Key struct {
 type Complaint struct {
 	Author, Country, Lang, PostID string
 	Problems                      []string
+	// Voice is the complaint as one witness (Voice): copies of a long text posted
+	// by many accounts are one voice.
+	Voice string
 }
 
 // Delta is the increment of one bucket within a batch.
 type Delta struct {
 	Counts
 	authors map[string]struct{}
+	voices  map[string]struct{}
 }
 
 // AuthorIDs returns the distinct complaint authors counted, sorted (at most
 // maxAuthorsPerBucket of them).
 func (d *Delta) AuthorIDs() []string {
 	return slices.Sorted(maps.Keys(d.authors))
+}
+
+// VoiceIDs returns the distinct complaint voices counted (Voice), sorted (at most
+// maxAuthorsPerBucket of them).
+func (d *Delta) VoiceIDs() []string {
+	return slices.Sorted(maps.Keys(d.voices))
 }
 
 // PartitionRange is the span of offsets of one partition in a batch.
@@ -232,6 +245,12 @@ func (b *Batch) Complain(service string, t time.Time, c Complaint) {
 		}
 		d.authors[c.Author] = struct{}{}
 	}
+	if c.Voice != "" && len(d.voices) < maxAuthorsPerBucket {
+		if d.voices == nil {
+			d.voices = map[string]struct{}{}
+		}
+		d.voices[c.Voice] = struct{}{}
+	}
 	if len(d.Samples) < MaxSamples && c.PostID != "" {
 		d.Samples = append(d.Samples, c.PostID)
 	}
@@ -265,6 +284,9 @@ func (c Counts) Clone() Counts {
 // DistinctAuthors is how many distinct complaint authors the delta holds.
 func (d *Delta) DistinctAuthors() int { return len(d.authors) }
 
+// DistinctVoices is how many distinct complaint voices the delta holds.
+func (d *Delta) DistinctVoices() int { return len(d.voices) }
+
 // Top returns the n keys of a share map with the largest shares, largest first (ties by
 // name), as an alert's evidence names them.
 func Top(m map[string]float64, n int) []string {
@@ -276,4 +298,51 @@ func Top(m map[string]float64, n int) []string {
 		return strings.Compare(a, b)
 	})
 	return keys[:min(n, len(keys))]
+}
+
+// Voice returns the key under which a complaint counts as one witness: its text
+// (lower-cased, links, mentions and punctuation left out) when it is long enough
+// that two people rarely write it word for word, so that copies of it (a headline
+// reposted, a pasted message, a bot's script) are one voice however many accounts
+// post them; otherwise its author, because many people write "#Xdown" or "X down?"
+// on their own. Detection asks a start to be surprising in voices as well as in
+// authors (evaluate's Params.Authors).
+func Voice(author, text string) string {
+	var b strings.Builder
+	letters := 0
+	for _, w := range strings.Fields(text) {
+		lw := strings.ToLower(w)
+		if strings.HasPrefix(lw, "http") || strings.HasPrefix(lw, "www.") || strings.HasPrefix(lw, "@") || lw == "rt" {
+			continue
+		}
+		n := letters
+		for _, r := range lw {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				b.WriteRune(r)
+				letters += runeWeight(r)
+			}
+		}
+		if letters > n {
+			b.WriteByte(' ')
+		}
+	}
+	if letters < voiceLetters {
+		return "a:" + author
+	}
+	h := fnv.New64a()
+	h.Write([]byte(b.String()))
+	return "t:" + strconv.FormatUint(h.Sum64(), 36)
+}
+
+// voiceLetters is how many letters make a text a voice of its own: about five words,
+// past the stock phrases ("is X down for anyone") that people write alike.
+const voiceLetters = 24
+
+// runeWeight counts a logogram or syllable block as two letters: a word of a
+// language written without spaces holds fewer runes than an alphabet's.
+func runeWeight(r rune) int {
+	if unicode.In(r, unicode.Han, unicode.Hangul, unicode.Hiragana, unicode.Katakana) {
+		return 2
+	}
+	return 1
 }

@@ -15,3 +15,14 @@ func ExampleTop() {
 	// [BR ID IN]
 	// []
 }
+
+// Copies of a long text are one voice whoever posts them; a short post is its
+// author's own.
+func ExampleVoice() {
+	a := counts.Voice("ana", "BREAKING: WhatsApp down for millions of users worldwide https://t.co/x1")
+	b := counts.Voice("bo", "RT @news: breaking — WhatsApp down for millions of users worldwide!")
+	c := counts.Voice("cy", "whatsapp down?")
+	fmt.Println(a == b, c)
+	// Output:
+	// true a:cy
+}

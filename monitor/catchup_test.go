@@ -17,6 +17,31 @@ import (
 
 type recordingPublisher struct{ events []incident.Event }
 
+// catchUp runs a monitor of service over what st holds: one step to just after
+// start, then one catch-up to until. It returns the types of the events published.
+func catchUp(t *testing.T, st *store.Store, service string, start, until time.Time) []string {
+	t.Helper()
+	ctx := context.Background()
+	pub := &recordingPublisher{}
+	m, err := monitor.New(monitor.Config{Services: []string{service}, Group: "g", Topic: "posts"},
+		monitor.Deps{Reader: st, Claimer: st, Coordinator: st, Hours: st, Trimmer: st, Activity: st, Publisher: pub},
+		zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Advance(ctx, start.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Advance(ctx, until); err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, e := range pub.events {
+		types = append(types, e.Type)
+	}
+	return types
+}
+
 func (p *recordingPublisher) Publish(_ context.Context, evs []incident.Event) error {
 	p.events = append(p.events, evs...)
 	return nil
@@ -59,22 +84,7 @@ func TestCatchUpFloodIsRetracted(t *testing.T) {
 	if err := st.Apply(ctx, "g", "posts", b, stored); err != nil {
 		t.Fatal(err)
 	}
-	pub := &recordingPublisher{}
-	m, err := monitor.New(monitor.Config{Services: []string{"spotify"}, Group: "g", Topic: "posts"}, monitor.Deps{Reader: st, Claimer: st, Coordinator: st, Hours: st, Trimmer: st, Activity: st, Publisher: pub}, zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Advance(ctx, start.Add(time.Minute)); err != nil {
-		t.Fatal(err)
-	}
-	// One catch-up over the rest of the twelve hours.
-	if err := m.Advance(ctx, start.Add(12*time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	var types []string
-	for _, e := range pub.events {
-		types = append(types, e.Type)
-	}
+	types := catchUp(t, st, "spotify", start, start.Add(12*time.Hour))
 	if len(types) == 0 || types[0] != incident.TypeFloodSuspected {
 		t.Errorf("events %v, want a flood suspected and no incident", types)
 	}

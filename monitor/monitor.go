@@ -29,6 +29,7 @@ import (
 type Reader interface {
 	Read(ctx context.Context, services []string, from, to int64) (map[string][]counts.Counts, error)
 	DistinctAuthors(ctx context.Context, service string, from, to int64) (int64, error)
+	DistinctVoices(ctx context.Context, service string, from, to int64) (int64, error)
 }
 
 // Claimer records that an event id is being published, once across instances, and
@@ -769,12 +770,17 @@ func (m *Monitor) flush(ctx context.Context) error {
 				var ok bool
 				var err error
 				m.pending, ok, err = m.trackers[e.Data.Service].CheckStart(m.pending, 0, m.series[e.Data.Service], m.params,
-					func(from time.Time) (int64, error) {
-						if !from.Before(e.Data.Window.Start) {
-							return distinct, nil
-						}
+					func(from time.Time) (int64, int64, error) {
 						to := counts.BucketOf(e.Data.Window.End.Add(-time.Second), m.bucket)
-						return m.reader.DistinctAuthors(ctx, e.Data.Service, counts.BucketOf(from, m.bucket), to)
+						n := distinct
+						if from.Before(e.Data.Window.Start) {
+							var err error
+							if n, err = m.reader.DistinctAuthors(ctx, e.Data.Service, counts.BucketOf(from, m.bucket), to); err != nil {
+								return 0, 0, err
+							}
+						}
+						v, err := m.reader.DistinctVoices(ctx, e.Data.Service, counts.BucketOf(from, m.bucket), to)
+						return n, v, err
 					})
 				if err != nil {
 					return err

@@ -857,6 +857,7 @@ func (p *Pipeline) aggregate(msgs []kafka.Message, res []parsed) (*counts.Batch,
 					st.Complaints++
 					b.Complain(mt.Service, post.CreatedAt, counts.Complaint{
 						Author: post.Author, Country: post.Country, Lang: post.Lang, PostID: post.ID, Problems: mt.Problems,
+						Voice: counts.Voice(post.Author, post.Text),
 					})
 				case match.Recovery:
 					b.Recovery(mt.Service, post.CreatedAt)

@@ -18,9 +18,10 @@
 --      the caller puts first a field that every write sets)
 --   g  the same with the offsets TTL (hourly rollups)
 --   t  the same with the offsets TTL refreshed on every write (run-wide totals)
---   b  one bucket: keyIndex is the counts hash, then: authors key index, nf, na, ns,
---      nf field/increment pairs (the first is "p", set by every write), na author
---      ids (PFADD), ns sample post ids (kept in the hash as s:1..s:5, the first five)
+--   b  one bucket: keyIndex is the counts hash, then: authors key index, voices key
+--      index, nf, na, nv, ns, nf field/increment pairs (the first is "p", set by every
+--      write), na author ids and nv voices (each PFADD to its HyperLogLog), ns sample
+--      post ids (kept in the hash as s:1..s:5, the first five)
 --   m  n field/value pairs: HSET each field to the value when larger (offsets TTL)
 --   n  n field/value pairs: HSET each field to the value when smaller or unset (offsets TTL)
 --   e  n field/value pairs: HSET (offsets TTL)
@@ -95,25 +96,32 @@ while i <= #ARGV do
     end
     i = i + 2 * n
   elseif op == 'b' then
-    -- "b countsIndex authorsIndex nf na ns ...": n is the authors key's index here
-    local akey = KEYS[n]
-    local nf, na, ns = tonumber(ARGV[i]), tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
-    i = i + 3
-    local out, created, extra = add(key, i, nf, {'na', 'ns'})
+    -- "b countsIndex authorsIndex voicesIndex nf na nv ns ...": n is the authors key's
+    -- index here
+    local akey, vkey = KEYS[n], KEYS[tonumber(ARGV[i])]
+    local nf, na, nv, ns = tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
+    i = i + 5
+    local out, created, extra = add(key, i, nf, {'na', 'nv', 'ns'})
     i = i + 2 * nf
-    if na > 0 then
-      for j = i, i + na - 1, 500 do
-        redis.call('PFADD', akey, unpack(ARGV, j, math.min(j + 499, i + na - 1)))
+    -- pfadd adds the m ids at ARGV[i..] to hll, and sets its TTL (and the hash's flag
+    -- field) when the HyperLogLog was created by this write.
+    local function pfadd(hll, m, known, flag)
+      if m == 0 then
+        return
       end
-      if not extra[1] then
-        -- the first authors of this bucket: the HyperLogLog was just created
-        redis.call('EXPIRE', akey, counterTTL)
-        table.insert(out, 'na')
+      for j = i, i + m - 1, 500 do
+        redis.call('PFADD', hll, unpack(ARGV, j, math.min(j + 499, i + m - 1)))
+      end
+      if not known then
+        redis.call('EXPIRE', hll, counterTTL)
+        table.insert(out, flag)
         table.insert(out, 1)
       end
-      i = i + na
+      i = i + m
     end
-    local have = tonumber(extra[2]) or 0
+    pfadd(akey, na, extra[1], 'na')
+    pfadd(vkey, nv, extra[2], 'nv')
+    local have = tonumber(extra[3]) or 0
     for j = i, i + ns - 1 do
       if have >= maxSamples then
         break

@@ -88,6 +88,9 @@ func (s *Store) countsKey(svc string, bucket int64) string {
 func (s *Store) authorsKey(svc string, bucket int64) string {
 	return s.opt.Prefix + ":{" + svc + "}:a:" + itoa(bucket)
 }
+func (s *Store) voicesKey(svc string, bucket int64) string {
+	return s.opt.Prefix + ":{" + svc + "}:v:" + itoa(bucket)
+}
 
 // dayKey holds a service's hourly rollups of one UTC day (fields "<hour>:p" ...), so
 // seeding a fortnight of baseline reads 15 keys per service rather than 336.
@@ -390,10 +393,14 @@ func (s *Store) addBucket(c *call, k counts.Key, d *counts.Delta) {
 	}
 	ck := c.key(s.countsKey(k.Service, k.Bucket))
 	ak := c.key(s.authorsKey(k.Service, k.Bucket))
-	c.args = append(c.args, "b", ck, ak, len(fields)/2, d.DistinctAuthors(), len(d.Samples))
+	vk := c.key(s.voicesKey(k.Service, k.Bucket))
+	c.args = append(c.args, "b", ck, ak, vk, len(fields)/2, d.DistinctAuthors(), d.DistinctVoices(), len(d.Samples))
 	c.args = append(c.args, fields...)
 	for _, a := range d.AuthorIDs() { // sorted: the same batch sends the same script call
 		c.args = append(c.args, a)
+	}
+	for _, v := range d.VoiceIDs() {
+		c.args = append(c.args, v)
 	}
 	for _, id := range d.Samples {
 		c.args = append(c.args, id)
@@ -557,17 +564,27 @@ func (s *Store) ReadHours(ctx context.Context, services []string, from, to time.
 // DistinctAuthors estimates the distinct complaint authors of service over the buckets
 // [from, to] (PFCOUNT over several keys of one slot).
 func (s *Store) DistinctAuthors(ctx context.Context, service string, from, to int64) (int64, error) {
+	return s.distinct(ctx, "authors", s.authorsKey, service, from, to)
+}
+
+// DistinctVoices estimates the distinct complaint voices (counts.Voice) of service
+// over the buckets [from, to].
+func (s *Store) DistinctVoices(ctx context.Context, service string, from, to int64) (int64, error) {
+	return s.distinct(ctx, "voices", s.voicesKey, service, from, to)
+}
+
+func (s *Store) distinct(ctx context.Context, what string, key func(string, int64) string, service string, from, to int64) (int64, error) {
 	step := int64(s.opt.Bucket / time.Second)
 	var keys []string
 	for b := from; b <= to; b += step {
-		keys = append(keys, s.authorsKey(service, b))
+		keys = append(keys, key(service, b))
 	}
 	if len(keys) == 0 {
 		return 0, nil
 	}
 	n, err := s.rdb.PFCount(ctx, keys...).Result()
 	if err != nil {
-		return 0, fmt.Errorf("count distinct authors of %s: %w", service, err)
+		return 0, fmt.Errorf("count distinct %s of %s: %w", what, service, err)
 	}
 	return n, nil
 }
@@ -622,9 +639,9 @@ func (s *Store) Trim(ctx context.Context, services []string, from, to int64) err
 	}
 	pipe := s.rdb.Pipeline()
 	for _, svc := range services {
-		keys := make([]string, 0, 2*((to-from)/step+1)+2)
+		keys := make([]string, 0, 3*((to-from)/step+1)+2)
 		for b := from; b <= to; b += step {
-			keys = append(keys, s.countsKey(svc, b), s.authorsKey(svc, b))
+			keys = append(keys, s.countsKey(svc, b), s.authorsKey(svc, b), s.voicesKey(svc, b))
 		}
 		for d := floorTo(from, 86400); d <= to; d += 86400 {
 			keys = append(keys, s.dayKey(svc, d-rollupDays*86400))

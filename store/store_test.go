@@ -26,9 +26,9 @@ func TestStoreApplyRead(t *testing.T) {
 		b.Offset(0, int64(10+i))
 	}
 	b.Offset(1, 5)
-	b.Complain("whatsapp", t0, counts.Complaint{Author: "a", Country: "IN", Lang: "en", PostID: "p1", Problems: []string{"messages"}})
-	b.Complain("whatsapp", t0.Add(2*time.Second), counts.Complaint{Author: "b", Country: "IN", Lang: "hi", PostID: "p2", Problems: []string{"messages", "calls"}})
-	b.Complain("whatsapp", t0.Add(3*time.Second), counts.Complaint{Author: "a", PostID: "p3"})
+	b.Complain("whatsapp", t0, counts.Complaint{Author: "a", Country: "IN", Lang: "en", PostID: "p1", Problems: []string{"messages"}, Voice: "t:1"})
+	b.Complain("whatsapp", t0.Add(2*time.Second), counts.Complaint{Author: "b", Country: "IN", Lang: "hi", PostID: "p2", Problems: []string{"messages", "calls"}, Voice: "t:1"})
+	b.Complain("whatsapp", t0.Add(3*time.Second), counts.Complaint{Author: "a", PostID: "p3", Voice: "a:a"})
 	b.Mention("whatsapp", t0)
 	b.Recovery("whatsapp", t0.Add(12*time.Second))
 	b.Totals["consumed"] = 4
@@ -58,6 +58,10 @@ func TestStoreApplyRead(t *testing.T) {
 	n, err := s.DistinctAuthors(ctx, "whatsapp", bucket, bucket+10)
 	if err != nil || n != 2 {
 		t.Errorf("DistinctAuthors = %d, %v; want 2", n, err)
+	}
+	// Two authors posting one text, and one of them a short post of their own.
+	if n, err := s.DistinctVoices(ctx, "whatsapp", bucket, bucket+10); err != nil || n != 2 {
+		t.Errorf("DistinctVoices = %d, %v; want 2", n, err)
 	}
 	offs, err := s.Offsets(ctx, "g", "posts", []string{"whatsapp", "x"})
 	if err != nil || offs["whatsapp"][0] != 12 || offs["whatsapp"][1] != 5 || offs[store.GroupScope][0] != 12 || len(offs["x"]) != 0 {

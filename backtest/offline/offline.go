@@ -3,8 +3,8 @@
 // while a detector is tuned, its ablations).
 //
 // It makes the pipeline's decisions without its I/O: posts are matched and counted
-// into a counts.Batch as the pipeline counts them (distinct authors exactly, where
-// Redis keeps a HyperLogLog), and every closed bucket of every mentioned service is
+// into a counts.Batch as the pipeline counts them (distinct authors and voices
+// exactly, where Redis keeps HyperLogLogs), and every closed bucket of every mentioned service is
 // stepped through an evaluate.Series and an incident.Tracker, services with an open
 // incident being each other's related ones, as the monitor does. Posts must come in
 // created_at order. `outcry backtest --suite` runs the real pipeline (Kafka, Redis)
@@ -45,9 +45,10 @@ type Runner struct {
 	trackers map[string]*incident.Tracker
 	cur      time.Time     // start of the open bucket
 	batch    *counts.Batch // its counts
-	// the complaint authors of each closed bucket, as long as a window may be, to
-	// count an incident's distinct authors over its whole window (Params.Authors)
-	past   map[string][][]string
+	// the complaint authors and voices of each closed bucket, as long as a window
+	// may be, to count an incident's distinct ones over its whole window
+	// (Params.Authors)
+	past   map[string][]witnesses
 	keep   int
 	events []incident.Event
 	ms     []match.Match
@@ -61,7 +62,7 @@ func New(m *match.Matcher, services []string, start time.Time, o Options) *Runne
 		m: m, p: p, inc: o.Incident, known: map[string]bool{},
 		series:   map[string]*evaluate.Series{},
 		trackers: map[string]*incident.Tracker{},
-		past:     map[string][][]string{},
+		past:     map[string][]witnesses{},
 		cur:      start.Truncate(p.Bucket),
 		batch:    counts.NewBatch(p.Bucket),
 		keep:     int(max(p.Window, p.TrendWindow) / p.Bucket),
@@ -107,6 +108,7 @@ func (r *Runner) Add(p Post) {
 		case match.Outage:
 			r.batch.Complain(mt.Service, r.cur, counts.Complaint{
 				Author: p.Author, Country: p.Country, Lang: p.Lang, PostID: p.ID, Problems: mt.Problems,
+				Voice: counts.Voice(p.Author, p.Text),
 			})
 		case match.Recovery:
 			r.batch.Recovery(mt.Service, r.cur)
@@ -128,16 +130,16 @@ func (r *Runner) close() {
 	var failing []string
 	for _, s := range r.services {
 		var c counts.Counts
-		var authors []string
+		var w witnesses
 		if d := r.batch.Buckets[counts.Key{Service: s, Bucket: r.cur.Unix()}]; d != nil {
-			c, authors = d.Counts, d.AuthorIDs()
-			c.Authors = int64(len(authors))
+			c, w = d.Counts, witnesses{d.AuthorIDs(), d.VoiceIDs()}
+			c.Authors = int64(len(w.authors))
 		}
 		verdicts[s] = r.series[s].Step(r.cur, c)
 		if r.trackers[s].Open() || verdicts[s].Anomalous() {
 			failing = append(failing, s)
 		}
-		h := append(r.past[s], authors)
+		h := append(r.past[s], w)
 		if len(h) > r.keep {
 			h = h[len(h)-r.keep:]
 		}
@@ -156,8 +158,9 @@ func (r *Runner) close() {
 			if evs[i].Type != incident.TypeStarted {
 				continue
 			}
-			evs, _, _ = r.trackers[s].CheckStart(evs, i, r.series[s], r.p, func(from time.Time) (int64, error) {
-				return r.distinct(s, from), nil
+			evs, _, _ = r.trackers[s].CheckStart(evs, i, r.series[s], r.p, func(from time.Time) (int64, int64, error) {
+				a, v := r.distinct(s, from)
+				return a, v, nil
 			})
 		}
 		r.trackers[s].Tell(r.series[s])
@@ -166,17 +169,24 @@ func (r *Runner) close() {
 	r.cur = r.cur.Add(r.p.Bucket)
 }
 
-// distinct counts the complaint authors of service's closed buckets from from on.
-func (r *Runner) distinct(service string, from time.Time) int64 {
+// witnesses are the distinct complaint authors and voices of one bucket.
+type witnesses struct{ authors, voices []string }
+
+// distinct counts the complaint authors and voices of service's closed buckets from
+// from on.
+func (r *Runner) distinct(service string, from time.Time) (authors, voices int64) {
 	h := r.past[service]
 	n := int(r.cur.Add(r.p.Bucket).Sub(from) / r.p.Bucket)
-	seen := map[string]struct{}{}
+	as, vs := map[string]struct{}{}, map[string]struct{}{}
 	for _, b := range h[max(0, len(h)-n):] {
-		for _, a := range b {
-			seen[a] = struct{}{}
+		for _, a := range b.authors {
+			as[a] = struct{}{}
+		}
+		for _, v := range b.voices {
+			vs[v] = struct{}{}
 		}
 	}
-	return int64(len(seen))
+	return int64(len(as)), int64(len(vs))
 }
 
 // Finish closes the buckets up to until and returns every event of the run.

@@ -12,9 +12,9 @@ import (
 )
 
 // run feeds an hour of ordinary chatter about WhatsApp, then ten minutes of outage
-// posts by authors drawn from pool (0: each post a new author), and returns the types
-// of the events.
-func run(t *testing.T, perMin float64, pool int) []string {
+// posts by authors drawn from pool (0: each post a new author), each in its own words
+// unless copied, and returns the types of the events.
+func run(t *testing.T, perMin float64, pool int, copied bool) []string {
 	t.Helper()
 	m := match.NewMatcher(match.DefaultRules())
 	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -31,7 +31,11 @@ func run(t *testing.T, perMin float64, pool int) []string {
 			if pool > 0 {
 				author = fmt.Sprint("bot", rnd.IntN(pool))
 			}
-			r.Add(offline.Post{ID: fmt.Sprint(n), Text: "whatsapp is down, messages not sending", Author: author, At: t})
+			text := fmt.Sprintf("whatsapp is down, my %d messages are not sending", n)
+			if copied {
+				text = "BREAKING: WhatsApp down for millions of users worldwide"
+			}
+			r.Add(offline.Post{ID: fmt.Sprint(n), Text: text, Author: author, At: t})
 		}
 	}
 	var got []string
@@ -46,14 +50,17 @@ func TestOutageAndFlood(t *testing.T) {
 		name   string
 		perMin float64
 		pool   int
+		copied bool
 		want   string
 		absent string
 	}{
-		{"an outage of three complaints a minute", 3, 0, incident.TypeStarted, incident.TypeFloodSuspected},
-		{"four accounts posting thirty a minute", 30, 4, incident.TypeFloodSuspected, incident.TypeStarted},
+		{"an outage of three complaints a minute", 3, 0, false, incident.TypeStarted, incident.TypeFloodSuspected},
+		{"four accounts posting thirty a minute", 30, 4, false, incident.TypeFloodSuspected, incident.TypeStarted},
+		// A headline reposted by many accounts is one voice, not many witnesses.
+		{"one text reposted by many accounts", 3, 0, true, incident.TypeFloodSuspected, incident.TypeStarted},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := run(t, tc.perMin, tc.pool)
+			got := run(t, tc.perMin, tc.pool, tc.copied)
 			has := map[string]bool{}
 			for _, g := range got {
 				has[g] = true

@@ -90,6 +90,6 @@ truth.json (recall, false alerts, detection and resolution delays, top country a
 	f.IntVar(&suiteRound, "suite-round", 0, "with --suite, the round of streams: 0 is the suite, 1 and up the same plan with other seeds (a fresh held-out half)")
 	f.IntVar(&suiteWriter, "suite-writer", 1, "with --suite, whose post templates: 1, the suite's own, or 2 or 3, later writers' (their held-out halves are text the matcher was never made from)")
 	f.BoolVar(&ablate, "ablate", false, "with --suite or --loo, an ablation: the detector with every part, then without each part in turn; one summary line each (for --loo, the in-sample NAB score)")
-	f.BoolVar(&suiteFast, "fast", false, "with --suite, match and evaluate in memory instead of through Kafka and Redis (seconds instead of minutes; distinct authors counted exactly)")
+	f.BoolVar(&suiteFast, "fast", false, "with --suite, match and evaluate in memory instead of through Kafka and Redis (seconds instead of minutes; distinct authors and voices counted exactly)")
 	return cmd
 }

@@ -103,6 +103,7 @@ const (
 	PartChatter                  // a rise that is mostly not complaints is chatter
 	PartAuthors                  // the distinct authors of the whole window rechecked (Params.Authors)
 	PartMid                      // the medium (10 min) window
+	PartVoices                   // the distinct voices of the whole window checked (Params.Authors)
 )
 
 // Parts lists the parts with their names, in order.
@@ -110,7 +111,8 @@ var Parts = []struct {
 	Part Part
 	Name string
 }{{PartTailBar, "tail-excess bar"}, {PartTrend, "6 h trend window"},
-	{PartChatter, "chatter test"}, {PartAuthors, "window authors recheck"}, {PartMid, "10 min window"}}
+	{PartChatter, "chatter test"}, {PartAuthors, "window authors recheck"}, {PartVoices, "window voices check"},
+	{PartMid, "10 min window"}}
 
 // Defaults returns the parameters used when none are given.
 //
@@ -206,9 +208,10 @@ const (
 	ReasonElevated                     // clearly above baseline, below the alert bar
 	ReasonAnomaly                      // an outage
 	ReasonFlood                        // many posts from few accounts: a bot flood, not an outage
+	ReasonFewVoices                    // enough accounts, but a few of them wrote alike: not yet
 )
 
-var reasonNames = [...]string{"", "warmup", "normal", "low_count", "few_authors", "chatter", "elevated", "anomaly", "flood"}
+var reasonNames = [...]string{"", "warmup", "normal", "low_count", "few_authors", "chatter", "elevated", "anomaly", "flood", "few_voices"}
 
 func (r Reason) String() string {
 	if int(r) < len(reasonNames) {
@@ -254,10 +257,16 @@ type Verdict struct {
 // proportion to the complaints per author. The bar assumes independent witnesses;
 // an author posting again is not one, and a window where accounts repeat
 // themselves (four bots and two people: ten posts from six authors) must show
-// more. ReasonFlood when they are not and are fewer than half the complaints,
-// ReasonFewAuthors when they are not or are fewer than MinAuthors, ReasonAnomaly
-// otherwise.
-func (p Params) Authors(distinct, complaints int64, expected float64) Reason {
+// more. Its distinct voices (counts.Voice: copies of one long text are one voice,
+// whoever posts them) must pass the bar too, unraised: a headline reposted or a
+// message pasted by many accounts is one claim, not many witnesses, while the
+// accounts themselves may be real people. A voices count of 0 is not known and not
+// judged. ReasonFlood when the authors fail and are fewer than half the
+// complaints, ReasonFewAuthors when they fail or are fewer than MinAuthors;
+// ReasonFlood when the voices fail and are fewer than half the authors (mostly
+// copies), ReasonFewVoices when they fail with fewer copies (a few texts alike: not
+// an outage yet, nor a flood); ReasonAnomaly otherwise.
+func (p Params) Authors(distinct, voices, complaints int64, expected float64) Reason {
 	p = p.withDefaults()
 	if p.Without&PartAuthors != 0 {
 		return ReasonAnomaly
@@ -266,12 +275,18 @@ func (p Params) Authors(distinct, complaints int64, expected float64) Reason {
 	if distinct > 0 && complaints > distinct {
 		bar *= float64(complaints) / float64(distinct)
 	}
-	ok := Surprise(float64(distinct), math.Max(expected, 1e-9), 0) >= bar
+	mu := math.Max(expected, 1e-9)
+	ok := Surprise(float64(distinct), mu, 0) >= bar
+	voicesOK := p.Without&PartVoices != 0 || voices == 0 || Surprise(float64(voices), mu, 0) >= p.MinScore
 	switch {
 	case !ok && 2*distinct < complaints, float64(distinct) < p.FloodAuthors*float64(complaints):
 		return ReasonFlood
 	case !ok, distinct < p.MinAuthors:
 		return ReasonFewAuthors
+	case !voicesOK && 2*voices < distinct:
+		return ReasonFlood
+	case !voicesOK:
+		return ReasonFewVoices
 	}
 	return ReasonAnomaly
 }
@@ -353,6 +368,7 @@ type Series struct {
 
 	hold      bool
 	open      bool      // an incident is open (Open)
+	closedWas time.Time // closedAt before the incident now open (Retracted)
 	closedAt  time.Time // last bucket an incident was open on
 	floodAt   time.Time // the last bucket of a flood (Flood)
 	holdSince time.Time
@@ -474,7 +490,23 @@ func (s *Series) Open(o bool) {
 	if s.open && !o {
 		s.closedAt = s.last
 	}
+	if !s.open && o {
+		s.closedWas = s.closedAt
+	}
 	s.open = o
+}
+
+// Retracted tells the series that the incident it was told of was taken back before
+// it was published (its authors or voices did not pass): it never opened, so no
+// aftermath follows it. The monitor tells the series of a start before its authors
+// are counted; without this, a start taken back left the medium window demanding a
+// clearly growing newer half for an hour, and a slow ramp held back once by a
+// repeated text was never found.
+func (s *Series) Retracted() {
+	if s.open {
+		s.open = false
+		s.closedAt = s.closedWas
+	}
 }
 
 // aftermath is how long after an incident the medium window takes a rise only

@@ -229,25 +229,35 @@ func TestSurprise(t *testing.T) {
 }
 
 // The distinct authors of a window are independent witnesses only when each posts
-// once: accounts that repeat themselves raise the bar.
+// once: accounts that repeat themselves raise the bar. Copies of one text are one
+// voice, however many accounts post them.
 func TestAuthors(t *testing.T) {
 	p := evaluate.Params{}
 	for _, tc := range []struct {
-		distinct, complaints int64
-		expected             float64
-		want                 evaluate.Reason
+		distinct, voices, complaints int64
+		expected                     float64
+		want                         evaluate.Reason
 	}{
-		{40, 45, 1, evaluate.ReasonAnomaly},
-		{4, 20, 0.4, evaluate.ReasonFlood},        // four accounts
-		{5, 7, 0.4, evaluate.ReasonFewAuthors},    // not surprising as people
-		{2, 2, 0.0001, evaluate.ReasonFewAuthors}, // below MinAuthors
-		{6, 6, 0.2, evaluate.ReasonAnomaly},       // six people, once each
-		{6, 10, 0.2, evaluate.ReasonFewAuthors},   // four bots and two people
-		{400, 520, 20, evaluate.ReasonAnomaly},    // a large outage, some posting twice
+		{40, 40, 45, 1, evaluate.ReasonAnomaly},
+		{4, 4, 20, 0.4, evaluate.ReasonFlood},        // four accounts
+		{5, 5, 7, 0.4, evaluate.ReasonFewAuthors},    // not surprising as people
+		{2, 2, 2, 0.0001, evaluate.ReasonFewAuthors}, // below MinAuthors
+		{6, 6, 6, 0.2, evaluate.ReasonAnomaly},       // six people, once each
+		{6, 6, 10, 0.2, evaluate.ReasonFewAuthors},   // four bots and two people
+		{400, 380, 520, 20, evaluate.ReasonAnomaly},  // a large outage, some posting twice
+		{12, 2, 12, 0.5, evaluate.ReasonFlood},       // a headline reposted by twelve accounts
+		{12, 5, 12, 0.5, evaluate.ReasonFlood},       // twelve accounts, mostly copies of five texts
+		{12, 9, 12, 0.5, evaluate.ReasonAnomaly},     // a few alike, surprising all the same
+		{10, 9, 10, 1.27, evaluate.ReasonFewVoices},  // a few alike, on the bar: not yet, nor a flood
+		{12, 0, 12, 0.5, evaluate.ReasonAnomaly},     // voices not known
 	} {
-		if got := p.Authors(tc.distinct, tc.complaints, tc.expected); got != tc.want {
-			t.Errorf("Authors(%d, %d, %v) = %v, want %v", tc.distinct, tc.complaints, tc.expected, got, tc.want)
+		if got := p.Authors(tc.distinct, tc.voices, tc.complaints, tc.expected); got != tc.want {
+			t.Errorf("Authors(%d, %d, %d, %v) = %v, want %v", tc.distinct, tc.voices, tc.complaints, tc.expected, got, tc.want)
 		}
+	}
+	p.Without = evaluate.PartVoices
+	if got := p.Authors(12, 2, 12, 0.5); got != evaluate.ReasonAnomaly {
+		t.Errorf("without the voices check: %v, want an anomaly", got)
 	}
 }
 
@@ -285,7 +295,7 @@ func TestSmallOutage(t *testing.T) {
 				v := s.Step(at, counts.Counts{Complaints: c, Posts: c + 1, Authors: c})
 				if b >= onset && v.Anomalous() && found == 0 {
 					// As the monitor does: the whole window's distinct authors.
-					if p.Authors(int64(len(authors)), v.Window.Complaints, v.Expected) == evaluate.ReasonAnomaly {
+					if p.Authors(int64(len(authors)), int64(len(authors)), v.Window.Complaints, v.Expected) == evaluate.ReasonAnomaly {
 						found = at.Add(10 * time.Second).Sub(start.Add(time.Duration(onset) * 10 * time.Second))
 					}
 				}
@@ -390,5 +400,48 @@ func TestBetween(t *testing.T) {
 	c, e := s.Between(start.Add(90*10*time.Second), start.Add(98*10*time.Second))
 	if c != 4 || math.Abs(e-mu) > 1e-9 {
 		t.Errorf("Between: %v complaints, %v expected; want 4 and %v", c, e, mu)
+	}
+}
+
+// A start taken back before it was published (its authors or voices did not pass)
+// never opened: the series, told of it, must not treat the stretch after it as the
+// aftermath of an incident, where the 10-minute window takes only a clearly growing
+// rise. A plateau of two complaints a minute, twelve minutes on when a start on it is
+// taken back, is still an outage at the next look; after a real incident's end it is
+// not (its halves are alike).
+func TestRetractedLeavesNoAftermath(t *testing.T) {
+	find := func(told string) time.Duration {
+		s := evaluate.NewSeries(evaluate.Params{})
+		start := time.Date(2022, 10, 25, 0, 0, 0, 0, time.UTC)
+		onset, look := 360*6, 360*6+72
+		for b := 0; b < onset+360; b++ {
+			at := start.Add(time.Duration(b) * 10 * time.Second)
+			var c int64
+			switch {
+			case b >= onset && b%3 == 0:
+				c = 1 // two a minute
+			case b < onset && b%60 == 0:
+				c = 1 // one in ten minutes
+			}
+			if b == look-1 && told != "" {
+				s.Open(true)
+				if told == "retracted" {
+					s.Retracted()
+				} else {
+					s.Open(false)
+				}
+			}
+			if v := s.Step(at, counts.Counts{Complaints: c, Posts: c, Authors: c}); b >= look && v.Anomalous() {
+				return at.Sub(start.Add(time.Duration(onset) * 10 * time.Second))
+			}
+		}
+		return -1
+	}
+	none, retracted, closed := find(""), find("retracted"), find("closed")
+	if none < 0 || retracted != none {
+		t.Errorf("found after %v with a retracted start, %v without any; want the same", retracted, none)
+	}
+	if closed >= 0 && closed <= none {
+		t.Errorf("found after %v after an incident's end, %v without; want later or never", closed, none)
 	}
 }

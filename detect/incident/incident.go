@@ -382,7 +382,7 @@ func (t *Tracker) flood(v evaluate.Verdict) (Event, bool) {
 		Countries:  counts.Shares(v.Window.Countries, 5),
 		Languages:  counts.Shares(v.Window.Languages, 5),
 		Samples:    append([]string{}, v.Window.Samples...),
-	}, v.Window.Authors), true // the monitor replaces the authors summed over buckets by the window's HyperLogLog count
+	}, v.Window.Authors, 0), true // the monitor replaces the authors summed over buckets by the window's HyperLogLog count
 }
 
 // floodBegins records flood evidence at at and reports whether it begins an episode:
@@ -395,34 +395,44 @@ func (t *Tracker) floodBegins(at time.Time) bool {
 }
 
 // floodEvent is an episode's flood.suspected event, with the evidence of d.
-func (t *Tracker) floodEvent(d Data, authors int64) Event {
+func (t *Tracker) floodEvent(d Data, authors, voices int64) Event {
 	d.IncidentID = fmt.Sprintf("%s-flood-%s", t.service, d.StartedAt.UTC().Format("20060102T1504"))
 	d.State = "flood"
 	d.Severity = SeverityMinor
 	d.DistinctAuthors = authors
 	d.Related = []string{}
 	d.Reason = fmt.Sprintf("%d posts from %d distinct authors", d.Mentions, authors)
+	if voices > 0 && voices < authors {
+		d.Reason += fmt.Sprintf(", %d distinct texts", voices)
+	}
 	return Event{ID: d.IncidentID + "-1", Type: TypeFloodSuspected, Time: d.DetectedAt, Data: d}
 }
 
 // Retract takes back the incident started by pending[i], found to come from too few
-// distinct authors once they were counted over its whole window (evaluate's
-// Params.Authors): the tracker is closed again as if it had never started, the
+// distinct authors or voices once they were counted over its whole window (evaluate's
+// Params.Authors; voices 0 when not known): the tracker is closed again as if it had never started, the
 // incident's events are removed from pending and, at the start of a flood episode,
 // a flood.suspected event takes the started event's place.
-func (t *Tracker) Retract(pending []Event, i int, distinct int64) []Event {
+func (t *Tracker) Retract(pending []Event, i int, distinct, voices int64) []Event {
 	e := pending[i]
-	id := e.Data.IncidentID
+	out := t.drop(pending, i)
+	if t.floodBegins(e.Data.DetectedAt) {
+		t.floodFrom = e.Data.Window.Start
+		out = slices.Insert(out, i, t.floodEvent(e.Data, distinct, voices))
+	}
+	return out
+}
+
+// drop takes back the incident started by pending[i]: the tracker is closed again
+// as if it had never started, and the incident's events are removed from pending.
+func (t *Tracker) drop(pending []Event, i int) []Event {
+	id := pending[i].Data.IncidentID
 	if t.data.IncidentID == id {
 		t.open = false
 		t.coolTill = time.Time{}
 		t.quietAt, t.recoverAt = time.Time{}, time.Time{}
 	}
 	out := append([]Event{}, pending[:i]...)
-	if t.floodBegins(e.Data.DetectedAt) {
-		t.floodFrom = e.Data.Window.Start
-		out = append(out, t.floodEvent(e.Data, distinct))
-	}
 	for _, p := range pending[i+1:] {
 		if p.Data.IncidentID != id {
 			out = append(out, p)
@@ -463,23 +473,33 @@ func (t *Tracker) AuthorsSpan(e Event, s Counted) (from time.Time, complaints in
 type Judged interface {
 	Counted
 	Flood(from time.Time)
+	Retracted()
 }
 
-// CheckStart judges the started event pending[i] again on the distinct authors of
-// its AuthorsSpan, which count returns for a stretch starting at from (evaluate's
-// Params.Authors). When they do not pass, s is told its window was a flood and the
-// start is retracted (Retract); ok reports that the start stands.
-func (t *Tracker) CheckStart(pending []Event, i int, s Judged, p evaluate.Params, count func(from time.Time) (int64, error)) (out []Event, ok bool, err error) {
+// CheckStart judges the started event pending[i] again on the distinct authors and
+// voices of its AuthorsSpan, which count returns for a stretch starting at from
+// (evaluate's Params.Authors). When they do not pass, s is told the incident never
+// opened and, for a flood, that its window was one, and the start is retracted
+// (Retract), or, when only a few texts were alike, taken back quietly; ok reports
+// that the start stands.
+func (t *Tracker) CheckStart(pending []Event, i int, s Judged, p evaluate.Params, count func(from time.Time) (authors, voices int64, err error)) (out []Event, ok bool, err error) {
 	from, complaints, expected := t.AuthorsSpan(pending[i], s)
-	n, err := count(from)
+	n, v, err := count(from)
 	if err != nil {
 		return pending, false, err
 	}
-	if p.Authors(n, complaints, expected) == evaluate.ReasonAnomaly {
+	r := p.Authors(n, v, complaints, expected)
+	if r == evaluate.ReasonAnomaly {
 		return pending, true, nil
 	}
+	s.Retracted()
+	if r == evaluate.ReasonFewVoices {
+		// Not yet: the start is taken back without a flood episode, and the next
+		// look judges its own window afresh.
+		return t.drop(pending, i), false, nil
+	}
 	s.Flood(pending[i].Data.Window.Start)
-	return t.Retract(pending, i, n), false, nil
+	return t.Retract(pending, i, n, v), false, nil
 }
 
 // floodSpan bounds how far back a start in a flood episode is judged: long enough to

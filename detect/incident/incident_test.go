@@ -272,7 +272,7 @@ func resolvesAfterStop(t *testing.T, run func(incident.Params) int, stop int, pa
 func TestRetractFlood(t *testing.T) {
 	tr := incident.NewTracker("spotify", incident.Params{})
 	evs := tr.Step(verdict(0, evaluate.ReasonAnomaly, 20, 0, 40), nil)
-	evs = tr.Retract(evs, 0, 4)
+	evs = tr.Retract(evs, 0, 4, 0)
 	if len(evs) != 1 || evs[0].Type != incident.TypeFloodSuspected || evs[0].Data.DistinctAuthors != 4 {
 		t.Fatalf("retracted: %+v", evs)
 	}
@@ -280,7 +280,7 @@ func TestRetractFlood(t *testing.T) {
 		t.Fatal("tracker still open after the retraction")
 	}
 	evs = tr.Step(verdict(1, evaluate.ReasonAnomaly, 22, 0, 40), nil)
-	if evs = tr.Retract(evs, 0, 4); len(evs) != 0 {
+	if evs = tr.Retract(evs, 0, 4, 0); len(evs) != 0 {
 		t.Fatalf("a second flood event in one episode: %v", types(evs))
 	}
 	if got := types(tr.Step(verdict(2, evaluate.ReasonAnomaly, 30, 0, 40), nil)); len(got) != 1 || got[0] != incident.TypeStarted {
@@ -396,7 +396,7 @@ func TestAuthorsSpan(t *testing.T) {
 	if !from.Equal(first[0].Data.Window.Start) || c != first[0].Data.Mentions || mu != first[0].Data.Baseline {
 		t.Fatalf("outside a flood episode: %s %d %.2f, want the window's", from, c, mu)
 	}
-	tr.Retract(first, 0, 4)
+	tr.Retract(first, 0, 4, 0)
 	// Two minutes later the same accounts and two people start again.
 	again := tr.Step(verdict(12, evaluate.ReasonAnomaly, 7, 0, 30), nil)
 	from, c, mu = tr.AuthorsSpan(again[0], s)
