@@ -10,7 +10,6 @@ package counts
 
 import (
 	"cmp"
-	"hash/fnv"
 	"maps"
 	"slices"
 	"sort"
@@ -18,6 +17,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Counts are the counters of one service in one bucket (or summed over a window).
@@ -308,30 +308,57 @@ func Top(m map[string]float64, n int) []string {
 // on their own. Detection asks a start to be surprising in voices as well as in
 // authors (evaluate's Params.Authors).
 func Voice(author, text string) string {
-	var b strings.Builder
+	// FNV-1a over the normalised text, written as it is read: complaints are hashed on
+	// the pipeline's hot path, and this allocates only the key it returns.
+	const offset64, prime64 = 14695981039346656037, 1099511628211
+	h := uint64(offset64)
+	add := func(r rune) {
+		var buf [utf8.UTFMax]byte
+		for _, c := range utf8.AppendRune(buf[:0], r) {
+			h ^= uint64(c)
+			h *= prime64
+		}
+	}
 	letters := 0
-	for _, w := range strings.Fields(text) {
-		lw := strings.ToLower(w)
-		if strings.HasPrefix(lw, "http") || strings.HasPrefix(lw, "www.") || strings.HasPrefix(lw, "@") || lw == "rt" {
+	for len(text) > 0 {
+		text = strings.TrimLeftFunc(text, unicode.IsSpace)
+		end := strings.IndexFunc(text, unicode.IsSpace)
+		if end < 0 {
+			end = len(text)
+		}
+		w := text[:end]
+		text = text[end:]
+		if w == "" || hasFoldPrefix(w, "http") || hasFoldPrefix(w, "www.") || w[0] == '@' || strings.EqualFold(w, "rt") {
 			continue
 		}
 		n := letters
-		for _, r := range lw {
-			if unicode.IsLetter(r) || unicode.IsDigit(r) {
-				b.WriteRune(r)
+		for _, r := range w {
+			switch {
+			case r < utf8.RuneSelf: // ASCII, most of it
+				if 'A' <= r && r <= 'Z' {
+					r += 'a' - 'A'
+				}
+				if 'a' <= r && r <= 'z' || '0' <= r && r <= '9' {
+					h = (h ^ uint64(r)) * prime64
+					letters++
+				}
+			case unicode.IsLetter(r) || unicode.IsDigit(r):
+				add(unicode.ToLower(r))
 				letters += runeWeight(r)
 			}
 		}
 		if letters > n {
-			b.WriteByte(' ')
+			h = (h ^ ' ') * prime64
 		}
 	}
 	if letters < voiceLetters {
 		return "a:" + author
 	}
-	h := fnv.New64a()
-	h.Write([]byte(b.String()))
-	return "t:" + strconv.FormatUint(h.Sum64(), 36)
+	return "t:" + strconv.FormatUint(h, 36)
+}
+
+func hasFoldPrefix(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // voiceLetters is how many letters make a text a voice of its own: about five words,

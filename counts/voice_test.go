@@ -40,3 +40,10 @@ func TestBatchVoices(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkVoice(b *testing.B) {
+	text := "RT @bbc: WhatsApp down for millions of users worldwide, messages not sending https://bbc.in/x"
+	for b.Loop() {
+		counts.Voice("u1", text)
+	}
+}
