@@ -320,10 +320,7 @@ func (m *Matcher) tokenize(sc *scratch) {
 			toks = append(toks, token{s: int32(i), e: int32(i + k), sent: sent, fl: brkFlag(brk)})
 			i, brk = i+k, false
 		}
-		t := token{s: int32(i), e: int32(j), sent: sent}
-		if brk {
-			t.fl |= tkBreak
-		}
+		t := token{s: int32(i), e: int32(j), sent: sent, fl: brkFlag(brk)}
 		if cls == clsCJK {
 			t.fl |= tkCJK
 		}
@@ -430,11 +427,7 @@ func (m *Matcher) tokenizeASCII(sc *scratch) {
 			i, brk, prevWord = e, true, false
 			continue
 		}
-		t := token{s: int32(i), e: int32(j), sent: sent}
-		if brk {
-			t.fl |= tkBreak
-		}
-		toks = append(toks, t)
+		toks = append(toks, token{s: int32(i), e: int32(j), sent: sent, fl: brkFlag(brk)})
 		brk, prevWord = false, true
 		i = j
 	}

@@ -17,6 +17,16 @@ import (
 
 type recordingPublisher struct{ events []incident.Event }
 
+// newStore returns a store on a fresh redis-server, its scripts loaded.
+func newStore(t *testing.T, prefix string) *store.Store {
+	t.Helper()
+	st := store.New(testenv.RedisClient(t, testenv.Redis(t).Addr), store.Options{Prefix: prefix})
+	if err := st.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 // catchUp runs a monitor of service over what st holds: one step to just after
 // start, then one catch-up to until. It returns the types of the events published.
 func catchUp(t *testing.T, st *store.Store, service string, start, until time.Time) []string {
@@ -53,11 +63,7 @@ func (p *recordingPublisher) Publish(_ context.Context, evs []incident.Event) er
 // trims what it has gone past), so four accounts do not pass for people.
 func TestCatchUpFloodIsRetracted(t *testing.T) {
 	ctx := context.Background()
-	rdb := testenv.RedisClient(t, testenv.Redis(t).Addr)
-	st := store.New(rdb, store.Options{Prefix: "catchup"})
-	if err := st.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := newStore(t, "catchup")
 	start := time.Date(2026, 1, 21, 6, 0, 0, 0, time.UTC)
 	stored := store.Stored{}
 	offset := int64(0)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/outcry-dev/outcry/counts"
 	"github.com/outcry-dev/outcry/detect/incident"
-	"github.com/outcry-dev/outcry/internal/testenv"
 	"github.com/outcry-dev/outcry/store"
 )
 
@@ -26,11 +25,7 @@ func TestCopiedTextIsOneVoice(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			rdb := testenv.RedisClient(t, testenv.Redis(t).Addr)
-			st := store.New(rdb, store.Options{Prefix: "voices"})
-			if err := st.Load(ctx); err != nil {
-				t.Fatal(err)
-			}
+			st := newStore(t, "voices")
 			start := time.Date(2026, 1, 21, 6, 0, 0, 0, time.UTC)
 			b := counts.NewBatch(10 * time.Second)
 			offset := int64(0)

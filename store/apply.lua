@@ -85,6 +85,24 @@ local function add(key, from, n, extraFields)
   return out, not cur[1], extra
 end
 
+-- pfadd adds the m ids at ARGV[i..] to hll and moves i past them; when this write
+-- created the HyperLogLog (its flag field not yet in the counts hash: known is nil),
+-- it sets the TTL and adds the flag to out, the counts hash's fields to write.
+local function pfadd(hll, m, known, flag, out)
+  if m == 0 then
+    return
+  end
+  for j = i, i + m - 1, 500 do
+    redis.call('PFADD', hll, unpack(ARGV, j, math.min(j + 499, i + m - 1)))
+  end
+  if not known then
+    redis.call('EXPIRE', hll, counterTTL)
+    table.insert(out, flag)
+    table.insert(out, 1)
+  end
+  i = i + m
+end
+
 while i <= #ARGV do
   local op, key, n = ARGV[i], KEYS[tonumber(ARGV[i + 1])], tonumber(ARGV[i + 2])
   i = i + 3
@@ -103,24 +121,8 @@ while i <= #ARGV do
     i = i + 5
     local out, created, extra = add(key, i, nf, {'na', 'nv', 'ns'})
     i = i + 2 * nf
-    -- pfadd adds the m ids at ARGV[i..] to hll, and sets its TTL (and the hash's flag
-    -- field) when the HyperLogLog was created by this write.
-    local function pfadd(hll, m, known, flag)
-      if m == 0 then
-        return
-      end
-      for j = i, i + m - 1, 500 do
-        redis.call('PFADD', hll, unpack(ARGV, j, math.min(j + 499, i + m - 1)))
-      end
-      if not known then
-        redis.call('EXPIRE', hll, counterTTL)
-        table.insert(out, flag)
-        table.insert(out, 1)
-      end
-      i = i + m
-    end
-    pfadd(akey, na, extra[1], 'na')
-    pfadd(vkey, nv, extra[2], 'nv')
+    pfadd(akey, na, extra[1], 'na', out)
+    pfadd(vkey, nv, extra[2], 'nv', out)
     local have = tonumber(extra[3]) or 0
     for j = i, i + ns - 1 do
       if have >= maxSamples then

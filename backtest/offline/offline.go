@@ -100,15 +100,19 @@ func (r *Runner) begin(service string) bool {
 func (r *Runner) Add(p Post) {
 	r.advance(p.At)
 	r.ms = r.m.Match(r.ms[:0], p.Text)
+	voice := "" // the post's, once for all the services it complains of
 	for _, mt := range r.ms {
 		if !r.begin(mt.Service) {
 			continue
 		}
 		switch mt.Kind {
 		case match.Outage:
+			if voice == "" {
+				voice = counts.Voice(p.Author, p.Text)
+			}
 			r.batch.Complain(mt.Service, r.cur, counts.Complaint{
 				Author: p.Author, Country: p.Country, Lang: p.Lang, PostID: p.ID, Problems: mt.Problems,
-				Voice: counts.Voice(p.Author, p.Text),
+				Voice: voice,
 			})
 		case match.Recovery:
 			r.batch.Recovery(mt.Service, r.cur)
