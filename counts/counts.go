@@ -16,8 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // Counts are the counters of one service in one bucket (or summed over a window).
@@ -300,76 +298,18 @@ func Top(m map[string]float64, n int) []string {
 	return keys[:min(n, len(keys))]
 }
 
-// Voice returns the key under which a complaint counts as one witness: its text
-// (lower-cased, links, mentions and punctuation left out) when it is long enough
-// that two people rarely write it word for word, so that copies of it (a headline
-// reposted, a pasted message, a bot's script) are one voice however many accounts
-// post them; otherwise its author, because many people write "#Xdown" or "X down?"
-// on their own. Detection asks a start to be surprising in voices as well as in
-// authors (evaluate's Params.Authors).
-func Voice(author, text string) string {
-	// FNV-1a over the normalised text, written as it is read: complaints are hashed on
-	// the pipeline's hot path, and this allocates only the key it returns.
-	const offset64, prime64 = 14695981039346656037, 1099511628211
-	h := uint64(offset64)
-	add := func(r rune) {
-		var buf [utf8.UTFMax]byte
-		for _, c := range utf8.AppendRune(buf[:0], r) {
-			h ^= uint64(c)
-			h *= prime64
-		}
-	}
-	letters := 0
-	for len(text) > 0 {
-		text = strings.TrimLeftFunc(text, unicode.IsSpace)
-		end := strings.IndexFunc(text, unicode.IsSpace)
-		if end < 0 {
-			end = len(text)
-		}
-		w := text[:end]
-		text = text[end:]
-		if w == "" || hasFoldPrefix(w, "http") || hasFoldPrefix(w, "www.") || w[0] == '@' || strings.EqualFold(w, "rt") {
-			continue
-		}
-		n := letters
-		for _, r := range w {
-			switch {
-			case r < utf8.RuneSelf: // ASCII, most of it
-				if 'A' <= r && r <= 'Z' {
-					r += 'a' - 'A'
-				}
-				if 'a' <= r && r <= 'z' || '0' <= r && r <= '9' {
-					h = (h ^ uint64(r)) * prime64
-					letters++
-				}
-			case unicode.IsLetter(r) || unicode.IsDigit(r):
-				add(unicode.ToLower(r))
-				letters += runeWeight(r)
-			}
-		}
-		if letters > n {
-			h = (h ^ ' ') * prime64
-		}
-	}
-	if letters < voiceLetters {
+// Voice returns the key under which a complaint counts as one witness: its
+// wording (match.Match.Wording: what it says apart from the service's name,
+// handles and links) when it has one, so that copies of a text (a headline
+// reposted, a pasted message, a bot's script, a template posted with the name
+// spelled several ways) are one voice however many accounts post them;
+// otherwise, for a post too short to tell one writer from another, its author,
+// because many people write "#Xdown" or "X down?" on their own. Detection asks
+// a start to be surprising in voices as well as in authors (evaluate's
+// Params.Authors).
+func Voice(author string, wording uint64) string {
+	if wording == 0 {
 		return "a:" + author
 	}
-	return "t:" + strconv.FormatUint(h, 36)
-}
-
-func hasFoldPrefix(s, prefix string) bool {
-	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
-}
-
-// voiceLetters is how many letters make a text a voice of its own: about five words,
-// past the stock phrases ("is X down for anyone") that people write alike.
-const voiceLetters = 24
-
-// runeWeight counts a logogram or syllable block as two letters: a word of a
-// language written without spaces holds fewer runes than an alphabet's.
-func runeWeight(r rune) int {
-	if unicode.In(r, unicode.Han, unicode.Hangul, unicode.Hiragana, unicode.Katakana) {
-		return 2
-	}
-	return 1
+	return "t:" + strconv.FormatUint(wording, 36)
 }

@@ -16,13 +16,14 @@ func ExampleTop() {
 	// []
 }
 
-// Copies of a long text are one voice whoever posts them; a short post is its
-// author's own.
+// Copies of one wording are one voice whoever posts them; a post too short to
+// have one is its author's own.
 func ExampleVoice() {
-	a := counts.Voice("ana", "BREAKING: WhatsApp down for millions of users worldwide https://t.co/x1")
-	b := counts.Voice("bo", "RT @news: breaking — WhatsApp down for millions of users worldwide!")
-	c := counts.Voice("cy", "whatsapp down?")
-	fmt.Println(a == b, c)
+	const headline = 0x5eed // match.Match.Wording of "BREAKING: WhatsApp down for millions of users worldwide"
+	a := counts.Voice("ana", headline)
+	b := counts.Voice("bo", headline)
+	c := counts.Voice("cy", 0) // "whatsapp down?"
+	fmt.Println(a == b, a, c)
 	// Output:
-	// true a:cy
+	// true t:ir1 a:cy
 }

@@ -51,6 +51,13 @@ type Match struct {
 	// set). Set for Outage matches only (nil otherwise). The slice
 	// is shared between matches and must not be modified.
 	Problems []string
+	// Wording identifies what an Outage post says in its writer's own words:
+	// a hash of its text without the services' names, handles and links, the
+	// same for copies of one text however they spell the name, case or
+	// punctuation. 0 when those words are too few (under about five words) to
+	// tell one writer from another, and for other kinds. Detection counts
+	// copies of one wording as one voice (counts.Voice).
+	Wording uint64
 }
 
 // Service describes one service of the rules.

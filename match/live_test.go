@@ -107,11 +107,13 @@ func ExampleLive() {
 	live := NewLive(DefaultRules())
 	// In a service: on SIGHUP or when the file changes,
 	//   if err := live.Reload(path); err != nil { log it; the old rules stay }
-	fmt.Println(live.Match(nil, "instagram not loading, can't log in"))
+	for _, mt := range live.Match(nil, "instagram not loading, can't log in") {
+		fmt.Println(mt.Service, mt.Kind, mt.Problems)
+	}
 	err := live.Reload("/nonexistent/rules.yaml")
 	fmt.Println(err != nil, len(live.Rules().Services()) >= 40)
 	// Output:
-	// [{instagram outage [login]}]
+	// instagram outage [login]
 	// true true
 }
 

@@ -890,14 +890,21 @@ func ExampleMatcher_Match() {
 		"WhatsApp is back",
 		"nice weather today",
 	} {
-		fmt.Println(m.Match(nil, text))
+		ms := m.Match(nil, text)
+		for _, mt := range ms {
+			// Wording: what a complaint says apart from the names (0 when too short)
+			fmt.Println(mt.Service, mt.Kind, mt.Problems, mt.Wording != 0)
+		}
+		if len(ms) == 0 {
+			fmt.Println("no service")
+		}
 	}
 	// Output:
-	// [{whatsapp outage [messages]}]
-	// [{whatsapp outage []}]
-	// [{whatsapp mention []}]
-	// [{whatsapp recovery []}]
-	// []
+	// whatsapp outage [messages] true
+	// whatsapp outage [] false
+	// whatsapp mention [] false
+	// whatsapp recovery [] false
+	// no service
 }
 
 // TestPrefilterCorpus: on every corpus post and generated sentence, the

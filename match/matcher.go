@@ -161,7 +161,20 @@ func (m *Matcher) Match(dst []Match, text string) []Match {
 	if !m.prepare(sc, text) {
 		return dst
 	}
-	return m.decide(sc, dst)
+	n := len(dst)
+	dst = m.decide(sc, dst)
+	var w uint64
+	done := false // a post's wording is read once, for complaints only
+	for i := n; i < len(dst); i++ {
+		if dst[i].Kind != Outage {
+			continue
+		}
+		if !done {
+			w, done = m.wording(sc), true
+		}
+		dst[i].Wording = w
+	}
+	return dst
 }
 
 // prepare normalises and scans text into sc; false when it names no service.

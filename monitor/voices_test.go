@@ -38,14 +38,14 @@ func TestCopiedTextIsOneVoice(t *testing.T) {
 				if m >= 180 && m < 200 { // 20 minutes of 4 posts a minute, each by a new account
 					for i := range 4 {
 						author := fmt.Sprintf("u%d-%d", m, i)
-						text := fmt.Sprintf("x will not load my timeline since %d minutes, tried %d times", m, i)
+						wording := uint64(m*10 + i + 1) // each in their own words
 						if tc.copied {
-							text = "BREAKING: X is down for millions of users worldwide"
+							wording = 0x5eed // "BREAKING: X is down for millions of users worldwide"
 						}
 						b.Offset(0, offset)
 						offset++
 						b.Complain("x", at.Add(time.Duration(i)*15*time.Second), counts.Complaint{
-							Author: author, PostID: fmt.Sprint(offset), Voice: counts.Voice(author, text),
+							Author: author, PostID: fmt.Sprint(offset), Voice: counts.Voice(author, wording),
 						})
 					}
 				}

@@ -857,7 +857,7 @@ func (p *Pipeline) aggregate(msgs []kafka.Message, res []parsed) (*counts.Batch,
 				case match.Outage:
 					st.Complaints++
 					if voice == "" {
-						voice = counts.Voice(post.Author, post.Text)
+						voice = counts.Voice(post.Author, mt.Wording)
 					}
 					b.Complain(mt.Service, post.CreatedAt, counts.Complaint{
 						Author: post.Author, Country: post.Country, Lang: post.Lang, PostID: post.ID, Problems: mt.Problems,

@@ -108,7 +108,7 @@ func (r *Runner) Add(p Post) {
 		switch mt.Kind {
 		case match.Outage:
 			if voice == "" {
-				voice = counts.Voice(p.Author, p.Text)
+				voice = counts.Voice(p.Author, mt.Wording)
 			}
 			r.batch.Complain(mt.Service, r.cur, counts.Complaint{
 				Author: p.Author, Country: p.Country, Lang: p.Lang, PostID: p.ID, Problems: mt.Problems,
