@@ -130,6 +130,7 @@ type Monitor struct {
 	// after it lack the posts of partitions that are behind, so speculation stops there.
 	covered time.Time
 	specAt  time.Time // wall time of the last speculation
+	specTo  time.Time // and the newest post it saw
 	// newestMark is the newest post of any partition (Tick), trimNext the first
 	// bucket not trimmed yet.
 	newestMark time.Time
@@ -169,10 +170,13 @@ func (m *Monitor) Recent(b *counts.Batch) {
 // the real evaluation then continues the incident when the buckets close.
 func (m *Monitor) speculate(ctx context.Context) error {
 	now := m.cfg.Now()
-	if m.next == 0 || m.newest.IsZero() || now.Sub(m.specAt) < specEvery {
+	// Every specEvery of wall time, or of event time: a backlog being caught up
+	// (a replay, a restart) moves minutes of posts in a wall second, and a look per
+	// wall second would find a burst a minute after its first posts.
+	if m.next == 0 || m.newest.IsZero() || now.Sub(m.specAt) < specEvery && m.newest.Sub(m.specTo) < specEvery {
 		return nil
 	}
-	m.specAt = now
+	m.specAt, m.specTo = now, m.newest
 	step := int64(m.bucket / time.Second)
 	upto := m.newest
 	if !m.covered.IsZero() && m.covered.Before(upto) {
@@ -200,7 +204,11 @@ func (m *Monitor) speculate(ctx context.Context) error {
 		c := m.series[svc].Clone()
 		var v evaluate.Verdict
 		for i, b := 0, m.next; b <= last; i, b = i+1, b+step {
-			v = c.Step(time.Unix(b, 0).UTC(), counts[svc][i])
+			// The first open bucket that is an outage is where it starts: a look
+			// that comes late (a batch of minutes of posts) does not date it later.
+			if v = c.Step(time.Unix(b, 0).UTC(), counts[svc][i]); v.Anomalous() {
+				break
+			}
 		}
 		if !v.Anomalous() {
 			continue
@@ -611,8 +619,16 @@ func (m *Monitor) Advance(ctx context.Context, watermark time.Time) error {
 		}
 		for i, b := 0, m.next; b <= to; i, b = i+1, b+step {
 			m.evaluate(time.Unix(b, 0).UTC(), i, counts)
+			m.next = b + step
+			if m.startPending() {
+				// A start is judged (its authors and voices counted) before the next
+				// bucket is stepped: one taken back must not have the buckets after it
+				// stepped as its incident's, nor lose the starts they would make.
+				if err := m.flush(ctx); err != nil {
+					return err
+				}
+			}
 		}
-		m.next = to + step
 		// Publish before trimming: a start's authors are counted over its window's
 		// buckets, which a long catch-up (a replay, a restart) would otherwise have
 		// trimmed already, and a flood would pass for people.
@@ -743,6 +759,16 @@ func (m *Monitor) evaluate(start time.Time, i int, counts map[string][]counts.Co
 		m.trackers[s].Tell(m.series[s])
 		m.pending = append(m.pending, evs...)
 	}
+}
+
+// startPending reports whether a started event waits to be judged and published.
+func (m *Monitor) startPending() bool {
+	for _, e := range m.pending {
+		if e.Type == incident.TypeStarted {
+			return true
+		}
+	}
+	return false
 }
 
 // flush fills in what needs I/O (distinct authors over the window), claims and
