@@ -119,16 +119,23 @@ type Key struct {
 type Complaint struct {
 	Author, Country, Lang, PostID string
 	Problems                      []string
-	// Voice is the complaint as one witness (Voice): copies of a long text posted
-	// by many accounts are one voice.
-	Voice string
+	// Wording is the post's match.Match.Wording: copies of one wording are one
+	// voice, whoever posts them (Voice).
+	Wording uint64
 }
 
 // Delta is the increment of one bucket within a batch.
 type Delta struct {
 	Counts
 	authors map[string]struct{}
-	voices  map[string]struct{}
+	voices  map[voice]struct{}
+}
+
+// voice is a complaint's Voice before it is written out: its wording, or its author
+// when it has none (kept apart, so counting it allocates nothing).
+type voice struct {
+	wording uint64
+	author  string
 }
 
 // AuthorIDs returns the distinct complaint authors counted, sorted (at most
@@ -140,7 +147,12 @@ func (d *Delta) AuthorIDs() []string {
 // VoiceIDs returns the distinct complaint voices counted (Voice), sorted (at most
 // maxAuthorsPerBucket of them).
 func (d *Delta) VoiceIDs() []string {
-	return slices.Sorted(maps.Keys(d.voices))
+	ids := make([]string, 0, len(d.voices))
+	for v := range d.voices {
+		ids = append(ids, Voice(v.author, v.wording))
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 // PartitionRange is the span of offsets of one partition in a batch.
@@ -243,11 +255,15 @@ func (b *Batch) Complain(service string, t time.Time, c Complaint) {
 		}
 		d.authors[c.Author] = struct{}{}
 	}
-	if c.Voice != "" && len(d.voices) < maxAuthorsPerBucket {
+	if len(d.voices) < maxAuthorsPerBucket {
 		if d.voices == nil {
-			d.voices = map[string]struct{}{}
+			d.voices = map[voice]struct{}{}
 		}
-		d.voices[c.Voice] = struct{}{}
+		v := voice{wording: c.Wording}
+		if v.wording == 0 {
+			v.author = c.Author
+		}
+		d.voices[v] = struct{}{}
 	}
 	if len(d.Samples) < MaxSamples && c.PostID != "" {
 		d.Samples = append(d.Samples, c.PostID)

@@ -29,7 +29,7 @@ func TestVoice(t *testing.T) {
 // Voices are counted per bucket like authors, and capped like them.
 func TestBatchVoices(t *testing.T) {
 	b := counts.NewBatch(10e9)
-	for _, c := range []counts.Complaint{{Author: "a", Voice: "t:1"}, {Author: "b", Voice: "t:1"}, {Author: "c", Voice: "a:c"}, {Author: "d"}} {
+	for _, c := range []counts.Complaint{{Author: "a", Wording: 1}, {Author: "b", Wording: 1}, {Author: "c"}, {Author: "d", Wording: 1}} {
 		b.Complain("x", b.Wall, c)
 	}
 	for _, d := range b.Buckets {

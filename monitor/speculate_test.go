@@ -41,7 +41,7 @@ func TestSpeculationDatesTheStart(t *testing.T) {
 		for i := range 10 {
 			post(at)
 			author := fmt.Sprintf("u%d-%d", at.Unix(), i)
-			b.Complain("x", at, counts.Complaint{Author: author, PostID: fmt.Sprint(offset), Voice: counts.Voice(author, 0)})
+			b.Complain("x", at, counts.Complaint{Author: author, PostID: fmt.Sprint(offset)})
 		}
 	}
 	if err := st.Apply(ctx, "g", "posts", b, store.Stored{}); err != nil {

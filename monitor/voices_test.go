@@ -36,7 +36,7 @@ func storeMinutes(t *testing.T, st *store.Store, start time.Time, hours int, wor
 			b.Offset(0, offset)
 			offset++
 			b.Complain("x", at.Add(time.Duration(i)*15*time.Second), counts.Complaint{
-				Author: author, PostID: fmt.Sprint(offset), Voice: counts.Voice(author, w),
+				Author: author, PostID: fmt.Sprint(offset), Wording: w,
 			})
 		}
 	}

@@ -848,7 +848,6 @@ func (p *Pipeline) aggregate(msgs []kafka.Message, res []parsed) (*counts.Batch,
 			if len(r.matches) > 0 && groupFresh {
 				st.Matched++
 			}
-			voice := "" // the post's, once for all the services it complains of
 			for _, mt := range r.matches {
 				if o, ok := p.stored[mt.Service][part]; ok && m.Offset <= o {
 					continue
@@ -856,12 +855,9 @@ func (p *Pipeline) aggregate(msgs []kafka.Message, res []parsed) (*counts.Batch,
 				switch mt.Kind {
 				case match.Outage:
 					st.Complaints++
-					if voice == "" {
-						voice = counts.Voice(post.Author, mt.Wording)
-					}
 					b.Complain(mt.Service, post.CreatedAt, counts.Complaint{
 						Author: post.Author, Country: post.Country, Lang: post.Lang, PostID: post.ID, Problems: mt.Problems,
-						Voice: voice,
+						Wording: mt.Wording,
 					})
 				case match.Recovery:
 					b.Recovery(mt.Service, post.CreatedAt)

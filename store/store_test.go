@@ -26,9 +26,9 @@ func TestStoreApplyRead(t *testing.T) {
 		b.Offset(0, int64(10+i))
 	}
 	b.Offset(1, 5)
-	b.Complain("whatsapp", t0, counts.Complaint{Author: "a", Country: "IN", Lang: "en", PostID: "p1", Problems: []string{"messages"}, Voice: "t:1"})
-	b.Complain("whatsapp", t0.Add(2*time.Second), counts.Complaint{Author: "b", Country: "IN", Lang: "hi", PostID: "p2", Problems: []string{"messages", "calls"}, Voice: "t:1"})
-	b.Complain("whatsapp", t0.Add(3*time.Second), counts.Complaint{Author: "a", PostID: "p3", Voice: "a:a"})
+	b.Complain("whatsapp", t0, counts.Complaint{Author: "a", Country: "IN", Lang: "en", PostID: "p1", Problems: []string{"messages"}, Wording: 1})
+	b.Complain("whatsapp", t0.Add(2*time.Second), counts.Complaint{Author: "b", Country: "IN", Lang: "hi", PostID: "p2", Problems: []string{"messages", "calls"}, Wording: 1})
+	b.Complain("whatsapp", t0.Add(3*time.Second), counts.Complaint{Author: "a", PostID: "p3"})
 	b.Mention("whatsapp", t0)
 	b.Recovery("whatsapp", t0.Add(12*time.Second))
 	b.Totals["consumed"] = 4

@@ -4,12 +4,12 @@
 //
 // It makes the pipeline's decisions without its I/O: posts are matched and counted
 // into a counts.Batch as the pipeline counts them (distinct authors and voices
-// exactly, where Redis keeps HyperLogLogs), and every closed bucket of every mentioned service is
-// stepped through an evaluate.Series and an incident.Tracker, services with an open
-// incident being each other's related ones, as the monitor does. Posts must come in
-// created_at order. `outcry backtest --suite` runs the real pipeline (Kafka, Redis)
-// unless told --fast; the two agree but for the authors' estimate and the pipeline's
-// early starts on buckets still open.
+// exactly, where Redis keeps HyperLogLogs), and every closed bucket of every
+// mentioned service is stepped through an evaluate.Series and an incident.Tracker,
+// services with an open incident being each other's related ones, as the monitor
+// does. Posts must come in created_at order. `outcry backtest --suite` runs the
+// real pipeline (Kafka, Redis) unless told --fast; the two agree but for the
+// authors' estimate and the pipeline's early starts on buckets still open.
 package offline
 
 import (
@@ -100,19 +100,15 @@ func (r *Runner) begin(service string) bool {
 func (r *Runner) Add(p Post) {
 	r.advance(p.At)
 	r.ms = r.m.Match(r.ms[:0], p.Text)
-	voice := "" // the post's, once for all the services it complains of
 	for _, mt := range r.ms {
 		if !r.begin(mt.Service) {
 			continue
 		}
 		switch mt.Kind {
 		case match.Outage:
-			if voice == "" {
-				voice = counts.Voice(p.Author, mt.Wording)
-			}
 			r.batch.Complain(mt.Service, r.cur, counts.Complaint{
 				Author: p.Author, Country: p.Country, Lang: p.Lang, PostID: p.ID, Problems: mt.Problems,
-				Voice: voice,
+				Wording: mt.Wording,
 			})
 		case match.Recovery:
 			r.batch.Recovery(mt.Service, r.cur)
