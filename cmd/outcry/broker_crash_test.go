@@ -260,8 +260,12 @@ func TestBrokerKillNine(t *testing.T) {
 	if code := b.p.term(); code != 0 {
 		t.Fatalf("broker exited %d on SIGTERM", code)
 	}
-	if out := b.p.out.String(); strings.Contains(out, "[ERR]") || strings.Contains(out, "dropping") {
-		t.Errorf("unexpected errors or recovery after a clean second restart:\n%s", out)
+	// The second kill -9 came while producers wrote, so this start may
+	// rightly cut a batch the kill left half-written (a SIGKILL can stop a
+	// multi-page write() part way); that batch was never acknowledged, as
+	// crashCheckAcked shows. Errors, though, are never expected.
+	if out := b.p.out.String(); strings.Contains(out, "[ERR]") {
+		t.Errorf("unexpected errors after the second restart:\n%s", out)
 	}
 }
 
