@@ -75,7 +75,7 @@ func Suite(ctx context.Context, w io.Writer, o SuiteOptions, log *zap.Logger) er
 		streams = streams[:min(suite.Small, len(streams))]
 	}
 	if ablate {
-		return runAblation(w, h, streams, rs)
+		return runAblation(ctx, w, h, streams, rs)
 	}
 	var fig suiteFigures
 	began := time.Now()
@@ -84,7 +84,7 @@ func Suite(ctx context.Context, w io.Writer, o SuiteOptions, log *zap.Logger) er
 		var events []incident.Event
 		var err error
 		if fast {
-			truth, events, err = runOffline(s, rs, offline.Options{})
+			truth, events, err = runOffline(ctx, s, rs, offline.Options{})
 		} else {
 			var buf bytes.Buffer
 			if truth, err = suite.Write(&buf, s); err != nil {
@@ -191,9 +191,16 @@ func (f suiteFigures) summary() string {
 
 // runOffline generates a stream and matches and evaluates its posts in memory
 // (offline.Runner).
-func runOffline(s suite.Stream, rs *match.Rules, o offline.Options) (suite.Truth, []incident.Event, error) {
+//
+// It stops with ctx's error when ctx ends (SIGTERM, Ctrl-C): a stream takes seconds
+// of CPU with nothing else to wait on, so it looks every few thousand posts.
+func runOffline(ctx context.Context, s suite.Stream, rs *match.Rules, o offline.Options) (suite.Truth, []incident.Event, error) {
 	r := offline.New(match.NewMatcher(rs), rs.Names(), s.Start, o)
+	n := 0
 	truth, err := suite.Generate(s, func(p suite.Post) error {
+		if n++; n%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
 		r.Add(offline.Post(p))
 		return nil
 	})
@@ -206,12 +213,12 @@ func runOffline(s suite.Stream, rs *match.Rules, o offline.Options) (suite.Truth
 // runAblation runs the streams in memory once with every part of the detector and
 // once without each part in turn, and prints one summary line per run (no line per
 // stream: it is meant for the held-out half).
-func runAblation(w io.Writer, h suitetext.Half, streams []suite.Stream, rs *match.Rules) error {
+func runAblation(ctx context.Context, w io.Writer, h suitetext.Half, streams []suite.Stream, rs *match.Rules) error {
 	fmt.Fprintf(w, "ablation over the %s half (%d streams, in memory):\n", h, len(streams))
 	for _, v := range ablations() {
 		var fig suiteFigures
 		for _, s := range streams {
-			truth, events, err := runOffline(s, rs, offline.Options{Evaluate: v.evaluate, Incident: v.incident})
+			truth, events, err := runOffline(ctx, s, rs, offline.Options{Evaluate: v.evaluate, Incident: v.incident})
 			if err != nil {
 				return fmt.Errorf("%s: %w", s.Name, err)
 			}

@@ -208,3 +208,16 @@ func TestManyServicesAndHangups(t *testing.T) {
 		t.Errorf("totals %v (%v), want %d consumed", tot, err, e.lines)
 	}
 }
+
+// An in-memory suite backtest is all CPU, with nothing to wait on: SIGTERM must
+// still end it promptly, not after the last of its streams.
+func TestBacktestSuiteSIGTERM(t *testing.T) {
+	p := startOutcry(t, "suite", "backtest", "--suite", "tuning", "--fast")
+	testenv.Eventually(t, 2*time.Minute, "the first stream's line", func() bool { return strings.Contains(p.out.String(), "suite-") })
+	if code := p.exitsWithin(syscall.SIGTERM, 10*time.Second); code != 0 {
+		t.Errorf("exit code %d after SIGTERM, want 0", code)
+	}
+	if out := p.out.String(); strings.Contains(out, "suite tuning:") {
+		t.Errorf("the suite ran to its summary line instead of stopping:\n%s", lastBytes(out, 2000))
+	}
+}
