@@ -117,12 +117,12 @@ var arabicPrefixes = []string{"وال", "بال", "فال", "كال", "لل", "�
 // nameSuffixes are stripped before alias lookup: Indonesian possessives
 // (whatsappnya), Turkish and Uzbek case endings (zoomda, telegramga,
 // zoomning), the same endings on names in Cyrillic (Зумга, Стимда,
-// телеграме) and Bengali (নেটফ্লিক্সে, ভাইবারের), and Persian possessives
-// (تلگرامم, "my Telegram").
+// телеграме) and Bengali (নেটফ্লিক্সে, ভাইবারের; a classifier: টেলিগ্রামটা),
+// and Persian possessives (تلگرامم, "my Telegram").
 var nameSuffixes = []string{"nya", "ku", "mu", "ta", "da", "te", "de", "tan", "dan", "ten", "den",
 	"ga", "ni", "ning", "qa", "ka",
 	"га", "да", "дан", "ни", "нинг", "ка", "қа", "ға", "та", "е", "а", "у", "ом",
-	"ে", "ের", "তে", "কে", "র",
+	"ে", "ের", "তে", "কে", "র", "টা", "টি", "টার", "টাও",
 	"م", "ت", "ش", "مون", "تون", "شون", "و",
 	"ul", "ului", // Romanian articles: instagramul, facebookului
 	"u", "a", "em", "owi", "om", "і"} // Slavic cases: outlooku, Tauronu, discordem, Netflixowi, вотсапі

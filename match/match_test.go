@@ -441,6 +441,12 @@ func TestOwnSide(t *testing.T) {
 		// the poster's provider down: the cause of every failure the post tells
 		{"indihome mati dari pagi, ga bisa nonton youtube sama sekali", want{"youtube": Mention}},
 		{"my wifi died, netflix won't load", want{"netflix": Mention}},
+		// a data plan used up, and the poster's own fault
+		{"ギガ使い切ったからYouTube見れない", want{"youtube": Mention}},
+		{"kuota habis, ga bisa buka tiktok", want{"tiktok": Mention}},
+		{"build fails on github actions, my own fault for skipping the tests", want{"github": Mention}},
+		// an advert riding an outage
+		{"insta down? 🔥 fastest VPN here, link in bio", want{"instagram": Mention}},
 		// not when asked, or denied
 		{"هو الواتس واقع ولا النت عندي اللي بايظ؟", want{"whatsapp": Outage}},
 		{"YouTube buffert ohne Ende und nein, mein Internet ist nicht das Problem", want{"youtube": Outage}},
@@ -579,6 +585,14 @@ func TestNameTerms(t *testing.T) {
 		{"netflix met een plat bord eten", want{"netflix": Mention}},
 		{"ไปเที่ยวพังงากับเพื่อน ดูยูทูบไปด้วย", want{"youtube": Mention}},
 		{"大会中にディスコード落ちたら泣く", want{"discord": Mention}},
+		// a persistence word and a negator or "nothing" right after the name
+		{"discord still dead, day three of no raids", want{"discord": Outage}},
+		{"Gmail ancora niente da stamattina", want{"gmail": Outage}},
+		{"Spotify nog steeds niet, ik word gek", want{"spotify": Outage}},
+		// a name right before a hyphen and a digit is an error code's prefix
+		{"PS5 error WS-116522-7 again, cannot sign in", want{"playstation": Outage}},
+		// a support handle with a language code
+		{"@Snapchat_ar وش السالفة", want{"snapchat": Mention}},
 	})
 }
 

@@ -316,7 +316,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 				}
 			}
 		}
-		if aliasBest >= 0 && i >= aliasNext {
+		if aliasBest >= 0 && i >= aliasNext && !codeAfter(b, toks[i+aliasLen-1].e) {
 			p := &r.phrases[aliasBest]
 			sc.mentions = append(sc.mentions, mention{svc: p.svc, pos: int32(i), end: int32(i + aliasLen), sent: t.sent, hg: t.hg, need: p.ctx, strict: p.strict, wordIn: p.langs, dest: cjkDest})
 			aliasNext = i + aliasLen
@@ -621,7 +621,8 @@ var (
 		"italia", "italy", "polska", "nederland", "deutschland", "mena", "latam", "africa", "europe", "nigeria",
 		"kenya", "pakistan", "bangladesh", "vietnam", "thailand", "malaysia", "philippines", "korea", "egypt",
 		"gulf", "uae", "it", "nl", "pl", "ro", "ru", "ua", "in", "ph", "vn", "th", "my", "kr", "tw", "hk", "sg",
-		"au", "ca", "za", "ng", "ke", "eg", "pk", "bd", "eu"}
+		"au", "ca", "za", "ng", "ke", "eg", "pk", "bd", "eu",
+		"ar", "en", "pt", "ja", "ko", "zh", "hi", "fa", "sa", "ae", "sw", "ms", "vi", "tl", "bn", "ur", "uz"} // languages: @Snapchat_ar
 )
 
 // handleCore returns the name inside a handle once one known prefix and one known
@@ -812,4 +813,11 @@ func (sc *scratch) aboutOwnWork(in intent) (intent, bool) {
 		}
 	}
 	return intent{}, false
+}
+
+// codeAfter reports whether a name ending at byte e is the prefix of an error
+// code or a model number, a hyphen and a digit right after it ("WS-37397-9"
+// of PlayStation, "CE-34878-0"): not a name.
+func codeAfter(b []byte, e int32) bool {
+	return int(e)+1 < len(b) && b[e] == '-' && b[e+1] >= '0' && b[e+1] <= '9'
 }
