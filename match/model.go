@@ -33,7 +33,7 @@ var modelBin []byte
 const (
 	modelBits  = 18
 	modelDim   = 1 << modelBits
-	modelMagic = "outcry-ngram-3\n"
+	modelMagic = "outcry-ngram-4\n"
 	// Posts with fewer features than this are short: their thresholds are
 	// chosen apart, since a few words weigh more in a short post and the
 	// model is less sure of them ("whatsapp message sent").
@@ -133,6 +133,7 @@ func (md *model) prob(feats []uint32) float32 {
 const (
 	fkWord   = 0x9e3779b1
 	fkBigram = 0x85ebca77
+	fkNear   = 0x27d4eb2f
 	fkChar   = 0xc2b2ae3d
 )
 
@@ -199,7 +200,56 @@ func (m *Matcher) features(sc *scratch, dst []uint32, groups uint64) (_ []uint32
 			dst = charGrams(dst, sc.runBuf, true)
 		}
 	}
-	return dst, others
+	return m.nearFeatures(sc, dst, groups), others
+}
+
+// nearSpan is how many words before and after a name nearFeatures reads.
+const nearSpan = 3
+
+// nearFeatures appends the words within nearSpan of each name of the services of
+// the listing groups, with their offset from it ("¤ +1 down", "-1 my ¤"), and
+// their first four letters with only the side they are on ("¤ +: lädt"), so a
+// complaint's word said of the service weighs apart from the same word elsewhere
+// in the post, and its inflections share that weight. Measured on the tuning
+// corpora out of fold (2026-12-06): the model alone, at its fixed thresholds,
+// finds 0.598 of the complaints instead of 0.568, at the same precision (0.995).
+func (m *Matcher) nearFeatures(sc *scratch, dst []uint32, groups uint64) []uint32 {
+	b := sc.buf
+	for _, mn := range sc.mentions {
+		if groups&(1<<min(mn.group, 63)) == 0 {
+			continue
+		}
+		for off := -nearSpan; off <= nearSpan; off++ {
+			var k int
+			switch {
+			case off < 0:
+				k = int(mn.pos) + off
+			case off > 0:
+				k = int(mn.end) - 1 + off
+			default:
+				continue
+			}
+			if k < 0 || k >= len(sc.toks) || sc.toks[k].sent != mn.sent || sc.toks[k].fl&tkCJK != 0 {
+				continue
+			}
+			w := b[sc.toks[k].s:sc.toks[k].e]
+			dst = append(dst, hashBytes(fkNear+uint32(off+8)*0x9e37, w)&(modelDim-1))
+			side := uint32(1)
+			if off < 0 {
+				side = 2
+			}
+			st, n := w, 0
+			for i := range string(w) {
+				if n == 4 {
+					st = w[:i]
+					break
+				}
+				n++
+			}
+			dst = append(dst, hashBytes(fkNear+side*0x51ed, st)&(modelDim-1))
+		}
+	}
+	return dst
 }
 
 // maskRun appends the CJK run key to dst with the names it holds replaced by
