@@ -282,6 +282,7 @@ func TestPastDisplacementLinks(t *testing.T) {
 		// a link to an outage tracker's page of a service asks whether it is down
 		{"https://downdetector.com/status/whatsapp/ 👀", want{"whatsapp": Outage}},
 		{"allestoerungen.de/stoerung/instagram/", want{"instagram": Outage}},
+		{"https://allestoringen.nl/storing/whatsapp/ hmm", want{"whatsapp": Outage}},
 		{"https://downdetector.ru/ne-rabotaet/telegram/ ну вы поняли", want{"telegram": Outage}},               // the model does not read links
 		{"@AskPlayStation https://downdetector.pl/problemy/playstation-network/", want{"playstation": Outage}}, // a slug of two words
 		// an Arabic article glued to a Latin name
@@ -447,6 +448,8 @@ func TestOwnSide(t *testing.T) {
 		{"build fails on github actions, my own fault for skipping the tests", want{"github": Mention}},
 		// an advert riding an outage
 		{"insta down? 🔥 fastest VPN here, link in bio", want{"instagram": Mention}},
+		// the poster says it is no outage
+		{"youtube not loading here, not an outage though, just the hotel wifi", want{"youtube": Mention}},
 		// not when asked, or denied
 		{"هو الواتس واقع ولا النت عندي اللي بايظ؟", want{"whatsapp": Outage}},
 		{"YouTube buffert ohne Ende und nein, mein Internet ist nicht das Problem", want{"youtube": Outage}},
@@ -593,6 +596,9 @@ func TestNameTerms(t *testing.T) {
 		{"PS5 error WS-116522-7 again, cannot sign in", want{"playstation": Outage}},
 		// a support handle with a language code
 		{"@Snapchat_ar وش السالفة", want{"snapchat": Mention}},
+		// a plea and a feature gone
+		{"ТЕЛЕГРАМ ВЕРНИСЬ пожалуйста", want{"telegram": Outage}},
+		{"Netflix pe subtitles gayab hain aaj", want{"netflix": Outage}},
 	})
 }
 

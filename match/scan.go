@@ -622,7 +622,7 @@ var (
 		"kenya", "pakistan", "bangladesh", "vietnam", "thailand", "malaysia", "philippines", "korea", "egypt",
 		"gulf", "uae", "it", "nl", "pl", "ro", "ru", "ua", "in", "ph", "vn", "th", "my", "kr", "tw", "hk", "sg",
 		"au", "ca", "za", "ng", "ke", "eg", "pk", "bd", "eu",
-		"ar", "en", "pt", "ja", "ko", "zh", "hi", "fa", "sa", "ae", "sw", "ms", "vi", "tl", "bn", "ur", "uz"} // languages: @Snapchat_ar
+		"ar", "en", "pt", "ja", "ko", "zh", "hi", "fa", "sa", "ae", "sw", "ms", "vi", "tl", "bn", "ur", "uz", "lat"} // languages and regions: @Snapchat_ar, @NetflixLAT
 )
 
 // handleCore returns the name inside a handle once one known prefix and one known

@@ -163,7 +163,7 @@ func brkFlag(brk bool) uint8 {
 // trackers are the sites people link to when a service is down: a link to
 // one's page of a service (downdetector.com/status/whatsapp/,
 // allestoerungen.de/stoerung/whatsapp/) asks whether it is down.
-var trackers = map[string]bool{"downdetector": true, "allestoerungen": true, "xn--allestrungen-9ib": true,
+var trackers = map[string]bool{"downdetector": true, "allestoerungen": true, "xn--allestrungen-9ib": true, "allestoringen": true,
 	"istheservicedown": true, "isdown": true, "downforeveryoneorjustme": true, "isitdownrightnow": true,
 	"updownradar": true, "outage": true, "downradar": true}
 
