@@ -238,18 +238,21 @@ func (m *Matcher) nearFeatures(sc *scratch, dst []uint32, groups uint64) []uint3
 			if off < 0 {
 				side = 2
 			}
-			st, n := w, 0
-			for i := range string(w) {
-				if n == 4 {
-					st = w[:i]
-					break
-				}
-				n++
-			}
-			dst = append(dst, hashBytes(fkNear+side*0x51ed, st)&(modelDim-1))
+			dst = append(dst, hashBytes(fkNear+side*0x51ed, firstRunes(w, 4))&(modelDim-1))
 		}
 	}
 	return dst
+}
+
+// firstRunes returns the first n runes of w (all of it when it is shorter).
+func firstRunes(w []byte, n int) []byte {
+	for i := range string(w) {
+		if n == 0 {
+			return w[:i]
+		}
+		n--
+	}
+	return w
 }
 
 // maskRun appends the CJK run key to dst with the names it holds replaced by
