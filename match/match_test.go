@@ -279,6 +279,7 @@ func TestPastDisplacementLinks(t *testing.T) {
 		{"@PayPalItalia i pagamenti non passano", want{"paypal": Outage}}, // a support account's country
 		{"@WhatsApp ؟", want{"whatsapp": Outage}},
 		{"@LINEjp_official 通知が全然来ません", want{"line": Outage}}, // two suffixes
+		{"@ChatGPTapp down again?", want{"chatgpt": Outage}}, // a suffix off, not a second one ("pt") eating the name
 		// a link to an outage tracker's page of a service asks whether it is down
 		{"https://downdetector.com/status/whatsapp/ 👀", want{"whatsapp": Outage}},
 		{"allestoerungen.de/stoerung/instagram/", want{"instagram": Outage}},

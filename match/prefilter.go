@@ -26,7 +26,7 @@ func (m *Matcher) mayName(sc *scratch) bool {
 			}
 		}
 		if t.fl&tkMention != 0 {
-			if core := handleCore(key); core != nil && hasBit(r.wordBits, keyHash(core, aliasBitsLog)) {
+			if handleCore(key, func(c []byte) bool { return hasBit(r.wordBits, keyHash(c, aliasBitsLog)) }) != nil {
 				return true
 			}
 			continue

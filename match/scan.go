@@ -145,7 +145,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 		if t.fl&tkMention != 0 {
 			ids := r.index[string(key)]
 			if len(ids) == 0 {
-				if core := handleCore(key); core != nil {
+				if core := handleCore(key, func(c []byte) bool { return len(r.index[string(c)]) > 0 }); core != nil {
 					ids = r.index[string(core)]
 				}
 			}
@@ -625,9 +625,12 @@ var (
 		"ar", "en", "pt", "ja", "ko", "zh", "hi", "fa", "sa", "ae", "sw", "ms", "vi", "tl", "bn", "ur", "uz", "lat"} // languages and regions: @Snapchat_ar, @NetflixLAT
 )
 
-// handleCore returns the name inside a handle once one known prefix and one known
-// suffix (and an underscore beside them) are taken off, or nil when none was.
-func handleCore(key []byte) []byte {
+// handleCore returns the name inside a handle once a known prefix and up to two
+// known suffixes (and an underscore beside them) are taken off: the first of
+// those cores that known accepts, or nil when none is. Each is tried in turn,
+// so a suffix is taken off only when the name without it is not known
+// (@ChatGPTapp is chatgpt, not "chatg" with a language code "pt" off it).
+func handleCore(key []byte, known func([]byte) bool) []byte {
 	core := key
 	for _, p := range handlePrefixes {
 		if len(core) > len(p)+2 && string(core[:len(p)]) == p {
@@ -636,20 +639,25 @@ func handleCore(key []byte) []byte {
 		}
 	}
 	// Up to two suffixes: @LINEjp_official, @netflix_in_help.
-	for range 2 {
+	for k := 0; ; k++ {
+		if c := bytes.Trim(core, "_"); len(c) != len(key) && len(c) >= 3 && known(c) {
+			return c
+		}
+		if k == 2 {
+			return nil
+		}
 		core = bytes.TrimRight(core, "_")
+		stripped := false
 		for _, x := range handleSuffixes {
 			if len(core) > len(x)+2 && string(core[len(core)-len(x):]) == x {
-				core = core[:len(core)-len(x)]
+				core, stripped = core[:len(core)-len(x)], true
 				break
 			}
 		}
+		if !stripped {
+			return nil
+		}
 	}
-	core = bytes.Trim(core, "_")
-	if len(core) == len(key) || len(core) < 3 {
-		return nil
-	}
-	return core
 }
 
 // tokHash is the hash of token j's word that Rules.second holds for second
