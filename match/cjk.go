@@ -5,6 +5,7 @@ package match
 
 import (
 	"bytes"
+	"cmp"
 	"slices"
 	"unicode/utf8"
 )
@@ -213,4 +214,56 @@ func negatedAt(r *Rules, hits []cjkHit, h cjkHit) bool {
 		}
 	}
 	return false
+}
+
+// splitRuns cuts a CJK or Thai run before each name that follows other words
+// in it: "ไลน์ล่มเลยย้ายมาคุยในเฟสแทน" (LINE is down so we moved to Facebook) is
+// two statements about two services, as "昨日ようつべ落ちてたのに今日はネトフリが
+// 再生できない" is, and a run takes one name. Names joined by a list particle
+// ("ไลน์กับเฟสล่มพร้อมกัน") or written side by side stay in one run, which
+// lists them (listedInRun). Hashtags are left whole.
+func (m *Matcher) splitRuns(sc *scratch) {
+	r := m.r
+	for i := 0; i < len(sc.toks); i++ {
+		t := sc.toks[i]
+		if t.fl&tkCJK == 0 || t.fl&tkHash != 0 {
+			continue
+		}
+		key := sc.buf[t.s:t.e]
+		hits := sc.cjkHits[:0]
+		for k := 0; k < len(key); {
+			c, size := decode(key, k)
+			for _, id := range r.cjkByRune[c] {
+				if p := &r.phrases[id]; p.cat == catAlias && runHit(p, key, k, c) {
+					hits = append(hits, cjkHit{id, k, k + len(p.toks[0])})
+				}
+			}
+			k += size
+		}
+		sc.cjkHits = hits
+		if len(hits) < 2 {
+			continue
+		}
+		// The longest name at each place, in order, none inside another.
+		slices.SortFunc(hits, func(a, b cjkHit) int { return cmp.Or(cmp.Compare(a.s, b.s), cmp.Compare(b.e, a.e)) })
+		cut, prevEnd := -1, -1
+		for _, h := range hits {
+			if h.s < prevEnd {
+				continue
+			}
+			if prevEnd >= 0 && h.s > prevEnd && !listParticles[string(key[prevEnd:h.s])] {
+				cut = h.s
+				break
+			}
+			prevEnd = h.e
+		}
+		if cut < 0 {
+			continue
+		}
+		// The rest of the run is looked at again as a run of its own (it may
+		// name a third service).
+		rest := token{s: t.s + int32(cut), e: t.e, sent: t.sent, hg: t.hg, fl: tkCJK}
+		sc.toks[i].e = t.s + int32(cut)
+		sc.toks = slices.Insert(sc.toks, i+1, rest)
+	}
 }

@@ -446,6 +446,36 @@ func bareQuestion(b []byte, toks []token, ms []mention) bool {
 	return n == len(toks) && hasQuestionMark(b)
 }
 
+// supportPlea reports whether the post is only @handles naming services, one of
+// them a support account's (@SnapchatSupport, @AskPlayStation, @githubstatus).
+func supportPlea(b []byte, toks []token, ms []mention) bool {
+	n := 0
+	for _, mn := range ms {
+		n += int(mn.end - mn.pos)
+	}
+	if n != len(toks) {
+		return false
+	}
+	plea := false
+	for _, t := range toks {
+		if t.fl&tkMention == 0 {
+			return false
+		}
+		plea = plea || supportHandle(b[t.s:t.e])
+	}
+	return plea
+}
+
+// supportHandle reports whether a handle is a support or status account's.
+func supportHandle(h []byte) bool {
+	for _, w := range []string{"support", "help", "care", "status"} {
+		if bytes.Contains(h, []byte(w)) {
+			return true
+		}
+	}
+	return bytes.HasPrefix(h, []byte("ask")) || bytes.HasPrefix(h, []byte("team"))
+}
+
 // negator reports where a negator of the tokens [pos, end) (a symptom verb, a
 // "works" term) stands: up to negSpan tokens before them or a post-negator up
 // to postNegSpan after them, in the same sentence and not across a hashtag.
@@ -622,29 +652,60 @@ func (sc *scratch) isPast(in intent) bool {
 			return true
 		}
 	}
-	return sc.nearest(sc.past, in) < sc.nearest(sc.present, in)
+	return sc.nearestPast(in) < sc.nearest(sc.present, in)
+}
+
+// nearestPast is nearest for the past cues, leaving out one after the intent
+// in a later clause of its sentence: "ChatGPT не отвечает, …, а у меня сдача
+// в пятницу" is due on Friday, not down last Friday.
+func (sc *scratch) nearestPast(in intent) int32 {
+	best := int32(1 << 30)
+	for _, c := range sc.past {
+		if c >= in.end && sc.toks[c].sent == in.sent && sc.commaBetween(in.end, c) {
+			continue
+		}
+		best = min(best, sc.cueDist(c, in))
+	}
+	return best
 }
 
 // nearest is the distance from the intent to the nearest of the cues.
 func (sc *scratch) nearest(cues []int32, in intent) int32 {
 	best := int32(1 << 30)
 	for _, c := range cues {
-		if c >= in.end && sc.opensClause(c) {
-			continue
-		}
-		var d int32
-		switch {
-		case c >= in.end:
-			d = c - in.end + 1
-		case c < in.pos:
-			d = in.pos - c
-		}
-		if sc.toks[c].sent != in.sent {
-			d += otherSentence
-		}
-		best = min(best, d)
+		best = min(best, sc.cueDist(c, in))
 	}
 	return best
+}
+
+// cueDist is the distance from the intent to the cue at token c (1<<30 for a
+// cue that opens another service's clause).
+func (sc *scratch) cueDist(c int32, in intent) int32 {
+	if c >= in.end && sc.opensClause(c) {
+		return 1 << 30
+	}
+	var d int32
+	switch {
+	case c >= in.end:
+		d = c - in.end + 1
+	case c < in.pos:
+		d = in.pos - c
+	}
+	if sc.toks[c].sent != in.sent {
+		d += otherSentence
+	}
+	return d
+}
+
+// commaBetween reports whether a comma or semicolon stands between tokens
+// from-1 and to (a colon does not end a clause: "X-Störung: … als Ursache").
+func (sc *scratch) commaBetween(from, to int32) bool {
+	for k := max(from, 1); k <= to && int(k) < len(sc.toks); k++ {
+		if bytes.ContainsAny(sc.buf[sc.toks[k-1].e:sc.toks[k].s], ",;，；、،؛") {
+			return true
+		}
+	}
+	return false
 }
 
 // opensClause reports whether the cue at token c begins another service's

@@ -280,6 +280,16 @@ func TestPastDisplacementLinks(t *testing.T) {
 		{"@WhatsApp ؟", want{"whatsapp": Outage}},
 		{"@LINEjp_official 通知が全然来ません", want{"line": Outage}}, // two suffixes
 		{"@ChatGPTapp down again?", want{"chatgpt": Outage}}, // a suffix off, not a second one ("pt") eating the name
+		// only a support account tagged: a plea to it; a fan's reply is not
+		{"@snapchatsupport 🙏🙏", want{"snapchat": Outage}},
+		{"@tiktok_id @TikTokSupport", want{"tiktok": Outage}},
+		{"@netflix 😂😂", want{"netflix": Mention}},
+		// a run naming a second service after other words is two statements
+		{"ไลน์ล่มเลยต้องมาทักในเฟสแทน", want{"line": Outage, "facebook": Mention}},
+		{"ไอจีล่มมาถามในทวิตเลยจ้า ใครเป็นบ้าง", want{"instagram": Outage, "x": Mention}},
+		{"ไลน์กับเฟสล่มพร้อมกัน", want{"line": Outage, "facebook": Outage}}, // listed: one run
+		// a time cue in a later clause is that clause's ("due on Friday")
+		{"ChatGPT не отвечает, пишет «Something went wrong», а у меня сдача главы в пятницу", want{"chatgpt": Outage}},
 		// a link to an outage tracker's page of a service asks whether it is down
 		{"https://downdetector.com/status/whatsapp/ 👀", want{"whatsapp": Outage}},
 		{"allestoerungen.de/stoerung/instagram/", want{"instagram": Outage}},

@@ -202,5 +202,8 @@ func (m *Matcher) prepare(sc *scratch, text string) bool {
 	if len(sc.toks) == 0 || !m.noPrefilter && !m.mayName(sc) {
 		return false
 	}
+	if !ascii {
+		m.splitRuns(sc)
+	}
 	return m.scan(sc)
 }

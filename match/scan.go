@@ -467,7 +467,9 @@ func (m *Matcher) scan(sc *scratch) bool {
 	// A post of names and a question mark only ("instagram???", "X???") is
 	// someone checking whether the service is down, whichever word its name
 	// also is.
-	asked := len(sc.intents) == 0 && !runWords && bareQuestion(sc.buf, toks, sc.mentions)
+	// So is a post that only tags a service's support account ("@snapchatsupport
+	// 🙏🙏", "@tiktok_id @TikTokSupport"): a plea to it.
+	asked := len(sc.intents) == 0 && !runWords && (bareQuestion(sc.buf, toks, sc.mentions) || supportPlea(sc.buf, toks, sc.mentions))
 	// Validate ambiguous aliases: context term anywhere, or a hashtag that
 	// also holds an intent term (#xdown).
 	ms := sc.mentions[:0]
