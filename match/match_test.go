@@ -288,6 +288,10 @@ func TestPastDisplacementLinks(t *testing.T) {
 		{"ไลน์ล่มเลยต้องมาทักในเฟสแทน", want{"line": Outage, "facebook": Mention}},
 		{"ไอจีล่มมาถามในทวิตเลยจ้า ใครเป็นบ้าง", want{"instagram": Outage, "x": Mention}},
 		{"ไลน์กับเฟสล่มพร้อมกัน", want{"line": Outage, "facebook": Outage}}, // listed: one run
+		// Uzbek terms listed in Latin are found in Cyrillic too
+		{"Телеграм ётибди, ҳамма Инстаграм директга ўтди", want{"telegram": Outage, "instagram": Mention}},
+		// a bare day name says when, not that it is over
+		{"Discord padł akurat w weekend premiery gry, no pięknie", want{"discord": Outage}},
 		// a time cue in a later clause is that clause's ("due on Friday")
 		{"ChatGPT не отвечает, пишет «Something went wrong», а у меня сдача главы в пятницу", want{"chatgpt": Outage}},
 		// a link to an outage tracker's page of a service asks whether it is down
