@@ -288,6 +288,9 @@ func TestPastDisplacementLinks(t *testing.T) {
 		{"ไลน์ล่มเลยต้องมาทักในเฟสแทน", want{"line": Outage, "facebook": Mention}},
 		{"ไอจีล่มมาถามในทวิตเลยจ้า ใครเป็นบ้าง", want{"instagram": Outage, "x": Mention}},
 		{"ไลน์กับเฟสล่มพร้อมกัน", want{"line": Outage, "facebook": Outage}}, // listed: one run
+		// screen sharing that fails for everyone; the poster's data plan used up
+		{"Teams no deja compartir pantalla, a todos les sale negro. Clase de 60 alumnos esperando", want{"teams": Outage}},
+		{"月末ギガ死でインスタのリール再生されない。あと3日…", want{"instagram": Mention}},
 		// Uzbek terms listed in Latin are found in Cyrillic too
 		{"Телеграм ётибди, ҳамма Инстаграм директга ўтди", want{"telegram": Outage, "instagram": Mention}},
 		// a bare day name says when, not that it is over
