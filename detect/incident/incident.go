@@ -535,7 +535,8 @@ const lullChance = 0.001
 
 // lull reports whether the current quiet stretch ends the incident. Not while its
 // newest aboveBaseSpan is clearly above aboveBaseFactor times the starting
-// baseline. Otherwise when its newest n buckets (at least the quiet time) hold
+// baseline, or likelier at that multiple of the baseline than at the baseline
+// (likelierAbove). Otherwise when its newest n buckets (at least the quiet time) hold
 // clearly fewer complaints than the incident's recent rate while it was active
 // would give (a Poisson lower tail under lullChance), or when that rate is within
 // aboveBaseFactor of the baseline the evaluation now expects and the stretch is not
@@ -552,13 +553,13 @@ func (t *Tracker) lull(v evaluate.Verdict) (n int, ok bool) {
 	if t.p.Without&PartAboveBase == 0 {
 		// Complaints that fell from a peak but stay well above the starting
 		// baseline are an outage decaying, not its end: over the stretch's newest
-		// ten minutes (a 2-minute window holds too few to tell at a few a minute).
+		// aboveBaseSpan (a 2-minute window holds too few to tell at a few a minute).
 		n := min(len(t.quietC), int(max(1, aboveBaseSpan/t.bucket)))
 		var x float64
 		for _, c := range t.quietC[len(t.quietC)-n:] {
 			x += float64(c)
 		}
-		if t.aboveStart(x, n) {
+		if t.aboveStart(x, n) || likelierAbove(x, n, math.Max(t.base, v.BucketExpected)) {
 			return 0, false
 		}
 	}
@@ -579,8 +580,10 @@ const aboveBaseFactor = 3
 // aboveBaseSpan is the newest part of a quiet stretch compared with
 // aboveBaseFactor times the starting baseline: long enough to tell a few
 // complaints a minute from the baseline, short enough that an incident whose
-// complaints stopped resolves within a quarter of an hour.
-const aboveBaseSpan = 10 * time.Minute
+// complaints stopped resolves within a quarter of an hour (complaints fade over
+// a few minutes after a recovery). Ten minutes held too few complaints of a
+// small outage's tail (one in 3 minutes at 0.3 a minute) to tell it from its end.
+const aboveBaseSpan = 15 * time.Minute
 
 // aboveBase reports whether the short window's complaints are still clearly above
 // aboveBaseFactor times the baseline the incident started from (and not by chance: at
@@ -596,6 +599,27 @@ func (t *Tracker) aboveBase(v evaluate.Verdict) bool {
 // aboveBaseFactor times the baseline the incident started from.
 func (t *Tracker) aboveStart(x float64, n int) bool {
 	return above(x, aboveBaseFactor*t.base*float64(n))
+}
+
+// likelierAbove reports whether x complaints over n buckets are likelier at
+// aboveBaseFactor times the baseline b than at b (the Poisson likelihood ratio of
+// the two rates). A quiet stretch that is not clearly above the higher rate may
+// still be far from the baseline: a sparse outage decaying slowly holds a few
+// complaints in a quarter of an hour, too few to be clearly anything, and is still
+// going on while they are likelier at the higher rate. No complaints at all always
+// favour the baseline, so an outage that stopped resolves as soon as the lull test
+// lets it.
+//
+// b is the larger of the baseline the incident started from and the one the
+// evaluation expects now: the evaluation's is the level held at the start times
+// the season's factor for now, so a night-time outage that lasts into the day is
+// not held open by the day's ordinary complaints. (Where the evaluation has
+// learnt from a long outage, its baseline is too high to hold the incident open;
+// the test against the starting baseline alone, aboveStart, still does while
+// complaints stay clearly above it.)
+func likelierAbove(x float64, n int, b float64) bool {
+	f := float64(aboveBaseFactor)
+	return x*math.Log(f) > (f-1)*b*float64(n)
 }
 
 // above reports whether x complaints are clearly (not by chance) more than mu.

@@ -312,40 +312,65 @@ func TestHolding(t *testing.T) {
 	}
 }
 
-// TestDecayStaysOpen: an outage that peaked and decays slowly, its complaints at
-// a tenth of the peak but still well above three times the baseline it started
-// from, is going on: none of its quiet stretches resolves it, however far below
-// the peak. Once complaints stop it resolves within a quarter of an hour.
+// TestDecayStaysOpen: an outage that peaked and decays slowly is going on while
+// its complaints stay above three times the baseline it started from, however far
+// below the peak: none of its quiet stretches resolves it. Once complaints stop it
+// resolves within a quarter of an hour.
 func TestDecayStaysOpen(t *testing.T) {
-	run := func(p incident.Params) (resolvedAt int) {
-		tr := incident.NewTracker("power", p)
-		step := func(i int, r evaluate.Reason, bucket, short int64) []incident.Event {
-			v := verdict(i, r, short, 0, 1)
-			v.Bucket.Complaints = bucket
-			v.BucketExpected, v.ShortComplaints, v.ShortBuckets = 0.01, short, 12
-			return tr.Step(v, nil)
-		}
-		if got := types(step(0, evaluate.ReasonAnomaly, 3, 36)); len(got) != 1 || got[0] != incident.TypeStarted {
-			t.Fatalf("start: %v", got)
-		}
-		for i := 1; i < 600; i++ {
-			r, c, short := evaluate.ReasonElevated, int64(3), int64(36) // 18 a minute for 10 minutes
-			if i >= 60 {
-				r, c, short = evaluate.ReasonNormal, 0, 2
-				if i < 420 && i%6 == 0 { // then 1 a minute for an hour (16× the baseline), then none
-					c = 1
+	for _, tc := range []struct {
+		name string
+		// baseline complaints a bucket; the active ten minutes' complaints
+		// every activeEvery buckets and its 2-minute window; then one
+		// complaint every tailEvery buckets (2-minute window tailShort) until
+		// bucket stop
+		base                 float64
+		activeEvery          int
+		activeC, activeShort int64
+		tailEvery, stop      int
+		tailShort            int64
+	}{
+		// at a tenth of the peak, 16× the baseline
+		{"a tenth of the peak", 0.01, 1, 3, 36, 6, 420, 2},
+		// one every two minutes, 4× the baseline: too few in a quarter of an
+		// hour to be clearly above 3×, but far likelier there than at the
+		// baseline (likelierAbove)
+		{"sparse tail", 0.02, 2, 1, 6, 12, 480, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			run := func(p incident.Params) (resolvedAt int) {
+				tr := incident.NewTracker("power", p)
+				step := func(i int, r evaluate.Reason, bucket, short int64) []incident.Event {
+					v := verdict(i, r, short, 0, 1)
+					v.Bucket.Complaints = bucket
+					v.BucketExpected, v.ShortComplaints, v.ShortBuckets = tc.base, short, 12
+					return tr.Step(v, nil)
 				}
-				if i >= 420 {
-					short = 0
+				if got := types(step(0, evaluate.ReasonAnomaly, tc.activeC, tc.activeShort)); len(got) != 1 || got[0] != incident.TypeStarted {
+					t.Fatalf("start: %v", got)
 				}
+				for i := 1; i < tc.stop+180; i++ {
+					r, c, short := evaluate.ReasonElevated, int64(0), tc.activeShort
+					if i%tc.activeEvery == 0 {
+						c = tc.activeC
+					}
+					if i >= 60 {
+						r, c, short = evaluate.ReasonNormal, 0, tc.tailShort
+						if i < tc.stop && i%tc.tailEvery == 0 {
+							c = 1
+						}
+						if i >= tc.stop {
+							short = 0
+						}
+					}
+					if evs := step(i, r, c, short); len(evs) > 0 && evs[0].Type == incident.TypeResolved {
+						return i
+					}
+				}
+				return -1
 			}
-			if evs := step(i, r, c, short); len(evs) > 0 && evs[0].Type == incident.TypeResolved {
-				return i
-			}
-		}
-		return -1
+			resolvesAfterStop(t, run, tc.stop, incident.PartAboveBase, "the test against the starting baseline")
+		})
 	}
-	resolvesAfterStop(t, run, 420, incident.PartAboveBase, "the test against the starting baseline")
 }
 
 // TestResolvedWhenPeopleSayItIsBack: when recovery posts resolve an incident, it
