@@ -291,6 +291,9 @@ func TestPastDisplacementLinks(t *testing.T) {
 		// screen sharing that fails for everyone; the poster's data plan used up
 		{"Teams no deja compartir pantalla, a todos les sale negro. Clase de 60 alumnos esperando", want{"teams": Outage}},
 		{"月末ギガ死でインスタのリール再生されない。あと3日…", want{"instagram": Mention}},
+		// "gone" right after a name; "was gone" is past
+		{"whatsapp gaya, hum signal pe shift ho gaye", want{"whatsapp": Outage, "signal": Mention}},
+		{"kal netflix gaya tha aaj sab theek hai", want{"netflix": Past}},
 		// Uzbek terms listed in Latin are found in Cyrillic too
 		{"Телеграм ётибди, ҳамма Инстаграм директга ўтди", want{"telegram": Outage, "instagram": Mention}},
 		// a bare day name says when, not that it is over
