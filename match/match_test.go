@@ -294,6 +294,8 @@ func TestPastDisplacementLinks(t *testing.T) {
 		// "gone" right after a name; "was gone" is past
 		{"whatsapp gaya, hum signal pe shift ho gaye", want{"whatsapp": Outage, "signal": Mention}},
 		{"kal netflix gaya tha aaj sab theek hai", want{"netflix": Past}},
+		// a Korean verb ending -서 joins the cause to its consequence: "Netflix erred, so YouTube"
+		{"넷플 결제 페이지 계속 오류나서 오늘은 그냥 유튜브 봄", want{"netflix": Outage, "youtube": Mention}},
 		// Uzbek terms listed in Latin are found in Cyrillic too
 		{"Телеграм ётибди, ҳамма Инстаграм директга ўтди", want{"telegram": Outage, "instagram": Mention}},
 		// a bare day name says when, not that it is over
