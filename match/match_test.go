@@ -296,6 +296,8 @@ func TestPastDisplacementLinks(t *testing.T) {
 		{"kal netflix gaya tha aaj sab theek hai", want{"netflix": Past}},
 		// a Korean verb ending -서 joins the cause to its consequence: "Netflix erred, so YouTube"
 		{"넷플 결제 페이지 계속 오류나서 오늘은 그냥 유튜브 봄", want{"netflix": Outage, "youtube": Mention}},
+		// Malay "x" for "tak" (not)
+		{"Tele x boleh connect, channel info banjir kilat pun x update", want{"telegram": Outage}},
 		// Uzbek terms listed in Latin are found in Cyrillic too
 		{"Телеграм ётибди, ҳамма Инстаграм директга ўтди", want{"telegram": Outage, "instagram": Mention}},
 		// a bare day name says when, not that it is over
