@@ -287,7 +287,8 @@ func (sc *scratch) acrossCause(in intent, mn mention) bool {
 		return false
 	}
 	for _, k := range sc.conseq {
-		if sc.toks[k].sent == in.sent && in.end <= k && mn.pos > k {
+		// (the term may end the intent itself: "sập nên", "안 돼서")
+		if sc.toks[k].sent == in.sent && in.end-1 <= k && mn.pos > k {
 			return true
 		}
 	}

@@ -298,6 +298,7 @@ func TestPastDisplacementLinks(t *testing.T) {
 		{"넷플 결제 페이지 계속 오류나서 오늘은 그냥 유튜브 봄", want{"netflix": Outage, "youtube": Mention}},
 		// Malay "x" for "tak" (not)
 		{"Tele x boleh connect, channel info banjir kilat pun x update", want{"telegram": Outage}},
+		{"트위터 또 안 돼서 블루스카이 깔아봄", want{"x": Outage, "bluesky": Mention}}, // the consequence term ends the outage term
 		// Uzbek terms listed in Latin are found in Cyrillic too
 		{"Телеграм ётибди, ҳамма Инстаграм директга ўтди", want{"telegram": Outage, "instagram": Mention}},
 		// a bare day name says when, not that it is over

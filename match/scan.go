@@ -466,10 +466,10 @@ func (m *Matcher) scan(sc *scratch) bool {
 	}
 	// Korean joins a cause to its consequence with a verb ending (-서): "넷플 오류나서
 	// 유튜브 봄" (Netflix erred, so I watched YouTube). An outage term whose last word
-	// ends so is followed by its consequence, as a consequence term would be.
+	// ends so is a consequence term itself.
 	for _, in := range sc.intents {
 		if in.cat == catOutage && int(in.end) < len(toks) && bytes.HasSuffix(b[toks[in.end-1].s:toks[in.end-1].e], []byte("서")) {
-			sc.conseq = append(sc.conseq, in.end)
+			sc.conseq = append(sc.conseq, in.end-1)
 		}
 	}
 	// A post of names and a question mark only ("instagram???", "X???") is
