@@ -299,6 +299,9 @@ func TestPastDisplacementLinks(t *testing.T) {
 		// Malay "x" for "tak" (not)
 		{"Tele x boleh connect, channel info banjir kilat pun x update", want{"telegram": Outage}},
 		{"트위터 또 안 돼서 블루스카이 깔아봄", want{"x": Outage, "bluesky": Mention}}, // the consequence term ends the outage term
+		// a two-word name with a case ending on its second word
+		{"Гугл драйвга файл юкланмаяпти, 99% да тўхтаб қолди", want{"google-drive": Outage}},
+		{"графики в гугл диске, а диск не открывается", want{"google-drive": Outage}},
 		// Uzbek terms listed in Latin are found in Cyrillic too
 		{"Телеграм ётибди, ҳамма Инстаграм директга ўтди", want{"telegram": Outage, "instagram": Mention}},
 		// a bare day name says when, not that it is over

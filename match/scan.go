@@ -167,6 +167,12 @@ func (m *Matcher) scan(sc *scratch) bool {
 					if h2 == h1 {
 						p2 = nil
 					}
+					if len(p1) == 0 && hd.next != 0 {
+						// A two-word name with a case ending on its second
+						// word ("Гугл драйвга", "в гугл диске"): its pairs
+						// are found by the word without the ending.
+						p1 = hd.pairsOf(r, sc.unsuffixedHash(i+1))
+					}
 					if len(p1)+len(p2) > 0 {
 						// (copied only when a pair is found: most words have none)
 						ids = append(append(append(sc.cands[:0], hd.any...), p1...), p2...)
@@ -590,12 +596,47 @@ func (m *Matcher) follows(sc *scratch, i int, id int32) int {
 }
 
 // tokenIs says whether w is the phrase's token k (a prefix, for the last
-// token of a prefixLast phrase).
+// token of a prefixLast phrase; with a case ending, for the last token of a
+// name).
 func tokenIs(w []byte, p *phrase, k int) bool {
 	if p.prefixLast && k == len(p.toks)-1 {
 		return bytes.HasPrefix(w, []byte(p.toks[k]))
 	}
-	return string(w) == p.toks[k]
+	if string(w) == p.toks[k] {
+		return true
+	}
+	return p.cat == catAlias && k == len(p.toks)-1 && len(w) > len(p.toks[k]) &&
+		bytes.HasPrefix(w, []byte(p.toks[k])) && isNameSuffix(w[len(p.toks[k]):], len(p.toks[k]))
+}
+
+// isNameSuffix reports whether suf is one of nameSuffixes that may come off a
+// stem of n bytes.
+func isNameSuffix(suf []byte, n int) bool {
+	for _, x := range suffixesByLast[suf[len(suf)-1]] {
+		if string(suf) == x && n >= minStem(x) {
+			return true
+		}
+	}
+	return false
+}
+
+// unsuffixedHash is the hash of token j's word without a name suffix (0 when
+// it has none, or there is no token j).
+func (sc *scratch) unsuffixedHash(j int) uint32 {
+	if j >= len(sc.toks) {
+		return 0
+	}
+	t := &sc.toks[j]
+	w := sc.buf[t.s:t.e]
+	if len(w) < 3 {
+		return 0
+	}
+	for _, suf := range suffixesByLast[w[len(w)-1]] {
+		if len(w)-len(suf) >= minStem(suf) && string(w[len(w)-len(suf):]) == suf {
+			return wordHash(w[:len(w)-len(suf)])
+		}
+	}
+	return 0
 }
 
 // suffixesByLast holds nameSuffixes by their last byte: most tokens end in a
