@@ -39,6 +39,21 @@ func runHit(p *phrase, key []byte, k int, c rune) bool {
 	return bytes.HasPrefix(key[k:], []byte(p.toks[0])) && (p.cat != catAlias || !midKatakanaWord(key, k, c) && !thaiLoanword(key[:k]))
 }
 
+// runHits appends to dst the phrases found in CJK or Thai run key (only names
+// when names is set), in order of their start.
+func runHits(r *Rules, dst []cjkHit, key []byte, names bool) []cjkHit {
+	for k := 0; k < len(key); {
+		c, size := decode(key, k)
+		for _, id := range r.cjkByRune[c] {
+			if p := &r.phrases[id]; (!names || p.cat == catAlias) && runHit(p, key, k, c) {
+				dst = append(dst, cjkHit{id, k, k + len(p.toks[0])})
+			}
+		}
+		k += size
+	}
+	return dst
+}
+
 // nameEndsAt reports whether a name found in a CJK or Thai run ends at byte k of
 // it ("ยูทูบ" before "พัง").
 func nameEndsAt(r *Rules, hits []cjkHit, k int) bool {
@@ -230,16 +245,7 @@ func (m *Matcher) splitRuns(sc *scratch) {
 			continue
 		}
 		key := sc.buf[t.s:t.e]
-		hits := sc.cjkHits[:0]
-		for k := 0; k < len(key); {
-			c, size := decode(key, k)
-			for _, id := range r.cjkByRune[c] {
-				if p := &r.phrases[id]; p.cat == catAlias && runHit(p, key, k, c) {
-					hits = append(hits, cjkHit{id, k, k + len(p.toks[0])})
-				}
-			}
-			k += size
-		}
+		hits := runHits(r, sc.cjkHits[:0], key, true)
 		sc.cjkHits = hits
 		if len(hits) < 2 {
 			continue

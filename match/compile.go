@@ -689,9 +689,10 @@ func (r *Rules) mayHave(key []byte) bool {
 
 // head is a first token's entry in Rules.heads.
 type head struct {
-	hash uint32  // wordHash of the token
-	any  []int32 // its phrases of one token, or matched by prefix (second 0)
-	next uint64  // a bit per second token hash (mod 64) of its other phrases: most words skip pairs
+	hash  uint32  // wordHash of the token
+	any   []int32 // its phrases of one token, or matched by prefix (second 0)
+	next  uint64  // a bit per second token hash (mod 64) of its other phrases: most words skip pairs
+	names bool    // it starts a name of several words (whose last word may take a case ending)
 }
 
 // secondHash is the hash of phrase p's second token as a post's next word is
@@ -719,6 +720,7 @@ func (r *Rules) splitIndex() {
 				pk := pairKey(h.hash, f)
 				r.pairs[pk] = append(r.pairs[pk], id)
 				h.next |= 1 << (f & 63)
+				h.names = h.names || r.phrases[id].cat == catAlias
 			}
 		}
 		r.heads[k] = h

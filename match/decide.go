@@ -440,21 +440,13 @@ func (sc *scratch) tracked(svc int16) bool {
 // bareQuestion reports whether the post is only service names and a question
 // mark.
 func bareQuestion(b []byte, toks []token, ms []mention) bool {
-	n := 0
-	for _, mn := range ms {
-		n += int(mn.end - mn.pos)
-	}
-	return n == len(toks) && hasQuestionMark(b)
+	return onlyNames(toks, ms) && hasQuestionMark(b)
 }
 
 // supportPlea reports whether the post is only @handles naming services, one of
 // them a support account's (@SnapchatSupport, @AskPlayStation, @githubstatus).
 func supportPlea(b []byte, toks []token, ms []mention) bool {
-	n := 0
-	for _, mn := range ms {
-		n += int(mn.end - mn.pos)
-	}
-	if n != len(toks) {
+	if !onlyNames(toks, ms) {
 		return false
 	}
 	plea := false
@@ -467,9 +459,19 @@ func supportPlea(b []byte, toks []token, ms []mention) bool {
 	return plea
 }
 
-// supportHandle reports whether a handle is a support or status account's.
+// onlyNames reports whether the names cover every token of the post.
+func onlyNames(toks []token, ms []mention) bool {
+	n := 0
+	for _, mn := range ms {
+		n += int(mn.end - mn.pos)
+	}
+	return n == len(toks)
+}
+
+// supportHandle reports whether a handle is a support or status account's: a
+// support word in it, or the handle prefixes "ask" and "team".
 func supportHandle(h []byte) bool {
-	for _, w := range []string{"support", "help", "care", "status"} {
+	for _, w := range supportSuffixes {
 		if bytes.Contains(h, []byte(w)) {
 			return true
 		}
@@ -657,12 +659,13 @@ func (sc *scratch) isPast(in intent) bool {
 }
 
 // nearestPast is nearest for the past cues, leaving out one after the intent
-// in a later clause of its sentence: "ChatGPT не отвечает, …, а у меня сдача
-// в пятницу" is due on Friday, not down last Friday.
+// in a later clause of its sentence, past a comma: "ChatGPT не отвечает, …, а у
+// меня сдача в пятницу" is due on Friday, not down last Friday. (A colon does
+// not end the clause: "X-Störung vom Montag: … als Ursache" is past.)
 func (sc *scratch) nearestPast(in intent) int32 {
 	best := int32(1 << 30)
 	for _, c := range sc.past {
-		if c >= in.end && sc.toks[c].sent == in.sent && sc.commaBetween(in.end, c) {
+		if c >= in.end && sc.toks[c].sent == in.sent && sc.markBetween(int(in.end), int(c), commaMarks) {
 			continue
 		}
 		best = min(best, sc.cueDist(c, in))
@@ -696,17 +699,6 @@ func (sc *scratch) cueDist(c int32, in intent) int32 {
 		d += otherSentence
 	}
 	return d
-}
-
-// commaBetween reports whether a comma or semicolon stands between tokens
-// from-1 and to (a colon does not end a clause: "X-Störung: … als Ursache").
-func (sc *scratch) commaBetween(from, to int32) bool {
-	for k := max(from, 1); k <= to && int(k) < len(sc.toks); k++ {
-		if bytes.ContainsAny(sc.buf[sc.toks[k-1].e:sc.toks[k].s], ",;，；、،؛") {
-			return true
-		}
-	}
-	return false
 }
 
 // opensClause reports whether the cue at token c begins another service's

@@ -296,10 +296,8 @@ func (raw *rawRules) noteLangs(n *yaml.Node, into map[string]uint64) error {
 		}
 		for _, c := range n.Content[i+1].Content {
 			into[Normalize(c.Value)] |= 1 << bit
-			if lang == "uz" {
-				for _, t := range uzCyrillic(c.Value) {
-					into[Normalize(t)] |= 1 << bit
-				}
+			for _, t := range otherScripts(lang, c.Value) {
+				into[Normalize(t)] |= 1 << bit
 			}
 		}
 	}
@@ -401,10 +399,8 @@ func termList(n *yaml.Node) ([]string, error) {
 				return nil, err
 			}
 			out = append(out, s...)
-			if k.Value == "uz" {
-				for _, t := range s {
-					out = append(out, uzCyrillic(t)...)
-				}
+			for _, t := range s {
+				out = append(out, otherScripts(k.Value, t)...)
 			}
 		}
 		return out, nil

@@ -167,7 +167,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 					if h2 == h1 {
 						p2 = nil
 					}
-					if len(p1) == 0 && hd.next != 0 {
+					if len(p1) == 0 && hd.names {
 						// A two-word name with a case ending on its second
 						// word ("Гугл драйвга", "в гугл диске"): its pairs
 						// are found by the word without the ending.
@@ -190,18 +190,10 @@ func (m *Matcher) scan(sc *scratch) bool {
 				// CJK phrases by substring, considered in file order. A negation
 				// cancels the outage and recovery terms it overlaps (落ちたら, "if it
 				// goes down", holds 落ちた), as whole words do in spaced scripts.
-				found, hits := sc.cjkFound[:0], sc.cjkHits[:0]
+				found, hits := sc.cjkFound[:0], runHits(r, sc.cjkHits[:0], key, false)
 				negated := false
-				for k := 0; k < len(key); {
-					c, size := decode(key, k)
-					for _, id := range r.cjkByRune[c] {
-						p := &r.phrases[id]
-						if runHit(p, key, k, c) {
-							hits = append(hits, cjkHit{id, k, k + len(p.toks[0])})
-							negated = negated || p.cat == catNegation
-						}
-					}
-					k += size
+				for _, h := range hits {
+					negated = negated || r.phrases[h.id].cat == catNegation
 				}
 				named, upTo := runCover(r, hits, func(p *phrase) bool { return p.cat == catAlias })
 				runWords = runWords || named > 0 && named < len(key)
@@ -304,7 +296,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 			if aliasBest < 0 && len(key) >= 4 {
 				// Suffixes on names: whatsappnya, telegramga, Зумда, নেটফ্লিক্সে
 				for _, suf := range suffixesByLast[key[len(key)-1]] {
-					if len(key)-len(suf) >= minStem(suf) && string(key[len(key)-len(suf):]) == suf && r.mayHave(key[:len(key)-len(suf)]) {
+					if hasNameSuffix(key, suf) && r.mayHave(key[:len(key)-len(suf)]) {
 						for _, id := range r.prefixed[string(key[:len(key)-len(suf)])] {
 							if len(r.phrases[id].toks) == 1 {
 								consider(id, 1)
@@ -606,14 +598,19 @@ func tokenIs(w []byte, p *phrase, k int) bool {
 		return true
 	}
 	return p.cat == catAlias && k == len(p.toks)-1 && len(w) > len(p.toks[k]) &&
-		bytes.HasPrefix(w, []byte(p.toks[k])) && isNameSuffix(w[len(p.toks[k]):], len(p.toks[k]))
+		bytes.HasPrefix(w, []byte(p.toks[k])) && stemLen(w, len(p.toks[k]))
 }
 
-// isNameSuffix reports whether suf is one of nameSuffixes that may come off a
-// stem of n bytes.
-func isNameSuffix(suf []byte, n int) bool {
-	for _, x := range suffixesByLast[suf[len(suf)-1]] {
-		if string(suf) == x && n >= minStem(x) {
+// hasNameSuffix reports whether w ends in suf, one of nameSuffixes, after a
+// stem long enough to take it (minStem).
+func hasNameSuffix(w []byte, suf string) bool {
+	return len(w)-len(suf) >= minStem(suf) && string(w[len(w)-len(suf):]) == suf
+}
+
+// stemLen reports whether w is a stem of n bytes and one of nameSuffixes.
+func stemLen(w []byte, n int) bool {
+	for _, suf := range suffixesByLast[w[len(w)-1]] {
+		if len(w)-len(suf) == n && hasNameSuffix(w, suf) {
 			return true
 		}
 	}
@@ -632,7 +629,7 @@ func (sc *scratch) unsuffixedHash(j int) uint32 {
 		return 0
 	}
 	for _, suf := range suffixesByLast[w[len(w)-1]] {
-		if len(w)-len(suf) >= minStem(suf) && string(w[len(w)-len(suf):]) == suf {
+		if hasNameSuffix(w, suf) {
 			return wordHash(w[:len(w)-len(suf)])
 		}
 	}
@@ -666,14 +663,16 @@ func minStem(suf string) int {
 // Longer suffixes come first, so "helps" is tried before "help".
 var (
 	handlePrefixes = []string{"ask", "team", "get"}
-	handleSuffixes = []string{"support", "status", "official", "indonesia", "brasil", "brazil", "mexico", "espana",
-		"france", "turkiye", "arabia", "arabic", "global", "india", "japan", "cares", "helps", "help", "care",
+	handleSuffixes = append(slices.Clone(supportSuffixes), "official", "indonesia", "brasil", "brazil", "mexico", "espana",
+		"france", "turkiye", "arabia", "arabic", "global", "india", "japan",
 		"news", "app", "usa", "ksa", "uk", "us", "es", "br", "mx", "jp", "de", "fr", "tr", "id", "hq",
 		"italia", "italy", "polska", "nederland", "deutschland", "mena", "latam", "africa", "europe", "nigeria",
 		"kenya", "pakistan", "bangladesh", "vietnam", "thailand", "malaysia", "philippines", "korea", "egypt",
 		"gulf", "uae", "it", "nl", "pl", "ro", "ru", "ua", "in", "ph", "vn", "th", "my", "kr", "tw", "hk", "sg",
 		"au", "ca", "za", "ng", "ke", "eg", "pk", "bd", "eu",
-		"ar", "en", "pt", "ja", "ko", "zh", "hi", "fa", "sa", "ae", "sw", "ms", "vi", "tl", "bn", "ur", "uz", "lat"} // languages and regions: @Snapchat_ar, @NetflixLAT
+		"ar", "en", "pt", "ja", "ko", "zh", "hi", "fa", "sa", "ae", "sw", "ms", "vi", "tl", "bn", "ur", "uz", "lat") // languages and regions: @Snapchat_ar, @NetflixLAT
+	// a support account's words ("helps" before "help")
+	supportSuffixes = []string{"support", "status", "cares", "helps", "help", "care"}
 )
 
 // handleCore returns the name inside a handle once a known prefix and up to two
@@ -803,11 +802,22 @@ func (sc *scratch) inMention(i int) bool {
 	return false
 }
 
-// clauseBetween reports whether a clause mark (",;:!?" and their Arabic and CJK
-// forms) stands between the token before from and token to.
-func (sc *scratch) clauseBetween(from, to int) bool {
-	for k := from; k <= to && k < len(sc.toks); k++ {
-		if k > 0 && bytes.ContainsAny(sc.buf[sc.toks[k-1].e:sc.toks[k].s], ",;:!?.،؛؟，；：！？。") {
+// Marks that end a clause (with their Arabic and CJK forms), and the commas
+// and semicolons among them.
+const (
+	clauseMarks = ",;:!?.،؛؟，；：！？。"
+	commaMarks  = ",;，；、،؛"
+)
+
+// clauseBetween reports whether a clause mark stands between the token before
+// from and token to.
+func (sc *scratch) clauseBetween(from, to int) bool { return sc.markBetween(from, to, clauseMarks) }
+
+// markBetween reports whether one of marks stands between the token before
+// from and token to.
+func (sc *scratch) markBetween(from, to int, marks string) bool {
+	for k := max(from, 1); k <= to && k < len(sc.toks); k++ {
+		if bytes.ContainsAny(sc.buf[sc.toks[k-1].e:sc.toks[k].s], marks) {
 			return true
 		}
 	}

@@ -5,6 +5,16 @@ package match
 
 import "strings"
 
+// otherScripts returns a term listed under lang in the language's other
+// script (nil for most languages): an Uzbek term listed in Latin is also found
+// in Cyrillic.
+func otherScripts(lang, term string) []string {
+	if lang == "uz" {
+		return uzCyrillic(term)
+	}
+	return nil
+}
+
 // uzPairs are the Latin letters and digraphs of Uzbek with their Cyrillic
 // letters, longest first.
 var uzPairs = []struct{ lat, cyr string }{
