@@ -49,9 +49,14 @@ type phrase struct {
 	category uint8
 	shared   bool   // a category's outage term said of apps too: no post negation for them
 	svc      int16  // service (catAlias)
-	ctx      uint64 // catContext: the context groups it satisfies; catAlias: groups it needs (0 = none)
-	segment  bool   // may be found inside a run-together hashtag
-	strict   bool   // catAlias with ctx: an adjacent intent term is not enough
+	ctx      uint64 // catContext: the context groups it satisfies; catAlias: groups it needs (0 = none), as bits (group mod 64): a quick test
+	// catAlias with ctx: its context group; catContext: the group it was listed
+	// for, and after merging, cgroups every group it satisfies (the exact test:
+	// a rules file may have more than 64 context aliases)
+	cgroup  int32
+	cgroups []int32
+	segment bool // may be found inside a run-together hashtag
+	strict  bool // catAlias with ctx: an adjacent intent term is not enough
 	// catOutage, catRecovery, catNegator, catPostNeg, catVerb: the languages it
 	// is listed under; catAlias: those
 	// in which the alias is an ordinary word (an adjacent term listed under none
@@ -81,7 +86,7 @@ type Rules struct {
 	heads    map[string]head
 	pairs    map[uint64][]int32
 	rank     []int32
-	prefixed map[string][]int32 // first token → alias phrases (Arabic clitic prefixes stripped)
+	prefixed map[string][]int32 // first token → alias and one-word context phrases, looked up with a name suffix taken off
 	cjk      []int32            // phrases matched by substring inside CJK runs
 	fuzzy    [256][]int32       // single-token aliases with one-edit tolerance, by first byte
 	trie     trie               // hashtag segmentation vocabulary
@@ -90,6 +95,7 @@ type Rules struct {
 	problems []string
 	terms    int    // terms as written in the file (Stats)
 	english  uint64 // the language bit of "en" (0 if the file has none)
+	finalNeg uint64 // the language bits of clauseFinalNegation
 	// question_particles, normalised: a sentence ending in one asks ("ไหม", "吗", "mı")
 	particles [][]byte
 	adverbs   map[string]bool // one of these may stand inside a term of several words
@@ -154,7 +160,7 @@ func compile(raw *rawRules) *Rules {
 		ns := Normalize(text)
 		if hasCJK(ns) {
 			s := strings.Join(strings.Fields(ns), "")
-			key := "cjk\x00" + s + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + string(rune(p.category)) + strconv.FormatBool(p.shared) + strconv.FormatUint(p.ctx, 16)
+			key := "cjk\x00" + s + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + string(rune(p.category)) + strconv.FormatBool(p.shared) + strconv.FormatUint(p.ctx, 16) + "\x00" + strconv.Itoa(int(p.cgroup))
 			if !seen[key] {
 				seen[key] = true
 				q := p
@@ -181,7 +187,7 @@ func compile(raw *rawRules) *Rules {
 			variants = append(variants, []string{strings.Join(toks, "")})
 		}
 		for vi, v := range variants {
-			key := strings.Join(v, " ") + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + string(rune(p.category)) + strconv.FormatBool(p.shared) + strconv.FormatUint(p.ctx, 16) + strconv.FormatBool(p.strict) + strconv.FormatBool(p.prefixLast)
+			key := strings.Join(v, " ") + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + string(rune(p.category)) + strconv.FormatBool(p.shared) + strconv.FormatUint(p.ctx, 16) + "\x00" + strconv.Itoa(int(p.cgroup)) + strconv.FormatBool(p.strict) + strconv.FormatBool(p.prefixLast)
 			if seen[key] {
 				continue
 			}
@@ -243,6 +249,11 @@ func compile(raw *rawRules) *Rules {
 	if bit, ok := raw.langs["en"]; ok {
 		r.english = 1 << bit
 	}
+	for _, l := range clauseFinalNegation {
+		if bit, ok := raw.langs[l]; ok {
+			r.finalNeg |= 1 << bit
+		}
+	}
 	for _, t := range raw.particles {
 		if n := Normalize(t); n != "" {
 			r.particles = append(r.particles, []byte(n))
@@ -295,9 +306,9 @@ func compile(raw *rawRules) *Rules {
 		for _, c := range s.ctx {
 			bit := uint64(1) << (group % 64)
 			group++
-			add(c.alias, phrase{cat: catAlias, svc: int16(si), ctx: bit, segment: true, strict: c.strict, langs: raw.langMask(c.wordsIn)})
+			add(c.alias, phrase{cat: catAlias, svc: int16(si), ctx: bit, cgroup: int32(group), segment: true, strict: c.strict, langs: raw.langMask(c.wordsIn)})
 			for _, t := range c.context {
-				add(t, phrase{cat: catContext, ctx: bit})
+				add(t, phrase{cat: catContext, ctx: bit, cgroup: int32(group)})
 			}
 		}
 	}
@@ -307,10 +318,12 @@ func compile(raw *rawRules) *Rules {
 		if p.cat != catContext || p.ctx == 0 {
 			continue
 		}
+		p.cgroups = append(p.cgroups, p.cgroup)
 		for j := i + 1; j < len(r.phrases); j++ {
 			q := &r.phrases[j]
 			if q.cat == catContext && q.ctx != 0 && equalToks(p.toks, q.toks) {
 				p.ctx |= q.ctx
+				p.cgroups = append(p.cgroups, q.cgroup)
 				q.ctx = 0
 			}
 		}
@@ -325,6 +338,11 @@ func compile(raw *rawRules) *Rules {
 		}
 		id := int32(i)
 		r.index[p.toks[0]] = append(r.index[p.toks[0]], id)
+		if p.cat == catContext && len(p.toks) == 1 {
+			// a context word with a case ending counts as it does for a name
+			// ("인스타는 멀쩡함" is context for 스레드, Threads)
+			r.prefixed[p.toks[0]] = append(r.prefixed[p.toks[0]], id)
+		}
 		if p.cat == catAlias {
 			r.prefixed[p.toks[0]] = append(r.prefixed[p.toks[0]], id)
 			if p.ctx == 0 && len(p.toks) == 1 && raw.services[p.svc].fuzzy && isASCIIWord(p.toks[0]) && len(p.toks[0]) >= 6 && !r.derived(&p) {
@@ -758,3 +776,9 @@ func (r *Rules) derived(p *phrase) bool {
 func wordHash(w []byte) uint32 {
 	return hashBytes(0, w) | 1
 }
+
+// clauseFinalNegation are the languages whose main clause ends with its "not",
+// after the objects and adverbs ("Outlook synchronisiert seit heute Morgen
+// nicht mehr", "Teams doet het sinds gisteren niet"): their post-negators count
+// up to postNegSpanFar words after the verb, within its clause.
+var clauseFinalNegation = []string{"de", "nl"}

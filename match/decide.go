@@ -118,9 +118,10 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 				// A name opening a later sentence begins another statement
 				// ("youtube won't load, black screen. staying on tiktok").
 				d += nearDist
-			} else if !before && mn.pos >= in.end && bytes.ContainsAny(sc.buf[sc.toks[in.end-1].e:sc.toks[mn.pos].s], ",;，；、") {
+			} else if !before && mn.pos >= in.end && (bytes.ContainsAny(sc.buf[sc.toks[in.end-1].e:sc.toks[mn.pos].s], commaMarks) || butEnding(sc.buf[sc.toks[in.end-1].s:sc.toks[in.end-1].e])) {
 				// and one after a clause mark begins another clause
-				// ("snapchat keeps crashing, insta is fine")
+				// ("snapchat keeps crashing, insta is fine"; Korean ends such a
+				// clause with its verb: "스레드 글이 안 올라가는데 인스타는 멀쩡함")
 				d += nearDist / 2
 			}
 			if d < bestD || d == bestD && before {
@@ -313,7 +314,7 @@ func (sc *scratch) acrossCause(in intent, mn mention) bool {
 // clauseStart reports whether token j starts a sentence or follows a clause mark.
 func (sc *scratch) clauseStart(j int32) bool {
 	return j == 0 || sc.toks[j-1].sent != sc.toks[j].sent ||
-		bytes.ContainsAny(sc.buf[sc.toks[j-1].e:sc.toks[j].s], ",;:，；、")
+		bytes.ContainsAny(sc.buf[sc.toks[j-1].e:sc.toks[j].s], commaMarks+":")
 }
 
 // absorbed reports whether every post negation of the post lies within an own
@@ -495,9 +496,20 @@ func (sc *scratch) negator(pos, end int, langs uint64) (int, bool) {
 			return k, true
 		}
 	}
-	for k := end; k < len(toks) && k < end+postNegSpan; k++ {
+	for k := end; k < len(toks) && k < end+postNegSpanFar; k++ {
 		if toks[k].sent != toks[end-1].sent || toks[k].fl&tkHash != 0 {
 			break
+		}
+		if k >= end+postNegSpan {
+			// Farther than postNegSpan, only a negator of a language that
+			// ends its clause with it, within the verb's clause ("slack lädt
+			// seit 10 min nicht", "outlook synchronisiert den Kalender nicht mehr").
+			if sc.marks[k]&(mkVerb|mkIntent) != 0 || bytes.ContainsAny(sc.buf[toks[k-1].e:toks[k].s], commaMarks+":") {
+				break
+			}
+			if sc.plangs[k]&sc.finalNeg == 0 {
+				continue
+			}
 		}
 		if sc.marks[k]&mkPostNeg != 0 && sc.marks[k]&mkIntent == 0 && sc.sameLang(langs, sc.plangs[k]) {
 			return k, true
@@ -720,4 +732,10 @@ func hashtagNames(ms []mention, hg int32) bool {
 		}
 	}
 	return false
+}
+
+// butEnding reports whether a Korean verb ends its clause with "but" (-는데,
+// -은데, -지만): what follows is another clause, as after a comma.
+func butEnding(w []byte) bool {
+	return bytes.HasSuffix(w, []byte("는데")) || bytes.HasSuffix(w, []byte("은데")) || bytes.HasSuffix(w, []byte("지만"))
 }

@@ -296,6 +296,19 @@ func TestPastDisplacementLinks(t *testing.T) {
 		{"kal netflix gaya tha aaj sab theek hai", want{"netflix": Past}},
 		// a Korean verb ending -서 joins the cause to its consequence: "Netflix erred, so YouTube"
 		{"넷플 결제 페이지 계속 오류나서 오늘은 그냥 유튜브 봄", want{"netflix": Outage, "youtube": Mention}},
+		{"카톡 먹통이니까 텔레그램으로 와", want{"kakaotalk": Outage, "telegram": Mention}},
+		// -는데 (but) ends the clause; 인스타는 (with a topic particle) is context for 스레드
+		{"스레드 글이 안 올라가는데 인스타는 멀쩡함 뭐임", want{"threads": Outage, "instagram": Mention}},
+		// a Japanese or Chinese particle between a Latin name and the next lists them
+		{"XもLINEも死んでて情報入ってこない台風の夜", want{"x": Outage, "line": Outage}},
+		{"YT和IG都打不开", want{"youtube": Outage, "instagram": Outage}},
+		// an Arabic comma ends a clause as a comma does
+		{"مو النت عندك، ترا سناب هو اللي طايح، الانستا ما فيه شي", want{"snapchat": Outage, "instagram": Mention}},
+		// German and Dutch put "nicht" at the end of the clause
+		{"slack lädt seit 10 min nicht, arbeit ruht", want{"slack": Outage}},
+		{"Outlook synchronisiert den Kalender nicht mehr", want{"outlook": Outage}},
+		{"@Uber_MEX la app no me deja pedir viaje", want{"uber": Outage}},
+		{"my discord bot keeps crashing on every command", want{"discord": Mention}},
 		// Malay "x" for "tak" (not)
 		{"Tele x boleh connect, channel info banjir kilat pun x update", want{"telegram": Outage}},
 		{"트위터 또 안 돼서 블루스카이 깔아봄", want{"x": Outage, "bluesky": Mention}}, // the consequence term ends the outage term
@@ -727,6 +740,40 @@ func TestKind(t *testing.T) {
 	}
 	if _, err := Kind(0).MarshalText(); err == nil {
 		t.Error("Kind(0).MarshalText: no error")
+	}
+}
+
+// TestManyContextAliases: a context term validates only the aliases it is
+// listed for, however many context aliases a rules file has (the default rules
+// have more than 64, one bit each in a word of 64).
+func TestManyContextAliases(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("version: 1\noutage_terms:\n  en: [down]\nservices:\n")
+	for i := range 130 {
+		fmt.Fprintf(&b, "  - name: s%d\n    aliases: [service%d]\n    context_aliases:\n      - alias: word%d\n        requires_context: [ctx%d]\n", i, i, i, i)
+	}
+	r, err := ParseRules([]byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewMatcher(r)
+	for _, tc := range []struct {
+		text string
+		want []string
+	}{
+		{"word1 ctx1 today", []string{"s1"}},
+		{"word1 ctx65 today", nil}, // 65 = 1 + 64
+		{"word1 ctx129 today", nil},
+		{"word65 ctx65 today", []string{"s65"}},
+		{"word129 ctx1 ctx129 today", []string{"s129"}},
+	} {
+		var got []string
+		for _, x := range m.Match(nil, tc.text) {
+			got = append(got, x.Service)
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%q: services %v, want %v", tc.text, got, tc.want)
+		}
 	}
 }
 

@@ -18,12 +18,14 @@ const (
 	nearDist = 6
 	sentDist = 12
 	// A negator counts for a symptom verb up to negSpan tokens before it;
-	// a post-negator up to postNegSpan tokens after it.
+	// a post-negator up to postNegSpan tokens after it (postNegSpanFar in the
+	// languages of clauseFinalNegation).
 	negSpan = 3
 	// An ambiguous alias without context counts when an intent term is
 	// within ambiguousSpan tokens of it ("x is down").
-	ambiguousSpan = 3
-	postNegSpan   = 2
+	ambiguousSpan  = 3
+	postNegSpan    = 2
+	postNegSpanFar = 5
 	// An awaiting term ("when") this near a recovery term makes it awaited.
 	awaitSpan = 4
 	// An outage term this near the poster's own work ("my code") is its.
@@ -51,7 +53,7 @@ func NewMatcher(r *Rules) *Matcher {
 		r = DefaultRules()
 	}
 	m := &Matcher{r: r, model: defaultModel}
-	m.pool.New = func() any { return &scratch{english: r.english} }
+	m.pool.New = func() any { return &scratch{english: r.english, finalNeg: r.finalNeg} }
 	return m
 }
 
@@ -90,7 +92,8 @@ type mention struct {
 	svc      int16
 	pos, end int32
 	sent, hg int32
-	need     uint64
+	need     uint64 // the context group it needs as a bit (0: none); cgroup the exact one
+	cgroup   int32
 	group    int32
 	strict   bool
 	wordIn   uint64 // languages in which the alias is an ordinary word (phrase.langs)
@@ -108,29 +111,31 @@ type intent struct {
 }
 
 type scratch struct {
-	nz       normalizer
-	buf      []byte
-	toks     []token
-	marks    []uint16
-	plangs   []uint64 // per token: the languages of the negator, post-negator or verb it starts
-	english  uint64   // the rules' language bit of English
-	mentions []mention
-	intents  []intent
-	outD     []int32
-	recD     []int32
-	seen     []bool
-	cjkFound []int32
-	cands    []int32 // scan: the phrases a word starts that its next words allow
-	cjkHits  []cjkHit
-	runBuf   []byte // a CJK run with its names masked, for the model
-	touched  []int16
-	probs    uint16
-	cancel   bool    // a post negation: no outage in this post
-	cancels  []int32 // [start, end) token spans of the post negations
-	negated  bool    // a negation phrase ("isn't down", "calm down") was found
-	bare     bool    // every word of the post is a name or an intent term
-	past     []int32 // tokens starting a past cue ("yesterday", "was down")
-	pastCov  []int32 // [start, end) token spans of past phrases in spaced script
+	nz        normalizer
+	buf       []byte
+	toks      []token
+	marks     []uint16
+	plangs    []uint64 // per token: the languages of the negator, post-negator or verb it starts
+	english   uint64   // the rules' language bit of English
+	finalNeg  uint64   // the rules' language bits of clauseFinalNegation
+	mentions  []mention
+	intents   []intent
+	outD      []int32
+	recD      []int32
+	seen      []bool
+	cjkFound  []int32
+	cands     []int32 // scan: the phrases a word starts that its next words allow
+	ctxGroups []int32 // scan: the context groups of the post's context terms
+	cjkHits   []cjkHit
+	runBuf    []byte // a CJK run with its names masked, for the model
+	touched   []int16
+	probs     uint16
+	cancel    bool    // a post negation: no outage in this post
+	cancels   []int32 // [start, end) token spans of the post negations
+	negated   bool    // a negation phrase ("isn't down", "calm down") was found
+	bare      bool    // every word of the post is a name or an intent term
+	past      []int32 // tokens starting a past cue ("yesterday", "was down")
+	pastCov   []int32 // [start, end) token spans of past phrases in spaced script
 	// [start, end) token spans of present phrases of several words in spaced script
 	presentCov []int32
 	conseq     []int32  // tokens starting a consequence term ("so", "donc")

@@ -35,6 +35,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 	sc.conseq, sc.causes, sc.awaits, sc.ownWork = sc.conseq[:0], sc.causes[:0], sc.awaits[:0], sc.ownWork[:0]
 	sc.together = sc.together[:0]
 	var ctx uint64
+	sc.ctxGroups = sc.ctxGroups[:0]
 	sc.past, sc.present, sc.pastCov, sc.presentCov = sc.past[:0], sc.present[:0], sc.pastCov[:0], sc.presentCov[:0]
 	var probs uint16
 	cancel, negated := false, false
@@ -95,6 +96,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 				probs |= 1 << uint(p.prob)
 			case catContext:
 				ctx |= p.ctx
+				sc.ctxGroups = append(sc.ctxGroups, p.cgroups...)
 			case catCancel:
 				cancel = true
 				if !inRun { // in a CJK run: by the bytes it covers (below)
@@ -316,7 +318,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 		}
 		if aliasBest >= 0 && i >= aliasNext && !codeAfter(b, toks[i+aliasLen-1].e) {
 			p := &r.phrases[aliasBest]
-			sc.mentions = append(sc.mentions, mention{svc: p.svc, pos: int32(i), end: int32(i + aliasLen), sent: t.sent, hg: t.hg, need: p.ctx, strict: p.strict, wordIn: p.langs, dest: cjkDest})
+			sc.mentions = append(sc.mentions, mention{svc: p.svc, pos: int32(i), end: int32(i + aliasLen), sent: t.sent, hg: t.hg, need: p.ctx, cgroup: p.cgroup, strict: p.strict, wordIn: p.langs, dest: cjkDest})
 			aliasNext = i + aliasLen
 			if t.fl&tkCJK != 0 {
 				sc.listedInRun(r, key, t, p.svc)
@@ -462,11 +464,12 @@ func (m *Matcher) scan(sc *scratch) bool {
 		}
 		sc.intents = kept
 	}
-	// Korean joins a cause to its consequence with a verb ending (-서): "넷플 오류나서
-	// 유튜브 봄" (Netflix erred, so I watched YouTube). An outage term whose last word
-	// ends so is a consequence term itself.
+	// Korean joins a cause to its consequence with a verb ending (-서, -니까):
+	// "넷플 오류나서 유튜브 봄" (Netflix erred, so I watched YouTube), "카톡
+	// 터졌으니까 텔레그램으로 연락해". An outage term whose last word ends so is a
+	// consequence term itself.
 	for _, in := range sc.intents {
-		if in.cat == catOutage && int(in.end) < len(toks) && bytes.HasSuffix(b[toks[in.end-1].s:toks[in.end-1].e], []byte("서")) {
+		if in.cat == catOutage && int(in.end) < len(toks) && soEnding(b[toks[in.end-1].s:toks[in.end-1].e]) {
 			sc.conseq = append(sc.conseq, in.end-1)
 		}
 	}
@@ -480,7 +483,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 	// also holds an intent term (#xdown).
 	ms := sc.mentions[:0]
 	for _, mn := range sc.mentions {
-		ok := mn.need == 0 || ctx&mn.need != 0 || sc.toks[mn.pos].fl&(tkMention|tkTracker) != 0 || asked
+		ok := mn.need == 0 || ctx&mn.need != 0 && slices.Contains(sc.ctxGroups, mn.cgroup) || sc.toks[mn.pos].fl&(tkMention|tkTracker) != 0 || asked
 		if mn.need != 0 && sc.insideTerm(mn) {
 			// an ambiguous name that is a word of a longer outage term is
 			// that word ("اسپاتیفای هیچی پلی نمیکنه": "doesn't play")
@@ -669,7 +672,7 @@ var (
 		"italia", "italy", "polska", "nederland", "deutschland", "mena", "latam", "africa", "europe", "nigeria",
 		"kenya", "pakistan", "bangladesh", "vietnam", "thailand", "malaysia", "philippines", "korea", "egypt",
 		"gulf", "uae", "it", "nl", "pl", "ro", "ru", "ua", "in", "ph", "vn", "th", "my", "kr", "tw", "hk", "sg",
-		"au", "ca", "za", "ng", "ke", "eg", "pk", "bd", "eu",
+		"au", "ca", "za", "ng", "ke", "eg", "pk", "bd", "eu", "mex", "arg", "col", "chile", "peru", "bra", "esp", "ita", "ger",
 		"ar", "en", "pt", "ja", "ko", "zh", "hi", "fa", "sa", "ae", "sw", "ms", "vi", "tl", "bn", "ur", "uz", "lat") // languages and regions: @Snapchat_ar, @NetflixLAT
 	// a support account's words ("helps" before "help")
 	supportSuffixes = []string{"support", "status", "cares", "helps", "help", "care"}
@@ -738,7 +741,7 @@ func (sc *scratch) dropPastInPresent() {
 			}
 		}
 		for j := c - 1; !inside && j >= 0 && j >= c-sinceSpan && sc.toks[j].sent == sc.toks[c].sent; j-- {
-			if bytes.ContainsAny(sc.buf[sc.toks[j].e:sc.toks[j+1].s], ",;，；、") || sc.marks[j]&mkIntent != 0 {
+			if bytes.ContainsAny(sc.buf[sc.toks[j].e:sc.toks[j+1].s], commaMarks) || sc.marks[j]&mkIntent != 0 {
 				break
 			}
 			inside = sc.marks[j]&mkPresent != 0
@@ -889,4 +892,9 @@ func (sc *scratch) aboutOwnWork(in intent) (intent, bool) {
 // of PlayStation, "CE-34878-0"): not a name.
 func codeAfter(b []byte, e int32) bool {
 	return int(e)+1 < len(b) && b[e] == '-' && b[e+1] >= '0' && b[e+1] <= '9'
+}
+
+// soEnding reports whether a Korean verb ends in "so" (-서, -니까).
+func soEnding(w []byte) bool {
+	return bytes.HasSuffix(w, []byte("서")) || bytes.HasSuffix(w, []byte("니까"))
 }
