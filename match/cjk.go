@@ -247,12 +247,19 @@ func (m *Matcher) splitRuns(sc *scratch) {
 		key := sc.buf[t.s:t.e]
 		hits := runHits(r, sc.cjkHits[:0], key, true)
 		sc.cjkHits = hits
-		if len(hits) < 2 {
+		if len(hits) == 0 {
 			continue
 		}
 		// The longest name at each place, in order, none inside another.
 		slices.SortFunc(hits, func(a, b cjkHit) int { return cmp.Or(cmp.Compare(a.s, b.s), cmp.Compare(b.e, a.e)) })
 		cut, prevEnd := -1, -1
+		if hits[0].s > 0 && i > 0 && sc.toks[i-1].sent == t.sent && sc.toks[i-1].fl&tkCJK == 0 {
+			// A run after a Latin word whose first name follows other words:
+			// the words before the name are the end of the Latin word's
+			// statement ("LINE死んでるからインスタのDMで": LINE is dead, so
+			// Instagram's DMs), not a list of LINE and Instagram.
+			prevEnd = 0
+		}
 		for _, h := range hits {
 			if h.s < prevEnd {
 				continue

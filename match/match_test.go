@@ -309,6 +309,10 @@ func TestPastDisplacementLinks(t *testing.T) {
 		{"Outlook synchronisiert den Kalender nicht mehr", want{"outlook": Outage}},
 		{"@Uber_MEX la app no me deja pedir viaje", want{"uber": Outage}},
 		{"my discord bot keeps crashing on every command", want{"discord": Mention}},
+		// a run after a Latin name, its own name after other words: a new statement
+		{"LINE死んでるからインスタのDMで連絡して", want{"line": Outage, "instagram": Mention}},
+		{"카톡 안 되는 동안 텔레그램으로 넘어가자", want{"kakaotalk": Outage, "telegram": Mention}},
+		{"WA iko down, njooni Telegram kwanza", want{"whatsapp": Outage, "telegram": Mention}},
 		// Malay "x" for "tak" (not)
 		{"Tele x boleh connect, channel info banjir kilat pun x update", want{"telegram": Outage}},
 		{"트위터 또 안 돼서 블루스카이 깔아봄", want{"x": Outage, "bluesky": Mention}}, // the consequence term ends the outage term
