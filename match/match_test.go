@@ -313,6 +313,8 @@ func TestPastDisplacementLinks(t *testing.T) {
 		{"LINE死んでるからインスタのDMで連絡して", want{"line": Outage, "instagram": Mention}},
 		{"카톡 안 되는 동안 텔레그램으로 넘어가자", want{"kakaotalk": Outage, "telegram": Mention}},
 		{"WA iko down, njooni Telegram kwanza", want{"whatsapp": Outage, "telegram": Mention}},
+		// "works normally" on another device is no recovery
+		{"نتفلكس على الشاشة يطلع لي خطأ وعلى الجوال شغال عادي", want{"netflix": Outage}},
 		// Malay "x" for "tak" (not)
 		{"Tele x boleh connect, channel info banjir kilat pun x update", want{"telegram": Outage}},
 		{"트위터 또 안 돼서 블루스카이 깔아봄", want{"x": Outage, "bluesky": Mention}}, // the consequence term ends the outage term
