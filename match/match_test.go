@@ -313,6 +313,11 @@ func TestPastDisplacementLinks(t *testing.T) {
 		{"LINE死んでるからインスタのDMで連絡して", want{"line": Outage, "instagram": Mention}},
 		{"카톡 안 되는 동안 텔레그램으로 넘어가자", want{"kakaotalk": Outage, "telegram": Mention}},
 		{"WA iko down, njooni Telegram kwanza", want{"whatsapp": Outage, "telegram": Mention}},
+		// "still" inside a longer past cue is no present cue
+		{"still bitter about fortnite dying at midnight on NYE", want{"fortnite": Past}},
+		{"Outlook synchronisiert seit heute früh nicht", want{"outlook": Outage}},
+		// a clitic on the first word of a two-word name ("وتيك" also starts "وتيك تك")
+		{"ما عندي غير سناب وتيك توك والحين الاثنين ما يفتحون", want{"snapchat": Outage, "tiktok": Outage}},
 		// "works normally" on another device is no recovery
 		{"نتفلكس على الشاشة يطلع لي خطأ وعلى الجوال شغال عادي", want{"netflix": Outage}},
 		// Malay "x" for "tak" (not)

@@ -278,7 +278,9 @@ func (m *Matcher) scan(sc *scratch) bool {
 			}
 			if key[0] >= 0xD8 && key[0] <= 0xDB && (aliasBest < 0 || intentBest < 0) {
 				// Arabic clitics: الواتساب, وما, لواتساب, المشكلة
-				if _, known := r.index[string(key)]; !known {
+				if aliasBest < 0 && intentBest < 0 {
+					// (only a word that starts no phrase found here: "وتيك" starts
+					// the alias "وتيك تك", and "وتيك توك" is و + "تيك توك")
 					for _, pre := range arabicPrefixes {
 						if len(key) > len(pre)+3 && string(key[:len(pre)]) == pre && r.mayHave(key[len(pre):]) {
 							matched := false
@@ -368,9 +370,10 @@ func (m *Matcher) scan(sc *scratch) bool {
 	}
 	sc.dropPastInPresent()
 	// A present cue inside a recovery term ("works now") says nothing of
-	// the outage.
+	// the outage, nor does one that is a word of a longer past cue ("still
+	// bitter about", "still traumatized").
 	for i := range toks {
-		if sc.marks[i]&mkPresent != 0 && !inRecovery(sc.intents, i) {
+		if sc.marks[i]&mkPresent != 0 && !inRecovery(sc.intents, i) && !sc.inPastCue(int32(i)) {
 			sc.present = append(sc.present, int32(i))
 		}
 	}
@@ -751,6 +754,28 @@ func (sc *scratch) dropPastInPresent() {
 		}
 	}
 	sc.past = kept
+}
+
+// inPastCue reports whether token i is a word of a past cue of several words
+// that starts at it or before it.
+func (sc *scratch) inPastCue(i int32) bool {
+	for k := 0; k+1 < len(sc.pastCov); k += 2 {
+		if sc.pastCov[k] <= i && i < sc.pastCov[k+1] && sc.marks[i]&mkPresent != 0 && !sc.presentAt(i, sc.pastCov[k+1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// presentAt reports whether a present cue of several words starts at token i
+// and reaches end or beyond ("since last night" holds "last night").
+func (sc *scratch) presentAt(i, end int32) bool {
+	for k := 0; k+1 < len(sc.presentCov); k += 2 {
+		if sc.presentCov[k] == i && sc.presentCov[k+1] >= end {
+			return true
+		}
+	}
+	return false
 }
 
 // ownCovers reports whether CJK hit h lies within the hit of a category's own
