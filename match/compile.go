@@ -37,6 +37,7 @@ const (
 	catTogether  // "both", "at the same time", "同時に": the services named before it are one subject
 	catNotName   // "liegt nicht an", "bukan", "это не": the service right after it is not the one failing
 	catOwnSide   // "my wifi", "indihome", "мой телефон": as catOwnWork, and its failure is the cause of the post's others
+	catPlatform  // "on the", "op de", "sur ma": a device alias right after it is where another service runs
 )
 
 // phrase is one compiled term: a sequence of normalised tokens.
@@ -57,6 +58,7 @@ type phrase struct {
 	cgroups []int32
 	segment bool // may be found inside a run-together hashtag
 	strict  bool // catAlias with ctx: an adjacent intent term is not enough
+	device  bool // catAlias: a device's name (device_aliases)
 	// catOutage, catRecovery, catNegator, catPostNeg, catVerb: the languages it
 	// is listed under; catAlias: those
 	// in which the alias is an ordinary word (an adjacent term listed under none
@@ -131,7 +133,8 @@ var nameSuffixes = []string{"nya", "ku", "mu", "ta", "da", "te", "de", "tan", "d
 	"ে", "ের", "তে", "কে", "র", "টা", "টি", "টার", "টাও",
 	"م", "ت", "ش", "مون", "تون", "شون", "و",
 	"ul", "ului", // Romanian articles: instagramul, facebookului
-	"u", "a", "em", "owi", "om", "і"} // Slavic cases: outlooku, Tauronu, discordem, Netflixowi, вотсапі
+	"u", "a", "em", "owi", "om", "і", // Slavic cases: outlooku, Tauronu, discordem, Netflixowi, вотсапі
+	"i", "и"} // Turkish and Uzbek possessives and accusatives: instagramı, Инстаграми
 
 func compile(raw *rawRules) *Rules {
 	r := &Rules{
@@ -150,7 +153,7 @@ func compile(raw *rawRules) *Rules {
 		r.terms += len(c.outage) + len(c.shared) + len(c.recovery)
 	}
 	for _, s := range raw.services {
-		r.terms += len(s.aliases)
+		r.terms += len(s.aliases) + len(s.devices)
 		for _, c := range s.ctx {
 			r.terms += 1 + len(c.context)
 		}
@@ -236,7 +239,7 @@ func compile(raw *rawRules) *Rules {
 		{raw.arrive, catArrive, nil}, {raw.negators, catNegator, raw.pairLangs}, {raw.postNegators, catPostNeg, raw.pairLangs},
 		{raw.verbs, catVerb, raw.pairLangs}, {raw.conseq, catConseq, nil}, {raw.causes, catCause, nil},
 		{raw.awaits, catAwait, raw.awaitLangs}, {raw.onlyMe, catOnlyMe, nil}, {raw.ownWork, catOwnWork, nil}, {raw.ownSide, catOwnSide, nil},
-		{raw.together, catTogether, nil}, {raw.notName, catNotName, nil},
+		{raw.together, catTogether, nil}, {raw.notName, catNotName, nil}, {raw.platform, catPlatform, nil},
 	} {
 		for _, t := range l.terms {
 			q := phrase{cat: l.cat}
@@ -287,8 +290,16 @@ func compile(raw *rawRules) *Rules {
 		for _, a := range s.aliases {
 			r.aliases[si] = append(r.aliases[si], Normalize(a))
 		}
+		for _, a := range s.devices {
+			r.aliases[si] = append(r.aliases[si], Normalize(a))
+		}
 		for _, c := range s.ctx {
 			r.aliases[si] = append(r.aliases[si], Normalize(c.alias))
+		}
+		// (device names first: a name written both ways, "x-box" run together,
+		// is the device's)
+		for _, a := range s.devices {
+			add(a, phrase{cat: catAlias, svc: int16(si), segment: true, device: true})
 		}
 		for _, a := range s.aliases {
 			if h, ok := handleAlias(a); ok {

@@ -135,6 +135,7 @@
 //	own_work_terms: {en: ["my code", ...], ru: ["мой код", ...], ...}
 //	own_side_terms: {en: ["my wifi", ...], fa: [فیلترشکنم, ...], ...}
 //	not_name_terms: {de: ["liegt nicht an", ...], id: [bukan], ...}
+//	platform_terms: {en: [on, "on the", ...], nl: ["op de", ...], ...}
 //	together_terms: {en: [both, "at the same time", ...], ja: [同時に, ...], ...}
 //	question_particles: {th: [ไหม, ...], zh: [吗, ...], ...}
 //	categories:
@@ -147,6 +148,7 @@
 //	    category: ""    # or power: the category's own words count for it
 //	    fuzzy: true
 //	    aliases: {latin: [twitter, ...], ar: [تويتر]}
+//	    device_aliases: [ps5, ...]   # a device other services run on: "YouTube on the PS5"
 //	    context_aliases: [{alias: x, requires_context: [tweet, timeline, ...]},
 //	                      {alias: uber, strict: true, words_in: [en, de], requires_context: [ride, driver, ...]}]
 //

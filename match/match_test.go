@@ -313,6 +313,10 @@ func TestPastDisplacementLinks(t *testing.T) {
 		{"LINE死んでるからインスタのDMで連絡して", want{"line": Outage, "instagram": Mention}},
 		{"카톡 안 되는 동안 텔레그램으로 넘어가자", want{"kakaotalk": Outage, "telegram": Mention}},
 		{"WA iko down, njooni Telegram kwanza", want{"whatsapp": Outage, "telegram": Mention}},
+		// a console named as where another service runs is not the one failing
+		{"YouTube op de PS5 geeft bij elke video een fout", want{"youtube": Outage, "playstation": Mention}},
+		{"YouTube sur ma Xbox affiche plus rien, écran noir", want{"youtube": Outage, "xbox": Mention}},
+		{"PSN down, can't sign in on my PS5", want{"playstation": Outage}},
 		// "still" inside a longer past cue is no present cue
 		{"still bitter about fortnite dying at midnight on NYE", want{"fortnite": Past}},
 		{"Outlook synchronisiert seit heute früh nicht", want{"outlook": Outage}},

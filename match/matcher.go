@@ -86,6 +86,7 @@ const (
 	mkPotential // a potential marker: after a negator, "cannot" (vi "ko vào lớp được")
 	mkRunTail   // a CJK run with words after its last name ("เมื่อคืนยูทูปล่ม"): a clause, not a list item
 	mkNotName   // ends a not-name term: the service right after it is not the one failing ("bukan WA")
+	mkPlatform  // ends a platform term ("on the", "op de"): a device named right after it is where another service runs
 )
 
 type mention struct {
@@ -96,6 +97,7 @@ type mention struct {
 	cgroup   int32
 	group    int32
 	strict   bool
+	device   bool   // named by a device alias (phrase.device)
 	wordIn   uint64 // languages in which the alias is an ordinary word (phrase.langs)
 	dest     bool   // named as where people went or look ("switched to", "checking")
 	listed   bool   // in a CJK or Thai run, joined to the name before it by a list particle ("ไลน์กับเฟส")

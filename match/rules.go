@@ -135,6 +135,7 @@ type rawRules struct {
 	together                    []string // together_terms
 	ownSide                     []string // own_side_terms
 	notName                     []string // not_name_terms
+	platform                    []string // platform_terms
 	problemNames                []string
 	problems                    [][]string
 	services                    []rawService
@@ -170,6 +171,7 @@ type rawService struct {
 	categoryAt *yaml.Node // where its category is named, for errors
 	fuzzy      bool
 	aliases    []string
+	devices    []string // device_aliases: names of a device the others run on (PS5)
 	ctx        []rawContext
 }
 
@@ -371,6 +373,7 @@ func (raw *rawRules) termLists() map[string]termListField {
 		"own_work_terms":     {&raw.ownWork, nil},
 		"own_side_terms":     {&raw.ownSide, nil},
 		"not_name_terms":     {&raw.notName, nil},
+		"platform_terms":     {&raw.platform, nil},
 		"together_terms":     {&raw.together, nil},
 		"question_particles": {&raw.particles, nil},
 		"only_me_terms":      {&raw.onlyMe, nil},
@@ -491,6 +494,8 @@ func parseServices(raw *rawRules, n *yaml.Node) error {
 				s.fuzzy = v.Value == "true"
 			case "aliases":
 				s.aliases, err = termList(v)
+			case "device_aliases":
+				s.devices, err = termList(v)
 			case "context_aliases":
 				s.ctx, err = parseContextAliases(v)
 			case "category":
@@ -518,7 +523,7 @@ func parseServices(raw *rawRules, n *yaml.Node) error {
 			return errAt(nameNode, "duplicate service %q", s.Name)
 		}
 		names[s.Name] = true
-		if len(s.aliases) == 0 && len(s.ctx) == 0 {
+		if len(s.aliases) == 0 && len(s.ctx) == 0 && len(s.devices) == 0 {
 			return errAt(sn, "service %q has no aliases", s.Name)
 		}
 		if s.Display == "" {

@@ -125,6 +125,10 @@ func (m *Matcher) scan(sc *scratch) bool {
 				if t.fl&tkCJK == 0 {
 					sc.marks[i+n-1] |= mkNotName
 				}
+			case catPlatform:
+				if t.fl&tkCJK == 0 {
+					sc.marks[i+n-1] |= mkPlatform
+				}
 			case catTogether:
 				if k := len(sc.together); k == 0 || sc.together[k-1] != int32(i) {
 					sc.together = append(sc.together, int32(i))
@@ -320,7 +324,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 		}
 		if aliasBest >= 0 && i >= aliasNext && !codeAfter(b, toks[i+aliasLen-1].e) {
 			p := &r.phrases[aliasBest]
-			sc.mentions = append(sc.mentions, mention{svc: p.svc, pos: int32(i), end: int32(i + aliasLen), sent: t.sent, hg: t.hg, need: p.ctx, cgroup: p.cgroup, strict: p.strict, wordIn: p.langs, dest: cjkDest})
+			sc.mentions = append(sc.mentions, mention{svc: p.svc, pos: int32(i), end: int32(i + aliasLen), sent: t.sent, hg: t.hg, need: p.ctx, cgroup: p.cgroup, strict: p.strict, device: p.device, wordIn: p.langs, dest: cjkDest})
 			aliasNext = i + aliasLen
 			if t.fl&tkCJK != 0 {
 				sc.listedInRun(r, key, t, p.svc)
@@ -527,6 +531,12 @@ func (m *Matcher) scan(sc *scratch) bool {
 	for k := range ms {
 		mn := &ms[k]
 		if p := mn.pos - 1; p >= 0 && toks[p].sent == mn.sent && sc.marks[p]&mkNotName != 0 {
+			mn.dest = true
+			continue
+		}
+		if p := mn.pos - 1; mn.device && p >= 0 && toks[p].sent == mn.sent && sc.marks[p]&mkPlatform != 0 && namesOther(ms, mn.svc) {
+			// A device named as where another service runs ("YouTube op de PS5
+			// geeft een fout", "Netflix sur ma Xbox"): the other one is failing.
 			mn.dest = true
 			continue
 		}
@@ -922,4 +932,14 @@ func codeAfter(b []byte, e int32) bool {
 // soEnding reports whether a Korean verb ends in "so" (-서, -니까).
 func soEnding(w []byte) bool {
 	return bytes.HasSuffix(w, []byte("서")) || bytes.HasSuffix(w, []byte("니까"))
+}
+
+// namesOther reports whether a mention names a service other than svc.
+func namesOther(ms []mention, svc int16) bool {
+	for _, mn := range ms {
+		if mn.svc != svc {
+			return true
+		}
+	}
+	return false
 }
