@@ -128,7 +128,7 @@ var arabicPrefixes = []string{"وال", "بال", "فال", "كال", "لل", "�
 // телеграме) and Bengali (নেটফ্লিক্সে, ভাইবারের; a classifier: টেলিগ্রামটা),
 // and Persian possessives (تلگرامم, "my Telegram").
 var nameSuffixes = []string{"nya", "ku", "mu", "ta", "da", "te", "de", "tan", "dan", "ten", "den",
-	"ga", "ni", "ning", "qa", "ka",
+	"ga", "ni", "ning", "qa", "ka", "daki", "deki", "taki", "teki",
 	"га", "да", "дан", "ни", "нинг", "ка", "қа", "ға", "та", "е", "а", "у", "ом",
 	"ে", "ের", "তে", "কে", "র", "টা", "টি", "টার", "টাও",
 	"م", "ت", "ش", "مون", "تون", "شون", "و",
