@@ -671,29 +671,20 @@ func (sc *scratch) isPast(in intent) bool {
 }
 
 // nearestPast is nearest for the past cues, leaving out one after the intent
-// in a later sentence of a question, or in a later clause of its sentence, past a comma: "ChatGPT не отвечает, …, а у
+// in a later sentence, or in a later clause of its sentence, past a comma: "ChatGPT не отвечает, …, а у
 // меня сдача в пятницу" is due on Friday, not down last Friday. (A colon does
 // not end the clause: "X-Störung vom Montag: … als Ursache" is past.)
 func (sc *scratch) nearestPast(in intent) int32 {
 	best := int32(1 << 30)
-	asked := -1
 	for _, c := range sc.past {
 		if c >= in.end && sc.toks[c].sent == in.sent && sc.markBetween(int(in.end), int(c), commaMarks) {
 			continue
 		}
 		if c >= in.end && sc.toks[c].sent != in.sent {
-			// nor one in a later sentence, when the intent's own sentence asks
-			// whether it is down ("ChatGPT iko down? … shule zimefunguliwa juzi
-			// tu": the schools opened the day before yesterday)
-			if asked < 0 {
-				asked = 0
-				if sc.asked(int(in.end)) {
-					asked = 1
-				}
-			}
-			if asked == 1 {
-				continue
-			}
+			// nor one in a later sentence: a sentence has its own tense ("ChatGPT
+			// iko down? … shule zimefunguliwa juzi tu": the schools opened the day
+			// before yesterday; "Gmail m'envoie pas le code. … le mariage de samedi")
+			continue
 		}
 		best = min(best, sc.cueDist(c, in))
 	}

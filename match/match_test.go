@@ -317,6 +317,8 @@ func TestPastDisplacementLinks(t *testing.T) {
 		{"YouTube op de PS5 geeft bij elke video een fout", want{"youtube": Outage, "playstation": Mention}},
 		{"YouTube sur ma Xbox affiche plus rien, écran noir", want{"youtube": Outage, "xbox": Mention}},
 		{"PSN down, can't sign in on my PS5", want{"playstation": Outage}},
+		// a past cue in a later sentence does not make the first one past
+		{"netflix error terus di smart tv, kode NW-2-5. padahal kemarin aman", want{"netflix": Outage}},
 		// "still" inside a longer past cue is no present cue
 		{"still bitter about fortnite dying at midnight on NYE", want{"fortnite": Past}},
 		{"Outlook synchronisiert seit heute früh nicht", want{"outlook": Outage}},
