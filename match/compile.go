@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Phrase categories.
@@ -59,6 +61,9 @@ type phrase struct {
 	segment bool // may be found inside a run-together hashtag
 	strict  bool // catAlias with ctx: an adjacent intent term is not enough
 	device  bool // catAlias: a device's name (device_aliases)
+	// a term written "=sập": it counts only in a post that writes it so, accents
+	// and all (lower case, NFC); its folded form "sap" is also "sắp", about to
+	exact string
 	// catOutage, catRecovery, catNegator, catPostNeg, catVerb: the languages it
 	// is listed under; catAlias: those
 	// in which the alias is an ordinary word (an adjacent term listed under none
@@ -160,10 +165,13 @@ func compile(raw *rawRules) *Rules {
 	}
 	seen := map[string]bool{}
 	add := func(text string, p phrase) {
+		if t, ok := strings.CutPrefix(text, "="); ok && t != "" {
+			text, p.exact = t, exactForm(t)
+		}
 		ns := Normalize(text)
 		if hasCJK(ns) {
 			s := strings.Join(strings.Fields(ns), "")
-			key := "cjk\x00" + s + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + string(rune(p.category)) + strconv.FormatBool(p.shared) + strconv.FormatUint(p.ctx, 16) + "\x00" + strconv.Itoa(int(p.cgroup))
+			key := "cjk\x00" + s + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + string(rune(p.category)) + strconv.FormatBool(p.shared) + strconv.FormatUint(p.ctx, 16) + "\x00" + strconv.Itoa(int(p.cgroup)) + "\x00" + p.exact
 			if !seen[key] {
 				seen[key] = true
 				q := p
@@ -190,7 +198,7 @@ func compile(raw *rawRules) *Rules {
 			variants = append(variants, []string{strings.Join(toks, "")})
 		}
 		for vi, v := range variants {
-			key := strings.Join(v, " ") + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + string(rune(p.category)) + strconv.FormatBool(p.shared) + strconv.FormatUint(p.ctx, 16) + "\x00" + strconv.Itoa(int(p.cgroup)) + strconv.FormatBool(p.strict) + strconv.FormatBool(p.prefixLast)
+			key := strings.Join(v, " ") + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + string(rune(p.category)) + strconv.FormatBool(p.shared) + strconv.FormatUint(p.ctx, 16) + "\x00" + strconv.Itoa(int(p.cgroup)) + strconv.FormatBool(p.strict) + strconv.FormatBool(p.prefixLast) + "\x00" + p.exact
 			if seen[key] {
 				continue
 			}
@@ -793,3 +801,9 @@ func wordHash(w []byte) uint32 {
 // nicht mehr", "Teams doet het sinds gisteren niet"): their post-negators count
 // up to postNegSpanFar words after the verb, within its clause.
 var clauseFinalNegation = []string{"de", "nl"}
+
+// exactForm is how an exact term ("=sập") and a post are compared: lower case,
+// canonically composed.
+func exactForm(s string) string {
+	return norm.NFC.String(strings.ToLower(s))
+}

@@ -152,6 +152,9 @@
 //	    context_aliases: [{alias: x, requires_context: [tweet, timeline, ...]},
 //	                      {alias: uber, strict: true, words_in: [en, de], requires_context: [ride, driver, ...]}]
 //
+// A term written with a leading "=" ("=sập") counts only in a post that writes it
+// so, accents and all: its folded letters are another word too ("sắp", about to).
+//
 // Every list may be a plain list or a mapping of language to list. Unknown
 // keys, empty terms, empty or duplicate service names are reported as
 // [*RuleError] with the line and column of the fault.

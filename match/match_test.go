@@ -317,6 +317,12 @@ func TestPastDisplacementLinks(t *testing.T) {
 		{"YouTube op de PS5 geeft bij elke video een fout", want{"youtube": Outage, "playstation": Mention}},
 		{"YouTube sur ma Xbox affiche plus rien, écran noir", want{"youtube": Outage, "xbox": Mention}},
 		{"PSN down, can't sign in on my PS5", want{"playstation": Outage}},
+		// a term written "=sập" counts only where the post writes its accents:
+		// "sắp" (about to) folds to the same letters
+		{"Discord sập, cả team chuyển qua Messenger gọi nhóm", want{"discord": Outage, "messenger": Mention}},
+		{"Facebook sắp ra mắt tính năng mới", want{"facebook": Mention}},
+		{"Twitch donmuş, kimse yazamıyor", want{"twitch": Outage}},
+		{"instagram geri döndü", want{"instagram": Recovery}},
 		// a past cue in a later sentence does not make the first one past
 		{"netflix error terus di smart tv, kode NW-2-5. padahal kemarin aman", want{"netflix": Outage}},
 		// "still" inside a longer past cue is no present cue

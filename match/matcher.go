@@ -3,7 +3,12 @@
 
 package match
 
-import "sync"
+import (
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+)
 
 // Limits that keep the cost of one post bounded.
 const (
@@ -114,6 +119,9 @@ type intent struct {
 
 type scratch struct {
 	nz        normalizer
+	text      string // the post as written
+	exactText string // text in exactForm, made when an exact term is first looked for
+	exactDone bool
 	buf       []byte
 	toks      []token
 	marks     []uint16
@@ -186,6 +194,7 @@ func (m *Matcher) Match(dst []Match, text string) []Match {
 
 // prepare normalises and scans text into sc; false when it names no service.
 func (m *Matcher) prepare(sc *scratch, text string) bool {
+	sc.text, sc.exactText, sc.exactDone = text, "", false
 	b, ascii := foldASCII(sc.buf[:0], text)
 	if ascii {
 		sc.nz.camel = sc.nz.camel[:0] // (the ASCII path marks no hashtags)
@@ -213,4 +222,27 @@ func (m *Matcher) prepare(sc *scratch, text string) bool {
 		m.splitRuns(sc)
 	}
 	return m.scan(sc)
+}
+
+// writes reports whether the post writes w (in exactForm) as a word of its own:
+// not inside a longer word.
+func (sc *scratch) writes(w string) bool {
+	if !sc.exactDone {
+		sc.exactText, sc.exactDone = exactForm(sc.text), true
+	}
+	t := sc.exactText
+	for from := 0; from < len(t); {
+		i := strings.Index(t[from:], w)
+		if i < 0 {
+			return false
+		}
+		i += from
+		before, _ := utf8.DecodeLastRuneInString(t[:i])
+		after, _ := utf8.DecodeRuneInString(t[i+len(w):])
+		if (i == 0 || !unicode.IsLetter(before) && !unicode.IsMark(before)) && (i+len(w) == len(t) || !unicode.IsLetter(after) && !unicode.IsMark(after)) {
+			return true
+		}
+		from = i + 1
+	}
+	return false
 }

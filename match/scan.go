@@ -55,6 +55,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 			if p.joined && t.fl&tkHash == 0 {
 				return
 			}
+
 			switch p.cat {
 			case catAlias:
 				if n > aliasLen {
@@ -71,12 +72,13 @@ func (m *Matcher) scan(sc *scratch) bool {
 					}
 					return
 				}
-				if n > intentLen {
+				if n > intentLen && (p.exact == "" || sc.writes(p.exact)) {
 					intentBest, intentLen = id, n
 				}
 			case catNamed:
-				// only right after a name (in a CJK run, nameEndsAt checked the hits)
-				if n > intentLen && (inRun || nameEndsBefore(sc, i)) {
+				// only right after a name (in a CJK run, nameEndsAt checked the hits);
+				// an exact term only where the post writes it so ("=sập", not "sắp")
+				if n > intentLen && (inRun || nameEndsBefore(sc, i)) && (p.exact == "" || sc.writes(p.exact)) {
 					intentBest, intentLen = id, n
 				}
 			case catNegator:
