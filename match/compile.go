@@ -105,7 +105,10 @@ type Rules struct {
 	finalNeg uint64 // the language bits of clauseFinalNegation
 	// question_particles, normalised: a sentence ending in one asks ("ไหม", "吗", "mı")
 	particles [][]byte
-	adverbs   map[string]bool // one of these may stand inside a term of several words
+	// consequence_endings and clause_endings, normalised: verb endings that make
+	// their word a consequence term ("-서": so) or end its clause ("-는데": but)
+	conseqEndings, clauseEndings [][]byte
+	adverbs                      map[string]bool // one of these may stand inside a term of several words
 
 	// Prefilter (see Matcher.mayName): most posts name no service and
 	// leave after one cheap pass over their tokens.
@@ -263,6 +266,16 @@ func compile(raw *rawRules) *Rules {
 	for _, l := range clauseFinalNegation {
 		if bit, ok := raw.langs[l]; ok {
 			r.finalNeg |= 1 << bit
+		}
+	}
+	for _, l := range []struct {
+		terms []string
+		dst   *[][]byte
+	}{{raw.conseqEndings, &r.conseqEndings}, {raw.clauseEndings, &r.clauseEndings}} {
+		for _, t := range l.terms {
+			if n := Normalize(t); n != "" {
+				*l.dst = append(*l.dst, []byte(n))
+			}
 		}
 	}
 	for _, t := range raw.particles {

@@ -118,10 +118,11 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 				// A name opening a later sentence begins another statement
 				// ("youtube won't load, black screen. staying on tiktok").
 				d += nearDist
-			} else if !before && mn.pos >= in.end && (bytes.ContainsAny(sc.buf[sc.toks[in.end-1].e:sc.toks[mn.pos].s], commaMarks) || butEnding(sc.buf[sc.toks[in.end-1].s:sc.toks[in.end-1].e])) {
+			} else if !before && mn.pos >= in.end && (bytes.ContainsAny(sc.buf[sc.toks[in.end-1].e:sc.toks[mn.pos].s], commaMarks) || endsIn(sc.buf[sc.toks[in.end-1].s:sc.toks[in.end-1].e], m.r.clauseEndings)) {
 				// and one after a clause mark begins another clause
 				// ("snapchat keeps crashing, insta is fine"; Korean ends such a
-				// clause with its verb: "스레드 글이 안 올라가는데 인스타는 멀쩡함")
+				// clause with its verb, clause_endings: "스레드 글이 안 올라가는데
+				// 인스타는 멀쩡함")
 				d += nearDist / 2
 			}
 			if d < bestD || d == bestD && before {
@@ -738,10 +739,4 @@ func hashtagNames(ms []mention, hg int32) bool {
 		}
 	}
 	return false
-}
-
-// butEnding reports whether a Korean verb ends its clause with "but" (-는데,
-// -은데, -지만): what follows is another clause, as after a comma.
-func butEnding(w []byte) bool {
-	return bytes.HasSuffix(w, []byte("는데")) || bytes.HasSuffix(w, []byte("은데")) || bytes.HasSuffix(w, []byte("지만"))
 }

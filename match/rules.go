@@ -131,6 +131,8 @@ type rawRules struct {
 	awaitLangs                  map[string]uint64
 	onlyMe                      []string // only_me_terms
 	particles                   []string // question_particles
+	conseqEndings               []string // consequence_endings
+	clauseEndings               []string // clause_endings
 	ownWork                     []string // own_work_terms
 	together                    []string // together_terms
 	ownSide                     []string // own_side_terms
@@ -351,33 +353,35 @@ type termListField struct {
 // termLists maps the rules file's keys of plain term lists to their fields.
 func (raw *rawRules) termLists() map[string]termListField {
 	return map[string]termListField{
-		"outage_terms":       {&raw.outage, raw.termLangs},
-		"recovery_terms":     {&raw.recovery, raw.termLangs},
-		"fine_terms":         {&raw.fine, nil},
-		"name_terms":         {&raw.named, nil},
-		"potential_markers":  {&raw.potential, nil},
-		"negations":          {&raw.negations, nil},
-		"post_negations":     {&raw.cancels, nil},
-		"past_terms":         {&raw.past, nil},
-		"present_terms":      {&raw.present, nil},
-		"displacement_terms": {&raw.displace, nil},
-		"arrival_terms":      {&raw.arrive, nil},
-		"negators":           {&raw.negators, raw.pairLangs},
-		"post_negators":      {&raw.postNegators, raw.pairLangs},
-		"symptom_verbs":      {&raw.verbs, raw.pairLangs},
-		"connectors":         {&raw.connectors, nil},
-		"hashtag_words":      {&raw.filler, nil},
-		"adverbs":            {&raw.adverbs, nil},
-		"consequence_terms":  {&raw.conseq, nil},
-		"cause_terms":        {&raw.causes, nil},
-		"own_work_terms":     {&raw.ownWork, nil},
-		"own_side_terms":     {&raw.ownSide, nil},
-		"not_name_terms":     {&raw.notName, nil},
-		"platform_terms":     {&raw.platform, nil},
-		"together_terms":     {&raw.together, nil},
-		"question_particles": {&raw.particles, nil},
-		"only_me_terms":      {&raw.onlyMe, nil},
-		"awaiting_terms":     {&raw.awaits, raw.awaitLangs},
+		"outage_terms":        {&raw.outage, raw.termLangs},
+		"recovery_terms":      {&raw.recovery, raw.termLangs},
+		"fine_terms":          {&raw.fine, nil},
+		"name_terms":          {&raw.named, nil},
+		"potential_markers":   {&raw.potential, nil},
+		"negations":           {&raw.negations, nil},
+		"post_negations":      {&raw.cancels, nil},
+		"past_terms":          {&raw.past, nil},
+		"present_terms":       {&raw.present, nil},
+		"displacement_terms":  {&raw.displace, nil},
+		"arrival_terms":       {&raw.arrive, nil},
+		"negators":            {&raw.negators, raw.pairLangs},
+		"post_negators":       {&raw.postNegators, raw.pairLangs},
+		"symptom_verbs":       {&raw.verbs, raw.pairLangs},
+		"connectors":          {&raw.connectors, nil},
+		"hashtag_words":       {&raw.filler, nil},
+		"adverbs":             {&raw.adverbs, nil},
+		"consequence_terms":   {&raw.conseq, nil},
+		"cause_terms":         {&raw.causes, nil},
+		"own_work_terms":      {&raw.ownWork, nil},
+		"own_side_terms":      {&raw.ownSide, nil},
+		"not_name_terms":      {&raw.notName, nil},
+		"platform_terms":      {&raw.platform, nil},
+		"together_terms":      {&raw.together, nil},
+		"question_particles":  {&raw.particles, nil},
+		"consequence_endings": {&raw.conseqEndings, nil},
+		"clause_endings":      {&raw.clauseEndings, nil},
+		"only_me_terms":       {&raw.onlyMe, nil},
+		"awaiting_terms":      {&raw.awaits, raw.awaitLangs},
 	}
 }
 

@@ -473,12 +473,12 @@ func (m *Matcher) scan(sc *scratch) bool {
 		}
 		sc.intents = kept
 	}
-	// Korean joins a cause to its consequence with a verb ending (-서, -니까):
-	// "넷플 오류나서 유튜브 봄" (Netflix erred, so I watched YouTube), "카톡
-	// 터졌으니까 텔레그램으로 연락해". An outage term whose last word ends so is a
-	// consequence term itself.
+	// Korean joins a cause to its consequence with a verb ending (-서, -니까:
+	// consequence_endings): "넷플 오류나서 유튜브 봄" (Netflix erred, so I watched
+	// YouTube), "카톡 터졌으니까 텔레그램으로 연락해". An outage term whose last
+	// word ends so is a consequence term itself.
 	for _, in := range sc.intents {
-		if in.cat == catOutage && int(in.end) < len(toks) && soEnding(b[toks[in.end-1].s:toks[in.end-1].e]) {
+		if in.cat == catOutage && int(in.end) < len(toks) && endsIn(b[toks[in.end-1].s:toks[in.end-1].e], r.conseqEndings) {
 			sc.conseq = append(sc.conseq, in.end-1)
 		}
 	}
@@ -931,9 +931,15 @@ func codeAfter(b []byte, e int32) bool {
 	return int(e)+1 < len(b) && b[e] == '-' && b[e+1] >= '0' && b[e+1] <= '9'
 }
 
-// soEnding reports whether a Korean verb ends in "so" (-서, -니까).
-func soEnding(w []byte) bool {
-	return bytes.HasSuffix(w, []byte("서")) || bytes.HasSuffix(w, []byte("니까"))
+// endsIn reports whether the word w ends in one of the endings, a letter or more
+// of it before (the ending is not the whole word).
+func endsIn(w []byte, endings [][]byte) bool {
+	for _, e := range endings {
+		if len(w) > len(e) && bytes.HasSuffix(w, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // namesOther reports whether a mention names a service other than svc.
