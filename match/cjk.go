@@ -167,7 +167,7 @@ func (sc *scratch) listedInRun(r *Rules, key []byte, t *token, svc int16) {
 		p := &r.phrases[id]
 		if !slices.ContainsFunc(sc.mentions[first:], func(mn mention) bool { return mn.svc == p.svc }) {
 			base := sc.mentions[first]
-			sc.mentions = append(sc.mentions, mention{svc: p.svc, pos: base.pos, end: base.end, sent: t.sent, hg: t.hg, need: p.ctx, cgroup: p.cgroup, strict: p.strict, device: p.device, wordIn: p.langs, dest: base.dest, listed: true})
+			sc.mentions = append(sc.mentions, mention{svc: p.svc, pos: base.pos, end: base.end, sent: t.sent, hg: t.hg, cgroup: p.cgroup, strict: p.strict, device: p.device, wordIn: p.langs, dest: base.dest, listed: true})
 		}
 	}
 }

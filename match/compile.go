@@ -50,16 +50,14 @@ type phrase struct {
 	// catOutage, catRecovery: the category of services it counts for (0: any);
 	// see Service.Category
 	category uint8
-	shared   bool   // a category's outage term said of apps too: no post negation for them
-	svc      int16  // service (catAlias)
-	ctx      uint64 // catContext: the context groups it satisfies; catAlias: groups it needs (0 = none), as bits (group mod 64): a quick test
-	// catAlias with ctx: its context group; catContext: the group it was listed
-	// for, and after merging, cgroups every group it satisfies (the exact test:
-	// a rules file may have more than 64 context aliases)
+	shared   bool  // a category's outage term said of apps too: no post negation for them
+	svc      int16 // service (catAlias)
+	// catAlias: the context group it needs (0: none); catContext: the groups it
+	// satisfies (nil once merged into an identical phrase)
 	cgroup  int32
 	cgroups []int32
 	segment bool // may be found inside a run-together hashtag
-	strict  bool // catAlias with ctx: an adjacent intent term is not enough
+	strict  bool // catAlias with a context group: an adjacent intent term is not enough
 	device  bool // catAlias: a device's name (device_aliases)
 	// a term written "=sập": it counts only in a post that writes it so, accents
 	// and all (lower case, NFC); its folded form "sap" is also "sắp", about to
@@ -174,7 +172,7 @@ func compile(raw *rawRules) *Rules {
 		ns := Normalize(text)
 		if hasCJK(ns) {
 			s := strings.Join(strings.Fields(ns), "")
-			key := "cjk\x00" + s + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + string(rune(p.category)) + strconv.FormatBool(p.shared) + strconv.FormatUint(p.ctx, 16) + "\x00" + strconv.Itoa(int(p.cgroup)) + "\x00" + p.exact
+			key := "cjk\x00" + s + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + string(rune(p.category)) + strconv.FormatBool(p.shared) + "\x00" + strconv.Itoa(int(p.cgroup)) + "\x00" + p.exact
 			if !seen[key] {
 				seen[key] = true
 				q := p
@@ -201,7 +199,7 @@ func compile(raw *rawRules) *Rules {
 			variants = append(variants, []string{strings.Join(toks, "")})
 		}
 		for vi, v := range variants {
-			key := strings.Join(v, " ") + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + string(rune(p.category)) + strconv.FormatBool(p.shared) + strconv.FormatUint(p.ctx, 16) + "\x00" + strconv.Itoa(int(p.cgroup)) + strconv.FormatBool(p.strict) + strconv.FormatBool(p.prefixLast) + "\x00" + p.exact
+			key := strings.Join(v, " ") + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + string(rune(p.category)) + strconv.FormatBool(p.shared) + "\x00" + strconv.Itoa(int(p.cgroup)) + strconv.FormatBool(p.strict) + strconv.FormatBool(p.prefixLast) + "\x00" + p.exact
 			if seen[key] {
 				continue
 			}
@@ -271,16 +269,11 @@ func compile(raw *rawRules) *Rules {
 	for _, l := range []struct {
 		terms []string
 		dst   *[][]byte
-	}{{raw.conseqEndings, &r.conseqEndings}, {raw.clauseEndings, &r.clauseEndings}} {
+	}{{raw.particles, &r.particles}, {raw.conseqEndings, &r.conseqEndings}, {raw.clauseEndings, &r.clauseEndings}} {
 		for _, t := range l.terms {
 			if n := Normalize(t); n != "" {
 				*l.dst = append(*l.dst, []byte(n))
 			}
-		}
-	}
-	for _, t := range raw.particles {
-		if n := Normalize(t); n != "" {
-			r.particles = append(r.particles, []byte(n))
 		}
 	}
 	for _, t := range raw.connectors {
@@ -336,33 +329,30 @@ func compile(raw *rawRules) *Rules {
 			add(a, phrase{cat: catAlias, svc: int16(si), segment: true})
 		}
 		for _, c := range s.ctx {
-			bit := uint64(1) << (group % 64)
 			group++
-			add(c.alias, phrase{cat: catAlias, svc: int16(si), ctx: bit, cgroup: int32(group), segment: true, strict: c.strict, langs: raw.langMask(c.wordsIn)})
+			add(c.alias, phrase{cat: catAlias, svc: int16(si), cgroup: int32(group), segment: true, strict: c.strict, langs: raw.langMask(c.wordsIn)})
 			for _, t := range c.context {
-				add(t, phrase{cat: catContext, ctx: bit, cgroup: int32(group)})
+				add(t, phrase{cat: catContext, cgroup: int32(group), cgroups: []int32{int32(group)}})
 			}
 		}
 	}
 	// Merge context phrases with identical tokens (one phrase, several groups).
 	for i := range r.phrases {
 		p := &r.phrases[i]
-		if p.cat != catContext || p.ctx == 0 {
+		if p.cat != catContext || p.cgroups == nil {
 			continue
 		}
-		p.cgroups = append(p.cgroups, p.cgroup)
 		for j := i + 1; j < len(r.phrases); j++ {
 			q := &r.phrases[j]
-			if q.cat == catContext && q.ctx != 0 && equalToks(p.toks, q.toks) {
-				p.ctx |= q.ctx
-				p.cgroups = append(p.cgroups, q.cgroup)
-				q.ctx = 0
+			if q.cat == catContext && q.cgroups != nil && equalToks(p.toks, q.toks) {
+				p.cgroups = append(p.cgroups, q.cgroups...)
+				q.cgroups = nil
 			}
 		}
 	}
 	var vocab []string
 	for i, p := range r.phrases {
-		if p.cat == catContext && p.ctx == 0 {
+		if p.cat == catContext && p.cgroups == nil {
 			continue
 		}
 		if isCJKPhrase(r, int32(i)) {
@@ -377,7 +367,7 @@ func compile(raw *rawRules) *Rules {
 		}
 		if p.cat == catAlias {
 			r.prefixed[p.toks[0]] = append(r.prefixed[p.toks[0]], id)
-			if p.ctx == 0 && len(p.toks) == 1 && raw.services[p.svc].fuzzy && isASCIIWord(p.toks[0]) && len(p.toks[0]) >= 6 && !r.derived(&p) {
+			if p.cgroup == 0 && len(p.toks) == 1 && raw.services[p.svc].fuzzy && isASCIIWord(p.toks[0]) && len(p.toks[0]) >= 6 && !r.derived(&p) {
 				r.fuzzy[p.toks[0][0]] = append(r.fuzzy[p.toks[0][0]], id)
 			}
 		}
@@ -510,7 +500,7 @@ func (r *Rules) buildPrefilter() {
 	r.cjkAliases = map[rune][]string{}
 	for _, id := range r.cjk {
 		p := &r.phrases[id]
-		if p.cat == catContext && p.ctx == 0 {
+		if p.cat == catContext && p.cgroups == nil {
 			continue
 		}
 		first, _ := utf8.DecodeRuneInString(p.toks[0])

@@ -98,8 +98,7 @@ type mention struct {
 	svc      int16
 	pos, end int32
 	sent, hg int32
-	need     uint64 // the context group it needs as a bit (0: none); cgroup the exact one
-	cgroup   int32
+	cgroup   int32 // the context group it needs (0: none)
 	group    int32
 	strict   bool
 	device   bool   // named by a device alias (phrase.device)

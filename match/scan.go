@@ -34,7 +34,6 @@ func (m *Matcher) scan(sc *scratch) bool {
 	sc.cancels = sc.cancels[:0]
 	sc.conseq, sc.causes, sc.awaits, sc.ownWork = sc.conseq[:0], sc.causes[:0], sc.awaits[:0], sc.ownWork[:0]
 	sc.together = sc.together[:0]
-	var ctx uint64
 	sc.ctxGroups = sc.ctxGroups[:0]
 	sc.past, sc.present, sc.pastCov, sc.presentCov = sc.past[:0], sc.present[:0], sc.pastCov[:0], sc.presentCov[:0]
 	var probs uint16
@@ -55,7 +54,6 @@ func (m *Matcher) scan(sc *scratch) bool {
 			if p.joined && t.fl&tkHash == 0 {
 				return
 			}
-
 			switch p.cat {
 			case catAlias:
 				if n > aliasLen {
@@ -97,7 +95,6 @@ func (m *Matcher) scan(sc *scratch) bool {
 			case catProblem:
 				probs |= 1 << uint(p.prob)
 			case catContext:
-				ctx |= p.ctx
 				sc.ctxGroups = append(sc.ctxGroups, p.cgroups...)
 			case catCancel:
 				cancel = true
@@ -326,7 +323,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 		}
 		if aliasBest >= 0 && i >= aliasNext && !codeAfter(b, toks[i+aliasLen-1].e) {
 			p := &r.phrases[aliasBest]
-			sc.mentions = append(sc.mentions, mention{svc: p.svc, pos: int32(i), end: int32(i + aliasLen), sent: t.sent, hg: t.hg, need: p.ctx, cgroup: p.cgroup, strict: p.strict, device: p.device, wordIn: p.langs, dest: cjkDest})
+			sc.mentions = append(sc.mentions, mention{svc: p.svc, pos: int32(i), end: int32(i + aliasLen), sent: t.sent, hg: t.hg, cgroup: p.cgroup, strict: p.strict, device: p.device, wordIn: p.langs, dest: cjkDest})
 			aliasNext = i + aliasLen
 			if t.fl&tkCJK != 0 {
 				sc.listedInRun(r, key, t, p.svc)
@@ -492,8 +489,8 @@ func (m *Matcher) scan(sc *scratch) bool {
 	// also holds an intent term (#xdown).
 	ms := sc.mentions[:0]
 	for _, mn := range sc.mentions {
-		ok := mn.need == 0 || ctx&mn.need != 0 && slices.Contains(sc.ctxGroups, mn.cgroup) || sc.toks[mn.pos].fl&(tkMention|tkTracker) != 0 || asked
-		if mn.need != 0 && sc.insideTerm(mn) {
+		ok := mn.cgroup == 0 || slices.Contains(sc.ctxGroups, mn.cgroup) || sc.toks[mn.pos].fl&(tkMention|tkTracker) != 0 || asked
+		if mn.cgroup != 0 && sc.insideTerm(mn) {
 			// an ambiguous name that is a word of a longer outage term is
 			// that word ("اسپاتیفای هیچی پلی نمیکنه": "doesn't play")
 			continue
@@ -772,7 +769,7 @@ func (sc *scratch) dropPastInPresent() {
 // that starts at it or before it.
 func (sc *scratch) inPastCue(i int32) bool {
 	for k := 0; k+1 < len(sc.pastCov); k += 2 {
-		if sc.pastCov[k] <= i && i < sc.pastCov[k+1] && sc.marks[i]&mkPresent != 0 && !sc.presentAt(i, sc.pastCov[k+1]) {
+		if sc.pastCov[k] <= i && i < sc.pastCov[k+1] && !sc.presentAt(i, sc.pastCov[k+1]) {
 			return true
 		}
 	}
