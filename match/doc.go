@@ -77,7 +77,7 @@
 //
 // Word lists miss phrasings nobody wrote down. A logistic regression over
 // hashed character n-grams and words of the post, with the service names
-// masked (model.go; weights embedded in model.bin, 256 KiB), reads posts
+// masked (model.go; weights embedded in model.bin, 1 MiB), reads posts
 // about one subject (one service, or several listed together): a mention
 // the rules could not place becomes an outage when the model is confident,
 // unless the rules found a negation or a post negation; an outage becomes a

@@ -204,7 +204,6 @@ func TestMatch(t *testing.T) {
 		{"wait what", want{}},
 		{"the x on the map", want{}},
 		{"X is down again, timeline won't load", want{"x": Outage}},
-		{"elon broke x again, it's down", want{"x": Outage}},
 		{"#xdown", want{"x": Outage}},
 		{"#TwitterDown", want{"x": Outage}},
 		{"saw it on x, great tweet", want{"x": Mention}},
@@ -389,6 +388,19 @@ func TestPastDisplacementLinks(t *testing.T) {
 		{"gmail is down again lol x.com/someone/status/123", want{"gmail": Outage}},
 		{"x.com is not loading", want{"x": Outage}},
 	})
+}
+
+// TestAmbiguousAliasNextToTerm: an ambiguous alias next to an outage term
+// names the service (rules only: the model of 2026-12-06 vetoes this one,
+// p 0.07, since the posts naming Elon it was trained on are mostly news; a
+// known error of the model, kept visible here rather than hidden).
+func TestAmbiguousAliasNextToTerm(t *testing.T) {
+	checkMatches(t, rulesOnly(), []matchCase{
+		{"elon broke x again, it's down", want{"x": Outage}},
+	})
+	if got := NewMatcher(DefaultRules()).Match(nil, "elon broke x again, it's down"); len(got) != 1 || got[0].Service != "x" {
+		t.Errorf("with the model: %v, want x named", got)
+	}
 }
 
 // TestWorksAndClauses: what the rules make of "works" terms, negated
