@@ -195,6 +195,31 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 		case pastD[s] < none:
 			mt.Kind = Past
 		}
+		if sc.tentativeOnly(s) {
+			// An ambiguous name nothing validated: named only when the model
+			// is confident of a complaint about it, in a post the rules would
+			// let it turn (no negation, not said to work, not past, not
+			// where people went).
+			if m.model == nil {
+				if m.keepTentative {
+					dst = append(dst, mt) // training reads the rules' kind
+				}
+				continue
+			}
+			if sc.bare || m.r.category[s] != 0 || causeOf[s] || !mayUpgrade || fineD[s] != none || mt.Kind != Outage && mt.Kind != Mention ||
+				sc.isDest(s) || sc.tracked(s) || len(sc.past) > 0 && len(sc.present) == 0 {
+				continue
+			}
+			sc.feats, _ = m.features(sc, sc.feats[:0], sc.groupsOf(s))
+			readFor = 0
+			if m.model.prob(sc.feats) < m.model.up[classAmbiguous] {
+				continue
+			}
+			mt.Kind = Outage
+			mt.Problems = m.r.problemList(sc.probs)
+			dst = append(dst, mt)
+			continue
+		}
 		// The model was trained on the apps and sites the general vocabulary
 		// is written for; a category's services are left to the rules.
 		if m.model != nil && !sc.bare && m.r.category[s] == 0 && !(mt.Kind == Mention && causeOf[s]) && (mt.Kind == Outage || mt.Kind == Mention && mayUpgrade && fineD[s] == none) && !sc.isDest(s) && !sc.tracked(s) {
@@ -397,6 +422,17 @@ func (sc *scratch) covers(i int32) bool {
 		}
 	}
 	return false
+}
+
+// tentativeOnly reports whether service svc is named only by ambiguous names
+// nothing validated (mention.tentative).
+func (sc *scratch) tentativeOnly(svc int16) bool {
+	for _, mn := range sc.mentions {
+		if mn.svc == svc && !mn.tentative {
+			return false
+		}
+	}
+	return true
 }
 
 // isDest reports whether service svc is named as where people went or look.

@@ -50,6 +50,9 @@ type Matcher struct {
 	model       *model // nil: rules only
 	pool        sync.Pool
 	noPrefilter bool // tests: no prefilter and no ASCII fast path (the reference)
+	// training: keep ambiguous names nothing validated (mention.tentative)
+	// without a model, with the rules' reading of them
+	keepTentative bool
 }
 
 // NewMatcher returns a matcher for the rules (DefaultRules if r is nil).
@@ -105,6 +108,9 @@ type mention struct {
 	wordIn   uint64 // languages in which the alias is an ordinary word (phrase.langs)
 	dest     bool   // named as where people went or look ("switched to", "checking")
 	listed   bool   // in a CJK or Thai run, joined to the name before it by a list particle ("ไลน์กับเฟส")
+	// an ambiguous name nothing validated, in a post naming no other service:
+	// it names the service only if the model is confident of a complaint
+	tentative bool
 }
 
 type intent struct {

@@ -37,15 +37,18 @@ const (
 	// four times the size.
 	modelBits  = 20
 	modelDim   = 1 << modelBits
-	modelMagic = "outcry-ngram-5\n"
+	modelMagic = "outcry-ngram-6\n"
 	// Posts with fewer features than this are short: their thresholds are
 	// chosen apart, since a few words weigh more in a short post and the
 	// model is less sure of them ("whatsapp message sent").
 	shortFeats = 48
 	// Classes of posts with thresholds of their own: short and long posts
-	// about one subject, and posts that name other services too (the model
-	// is less sure which service a complaint is about).
-	nClasses = 3
+	// about one subject, posts that name other services too (the model is
+	// less sure which service a complaint is about), and posts naming a
+	// service only by an ambiguous name nothing validated (mention.tentative:
+	// the model must also be sure it is the service).
+	nClasses       = 4
+	classAmbiguous = 3
 )
 
 // model is a logistic regression over hashed features, int8-quantised.

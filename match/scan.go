@@ -522,6 +522,23 @@ func (m *Matcher) scan(sc *scratch) bool {
 			ms = append(ms, mn)
 		}
 	}
+	// An ambiguous name nothing validated, in a post that names no service
+	// otherwise, is kept for the model to judge: the words that would
+	// validate it are a list, and people complain in others ("X geeft alleen
+	// maar 'Er is iets misgegaan'", "Ist Teams gerade bei euch auch tot?").
+	// decide keeps it only when the model is confident the post complains
+	// about it. Not when a term of the post is of a language in which the
+	// name is a word ("the line at the bank hasn't moved"): the post is
+	// likelier using the word. (Nothing was kept above, so sc.mentions is as
+	// scanned.)
+	if len(ms) == 0 && (m.model != nil || m.keepTentative) {
+		for _, mn := range sc.mentions {
+			if mn.cgroup != 0 && !sc.insideTerm(mn) && !sc.termInWordLang(mn) {
+				mn.tentative = true
+				ms = append(ms, mn)
+			}
+		}
+	}
 	// A service named just after a displacement phrase is where people went
 	// ("insta is down so back to tiktok"), not the one failing; nor is one
 	// named just after a not-name term ("liegt nicht an Spotify oder YouTube,
@@ -845,6 +862,17 @@ const (
 	clauseMarks = ",;:!?.،؛؟，；：！？。"
 	commaMarks  = ",;，；、،؛"
 )
+
+// termInWordLang reports whether an intent term of the post is of a language
+// in which the ambiguous name mn is an ordinary word.
+func (sc *scratch) termInWordLang(mn mention) bool {
+	for _, in := range sc.intents {
+		if in.langs&mn.wordIn != 0 {
+			return true
+		}
+	}
+	return false
+}
 
 // clauseBetween reports whether a clause mark stands between the token before
 // from and token to.
