@@ -16,6 +16,9 @@ test: tools vet compose-config
 	# The vendored broker is its own module: ./... does not reach the crash tests of its
 	# persistence, which Outcry's dev broker (outcry broker --data-dir) relies on.
 	$(GO) test -race -count=1 -run 'TestPersist' github.com/twmb/franz-go/pkg/kfake
+	# The model's training check is pure arithmetic: minutes under the race detector,
+	# seconds without it.
+	$(GO) test -count=1 -run 'TestModel$$' ./match
 
 tools:
 ifneq ($(strip $(APT_PACKAGES)),)
