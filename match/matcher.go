@@ -143,14 +143,17 @@ type scratch struct {
 	ctxGroups []int32 // scan: the context groups of the post's context terms
 	cjkHits   []cjkHit
 	runBuf    []byte // a CJK run with its names masked, for the model
-	touched   []int16
-	probs     uint16
-	cancel    bool    // a post negation: no outage in this post
-	cancels   []int32 // [start, end) token spans of the post negations
-	negated   bool    // a negation phrase ("isn't down", "calm down") was found
-	bare      bool    // every word of the post is a name or an intent term
-	past      []int32 // tokens starting a past cue ("yesterday", "was down")
-	pastCov   []int32 // [start, end) token spans of past phrases in spaced script
+	// gramSpan[i] is where token i's character grams sit in the model's
+	// features ([0] == [1]: none), so the words near a name reuse them
+	gramSpan [][2]int32
+	touched  []int16
+	probs    uint16
+	cancel   bool    // a post negation: no outage in this post
+	cancels  []int32 // [start, end) token spans of the post negations
+	negated  bool    // a negation phrase ("isn't down", "calm down") was found
+	bare     bool    // every word of the post is a name or an intent term
+	past     []int32 // tokens starting a past cue ("yesterday", "was down")
+	pastCov  []int32 // [start, end) token spans of past phrases in spaced script
 	// [start, end) token spans of present phrases of several words in spaced script
 	presentCov []int32
 	conseq     []int32  // tokens starting a consequence term ("so", "donc")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -174,6 +175,8 @@ func (m *Matcher) features(sc *scratch, dst []uint32, groups uint64) (_ []uint32
 	mi := 0
 	prevSent := int32(-1)
 	var prevTok []byte
+	sc.gramSpan = slices.Grow(sc.gramSpan[:0], len(sc.toks))[:len(sc.toks)]
+	clear(sc.gramSpan)
 	for i := 0; i < len(sc.toks); i++ {
 		t := &sc.toks[i]
 		tok := b[t.s:t.e]
@@ -196,7 +199,9 @@ func (m *Matcher) features(sc *scratch, dst []uint32, groups uint64) (_ []uint32
 		prevTok, prevSent = tok, t.sent
 		switch {
 		case !masked:
+			n := int32(len(dst))
 			dst = charGrams(dst, tok, t.fl&tkCJK != 0)
+			sc.gramSpan[i] = [2]int32{n, int32(len(dst))}
 		case t.fl&tkCJK != 0:
 			// A CJK run is a whole sentence as often as a word: masking it whole
 			// would leave the model nothing of what is said ("5年前に§で妻と出会った"
@@ -247,7 +252,11 @@ func (m *Matcher) nearFeatures(sc *scratch, dst []uint32, groups uint64) []uint3
 				side = 2
 			}
 			dst = append(dst, hashBytes(fkNear+side*0x51ed, firstRunes(w, 4))&(modelDim-1))
-			dst = sideGrams(dst, w, side)
+			if sp := sc.gramSpan[k]; sp[0] < sp[1] {
+				dst = sideKeyed(dst, int(sp[0]), int(sp[1]), side) // the word's grams, read above
+			} else {
+				dst = sideGrams(dst, w, side) // a word masked or skipped above (another service's name)
+			}
 		}
 	}
 	return dst
@@ -262,10 +271,20 @@ func sideGrams(dst []uint32, w []byte, side uint32) []uint32 {
 	n := len(dst)
 	dst = charGrams(dst, w, false)
 	for i := n; i < len(dst); i++ {
-		dst[i] = (dst[i]*2654435761 ^ side*0x7feb352d) & (modelDim - 1)
+		dst[i] = sideKey(dst[i], side)
 	}
 	return dst
 }
+
+// sideKeyed appends the grams dst[from:to] keyed by side.
+func sideKeyed(dst []uint32, from, to int, side uint32) []uint32 {
+	for i := from; i < to; i++ {
+		dst = append(dst, sideKey(dst[i], side))
+	}
+	return dst
+}
+
+func sideKey(gram, side uint32) uint32 { return (gram*2654435761 ^ side*0x7feb352d) & (modelDim - 1) }
 
 // firstRunes returns the first n runes of w (all of it when it is shorter).
 func firstRunes(w []byte, n int) []byte {
