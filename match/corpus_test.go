@@ -312,7 +312,9 @@ func TestCorpus(t *testing.T) {
 // heatwave with power cuts, an election and a monsoon flood),
 // testdata/heldout45/ (an autumn month of Diwali, a typhoon, a general strike
 // and a cyber attack on a bank) and testdata/heldout46/ (a spring month of
-// Easter, Eid, the water festivals, a sandstorm and a blackout).
+// Easter, Eid, the water festivals, a sandstorm and a blackout) and
+// testdata/heldout47/ (a late summer month of airport queues, a wildfire, a
+// transfer deadline day and exam results).
 // Keep it that way: when a
 // held-out file's misses have to be studied, it becomes a tuning set and a
 // new held-out set must be written by someone who has not seen the rules.
@@ -348,8 +350,9 @@ func TestHeldOut(t *testing.T) {
 		"lunarfeb_asia": {0.97, 0.94}, "lunarfeb_europe_a": {0.89, 0.90}, "lunarfeb_europe_b": {0.93, 0.86}, "lunarfeb_westasia": {0.96, 0.94},
 		"junesun_asia": {0.96, 0.90}, "junesun_europe_a": {0.95, 0.94}, "junesun_europe_b": {0.95, 0.92}, "junesun_westasia": {0.95, 0.88},
 		"octfall_asia": {0.96, 0.94}, "octfall_europe_a": {0.93, 0.87}, "octfall_europe_b": {0.97, 0.87}, "octfall_westasia": {0.96, 0.87},
-		"aprilspring_asia": {0.95, 0.91}, "aprilspring_europe_a": {0.92, 0.90}, "aprilspring_europe_b": {0.95, 0.92}, "aprilspring_westasia": {0.94, 0.88}}
-	for _, f := range filesIn("heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout14", "heldout15", "heldout23", "heldout42", "heldout43", "heldout44", "heldout45", "heldout46") {
+		"aprilspring_asia": {0.95, 0.91}, "aprilspring_europe_a": {0.92, 0.90}, "aprilspring_europe_b": {0.95, 0.92}, "aprilspring_westasia": {0.94, 0.88},
+		"augsummer_asia": {0.95, 0.90}, "augsummer_europe_a": {0.92, 0.88}, "augsummer_europe_b": {0.97, 0.91}, "augsummer_westasia": {0.95, 0.93}}
+	for _, f := range filesIn("heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout14", "heldout15", "heldout23", "heldout42", "heldout43", "heldout44", "heldout45", "heldout46", "heldout47") {
 		bar := bars[strings.TrimSuffix(filepath.Base(f), ".jsonl")]
 		sets = append(sets, set{corpusFile{f, ""}.name() + " held out", f, "", bar[0], bar[1], false})
 	}
