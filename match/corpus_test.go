@@ -315,11 +315,13 @@ func TestCorpus(t *testing.T) {
 // Easter, Eid, the water festivals, a sandstorm and a blackout) and
 // testdata/heldout47/ (a late summer month of airport queues, a wildfire, a
 // transfer deadline day and exam results).
+//
 // testdata/heldout48/ (a midwinter month: January sales, a cold snap, a
 // volcano ash cloud) and testdata/heldout49/ (an early autumn month: the first
 // week of school, a hurricane, a data-centre fire) were written on 2026-12-06
 // and not yet measured: the next round measures each once with its start and
 // end matchers, then lists them here.
+//
 // Keep it that way: when a
 // held-out file's misses have to be studied, it becomes a tuning set and a
 // new held-out set must be written by someone who has not seen the rules.
