@@ -195,30 +195,15 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 		case pastD[s] < none:
 			mt.Kind = Past
 		}
-		if sc.tentativeOnly(s) {
-			// An ambiguous name nothing validated: named only when the model
-			// is confident of a complaint about it, in a post the rules would
-			// let it turn (no negation, not said to work, not past, not
-			// where people went).
+		tentative := sc.tentativeOnly(s)
+		if tentative {
 			if m.model == nil {
 				if m.keepTentative {
 					dst = append(dst, mt) // training reads the rules' kind
 				}
 				continue
 			}
-			if sc.bare || m.r.category[s] != 0 || causeOf[s] || !mayUpgrade || fineD[s] != none || mt.Kind != Outage && mt.Kind != Mention ||
-				sc.isDest(s) || sc.tracked(s) || len(sc.past) > 0 && len(sc.present) == 0 {
-				continue
-			}
-			sc.feats, _ = m.features(sc, sc.feats[:0], sc.groupsOf(s))
-			readFor = 0
-			if m.model.prob(sc.feats) < m.model.up[classAmbiguous] {
-				continue
-			}
-			mt.Kind = Outage
-			mt.Problems = m.r.problemList(sc.probs)
-			dst = append(dst, mt)
-			continue
+			mt.Kind = tentativeKind(mt.Kind)
 		}
 		// The model was trained on the apps and sites the general vocabulary
 		// is written for; a category's services are left to the rules.
@@ -227,8 +212,16 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 				var others bool
 				sc.feats, others = m.features(sc, sc.feats[:0], g)
 				p, class, readFor = m.model.prob(sc.feats), postClass(sc.feats, others), g
+				if tentative {
+					class = classAmbiguous // (its post names no service otherwise, so the reading serves them all)
+				}
 			}
 			mt.Kind = m.second(sc, mt.Kind, p, class)
+		}
+		if tentative && mt.Kind != Outage {
+			// An ambiguous name nothing validated names the service only as
+			// a complaint the model is confident of.
+			continue
 		}
 		if mt.Kind == Outage {
 			mt.Problems = m.r.problemList(sc.probs)
@@ -433,6 +426,16 @@ func (sc *scratch) tentativeOnly(svc int16) bool {
 		}
 	}
 	return true
+}
+
+// tentativeKind is what the rules' reading of a tentative name counts as: an
+// outage term next to a name nothing validated does not make it the service,
+// so only the model can turn it into a complaint, as it turns a mention.
+func tentativeKind(k Kind) Kind {
+	if k == Outage {
+		return Mention
+	}
+	return k
 }
 
 // isDest reports whether service svc is named as where people went or look.

@@ -111,12 +111,7 @@ func trainingSet(t *testing.T) []example {
 			feats, others := m.features(sc, nil, sc.groupsOf(svc))
 			class, rules := postClass(feats, others), g.Kind
 			if sc.tentativeOnly(svc) {
-				// an ambiguous name nothing validated: the rules name it not
-				// at all, and only the model can make it a complaint
-				class = classAmbiguous
-				if rules == Outage {
-					rules = Mention
-				}
+				class, rules = classAmbiguous, tentativeKind(rules)
 			}
 			out = append(out, example{fold: foldOf(p.text, g.Service), feats: feats, class: class, y: p.kinds[g.Service] == Outage, rules: rules})
 		}
@@ -304,8 +299,7 @@ func TestModel(t *testing.T) {
 	pos := complaints(ex)
 	t.Logf("training set: %d examples (one per post and service named, destinations left out), %d of them complaints", len(ex), pos)
 	// The folds and the final fit are independent (each fit is pure, each fold
-	// writes its own examples' estimates): trained side by side, one per core,
-	// so the test stays within make test's budget under the race detector.
+	// writes its own examples' estimates): trained side by side, one per core.
 	oof := make([]float32, len(ex))
 	var finalW []float32
 	var finalB float32
