@@ -62,6 +62,10 @@ type phrase struct {
 	// a term written "=sập": it counts only in a post that writes it so, accents
 	// and all (lower case, NFC); its folded form "sap" is also "sắp", about to
 	exact string
+	// catAlias with words_in, written in plain ASCII ("uber"): the post must
+	// write it so somewhere. Its folded form is also a word with accents
+	// ("über", the commonest German preposition), which is not the name.
+	plain string
 	// catOutage, catRecovery, catNegator, catPostNeg, catVerb: the languages it
 	// is listed under; catAlias: those
 	// in which the alias is an ordinary word (an adjacent term listed under none
@@ -310,6 +314,15 @@ func compile(raw *rawRules) *Rules {
 		for _, c := range s.ctx {
 			r.aliases[si] = append(r.aliases[si], Normalize(c.alias))
 		}
+		// The service's names that are ordinary words somewhere, in plain
+		// ASCII ("uber"): an alias starting with one ("uber'den") is named
+		// only where the post writes that word unaccented, not "über den".
+		words := map[string]bool{}
+		for _, c := range s.ctx {
+			if len(c.wordsIn) > 0 && plainASCII([]byte(c.alias)) && !strings.Contains(c.alias, " ") {
+				words[exactForm(c.alias)] = true
+			}
+		}
 		// (device names first: a name written both ways, "x-box" run together,
 		// is the device's)
 		for _, a := range s.devices {
@@ -326,11 +339,11 @@ func compile(raw *rawRules) *Rules {
 				}
 				continue
 			}
-			add(a, phrase{cat: catAlias, svc: int16(si), segment: true})
+			add(a, phrase{cat: catAlias, svc: int16(si), segment: true, plain: nameWord(a, words)})
 		}
 		for _, c := range s.ctx {
 			group++
-			add(c.alias, phrase{cat: catAlias, svc: int16(si), cgroup: int32(group), segment: true, strict: c.strict, langs: raw.langMask(c.wordsIn)})
+			add(c.alias, phrase{cat: catAlias, svc: int16(si), cgroup: int32(group), segment: true, strict: c.strict, langs: raw.langMask(c.wordsIn), plain: nameWord(c.alias, words)})
 			for _, t := range c.context {
 				add(t, phrase{cat: catContext, cgroup: int32(group), cgroups: []int32{int32(group)}})
 			}
@@ -804,6 +817,19 @@ func wordHash(w []byte) uint32 {
 // nicht mehr", "Teams doet het sinds gisteren niet"): their post-negators count
 // up to postNegSpanFar words after the verb, within its clause.
 var clauseFinalNegation = []string{"de", "nl"}
+
+// nameWord returns the word of words that alias starts with (before a
+// space, apostrophe or hyphen), or "".
+func nameWord(alias string, words map[string]bool) string {
+	w := exactForm(alias)
+	if i := strings.IndexAny(w, " '’-"); i >= 0 {
+		w = w[:i]
+	}
+	if words[w] {
+		return w
+	}
+	return ""
+}
 
 // exactForm is how an exact term ("=sập") and a post are compared: lower case,
 // canonically composed.

@@ -456,6 +456,12 @@ func TestWordsIn(t *testing.T) {
 		{"Outlooku nie da się otworzyć od rana", want{"outlook": Outage}},
 		{"Discordem nic nie idzie wysłać, nie działa", want{"discord": Outage}},
 		{"tt się nie odświeża, ciągle te same filmiki", want{"tiktok": Outage}},
+		// A name that folds from an accented word is not the name: "über"
+		// is German's "over" (and "über den" is "Uber'den" folded).
+		{"über Telegram kommt nichts mehr rein, App hängt bei 'Verbinde…'", want{"telegram": Outage}},
+		{"Bestellungen kommen über den Messenger und der zeigt nur 'Nachricht konnte nicht gesendet werden'", want{"messenger": Outage}},
+		{"Uber'den araç çağıramıyorum, uygulama çöktü", want{"uber": Outage}},
+		{"Uber-App tot, kein Fahrer bestellbar", want{"uber": Outage}},
 	})
 }
 

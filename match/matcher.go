@@ -232,6 +232,15 @@ func (m *Matcher) prepare(sc *scratch, text string) bool {
 	return m.scan(sc)
 }
 
+// writesPlain reports whether the post writes w anywhere, in any case: an
+// alias its folded form found may have been a word with accents ("über").
+func (sc *scratch) writesPlain(w string) bool {
+	if !sc.exactDone {
+		sc.exactText, sc.exactDone = exactForm(sc.text), true
+	}
+	return strings.Contains(sc.exactText, w)
+}
+
 // writes reports whether the post writes w (in exactForm) as a word of its own:
 // not inside a longer word.
 func (sc *scratch) writes(w string) bool {

@@ -321,7 +321,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 				}
 			}
 		}
-		if aliasBest >= 0 && i >= aliasNext && !codeAfter(b, toks[i+aliasLen-1].e) {
+		if aliasBest >= 0 && i >= aliasNext && !codeAfter(b, toks[i+aliasLen-1].e) && (r.phrases[aliasBest].plain == "" || sc.writesPlain(r.phrases[aliasBest].plain)) {
 			p := &r.phrases[aliasBest]
 			sc.mentions = append(sc.mentions, mention{svc: p.svc, pos: int32(i), end: int32(i + aliasLen), sent: t.sent, hg: t.hg, cgroup: p.cgroup, strict: p.strict, device: p.device, wordIn: p.langs, dest: cjkDest})
 			aliasNext = i + aliasLen
