@@ -52,6 +52,13 @@ func TestCLIErrors(t *testing.T) {
 		{"short shutdown", nil, []string{"run", "--shutdown-timeout", "1s"}, "--shutdown-timeout 1s: want at least 5s"},
 		{"zero session", nil, []string{"run", "--session-timeout", "0s"}, "--session-timeout 0s: want 100ms to 30m"},
 		{"batch from env", map[string]string{"OUTCRY_BATCH_SIZE": "-5"}, []string{"run"}, "OUTCRY_BATCH_SIZE -5: want a positive number"},
+		{"unknown source", nil, []string{"ingest", "friendster"}, `unknown source "friendster": want one of bluesky`},
+		{"ingest needs a source", nil, []string{"ingest"}, "accepts 1 arg"},
+		{"zero buffer", nil, []string{"ingest", "bluesky", "--buffer", "0"}, "--buffer 0: want 1 to 10,000,000 posts"},
+		{"http url", nil, []string{"ingest", "bluesky", "--url", "https://jetstream1.us-east.bsky.network/subscribe"}, `--url "https://jetstream1.us-east.bsky.network/subscribe": want a ws:// or wss:// URL`},
+		{"long rewind", nil, []string{"watch", "bluesky", "--url", "ws://127.0.0.1:1/subscribe", "--rewind", "2h"}, "unknown flag: --rewind"},
+		// No network: the source cannot be reached, and watch says so and stops.
+		{"watch offline", nil, []string{"watch", "bluesky", "--url", "ws://127.0.0.1:1/subscribe", "--http", ""}, "cannot reach bluesky (is this machine online?): ws://127.0.0.1:1/subscribe: dial tcp 127.0.0.1:1: connect: connection refused"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -49,6 +49,8 @@ Start with:  outcry demo`,
 	root.AddCommand(
 		newRunCmd(g),
 		newDemoCmd(g),
+		newIngestCmd(g),
+		newWatchCmd(g),
 		newReplayCmd(g),
 		newTailCmd(g),
 		newBacktestCmd(g),

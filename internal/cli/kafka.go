@@ -35,6 +35,17 @@ func (k *KafkaFlags) Register(cmd *cobra.Command, withGroup bool) {
 	k.sec.Register(f)
 }
 
+// RegisterProducer adds the flags of a command that only produces posts (ingest):
+// the brokers, the posts and dead-letter topics, and the SASL and TLS flags.
+func (k *KafkaFlags) RegisterProducer(cmd *cobra.Command) {
+	f := cmd.Flags()
+	d := app.Defaults().Kafka
+	f.StringVar(&k.brokers, "brokers", strings.Join(d.Brokers, ","), "Kafka bootstrap brokers, comma-separated")
+	f.StringVar(&k.posts, "posts-topic", d.PostsTopic, "topic the posts are produced to")
+	f.StringVar(&k.dlq, "dlq-topic", d.DLQTopic, "dead-letter topic for frames that cannot be read")
+	k.sec.Register(f)
+}
+
 // Config returns the Kafka configuration the flags describe.
 func (k *KafkaFlags) Config(cmd *cobra.Command) (kafkaconn.Config, error) {
 	b := devstack.SplitAddrs(k.brokers)

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"github.com/outcry-dev/outcry/app"
+	"github.com/outcry-dev/outcry/internal/cli"
+)
+
+func newIngestCmd(g *globals) *cobra.Command {
+	var (
+		kf                                 cli.KafkaFlags
+		rf                                 cli.RedisFlags
+		httpAddr, httpToken, httpTokenFile string
+		o                                  = app.DefaultIngestOptions()
+	)
+	cmd := &cobra.Command{
+		Use:   "ingest " + strings.Join(app.Sources(), "|"),
+		Short: "Read a public stream (Bluesky) and produce its posts to the posts topic",
+		Long: `Ingest connects to a public stream and produces every post it carries to the posts
+topic as a canonical post (id prefixed by the source, author, lang, created_at, source),
+for ` + "`outcry run`" + ` to read. What is not a post (deletes, edits, identity and account
+events) is counted and skipped; a frame that cannot be read goes to the dead-letter topic
+with its reason.
+
+The stream's cursor is kept in Redis: a restart resumes where the last run stopped,
+rewinding a few seconds and skipping the posts it had produced. Lost connections are
+retried with jittered exponential back-off, over the --url endpoints in order (the
+first that connects wins; the defaults are the public ones). When the broker is slow,
+reading pauses (the source resumes from the cursor); with --drop-when-full, posts are
+dropped instead, and counted.
+
+Sources:
+  bluesky   Bluesky's Jetstream (no account needed); the whole network's posts,
+            a few hundred a second.
+
+/metrics, /healthz and /readyz are served on --http.`,
+		Example: `  outcry ingest bluesky --brokers 127.0.0.1:9092 --redis 127.0.0.1:6379
+  outcry ingest bluesky --url wss://jetstream2.us-west.bsky.network/subscribe --drop-when-full`,
+		Args:      cobra.ExactArgs(1),
+		ValidArgs: app.Sources(),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Source = args[0]
+			if _, _, err := app.NewSource(o.Source); err != nil {
+				return err
+			}
+			if err := validIngest(cmd, o); err != nil {
+				return err
+			}
+			log, err := g.logger()
+			if err != nil {
+				return err
+			}
+			defer log.Sync() //nolint:errcheck // nothing to do about a failed flush at exit
+			if o.Kafka, err = kf.Config(cmd); err != nil {
+				return err
+			}
+			if o.HTTPToken, err = cli.ReadHTTPToken(cmd, httpToken, httpTokenFile); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			rdb, unreachable, err := rf.ConnectOrWait(ctx)
+			if unreachable != nil {
+				log.Warn("Redis is not reachable yet; waiting for it", zap.Error(unreachable))
+			}
+			if err != nil {
+				return err
+			}
+			defer rdb.Close()
+			o.Redis = rdb
+			if httpAddr != "" {
+				if o.HTTP, err = net.Listen("tcp", httpAddr); err != nil {
+					return fmt.Errorf("--http %s: %w", httpAddr, err)
+				}
+			}
+			log.Info("outcry ingesting", zap.String("source", o.Source), zap.Strings("brokers", o.Kafka.Brokers),
+				zap.String("posts_topic", o.Kafka.PostsTopic), zap.String("redis", rf.Display()))
+			defer cli.ShutdownWatchdog(ctx, app.Defaults().ShutdownTimeout, log)()
+			err = app.Ingest(ctx, o, log)
+			if err == nil || ctx.Err() != nil {
+				log.Info("outcry ingest stopped")
+				return nil
+			}
+			return err
+		},
+	}
+	kf.RegisterProducer(cmd)
+	f := cmd.Flags()
+	rf.Register(f, "127.0.0.1:6379")
+	d := o.Ingest
+	f.StringArrayVar(&o.Ingest.Endpoints, "url", nil, "stream endpoint (repeatable: the first that connects wins, the others are fallbacks; default the public ones)")
+	f.IntVar(&o.Ingest.Buffer, "buffer", d.Buffer, "posts held between the source and the broker (1 to 10,000,000)")
+	f.BoolVar(&o.Ingest.DropWhenFull, "drop-when-full", false, "drop posts (and count them) when the buffer is full, instead of pausing the source")
+	f.DurationVar(&o.Ingest.Rewind, "rewind", d.Rewind, "how far before the saved cursor a restart resumes (the overlap is not produced twice)")
+	f.StringVar(&o.RedisPrefix, "redis-prefix", o.RedisPrefix, "prefix of every Redis key")
+	f.StringVar(&httpAddr, "http", "127.0.0.1:9465", "address for /metrics, /healthz and /readyz (empty to disable)")
+	f.StringVar(&httpToken, "http-token", "", "require this bearer token on /metrics (prefer OUTCRY_HTTP_TOKEN or --http-token-file)")
+	f.StringVar(&httpTokenFile, "http-token-file", "", "file holding the HTTP bearer token")
+	return cmd
+}
+
+// validIngest says which flag of the ingest options is wrong.
+func validIngest(cmd *cobra.Command, o app.IngestOptions) error {
+	in := o.Ingest
+	switch {
+	case in.Buffer < 1 || in.Buffer > 10_000_000:
+		return fmt.Errorf("%s %d: want 1 to 10,000,000 posts", cli.FlagName(cmd, "buffer"), in.Buffer)
+	case in.Rewind < 0 || in.Rewind.Hours() > 1:
+		return fmt.Errorf("%s %s: want 0 to 1h", cli.FlagName(cmd, "rewind"), in.Rewind)
+	}
+	for _, u := range in.Endpoints {
+		if !strings.HasPrefix(u, "ws://") && !strings.HasPrefix(u, "wss://") {
+			return fmt.Errorf("%s %q: want a ws:// or wss:// URL", cli.FlagName(cmd, "url"), u)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,206 @@
+package jetstream
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/segmentio/kafka-go"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/outcry-dev/outcry/ingest"
+	"github.com/outcry-dev/outcry/ingest/jetstream/jetstreamtest"
+	"github.com/outcry-dev/outcry/internal/testenv"
+	"github.com/outcry-dev/outcry/kafkaconn"
+	"github.com/outcry-dev/outcry/post"
+	"github.com/outcry-dev/outcry/source"
+	"github.com/outcry-dev/outcry/store"
+)
+
+// rig is a Run on the real parts: kfake over TCP, redis-server, the test server.
+type rig struct {
+	broker string
+	st     *store.Store
+	reg    *prometheus.Registry
+	m      *ingest.Metrics
+}
+
+func newRig(t *testing.T) *rig {
+	k := testenv.Kafka(t, 2, "posts", "posts.dlq")
+	r := testenv.Redis(t)
+	reg := prometheus.NewRegistry()
+	return &rig{broker: k.ListenAddrs()[0], st: store.New(testenv.RedisClient(t, r.Addr), store.Options{Prefix: "t"}),
+		reg: reg, m: ingest.NewMetrics(reg)}
+}
+
+// start runs the connector on endpoints until the returned stop is called.
+func (g *rig) start(t *testing.T, endpoints ...string) (stop func()) {
+	o := ingest.Defaults()
+	o.Endpoints = endpoints
+	o.BackoffMin, o.BackoffMax = 20*time.Millisecond, 200*time.Millisecond
+	o.SaveEvery = 10 * time.Millisecond
+	w := kafkaconn.NewWriter([]string{g.broker}, "posts")
+	dw := kafkaconn.NewWriter([]string{g.broker}, "posts.dlq")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- ingest.Run(ctx, o, ingest.Deps{
+			Source: &Source{MaxFrameBytes: 64 << 10}, Producer: ingest.KafkaProducer{W: w},
+			DLQ: ingest.KafkaDLQ{D: &source.DLQ{W: dw}}, Cursors: g.st, Metrics: g.m, Log: zaptest.NewLogger(t),
+		})
+	}()
+	return func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("Run did not return within 30 s of its context ending")
+		}
+		w.Close()
+		dw.Close()
+	}
+}
+
+// wantPosts are the ids of the fixture's posts with words.
+func wantPosts(t *testing.T, frames [][]byte) map[string]bool {
+	want := map[string]bool{}
+	for _, f := range frames {
+		if ev := Parse(f); ev.Post != nil {
+			want[ev.Post.ID] = true
+		}
+	}
+	if len(want) != 9 {
+		t.Fatalf("the fixture has %d posts with words, want 9", len(want))
+	}
+	return want
+}
+
+// ids counts the messages of msgs by post id, and fails on one that is not a
+// canonical post.
+func ids(t *testing.T, msgs []kafka.Message) map[string]int {
+	got := map[string]int{}
+	for _, m := range msgs {
+		p, shape, err := post.Decode(m.Value, 0)
+		if err != nil || shape != post.ShapeCanonical || string(m.Key) != p.ID {
+			t.Errorf("produced %q (key %q): %v, shape %s", m.Value, m.Key, err, shape)
+		}
+		got[p.ID]++
+	}
+	return got
+}
+
+// TestRunFaults: the stream drops mid-way, sends a malformed and an oversized frame,
+// refuses with 429, and the first endpoint is down: every post is produced exactly
+// once, only the two unreadable frames are dead-lettered, and the reconnects resume
+// from the cursor.
+func TestRunFaults(t *testing.T) {
+	frames := fixtureFrames(t)
+	want := wantPosts(t, frames)
+	oversized := []byte(`{"did":"did:plc:big","time_us":1,"kind":"commit","text":"` + strings.Repeat("a", 100<<10) + `"}`)
+	srv, url := jetstreamtest.NewServer(t, frames,
+		jetstreamtest.Conn{Send: 4}, // drops after four frames
+		jetstreamtest.Conn{Status: http.StatusTooManyRequests},
+		jetstreamtest.Conn{Send: 5, Extra: [][]byte{[]byte(`{"did":"did:plc:x","time_us":17`), oversized}},
+		jetstreamtest.Conn{Send: -1},
+	)
+	g := newRig(t)
+	stop := g.start(t, "ws://127.0.0.1:1/subscribe", url) // the first endpoint refuses: a fallback is used
+	msgs := testenv.ReadTopic(t, g.broker, "posts", 30*time.Second, func(m []kafka.Message) bool { return len(m) >= len(want) })
+	select {
+	case <-srv.SentAll:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the server never sent its last frame")
+	}
+	testenv.Eventually(t, 10*time.Second, "the last frames to be counted", func() bool {
+		return testutil.ToFloat64(g.m.Events("bluesky", ingest.KindPost)) >= 10
+	})
+	stop()
+	msgs = testenv.ReadTopic(t, g.broker, "posts", 10*time.Second, func(m []kafka.Message) bool { return len(m) >= len(msgs) })
+	got := ids(t, msgs)
+	for id := range want {
+		if got[id] != 1 {
+			t.Errorf("post %s produced %d times, want once", id, got[id])
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("produced %d distinct posts, want %d: %v", len(got), len(want), got)
+	}
+	dlq := testenv.ReadTopic(t, g.broker, "posts.dlq", 10*time.Second, func(m []kafka.Message) bool { return len(m) >= 2 })
+	reasons := map[string]int{}
+	for _, m := range dlq {
+		reasons[testenv.Header(m, source.HeaderReason)]++
+		if testenv.Header(m, source.HeaderTopic) != "bluesky" {
+			t.Errorf("dead letter from topic %q, want bluesky", testenv.Header(m, source.HeaderTopic))
+		}
+	}
+	if len(dlq) != 2 || reasons[post.ReasonInvalidJSON] != 1 || reasons[post.ReasonOversized] != 1 {
+		t.Errorf("dead letters by reason %v, want one invalid_json and one oversized only", reasons)
+	}
+	n, cursors := srv.Connections()
+	if n < 4 || cursors[0] != "" {
+		t.Fatalf("%d connections with cursors %q: want ≥ 4, the first live", n, cursors)
+	}
+	// After the drop, the reconnects resume: a cursor at most the rewind (5 s)
+	// before the last frame read.
+	for _, c := range cursors[1:] {
+		v, err := strconv.ParseInt(c, 10, 64)
+		if err != nil || v <= 0 {
+			t.Errorf("a reconnect asked for cursor %q, want the last one read minus the rewind", c)
+		}
+	}
+	if d := testutil.ToFloat64(g.m.Duplicates("bluesky")); d < 1 {
+		t.Errorf("%v duplicates counted: the rewound overlap should have been read again", d)
+	}
+	if r := testutil.ToFloat64(g.m.Reconnects("bluesky")); r < 2 {
+		t.Errorf("%v reconnects counted, want ≥ 2", r)
+	}
+}
+
+// TestRunResumes: a second run starts from the first run's saved cursor, rewound,
+// and does not produce again what the first produced.
+func TestRunResumes(t *testing.T) {
+	frames := fixtureFrames(t)
+	want := wantPosts(t, frames)
+	// The first run's source drops after seven frames (four posts) and then refuses
+	// every connection; the second run's sends everything.
+	_, url1 := jetstreamtest.NewServer(t, frames, jetstreamtest.Conn{Send: 7}, jetstreamtest.Conn{Status: http.StatusServiceUnavailable})
+	srv, url := jetstreamtest.NewServer(t, frames, jetstreamtest.Conn{Send: -1})
+	g := newRig(t)
+	stop := g.start(t, url1)
+	testenv.Eventually(t, 30*time.Second, "the first run to produce and save four posts", func() bool {
+		c, keys, err := g.st.LoadCursor(context.Background(), "bluesky")
+		return err == nil && c > 0 && len(keys) >= 4
+	})
+	stop()
+	saved, _, err := g.st.LoadCursor(context.Background(), "bluesky")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	stop = g.start(t, url)
+	msgs := testenv.ReadTopic(t, g.broker, "posts", 30*time.Second, func(m []kafka.Message) bool { return len(ids(t, m)) >= len(want) })
+	<-srv.SentAll
+	testenv.Eventually(t, 10*time.Second, "the last frame to be counted", func() bool {
+		return testutil.ToFloat64(g.m.Events("bluesky", ingest.KindPost)) >= 10
+	})
+	stop()
+	msgs = testenv.ReadTopic(t, g.broker, "posts", 10*time.Second, func(m []kafka.Message) bool { return len(m) >= len(msgs) })
+	for id, n := range ids(t, msgs) {
+		if n != 1 || !want[id] {
+			t.Errorf("post %s produced %d times", id, n)
+		}
+	}
+	_, cursors := srv.Connections()
+	resumed := cursors[0]
+	if v, _ := strconv.ParseInt(resumed, 10, 64); v > saved || v < saved-(5*time.Second).Microseconds() {
+		t.Errorf("the second run asked for cursor %q, want the saved %d rewound by at most 5 s", resumed, saved)
+	}
+}
