@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,51 +16,13 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/outcry-dev/outcry/detect/incident"
+	"github.com/outcry-dev/outcry/internal/testenv"
 )
 
-// chromium returns the path of a Chromium binary, or "".
-func chromium() string {
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium"
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
-// headless starts headless Chromium for a test, for at most 30 s: it skips the test
-// when there is no Chromium, or fails it under OUTCRY_REQUIRE_TOOLS=1. The returned
-// function closes the browser.
+// headless starts headless Chromium for a test, for at most 30 s (testenv.Headless).
 func headless(t *testing.T, extra ...chromedp.ExecAllocatorOption) (context.Context, func()) {
 	t.Helper()
-	exe := chromium()
-	if exe == "" {
-		if os.Getenv("OUTCRY_REQUIRE_TOOLS") == "1" {
-			t.Fatal("chromium not found (apt-get install -y chromium) and OUTCRY_REQUIRE_TOOLS=1")
-		}
-		t.Skip("chromium not found; apt-get install -y chromium to run the browser tests")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	actx, acancel := chromedp.NewExecAllocator(ctx, append(opts, extra...)...)
-	bctx, bcancel := chromedp.NewContext(actx)
-	return bctx, func() {
-		bcancel()
-		acancel()
-		cancel()
-	}
+	return testenv.Headless(t, 30*time.Second, extra...)
 }
 
 // TestPageInChromium loads the page in headless Chromium, then feeds the Hub an outage
