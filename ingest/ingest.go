@@ -93,6 +93,9 @@ type CursorStore interface {
 	SaveCursor(ctx context.Context, source string, cursor int64, added map[string]int64, forget int64) error
 }
 
+// StopGrace is how long a stopped Run still tries to write the posts in hand.
+const StopGrace = 5 * time.Second
+
 // Options say how Run reads and writes. Defaults owns their values.
 type Options struct {
 	Endpoints    []string      // tried in order; the first that connects wins, the others are fallbacks
@@ -381,17 +384,13 @@ func (r *run) write(ctx context.Context) error {
 	cursor, added := r.cursor, map[string]int64{}
 	lastSave := r.d.Now()
 	dirty := false
-	// A stop still writes what is in hand: with a deadline, so that a broker away
-	// cannot hold the exit (the posts are then read again after the restart).
-	flushCtx := func() (context.Context, context.CancelFunc) {
-		if ctx.Err() != nil {
-			return context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		}
-		return ctx, func() {}
-	}
+	// A stop still writes what is in hand, for at most StopGrace after ctx ends, so
+	// that a broker away cannot hold the exit (what is not written is read again
+	// after the restart: the cursor was not saved past it).
+	fctx, fcancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer fcancel()
+	defer context.AfterFunc(ctx, func() { time.AfterFunc(StopGrace, fcancel) })()
 	flush := func() error {
-		fctx, cancel := flushCtx()
-		defer cancel()
 		if len(bad) > 0 {
 			if err := r.d.DLQ.DeadLetter(fctx, r.name, bad); err != nil {
 				r.d.Log.Warn("cannot dead-letter unreadable frames", zap.String("source", r.name), zap.Int("frames", len(bad)), zap.Error(err))
@@ -408,6 +407,8 @@ func (r *run) write(ctx context.Context) error {
 					break
 				}
 				if fctx.Err() != nil {
+					r.d.Log.Warn("stopped before these posts could be produced; the next run reads them again",
+						zap.String("source", r.name), zap.Int("posts", len(batch)), zap.Error(err))
 					return fmt.Errorf("produce %d posts: %w", len(batch), err)
 				}
 				failures++

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -17,6 +18,7 @@ type Metrics struct {
 	mu        sync.Mutex
 	up        map[string]bool // source → connected now
 	producing map[string]bool // source → the last produce failed
+	saving    map[string]bool // source → the last save of the cursor failed
 }
 
 // NewMetrics registers the ingest metrics on reg.
@@ -43,14 +45,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		connectedGauge: g("outcry_ingest_connected", "1 while a stream to the source is open."),
 		up:             map[string]bool{},
 		producing:      map[string]bool{},
+		saving:         map[string]bool{},
 	}
 }
 
 // newUnregisteredMetrics is for a Run without metrics.
 func newUnregisteredMetrics() *Metrics { return NewMetrics(prometheus.NewRegistry()) }
 
-// NotReady says why the ingest is not ready: a source not connected, or posts that
-// cannot be produced. Empty when ready.
+// NotReady says why the ingest is not ready: a source not connected, posts that
+// cannot be produced, or a cursor that cannot be saved (a restart would then read
+// again from an older one). Empty when ready.
 func (m *Metrics) NotReady() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -65,6 +69,12 @@ func (m *Metrics) NotReady() []string {
 			why = append(why, s+": cannot produce to the posts topic")
 		}
 	}
+	for s, failing := range m.saving {
+		if failing {
+			why = append(why, s+": cannot save the cursor to Redis")
+		}
+	}
+	slices.Sort(why)
 	return why
 }
 
@@ -86,8 +96,13 @@ func (s sourceMetrics) duplicate()         { s.m.duplicates.WithLabelValues(s.na
 func (s sourceMetrics) dropped()           { s.m.dropped.WithLabelValues(s.name).Inc() }
 func (s sourceMetrics) reconnect()         { s.m.reconnects.WithLabelValues(s.name).Inc() }
 func (s sourceMetrics) deadLettered(n int) { s.m.deadLettered.WithLabelValues(s.name).Add(float64(n)) }
-func (s sourceMetrics) saveFailed()        { s.m.saveErrors.WithLabelValues(s.name).Inc() }
-func (s sourceMetrics) buffered(n int)     { s.m.bufferedEvents.WithLabelValues(s.name).Set(float64(n)) }
+func (s sourceMetrics) saveFailed() {
+	s.m.saveErrors.WithLabelValues(s.name).Inc()
+	s.m.mu.Lock()
+	s.m.saving[s.name] = true
+	s.m.mu.Unlock()
+}
+func (s sourceMetrics) buffered(n int) { s.m.bufferedEvents.WithLabelValues(s.name).Set(float64(n)) }
 func (s sourceMetrics) lag(d time.Duration) {
 	s.m.lagSeconds.WithLabelValues(s.name).Set(d.Seconds())
 }
@@ -117,7 +132,12 @@ func (s sourceMetrics) produceFailed() {
 	s.m.mu.Unlock()
 }
 
-func (s sourceMetrics) saved(cursor int64, now time.Time) { s.cursorLoaded(cursor, now) }
+func (s sourceMetrics) saved(cursor int64, now time.Time) {
+	s.cursorLoaded(cursor, now)
+	s.m.mu.Lock()
+	s.m.saving[s.name] = false
+	s.m.mu.Unlock()
+}
 
 func (s sourceMetrics) cursorLoaded(cursor int64, now time.Time) {
 	if cursor <= 0 {

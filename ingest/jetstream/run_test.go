@@ -42,9 +42,14 @@ func newRig(t *testing.T) *rig {
 func (g *rig) start(t *testing.T, endpoints ...string) (stop func()) {
 	o := ingest.Defaults()
 	o.Endpoints = endpoints
+	return g.startWith(t, o, g.broker)
+}
+
+// startWith runs the connector with o, producing to broker.
+func (g *rig) startWith(t *testing.T, o ingest.Options, broker string) (stop func()) {
 	o.BackoffMin, o.BackoffMax = 20*time.Millisecond, 200*time.Millisecond
 	o.SaveEvery = 10 * time.Millisecond
-	w := kafkaconn.NewWriter([]string{g.broker}, "posts")
+	w := kafkaconn.NewWriter([]string{broker}, "posts")
 	dw := kafkaconn.NewWriter([]string{g.broker}, "posts.dlq")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -67,6 +72,15 @@ func (g *rig) start(t *testing.T, endpoints ...string) (stop func()) {
 		w.Close()
 		dw.Close()
 	}
+}
+
+// waitRead waits until the connector has read every one of the n posts: the posts
+// read are the distinct ones and those read again.
+func (g *rig) waitRead(t *testing.T, n int) {
+	t.Helper()
+	testenv.Eventually(t, 10*time.Second, "every post to be read", func() bool {
+		return testutil.ToFloat64(g.m.Events("bluesky", ingest.KindPost)) == float64(n)+testutil.ToFloat64(g.m.Duplicates("bluesky"))
+	})
 }
 
 // wantPosts are the ids of the fixture's posts with words.
@@ -119,9 +133,7 @@ func TestRunFaults(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the server never sent its last frame")
 	}
-	testenv.Eventually(t, 10*time.Second, "the last frames to be counted", func() bool {
-		return testutil.ToFloat64(g.m.Events("bluesky", ingest.KindPost)) >= 10
-	})
+	g.waitRead(t, len(want))
 	stop()
 	msgs = testenv.ReadTopic(t, g.broker, "posts", 10*time.Second, func(m []kafka.Message) bool { return len(m) >= len(msgs) })
 	got := ids(t, msgs)
@@ -188,9 +200,7 @@ func TestRunResumes(t *testing.T) {
 	stop = g.start(t, url)
 	msgs := testenv.ReadTopic(t, g.broker, "posts", 30*time.Second, func(m []kafka.Message) bool { return len(ids(t, m)) >= len(want) })
 	<-srv.SentAll
-	testenv.Eventually(t, 10*time.Second, "the last frame to be counted", func() bool {
-		return testutil.ToFloat64(g.m.Events("bluesky", ingest.KindPost)) >= 10
-	})
+	g.waitRead(t, len(want))
 	stop()
 	msgs = testenv.ReadTopic(t, g.broker, "posts", 10*time.Second, func(m []kafka.Message) bool { return len(m) >= len(msgs) })
 	for id, n := range ids(t, msgs) {
@@ -202,5 +212,35 @@ func TestRunResumes(t *testing.T) {
 	resumed := cursors[0]
 	if v, _ := strconv.ParseInt(resumed, 10, 64); v > saved || v < saved-(5*time.Second).Microseconds() {
 		t.Errorf("the second run asked for cursor %q, want the saved %d rewound by at most 5 s", resumed, saved)
+	}
+}
+
+// TestRunDropWhenFull: with --drop-when-full, a broker that cannot be reached does
+// not pause the source: the buffer fills, the rest is dropped and counted, and a stop
+// still returns within the flush deadline.
+func TestRunDropWhenFull(t *testing.T) {
+	frames := fixtureFrames(t)
+	srv, url := jetstreamtest.NewServer(t, frames, jetstreamtest.Conn{Send: -1})
+	g := newRig(t)
+	o := ingest.Defaults()
+	o.Endpoints, o.Buffer, o.Batch, o.DropWhenFull = []string{url}, 2, 1, true
+	stop := g.startWith(t, o, "127.0.0.1:1") // nothing listens there
+	select {
+	case <-srv.SentAll:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the source was paused: not every frame was sent")
+	}
+	testenv.Eventually(t, 10*time.Second, "every post to be read", func() bool {
+		return testutil.ToFloat64(g.m.Events("bluesky", ingest.KindPost)) == 9
+	})
+	// 9 posts with words: one in the writer's hands, two in the buffer (and one
+	// more if the writer took its first while the reader went on).
+	if d := testutil.ToFloat64(g.m.Dropped("bluesky")); d < 5 || d > 6 {
+		t.Errorf("%v posts dropped, want 5 or 6", d)
+	}
+	start := time.Now()
+	stop()
+	if d := time.Since(start); d > 15*time.Second {
+		t.Errorf("stopping took %s with the broker away", d)
 	}
 }

@@ -11,7 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -27,6 +29,8 @@ type Conn struct {
 	Send   int // frames to send, then drop the connection without a close frame; -1: all, then stay open
 	// extra frames sent after the first frame of this connection
 	Extra [][]byte
+	// Pace spaces the frames (a source's rate); 0 sends them as fast as it can.
+	Pace time.Duration
 }
 
 // Server is a Jetstream on loopback: it replays frames after the cursor a client asks
@@ -37,8 +41,9 @@ type Server struct {
 	plan   []Conn
 
 	mu      sync.Mutex
-	n       int      // connections so far
-	cursors []string // the cursor each connection asked for
+	n       int          // connections so far
+	cursors []string     // the cursor each connection asked for
+	sent    atomic.Int64 // frames written, all connections
 	// SentAll is closed once a connection has sent the last frame.
 	SentAll chan struct{}
 	once    sync.Once
@@ -93,10 +98,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			c.CloseNow() // a dropped connection: no close frame
 			return
 		}
+		if p.Pace > 0 && k > from {
+			select {
+			case <-time.After(p.Pace):
+			case <-ctx.Done():
+				return
+			}
+		}
 		if err := c.Write(ctx, websocket.MessageText, s.frames[k]); err != nil {
 			return
 		}
 		sent++
+		s.sent.Add(1)
 		if sent == 1 {
 			for _, x := range p.Extra {
 				if err := c.Write(ctx, websocket.MessageText, x); err != nil {
@@ -131,3 +144,6 @@ func Frame(p Post) []byte {
 	})
 	return b
 }
+
+// Sent is how many frames the server has written so far, over all connections.
+func (s *Server) Sent() int64 { return s.sent.Load() }
