@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
@@ -15,30 +18,128 @@ import (
 
 	"github.com/outcry-dev/outcry/ingest"
 	"github.com/outcry-dev/outcry/ingest/jetstream"
+	"github.com/outcry-dev/outcry/ingest/mastodon"
+	"github.com/outcry-dev/outcry/ingest/xstream"
 	"github.com/outcry-dev/outcry/kafkaconn"
+	"github.com/outcry-dev/outcry/match"
 	"github.com/outcry-dev/outcry/source"
 	"github.com/outcry-dev/outcry/store"
 )
 
 // Sources are the names `outcry ingest` and `outcry watch` take.
-func Sources() []string { return []string{"bluesky"} }
+func Sources() []string { return []string{"bluesky", "mastodon", "x"} }
 
 // userAgent is sent to the sources, so that their operators can tell who connects.
 const userAgent = "outcry (+https://github.com/outcry-dev/outcry)"
 
-// NewSource returns the connector called name and its default (public) endpoints.
-func NewSource(name string) (ingest.Source, []string, error) {
+// SourceOptions configure the connectors.
+type SourceOptions struct {
+	// Token is the access token of mastodon (a user token with read:statuses) and x
+	// (an app bearer token); bluesky needs none.
+	Token string
+	// Rules (x): the stream's rules are derived from the names of these services
+	// (XServices of them, when given); default the embedded rules.
+	Rules     *match.Rules
+	XServices []string
+	// XMaxRules and XMaxLen are the X account's limits on stream rules (default
+	// Pro's: 1,000 rules of 1,024 characters).
+	XMaxRules, XMaxLen int
+	// XBackfill asks X to resend what a reconnect missed (Pro and Enterprise only).
+	XBackfill bool
+	Log       *zap.Logger
+}
+
+// NewSource returns the connector called name, its default (public) endpoints and
+// the name its cursor and metrics go by.
+func NewSource(name string, o SourceOptions) (ingest.Source, []string, error) {
 	switch name {
 	case "bluesky":
 		return &jetstream.Source{UserAgent: userAgent}, jetstream.Endpoints, nil
+	case "mastodon":
+		if o.Token == "" {
+			return nil, nil, errors.New("mastodon needs a token: a user access token with the read:statuses scope, from the server's Preferences → Development (Mastodon 4.2 and later refuse the public stream without one)")
+		}
+		return &mastodon.Source{Token: o.Token, UserAgent: userAgent, Log: o.Log}, []string{mastodon.DefaultEndpoint}, nil
+	case "x":
+		if o.Token == "" {
+			return nil, nil, errors.New("x needs a token: the bearer token of an X developer app with filtered-stream access (Pro or Enterprise)")
+		}
+		rules, err := xRules(o)
+		if err != nil {
+			return nil, nil, err
+		}
+		return &xstream.Source{Token: o.Token, UserAgent: userAgent, Rules: rules, Backfill: o.XBackfill, Log: o.Log}, xstream.Endpoints, nil
 	}
 	return nil, nil, fmt.Errorf("unknown source %q: want one of %s", name, strings.Join(Sources(), ", "))
 }
 
+// xRules derives X's stream rules from the services' names. Names of one or two
+// letters ("x", "wa", "tt") are left out: as keywords they would deliver (and bill) a
+// large share of everything posted on X.
+func xRules(o SourceOptions) ([]xstream.Rule, error) {
+	rs := o.Rules
+	if rs == nil {
+		rs = match.DefaultRules()
+	}
+	names := rs.Names()
+	if len(o.XServices) > 0 {
+		for _, s := range o.XServices {
+			if !slices.Contains(names, s) {
+				return nil, fmt.Errorf("x: no service %q in the rules", s)
+			}
+		}
+		names = o.XServices
+	}
+	aliases := func(svc string) []string {
+		var out []string
+		for _, a := range rs.Aliases(svc) {
+			if utf8.RuneCountInString(a) >= 3 || !isLatin(a) && utf8.RuneCountInString(a) >= 2 {
+				out = append(out, a)
+			}
+		}
+		return out
+	}
+	maxRules, maxLen := o.XMaxRules, o.XMaxLen
+	if maxRules == 0 {
+		maxRules = xstream.ProMaxRules
+	}
+	if maxLen == 0 {
+		maxLen = xstream.ProMaxLen
+	}
+	rules, err := xstream.DeriveRules(names, aliases, maxRules, maxLen)
+	if err != nil {
+		return nil, fmt.Errorf("x: %w (follow fewer services with --x-services)", err)
+	}
+	return rules, nil
+}
+
+// isLatin reports whether s is written in Latin letters (and digits and marks) only.
+func isLatin(s string) bool {
+	for _, r := range s {
+		if unicode.IsLetter(r) && !unicode.Is(unicode.Latin, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// cursorName is the name a source's cursor and metrics go by: a Mastodon server's
+// stream is its own (another server is another account and another timeline).
+func cursorName(source string, endpoints []string) string {
+	if source != "mastodon" || len(endpoints) == 0 {
+		return source
+	}
+	if u, err := url.Parse(endpoints[0]); err == nil && u.Host != "" {
+		return source + ":" + u.Host
+	}
+	return source
+}
+
 // IngestOptions say what `outcry ingest` reads and where it writes.
 type IngestOptions struct {
-	Source string         // one of Sources()
-	Ingest ingest.Options // Endpoints empty: the source's public ones
+	Source     string         // one of Sources()
+	SourceOpts SourceOptions  // tokens and X's rules
+	Ingest     ingest.Options // Endpoints empty: the source's public ones
 	// Kafka: brokers, the posts and dead-letter topics, SASL/TLS.
 	Kafka       kafkaconn.Config
 	Redis       redis.UniversalClient // the cursors' Redis; required
@@ -57,7 +158,10 @@ func DefaultIngestOptions() IngestOptions {
 
 // Ingest reads o.Source and produces its posts to the posts topic until ctx ends.
 func Ingest(ctx context.Context, o IngestOptions, log *zap.Logger) error {
-	src, endpoints, err := NewSource(o.Source)
+	if o.SourceOpts.Log == nil {
+		o.SourceOpts.Log = log
+	}
+	src, endpoints, err := NewSource(o.Source, o.SourceOpts)
 	if err != nil {
 		return err
 	}
@@ -92,7 +196,7 @@ func Ingest(ctx context.Context, o IngestOptions, log *zap.Logger) error {
 		return ingest.Run(ectx, o.Ingest, ingest.Deps{
 			Source: src, Producer: ingest.KafkaProducer{W: w},
 			DLQ:     ingest.KafkaDLQ{D: &source.DLQ{W: dw, Limit: kafkaconn.TopicLimit(o.Kafka.Brokers, o.Kafka.Security, o.Kafka.DLQTopic)}},
-			Cursors: st, Metrics: m, Log: log,
+			Cursors: st, Name: cursorName(o.Source, o.Ingest.Endpoints), Metrics: m, Log: log,
 		})
 	})
 	return eg.Wait()

@@ -34,10 +34,11 @@ func counterValue(c prometheus.Counter) float64 {
 
 // WatchOptions say what `outcry watch` reads.
 type WatchOptions struct {
-	Source    string   // one of Sources()
-	Endpoints []string // default the source's public ones
-	HTTPAddr  string   // the live page's address; "" for none
-	Out       io.Writer
+	Source     string // one of Sources()
+	SourceOpts SourceOptions
+	Endpoints  []string // default the source's public ones
+	HTTPAddr   string   // the live page's address; "" for none
+	Out        io.Writer
 	// Every: how often a line of progress is printed; 0 for none.
 	Every time.Duration
 	// GiveUp: rounds of failed connections (every endpoint) before Watch says the
@@ -51,7 +52,10 @@ type WatchOptions struct {
 // stream: the ingest and the pipeline together, alerts printed as they fire, the live
 // page on o.HTTPAddr, until ctx ends.
 func Watch(ctx context.Context, o WatchOptions, log *zap.Logger) error {
-	src, endpoints, err := NewSource(o.Source)
+	if o.SourceOpts.Log == nil {
+		o.SourceOpts.Log = log
+	}
+	src, endpoints, err := NewSource(o.Source, o.SourceOpts)
 	if err != nil {
 		return err
 	}
@@ -118,7 +122,7 @@ func Watch(ctx context.Context, o WatchOptions, log *zap.Logger) error {
 		defer cancel() // the source is gone for good: stop the pipeline too
 		return ingest.Run(ectx, iopt, ingest.Deps{
 			Source: src, Producer: ingest.KafkaProducer{W: w}, DLQ: ingest.KafkaDLQ{D: &source.DLQ{W: dw}},
-			Cursors: store.New(env.RDB, store.Options{Prefix: env.Prefix}), Metrics: m, Log: log,
+			Cursors: store.New(env.RDB, store.Options{Prefix: env.Prefix}), Name: cursorName(o.Source, iopt.Endpoints), Metrics: m, Log: log,
 		})
 	})
 	if o.Every > 0 {
@@ -134,7 +138,7 @@ func Watch(ctx context.Context, o WatchOptions, log *zap.Logger) error {
 				mu.Lock()
 				s := stats
 				fmt.Fprintf(out, "%s: %s read %d posts; %d name a service, %d complain\n", time.Now().Format("15:04:05"),
-					o.Source, int64(counterValue(m.Produced(o.Source))), s.Matched, s.Complaints)
+					o.Source, int64(counterValue(m.Produced(cursorName(o.Source, iopt.Endpoints)))), s.Matched, s.Complaints)
 				mu.Unlock()
 			}
 		})

@@ -22,6 +22,7 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/outcry-dev/outcry/internal/ctxtime"
 	"github.com/outcry-dev/outcry/post"
 )
 
@@ -184,9 +185,12 @@ type Deps struct {
 	Producer Producer
 	DLQ      DeadLetterer
 	Cursors  CursorStore
-	Metrics  *Metrics // optional
-	Log      *zap.Logger
-	Now      func() time.Time // default time.Now
+	// Name keys the cursor and labels the metrics and dead letters; default
+	// Source.Name(). Two runs of one connector on different servers need two names.
+	Name    string
+	Metrics *Metrics // optional
+	Log     *zap.Logger
+	Now     func() time.Time // default time.Now
 	// Sleep waits d or until ctx ends (tests may shorten it); default a timer.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
@@ -202,12 +206,15 @@ func Run(ctx context.Context, o Options, d Deps) error {
 		d.Now = time.Now
 	}
 	if d.Sleep == nil {
-		d.Sleep = sleep
+		d.Sleep = ctxtime.Sleep
 	}
 	if d.Metrics == nil {
 		d.Metrics = newUnregisteredMetrics()
 	}
-	name := d.Source.Name()
+	name := d.Name
+	if name == "" {
+		name = d.Source.Name()
+	}
 	cursor, keys, err := d.Cursors.LoadCursor(ctx, name)
 	if err != nil {
 		return fmt.Errorf("load the %s cursor: %w", name, err)
@@ -265,7 +272,7 @@ func (r *run) read(ctx context.Context, cursor int64) error {
 			if !connected && r.o.GiveUp > 0 && failures >= r.o.GiveUp {
 				return &UnreachableError{Source: r.name, Err: err}
 			}
-			wait := backoff(r.o.BackoffMin, r.o.BackoffMax, failures)
+			wait := r.backoff(err, failures)
 			r.d.Log.Warn("cannot connect to the source; retrying", zap.String("source", r.name),
 				zap.Error(err), zap.Duration("in", wait))
 			r.m.connected(false)
@@ -290,7 +297,7 @@ func (r *run) read(ctx context.Context, cursor int64) error {
 			failures = 0
 		}
 		failures++
-		wait := backoff(r.o.BackoffMin, r.o.BackoffMax, failures)
+		wait := r.backoff(err, failures)
 		r.d.Log.Warn("the source's stream ended; reconnecting", zap.String("source", r.name),
 			zap.String("endpoint", endpoint), zap.Int("events", read), zap.Error(err), zap.Duration("in", wait))
 		if err := r.d.Sleep(ctx, wait); err != nil {
@@ -298,6 +305,20 @@ func (r *run) read(ctx context.Context, cursor int64) error {
 		}
 	}
 	return nil
+}
+
+// Backoffer is a Source with its own reconnect delays (X publishes how its clients
+// must back off); Run uses them instead of its own.
+type Backoffer interface {
+	Backoff(err error, attempt int) time.Duration
+}
+
+// backoff is the delay before reconnect attempt n after err.
+func (r *run) backoff(err error, n int) time.Duration {
+	if b, ok := r.d.Source.(Backoffer); ok {
+		return b.Backoff(err, n)
+	}
+	return backoff(r.o.BackoffMin, r.o.BackoffMax, n)
 }
 
 // open tries the endpoints in order.
@@ -482,15 +503,4 @@ func backoff(min, max time.Duration, n int) time.Duration {
 		d = max
 	}
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

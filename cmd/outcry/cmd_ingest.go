@@ -3,12 +3,15 @@ package main
 import (
 	"fmt"
 	"net"
+	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
 	"github.com/outcry-dev/outcry/app"
+	"github.com/outcry-dev/outcry/ingest"
 	"github.com/outcry-dev/outcry/internal/cli"
 )
 
@@ -16,6 +19,7 @@ func newIngestCmd(g *globals) *cobra.Command {
 	var (
 		kf                                 cli.KafkaFlags
 		rf                                 cli.RedisFlags
+		sf                                 cli.SourceFlags
 		httpAddr, httpToken, httpTokenFile string
 		o                                  = app.DefaultIngestOptions()
 	)
@@ -38,24 +42,36 @@ dropped instead, and counted.
 Sources:
   bluesky   Bluesky's Jetstream (no account needed); the whole network's posts,
             a few hundred a second.
+  mastodon  one Mastodon server's public stream (--url, default mastodon.social's
+            federated timeline); needs a user token with read:statuses of an
+            account on that server. A restart or reconnect first reads what it
+            missed from the server's timeline. Run one ingest per server.
+  x         X's filtered stream; needs an app's bearer token with filtered-stream
+            access (Pro or Enterprise). The stream's rules are derived from the
+            services' names (--rules, --x-services) and kept in sync; rules of
+            other tools are left alone. X bills every post it delivers.
 
 /metrics, /healthz and /readyz are served on --http.`,
 		Example: `  outcry ingest bluesky --brokers 127.0.0.1:9092 --redis 127.0.0.1:6379
-  outcry ingest bluesky --url wss://jetstream2.us-west.bsky.network/subscribe --drop-when-full`,
+  outcry ingest bluesky --url wss://jetstream2.us-west.bsky.network/subscribe --drop-when-full
+  OUTCRY_TOKEN=... outcry ingest mastodon --url https://fosstodon.org/api/v1/streaming/public
+  outcry ingest x --token-file /run/secrets/x-bearer --x-services whatsapp,instagram,facebook`,
 		Args:      cobra.ExactArgs(1),
 		ValidArgs: app.Sources(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Source = args[0]
-			if _, _, err := app.NewSource(o.Source); err != nil {
+			var err error
+			if o.SourceOpts, err = sf.Options(cmd, o.Source); err != nil {
 				return err
 			}
-			if err := validIngest(cmd, o); err != nil {
+			if err := validIngest(cmd, o.Ingest); err != nil {
 				return err
 			}
 			log, err := g.logger()
 			if err != nil {
 				return err
 			}
+			o.SourceOpts.Log = log
 			defer log.Sync() //nolint:errcheck // nothing to do about a failed flush at exit
 			if o.Kafka, err = kf.Config(cmd); err != nil {
 				return err
@@ -91,6 +107,7 @@ Sources:
 	}
 	kf.RegisterProducer(cmd)
 	f := cmd.Flags()
+	sf.Register(f)
 	rf.Register(f, "127.0.0.1:6379")
 	d := o.Ingest
 	f.StringArrayVar(&o.Ingest.Endpoints, "url", nil, "stream endpoint (repeatable: the first that connects wins, the others are fallbacks; default the public ones)")
@@ -105,17 +122,16 @@ Sources:
 }
 
 // validIngest says which flag of the ingest options is wrong.
-func validIngest(cmd *cobra.Command, o app.IngestOptions) error {
-	in := o.Ingest
+func validIngest(cmd *cobra.Command, in ingest.Options) error {
 	switch {
 	case in.Buffer < 1 || in.Buffer > 10_000_000:
 		return fmt.Errorf("%s %d: want 1 to 10,000,000 posts", cli.FlagName(cmd, "buffer"), in.Buffer)
 	case in.Rewind < 0 || in.Rewind.Hours() > 1:
 		return fmt.Errorf("%s %s: want 0 to 1h", cli.FlagName(cmd, "rewind"), in.Rewind)
 	}
-	for _, u := range in.Endpoints {
-		if !strings.HasPrefix(u, "ws://") && !strings.HasPrefix(u, "wss://") {
-			return fmt.Errorf("%s %q: want a ws:// or wss:// URL", cli.FlagName(cmd, "url"), u)
+	for _, e := range in.Endpoints {
+		if u, err := url.Parse(e); err != nil || u.Host == "" || !slices.Contains([]string{"ws", "wss", "http", "https"}, u.Scheme) {
+			return fmt.Errorf("%s %q: want a ws://, wss://, http:// or https:// URL", cli.FlagName(cmd, "url"), e)
 		}
 	}
 	return nil

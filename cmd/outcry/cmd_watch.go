@@ -17,6 +17,7 @@ func newWatchCmd(g *globals) *cobra.Command {
 	var (
 		o     = app.WatchOptions{GiveUp: 3}
 		every time.Duration
+		sf    cli.SourceFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "watch " + strings.Join(app.Sources(), "|"),
@@ -30,15 +31,19 @@ Outcry learns each service's baseline from what it reads, so the first hour of a
 watch knows little about what is normal; a long outage already under way when it
 starts is its normal until then. Without network it says so and exits non-zero.`,
 		Example: `  outcry watch bluesky
-  outcry watch bluesky --http 127.0.0.1:8080`,
+  outcry watch bluesky --http 127.0.0.1:8080
+  OUTCRY_TOKEN=... outcry watch mastodon`,
 		Args:      cobra.ExactArgs(1),
 		ValidArgs: app.Sources(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Source = args[0]
-			if _, _, err := app.NewSource(o.Source); err != nil {
+			var err error
+			if o.SourceOpts, err = sf.Options(cmd, o.Source); err != nil {
 				return err
 			}
-			if err := validIngest(cmd, app.IngestOptions{Ingest: withEndpoints(o.Endpoints)}); err != nil {
+			in := ingest.Defaults()
+			in.Endpoints = o.Endpoints
+			if err := validIngest(cmd, in); err != nil {
 				return err
 			}
 			log, err := g.quietLogger(cmd)
@@ -55,15 +60,9 @@ starts is its normal until then. Without network it says so and exits non-zero.`
 		},
 	}
 	f := cmd.Flags()
+	sf.Register(f)
 	f.StringArrayVar(&o.Endpoints, "url", nil, "stream endpoint (repeatable: the first that connects wins; default the public ones)")
 	f.StringVar(&o.HTTPAddr, "http", "127.0.0.1:0", "address of the live page (port 0 picks a free one; empty for none)")
 	f.DurationVar(&every, "every", time.Minute, "print how many posts were read this often (0 for never)")
 	return cmd
-}
-
-// withEndpoints is the default ingest options with endpoints, for validIngest.
-func withEndpoints(e []string) ingest.Options {
-	o := ingest.Defaults()
-	o.Endpoints = e
-	return o
 }

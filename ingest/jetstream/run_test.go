@@ -8,80 +8,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/segmentio/kafka-go"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/outcry-dev/outcry/ingest"
+	"github.com/outcry-dev/outcry/ingest/ingesttest"
 	"github.com/outcry-dev/outcry/ingest/jetstream/jetstreamtest"
 	"github.com/outcry-dev/outcry/internal/testenv"
-	"github.com/outcry-dev/outcry/kafkaconn"
 	"github.com/outcry-dev/outcry/post"
 	"github.com/outcry-dev/outcry/source"
-	"github.com/outcry-dev/outcry/store"
 )
-
-// rig is a Run on the real parts: kfake over TCP, redis-server, the test server.
-type rig struct {
-	broker string
-	st     *store.Store
-	reg    *prometheus.Registry
-	m      *ingest.Metrics
-}
-
-func newRig(t *testing.T) *rig {
-	k := testenv.Kafka(t, 2, "posts", "posts.dlq")
-	r := testenv.Redis(t)
-	reg := prometheus.NewRegistry()
-	return &rig{broker: k.ListenAddrs()[0], st: store.New(testenv.RedisClient(t, r.Addr), store.Options{Prefix: "t"}),
-		reg: reg, m: ingest.NewMetrics(reg)}
-}
-
-// start runs the connector on endpoints until the returned stop is called.
-func (g *rig) start(t *testing.T, endpoints ...string) (stop func()) {
-	o := ingest.Defaults()
-	o.Endpoints = endpoints
-	return g.startWith(t, o, g.broker)
-}
-
-// startWith runs the connector with o, producing to broker.
-func (g *rig) startWith(t *testing.T, o ingest.Options, broker string) (stop func()) {
-	o.BackoffMin, o.BackoffMax = 20*time.Millisecond, 200*time.Millisecond
-	o.SaveEvery = 10 * time.Millisecond
-	w := kafkaconn.NewWriter([]string{broker}, "posts")
-	dw := kafkaconn.NewWriter([]string{g.broker}, "posts.dlq")
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- ingest.Run(ctx, o, ingest.Deps{
-			Source: &Source{MaxFrameBytes: 64 << 10}, Producer: ingest.KafkaProducer{W: w},
-			DLQ: ingest.KafkaDLQ{D: &source.DLQ{W: dw}}, Cursors: g.st, Metrics: g.m, Log: zaptest.NewLogger(t),
-		})
-	}()
-	return func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatal("Run did not return within 30 s of its context ending")
-		}
-		w.Close()
-		dw.Close()
-	}
-}
-
-// waitRead waits until the connector has read every one of the n posts: the posts
-// read are the distinct ones and those read again.
-func (g *rig) waitRead(t *testing.T, n int) {
-	t.Helper()
-	testenv.Eventually(t, 10*time.Second, "every post to be read", func() bool {
-		return testutil.ToFloat64(g.m.Events("bluesky", ingest.KindPost)) == float64(n)+testutil.ToFloat64(g.m.Duplicates("bluesky"))
-	})
-}
 
 // wantPosts are the ids of the fixture's posts with words.
 func wantPosts(t *testing.T, frames [][]byte) map[string]bool {
@@ -95,20 +32,6 @@ func wantPosts(t *testing.T, frames [][]byte) map[string]bool {
 		t.Fatalf("the fixture has %d posts with words, want 9", len(want))
 	}
 	return want
-}
-
-// ids counts the messages of msgs by post id, and fails on one that is not a
-// canonical post.
-func ids(t *testing.T, msgs []kafka.Message) map[string]int {
-	got := map[string]int{}
-	for _, m := range msgs {
-		p, shape, err := post.Decode(m.Value, 0)
-		if err != nil || shape != post.ShapeCanonical || string(m.Key) != p.ID {
-			t.Errorf("produced %q (key %q): %v, shape %s", m.Value, m.Key, err, shape)
-		}
-		got[p.ID]++
-	}
-	return got
 }
 
 // TestRunFaults: the stream drops mid-way, sends a malformed and an oversized frame,
@@ -125,18 +48,18 @@ func TestRunFaults(t *testing.T) {
 		jetstreamtest.Conn{Send: 5, Extra: [][]byte{[]byte(`{"did":"did:plc:x","time_us":17`), oversized}},
 		jetstreamtest.Conn{Send: -1},
 	)
-	g := newRig(t)
-	stop := g.start(t, "ws://127.0.0.1:1/subscribe", url) // the first endpoint refuses: a fallback is used
-	msgs := testenv.ReadTopic(t, g.broker, "posts", 30*time.Second, func(m []kafka.Message) bool { return len(m) >= len(want) })
+	g := ingesttest.NewRig(t)
+	stop := g.Start(t, &Source{MaxFrameBytes: 64 << 10}, ingesttest.Options("ws://127.0.0.1:1/subscribe", url), zaptest.NewLogger(t)) // the first endpoint refuses: a fallback is used
+	msgs := testenv.ReadTopic(t, g.Broker, "posts", 30*time.Second, func(m []kafka.Message) bool { return len(m) >= len(want) })
 	select {
 	case <-srv.SentAll:
 	case <-time.After(30 * time.Second):
 		t.Fatal("the server never sent its last frame")
 	}
-	g.waitRead(t, len(want))
+	g.WaitRead(t, "bluesky", len(want))
 	stop()
-	msgs = testenv.ReadTopic(t, g.broker, "posts", 10*time.Second, func(m []kafka.Message) bool { return len(m) >= len(msgs) })
-	got := ids(t, msgs)
+	msgs = testenv.ReadTopic(t, g.Broker, "posts", 10*time.Second, func(m []kafka.Message) bool { return len(m) >= len(msgs) })
+	got := ingesttest.IDs(t, "bluesky", msgs)
 	for id := range want {
 		if got[id] != 1 {
 			t.Errorf("post %s produced %d times, want once", id, got[id])
@@ -145,7 +68,7 @@ func TestRunFaults(t *testing.T) {
 	if len(got) != len(want) {
 		t.Errorf("produced %d distinct posts, want %d: %v", len(got), len(want), got)
 	}
-	dlq := testenv.ReadTopic(t, g.broker, "posts.dlq", 10*time.Second, func(m []kafka.Message) bool { return len(m) >= 2 })
+	dlq := testenv.ReadTopic(t, g.Broker, "posts.dlq", 10*time.Second, func(m []kafka.Message) bool { return len(m) >= 2 })
 	reasons := map[string]int{}
 	for _, m := range dlq {
 		reasons[testenv.Header(m, source.HeaderReason)]++
@@ -168,10 +91,10 @@ func TestRunFaults(t *testing.T) {
 			t.Errorf("a reconnect asked for cursor %q, want the last one read minus the rewind", c)
 		}
 	}
-	if d := testutil.ToFloat64(g.m.Duplicates("bluesky")); d < 1 {
+	if d := testutil.ToFloat64(g.Metrics.Duplicates("bluesky")); d < 1 {
 		t.Errorf("%v duplicates counted: the rewound overlap should have been read again", d)
 	}
-	if r := testutil.ToFloat64(g.m.Reconnects("bluesky")); r < 2 {
+	if r := testutil.ToFloat64(g.Metrics.Reconnects("bluesky")); r < 2 {
 		t.Errorf("%v reconnects counted, want ≥ 2", r)
 	}
 }
@@ -185,25 +108,25 @@ func TestRunResumes(t *testing.T) {
 	// every connection; the second run's sends everything.
 	_, url1 := jetstreamtest.NewServer(t, frames, jetstreamtest.Conn{Send: 7}, jetstreamtest.Conn{Status: http.StatusServiceUnavailable})
 	srv, url := jetstreamtest.NewServer(t, frames, jetstreamtest.Conn{Send: -1})
-	g := newRig(t)
-	stop := g.start(t, url1)
+	g := ingesttest.NewRig(t)
+	stop := g.Start(t, &Source{}, ingesttest.Options(url1), zaptest.NewLogger(t))
 	testenv.Eventually(t, 30*time.Second, "the first run to produce and save four posts", func() bool {
-		c, keys, err := g.st.LoadCursor(context.Background(), "bluesky")
+		c, keys, err := g.Store.LoadCursor(context.Background(), "bluesky")
 		return err == nil && c > 0 && len(keys) >= 4
 	})
 	stop()
-	saved, _, err := g.st.LoadCursor(context.Background(), "bluesky")
+	saved, _, err := g.Store.LoadCursor(context.Background(), "bluesky")
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	stop = g.start(t, url)
-	msgs := testenv.ReadTopic(t, g.broker, "posts", 30*time.Second, func(m []kafka.Message) bool { return len(ids(t, m)) >= len(want) })
+	stop = g.Start(t, &Source{}, ingesttest.Options(url), zaptest.NewLogger(t))
+	msgs := testenv.ReadTopic(t, g.Broker, "posts", 30*time.Second, func(m []kafka.Message) bool { return len(ingesttest.IDs(t, "bluesky", m)) >= len(want) })
 	<-srv.SentAll
-	g.waitRead(t, len(want))
+	g.WaitRead(t, "bluesky", len(want))
 	stop()
-	msgs = testenv.ReadTopic(t, g.broker, "posts", 10*time.Second, func(m []kafka.Message) bool { return len(m) >= len(msgs) })
-	for id, n := range ids(t, msgs) {
+	msgs = testenv.ReadTopic(t, g.Broker, "posts", 10*time.Second, func(m []kafka.Message) bool { return len(m) >= len(msgs) })
+	for id, n := range ingesttest.IDs(t, "bluesky", msgs) {
 		if n != 1 || !want[id] {
 			t.Errorf("post %s produced %d times", id, n)
 		}
@@ -221,21 +144,21 @@ func TestRunResumes(t *testing.T) {
 func TestRunDropWhenFull(t *testing.T) {
 	frames := fixtureFrames(t)
 	srv, url := jetstreamtest.NewServer(t, frames, jetstreamtest.Conn{Send: -1})
-	g := newRig(t)
-	o := ingest.Defaults()
-	o.Endpoints, o.Buffer, o.Batch, o.DropWhenFull = []string{url}, 2, 1, true
-	stop := g.startWith(t, o, "127.0.0.1:1") // nothing listens there
+	g := ingesttest.NewRig(t)
+	o := ingesttest.Options(url)
+	o.Buffer, o.Batch, o.DropWhenFull = 2, 1, true
+	stop := g.StartTo(t, "127.0.0.1:1", &Source{}, o, zaptest.NewLogger(t)) // nothing listens at the broker's address
 	select {
 	case <-srv.SentAll:
 	case <-time.After(30 * time.Second):
 		t.Fatal("the source was paused: not every frame was sent")
 	}
 	testenv.Eventually(t, 10*time.Second, "every post to be read", func() bool {
-		return testutil.ToFloat64(g.m.Events("bluesky", ingest.KindPost)) == 9
+		return testutil.ToFloat64(g.Metrics.Events("bluesky", ingest.KindPost)) == 9
 	})
 	// 9 posts with words: one in the writer's hands, two in the buffer (and one
 	// more if the writer took its first while the reader went on).
-	if d := testutil.ToFloat64(g.m.Dropped("bluesky")); d < 5 || d > 6 {
+	if d := testutil.ToFloat64(g.Metrics.Dropped("bluesky")); d < 5 || d > 6 {
 		t.Errorf("%v posts dropped, want 5 or 6", d)
 	}
 	start := time.Now()

@@ -60,6 +60,8 @@ func TestArrows(t *testing.T) {
 		// The connectors feed the posts topic: they know nothing of what reads it.
 		"ingest":           {"app", "cmd/", "pipeline", "monitor", "store", "web", "match", "detect/"},
 		"ingest/jetstream": {"app", "cmd/", "pipeline", "monitor", "store", "web", "match", "detect/"},
+		"ingest/mastodon":  {"app", "cmd/", "pipeline", "monitor", "store", "web", "match", "detect/"},
+		"ingest/xstream":   {"app", "cmd/", "pipeline", "monitor", "store", "web", "match", "detect/"},
 	}
 	for p, banned := range upper {
 		for _, d := range deps(t, p) {
