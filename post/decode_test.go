@@ -29,7 +29,10 @@ func TestDecode(t *testing.T) {
 		{name: "jetstream", in: `{"did":"did:plc:abc","time_us":1666682463000000,"kind":"commit","commit":{"rev":"r","operation":"create","collection":"app.bsky.feed.post","rkey":"3k","record":{"$type":"app.bsky.feed.post","createdAt":"2022-10-25T07:21:03Z","langs":["pt","en"],"text":"whatsapp caiu"},"cid":"c"}}`,
 			want: Post{ID: "at://did:plc:abc/app.bsky.feed.post/3k", Text: "whatsapp caiu", Author: "did:plc:abc", CreatedAt: ts, Lang: "pt", Source: "bluesky"}, shape: ShapeJetstream},
 		{name: "mastodon", in: `{"id":"109","created_at":"2022-10-25T07:21:03.000Z","language":"de","content":"<p>WhatsApp geht nicht &amp; so</p>","account":{"acct":"anna@example.social"}}`,
-			want: Post{ID: "109", Text: " WhatsApp geht nicht & so ", Author: "anna@example.social", CreatedAt: ts, Lang: "de", Source: "mastodon"}, shape: ShapeMastodon},
+			want: Post{ID: "109", Text: "WhatsApp geht nicht & so", Author: "anna@example.social", CreatedAt: ts, Lang: "de", Source: "mastodon"}, shape: ShapeMastodon},
+		// A hashtag's link keeps its word whole (#<span>…</span>), paragraphs are lines.
+		{name: "mastodon hashtag", in: `{"id":"110","created_at":"2022-10-25T07:21:03.000Z","content":"<p>down again</p><p><a href=\"https://example.social/tags/whatsappdown\" class=\"mention hashtag\" rel=\"tag\">#<span>whatsappdown</span></a></p>","account":{"acct":"anna"}}`,
+			want: Post{ID: "110", Text: "down again\n\n#whatsappdown", Author: "anna", CreatedAt: ts, Source: "mastodon"}, shape: ShapeMastodon},
 		{name: "jetstream delete", in: `{"did":"did:plc:abc","kind":"commit","commit":{"operation":"delete","collection":"app.bsky.feed.post","rkey":"3k"}}`, reason: ReasonNotAPost},
 		{name: "jetstream identity", in: `{"did":"did:plc:abc","kind":"identity","identity":{}}`, reason: ReasonNotAPost},
 		{name: "empty", in: ``, reason: ReasonEmpty},

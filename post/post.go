@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"strconv"
 	"strings"
 	"time"
@@ -226,7 +227,7 @@ func decode(b []byte, maxBytes int, fast, share bool) (Post, Shape, error) {
 		if w.Account != nil {
 			p.Author = w.Account.Acct
 		}
-		s := stripHTML(*w.Content)
+		s := HTMLText(*w.Content)
 		text, ts = &s, w.CreatedAt
 	default:
 		shape = ShapeCanonical
@@ -321,23 +322,80 @@ func firstNonSpace(b []byte) byte {
 	return 0
 }
 
-// stripHTML removes tags from Mastodon's HTML content; entities that matter for
-// matching (&amp; &lt; &gt; &quot; &#39;) are unescaped.
-func stripHTML(s string) string {
-	var b strings.Builder
-	in := false
-	for _, r := range s {
-		switch {
-		case r == '<':
-			in = true
-			b.WriteByte(' ')
-		case r == '>':
-			in = false
-		case !in:
-			b.WriteRune(r)
+// HTMLText is the plain text of HTML content (a Mastodon status's): tags removed (a link's text,
+// mentions and hashtags stay as shown: "https://example.org/path", "@alice",
+// "#whatsappdown"), entities decoded, paragraphs and line breaks kept as blank lines
+// and new lines, other white space collapsed.
+func HTMLText(content string) string {
+	var w textWriter
+	for len(content) > 0 {
+		i := strings.IndexByte(content, '<')
+		if i < 0 {
+			w.text(html.UnescapeString(content))
+			break
 		}
+		w.text(html.UnescapeString(content[:i]))
+		content = content[i:]
+		if len(content) < 2 || !isTagStart(content[1]) {
+			w.text("<") // a lone '<' is text
+			content = content[1:]
+			continue
+		}
+		end := strings.IndexByte(content, '>')
+		if end < 0 {
+			break // an unclosed tag: the rest is inside it
+		}
+		w.tag(content[1:end])
+		content = content[end+1:]
 	}
-	return strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'").Replace(b.String())
+	return w.b.String()
+}
+
+func isTagStart(c byte) bool {
+	return c == '/' || c == '!' || c == '?' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// textWriter writes text with HTML's white space rules: runs of spaces are one, and
+// breaks (new lines) are written only between words.
+type textWriter struct {
+	b      strings.Builder
+	space  bool
+	breaks int // pending new lines, at most 2 (a paragraph)
+}
+
+func (w *textWriter) text(s string) {
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			w.space = true
+			continue
+		}
+		if w.b.Len() > 0 {
+			if w.breaks > 0 {
+				w.b.WriteString("\n\n"[:w.breaks])
+			} else if w.space {
+				w.b.WriteByte(' ')
+			}
+		}
+		w.space, w.breaks = false, 0
+		w.b.WriteRune(r)
+	}
+}
+
+// tag applies the break a tag makes (s is what is between < and >).
+func (w *textWriter) tag(s string) {
+	s = strings.TrimPrefix(s, "/")
+	n := 0
+	for n < len(s) && (s[n] >= 'a' && s[n] <= 'z' || s[n] >= 'A' && s[n] <= 'Z' || s[n] >= '0' && s[n] <= '9') {
+		n++
+	}
+	switch strings.ToLower(s[:n]) {
+	case "br":
+		w.breaks = min(w.breaks+1, 2)
+	case "p", "blockquote", "pre", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6":
+		w.breaks = 2
+	case "li", "div", "tr", "hr":
+		w.breaks = max(w.breaks, 1)
+	}
 }
 
 // ErrReason returns the dead-letter reason of err, or "error" when err is not a DecodeError.
