@@ -73,6 +73,7 @@ type Source struct {
 
 	// Backfills that failed in a row from the same cursor (giveUpBackfill).
 	mu         sync.Mutex
+	streaming  map[string]string // server host → its streaming host ("": its own)
 	failedFrom int64
 	failed     int
 }
@@ -130,6 +131,7 @@ func (s *Source) Open(ctx context.Context, endpoint string, cursor int64) (inges
 	if err != nil {
 		return nil, err
 	}
+	u = s.onStreamingHost(ctx, u)
 	// The response outlives Open's ctx: it is cancelled by Close, by a Next whose ctx
 	// ends, by the idle timer, and here if the headers are late or ctx ends first.
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -195,6 +197,68 @@ func (s *Source) Open(ctx context.Context, endpoint string, cursor int64) (inges
 }
 
 // streamURL checks endpoint.
+// onStreamingHost is u on the host that serves the server's streaming API, which
+// the server names in its instance description (configuration.urls.streaming; on
+// large servers a host of its own, such as streaming.mastodon.social). Asked once per
+// server; a server that does not say (older versions, other software) is used as
+// given.
+func (s *Source) onStreamingHost(ctx context.Context, u *url.URL) *url.URL {
+	s.mu.Lock()
+	host, asked := s.streaming[u.Host]
+	s.mu.Unlock()
+	if !asked {
+		host = s.askStreamingHost(ctx, u)
+		s.mu.Lock()
+		if s.streaming == nil {
+			s.streaming = map[string]string{}
+		}
+		s.streaming[u.Host] = host
+		s.mu.Unlock()
+	}
+	if host == "" || host == u.Host {
+		return u
+	}
+	v := *u
+	v.Host = host
+	return &v
+}
+
+// askStreamingHost reads the streaming host from GET /api/v2/instance, or "".
+func (s *Source) askStreamingHost(ctx context.Context, u *url.URL) string {
+	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	req, err := s.request(ctx, u.Scheme+"://"+u.Host+"/api/v2/instance", "application/json")
+	if err != nil {
+		return ""
+	}
+	resp, err := s.client().Do(req)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	var inst struct {
+		Configuration struct {
+			URLs struct {
+				Streaming string `json:"streaming"`
+			} `json:"urls"`
+		} `json:"configuration"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&inst) != nil {
+		return ""
+	}
+	su, err := url.Parse(inst.Configuration.URLs.Streaming)
+	if err != nil || su.Host == "" {
+		return ""
+	}
+	// The stream is read over HTTP (server-sent events) from the host the
+	// WebSocket URL names, with the same scheme's security.
+	if (su.Scheme == "wss") != (u.Scheme == "https") {
+		return ""
+	}
+	s.log().Info("the server streams from another host", zap.String("server", u.Host), zap.String("streaming", su.Host))
+	return su.Host
+}
+
 func streamURL(endpoint string) (*url.URL, error) {
 	u, err := url.Parse(endpoint)
 	if err != nil {

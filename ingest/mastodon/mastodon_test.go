@@ -442,6 +442,37 @@ func TestOpenRefused(t *testing.T) {
 	}
 }
 
+// TestStreamingHost: a server whose instance description names another streaming
+// host is streamed from there, with the token; the timeline stays on the server.
+func TestStreamingHost(t *testing.T) {
+	stream := mastodontest.NewServer(t, transcript(t), mastodontest.Options{Token: testToken}, mastodontest.Conn{Send: -1})
+	su, _ := url.Parse(stream.URL)
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/v2/instance" {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprintf(w, `{"domain":"example.social","configuration":{"urls":{"streaming":"ws://%s"}}}`, su.Host)
+	}))
+	defer server.Close()
+	src := &Source{Token: testToken}
+	st, err := src.Open(context.Background(), server.URL+"/api/v1/streaming/public", 0)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer st.Close()
+	ev, err := st.Next(context.Background())
+	if err != nil || ev.Post == nil {
+		t.Fatalf("the first event from the streaming host: %+v, %v", ev, err)
+	}
+	if bad := stream.BadAuth(); len(bad) > 0 {
+		t.Errorf("the streaming host got requests without the token: %q", bad)
+	}
+	if src.streaming[strings.TrimPrefix(server.URL, "http://")] != su.Host {
+		t.Errorf("streaming hosts remembered: %v", src.streaming)
+	}
+}
+
 // TestIdle: a silent stream ends after Idle; heartbeats keep one alive.
 func TestIdle(t *testing.T) {
 	quiet := make(chan struct{})
