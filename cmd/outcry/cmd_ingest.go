@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net"
 	"net/url"
 	"slices"
 	"strings"
@@ -80,19 +79,14 @@ Sources:
 				return err
 			}
 			ctx := cmd.Context()
-			rdb, unreachable, err := rf.ConnectOrWait(ctx)
-			if unreachable != nil {
-				log.Warn("Redis is not reachable yet; waiting for it", zap.Error(unreachable))
-			}
+			rdb, err := rf.ConnectService(ctx, log)
 			if err != nil {
 				return err
 			}
 			defer rdb.Close()
 			o.Redis = rdb
-			if httpAddr != "" {
-				if o.HTTP, err = net.Listen("tcp", httpAddr); err != nil {
-					return fmt.Errorf("--http %s: %w", httpAddr, err)
-				}
+			if o.HTTP, err = cli.Listen(httpAddr, cli.FlagName(cmd, "http")); err != nil {
+				return err
 			}
 			log.Info("outcry ingesting", zap.String("source", o.Source), zap.Strings("brokers", o.Kafka.Brokers),
 				zap.String("posts_topic", o.Kafka.PostsTopic), zap.String("redis", rf.Display()))

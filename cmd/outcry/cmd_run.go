@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
@@ -53,21 +52,14 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 				return err
 			}
 			ctx := cmd.Context()
-			// Redis away at start is waited for like Redis away later (the pipeline
-			// retries, /readyz says so); a refused password or a bad address is not.
-			rdb, unreachable, err := rf.ConnectOrWait(ctx)
-			if unreachable != nil {
-				log.Warn("Redis is not reachable yet; waiting for it", zap.Error(unreachable))
-			}
+			rdb, err := rf.ConnectService(ctx, log)
 			if err != nil {
 				return err
 			}
 			defer rdb.Close()
 			o.Redis = rdb
-			if httpAddr != "" {
-				if o.HTTP, err = net.Listen("tcp", httpAddr); err != nil {
-					return fmt.Errorf("--http %s: %w", httpAddr, err)
-				}
+			if o.HTTP, err = cli.Listen(httpAddr, cli.FlagName(cmd, "http")); err != nil {
+				return err
 			}
 			if o.Webhook, err = hook.Sink(cmd, log); err != nil {
 				return err

@@ -6,6 +6,7 @@ package ingesttest
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +23,7 @@ import (
 	"github.com/outcry-dev/outcry/internal/testenv"
 	"github.com/outcry-dev/outcry/kafkaconn"
 	"github.com/outcry-dev/outcry/post"
-	"github.com/outcry-dev/outcry/source"
+	sourcepkg "github.com/outcry-dev/outcry/source"
 	"github.com/outcry-dev/outcry/store"
 )
 
@@ -67,7 +68,7 @@ func (g *Rig) StartTo(t *testing.T, broker string, src ingest.Source, o ingest.O
 	done := make(chan error, 1)
 	go func() {
 		done <- ingest.Run(ctx, o, ingest.Deps{
-			Source: src, Producer: ingest.KafkaProducer{W: w}, DLQ: ingest.KafkaDLQ{D: &source.DLQ{W: dw}},
+			Source: src, Producer: ingest.KafkaProducer{W: w}, DLQ: ingest.KafkaDLQ{D: &sourcepkg.DLQ{W: dw}},
 			Cursors: g.Store, Metrics: g.Metrics, Log: log,
 		})
 	}()
@@ -121,6 +122,27 @@ func ExactlyOnce(t *testing.T, got map[string]int, want map[string]bool) {
 	}
 	if len(got) != len(want) {
 		t.Errorf("produced %d distinct posts, want %d: %v", len(got), len(want), got)
+	}
+}
+
+// DeadLetters checks that the dead-letter topic holds exactly want (reason →
+// count), each from source.
+func (g *Rig) DeadLetters(t *testing.T, source string, want map[string]int) {
+	t.Helper()
+	n := 0
+	for _, c := range want {
+		n += c
+	}
+	dlq := testenv.ReadTopic(t, g.Broker, "posts.dlq", 10*time.Second, func(m []kafka.Message) bool { return len(m) >= n })
+	got := map[string]int{}
+	for _, m := range dlq {
+		got[testenv.Header(m, sourcepkg.HeaderReason)]++
+		if from := testenv.Header(m, sourcepkg.HeaderTopic); from != source {
+			t.Errorf("a dead letter from %q, want %s", from, source)
+		}
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("dead letters by reason %v, want %v only", got, want)
 	}
 }
 

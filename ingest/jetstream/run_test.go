@@ -17,7 +17,6 @@ import (
 	"github.com/outcry-dev/outcry/ingest/jetstream/jetstreamtest"
 	"github.com/outcry-dev/outcry/internal/testenv"
 	"github.com/outcry-dev/outcry/post"
-	"github.com/outcry-dev/outcry/source"
 )
 
 // wantPosts are the ids of the fixture's posts with words.
@@ -68,17 +67,7 @@ func TestRunFaults(t *testing.T) {
 	if len(got) != len(want) {
 		t.Errorf("produced %d distinct posts, want %d: %v", len(got), len(want), got)
 	}
-	dlq := testenv.ReadTopic(t, g.Broker, "posts.dlq", 10*time.Second, func(m []kafka.Message) bool { return len(m) >= 2 })
-	reasons := map[string]int{}
-	for _, m := range dlq {
-		reasons[testenv.Header(m, source.HeaderReason)]++
-		if testenv.Header(m, source.HeaderTopic) != "bluesky" {
-			t.Errorf("dead letter from topic %q, want bluesky", testenv.Header(m, source.HeaderTopic))
-		}
-	}
-	if len(dlq) != 2 || reasons[post.ReasonInvalidJSON] != 1 || reasons[post.ReasonOversized] != 1 {
-		t.Errorf("dead letters by reason %v, want one invalid_json and one oversized only", reasons)
-	}
+	g.DeadLetters(t, "bluesky", map[string]int{post.ReasonInvalidJSON: 1, post.ReasonOversized: 1})
 	n, cursors := srv.Connections()
 	if n < 4 || cursors[0] != "" {
 		t.Fatalf("%d connections with cursors %q: want ≥ 4, the first live", n, cursors)

@@ -17,7 +17,6 @@ import (
 	"github.com/outcry-dev/outcry/ingest/mastodon/mastodontest"
 	"github.com/outcry-dev/outcry/internal/testenv"
 	"github.com/outcry-dev/outcry/post"
-	"github.com/outcry-dev/outcry/source"
 )
 
 // rig is ingesttest's, with a log that keeps every line.
@@ -81,17 +80,7 @@ func TestRunFaults(t *testing.T) {
 	msgs := testenv.ReadTopic(t, g.Broker, "posts", 10*time.Second, func(m []kafka.Message) bool { return len(ingesttest.IDs(t, "mastodon", m)) >= len(want) })
 	ingesttest.ExactlyOnce(t, ingesttest.IDs(t, "mastodon", msgs), want)
 
-	dlq := testenv.ReadTopic(t, g.Broker, "posts.dlq", 10*time.Second, func(m []kafka.Message) bool { return len(m) >= 3 })
-	reasons := map[string]int{}
-	for _, m := range dlq {
-		reasons[testenv.Header(m, source.HeaderReason)]++
-		if testenv.Header(m, source.HeaderTopic) != "mastodon" {
-			t.Errorf("dead letter from topic %q, want mastodon", testenv.Header(m, source.HeaderTopic))
-		}
-	}
-	if len(dlq) != 3 || reasons[post.ReasonInvalidJSON] != 2 || reasons[post.ReasonOversized] != 1 {
-		t.Errorf("dead letters by reason %v, want two invalid_json and one oversized only", reasons)
-	}
+	g.DeadLetters(t, "mastodon", map[string]int{post.ReasonInvalidJSON: 2, post.ReasonOversized: 1})
 
 	if n := srv.Streams(); n < 5 {
 		t.Errorf("%d streaming connections, want ≥ 5", n)

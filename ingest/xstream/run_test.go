@@ -16,7 +16,6 @@ import (
 	"github.com/outcry-dev/outcry/ingest/xstream/xstreamtest"
 	"github.com/outcry-dev/outcry/internal/testenv"
 	"github.com/outcry-dev/outcry/post"
-	"github.com/outcry-dev/outcry/source"
 )
 
 // TestRun: ingest.Run on the loopback X, which fails the first rules request, drops
@@ -67,22 +66,12 @@ func TestRun(t *testing.T) {
 	}
 	// Keep-alives for longer than the client waits (1.5 s) hold the stream.
 	testenv.Eventually(t, 20*time.Second, "40 keep-alives after the last line", func() bool { return srv.KeepAlives() >= 40 })
-	dlq := testenv.ReadTopic(t, g.Broker, "posts.dlq", 10*time.Second, func(m []kafka.Message) bool { return len(m) >= 2 })
+	g.DeadLetters(t, "x", map[string]int{post.ReasonInvalidJSON: 1, post.ReasonOversized: 1})
 	stop()
 	msgs = testenv.ReadTopic(t, g.Broker, "posts", 10*time.Second, func(m []kafka.Message) bool { return len(m) >= len(msgs) })
 
 	// (Not the post only another tool's rule matched.)
 	ingesttest.ExactlyOnce(t, ingesttest.IDs(t, "x", msgs), want)
-	reasons := map[string]int{}
-	for _, m := range dlq {
-		reasons[testenv.Header(m, source.HeaderReason)]++
-		if testenv.Header(m, source.HeaderTopic) != "x" {
-			t.Errorf("dead letter from topic %q, want x", testenv.Header(m, source.HeaderTopic))
-		}
-	}
-	if len(dlq) != 2 || reasons[post.ReasonInvalidJSON] != 1 || reasons[post.ReasonOversized] != 1 {
-		t.Errorf("dead letters by reason %v, want one invalid_json and one oversized only", reasons)
-	}
 
 	// The rules: Outcry's stale one deleted, the kept one not re-added, the others
 	// added; the other tool's untouched. One sync, after the first failed.

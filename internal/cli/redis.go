@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"net"
 	"strings"
 
 	"github.com/outcry-dev/outcry/store"
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/pflag"
+	"go.uber.org/zap"
 )
 
 // RedisFlags say how to reach Redis: one server, or a Redis Cluster (several seed
@@ -48,6 +50,30 @@ func (r *RedisFlags) ConnectOrWait(ctx context.Context) (c redis.UniversalClient
 		return nil, nil, err
 	}
 	return store.Dial(ctx, o)
+}
+
+// ConnectService is ConnectOrWait for a service that retries Redis by itself: a
+// Redis away at start is waited for like Redis away later (and logged); a refused
+// password or a bad address is an error.
+func (r *RedisFlags) ConnectService(ctx context.Context, log *zap.Logger) (redis.UniversalClient, error) {
+	c, unreachable, err := r.ConnectOrWait(ctx)
+	if unreachable != nil {
+		log.Warn("Redis is not reachable yet; waiting for it", zap.Error(unreachable))
+	}
+	return c, err
+}
+
+// Listen listens on addr for the HTTP endpoints (nil for an empty addr); flag names
+// the address's flag in errors.
+func Listen(addr, flag string) (net.Listener, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", flag, addr, err)
+	}
+	return ln, nil
 }
 
 // options reads the password and CA files the flags name.
