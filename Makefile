@@ -1,10 +1,11 @@
-# make test: the whole test suite on real parts. It installs redis-server, kcat and
-# chromium with apt-get when they are missing (as root), then runs the Go tests with the
-# race detector (unit, end-to-end on a real redis-server and the in-process Kafka broker,
-# kcat interop, the live page in headless Chromium).
+# make test: the whole test suite on real parts. It installs redis-server, kcat,
+# chromium and prometheus-alertmanager with apt-get when they are missing (as root), then
+# runs the Go tests with the race detector (unit, end-to-end on a real redis-server and
+# the in-process Kafka broker, kcat interop, the live page in headless Chromium, alerts
+# in a real Alertmanager).
 GO ?= go
 APT_PACKAGES := $(if $(shell command -v redis-server),,redis-server) $(if $(shell command -v kcat),,kcat) \
-	$(if $(shell command -v chromium),,chromium)
+	$(if $(shell command -v chromium),,chromium) $(if $(shell command -v prometheus-alertmanager),,prometheus-alertmanager)
 # Test artifacts (the live page's screenshot) land here.
 ARTIFACTS ?= $(CURDIR)/artifacts
 
@@ -31,10 +32,12 @@ vet:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "not gofmt-ed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-# docker-compose.yml is validated when the compose tool is present (no engine needed).
+# docker-compose.yml is validated by the compose tool when it is present (no engine
+# needed); everywhere, TestComposeFile (cmd/outcry) checks its commands, flags, mounts
+# and references.
 compose-config:
 	@if docker compose version >/dev/null 2>&1; then docker compose config -q && echo "docker-compose.yml: valid"; \
-	  else echo "docker compose not installed: docker-compose.yml not validated"; fi
+	  else echo "docker compose not installed: docker-compose.yml is checked by TestComposeFile only"; fi
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/outcry ./cmd/outcry

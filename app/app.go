@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/outcry-dev/outcry/alert"
+	"github.com/outcry-dev/outcry/alert/alertmanager"
 	"github.com/outcry-dev/outcry/alert/kafkasink"
 	"github.com/outcry-dev/outcry/alert/webhook"
 	"github.com/outcry-dev/outcry/detect/evaluate"
@@ -39,7 +40,8 @@ type App struct {
 	mon     *monitor.Monitor
 	metrics *pipeline.Metrics
 	reg     *prometheus.Registry
-	hub     *web.Hub // the live page's state; nil without HTTP
+	hub     *web.Hub           // the live page's state; nil without HTTP
+	am      *alertmanager.Sink // nil without Alertmanagers
 	live    *match.Live
 }
 
@@ -70,6 +72,23 @@ func New(o Options, log *zap.Logger) (*App, error) {
 		a.hub = newHub(o.Rules, log)
 	}
 	alerts := &kafkasink.Alerts{W: a.alertsW, Metrics: metrics}
+	if len(o.Alertmanagers) > 0 {
+		owners := map[string][2]string{}
+		for _, s := range o.Rules.Services() {
+			owners[s.Name] = [2]string{s.Display, s.Owner}
+		}
+		var err error
+		a.am, err = alertmanager.New(alertmanager.Config{URLs: o.Alertmanagers, Resend: o.AlertmanagerResend, PageURL: o.PageURL,
+			Service: func(name string) (string, string) {
+				if d, ok := owners[name]; ok && d[1] != "" {
+					return d[0], d[1]
+				}
+				return name, name
+			}}, nil, log, alertmanager.NewMetrics(reg))
+		if err != nil {
+			return nil, fmt.Errorf("app: %w", err)
+		}
+	}
 	instance := instanceName()
 	var onVerdict func(string, evaluate.Verdict)
 	if a.hub != nil {
@@ -86,7 +105,7 @@ func New(o Options, log *zap.Logger) (*App, error) {
 		Idle:     o.Idle,
 	}, monitor.Deps{
 		Reader: st, Claimer: st, Coordinator: st, Hours: st, Trimmer: st, Activity: st,
-		Publisher: publisher(alerts, o.Webhook),
+		Publisher: publisher(alerts, o.Webhook, a.am),
 		Verifier:  alerts,
 		OnEvent: func(e incident.Event) {
 			if a.hub != nil {
@@ -130,6 +149,9 @@ func New(o Options, log *zap.Logger) (*App, error) {
 func (a *App) Run(ctx context.Context) error {
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.Go(func() error { return a.pipe.Run(ctx) })
+	if a.am != nil {
+		eg.Go(func() error { return a.am.Run(ctx) })
+	}
 	if a.opts.HTTP != nil {
 		eg.Go(func() error {
 			return serveHTTP(ctx, a.opts.HTTP, a.hub, a.reg, a.metrics.NotReady, a.opts.HTTPToken, a.opts.Pprof, a.log)
@@ -166,11 +188,18 @@ func (a *App) Close() error {
 }
 
 // publisher is the alerts topic, and the webhook when there is one.
-func publisher(alerts monitor.Publisher, hook *webhook.Sink) monitor.Publisher {
-	if hook == nil {
+func publisher(alerts monitor.Publisher, hook *webhook.Sink, am *alertmanager.Sink) monitor.Publisher {
+	sinks := []alert.Publisher{alerts}
+	if hook != nil {
+		sinks = append(sinks, hook)
+	}
+	if am != nil {
+		sinks = append(sinks, am)
+	}
+	if len(sinks) == 1 {
 		return alerts
 	}
-	return &alert.Fanout{Sinks: []alert.Publisher{alerts, hook}}
+	return &alert.Fanout{Sinks: sinks}
 }
 
 // instanceName names this process for the evaluator lease.

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -71,6 +72,13 @@ type Options struct {
 	Registry *prometheus.Registry
 
 	Webhook *webhook.Sink // also POST every event here; nil for none
+	// Alertmanagers, when given, are also sent every open incident as an alert
+	// (alert/alertmanager; every one gets every alert: an HA pair), re-sent every
+	// AlertmanagerResend (default 1m); PageURL (the live page's address as its
+	// readers reach it) links the alerts to their incident.
+	Alertmanagers      []string
+	AlertmanagerResend time.Duration
+	PageURL            string
 	// OnEvent is called with every alert event after it is published.
 	OnEvent func(incident.Event)
 	// OnBatch is called with the running totals after every committed batch.
@@ -93,6 +101,8 @@ func Defaults() Options {
 		MaxPostBytes:    post.DefaultMaxPostBytes,
 		MaxAge:          pipeline.DefaultMaxAge,
 		ShutdownTimeout: 30 * time.Second,
+		// Alertmanager's own resolve timeout is 5m: a minute leaves room for misses.
+		AlertmanagerResend: time.Minute,
 	}
 }
 
@@ -111,6 +121,7 @@ func (o Options) WithDefaults() Options {
 	k.AlertsTopic = cmp.Or(k.AlertsTopic, d.Kafka.AlertsTopic)
 	k.DLQTopic = cmp.Or(k.DLQTopic, d.Kafka.DLQTopic)
 	k.SessionTimeout = cmp.Or(k.SessionTimeout, d.Kafka.SessionTimeout)
+	o.AlertmanagerResend = cmp.Or(o.AlertmanagerResend, d.AlertmanagerResend)
 	o.RedisPrefix = cmp.Or(o.RedisPrefix, d.RedisPrefix)
 	o.Bucket = cmp.Or(o.Bucket, d.Bucket)
 	o.Lateness = cmp.Or(o.Lateness, d.Lateness)
@@ -154,6 +165,14 @@ func (o Options) Validate() error {
 	}{{"Bucket", o.Bucket}, {"Lateness", o.Lateness}, {"MaxAge", o.MaxAge}, {"Idle", o.Idle}, {"ShutdownTimeout", o.ShutdownTimeout}} {
 		if f.v <= 0 {
 			return &FieldError{f.name, fmt.Sprintf("%s: want a positive duration", f.v)}
+		}
+	}
+	if r := o.AlertmanagerResend; r < time.Second || r > time.Hour {
+		return &FieldError{"AlertmanagerResend", fmt.Sprintf("%s: want 1s to 1h (Alertmanager resolves an alert not re-sent within its resolve timeout, 5m by default)", r)}
+	}
+	for _, u := range o.Alertmanagers {
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			return &FieldError{"Alertmanagers", fmt.Sprintf("%q: want http://host:9093 or https://host/prefix", u)}
 		}
 	}
 	if o.ShutdownTimeout < minShutdown {

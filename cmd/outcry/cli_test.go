@@ -52,6 +52,8 @@ func TestCLIErrors(t *testing.T) {
 		{"short shutdown", nil, []string{"run", "--shutdown-timeout", "1s"}, "--shutdown-timeout 1s: want at least 5s"},
 		{"zero session", nil, []string{"run", "--session-timeout", "0s"}, "--session-timeout 0s: want 100ms to 30m"},
 		{"batch from env", map[string]string{"OUTCRY_BATCH_SIZE": "-5"}, []string{"run"}, "OUTCRY_BATCH_SIZE -5: want a positive number"},
+		{"alertmanager url", nil, []string{"run", "--alertmanager-url", "alertmanager:9093"}, `--alertmanager-url "alertmanager:9093": want http://host:9093 or https://host/prefix`},
+		{"alertmanager resend", nil, []string{"run", "--alertmanager-url", "http://am:9093", "--alertmanager-resend", "10m0s", "--alertmanager-resend", "2h"}, "--alertmanager-resend 2h0m0s: want 1s to 1h"},
 		{"unknown source", nil, []string{"ingest", "friendster"}, `unknown source "friendster": want one of bluesky, mastodon, x`},
 		{"mastodon without a token", nil, []string{"ingest", "mastodon"}, "mastodon needs a token: a user access token with the read:statuses scope"},
 		{"x without a token", nil, []string{"watch", "x"}, "x needs a token"},

@@ -64,6 +64,9 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 			if o.Webhook, err = hook.Sink(cmd, log); err != nil {
 				return err
 			}
+			if len(o.Alertmanagers) > 0 && o.PageURL == "" && o.HTTP != nil {
+				o.PageURL = "http://" + o.HTTP.Addr().String()
+			}
 			a, err := app.New(o, log)
 			if err != nil {
 				return err
@@ -91,6 +94,9 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 	f.StringVar(&o.RulesFile, "rules", "", "rules YAML file (default: the embedded rule set); reloaded on SIGHUP and when it changes")
 	f.StringVar(&httpAddr, "http", "127.0.0.1:9464", "address for the live page (/), /metrics, /healthz and /readyz (empty to disable)")
 	f.StringVar(&o.RedisPrefix, "redis-prefix", d.RedisPrefix, "prefix of every Redis key")
+	f.StringArrayVar(&o.Alertmanagers, "alertmanager-url", nil, "also send every open incident to this Prometheus Alertmanager as an alert (repeatable: every one gets every alert, for an HA pair), e.g. http://alertmanager:9093")
+	f.DurationVar(&o.AlertmanagerResend, "alertmanager-resend", d.AlertmanagerResend, "how often open alerts are sent to Alertmanager again (it resolves an alert not re-sent)")
+	f.StringVar(&o.PageURL, "page-url", "", "the live page's address as its readers reach it, for the links in alerts (default http://<--http>)")
 	f.DurationVar(&o.Lateness, "lateness", d.Lateness, "how late (event time) a post may arrive and still be counted")
 	f.DurationVar(&o.Idle, "idle", d.Idle, "a partition without posts this long is not waited for; a live stream's windows then close with the clock")
 	f.StringVar(&httpToken, "http-token", "", "require this bearer token on the live page and /metrics (prefer OUTCRY_HTTP_TOKEN or --http-token-file)")

@@ -49,14 +49,15 @@ func TestPureCore(t *testing.T) {
 // or the command, and the assembly imports no command.
 func TestArrows(t *testing.T) {
 	upper := map[string][]string{
-		"app":             {"cmd/"},
-		"pipeline":        {"app", "cmd/", "monitor", "alert/"},
-		"monitor":         {"app", "cmd/", "pipeline", "source"},
-		"store":           {"app", "cmd/", "pipeline", "monitor", "source"},
-		"source":          {"app", "cmd/", "pipeline", "monitor", "store"},
-		"alert/webhook":   {"app", "cmd/", "pipeline", "monitor", "source", "store"},
-		"alert/kafkasink": {"app", "cmd/", "pipeline", "monitor", "source", "store"},
-		"web":             {"app", "cmd/", "pipeline", "monitor", "source", "store"},
+		"app":                {"cmd/"},
+		"pipeline":           {"app", "cmd/", "monitor", "alert/"},
+		"monitor":            {"app", "cmd/", "pipeline", "source"},
+		"store":              {"app", "cmd/", "pipeline", "monitor", "source"},
+		"source":             {"app", "cmd/", "pipeline", "monitor", "store"},
+		"alert/webhook":      {"app", "cmd/", "pipeline", "monitor", "source", "store"},
+		"alert/kafkasink":    {"app", "cmd/", "pipeline", "monitor", "source", "store"},
+		"alert/alertmanager": {"app", "cmd/", "pipeline", "monitor", "source", "store"},
+		"web":                {"app", "cmd/", "pipeline", "monitor", "source", "store"},
 		// The connectors feed the posts topic: they know nothing of what reads it.
 		"ingest":           {"app", "cmd/", "pipeline", "monitor", "store", "web", "match", "detect/"},
 		"ingest/jetstream": {"app", "cmd/", "pipeline", "monitor", "store", "web", "match", "detect/"},
