@@ -15,12 +15,13 @@ import (
 	"github.com/outcry-dev/outcry/detect/incident"
 )
 
-// Alert event contract (README, "Alert event"); the data schema is in
-// schema/alert-event.v1.json and its version is carried in dataschema.
+// Alert event contract (README, "Alert event"); the schemas are
+// schema/alert-event.v1.json (the envelope) and schema/alert-data.v1.json (data), whose
+// URL, and so its version, is carried in dataschema.
 const (
 	ContentType = "application/cloudevents+json"
 	EventSource = "outcry"
-	DataSchema  = "https://github.com/outcry-dev/outcry/schema/alert-event.v1.json"
+	DataSchema  = "https://github.com/outcry-dev/outcry/schema/alert-data.v1.json"
 )
 
 // Encode renders an incident event as a CloudEvent in structured JSON mode.
