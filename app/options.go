@@ -76,6 +76,9 @@ type Options struct {
 	// (alert/alertmanager; every one gets every alert: an HA pair), re-sent every
 	// AlertmanagerResend (default 1m); PageURL (the live page's address as its
 	// readers reach it) links the alerts to their incident.
+	// NoSampleText keeps no post text with the sample complaints (the live page then
+	// shows their ids only).
+	NoSampleText       bool
 	Alertmanagers      []string
 	AlertmanagerResend time.Duration
 	PageURL            string
@@ -196,7 +199,8 @@ func (o Options) Validate() error {
 func (o Options) pipelineConfig() pipeline.Config {
 	return pipeline.Config{
 		Bucket: o.Bucket, Lateness: o.Lateness, MaxPostBytes: o.MaxPostBytes, BatchSize: o.BatchSize, MaxAge: o.MaxAge,
-		BatchWait: o.BatchWait, Tick: o.Tick,
+		NoSampleText: o.NoSampleText,
+		BatchWait:    o.BatchWait, Tick: o.Tick,
 		Drain: drainTime(o.ShutdownTimeout),
 	}
 }

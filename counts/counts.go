@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Counts are the counters of one service in one bucket (or summed over a window).
@@ -28,6 +29,18 @@ type Counts struct {
 	Countries  map[string]int64
 	Languages  map[string]int64
 	Samples    []string // a few complaint post ids
+	// SamplePosts are the samples an analyst can read (those whose text was kept,
+	// Complaint.Text): at most MaxSamples.
+	SamplePosts []SamplePost
+}
+
+// SamplePost is a sample complaint as the live page shows it.
+type SamplePost struct {
+	ID      string `json:"id"`
+	Text    string `json:"text"` // at most MaxSampleText bytes
+	Lang    string `json:"lang,omitempty"`
+	Country string `json:"country,omitempty"`
+	Source  string `json:"source,omitempty"`
 }
 
 // Add sums o into c.
@@ -44,6 +57,12 @@ func (c *Counts) Add(o Counts) {
 			break
 		}
 		c.Samples = append(c.Samples, s)
+	}
+	for _, s := range o.SamplePosts {
+		if len(c.SamplePosts) >= MaxSamples {
+			break
+		}
+		c.SamplePosts = append(c.SamplePosts, s)
 	}
 }
 
@@ -94,6 +113,9 @@ func Shares(m map[string]int64, n int) map[string]float64 {
 const (
 	// MaxSamples is how many complaint post ids a bucket (and a summed window) keeps.
 	MaxSamples = 5
+	// MaxSampleText bounds the text of a sample post kept for reading: a long post
+	// is cut at a rune boundary.
+	MaxSampleText = 600
 	// Caps on the distinct labels one batch may add per bucket, so a flood of made-up
 	// countries or languages cannot grow a batch or a Redis hash without bound.
 	maxLabelsPerBucket  = 64
@@ -119,6 +141,9 @@ type Key struct {
 type Complaint struct {
 	Author, Country, Lang, PostID string
 	Problems                      []string
+	// Text and Source are kept with the bucket's sample posts, for analysts to
+	// read; empty Text keeps none (--no-sample-text).
+	Text, Source string
 	// Wording is the post's match.Match.Wording: copies of one wording are one
 	// voice, whoever posts them (Voice).
 	Wording uint64
@@ -267,7 +292,22 @@ func (b *Batch) Complain(service string, t time.Time, c Complaint) {
 	}
 	if len(d.Samples) < MaxSamples && c.PostID != "" {
 		d.Samples = append(d.Samples, c.PostID)
+		if c.Text != "" {
+			d.SamplePosts = append(d.SamplePosts, SamplePost{ID: c.PostID, Text: cut(c.Text, MaxSampleText),
+				Lang: c.Lang, Country: c.Country, Source: c.Source})
+		}
 	}
+}
+
+// cut is s in at most n bytes, cut at a rune boundary.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 func incCapped(m map[string]int64, k string) map[string]int64 {
@@ -292,6 +332,7 @@ func (c Counts) Clone() Counts {
 	c.Countries = maps.Clone(c.Countries)
 	c.Languages = maps.Clone(c.Languages)
 	c.Samples = slices.Clone(c.Samples)
+	c.SamplePosts = slices.Clone(c.SamplePosts)
 	return c
 }
 

@@ -114,6 +114,9 @@ type Config struct {
 	// committing the batch in hand may take this long, then it is abandoned (it was
 	// not committed, so it is consumed again). Default DefaultDrain.
 	Drain time.Duration
+	// NoSampleText keeps no post text with the buckets' sample complaints (only their
+	// ids), for deployments that must not store what people wrote.
+	NoSampleText bool
 	// Instance names this consumer in the partition locks; default a random name.
 	Instance string
 	Now      func() time.Time // wall clock; default time.Now
@@ -855,10 +858,14 @@ func (p *Pipeline) aggregate(msgs []kafka.Message, res []parsed) (*counts.Batch,
 				switch mt.Kind {
 				case match.Outage:
 					st.Complaints++
-					b.Complain(mt.Service, post.CreatedAt, counts.Complaint{
+					c := counts.Complaint{
 						Author: post.Author, Country: post.Country, Lang: post.Lang, PostID: post.ID, Problems: mt.Problems,
-						Wording: mt.Wording,
-					})
+						Wording: mt.Wording, Source: post.Source,
+					}
+					if !p.cfg.NoSampleText {
+						c.Text = post.Text
+					}
+					b.Complain(mt.Service, post.CreatedAt, c)
 				case match.Recovery:
 					b.Recovery(mt.Service, post.CreatedAt)
 				default:

@@ -13,6 +13,7 @@ package store
 import (
 	"context"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -403,7 +404,7 @@ func (s *Store) addBucket(c *call, k counts.Key, d *counts.Delta) {
 		c.args = append(c.args, v)
 	}
 	for _, id := range d.Samples {
-		c.args = append(c.args, id)
+		c.args = append(c.args, sampleValue(id, d.SamplePosts))
 	}
 }
 
@@ -618,12 +619,34 @@ func parseCounts(h map[string]string) counts.Counts {
 			addField(&c.Languages, f[2:], n)
 		}
 	}
-	for _, id := range samples {
-		if id != "" {
-			c.Samples = append(c.Samples, id)
+	for _, v := range samples {
+		if v == "" {
+			continue
+		}
+		id, post, hasText := strings.Cut(v, "\n")
+		c.Samples = append(c.Samples, id)
+		var sp counts.SamplePost
+		if hasText && json.Unmarshal([]byte(post), &sp) == nil && sp.ID == id {
+			c.SamplePosts = append(c.SamplePosts, sp)
 		}
 	}
 	return c
+}
+
+// sampleValue is how a sample is kept in its bucket's hash (field s:<n>): the post
+// id, then, when its text was kept, a new line and the sample post as JSON (an id
+// with a new line of its own keeps no text: it would be read back cut). The text
+// lives as long as the bucket, 8 h by default (Options.TTL).
+func sampleValue(id string, posts []counts.SamplePost) string {
+	for _, p := range posts {
+		if p.ID == id && !strings.Contains(id, "\n") {
+			b, err := json.Marshal(p)
+			if err == nil {
+				return id + "\n" + string(b)
+			}
+		}
+	}
+	return id
 }
 
 // Trim deletes the fine buckets of services that start in [from, to] (unix seconds),

@@ -3,7 +3,9 @@ package web
 import (
 	"cmp"
 	"math"
+	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/outcry-dev/outcry/detect/incident"
@@ -73,7 +75,43 @@ type IncidentState struct {
 	Languages  []Share    `json:"languages"`
 	Related    []Related  `json:"related"`
 	Samples    []string   `json:"samples"`
-	Reason     string     `json:"reason,omitempty"`
+	// SamplePosts are samples to read (their text was kept: --no-sample-text keeps
+	// none); the page shows them as text, never as markup.
+	SamplePosts []SamplePost `json:"sample_posts"`
+	Reason      string       `json:"reason,omitempty"`
+}
+
+// SamplePost is a complaint as the page lists it, with a link to the original
+// where its source has one.
+type SamplePost struct {
+	ID      string `json:"id"`
+	Text    string `json:"text"`
+	Lang    string `json:"lang,omitempty"`
+	Country string `json:"country,omitempty"`
+	Source  string `json:"source,omitempty"`
+	URL     string `json:"url,omitempty"`
+}
+
+// PostURL is where a post can be read at its source, from the ids the connectors
+// give ("bluesky:at://did/app.bsky.feed.post/rkey", "mastodon:<status uri>",
+// "x:<id>"); "" for others.
+func PostURL(id string) string {
+	switch {
+	case strings.HasPrefix(id, "bluesky:at://"):
+		did, rest, ok := strings.Cut(strings.TrimPrefix(id, "bluesky:at://"), "/app.bsky.feed.post/")
+		if ok && did != "" && rest != "" && !strings.Contains(rest, "/") {
+			return "https://bsky.app/profile/" + url.PathEscape(did) + "/post/" + url.PathEscape(rest)
+		}
+	case strings.HasPrefix(id, "mastodon:https://"):
+		if u, err := url.Parse(strings.TrimPrefix(id, "mastodon:")); err == nil && u.Host != "" {
+			return u.String()
+		}
+	case strings.HasPrefix(id, "x:"):
+		if n := strings.TrimPrefix(id, "x:"); n != "" && strings.Trim(n, "0123456789") == "" {
+			return "https://x.com/i/status/" + n
+		}
+	}
+	return ""
 }
 
 // Share is one label with its fraction, as listed largest first.
@@ -176,26 +214,31 @@ func (h *Hub) display(name string) string {
 
 func (h *Hub) incidentState(d *incident.Data) IncidentState {
 	inc := IncidentState{
-		ID:         d.IncidentID,
-		Service:    d.Service,
-		Display:    h.display(d.Service),
-		State:      d.State,
-		Severity:   d.Severity,
-		StartedAt:  d.StartedAt,
-		DetectedAt: d.DetectedAt,
-		ResolvedAt: d.ResolvedAt,
-		WindowEnd:  d.Window.End,
-		Mentions:   d.Mentions,
-		Authors:    d.DistinctAuthors,
-		Baseline:   finite(d.Baseline),
-		Ratio:      finite(d.Ratio),
-		Score:      finite(d.Score),
-		Problems:   shares(d.Problems),
-		Countries:  shares(d.Countries),
-		Languages:  shares(d.Languages),
-		Related:    []Related{},
-		Samples:    append([]string{}, d.Samples...),
-		Reason:     d.Reason,
+		ID:          d.IncidentID,
+		Service:     d.Service,
+		Display:     h.display(d.Service),
+		State:       d.State,
+		Severity:    d.Severity,
+		StartedAt:   d.StartedAt,
+		DetectedAt:  d.DetectedAt,
+		ResolvedAt:  d.ResolvedAt,
+		WindowEnd:   d.Window.End,
+		Mentions:    d.Mentions,
+		Authors:     d.DistinctAuthors,
+		Baseline:    finite(d.Baseline),
+		Ratio:       finite(d.Ratio),
+		Score:       finite(d.Score),
+		Problems:    shares(d.Problems),
+		Countries:   shares(d.Countries),
+		Languages:   shares(d.Languages),
+		Related:     []Related{},
+		Samples:     append([]string{}, d.Samples...),
+		SamplePosts: []SamplePost{},
+		Reason:      d.Reason,
+	}
+	for _, p := range d.SamplePosts {
+		inc.SamplePosts = append(inc.SamplePosts, SamplePost{ID: p.ID, Text: p.Text, Lang: p.Lang, Country: p.Country,
+			Source: p.Source, URL: PostURL(p.ID)})
 	}
 	for _, r := range d.Related {
 		inc.Related = append(inc.Related, Related{Name: r, Display: h.display(r)})

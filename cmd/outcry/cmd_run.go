@@ -94,6 +94,7 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 	f.StringVar(&o.RulesFile, "rules", "", "rules YAML file (default: the embedded rule set); reloaded on SIGHUP and when it changes")
 	f.StringVar(&httpAddr, "http", "127.0.0.1:9464", "address for the live page (/), /metrics, /healthz and /readyz (empty to disable)")
 	f.StringVar(&o.RedisPrefix, "redis-prefix", d.RedisPrefix, "prefix of every Redis key")
+	f.BoolVar(&o.NoSampleText, "no-sample-text", false, "keep no post text with the sample complaints (in Redis, 8 h; the live page shows them to analysts): their ids only")
 	f.StringArrayVar(&o.Alertmanagers, "alertmanager-url", nil, "also send every open incident to this Prometheus Alertmanager as an alert (repeatable: every one gets every alert, for an HA pair), e.g. http://alertmanager:9093")
 	f.DurationVar(&o.AlertmanagerResend, "alertmanager-resend", d.AlertmanagerResend, "how often open alerts are sent to Alertmanager again (it resolves an alert not re-sent)")
 	f.StringVar(&o.PageURL, "page-url", "", "the live page's address as its readers reach it, for the links in alerts (default http://<--http>)")

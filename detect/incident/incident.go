@@ -82,6 +82,9 @@ type Data struct {
 	Related         []string           `json:"related"`
 	Samples         []string           `json:"samples"`
 	Reason          string             `json:"reason,omitempty"` // why an update or resolution happened
+	// SamplePosts are samples an analyst can read, for the live page; not part of
+	// the alert event (its contract carries ids only).
+	SamplePosts []counts.SamplePost `json:"-"`
 }
 
 // Event is one incident event, before it becomes a CloudEvent.
@@ -370,18 +373,19 @@ func (t *Tracker) flood(v evaluate.Verdict) (Event, bool) {
 		return Event{}, false
 	}
 	return t.floodEvent(Data{
-		Service:    t.service,
-		StartedAt:  v.Onset.UTC(),
-		DetectedAt: v.WindowEnd.UTC(),
-		Window:     Span{Start: v.WindowStart.UTC(), End: v.WindowEnd.UTC()},
-		Mentions:   v.Window.Complaints,
-		Baseline:   round(v.Expected, 3),
-		Ratio:      round(v.Ratio, 1),
-		Score:      round(v.Score, 1),
-		Problems:   counts.Shares(v.Window.Problems, 5),
-		Countries:  counts.Shares(v.Window.Countries, 5),
-		Languages:  counts.Shares(v.Window.Languages, 5),
-		Samples:    append([]string{}, v.Window.Samples...),
+		Service:     t.service,
+		StartedAt:   v.Onset.UTC(),
+		DetectedAt:  v.WindowEnd.UTC(),
+		Window:      Span{Start: v.WindowStart.UTC(), End: v.WindowEnd.UTC()},
+		Mentions:    v.Window.Complaints,
+		Baseline:    round(v.Expected, 3),
+		Ratio:       round(v.Ratio, 1),
+		Score:       round(v.Score, 1),
+		Problems:    counts.Shares(v.Window.Problems, 5),
+		Countries:   counts.Shares(v.Window.Countries, 5),
+		Languages:   counts.Shares(v.Window.Languages, 5),
+		Samples:     append([]string{}, v.Window.Samples...),
+		SamplePosts: slices.Clone(v.Window.SamplePosts),
 	}, v.Window.Authors, 0), true // the monitor replaces the authors summed over buckets by the window's HyperLogLog count
 }
 
@@ -685,6 +689,7 @@ func (t *Tracker) fill(v evaluate.Verdict) {
 	d.Related = append([]string{}, t.related...)
 	if len(v.Window.Samples) > 0 {
 		d.Samples = append([]string{}, v.Window.Samples...)
+		d.SamplePosts = slices.Clone(v.Window.SamplePosts)
 	} else if d.Samples == nil {
 		d.Samples = []string{}
 	}

@@ -215,7 +215,22 @@
           el('h4', { text: 'Sample posts', style: { 'margin-top': '.6rem' } }),
           inc.samples.length
             ? el('ul', { class: 'chips' }, inc.samples.map((id) => el('li', {}, el('code', { dir: 'auto', text: id }))))
-            : el('p', { class: 'hint', text: 'none' }))));
+            : el('p', { class: 'hint', text: 'none' }))),
+      samplePosts(inc.sample_posts));
+  }
+  // What people say: each post as text (never markup: a post is untrusted input), in
+  // its own direction and language, with a link to the original where there is one.
+  function samplePosts(list) {
+    if (!list || !list.length) return null;
+    return el('section', { class: 'posts' }, el('h4', { text: 'What people say' }),
+      el('ul', {}, list.map((p) => el('li', {},
+        el('blockquote', { dir: 'auto', lang: p.lang || null, text: p.text }),
+        el('p', { class: 'hint' },
+          [p.lang && displayName('language', p.lang), p.country && displayName('region', p.country), p.source].filter(Boolean).join(' · '),
+          ' ',
+          p.url && p.url.startsWith('https://')
+            ? el('a', { href: p.url, rel: 'noopener noreferrer nofollow', target: '_blank', text: 'original' })
+            : el('code', { dir: 'auto', text: p.id }))))));
   }
 
   // ---- services ----
