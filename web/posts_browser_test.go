@@ -15,7 +15,8 @@ import (
 
 // TestSamplePostsInChromium: an incident's sample posts are shown as text whatever
 // they hold (markup and script in a post never run), right-to-left where the text
-// is, with a link to the original where the source has one.
+// is, with a link to the original where the source has one; its countries are
+// shaded on the world map, which the page carries itself (no CDN).
 func TestSamplePostsInChromium(t *testing.T) {
 	bctx, closeBrowser := headless(t)
 	defer closeBrowser()
@@ -68,5 +69,27 @@ func TestSamplePostsInChromium(t *testing.T) {
 		if !strings.HasPrefix(l, "https://") {
 			t.Errorf("a link %q", l)
 		}
+	}
+
+	// The countries on the embedded world map: the five of the evidence, India (the
+	// largest share) darkest.
+	const hits = `#incidents article.incident[data-service="whatsapp"] svg.worldmap path.hit`
+	if err := chromedp.Do(bctx, chromedp.WaitVisible(chromedp.CSS(hits))); err != nil {
+		t.Fatalf("no world map: %v", err)
+	}
+	got := evalJS[[]string](t, bctx, `[...document.querySelectorAll('`+hits+`')].map(p => p.dataset.cc + ' ' + p.getAttribute('fill-opacity'))`)
+	want := map[string]bool{"BR": true, "EG": true, "GB": true, "IN": true, "SA": true}
+	for _, g := range got {
+		cc, op, _ := strings.Cut(g, " ")
+		if !want[cc] || cc == "IN" && op != "1.00" || cc != "IN" && op >= "1.00" {
+			t.Errorf("map: %q", got)
+			break
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("map: %d countries shaded, want %d: %q", len(got), len(want), got)
+	}
+	if n := evalJS[int](t, bctx, `document.querySelectorAll('#incidents svg.worldmap path').length`); n < 150 {
+		t.Errorf("the map has %d countries", n)
 	}
 }

@@ -206,7 +206,7 @@
       s ? el('figure', {}, chart(s, band, true, inc), legend(band)) : null,
       el('div', { class: 'evidence' },
         el('section', {}, el('h4', { text: 'Problems' }), bars(inc.problems, problemName)),
-        el('section', {}, el('h4', { text: 'Countries' }), bars(inc.countries, (c) => `${displayName('region', c)} (${c})`)),
+        el('section', {}, el('h4', { text: 'Countries' }), bars(inc.countries, (c) => `${displayName('region', c)} (${c})`), worldMap(inc.countries)),
         el('section', {}, el('h4', { text: 'Languages' }), bars(inc.languages, (l) => `${displayName('language', l)} (${l})`)),
         el('section', {}, el('h4', { text: 'Related services' }),
           inc.related.length
@@ -291,7 +291,28 @@
     if (target) target.focus({ preventScroll: true });
   }
 
+  // ---- world map (assets/world.json: ISO alpha-2 → outline, a unit a degree) ----
+  let world = null, worldAsked = false, lastState = null;
+  function worldMap(countries) {
+    if (!countries || !countries.length) return null;
+    if (!world) {
+      if (!worldAsked) {
+        worldAsked = true;
+        fetch('assets/world.json').then((r) => (r.ok ? r.json() : null))
+          .then((w) => { world = w; if (w && lastState) render(lastState); }).catch(() => {});
+      }
+      return null;
+    }
+    const share = Object.fromEntries(countries.map((c) => [String(c.label).toUpperCase(), c.share]));
+    const most = Math.max(...countries.map((c) => c.share));
+    return sv('svg', { class: 'worldmap', viewBox: '0 0 360 150', role: 'img',
+      'aria-label': `complaints by country: ${countries.map((c) => `${displayName('region', c.label)} ${pct(c.share)}`).join(', ')}` },
+    Object.entries(world).map(([cc, d]) => sv('path', share[cc] === undefined ? { d } : { d, class: 'hit', 'data-cc': cc, 'fill-opacity': (0.3 + 0.7 * share[cc] / most).toFixed(2) },
+      share[cc] === undefined ? null : sv('title', { text: `${displayName('region', cc)}: ${pct(share[cc])}` }))));
+  }
+
   function render(st) {
+    lastState = st;
     const focus = focusKey();
     const band = st.band || 5;
     $('band').textContent = band;
