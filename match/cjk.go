@@ -44,7 +44,11 @@ func runHit(p *phrase, key []byte, k int, c rune) bool {
 func runHits(r *Rules, dst []cjkHit, key []byte, names bool) []cjkHit {
 	for k := 0; k < len(key); {
 		c, size := decode(key, k)
-		for _, id := range r.cjkByRune[c] {
+		for it := r.cjkAt(key, k, c, size); ; {
+			id, ok := it.next()
+			if !ok {
+				break
+			}
 			if p := &r.phrases[id]; (!names || p.cat == catAlias) && runHit(p, key, k, c) {
 				dst = append(dst, cjkHit{id, k, k + len(p.toks[0])})
 			}
@@ -139,7 +143,7 @@ func runCover(r *Rules, hits []cjkHit, keep func(p *phrase) bool) (n, end int) {
 // (svc, of token t): a run takes one name, but "ไลน์กับเฟสล่มพร้อมกัน" and
 // "推特和油管同时抽风" name two services joined by a list particle, and what
 // the run says is said of both.
-func (sc *scratch) listedInRun(r *Rules, key []byte, t *token, svc int16) {
+func (sc *scratch) listedInRun(r *Rules, key []byte, t *token, svc int32) {
 	first := len(sc.mentions) - 1
 	chain := sc.svcChain[:0]
 	prevEnd := -1

@@ -51,7 +51,7 @@ type phrase struct {
 	// see Service.Category
 	category uint8
 	shared   bool  // a category's outage term said of apps too: no post negation for them
-	svc      int16 // service (catAlias)
+	svc      int32 // service (catAlias)
 	// catAlias: the context group it needs (0: none); catContext: the groups it
 	// satisfies (nil once merged into an identical phrase)
 	cgroup  int32
@@ -97,6 +97,7 @@ type Rules struct {
 	rank     []int32
 	prefixed map[string][]int32 // first token → alias and one-word context phrases, looked up with a name suffix taken off
 	cjk      []int32            // phrases matched by substring inside CJK runs
+	cjkSet   map[int32]bool     // the same, as a set
 	fuzzy    [256][]int32       // single-token aliases with one-edit tolerance, by first byte
 	trie     trie               // hashtag segmentation vocabulary
 	probSets [][]string         // problem bitmask → sorted names (shared)
@@ -118,7 +119,8 @@ type Rules struct {
 	wordBits   []uint64           // hashed one-token aliases
 	pairBits   []uint64           // hashed first two tokens of longer aliases ("i cloud")
 	fuzzyBits  []uint64           // hashed fuzzy aliases and their one-deletion variants
-	cjkByRune  map[rune][]int32   // CJK phrases by first rune
+	cjkByRune  map[rune][]int32   // CJK phrases of one rune, by it
+	cjkByPair  map[uint64][]int32 // longer CJK phrases, by their first two runes (runePair)
 	cjkAliases map[rune][]string  // CJK alias strings by first rune
 	cjkBits    [64]uint64         // hashed first runes of cjkAliases
 	fuzzyLens  [256]uint32        // per first byte: lengths within one of a fuzzy alias
@@ -149,6 +151,7 @@ var nameSuffixes = []string{"nya", "ku", "mu", "ta", "da", "te", "de", "tan", "d
 func compile(raw *rawRules) *Rules {
 	r := &Rules{
 		index:    map[string][]int32{},
+		cjkSet:   map[int32]bool{},
 		prefixed: map[string][]int32{},
 		problems: raw.problemNames,
 	}
@@ -176,13 +179,14 @@ func compile(raw *rawRules) *Rules {
 		ns := Normalize(text)
 		if hasCJK(ns) {
 			s := strings.Join(strings.Fields(ns), "")
-			key := "cjk\x00" + s + "\x00" + string(rune(p.cat)) + string(rune(p.svc)) + string(rune(p.prob)) + string(rune(p.category)) + strconv.FormatBool(p.shared) + "\x00" + strconv.Itoa(int(p.cgroup)) + "\x00" + p.exact
+			key := "cjk\x00" + s + "\x00" + string(rune(p.cat)) + strconv.Itoa(int(p.svc)) + "\x00" + string(rune(p.prob)) + string(rune(p.category)) + strconv.FormatBool(p.shared) + "\x00" + strconv.Itoa(int(p.cgroup)) + "\x00" + p.exact
 			if !seen[key] {
 				seen[key] = true
 				q := p
 				q.toks = []string{s}
 				r.phrases = append(r.phrases, q)
 				r.cjk = append(r.cjk, int32(len(r.phrases)-1))
+				r.cjkSet[int32(len(r.phrases)-1)] = true
 			}
 			// (A spaced Korean phrase whose run-together spelling is listed
 			// too, "구글드라이브" and "구글 드라이브", still needs its words.)
@@ -326,7 +330,7 @@ func compile(raw *rawRules) *Rules {
 		// (device names first: a name written both ways, "x-box" run together,
 		// is the device's)
 		for _, a := range s.devices {
-			add(a, phrase{cat: catAlias, svc: int16(si), segment: true, device: true})
+			add(a, phrase{cat: catAlias, svc: int32(si), segment: true, device: true})
 		}
 		for _, a := range s.aliases {
 			if h, ok := handleAlias(a); ok {
@@ -335,15 +339,15 @@ func compile(raw *rawRules) *Rules {
 				key := h + "\x00handle" + string(rune(si))
 				if !seen[key] {
 					seen[key] = true
-					r.phrases = append(r.phrases, phrase{toks: []string{h}, cat: catAlias, svc: int16(si)})
+					r.phrases = append(r.phrases, phrase{toks: []string{h}, cat: catAlias, svc: int32(si)})
 				}
 				continue
 			}
-			add(a, phrase{cat: catAlias, svc: int16(si), segment: true, plain: nameWord(a, words)})
+			add(a, phrase{cat: catAlias, svc: int32(si), segment: true, plain: nameWord(a, words)})
 		}
 		for _, c := range s.ctx {
 			group++
-			add(c.alias, phrase{cat: catAlias, svc: int16(si), cgroup: int32(group), segment: true, strict: c.strict, langs: raw.langMask(c.wordsIn), plain: nameWord(c.alias, words)})
+			add(c.alias, phrase{cat: catAlias, svc: int32(si), cgroup: int32(group), segment: true, strict: c.strict, langs: raw.langMask(c.wordsIn), plain: nameWord(c.alias, words)})
 			for _, t := range c.context {
 				add(t, phrase{cat: catContext, cgroup: int32(group), cgroups: []int32{int32(group)}})
 			}
@@ -424,13 +428,38 @@ func isCJKPhrase(r *Rules, id int32) bool {
 	return len(p.toks) == 1 && hasCJK(p.toks[0]) && r.isCJK(id)
 }
 
-func (r *Rules) isCJK(id int32) bool {
-	for _, c := range r.cjk {
-		if c == id {
-			return true
-		}
+func (r *Rules) isCJK(id int32) bool { return r.cjkSet[id] }
+
+// runePair is the key of two runes in cjkByPair.
+func runePair(a, b rune) uint64 { return uint64(a)<<32 | uint64(uint32(b)) }
+
+// cjkIter yields, in id order, the CJK phrases that may start where a run has
+// the rune c followed by the rune at next (cjkAt).
+type cjkIter struct{ one, two []int32 }
+
+// cjkAt returns the iterator of the phrases that may start at byte k of the run
+// key, whose rune there is c of size bytes.
+func (r *Rules) cjkAt(key []byte, k int, c rune, size int) cjkIter {
+	it := cjkIter{one: r.cjkByRune[c]}
+	if k+size < len(key) {
+		c2, _ := decode(key, k+size)
+		it.two = r.cjkByPair[runePair(c, c2)]
 	}
-	return false
+	return it
+}
+
+func (it *cjkIter) next() (int32, bool) {
+	switch {
+	case len(it.one) > 0 && (len(it.two) == 0 || it.one[0] < it.two[0]):
+		id := it.one[0]
+		it.one = it.one[1:]
+		return id, true
+	case len(it.two) > 0:
+		id := it.two[0]
+		it.two = it.two[1:]
+		return id, true
+	}
+	return 0, false
 }
 
 func runeHash(r rune) uint32 { return (uint32(r) * 0x9E3779B1) >> 20 } // 12 bits
@@ -510,14 +539,22 @@ func (r *Rules) buildPrefilter() {
 	r.pairBits = make([]uint64, 1<<aliasBitsLog/64)
 	r.fuzzyBits = make([]uint64, 1<<fuzzyBitsLog/64)
 	r.cjkByRune = map[rune][]int32{}
+	r.cjkByPair = map[uint64][]int32{}
 	r.cjkAliases = map[rune][]string{}
 	for _, id := range r.cjk {
 		p := &r.phrases[id]
 		if p.cat == catContext && p.cgroups == nil {
 			continue
 		}
-		first, _ := utf8.DecodeRuneInString(p.toks[0])
-		r.cjkByRune[first] = append(r.cjkByRune[first], id)
+		// Indexed by two runes where there are two: with thousands of services
+		// many names share a first katakana, and a run would try them all.
+		first, n := utf8.DecodeRuneInString(p.toks[0])
+		if second, m := utf8.DecodeRuneInString(p.toks[0][n:]); m > 0 {
+			k := runePair(first, second)
+			r.cjkByPair[k] = append(r.cjkByPair[k], id)
+		} else {
+			r.cjkByRune[first] = append(r.cjkByRune[first], id)
+		}
 		if p.cat == catAlias {
 			r.cjkAliases[first] = append(r.cjkAliases[first], p.toks[0])
 			h := runeHash(first)

@@ -419,7 +419,7 @@ func (sc *scratch) covers(i int32) bool {
 
 // tentativeOnly reports whether service svc is named only by ambiguous names
 // nothing validated (mention.tentative).
-func (sc *scratch) tentativeOnly(svc int16) bool {
+func (sc *scratch) tentativeOnly(svc int32) bool {
 	for _, mn := range sc.mentions {
 		if mn.svc == svc && !mn.tentative {
 			return false
@@ -439,7 +439,7 @@ func tentativeKind(k Kind) Kind {
 }
 
 // isDest reports whether service svc is named as where people went or look.
-func (sc *scratch) isDest(svc int16) bool {
+func (sc *scratch) isDest(svc int32) bool {
 	for _, mn := range sc.mentions {
 		if mn.svc == svc && mn.dest {
 			return true
@@ -469,7 +469,7 @@ func (m *Matcher) second(sc *scratch, k Kind, p float32, class int) Kind {
 // tracked reports whether service svc is named by a link to an outage
 // tracker's page of it: what the link says the model cannot read (it reads
 // words, and a link is none), so the rules decide.
-func (sc *scratch) tracked(svc int16) bool {
+func (sc *scratch) tracked(svc int32) bool {
 	for _, mn := range sc.mentions {
 		if mn.svc == svc && sc.toks[mn.pos].fl&tkTracker != 0 {
 			return true

@@ -98,7 +98,7 @@ const (
 )
 
 type mention struct {
-	svc      int16
+	svc      int32
 	pos, end int32
 	sent, hg int32
 	cgroup   int32 // the context group it needs (0: none)
@@ -146,7 +146,7 @@ type scratch struct {
 	// gramSpan[i] is where token i's character grams sit in the model's
 	// features ([0] == [1]: none), so the words near a name reuse them
 	gramSpan [][2]int32
-	touched  []int16
+	touched  []int32
 	probs    uint16
 	cancel   bool    // a post negation: no outage in this post
 	cancels  []int32 // [start, end) token spans of the post negations

@@ -154,7 +154,7 @@ var (
 
 // groupsOf returns the listing groups that name service svc, one bit each
 // (groups past 63 share a bit); never 0 for a service the post names.
-func (sc *scratch) groupsOf(svc int16) uint64 {
+func (sc *scratch) groupsOf(svc int32) uint64 {
 	var groups uint64
 	for _, mn := range sc.mentions {
 		if mn.svc == svc {
@@ -304,8 +304,12 @@ func (m *Matcher) maskRun(sc *scratch, dst, key []byte, groups uint64) (_ []byte
 	r := m.r
 	for k := 0; k < len(key); {
 		c, size := decode(key, k)
-		n, svc := 0, int16(-1)
-		for _, id := range r.cjkByRune[c] {
+		n, svc := 0, int32(-1)
+		for it := r.cjkAt(key, k, c, size); ; {
+			id, ok := it.next()
+			if !ok {
+				break
+			}
 			p := &r.phrases[id]
 			if p.cat == catAlias && len(p.toks[0]) > n && runHit(p, key, k, c) {
 				n, svc = len(p.toks[0]), p.svc

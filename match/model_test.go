@@ -92,9 +92,9 @@ func trainingSet(t *testing.T) []example {
 	}
 	m := rulesOnly()
 	m.keepTentative = true
-	index := map[string]int16{}
+	index := map[string]int32{}
 	for i, sv := range m.r.services {
-		index[sv.Name] = int16(i)
+		index[sv.Name] = int32(i)
 	}
 	sc := &scratch{}
 	var out []example

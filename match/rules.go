@@ -535,11 +535,15 @@ func parseServices(raw *rawRules, n *yaml.Node) error {
 		}
 		raw.services = append(raw.services, s)
 	}
-	if len(raw.services) > 1<<14 {
-		return errAt(n, "too many services")
+	if len(raw.services) > MaxServices {
+		return errAt(n, "%d services: at most %d", len(raw.services), MaxServices)
 	}
 	return nil
 }
+
+// MaxServices is the most services a rules file may name (Downdetector follows about
+// 33,000).
+const MaxServices = 200_000
 
 // parseCategories reads categories: a mapping of category name to its
 // outage_terms and recovery_terms (each a list or a mapping of language to list).

@@ -968,7 +968,7 @@ func endsIn(w []byte, endings [][]byte) bool {
 }
 
 // namesOther reports whether a mention names a service other than svc.
-func namesOther(ms []mention, svc int16) bool {
+func namesOther(ms []mention, svc int32) bool {
 	for _, mn := range ms {
 		if mn.svc != svc {
 			return true
