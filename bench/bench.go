@@ -46,7 +46,10 @@ import (
 type Result struct {
 	Pipeline *PipelineResult    `json:"pipeline,omitempty"`
 	Match    *matchbench.Result `json:"match,omitempty"`
-	Soak     []SoakSample       `json:"soak,omitempty"`
+	// Scale is the matcher at --services services on a Zipf mix, against the
+	// default rules in the same run (issue 19's other figures are not measured yet).
+	Scale *matchbench.ScaleResult `json:"scale,omitempty"`
+	Soak  []SoakSample            `json:"soak,omitempty"`
 }
 
 // PipelineResult are the figures of the pipeline and latency measurements.
@@ -136,6 +139,10 @@ func Print(w io.Writer, r Result) {
 	if m := r.Match; m != nil {
 		fmt.Fprintf(w, "match       %10.0f posts/s (default rules)   %10.0f posts/s (4,000 services, %.2f×)   regexp baseline %8.0f posts/s (%.0f× slower)\n",
 			m.PostsPerS, m.PostsPerSLargeRules, m.PostsPerSLargeRules/m.PostsPerS, m.RegexpPostsPerS, m.PostsPerS/m.RegexpPostsPerS)
+	}
+	if sc := r.Scale; sc != nil {
+		fmt.Fprintf(w, "scale       %10.0f posts/s at %d services   %10.0f posts/s at the default rules   ratio %.2f   (a Zipf mix over each; rules loaded in %.1f s)\n",
+			sc.PostsPerS, sc.Services, sc.BasePerS, sc.MatchRatio, sc.LoadS)
 	}
 	if len(r.Soak) > 0 {
 		fmt.Fprintln(w, "soak:   s    consumed    rss MB   heap MB   live MB   redis keys   redis MB")
@@ -751,10 +758,11 @@ func runSoak(ctx context.Context, d time.Duration, rate int, speed float64, log 
 
 // Options say what to measure.
 type Options struct {
-	Pipeline, Latency, Match bool
-	Posts                    int  // posts pre-loaded for the throughput measurement
-	Incidents                int  // incidents triggered for the latency measurement
-	SkipMatch                bool // the pipeline passes skip matching (analysis only)
+	Pipeline, Latency, Match, Scale bool
+	Services                        int  // Scale: how many services (default 50,000)
+	Posts                           int  // posts pre-loaded for the throughput measurement
+	Incidents                       int  // incidents triggered for the latency measurement
+	SkipMatch                       bool // the pipeline passes skip matching (analysis only)
 	// Soak, instead of the above: replay at Rate posts/s for this long, event time
 	// running SoakSpeed times faster than the clock, sampling memory and Redis keys.
 	Soak      time.Duration
@@ -794,6 +802,18 @@ func Run(ctx context.Context, o Options, log *zap.Logger) (Result, error) {
 		pr.RSSMB = peakRSSMB()
 		res.Pipeline = pr
 	}
+	if o.Scale {
+		n := o.Services
+		if n == 0 {
+			n = 50_000
+		}
+		progress("scale: loading %d services and measuring the matcher on one core ...", n)
+		sc, err := matchbench.RunScale(ctx, n, 8*time.Second)
+		if err != nil {
+			return res, err
+		}
+		res.Scale = &sc
+	}
 	if o.Match {
 		progress("match: measuring the matcher on one core ...")
 		m, err := matchbench.Run(ctx, 2*time.Second)
@@ -805,18 +825,18 @@ func Run(ctx context.Context, o Options, log *zap.Logger) (Result, error) {
 	return res, nil
 }
 
-// ParseOnly reads a comma-separated list of measurements (pipeline, latency, match; all or
-// empty for every one) into a set.
+// ParseOnly reads a comma-separated list of measurements (pipeline, latency, match,
+// scale; all or empty for the first three) into a set.
 func ParseOnly(only string) (map[string]bool, error) {
 	parts := map[string]bool{}
 	for _, p := range strings.Split(only, ",") {
 		switch p = strings.TrimSpace(p); p {
-		case "pipeline", "latency", "match":
+		case "pipeline", "latency", "match", "scale":
 			parts[p] = true
 		case "", "all":
 			parts["pipeline"], parts["latency"], parts["match"] = true, true, true
 		default:
-			return nil, fmt.Errorf("%q: want pipeline, latency, match or all (comma-separated)", p)
+			return nil, fmt.Errorf("%q: want pipeline, latency, match, scale or all (comma-separated)", p)
 		}
 	}
 	return parts, nil

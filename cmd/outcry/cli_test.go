@@ -34,7 +34,8 @@ func TestCLIErrors(t *testing.T) {
 		{"replay needs a file", nil, []string{"replay"}, "accepts 1 arg"},
 		{"missing rules file", nil, []string{"run", "--rules", "/nonexistent/rules.yaml"}, "--rules"},
 		{"unknown flag", nil, []string{"run", "--brokerz", "x"}, "unknown flag: --brokerz"},
-		{"bad bench part", nil, []string{"bench", "--only", "speed"}, "want pipeline, latency, match or all"},
+		{"bad bench part", nil, []string{"bench", "--only", "speed"}, "want pipeline, latency, match, scale or all"},
+		{"too many services", nil, []string{"bench", "--only", "scale", "--services", "1000000"}, "--services 1000000: want 57 to 200000"},
 		{"skip-match without the pipeline", nil, []string{"bench", "--only", "latency", "--skip-match"}, "--skip-match applies to the pipeline measurement only"},
 		{"skip-match in a soak", nil, []string{"bench", "--soak", "1s", "--skip-match"}, "--skip-match applies to the pipeline measurement only"},
 		// A blank token would otherwise serve the page without authentication.

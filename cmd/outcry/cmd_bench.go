@@ -7,6 +7,7 @@ import (
 
 	"github.com/outcry-dev/outcry/bench"
 	"github.com/outcry-dev/outcry/internal/cli"
+	"github.com/outcry-dev/outcry/match"
 	"github.com/spf13/cobra"
 )
 
@@ -20,6 +21,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 		soakSpeed float64
 		rate      int
 		skipMatch bool
+		services  int
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -32,6 +34,8 @@ measures, in the same run:
   latency    live mode: from producing the post that tips a window to its started event being on
              the alerts topic, p50 and p99 over many incidents
   match      the matcher alone on one core, at 40+ and 4,000 services, beside a regexp baseline
+  scale      (only when asked) the matcher at --services services, mentions spread over them by
+             a Zipf law, against the default rules on the same kind of mix; and the rules' load time
 The posts topic is pre-loaded before timing, with the realistic mix (70% of posts name no
 service, 20% brand chatter, 10% complaints; a quarter non-Latin text).
 --soak DURATION replays at a fixed --rate instead and samples memory and Redis keys over time;
@@ -40,6 +44,7 @@ more than the 6 h 15 min of fine buckets Redis keeps and the 6 h windows the eva
 fills, so both figures level off within the run.`,
 		Example: `  outcry bench
   outcry bench --only match --json
+  outcry bench --only scale --services 50000 --json
   outcry bench --soak 10m --rate 20000`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -57,6 +62,9 @@ fills, so both figures level off within the run.`,
 					fmt.Fprintf(cmd.ErrOrStderr(), format+"\n", args...)
 				}
 			}
+			if services < 57 || services > match.MaxServices {
+				return fmt.Errorf("%s %d: want 57 to %d", cli.FlagName(cmd, "services"), services, match.MaxServices)
+			}
 			if soakSpeed <= 0 {
 				return fmt.Errorf("%s %v: want a positive factor (1 = event time follows the clock)", cli.FlagName(cmd, "soak-speed"), soakSpeed)
 			}
@@ -65,7 +73,7 @@ fills, so both figures level off within the run.`,
 					cli.FlagName(cmd, "skip-match"), cli.FlagName(cmd, "only"), cli.FlagName(cmd, "soak"))
 			}
 			res, err := bench.Run(ctx, bench.Options{
-				Pipeline: parts["pipeline"], Latency: parts["latency"], Match: parts["match"],
+				Pipeline: parts["pipeline"], Latency: parts["latency"], Match: parts["match"], Scale: parts["scale"], Services: services,
 				Posts: posts, Incidents: incidents, SkipMatch: skipMatch,
 				Soak: soak, Rate: rate, SoakSpeed: soakSpeed, Progress: progress,
 			}, log)
@@ -87,6 +95,7 @@ fills, so both figures level off within the run.`,
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	f.DurationVar(&soak, "soak", 0, "instead: replay at --rate for this long, sampling memory and Redis keys")
 	f.IntVar(&rate, "rate", 20000, "posts per second during --soak")
+	f.IntVar(&services, "services", 50000, fmt.Sprintf("with --only scale: how many services (57 to %d)", match.MaxServices))
 	f.BoolVar(&skipMatch, "skip-match", false, "analysis: the pipeline passes skip matching, to show what matching costs the ratio (not Outcry's figure)")
 	f.Float64Var(&soakSpeed, "soak-speed", 120, "during --soak, how much faster than the clock event time runs")
 	return cmd

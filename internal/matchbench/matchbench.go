@@ -280,3 +280,104 @@ func LargeRulesYAML(n int) string {
 	}
 	return b.String()
 }
+
+// ZipfCorpus is Corpus with the names drawn from every service of rs, by a Zipf
+// law over the rules' order (s = 1.1: the first services, the default rules' big
+// ones, get most of the mentions; the thousands after them a long tail), as real
+// attention is. A post naming a service uses one of its aliases, in the script of
+// the post's template where the service has one.
+func ZipfCorpus(n int, seed int64, rs *match.Rules) []string {
+	rng := rand.New(rand.NewSource(seed))
+	pick := func(l []string) string { return l[rng.Intn(len(l))] }
+	names := rs.Names()
+	latin, other := make([][]string, len(names)), make([][]string, len(names))
+	for i, s := range names {
+		for _, a := range rs.Aliases(s) {
+			if isASCII(a) {
+				latin[i] = append(latin[i], a)
+			} else {
+				other[i] = append(other[i], a)
+			}
+		}
+	}
+	z := rand.NewZipf(rng, 1.1, 1, uint64(len(names)-1))
+	name := func(nonLatin bool) string {
+		i := int(z.Uint64())
+		if nonLatin && len(other[i]) > 0 {
+			return pick(other[i])
+		}
+		if len(latin[i]) > 0 {
+			return pick(latin[i])
+		}
+		return pick(other[i])
+	}
+	out := make([]string, n)
+	for i := range out {
+		nonLatin := rng.Intn(4) == 0
+		switch x := rng.Intn(10); {
+		case x < 7 && nonLatin:
+			out[i] = fmt.Sprintf(pick(nothingNonLatin), pick(placesNL))
+		case x < 7:
+			out[i] = fmt.Sprintf(pick(nothing), pick(places))
+		case x < 9 && nonLatin:
+			out[i] = fmt.Sprintf(pick(chatterNonLatin), name(true))
+		case x < 9:
+			out[i] = fmt.Sprintf(pick(chatter), name(false))
+		case nonLatin:
+			out[i] = fmt.Sprintf(pick(complaintNonLatin), name(true))
+		default:
+			out[i] = fmt.Sprintf(pick(complaint), name(false))
+		}
+	}
+	return out
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// ScaleResult is the matcher at many services against the default rules, each on
+// a Zipf mix over its own services, measured in the same run.
+type ScaleResult struct {
+	Services   int     `json:"services"`
+	MatchRatio float64 `json:"match_ratio"` // posts/s at Services ÷ posts/s at the default rules
+	PostsPerS  float64 `json:"match_posts_per_s"`
+	BasePerS   float64 `json:"match_posts_per_s_default"`
+	LoadS      float64 `json:"rules_load_s"` // parsing and compiling the rules file of Services
+}
+
+// RunScale measures the matcher at n services and at the default rules, alternating
+// (as Run does) for about d in all.
+func RunScale(ctx context.Context, n int, d time.Duration) (ScaleResult, error) {
+	res := ScaleResult{Services: n}
+	y := LargeRulesYAML(n)
+	start := time.Now()
+	lr, err := match.ParseRules([]byte(y))
+	if err != nil {
+		return res, err
+	}
+	large := match.NewMatcher(lr)
+	res.LoadS = time.Since(start).Seconds()
+	res.Services = len(lr.Services())
+	small := match.NewMatcher(match.DefaultRules())
+	cl, cs := ZipfCorpus(4096, 1, lr), ZipfCorpus(4096, 1, match.DefaultRules())
+	var dst []match.Match
+	for range rounds {
+		rs, err := measure(ctx, d/(2*rounds), len(cs), func(i int) { dst = small.Match(dst[:0], cs[i]) })
+		if err != nil {
+			return res, err
+		}
+		rl, err := measure(ctx, d/(2*rounds), len(cl), func(i int) { dst = large.Match(dst[:0], cl[i]) })
+		if err != nil {
+			return res, err
+		}
+		res.BasePerS, res.PostsPerS = max(res.BasePerS, rs), max(res.PostsPerS, rl)
+	}
+	res.MatchRatio = res.PostsPerS / res.BasePerS
+	return res, nil
+}
