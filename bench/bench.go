@@ -77,6 +77,12 @@ type PipelineResult struct {
 	Matching string `json:"matching,omitempty"`
 }
 
+// RatioGuard is the least pipeline ÷ ceiling ratio expected on the 2-core development
+// machine, where the Kafka client alone keeps both cores busy, so the ratio measures
+// how CPU is shared more than what Outcry wastes (docs/performance.md). With cores
+// to spare beside the consumer the ratio should approach 1.
+const RatioGuard = 0.6
+
 // noMatch is the matcher of --skip-match: it finds nothing, so the pipeline passes
 // show what decoding, counting and storing cost without matching.
 type noMatch struct{}
@@ -111,6 +117,13 @@ func Print(w io.Writer, r Result) {
 			}
 			fmt.Fprintf(w, "pipeline    %10.0f posts/s   ceiling (raw consume, same client) %10.0f posts/s   ratio %.2f   (%d posts, best passes)\n",
 				p.PostsPerS, p.ConsumeCeiling, p.Ratio, p.Posts)
+			if p.Matching != "skipped" {
+				verdict := "met"
+				if p.Ratio < RatioGuard {
+					verdict = "NOT MET"
+				}
+				fmt.Fprintf(w, "            guard: ratio ≥ %.1f on a machine whose cores the Kafka client alone keeps busy (two here): %s\n", RatioGuard, verdict)
+			}
 			if len(p.PassRatios) > 0 {
 				var rs []string
 				for _, r := range p.PassRatios {
