@@ -2,6 +2,8 @@ package match
 
 import (
 	"encoding/binary"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -353,19 +355,22 @@ func compile(raw *rawRules) *Rules {
 			}
 		}
 	}
-	// Merge context phrases with identical tokens (one phrase, several groups).
+	// Merge context phrases with identical tokens (one phrase, several groups): the
+	// first takes the groups of the others, in order. (By a map: with tens of
+	// thousands of services, comparing every pair took seconds.)
+	firstCtx := map[string]int{}
 	for i := range r.phrases {
 		p := &r.phrases[i]
 		if p.cat != catContext || p.cgroups == nil {
 			continue
 		}
-		for j := i + 1; j < len(r.phrases); j++ {
-			q := &r.phrases[j]
-			if q.cat == catContext && q.cgroups != nil && equalToks(p.toks, q.toks) {
-				p.cgroups = append(p.cgroups, q.cgroups...)
-				q.cgroups = nil
-			}
+		k := strings.Join(p.toks, "\x00")
+		if j, ok := firstCtx[k]; ok {
+			r.phrases[j].cgroups = append(r.phrases[j].cgroups, p.cgroups...)
+			p.cgroups = nil
+			continue
 		}
+		firstCtx[k] = i
 	}
 	var vocab []string
 	for i, p := range r.phrases {
@@ -606,18 +611,6 @@ func (r *Rules) problemList(mask uint16) []string {
 	return out
 }
 
-func equalToks(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func isASCIIWord(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 'a' || c > 'z' {
@@ -728,10 +721,10 @@ func buildTrie(words []string) trie {
 	for i, n := range nodes {
 		t.nodes[i].term = n.term
 		t.nodes[i].first = int32(len(t.edges))
-		for c := 0; c < 256; c++ {
-			if k, ok := n.kids[byte(c)]; ok {
-				t.edges = append(t.edges, trieEdge{byte(c), int32(k)})
-			}
+		// The edges in byte order: the node's own bytes sorted, not all 256 asked
+		// (that was a third of loading 50,000 services).
+		for _, c := range slices.Sorted(maps.Keys(n.kids)) {
+			t.edges = append(t.edges, trieEdge{c, int32(n.kids[c])})
 		}
 		t.nodes[i].n = int32(len(t.edges)) - t.nodes[i].first
 	}
