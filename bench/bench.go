@@ -154,8 +154,14 @@ func Print(w io.Writer, r Result) {
 			m.PostsPerS, m.PostsPerSLargeRules, m.PostsPerSLargeRules/m.PostsPerS, m.RegexpPostsPerS, m.PostsPerS/m.RegexpPostsPerS)
 	}
 	if sc := r.Scale; sc != nil {
-		fmt.Fprintf(w, "scale       %10.0f posts/s at %d services   %10.0f posts/s at the default rules   ratio %.2f   (a Zipf mix over each; rules loaded in %.1f s)\n",
+		fmt.Fprintf(w, "scale       match    %10.0f posts/s at %d services   %10.0f posts/s at the default rules   ratio %.2f   (a Zipf mix over each; rules loaded in %.1f s)\n",
 			sc.PostsPerS, sc.Services, sc.BasePerS, sc.MatchRatio, sc.LoadS)
+		if sc.PipelineBasePerS > 0 {
+			fmt.Fprintf(w, "            pipeline %10.0f posts/s at %d services   %10.0f posts/s at the default rules   ratio %.2f\n",
+				sc.PipelinePerS, sc.Services, sc.PipelineBasePerS, sc.PipelineRatio)
+			fmt.Fprintf(w, "            redis    %.4f commands/post (%.4f at the default rules)   %.1f MB used   outcry peak RSS %.0f MB\n",
+				sc.RedisCmdsPerPost, sc.RedisCmdsPerPostBase, sc.RedisMB, sc.RSSMB)
+		}
 	}
 	if len(r.Soak) > 0 {
 		fmt.Fprintln(w, "soak:   s    consumed    rss MB   heap MB   live MB   redis keys   redis MB")
@@ -318,6 +324,11 @@ func consumeRate(ctx context.Context, broker, group string, n int, log *zap.Logg
 // pipelinePass runs the whole pipeline over the n pre-loaded posts in a new group
 // (and Redis prefix) and measures its rate and Redis commands.
 func pipelinePass(ctx context.Context, env *benchEnv, n int, group string, skipMatch bool, log *zap.Logger) (PipelineResult, error) {
+	return pipelinePassOn(ctx, env, "posts", match.DefaultRules(), n, group, skipMatch, log)
+}
+
+// pipelinePassOn is pipelinePass over topic with the rules rs.
+func pipelinePassOn(ctx context.Context, env *benchEnv, topic string, rs *match.Rules, n int, group string, skipMatch bool, log *zap.Logger) (PipelineResult, error) {
 	var pr PipelineResult
 	hook := &countingHook{}
 	rdb := redis.NewClient(&redis.Options{Addr: env.rds.Addr})
@@ -337,9 +348,9 @@ func pipelinePass(ctx context.Context, env *benchEnv, n int, group string, skipM
 		m = noMatch{}
 	}
 	svc, err := app.New(app.Options{
-		Kafka: kafkaconn.Config{Brokers: []string{env.broker}, Group: group, PostsTopic: "posts",
+		Kafka: kafkaconn.Config{Brokers: []string{env.broker}, Group: group, PostsTopic: topic,
 			AlertsTopic: "alerts", DLQTopic: "posts.dlq"},
-		Redis: rdb, RedisPrefix: group, Rules: match.DefaultRules(), Matcher: m,
+		Redis: rdb, RedisPrefix: group, Rules: rs, Matcher: m,
 		OnBatch: func(s pipeline.Stats) {
 			if first.IsZero() {
 				// The group is joined and the first batch stored: as for the ceiling,
@@ -825,6 +836,9 @@ func Run(ctx context.Context, o Options, log *zap.Logger) (Result, error) {
 		if err != nil {
 			return res, err
 		}
+		if err := benchScalePipeline(ctx, n, &sc, log, progress); err != nil {
+			return res, err
+		}
 		res.Scale = &sc
 	}
 	if o.Match {
@@ -853,4 +867,59 @@ func ParseOnly(only string) (map[string]bool, error) {
 		}
 	}
 	return parts, nil
+}
+
+// scalePosts is how many posts each scale pass reads: enough for a steady rate, few
+// enough for two rule sets and two passes each.
+const scalePosts = 300_000
+
+// benchScalePipeline runs the pipeline over a Zipf mix at n services and at the
+// default rules, alternating twice, each keeping its best pass, and fills the
+// pipeline's figures of sc.
+func benchScalePipeline(ctx context.Context, n int, sc *matchbench.ScaleResult, log *zap.Logger, progress func(string, ...any)) error {
+	env, err := startBenchEnv(ctx)
+	if err != nil {
+		return err
+	}
+	defer env.close()
+	large, err := matchbench.LargeRules(n)
+	if err != nil {
+		return err
+	}
+	start := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	sets := []struct {
+		topic string
+		rs    *match.Rules
+	}{{"posts-default", match.DefaultRules()}, {"posts-scale", large}}
+	for _, set := range sets {
+		progress("scale: pre-loading %d posts for %s (not timed) ...", scalePosts, set.topic)
+		if err := produce(ctx, env.broker, set.topic, matchbench.ZipfMessages(scalePosts, start, 20_000, 1, set.rs)); err != nil {
+			return err
+		}
+	}
+	var best [2]PipelineResult
+	for pass := range 2 {
+		for i, set := range sets {
+			progress("scale: pass %d of 2: the pipeline on %s ...", pass+1, set.topic)
+			if i == 1 && pass == 0 {
+				resetPeakRSS()
+			}
+			p, err := pipelinePassOn(ctx, env, set.topic, set.rs, scalePosts, fmt.Sprintf("scale-%d-%d", i, pass), false, log)
+			if err != nil {
+				return err
+			}
+			if p.PostsPerS > best[i].PostsPerS {
+				best[i] = p
+			}
+		}
+	}
+	sc.PipelinePerS, sc.PipelineBasePerS = best[1].PostsPerS, best[0].PostsPerS
+	sc.PipelineRatio = best[1].PostsPerS / best[0].PostsPerS
+	sc.RedisCmdsPerPost = best[1].RedisCmdsPerPost
+	sc.RedisCmdsPerPostBase = best[0].RedisCmdsPerPost
+	if mem, err := env.rdb.Info(ctx, "memory").Result(); err == nil {
+		sc.RedisMB = float64(infoInt(mem, "used_memory")) / (1 << 20)
+	}
+	sc.RSSMB = peakRSSMB()
+	return nil
 }

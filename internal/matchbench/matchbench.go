@@ -212,7 +212,12 @@ func Corpus(n int, seed int64) []string {
 // as they arrive on the posts topic: created_at from start on at rate posts
 // per second of event time. The same seed gives the same messages.
 func Messages(n int, start time.Time, rate float64, seed int64) [][]byte {
-	texts := Corpus(n, seed)
+	return render(Corpus(n, seed), start, rate, seed)
+}
+
+// render makes canonical JSON messages of texts (Messages).
+func render(texts []string, start time.Time, rate float64, seed int64) [][]byte {
+	n := len(texts)
 	r := randv2.New(randv2.NewPCG(uint64(seed), 99))
 	langs := []string{"en", "en", "es", "pt", "ar", "hi", "id", "tr", "de", "ja"}
 	out := make([][]byte, n)
@@ -341,6 +346,12 @@ func isASCII(s string) bool {
 	return true
 }
 
+// ZipfMessages is Messages over ZipfCorpus: the posts name the services of rs by a
+// Zipf law.
+func ZipfMessages(n int, start time.Time, rate float64, seed int64, rs *match.Rules) [][]byte {
+	return render(ZipfCorpus(n, seed, rs), start, rate, seed)
+}
+
 // ScaleResult is the matcher at many services against the default rules, each on
 // a Zipf mix over its own services, measured in the same run.
 type ScaleResult struct {
@@ -349,6 +360,16 @@ type ScaleResult struct {
 	PostsPerS  float64 `json:"match_posts_per_s"`
 	BasePerS   float64 `json:"match_posts_per_s_default"`
 	LoadS      float64 `json:"rules_load_s"` // parsing and compiling the rules file of Services
+	// The pipeline (bench): posts/s at Services ÷ at the default rules, each on a
+	// Zipf mix over its services; Redis commands per post (INFO commandstats) of
+	// each; Redis memory after the passes; Outcry's peak RSS.
+	PipelineRatio        float64 `json:"pipeline_ratio,omitempty"`
+	PipelinePerS         float64 `json:"pipeline_posts_per_s,omitempty"`
+	PipelineBasePerS     float64 `json:"pipeline_posts_per_s_default,omitempty"`
+	RedisCmdsPerPost     float64 `json:"redis_cmds_per_post,omitempty"`
+	RedisCmdsPerPostBase float64 `json:"redis_cmds_per_post_default,omitempty"`
+	RedisMB              float64 `json:"redis_mb,omitempty"`
+	RSSMB                float64 `json:"rss_mb,omitempty"`
 }
 
 // RunScale measures the matcher at n services and at the default rules, alternating
