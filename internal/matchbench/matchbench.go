@@ -186,6 +186,17 @@ var (
 // script. The same seed gives the same posts.
 func Corpus(n int, seed int64) []string {
 	rng := rand.New(rand.NewSource(seed))
+	return mix(n, rng, func(nonLatin bool) string {
+		if nonLatin {
+			return nonLatinNames[rng.Intn(len(nonLatinNames))]
+		}
+		return latinNames[rng.Intn(len(latinNames))]
+	})
+}
+
+// mix draws n posts of the firehose mix from rng, naming services with name (in a
+// non-Latin script when asked).
+func mix(n int, rng *rand.Rand, name func(nonLatin bool) string) []string {
 	pick := func(l []string) string { return l[rng.Intn(len(l))] }
 	out := make([]string, n)
 	for i := range out {
@@ -196,13 +207,13 @@ func Corpus(n int, seed int64) []string {
 		case x < 7:
 			out[i] = fmt.Sprintf(pick(nothing), pick(places))
 		case x < 9 && nonLatin:
-			out[i] = fmt.Sprintf(pick(chatterNonLatin), pick(nonLatinNames))
+			out[i] = fmt.Sprintf(pick(chatterNonLatin), name(true))
 		case x < 9:
-			out[i] = fmt.Sprintf(pick(chatter), pick(latinNames))
+			out[i] = fmt.Sprintf(pick(chatter), name(false))
 		case nonLatin:
-			out[i] = fmt.Sprintf(pick(complaintNonLatin), pick(nonLatinNames))
+			out[i] = fmt.Sprintf(pick(complaintNonLatin), name(true))
 		default:
-			out[i] = fmt.Sprintf(pick(complaint), pick(latinNames))
+			out[i] = fmt.Sprintf(pick(complaint), name(false))
 		}
 	}
 	return out
@@ -316,25 +327,7 @@ func ZipfCorpus(n int, seed int64, rs *match.Rules) []string {
 		}
 		return pick(other[i])
 	}
-	out := make([]string, n)
-	for i := range out {
-		nonLatin := rng.Intn(4) == 0
-		switch x := rng.Intn(10); {
-		case x < 7 && nonLatin:
-			out[i] = fmt.Sprintf(pick(nothingNonLatin), pick(placesNL))
-		case x < 7:
-			out[i] = fmt.Sprintf(pick(nothing), pick(places))
-		case x < 9 && nonLatin:
-			out[i] = fmt.Sprintf(pick(chatterNonLatin), name(true))
-		case x < 9:
-			out[i] = fmt.Sprintf(pick(chatter), name(false))
-		case nonLatin:
-			out[i] = fmt.Sprintf(pick(complaintNonLatin), name(true))
-		default:
-			out[i] = fmt.Sprintf(pick(complaint), name(false))
-		}
-	}
-	return out
+	return mix(n, rng, name)
 }
 
 func isASCII(s string) bool {
