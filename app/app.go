@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
@@ -71,6 +72,10 @@ func New(o Options, log *zap.Logger) (*App, error) {
 	if o.HTTP != nil {
 		a.hub = newHub(o.Rules, log)
 	}
+	evalSeconds := promauto.With(reg).NewHistogram(prometheus.HistogramOpts{
+		Name: "outcry_bucket_evaluation_seconds", Help: "Time to evaluate one closed bucket of every service (Redis reads apart).",
+		Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
+	})
 	alerts := &kafkasink.Alerts{W: a.alertsW, Metrics: metrics}
 	if len(o.Alertmanagers) > 0 {
 		owners := map[string][2]string{}
@@ -116,6 +121,12 @@ func New(o Options, log *zap.Logger) (*App, error) {
 			}
 		},
 		OnVerdict: onVerdict,
+		OnBucket: func(d time.Duration) {
+			evalSeconds.Observe(d.Seconds())
+			if o.OnBucket != nil {
+				o.OnBucket(d)
+			}
+		},
 	}, log)
 	if err != nil {
 		a.Close()

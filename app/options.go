@@ -86,6 +86,8 @@ type Options struct {
 	OnEvent func(incident.Event)
 	// OnBatch is called with the running totals after every committed batch.
 	OnBatch func(pipeline.Stats)
+	// OnBucket is called with the time each closed bucket's evaluation took (bench).
+	OnBucket func(time.Duration)
 }
 
 // Defaults returns the options every command starts from: the flags' defaults.

@@ -18,6 +18,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -75,6 +76,10 @@ type PipelineResult struct {
 	PipelineCPU *CPUPerPost `json:"pipeline_cpu_us_per_post,omitempty"`
 	// "skipped" when the pipeline passes ran without matching (--skip-match).
 	Matching string `json:"matching,omitempty"`
+	// The median time to evaluate one closed bucket of every service, over the
+	// buckets the pass evaluated (EvalBuckets).
+	EvalMsPerBucket float64 `json:"eval_ms_per_bucket,omitempty"`
+	EvalBuckets     int     `json:"eval_buckets,omitempty"`
 }
 
 // RatioGuard is the least pipeline ÷ ceiling ratio expected on the 2-core development
@@ -161,6 +166,8 @@ func Print(w io.Writer, r Result) {
 				sc.PipelinePerS, sc.Services, sc.PipelineBasePerS, sc.PipelineRatio)
 			fmt.Fprintf(w, "            redis    %.4f commands/post (%.4f at the default rules)   %.1f MB used   outcry peak RSS %.0f MB\n",
 				sc.RedisCmdsPerPost, sc.RedisCmdsPerPostBase, sc.RedisMB, sc.RSSMB)
+			fmt.Fprintf(w, "            evaluate %.1f ms a closed bucket of every service, median (%.2f ms at the default rules); a bucket is 10 s\n",
+				sc.EvalMsPerBucket, sc.EvalMsPerBucketBase)
 		}
 	}
 	if len(r.Soak) > 0 {
@@ -330,6 +337,8 @@ func pipelinePass(ctx context.Context, env *benchEnv, n int, group string, skipM
 // pipelinePassOn is pipelinePass over topic with the rules rs.
 func pipelinePassOn(ctx context.Context, env *benchEnv, topic string, rs *match.Rules, n int, group string, skipMatch bool, log *zap.Logger) (PipelineResult, error) {
 	var pr PipelineResult
+	var evalMu sync.Mutex
+	var evals []time.Duration
 	hook := &countingHook{}
 	rdb := redis.NewClient(&redis.Options{Addr: env.rds.Addr})
 	rdb.AddHook(hook)
@@ -351,6 +360,11 @@ func pipelinePassOn(ctx context.Context, env *benchEnv, topic string, rs *match.
 		Kafka: kafkaconn.Config{Brokers: []string{env.broker}, Group: group, PostsTopic: topic,
 			AlertsTopic: "alerts", DLQTopic: "posts.dlq"},
 		Redis: rdb, RedisPrefix: group, Rules: rs, Matcher: m,
+		OnBucket: func(d time.Duration) {
+			evalMu.Lock()
+			evals = append(evals, d)
+			evalMu.Unlock()
+		},
 		OnBatch: func(s pipeline.Stats) {
 			if first.IsZero() {
 				// The group is joined and the first batch stored: as for the ceiling,
@@ -396,6 +410,13 @@ func pipelinePassOn(ctx context.Context, env *benchEnv, topic string, rs *match.
 		return pr, err
 	}
 	pr.RedisCmdsPerPost = float64(callsAfter-callsBefore-1) / float64(n) // minus our own INFO
+	evalMu.Lock()
+	if len(evals) > 0 {
+		slices.Sort(evals)
+		pr.EvalMsPerBucket = float64(evals[len(evals)/2]) / float64(time.Millisecond)
+		pr.EvalBuckets = len(evals)
+	}
+	evalMu.Unlock()
 	return pr, nil
 }
 
@@ -870,7 +891,8 @@ func ParseOnly(only string) (map[string]bool, error) {
 }
 
 // scalePosts is how many posts each scale pass reads: enough for a steady rate, few
-// enough for two rule sets and two passes each.
+// enough for two rule sets and two passes each. They span 300 s of event time
+// (1,000 a second), so that the pass closes and evaluates about 30 buckets.
 const scalePosts = 300_000
 
 // benchScalePipeline runs the pipeline over a Zipf mix at n services and at the
@@ -893,7 +915,7 @@ func benchScalePipeline(ctx context.Context, n int, sc *matchbench.ScaleResult, 
 	}{{"posts-default", match.DefaultRules()}, {"posts-scale", large}}
 	for _, set := range sets {
 		progress("scale: pre-loading %d posts for %s (not timed) ...", scalePosts, set.topic)
-		if err := produce(ctx, env.broker, set.topic, matchbench.ZipfMessages(scalePosts, start, 20_000, 1, set.rs)); err != nil {
+		if err := produce(ctx, env.broker, set.topic, matchbench.ZipfMessages(scalePosts, start, 1_000, 1, set.rs)); err != nil {
 			return err
 		}
 	}
@@ -915,6 +937,7 @@ func benchScalePipeline(ctx context.Context, n int, sc *matchbench.ScaleResult, 
 	}
 	sc.PipelinePerS, sc.PipelineBasePerS = best[1].PostsPerS, best[0].PostsPerS
 	sc.PipelineRatio = best[1].PostsPerS / best[0].PostsPerS
+	sc.EvalMsPerBucket, sc.EvalMsPerBucketBase = best[1].EvalMsPerBucket, best[0].EvalMsPerBucket
 	sc.RedisCmdsPerPost = best[1].RedisCmdsPerPost
 	sc.RedisCmdsPerPostBase = best[0].RedisCmdsPerPost
 	if mem, err := env.rdb.Info(ctx, "memory").Result(); err == nil {

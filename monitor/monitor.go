@@ -110,6 +110,7 @@ type Monitor struct {
 	pending   []incident.Event
 	onEvent   func(incident.Event)
 	onVerdict func(string, evaluate.Verdict)
+	onBucket  func(time.Duration)
 	coord     Coordinator
 	verifier  Verifier
 	hours     HourReader
@@ -355,6 +356,10 @@ type Deps struct {
 	// OnVerdict is called with every closed bucket's verdict of every service, in
 	// event-time order (the live page draws them).
 	OnVerdict func(service string, v evaluate.Verdict)
+	// OnBucket is called after each closed bucket is evaluated, with how long the
+	// evaluation of all services took (Redis reads apart): the metric
+	// outcry_bucket_evaluation_seconds and the bench's figure.
+	OnBucket func(d time.Duration)
 }
 
 // New returns a Monitor.
@@ -386,7 +391,7 @@ func New(cfg Config, d Deps, log *zap.Logger) (*Monitor, error) {
 	m := &Monitor{
 		cfg: cfg, reader: d.Reader, claimer: d.Claimer, pub: d.Publisher,
 		coord: d.Coordinator, verifier: d.Verifier, hours: d.Hours, trimmer: d.Trimmer, activity: d.Activity,
-		onEvent: d.OnEvent, onVerdict: d.OnVerdict,
+		onEvent: d.OnEvent, onVerdict: d.OnVerdict, onBucket: d.OnBucket,
 		log:     log.With(zap.String("component", "monitor")),
 		started: cfg.Now(),
 	}
@@ -733,6 +738,10 @@ func (m *Monitor) trim(ctx context.Context, to int64) {
 }
 
 func (m *Monitor) evaluate(start time.Time, i int, counts map[string][]counts.Counts) {
+	if m.onBucket != nil {
+		began := time.Now()
+		defer func() { m.onBucket(time.Since(began)) }()
+	}
 	verdicts := make(map[string]evaluate.Verdict, len(m.cfg.Services))
 	for _, s := range m.cfg.Services {
 		verdicts[s] = m.series[s].Step(start, counts[s][i])

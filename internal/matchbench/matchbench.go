@@ -361,6 +361,8 @@ type ScaleResult struct {
 	PipelineBasePerS     float64 `json:"pipeline_posts_per_s_default,omitempty"`
 	RedisCmdsPerPost     float64 `json:"redis_cmds_per_post,omitempty"`
 	RedisCmdsPerPostBase float64 `json:"redis_cmds_per_post_default,omitempty"`
+	EvalMsPerBucket      float64 `json:"eval_ms_per_bucket,omitempty"` // median, one closed bucket of every service
+	EvalMsPerBucketBase  float64 `json:"eval_ms_per_bucket_default,omitempty"`
 	RedisMB              float64 `json:"redis_mb,omitempty"`
 	RSSMB                float64 `json:"rss_mb,omitempty"`
 }
