@@ -5,8 +5,6 @@ import (
 	"bytes"
 	"context"
 	"regexp"
-	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -110,15 +108,14 @@ func TestWatchJetstream(t *testing.T) {
 	bctx, closeBrowser := testenv.Headless(t, 30*time.Second)
 	defer closeBrowser()
 	// The replay is over in seconds, so the incident may be open or resolved by now:
-	// either way it is on the page's timeline.
-	if err := chromedp.Do(bctx, chromedp.Navigate(page[1]), chromedp.WaitVisible(chromedp.CSS(`#timeline > li`))); err != nil {
-		t.Fatalf("the live page shows no incident: %v", err)
+	// either way it is on the page's timeline, once the page has its state (before,
+	// the timeline says "None yet.").
+	if err := chromedp.Do(bctx, chromedp.Navigate(page[1])); err != nil {
+		t.Fatalf("load the live page: %v", err)
 	}
-	timeline, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#timeline > li')].map(li => li.innerText.replace(/\s+/g, ' '))`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.ContainsFunc(timeline, func(s string) bool { return strings.HasPrefix(s, "Started") && strings.Contains(s, "WhatsApp") }) {
-		t.Errorf("the live page's timeline has no WhatsApp start: %q", timeline)
+	const startedJS = `[...document.querySelectorAll('#timeline > li')].some(li => li.innerText.startsWith('Started') && li.innerText.includes('WhatsApp'))`
+	if _, err := chromedp.Run(bctx, chromedp.Poll[bool](startedJS, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+		timeline, _ := chromedp.Run(bctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#timeline > li')].map(li => li.innerText.replace(/\s+/g, ' '))`))
+		t.Errorf("the live page's timeline has no WhatsApp start: %q (%v)", timeline, err)
 	}
 }
