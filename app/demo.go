@@ -48,12 +48,9 @@ func Demo(ctx context.Context, o DemoOptions, log *zap.Logger) error {
 	out := o.Out
 	fmt.Fprintf(out, "outcry demo on %s\n", env.Describe())
 	ao := env.Options()
-	var ln net.Listener
-	if o.HTTPAddr != "" {
-		if ln, err = net.Listen("tcp", o.HTTPAddr); err != nil {
-			return fmt.Errorf("--http %s: %w", o.HTTPAddr, err)
-		}
-		fmt.Fprintf(out, "live page: http://%s/\n", ln.Addr())
+	ln, err := listenPage(o.HTTPAddr, out)
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(out, "replaying %d posts from %s to %s (WhatsApp outage 07:17–08:50 GMT) at %s× real time\n\n",
 		sst.Posts, o.Scenario.Start.Format("2006-01-02 15:04Z"), o.Scenario.End.Format("15:04Z"), o.SpeedLabel)
@@ -139,4 +136,18 @@ func Demo(ctx context.Context, o DemoOptions, log *zap.Logger) error {
 	default:
 		return ErrDemoUnresolved
 	}
+}
+
+// listenPage listens on addr for the live page of demo and watch and says where it
+// is; nil for an empty addr.
+func listenPage(addr string, out io.Writer) (net.Listener, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--http %s: %w", addr, err)
+	}
+	fmt.Fprintf(out, "live page: http://%s/\n", ln.Addr())
+	return ln, nil
 }

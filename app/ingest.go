@@ -49,6 +49,9 @@ type SourceOptions struct {
 	Log       *zap.Logger
 }
 
+// ErrNoToken says a source that needs a token was given none.
+var ErrNoToken = errors.New("needs a token")
+
 // NewSource returns the connector called name, its default (public) endpoints and
 // the name its cursor and metrics go by.
 func NewSource(name string, o SourceOptions) (ingest.Source, []string, error) {
@@ -57,12 +60,12 @@ func NewSource(name string, o SourceOptions) (ingest.Source, []string, error) {
 		return &jetstream.Source{UserAgent: userAgent}, jetstream.Endpoints, nil
 	case "mastodon":
 		if o.Token == "" {
-			return nil, nil, errors.New("mastodon needs a token: a user access token with the read:statuses scope, from the server's Preferences → Development (Mastodon 4.2 and later refuse the public stream without one)")
+			return nil, nil, fmt.Errorf("mastodon %w: a user access token with the read:statuses scope, from the server's Preferences → Development (Mastodon 4.2 and later refuse the public stream without one)", ErrNoToken)
 		}
 		return &mastodon.Source{Token: o.Token, UserAgent: userAgent, Log: o.Log}, []string{mastodon.DefaultEndpoint}, nil
 	case "x":
 		if o.Token == "" {
-			return nil, nil, errors.New("x needs a token: the bearer token of an X developer app with filtered-stream access (Pro or Enterprise)")
+			return nil, nil, fmt.Errorf("x %w: the bearer token of an X developer app with filtered-stream access (Pro or Enterprise)", ErrNoToken)
 		}
 		rules, err := xRules(o)
 		if err != nil {
@@ -135,6 +138,25 @@ func cursorName(source string, endpoints []string) string {
 	return source
 }
 
+// openSource builds the connector called name with its endpoints (the public ones
+// when in has none), checks in, and returns the name its cursor and metrics go by.
+func openSource(name string, so SourceOptions, in ingest.Options, log *zap.Logger) (ingest.Source, ingest.Options, string, error) {
+	if so.Log == nil {
+		so.Log = log
+	}
+	src, endpoints, err := NewSource(name, so)
+	if err != nil {
+		return nil, in, "", err
+	}
+	if len(in.Endpoints) == 0 {
+		in.Endpoints = slices.Clone(endpoints)
+	}
+	if err := in.Validate(); err != nil {
+		return nil, in, "", err
+	}
+	return src, in, cursorName(name, in.Endpoints), nil
+}
+
 // IngestOptions say what `outcry ingest` reads and where it writes.
 type IngestOptions struct {
 	Source     string         // one of Sources()
@@ -158,17 +180,8 @@ func DefaultIngestOptions() IngestOptions {
 
 // Ingest reads o.Source and produces its posts to the posts topic until ctx ends.
 func Ingest(ctx context.Context, o IngestOptions, log *zap.Logger) error {
-	if o.SourceOpts.Log == nil {
-		o.SourceOpts.Log = log
-	}
-	src, endpoints, err := NewSource(o.Source, o.SourceOpts)
+	src, in, name, err := openSource(o.Source, o.SourceOpts, o.Ingest, log)
 	if err != nil {
-		return err
-	}
-	if len(o.Ingest.Endpoints) == 0 {
-		o.Ingest.Endpoints = slices.Clone(endpoints)
-	}
-	if err := o.Ingest.Validate(); err != nil {
 		return err
 	}
 	if o.Redis == nil {
@@ -193,10 +206,10 @@ func Ingest(ctx context.Context, o IngestOptions, log *zap.Logger) error {
 	}
 	eg.Go(func() error {
 		defer cancel()
-		return ingest.Run(ectx, o.Ingest, ingest.Deps{
+		return ingest.Run(ectx, in, ingest.Deps{
 			Source: src, Producer: ingest.KafkaProducer{W: w},
 			DLQ:     ingest.KafkaDLQ{D: &source.DLQ{W: dw, Limit: kafkaconn.TopicLimit(o.Kafka.Brokers, o.Kafka.Security, o.Kafka.DLQTopic)}},
-			Cursors: st, Name: cursorName(o.Source, o.Ingest.Endpoints), Metrics: m, Log: log,
+			Cursors: st, Name: name, Metrics: m, Log: log,
 		})
 	})
 	return eg.Wait()

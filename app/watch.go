@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
-	"slices"
 	"sync"
 	"time"
 
@@ -52,20 +50,10 @@ type WatchOptions struct {
 // stream: the ingest and the pipeline together, alerts printed as they fire, the live
 // page on o.HTTPAddr, until ctx ends.
 func Watch(ctx context.Context, o WatchOptions, log *zap.Logger) error {
-	if o.SourceOpts.Log == nil {
-		o.SourceOpts.Log = log
-	}
-	src, endpoints, err := NewSource(o.Source, o.SourceOpts)
-	if err != nil {
-		return err
-	}
 	iopt := ingest.Defaults()
-	iopt.Endpoints = o.Endpoints
-	if len(iopt.Endpoints) == 0 {
-		iopt.Endpoints = slices.Clone(endpoints)
-	}
-	iopt.GiveUp = o.GiveUp
-	if err := iopt.Validate(); err != nil {
+	iopt.Endpoints, iopt.GiveUp = o.Endpoints, o.GiveUp
+	src, iopt, name, err := openSource(o.Source, o.SourceOpts, iopt, log)
+	if err != nil {
 		return err
 	}
 	env, err := StartEmbedded(ctx, "")
@@ -76,11 +64,8 @@ func Watch(ctx context.Context, o WatchOptions, log *zap.Logger) error {
 	out := o.Out
 	fmt.Fprintf(out, "outcry watch %s on %s\n", o.Source, env.Describe())
 	ao := env.Options()
-	if o.HTTPAddr != "" {
-		if ao.HTTP, err = net.Listen("tcp", o.HTTPAddr); err != nil {
-			return fmt.Errorf("--http %s: %w", o.HTTPAddr, err)
-		}
-		fmt.Fprintf(out, "live page: http://%s/\n", ao.HTTP.Addr())
+	if ao.HTTP, err = listenPage(o.HTTPAddr, out); err != nil {
+		return err
 	}
 	fmt.Fprintf(out, "reading %s from %s (Ctrl-C to stop)\n\n", o.Source, iopt.Endpoints[0])
 	reg := newRegistry()
@@ -122,7 +107,7 @@ func Watch(ctx context.Context, o WatchOptions, log *zap.Logger) error {
 		defer cancel() // the source is gone for good: stop the pipeline too
 		return ingest.Run(ectx, iopt, ingest.Deps{
 			Source: src, Producer: ingest.KafkaProducer{W: w}, DLQ: ingest.KafkaDLQ{D: &source.DLQ{W: dw}},
-			Cursors: store.New(env.RDB, store.Options{Prefix: env.Prefix}), Name: cursorName(o.Source, iopt.Endpoints), Metrics: m, Log: log,
+			Cursors: store.New(env.RDB, store.Options{Prefix: env.Prefix}), Name: name, Metrics: m, Log: log,
 		})
 	})
 	if o.Every > 0 {
@@ -138,7 +123,7 @@ func Watch(ctx context.Context, o WatchOptions, log *zap.Logger) error {
 				mu.Lock()
 				s := stats
 				fmt.Fprintf(out, "%s: %s read %d posts; %d name a service, %d complain\n", time.Now().Format("15:04:05"),
-					o.Source, int64(counterValue(m.Produced(cursorName(o.Source, iopt.Endpoints)))), s.Matched, s.Complaints)
+					o.Source, int64(counterValue(m.Produced(name))), s.Matched, s.Complaints)
 				mu.Unlock()
 			}
 		})

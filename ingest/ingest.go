@@ -14,7 +14,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"strings"
 	"time"
@@ -318,7 +317,7 @@ func (r *run) backoff(err error, n int) time.Duration {
 	if b, ok := r.d.Source.(Backoffer); ok {
 		return b.Backoff(err, n)
 	}
-	return backoff(r.o.BackoffMin, r.o.BackoffMax, n)
+	return ctxtime.Backoff(r.o.BackoffMin, r.o.BackoffMax, n)
 }
 
 // open tries the endpoints in order.
@@ -434,7 +433,7 @@ func (r *run) write(ctx context.Context) error {
 				}
 				failures++
 				r.m.produceFailed()
-				wait := backoff(r.o.BackoffMin, r.o.BackoffMax, failures)
+				wait := ctxtime.Backoff(r.o.BackoffMin, r.o.BackoffMax, failures)
 				r.d.Log.Warn("cannot produce to the posts topic; retrying (the source is paused or dropping meanwhile)",
 					zap.String("source", r.name), zap.Int("posts", len(batch)), zap.Error(err), zap.Duration("in", wait))
 				if err := r.d.Sleep(fctx, wait); err != nil {
@@ -490,17 +489,4 @@ func (r *run) write(ctx context.Context) error {
 			}
 		}
 	}
-}
-
-// backoff is the jittered exponential delay before attempt n (1, 2, ...): "full
-// jitter" between half and all of min·2^(n-1), capped at max.
-func backoff(min, max time.Duration, n int) time.Duration {
-	d := min
-	for i := 1; i < n && d < max; i++ {
-		d *= 2
-	}
-	if d > max {
-		d = max
-	}
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 }

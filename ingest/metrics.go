@@ -78,22 +78,38 @@ func (m *Metrics) NotReady() []string {
 	return why
 }
 
-// sourceMetrics are m's metrics of one source.
+// sourceMetrics are m's metrics of one source. Those of every frame are looked up
+// once, not by their labels at each frame.
 type sourceMetrics struct {
-	m    *Metrics
-	name string
+	m                        *Metrics
+	name                     string
+	kinds                    map[string]prometheus.Counter
+	duplicates, droppedPosts prometheus.Counter
+	lagGauge, bufferedGauge  prometheus.Gauge
 }
 
 func (m *Metrics) forSource(name string) sourceMetrics {
 	m.mu.Lock()
 	m.up[name] = false
 	m.mu.Unlock()
-	return sourceMetrics{m, name}
+	s := sourceMetrics{m: m, name: name, kinds: map[string]prometheus.Counter{},
+		duplicates: m.duplicates.WithLabelValues(name), droppedPosts: m.dropped.WithLabelValues(name),
+		lagGauge: m.lagSeconds.WithLabelValues(name), bufferedGauge: m.bufferedEvents.WithLabelValues(name)}
+	for _, k := range []string{KindPost, KindDelete, KindUpdate, KindIdentity, KindAccount, KindOther, KindBad} {
+		s.kinds[k] = m.events.WithLabelValues(name, k)
+	}
+	return s
 }
 
-func (s sourceMetrics) event(kind string)  { s.m.events.WithLabelValues(s.name, kind).Inc() }
-func (s sourceMetrics) duplicate()         { s.m.duplicates.WithLabelValues(s.name).Inc() }
-func (s sourceMetrics) dropped()           { s.m.dropped.WithLabelValues(s.name).Inc() }
+func (s sourceMetrics) event(kind string) {
+	if c, ok := s.kinds[kind]; ok {
+		c.Inc()
+		return
+	}
+	s.m.events.WithLabelValues(s.name, kind).Inc()
+}
+func (s sourceMetrics) duplicate()         { s.duplicates.Inc() }
+func (s sourceMetrics) dropped()           { s.droppedPosts.Inc() }
 func (s sourceMetrics) reconnect()         { s.m.reconnects.WithLabelValues(s.name).Inc() }
 func (s sourceMetrics) deadLettered(n int) { s.m.deadLettered.WithLabelValues(s.name).Add(float64(n)) }
 func (s sourceMetrics) saveFailed() {
@@ -102,10 +118,8 @@ func (s sourceMetrics) saveFailed() {
 	s.m.saving[s.name] = true
 	s.m.mu.Unlock()
 }
-func (s sourceMetrics) buffered(n int) { s.m.bufferedEvents.WithLabelValues(s.name).Set(float64(n)) }
-func (s sourceMetrics) lag(d time.Duration) {
-	s.m.lagSeconds.WithLabelValues(s.name).Set(d.Seconds())
-}
+func (s sourceMetrics) buffered(n int)      { s.bufferedGauge.Set(float64(n)) }
+func (s sourceMetrics) lag(d time.Duration) { s.lagGauge.Set(d.Seconds()) }
 
 func (s sourceMetrics) connected(up bool) {
 	v := 0.0

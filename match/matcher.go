@@ -127,6 +127,7 @@ type scratch struct {
 	text      string // the post as written
 	exactText string // text in exactForm, made when an exact term is first looked for
 	exactDone bool
+	ascii     bool // the post is plain ASCII: its folded form has no accent to undo
 	buf       []byte
 	toks      []token
 	marks     []uint16
@@ -204,6 +205,7 @@ func (m *Matcher) Match(dst []Match, text string) []Match {
 func (m *Matcher) prepare(sc *scratch, text string) bool {
 	sc.text, sc.exactText, sc.exactDone = text, "", false
 	b, ascii := foldASCII(sc.buf[:0], text)
+	sc.ascii = ascii
 	if ascii {
 		sc.nz.camel = sc.nz.camel[:0] // (the ASCII path marks no hashtags)
 		b = sc.nz.squeezeASCII(b)
@@ -235,6 +237,9 @@ func (m *Matcher) prepare(sc *scratch, text string) bool {
 // writesPlain reports whether the post writes w anywhere, in any case: an
 // alias its folded form found may have been a word with accents ("über").
 func (sc *scratch) writesPlain(w string) bool {
+	if sc.ascii {
+		return true // nothing was folded: the name is written as found
+	}
 	if !sc.exactDone {
 		sc.exactText, sc.exactDone = exactForm(sc.text), true
 	}

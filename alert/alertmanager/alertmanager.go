@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -181,7 +180,7 @@ func (s *Sink) Run(ctx context.Context) error {
 		}
 		if err := s.sendAll(ctx); err != nil {
 			failures++
-			wait := backoff(failures)
+			wait := ctxtime.Backoff(time.Second, maxBackoff, failures)
 			s.log.Warn("cannot post alerts to Alertmanager; retrying", zap.Error(err), zap.Duration("in", wait))
 			if ctxtime.Sleep(ctx, wait) != nil {
 				return nil
@@ -199,13 +198,18 @@ func (s *Sink) Run(ctx context.Context) error {
 // sendAll posts the open alerts and the resolutions each Alertmanager lacks.
 func (s *Sink) sendAll(ctx context.Context) error {
 	now := s.now()
+	// The open alerts are the same for every Alertmanager; the resolutions are
+	// those each one lacks.
+	s.mu.Lock()
+	var open []Alert
+	for _, svc := range slices.Sorted(maps.Keys(s.open)) {
+		open = append(open, s.alert(s.open[svc], now.Add(endsAhead*s.cfg.Resend)))
+	}
+	s.mu.Unlock()
 	var errs []error
 	for i := range s.urls {
+		alerts := slices.Clone(open)
 		s.mu.Lock()
-		var alerts []Alert
-		for _, svc := range slices.Sorted(maps.Keys(s.open)) {
-			alerts = append(alerts, s.alert(s.open[svc], now.Add(endsAhead*s.cfg.Resend)))
-		}
 		var ids []string
 		for id, e := range s.ended {
 			if !e.taken[i] {
@@ -351,15 +355,4 @@ func (s *Sink) post(ctx context.Context, i int, alerts []Alert) error {
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	return nil
-}
-
-// backoff is the jittered exponential wait before retry n (1, 2, ...): 1 s doubling
-// up to a minute.
-func backoff(n int) time.Duration {
-	d := time.Second
-	for i := 1; i < n && d < maxBackoff; i++ {
-		d *= 2
-	}
-	d = min(d, maxBackoff)
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 }

@@ -233,16 +233,18 @@ func Parse(b []byte) ingest.Event {
 // withTags is the post's text, with the hashtags of its facets and its hidden tags
 // that the text does not show appended ("#whatsappdown" matters to the matcher).
 func withTags(r *record) string {
-	text := r.Text
+	text, lower := r.Text, strings.ToLower(r.Text)
 	seen := map[string]bool{}
 	add := func(tag string) {
 		tag = strings.TrimPrefix(strings.TrimSpace(tag), "#")
-		if tag == "" || seen[strings.ToLower(tag)] || len(text) > 10_000 {
+		low := strings.ToLower(tag)
+		if tag == "" || seen[low] || len(text) > 10_000 {
 			return
 		}
-		seen[strings.ToLower(tag)] = true
-		if !strings.Contains(strings.ToLower(text), "#"+strings.ToLower(tag)) {
+		seen[low] = true
+		if !strings.Contains(lower, "#"+low) {
 			text += " #" + tag
+			lower += " #" + low
 		}
 	}
 	for _, f := range r.Facets {

@@ -1,8 +1,8 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -33,11 +33,8 @@ func (s *SourceFlags) Register(f *pflag.FlagSet) {
 }
 
 // Options returns the connector options the flags describe for source, checking
-// that the source exists and has the token it needs.
+// (app.NewSource) that the source exists and has the token it needs.
 func (s *SourceFlags) Options(cmd *cobra.Command, source string) (app.SourceOptions, error) {
-	if !slices.Contains(app.Sources(), source) {
-		return app.SourceOptions{}, fmt.Errorf("unknown source %q: want one of %s", source, strings.Join(app.Sources(), ", "))
-	}
 	token, err := secret(s.token, s.tokenFile, FlagName(cmd, "token-file"))
 	if err != nil {
 		return app.SourceOptions{}, err
@@ -56,7 +53,7 @@ func (s *SourceFlags) Options(cmd *cobra.Command, source string) (app.SourceOpti
 	// Built once here, so that a missing token or a rule set that does not fit is
 	// said before anything is started.
 	if _, _, err := app.NewSource(source, o); err != nil {
-		if token == "" {
+		if errors.Is(err, app.ErrNoToken) {
 			return o, fmt.Errorf("%w; give it with %s or %s", err, FlagName(cmd, "token"), FlagName(cmd, "token-file"))
 		}
 		return o, err
