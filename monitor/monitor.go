@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -27,6 +28,9 @@ import (
 
 // Reader reads closed buckets.
 type Reader interface {
+	// Mentioned reads the buckets of the services with posts in them, listed by the
+	// group's index (all of all where it has none).
+	Mentioned(ctx context.Context, group string, all []string, from, to int64) (map[string][]counts.Counts, error)
 	Read(ctx context.Context, services []string, from, to int64) (map[string][]counts.Counts, error)
 	DistinctAuthors(ctx context.Context, service string, from, to int64) (int64, error)
 	DistinctVoices(ctx context.Context, service string, from, to int64) (int64, error)
@@ -97,13 +101,24 @@ type Config struct {
 // Monitor drives evaluation. It is not safe for concurrent use: one goroutine (the
 // pipeline's) calls Advance.
 type Monitor struct {
-	cfg       Config
-	reader    Reader
-	claimer   Claimer
-	pub       Publisher
-	log       *zap.Logger
-	series    map[string]*evaluate.Series
-	trackers  map[string]*incident.Tracker
+	cfg     Config
+	reader  Reader
+	claimer Claimer
+	pub     Publisher
+	log     *zap.Logger
+	// The evaluation state of the services mentioned since the last reset; a
+	// service is given its state at its first mention (see state).
+	series   map[string]*evaluate.Series
+	trackers map[string]*incident.Tracker
+	order    map[string]int  // position of each service in cfg.Services
+	awake    map[string]bool // services stepped at every bucket: not idle (see asleep)
+	origin   int64           // first bucket evaluated since the reset (unix s)
+	births   map[string]int64
+	skips    [][2]int64 // stretches skipped as quiet since the reset: [from, to)
+	stepping []string
+	// eager is for tests: every service has its state from the start and is
+	// stepped at every bucket, as before state and catchUp, their reference.
+	eager     bool
 	bucket    time.Duration
 	params    evaluate.Params
 	next      int64 // start of the next bucket to close (unix s); 0 before the first call
@@ -194,15 +209,19 @@ func (m *Monitor) speculate(ctx context.Context) error {
 			}
 			sum += n
 		}
-		tr, ok := m.trackers[svc]
-		if !ok || tr.Open() || sum < minC || last < m.next {
+		if sum < minC || last < m.next {
 			continue
 		}
+		ser, tr := m.state(svc)
+		if ser == nil || tr.Open() {
+			continue
+		}
+		m.catchUp(svc, m.next)
 		counts, err := m.reader.Read(ctx, []string{svc}, m.next, last)
 		if err != nil {
 			return fmt.Errorf("speculate on %s: %w", svc, err)
 		}
-		c := m.series[svc].Clone()
+		c := ser.Clone()
 		var v evaluate.Verdict
 		for i, b := 0, m.next; b <= last; i, b = i+1, b+step {
 			// The first open bucket that is an outage is where it starts: a look
@@ -215,7 +234,8 @@ func (m *Monitor) speculate(ctx context.Context) error {
 			continue
 		}
 		evs := tr.Step(v, m.relatedTo(svc))
-		tr.Tell(m.series[svc])
+		tr.Tell(ser)
+		m.awake[svc] = true
 		m.pending = append(m.pending, evs...)
 	}
 	return nil
@@ -223,12 +243,16 @@ func (m *Monitor) speculate(ctx context.Context) error {
 
 // Trimmer deletes stored buckets that no evaluation will read again.
 type Trimmer interface {
-	Trim(ctx context.Context, services []string, from, to int64) error
+	// Trim deletes the buckets [from, to] of the services the group's index lists
+	// (all of all where it has none).
+	Trim(ctx context.Context, group string, all []string, from, to int64) error
 }
 
 // HourReader reads the hourly rollups that outlive the fine buckets.
 type HourReader interface {
-	ReadHours(ctx context.Context, services []string, from, to time.Time) (map[string]map[int64]counts.Counts, error)
+	// RolledUp reads the rollups of the services with any in [from, to), listed
+	// by the group's index of each day (all of all where it has none).
+	RolledUp(ctx context.Context, group string, all []string, from, to time.Time) (map[string]map[int64]counts.Counts, error)
 }
 
 // seedSpan is how much hourly history seeds the baselines at start: two weeks, so the
@@ -243,18 +267,23 @@ func (m *Monitor) seed(ctx context.Context, start time.Time) error {
 		return nil
 	}
 	to := start.Truncate(time.Hour)
-	hours, err := hr.ReadHours(ctx, m.cfg.Services, start.Add(-seedSpan), to)
+	hours, err := hr.RolledUp(ctx, m.cfg.Group, m.cfg.Services, start.Add(-seedSpan), to)
 	if err != nil {
 		return err
 	}
-	for svc, hs := range hours {
+	for _, svc := range slices.Sorted(maps.Keys(hours)) {
+		hs := hours[svc]
+		ser, _ := m.state(svc)
+		if ser == nil {
+			continue // no longer in the rules
+		}
 		keys := make([]int64, 0, len(hs))
 		for h := range hs {
 			keys = append(keys, h)
 		}
 		slices.Sort(keys)
 		for _, h := range keys {
-			m.series[svc].Seed(time.Unix(h, 0).UTC(), time.Hour, hs[h])
+			ser.Seed(time.Unix(h, 0).UTC(), time.Hour, hs[h])
 		}
 	}
 	if len(hours) > 0 {
@@ -306,7 +335,7 @@ const specEvery = 200 * time.Millisecond
 func (m *Monitor) relatedTo(svc string) []string {
 	var out []string
 	for _, o := range m.cfg.Services {
-		if o != svc && m.trackers[o].Open() {
+		if t := m.trackers[o]; o != svc && t != nil && t.Open() {
 			out = append(out, o)
 		}
 	}
@@ -327,13 +356,82 @@ func (m *Monitor) takeAdded() {
 	m.added = nil
 	m.addMu.Unlock()
 	for _, s := range added {
-		if _, ok := m.series[s]; ok {
+		if _, ok := m.order[s]; ok {
 			continue
 		}
+		m.order[s] = len(m.cfg.Services)
 		m.cfg.Services = append(m.cfg.Services, s)
-		m.series[s] = evaluate.NewSeries(m.cfg.Evaluate)
-		m.trackers[s] = incident.NewTracker(s, m.cfg.Incident)
+		if m.next != 0 {
+			// Evaluated from the next bucket, not from the origin: it was not
+			// in the rules before, so its posts were not counted.
+			m.births[s] = m.next
+		}
+		if m.eager {
+			m.state(s)
+		}
 	}
+}
+
+// state returns the evaluation state of a service, created at its first mention
+// (nil for a service not in the rules). A service not mentioned costs nothing.
+func (m *Monitor) state(svc string) (*evaluate.Series, *incident.Tracker) {
+	if s := m.series[svc]; s != nil {
+		return s, m.trackers[svc]
+	}
+	if _, ok := m.order[svc]; !ok {
+		return nil, nil
+	}
+	s, t := evaluate.NewSeries(m.cfg.Evaluate), incident.NewTracker(svc, m.cfg.Incident)
+	m.series[svc], m.trackers[svc] = s, t
+	return s, t
+}
+
+// catchUp brings a service's series to where it would be had it been stepped through
+// every bucket before upto since the origin (or since the rules reload that added
+// it): the buckets it was not stepped through held no post of it, so they are
+// stepped as empty ones, and the stretches skipped as quiet are gaps, as for every
+// service. Asleep, it cost nothing; caught up, it has done the same arithmetic.
+func (m *Monitor) catchUp(svc string, upto int64) {
+	s := m.series[svc]
+	step := int64(m.bucket / time.Second)
+	if s.Last().IsZero() {
+		birth, ok := m.births[svc]
+		if !ok {
+			birth = m.origin
+		}
+		for _, g := range m.skips {
+			if birth >= g[0] && birth < g[1] {
+				birth = g[1] // a series not stepped yet ignores a gap
+			}
+		}
+		if birth == 0 || birth >= upto {
+			return
+		}
+		s.Step(time.Unix(birth, 0).UTC(), counts.Counts{})
+	}
+	for _, g := range m.skips {
+		last := s.Last().Unix()
+		if g[1] > upto || g[1] <= last+step {
+			continue
+		}
+		if g[0]-step > last {
+			s.Step(time.Unix(g[0]-step, 0).UTC(), counts.Counts{})
+		}
+		s.Gap(time.Unix(g[1], 0).UTC())
+	}
+	if last := s.Last().Unix(); last < upto-step {
+		s.Step(time.Unix(upto-step, 0).UTC(), counts.Counts{})
+	}
+}
+
+// asleep reports whether a service's buckets without posts need not be stepped as
+// they close: its series is idle (evaluate.Series.Idle) and no incident is open or
+// holding its baseline, so their verdicts could not start anything (the tracker of
+// a service without an incident acts only on an anomaly or a flood) and change
+// nothing outside the series, which catchUp steps through when it is mentioned
+// again.
+func asleep(s *evaluate.Series, t *incident.Tracker) bool {
+	return s.Idle() && !t.Open() && !t.Holding()
 }
 
 // Deps are the parts a Monitor works with, all given to New. Reader and Claimer are
@@ -405,9 +503,17 @@ func New(cfg Config, d Deps, log *zap.Logger) (*Monitor, error) {
 func (m *Monitor) reset() {
 	m.series = map[string]*evaluate.Series{}
 	m.trackers = map[string]*incident.Tracker{}
-	for _, s := range m.cfg.Services {
-		m.series[s] = evaluate.NewSeries(m.cfg.Evaluate)
-		m.trackers[s] = incident.NewTracker(s, m.cfg.Incident)
+	m.order = make(map[string]int, len(m.cfg.Services))
+	for i, s := range m.cfg.Services {
+		m.order[s] = i
+	}
+	m.awake = map[string]bool{}
+	m.births = map[string]int64{}
+	m.origin, m.skips = 0, nil
+	if m.eager {
+		for _, s := range m.cfg.Services {
+			m.state(s)
+		}
 	}
 	// The parameters in effect (defaults filled in), read once rather than from a
 	// new series each time.
@@ -604,6 +710,9 @@ func (m *Monitor) Advance(ctx context.Context, watermark time.Time) error {
 	if m.next == 0 {
 		m.next = end - int64(m.cfg.History/time.Second)
 	}
+	if m.origin == 0 {
+		m.origin = m.next
+	}
 	if m.trimNext == 0 {
 		m.trimNext = m.next - int64(m.cfg.Retention/time.Second)
 	}
@@ -619,7 +728,7 @@ func (m *Monitor) Advance(ctx context.Context, watermark time.Time) error {
 			continue
 		}
 		to := min(end-step, m.next+int64(m.cfg.MaxRead-1)*step)
-		counts, err := m.reader.Read(ctx, m.cfg.Services, m.next, to)
+		counts, err := m.read(ctx, m.next, to)
 		if err != nil {
 			return fmt.Errorf("evaluate buckets: %w", err)
 		}
@@ -688,9 +797,12 @@ func (m *Monitor) skipQuiet(ctx context.Context, end int64) (bool, error) {
 		return false, nil
 	}
 	m.log.Info("skipping a stretch without posts", zap.Time("from", time.Unix(m.next, 0).UTC()), zap.Time("to", time.Unix(target, 0).UTC()))
-	at := time.Unix(target, 0).UTC()
-	for _, s := range m.cfg.Services {
-		m.series[s].Gap(at)
+	// Every series takes the gap when it is next stepped (catchUp).
+	m.skips = append(m.skips, [2]int64{m.next, target})
+	if m.eager {
+		for _, s := range m.cfg.Services {
+			m.series[s].Gap(time.Unix(target, 0).UTC())
+		}
 	}
 	m.gaps = append(m.gaps, [2]int64{m.next, target})
 	m.next = target
@@ -726,7 +838,7 @@ func (m *Monitor) trim(ctx context.Context, to int64) {
 		if len(m.gaps) > 0 {
 			last = min(last, m.gaps[0][0]-step)
 		}
-		if err := t.Trim(ctx, m.cfg.Services, m.trimNext, last); err != nil {
+		if err := t.Trim(ctx, m.cfg.Group, m.cfg.Services, m.trimNext, last); err != nil {
 			if ctx.Err() == nil { // shutting down is not a failure to trim
 				m.log.Warn("trim old buckets", zap.Error(err))
 			}
@@ -745,32 +857,73 @@ func (m *Monitor) trim(ctx context.Context, to int64) {
 	}
 }
 
-func (m *Monitor) evaluate(start time.Time, i int, counts map[string][]counts.Counts) {
-	verdicts := make(map[string]evaluate.Verdict, len(m.cfg.Services))
-	for _, s := range m.cfg.Services {
-		verdicts[s] = m.series[s].Step(start, counts[s][i])
-		if m.onVerdict != nil {
-			m.onVerdict(s, verdicts[s])
+// read reads the closed buckets [from, to] of the services mentioned in them.
+func (m *Monitor) read(ctx context.Context, from, to int64) (map[string][]counts.Counts, error) {
+	if m.cfg.Group == "" {
+		return m.reader.Read(ctx, m.cfg.Services, from, to)
+	}
+	return m.reader.Mentioned(ctx, m.cfg.Group, m.cfg.Services, from, to)
+}
+
+// evaluate steps the bucket starting at start (index i of counts) of every service
+// mentioned in it and of every service awake, in the rules' order; the others are
+// asleep and stay so.
+func (m *Monitor) evaluate(start time.Time, i int, got map[string][]counts.Counts) {
+	b := start.Unix()
+	svcs := m.stepping[:0]
+	for s := range m.awake {
+		svcs = append(svcs, s)
+	}
+	for s, cs := range got {
+		if c := cs[i]; (c.Posts > 0 || c.Complaints > 0) && !m.awake[s] && !m.eager {
+			if _, ok := m.order[s]; ok {
+				svcs = append(svcs, s)
+			}
 		}
 	}
+	if m.eager {
+		svcs = append(svcs[:0], m.cfg.Services...)
+	}
+	slices.SortFunc(svcs, func(a, b string) int { return m.order[a] - m.order[b] })
+	m.stepping = svcs
+	verdicts := make(map[string]evaluate.Verdict, len(svcs))
 	// The services failing now, found once: with thousands of services, looking at
 	// every other one for each would cost their square per bucket.
 	var failing []string
-	for _, o := range m.cfg.Services {
-		if m.trackers[o].Open() || verdicts[o].Anomalous() {
-			failing = append(failing, o)
+	for _, s := range svcs {
+		ser, tr := m.state(s)
+		if !m.eager {
+			m.catchUp(s, b)
+		}
+		var c counts.Counts
+		if cs := got[s]; cs != nil {
+			c = cs[i]
+		}
+		v := ser.Step(start, c)
+		verdicts[s] = v
+		if m.onVerdict != nil {
+			m.onVerdict(s, v)
+		}
+		if tr.Open() || v.Anomalous() {
+			failing = append(failing, s)
 		}
 	}
-	for _, s := range m.cfg.Services {
+	for _, s := range svcs {
 		var related []string
 		for _, o := range failing {
 			if o != s {
 				related = append(related, o)
 			}
 		}
-		evs := m.trackers[s].Step(verdicts[s], related)
-		m.trackers[s].Tell(m.series[s])
+		ser, tr := m.series[s], m.trackers[s]
+		evs := tr.Step(verdicts[s], related)
+		tr.Tell(ser)
 		m.pending = append(m.pending, evs...)
+		if asleep(ser, tr) {
+			delete(m.awake, s)
+		} else {
+			m.awake[s] = true
+		}
 	}
 }
 

@@ -25,6 +25,11 @@ func (c *countingStore) Read(ctx context.Context, services []string, from, to in
 	return c.Store.Read(ctx, services, from, to)
 }
 
+func (c *countingStore) Mentioned(ctx context.Context, group string, all []string, from, to int64) (map[string][]counts.Counts, error) {
+	c.reads++
+	return c.Store.Mentioned(ctx, group, all, from, to)
+}
+
 // A group whose first post is dated 2016 and whose others are dated today is not
 // evaluated bucket by bucket across the ten years between: the stretch without any
 // post is skipped in one Redis call, and today's buckets are evaluated.

@@ -27,6 +27,10 @@
 --   e  n field/value pairs: HSET (offsets TTL)
 --   z  n members of a sorted set, each its own score (the group's active hours,
 --      dropped by the evaluator as it trims; offsets TTL)
+--   x  n members added to a set (the services with posts in one bucket; counter TTL)
+--   y  the same with the offsets TTL (the services with hourly rollups in one day)
+--   i  n = 1: the value is set when the key has none (the first bucket the group's
+--      indexes cover); offsets TTL, refreshed
 --
 -- Returns {1} when applied, or {0, partition, stored, ...} when some partition's
 -- first offset is not beyond what is already stored (a replay after a crash): the
@@ -167,6 +171,14 @@ while i <= #ARGV do
       table.insert(add, ARGV[j])
     end
     redis.call('ZADD', key, unpack(add))
+    redis.call('EXPIRE', key, offsetTTL)
+    i = i + n
+  elseif op == 'x' or op == 'y' then
+    redis.call('SADD', key, unpack(ARGV, i, i + n - 1))
+    redis.call('EXPIRE', key, op == 'x' and counterTTL or offsetTTL)
+    i = i + n
+  elseif op == 'i' then
+    redis.call('SET', key, ARGV[i], 'NX')
     redis.call('EXPIRE', key, offsetTTL)
     i = i + n
   elseif op == 'e' then

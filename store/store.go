@@ -115,6 +115,21 @@ func (s *Store) pendingKey(group, topic string) string {
 func (s *Store) activeKey(group string) string {
 	return s.opt.Prefix + ":group:{" + group + "}:active"
 }
+
+// The group's indexes of what it stored: the services with posts in each bucket, the
+// services with hourly rollups in each day, and the first bucket they cover (data
+// stored by a version without them is read as before, service by service). With
+// them the evaluator reads, evaluates and trims only what was mentioned: a quiet
+// service costs no key and no command.
+func (s *Store) mentionedKey(group string, bucket int64) string {
+	return s.opt.Prefix + ":group:{" + group + "}:m:" + itoa(bucket)
+}
+func (s *Store) daysKey(group string, day int64) string {
+	return s.opt.Prefix + ":group:{" + group + "}:md:" + itoa(day)
+}
+func (s *Store) indexedKey(group string) string {
+	return s.opt.Prefix + ":group:{" + group + "}:indexed"
+}
 func (s *Store) watermarksKey(group, topic string) string {
 	return s.opt.Prefix + ":group:{" + group + "}:watermarks:" + topic
 }
@@ -253,6 +268,7 @@ func (s *Store) Apply(ctx context.Context, group, topic string, b *counts.Batch,
 			g.args = append(g.args, h)
 		}
 	}
+	s.addIndexes(g, group, keys)
 	if len(b.Firsts) > 0 {
 		g.args = append(g.args, "n", g.key(s.watermarksKey(group, topic)), len(b.Firsts))
 		for _, p := range sortedParts(b.Firsts) {
@@ -358,6 +374,35 @@ func (s *Store) applied(c *call, cmd *redis.Cmd, stored Stored, stale *ErrStale)
 	}
 	stale.Stored[c.scope] = st
 	return stale
+}
+
+// addIndexes adds to the group's call the indexes of the batch's buckets (keys, in
+// order of service then bucket): each bucket's services, each day's, and the first
+// bucket the indexes cover when none is recorded yet.
+func (s *Store) addIndexes(g *call, group string, keys []counts.Key) {
+	if len(keys) == 0 {
+		return
+	}
+	buckets := map[int64][]any{}
+	days := map[int64][]any{}
+	first := keys[0].Bucket
+	for i, k := range keys {
+		first = min(first, k.Bucket)
+		buckets[k.Bucket] = append(buckets[k.Bucket], k.Service)
+		d := floorTo(k.Bucket, 86400)
+		if i == 0 || keys[i-1].Service != k.Service || floorTo(keys[i-1].Bucket, 86400) != d {
+			days[d] = append(days[d], k.Service)
+		}
+	}
+	g.args = append(g.args, "i", g.key(s.indexedKey(group)), 1, first)
+	for _, b := range slices.Sorted(maps.Keys(buckets)) {
+		g.args = append(g.args, "x", g.key(s.mentionedKey(group, b)), len(buckets[b]))
+		g.args = append(g.args, buckets[b]...)
+	}
+	for _, d := range slices.Sorted(maps.Keys(days)) {
+		g.args = append(g.args, "y", g.key(s.daysKey(group, d)), len(days[d]))
+		g.args = append(g.args, days[d]...)
+	}
 }
 
 func (s *Store) addBucket(c *call, k counts.Key, d *counts.Delta) {
@@ -649,28 +694,68 @@ func sampleValue(id string, posts []counts.SamplePost) string {
 	return id
 }
 
-// Trim deletes the fine buckets of services that start in [from, to] (unix seconds),
-// and the hourly rollups of the days 16 days before them. The evaluator calls it as it
-// closes buckets, for buckets it will not read again: TTLs run on the clock, and a
-// replay runs faster than the clock in event time, so without this Redis would grow
-// with the length of the replay. One command per service (its keys share a slot).
-func (s *Store) Trim(ctx context.Context, services []string, from, to int64) error {
+// Trim deletes the fine buckets that start in [from, to] (unix seconds) of the
+// services the group's index lists for them (every service of all, for buckets
+// stored before the index existed), the hourly rollups of the days 16 days before
+// them, and those indexes. The evaluator calls it as it closes buckets, for buckets
+// it will not read again: TTLs run on the clock, and a replay runs faster than the
+// clock in event time, so without this Redis would grow with the length of the
+// replay. Two round trips; one command per service (its keys share a slot).
+func (s *Store) Trim(ctx context.Context, group string, all []string, from, to int64) error {
 	step := int64(s.opt.Bucket / time.Second)
 	from = floorTo(from, step)
 	if to < from {
 		return nil
 	}
-	pipe := s.rdb.Pipeline()
-	for _, svc := range services {
-		keys := make([]string, 0, 3*((to-from)/step+1)+2)
-		for b := from; b <= to; b += step {
-			keys = append(keys, s.countsKey(svc, b), s.authorsKey(svc, b), s.voicesKey(svc, b))
-		}
-		for d := floorTo(from, 86400); d <= to; d += 86400 {
-			keys = append(keys, s.dayKey(svc, d-rollupDays*86400))
-		}
-		pipe.Unlink(ctx, keys...)
+	per, err := s.mentioned(ctx, group, all, from, to)
+	if err != nil {
+		return fmt.Errorf("trim buckets %d..%d: %w", from, to, err)
 	}
+	pipe := s.rdb.Pipeline()
+	marker := pipe.Get(ctx, s.indexedKey(group))
+	var days []int64
+	var daySets []*redis.StringSliceCmd
+	for d := floorTo(from, 86400); d <= to; d += 86400 {
+		old := d - rollupDays*86400
+		days = append(days, old)
+		daySets = append(daySets, pipe.SMembers(ctx, s.daysKey(group, old)))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return fmt.Errorf("trim buckets %d..%d: %w", from, to, err)
+	}
+	since, indexed := indexedFrom(marker)
+	keys := map[string][]string{}
+	var order []string
+	add := func(svc string, ks ...string) {
+		if keys[svc] == nil {
+			order = append(order, svc)
+		}
+		keys[svc] = append(keys[svc], ks...)
+	}
+	var groupKeys []string
+	for i, svcs := range per {
+		b := from + int64(i)*step
+		for _, svc := range svcs {
+			add(svc, s.countsKey(svc, b), s.authorsKey(svc, b), s.voicesKey(svc, b))
+		}
+		groupKeys = append(groupKeys, s.mentionedKey(group, b))
+	}
+	for i, d := range days {
+		svcs := daySets[i].Val()
+		if !indexed || since > d {
+			// The day began before the index: its services as given too.
+			svcs = append(svcs, all...)
+		}
+		for _, svc := range svcs {
+			add(svc, s.dayKey(svc, d))
+		}
+		groupKeys = append(groupKeys, s.daysKey(group, d))
+	}
+	pipe = s.rdb.Pipeline()
+	for _, svc := range order {
+		pipe.Unlink(ctx, keys[svc]...)
+	}
+	pipe.Unlink(ctx, groupKeys...)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("trim buckets %d..%d: %w", from, to, err)
 	}
@@ -761,4 +846,123 @@ func addField(m *map[string]int64, k string, n int64) {
 		*m = map[string]int64{}
 	}
 	(*m)[k] += n
+}
+
+// indexedFrom returns the first bucket the group's indexes cover (ok false: none
+// recorded, so none does).
+func indexedFrom(cmd *redis.StringCmd) (int64, bool) {
+	v, err := cmd.Int64()
+	return v, err == nil
+}
+
+// mentioned reads, in one round trip, the services with posts in each bucket of
+// [from, to]: for a bucket the indexes do not cover, all of them (all).
+func (s *Store) mentioned(ctx context.Context, group string, all []string, from, to int64) ([][]string, error) {
+	step := int64(s.opt.Bucket / time.Second)
+	pipe := s.rdb.Pipeline()
+	marker := pipe.Get(ctx, s.indexedKey(group))
+	var sets []*redis.StringSliceCmd
+	for b := from; b <= to; b += step {
+		sets = append(sets, pipe.SMembers(ctx, s.mentionedKey(group, b)))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("read the services mentioned in buckets %d..%d: %w", from, to, err)
+	}
+	since, ok := indexedFrom(marker)
+	out := make([][]string, len(sets))
+	for i, c := range sets {
+		if b := from + int64(i)*step; !ok || b < since {
+			out[i] = all
+			continue
+		}
+		out[i] = c.Val()
+	}
+	return out, nil
+}
+
+// Mentioned returns the counts of the buckets [from, to] (unix seconds) of each
+// service with posts in any of them, index 0 = from, in two round trips (the
+// group's index, then the buckets it lists). A service absent had no post there.
+// For buckets stored before the group's indexes existed, every service of all is
+// read.
+func (s *Store) Mentioned(ctx context.Context, group string, all []string, from, to int64) (map[string][]counts.Counts, error) {
+	step := int64(s.opt.Bucket / time.Second)
+	n := int((to-from)/step) + 1
+	if n <= 0 {
+		return map[string][]counts.Counts{}, nil
+	}
+	per, err := s.mentioned(ctx, group, all, from, to)
+	if err != nil {
+		return nil, err
+	}
+	type cmds struct {
+		svc string
+		i   int
+		h   *redis.MapStringStringCmd
+		a   *redis.IntCmd
+	}
+	var all2 []cmds
+	pipe := s.rdb.Pipeline()
+	for i, svcs := range per {
+		b := from + int64(i)*step
+		for _, svc := range svcs {
+			all2 = append(all2, cmds{svc, i, pipe.HGetAll(ctx, s.countsKey(svc, b)), pipe.PFCount(ctx, s.authorsKey(svc, b))})
+		}
+	}
+	out := map[string][]counts.Counts{}
+	if len(all2) == 0 {
+		return out, nil
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("read buckets %d..%d: %w", from, to, err)
+	}
+	for _, c := range all2 {
+		h := c.h.Val()
+		if len(h) == 0 {
+			continue // listed for a bucket not indexed, or trimmed already
+		}
+		cs := out[c.svc]
+		if cs == nil {
+			cs = make([]counts.Counts, n)
+			out[c.svc] = cs
+		}
+		cs[c.i] = parseCounts(h)
+		cs[c.i].Authors = c.a.Val()
+	}
+	return out, nil
+}
+
+// RolledUp returns the hourly rollups (as ReadHours) of the services that have any
+// in the days of [from, to), found in the group's index of each day; for days stored
+// before the index existed, of every service of all.
+func (s *Store) RolledUp(ctx context.Context, group string, all []string, from, to time.Time) (map[string]map[int64]counts.Counts, error) {
+	pipe := s.rdb.Pipeline()
+	marker := pipe.Get(ctx, s.indexedKey(group))
+	var sets []*redis.StringSliceCmd
+	first := floorTo(floorTo(from.Unix(), 3600), 86400)
+	for d := first; d < to.Unix(); d += 86400 {
+		sets = append(sets, pipe.SMembers(ctx, s.daysKey(group, d)))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("read the services with hourly rollups: %w", err)
+	}
+	var lists [][]string
+	if since, ok := indexedFrom(marker); !ok || since > first {
+		lists = append(lists, all) // days stored before the index
+	}
+	for _, c := range sets {
+		lists = append(lists, c.Val())
+	}
+	seen := map[string]bool{}
+	var svcs []string
+	for _, l := range lists {
+		for _, svc := range l {
+			if !seen[svc] {
+				seen[svc] = true
+				svcs = append(svcs, svc)
+			}
+		}
+	}
+	slices.Sort(svcs)
+	return s.ReadHours(ctx, svcs, from, to)
 }

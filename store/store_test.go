@@ -218,39 +218,87 @@ func TestStoreLaterBatches(t *testing.T) {
 }
 
 // Trim deletes the buckets of a closed range and the rollups of 16 days before, and
-// nothing else.
+// nothing else: those of the services the group's index lists, or, for data stored
+// before the index existed (no marker), those of every service it is given.
 func TestStoreTrim(t *testing.T) {
+	for _, legacy := range []bool{false, true} {
+		t.Run(map[bool]string{false: "indexed", true: "legacy"}[legacy], func(t *testing.T) {
+			ctx := context.Background()
+			s, rdb := newStore(t)
+			t0 := time.Date(2022, 10, 25, 7, 17, 3, 0, time.UTC)
+			b := counts.NewBatch(10 * time.Second)
+			b.Offset(0, 1)
+			for _, at := range []time.Time{t0.Add(-16 * 24 * time.Hour), t0, t0.Add(10 * time.Second), t0.Add(7 * time.Hour)} {
+				b.Complain("whatsapp", at, counts.Complaint{Author: "a"})
+			}
+			if err := s.Apply(ctx, "g", "posts", b, store.Stored{}); err != nil {
+				t.Fatal(err)
+			}
+			count := func(pattern string) int {
+				keys, err := rdb.Keys(ctx, pattern).Result()
+				if err != nil {
+					t.Fatal(err)
+				}
+				return len(keys)
+			}
+			if c, d, m, md := count("t:{whatsapp}:[ca]:*"), count("t:{whatsapp}:d:*"), count("t:group:{g}:m:*"), count("t:group:{g}:md:*"); c != 8 || d != 2 || m != 4 || md != 2 {
+				t.Fatalf("before: %d bucket keys, %d day keys, %d bucket indexes, %d day indexes; want 8, 2, 4, 2", c, d, m, md)
+			}
+			var all []string // indexed: the index says which services
+			if legacy {
+				all = []string{"whatsapp", "x"}
+				if err := rdb.Del(ctx, "t:group:{g}:indexed").Err(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			first := counts.BucketOf(t0, 10*time.Second)
+			if err := s.Trim(ctx, "g", all, first, first+10); err != nil {
+				t.Fatal(err)
+			}
+			if c, d, m, md := count("t:{whatsapp}:[ca]:*"), count("t:{whatsapp}:d:*"), count("t:group:{g}:m:*"), count("t:group:{g}:md:*"); c != 4 || d != 1 || m != 2 || md != 1 {
+				t.Errorf("after: %d bucket keys, %d day keys, %d bucket indexes, %d day indexes; want 4 (16 days before and 7 h after), 1, 2, 1", c, d, m, md)
+			}
+			got, _ := s.Read(ctx, []string{"whatsapp"}, first+7*3600, first+7*3600)
+			if got["whatsapp"][0].Complaints != 1 {
+				t.Errorf("a bucket outside the range was trimmed: %+v", got["whatsapp"][0])
+			}
+		})
+	}
+}
+
+// Mentioned reads only the buckets the group's index lists; buckets stored before the
+// index existed are read for every service given.
+func TestStoreMentioned(t *testing.T) {
 	ctx := context.Background()
 	s, rdb := newStore(t)
-	t0 := time.Date(2022, 10, 25, 7, 17, 3, 0, time.UTC)
+	t0 := time.Date(2022, 10, 25, 7, 17, 0, 0, time.UTC)
+	first := counts.BucketOf(t0, 10*time.Second)
 	b := counts.NewBatch(10 * time.Second)
 	b.Offset(0, 1)
-	for _, at := range []time.Time{t0.Add(-16 * 24 * time.Hour), t0, t0.Add(10 * time.Second), t0.Add(7 * time.Hour)} {
-		b.Complain("whatsapp", at, counts.Complaint{Author: "a"})
-	}
+	b.Complain("whatsapp", t0, counts.Complaint{Author: "a"})
+	b.Mention("x", t0.Add(20*time.Second))
 	if err := s.Apply(ctx, "g", "posts", b, store.Stored{}); err != nil {
 		t.Fatal(err)
 	}
-	count := func(pattern string) int {
-		keys, err := rdb.Keys(ctx, pattern).Result()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(keys)
-	}
-	if c, d := count("t:{whatsapp}:[ca]:*"), count("t:{whatsapp}:d:*"); c != 8 || d != 2 {
-		t.Fatalf("before: %d bucket keys, %d day keys; want 8, 2", c, d)
-	}
-	first := counts.BucketOf(t0, 10*time.Second)
-	if err := s.Trim(ctx, []string{"whatsapp", "x"}, first, first+10); err != nil {
+	got, err := s.Mentioned(ctx, "g", []string{"whatsapp", "x", "zoom"}, first, first+30)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if c, d := count("t:{whatsapp}:[ca]:*"), count("t:{whatsapp}:d:*"); c != 4 || d != 1 {
-		t.Errorf("after: %d bucket keys, %d day keys; want 4 (16 days before and 7 h after), 1", c, d)
+	if len(got) != 2 || got["whatsapp"][0].Complaints != 1 || got["whatsapp"][0].Authors != 1 || got["x"][2].Posts != 1 || got["x"][0].Posts != 0 {
+		t.Errorf("Mentioned = %+v; want whatsapp's complaint in bucket 0 and x's post in bucket 2", got)
 	}
-	got, _ := s.Read(ctx, []string{"whatsapp"}, first+7*3600, first+7*3600)
-	if got["whatsapp"][0].Complaints != 1 {
-		t.Errorf("a bucket outside the range was trimmed: %+v", got["whatsapp"][0])
+	// A later batch (the marker stays at the first bucket indexed) and an older
+	// bucket stored by a version without the index: read for every service.
+	if err := rdb.Set(ctx, "t:group:{g}:indexed", first+10, 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.Mentioned(ctx, "g", []string{"whatsapp", "x", "zoom"}, first, first+30)
+	if err != nil || got["whatsapp"][0].Complaints != 1 || got["x"][2].Posts != 1 {
+		t.Errorf("Mentioned across the marker = %+v, %v", got, err)
+	}
+	hours, err := s.RolledUp(ctx, "g", []string{"zoom"}, t0.Add(-time.Hour), t0.Add(time.Hour))
+	if err != nil || len(hours) != 2 || hours["whatsapp"][first-first%3600].Complaints != 1 {
+		t.Errorf("RolledUp = %v, %v; want whatsapp's and x's hour", hours, err)
 	}
 }
 

@@ -49,3 +49,27 @@ func (s *Series) Gap(start time.Time) {
 	f.last = start.Add(-s.p.Bucket)
 	*s = *f
 }
+
+// Last returns the start of the last bucket stepped (zero before the first).
+func (s *Series) Last() time.Time { return s.last }
+
+// Idle reports whether the buckets after the last one stepped, as long as they hold
+// no complaint, can only be judged below the bar (normal, elevated, too few to
+// judge), whatever the baseline does meanwhile: every verdict past the bar needs a
+// window of at least MinComplaints, and windows only lose complaints as empty
+// buckets come. The monitor leaves an idle series of a service without an incident
+// unstepped until the service is mentioned again, when Step fills the empty buckets
+// in: the same arithmetic, done when it is needed.
+func (s *Series) Idle() bool {
+	if s.open || s.hold {
+		return false
+	}
+	// Integer complaints summed in floating point: half a complaint of margin.
+	lim := float64(s.p.MinComplaints) - 0.5
+	for k := range s.scales {
+		if s.scales[k].sx > lim {
+			return false
+		}
+	}
+	return true
+}
