@@ -29,8 +29,10 @@
 --      dropped by the evaluator as it trims; offsets TTL)
 --   x  n members added to a set (the services with posts in one bucket; counter TTL)
 --   y  the same with the offsets TTL (the services with hourly rollups in one day)
---   i  n = 1: the value is set when the key has none (the first bucket the group's
---      indexes cover); offsets TTL, refreshed
+--   i  n = 2: value, index of a key written by every version (the group's totals):
+--      when the key has no value it is set to value, or to 0 when that other key does
+--      not exist either (a new group: its indexes cover everything); offsets TTL,
+--      refreshed. It comes before the op that writes that other key.
 --
 -- Returns {1} when applied, or {0, partition, stored, ...} when some partition's
 -- first offset is not beyond what is already stored (a replay after a crash): the
@@ -178,7 +180,13 @@ while i <= #ARGV do
     redis.call('EXPIRE', key, op == 'x' and counterTTL or offsetTTL)
     i = i + n
   elseif op == 'i' then
-    redis.call('SET', key, ARGV[i], 'NX')
+    if redis.call('EXISTS', key) == 0 then
+      local v = ARGV[i]
+      if redis.call('EXISTS', KEYS[tonumber(ARGV[i + 1])]) == 0 then
+        v = 0
+      end
+      redis.call('SET', key, v)
+    end
     redis.call('EXPIRE', key, offsetTTL)
     i = i + n
   elseif op == 'e' then

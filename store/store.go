@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -230,6 +231,8 @@ func (s *Store) Apply(ctx context.Context, group, topic string, b *counts.Batch,
 		}
 	}
 	g := get(GroupScope)
+	// The indexes first: their marker looks whether the group stored anything before.
+	s.addIndexes(g, group, b, keys)
 	if len(b.Totals) > 0 {
 		fields := make([]string, 0, len(b.Totals))
 		for f := range b.Totals {
@@ -268,7 +271,6 @@ func (s *Store) Apply(ctx context.Context, group, topic string, b *counts.Batch,
 			g.args = append(g.args, h)
 		}
 	}
-	s.addIndexes(g, group, keys)
 	if len(b.Firsts) > 0 {
 		g.args = append(g.args, "n", g.key(s.watermarksKey(group, topic)), len(b.Firsts))
 		for _, p := range sortedParts(b.Firsts) {
@@ -378,23 +380,32 @@ func (s *Store) applied(c *call, cmd *redis.Cmd, stored Stored, stale *ErrStale)
 
 // addIndexes adds to the group's call the indexes of the batch's buckets (keys, in
 // order of service then bucket): each bucket's services, each day's, and the first
-// bucket the indexes cover when none is recorded yet.
-func (s *Store) addIndexes(g *call, group string, keys []counts.Key) {
-	if len(keys) == 0 {
-		return
+// bucket the indexes cover when none is recorded yet (this batch's first, or 0 for a
+// group that stored nothing before: its totals, which every version writes, are
+// not there yet). The marker goes with every batch, matches or not, so that a group
+// whose first batches matched nothing is still known to be new.
+func (s *Store) addIndexes(g *call, group string, b *counts.Batch, keys []counts.Key) {
+	step := int64(s.opt.Bucket / time.Second)
+	first, known := int64(math.MaxInt64), false
+	if !b.Wall.IsZero() {
+		first, known = floorTo(b.Wall.Unix(), step), true
+	}
+	for _, ms := range b.Firsts {
+		first, known = min(first, floorTo(ms/1000, step)), true
 	}
 	buckets := map[int64][]any{}
 	days := map[int64][]any{}
-	first := keys[0].Bucket
 	for i, k := range keys {
-		first = min(first, k.Bucket)
+		first, known = min(first, k.Bucket), true
 		buckets[k.Bucket] = append(buckets[k.Bucket], k.Service)
 		d := floorTo(k.Bucket, 86400)
 		if i == 0 || keys[i-1].Service != k.Service || floorTo(keys[i-1].Bucket, 86400) != d {
 			days[d] = append(days[d], k.Service)
 		}
 	}
-	g.args = append(g.args, "i", g.key(s.indexedKey(group)), 1, first)
+	if known {
+		g.args = append(g.args, "i", g.key(s.indexedKey(group)), 2, first, g.key(s.totalsKey(group)))
+	}
 	for _, b := range slices.Sorted(maps.Keys(buckets)) {
 		g.args = append(g.args, "x", g.key(s.mentionedKey(group, b)), len(buckets[b]))
 		g.args = append(g.args, buckets[b]...)

@@ -280,6 +280,21 @@ func TestStoreMentioned(t *testing.T) {
 	if err := s.Apply(ctx, "g", "posts", b, store.Stored{}); err != nil {
 		t.Fatal(err)
 	}
+	if m, err := rdb.Get(ctx, "t:group:{g}:indexed").Result(); err != nil || m != "0" {
+		t.Errorf("a new group's indexes cover from %q (%v), want 0: everything", m, err)
+	}
+	// A group that stored posts with a version without the indexes: covered from
+	// its first batch with them on.
+	if err := rdb.HSet(ctx, "old:group:{g}:totals", "consumed", 5).Err(); err != nil {
+		t.Fatal(err)
+	}
+	older := store.New(rdb, store.Options{Prefix: "old"})
+	if err := older.Apply(ctx, "g", "posts", b, store.Stored{}); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := rdb.Get(ctx, "old:group:{g}:indexed").Int64(); err != nil || m != first {
+		t.Errorf("an older group's indexes cover from %d (%v), want %d", m, err, first)
+	}
 	got, err := s.Mentioned(ctx, "g", []string{"whatsapp", "x", "zoom"}, first, first+30)
 	if err != nil {
 		t.Fatal(err)
