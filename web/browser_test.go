@@ -183,3 +183,59 @@ func evalJS[T any](t *testing.T, ctx context.Context, expr string) T {
 	}
 	return v
 }
+
+// TestServicePagesInChromium: with more services than a page holds, the page shows
+// the first page and how many there are, pages forward and back, and searches by
+// name through /api/services, while the state keeps streaming.
+func TestServicePagesInChromium(t *testing.T) {
+	bctx, closeBrowser := headless(t, chromedp.WindowSize(1280, 1000))
+	defer closeBrowser()
+	const n = 120
+	declared := make([]Service, n)
+	for i := range declared {
+		declared[i] = Service{Name: fmt.Sprintf("svc%03d", i), Display: fmt.Sprintf("Service %03d", i)}
+	}
+	h := NewHub(declared, zap.NewNop())
+	for _, s := range declared {
+		h.Observe(s.Name, verdict(t0, 3, 1, 0.4))
+	}
+	srv := httptest.NewServer(h.Handler())
+	defer srv.Close()
+	defer h.Close()
+
+	waitJS := func(what, expr string) {
+		t.Helper()
+		if _, err := chromedp.Run(bctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+			rows := evalJS[[]string](t, bctx, `[...document.querySelectorAll('#services > li')].map(li => li.dataset.n || li.id)`)
+			t.Fatalf("waiting for %s: %v (range %q, rows %v)", what, err, evalJS[string](t, bctx, `document.querySelector('#svc-range').textContent`), rows)
+		}
+	}
+	page := func(rng, first, last string) string {
+		return fmt.Sprintf(`document.querySelector('#svc-range').textContent === %q && document.querySelector('#services > li:first-child').id === %q && document.querySelector('#services > li:last-child').id === %q`, rng, "svc-"+first, "svc-"+last)
+	}
+	if err := chromedp.Do(bctx, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`#conn.conn-live`))); err != nil {
+		t.Fatal(err)
+	}
+	waitJS("the first page", page("1–50 of 120", "svc000", "svc049"))
+	if _, err := chromedp.Run(bctx, chromedp.Click(chromedp.CSS(`#svc-next`))); err != nil {
+		t.Fatal(err)
+	}
+	waitJS("the second page", page("51–100 of 120", "svc050", "svc099"))
+	// A live update while on the second page keeps it.
+	h.Observe("svc001", verdict(t0.Add(10*time.Second), 3, 1, 0.4))
+	_, version := h.snapshot()
+	waitJS("the next state", fmt.Sprintf(`document.body.dataset.version === "%d"`, version))
+	waitJS("the second page after an update", page("51–100 of 120", "svc050", "svc099"))
+	if _, err := chromedp.Run(bctx, chromedp.Click(chromedp.CSS(`#svc-next`))); err != nil {
+		t.Fatal(err)
+	}
+	waitJS("the last page", page("101–120 of 120", "svc100", "svc119")+` && document.querySelector('#svc-next').disabled`)
+	if _, err := chromedp.Run(bctx, chromedp.SendKeys(chromedp.CSS(`#svc-q`), "service 11")); err != nil {
+		t.Fatal(err)
+	}
+	waitJS("the search", page("1–10 of 10", "svc110", "svc119"))
+	if _, err := chromedp.Run(bctx, chromedp.SendKeys(chromedp.CSS(`#svc-q`), "x")); err != nil {
+		t.Fatal(err)
+	}
+	waitJS("a search that finds nothing", `document.querySelector('#svc-range').textContent === 'No service matches “service 11x”.' && document.querySelectorAll('#services > li').length === 0`)
+}

@@ -2,9 +2,13 @@ package web
 
 import (
 	"embed"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,8 +27,9 @@ const (
 )
 
 // Handler serves the page at "/", its embedded assets under "/assets/", "/api/state"
-// (a JSON snapshot) and "/api/stream" (server-sent events: one "state" event with the
-// whole State after each change). All links are relative, so it can be mounted under a
+// (a JSON snapshot), "/api/stream" (server-sent events: one "state" event with the
+// whole State after each change) and "/api/services" (the services a page at a time,
+// searchable: the state carries the first page). All links are relative, so it can be mounted under a
 // prefix with http.StripPrefix.
 func (h *Hub) Handler() http.Handler {
 	static, err := fs.Sub(staticFS, "static")
@@ -42,6 +47,7 @@ func (h *Hub) Handler() http.Handler {
 	mux.Handle("GET /assets/", assets)
 	mux.HandleFunc("GET /api/state", h.serveState)
 	mux.HandleFunc("GET /api/stream", h.serveStream)
+	mux.HandleFunc("GET /api/services", h.serveServices)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
 		hd.Set("X-Content-Type-Options", "nosniff")
@@ -71,6 +77,40 @@ func noCache(h http.Handler) http.Handler {
 
 func (h *Hub) serveState(w http.ResponseWriter, _ *http.Request) {
 	b, _ := h.snapshot()
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(b)
+}
+
+// maxPage bounds /api/services's limit.
+const maxPage = 500
+
+// serveServices serves one page of the services: ?q= (part of a name), &offset= (from
+// 0) and &limit= (1 to maxPage, default PageSize).
+func (h *Hub) serveServices(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	num := func(name string, def, lo, hi int) (int, error) {
+		v := q.Get(name)
+		if v == "" {
+			return def, nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			return 0, fmt.Errorf("%s: want a whole number from %d to %d, got %q", name, lo, hi, v)
+		}
+		return n, nil
+	}
+	offset, err1 := num("offset", 0, 0, math.MaxInt32)
+	limit, err2 := num("limit", PageSize, 1, maxPage)
+	if err := errors.Join(err1, err2); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	b, err := json.Marshal(h.Page(q.Get("q"), offset, limit))
+	if err != nil { // cannot happen: only plain types, and NaN and Inf are filtered
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write(b)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -23,6 +24,16 @@ import (
 var t0 = time.Date(2022, 10, 25, 6, 0, 0, 0, time.UTC)
 
 // verdict is the verdict of the bucket at start with a full 2-minute window.
+// named returns the service of st named name (the zero value when st lacks it).
+func named(st State, name string) ServiceState {
+	for _, s := range st.Services {
+		if s.Name == name {
+			return s
+		}
+	}
+	return ServiceState{}
+}
+
 func verdict(start time.Time, posts, complaints int64, expected float64) evaluate.Verdict {
 	return evaluate.Verdict{
 		Reason:      evaluate.ReasonNormal,
@@ -107,7 +118,7 @@ func TestHistoryIsBounded(t *testing.T) {
 	for i := range maxUndeclared + 10 {
 		h.Observe(fmt.Sprintf("svc%d", i), verdict(t0, 1, 1, 1))
 	}
-	if n := len(state(t, h).Services); n != maxUndeclared {
+	if n := state(t, h).ServicesTotal; n != maxUndeclared {
 		t.Errorf("%d services, want %d", n, maxUndeclared)
 	}
 }
@@ -178,7 +189,7 @@ func TestStateJSON(t *testing.T) {
 		len(inc.Related) != 1 || inc.Related[0].Display != "Facebook" || inc.Samples[0] != "1850001" {
 		t.Errorf("incident = %+v", inc)
 	}
-	if st.Services[1].Incident == nil || st.Services[1].Status != "major" || st.Services[0].Incident != nil {
+	if wa, fb := named(st, "whatsapp"), named(st, "facebook"); wa.Incident == nil || wa.Status != "major" || fb.Incident != nil {
 		t.Errorf("services = %+v", st.Services)
 	}
 	if len(st.Timeline) != 2 || st.Timeline[0].Type != "updated" || st.Timeline[1].Type != "started" || st.Timeline[0].Display != "واتساب" {
@@ -187,7 +198,7 @@ func TestStateJSON(t *testing.T) {
 	if !st.AsOf.Equal(t0.Add(3 * time.Minute)) {
 		t.Errorf("as_of = %v", st.AsOf)
 	}
-	for _, k := range []string{"as_of", "version", "band", "services", "incidents", "timeline"} {
+	for _, k := range []string{"as_of", "version", "band", "services", "services_total", "incidents", "timeline"} {
 		if _, ok := raw[k]; !ok {
 			t.Errorf("state has no %q", k)
 		}
@@ -195,8 +206,8 @@ func TestStateJSON(t *testing.T) {
 
 	h.Event(incidentEvent(incident.TypeResolved, "whatsapp", t0.Add(20*time.Minute), 3))
 	st, _ = get()
-	if len(st.Incidents) != 0 || st.Services[1].Incident != nil || st.Services[1].LastIncident == nil ||
-		st.Services[1].LastIncident.ResolvedAt == nil || st.Timeline[0].Type != "resolved" {
+	if wa := named(st, "whatsapp"); len(st.Incidents) != 0 || wa.Incident != nil || wa.LastIncident == nil ||
+		wa.LastIncident.ResolvedAt == nil || st.Timeline[0].Type != "resolved" {
 		t.Errorf("after resolution: %+v", st)
 	}
 	for i := range timelineMax + 20 {
@@ -384,7 +395,7 @@ func TestWithDetectors(t *testing.T) {
 			}
 			series[n].Hold(trackers[n].Open())
 			st := state(t, h)
-			if open := st.Services[j].Incident != nil; open != trackers[n].Open() {
+			if open := named(st, n).Incident != nil; open != trackers[n].Open() {
 				t.Fatalf("%s at %v: page shows open=%v, tracker %v", n, at, open, trackers[n].Open())
 			}
 		}
@@ -413,8 +424,8 @@ func TestHubHoldsAllDeclaredServices(t *testing.T) {
 			for i := range maxUndeclared + 10 {
 				h.Observe(fmt.Sprintf("extra%d", i), verdict(t0, 1, 1, 0.4))
 			}
-			st := state(t, h)
-			if len(st.Services) != n+maxUndeclared {
+			st := h.Page("", 0, math.MaxInt)
+			if len(st.Services) != n+maxUndeclared || st.Total != n+maxUndeclared {
 				t.Fatalf("%d services, want %d declared + %d undeclared", len(st.Services), n, maxUndeclared)
 			}
 			for i, s := range declared {
@@ -430,11 +441,13 @@ func TestHubHoldsAllDeclaredServices(t *testing.T) {
 	}
 }
 
-// TestHubStateOfManyServices: /api/state with the most services the rules allow is served
-// whole, and a burst of requests after a change builds the document once, not once per
-// request (every open stream asks for it after each change).
+// TestHubStateOfManyServices: with 50,000 services /api/state carries the first page
+// and the total, /api/services serves any page and searches by name (a bad parameter
+// is refused, saying what is allowed), and a burst of requests after a change builds
+// the state once, not once per request (every open stream asks for it after each
+// change).
 func TestHubStateOfManyServices(t *testing.T) {
-	const n = 16384
+	const n = 50000
 	declared := make([]Service, n)
 	for i := range declared {
 		declared[i] = Service{Name: fmt.Sprintf("svc%05d", i)}
@@ -461,10 +474,51 @@ func TestHubStateOfManyServices(t *testing.T) {
 	if err := json.Unmarshal(b, &st); err != nil {
 		t.Fatal(err)
 	}
-	if len(st.Services) != n || st.Services[n-1].Minutes.Posts[0] != 18 {
-		t.Fatalf("%d services, last %+v", len(st.Services), st.Services[len(st.Services)-1].Minutes)
+	if len(st.Services) != PageSize || st.ServicesTotal != n || st.Services[PageSize-1].Name != "svc00049" {
+		t.Fatalf("%d services of %d, the last %s", len(st.Services), st.ServicesTotal, st.Services[len(st.Services)-1].Name)
 	}
 	t.Logf("%d services: %d bytes in %s", n, len(b), time.Since(start))
+	get := func(query string) (int, Page, string) {
+		t.Helper()
+		resp, err := http.Get(srv.URL + "/api/services?" + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		var p Page
+		if resp.StatusCode == http.StatusOK {
+			if err := json.Unmarshal(b, &p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return resp.StatusCode, p, string(b)
+	}
+	for _, tt := range []struct {
+		query       string
+		total       int
+		first, last string
+	}{
+		{"", n, "svc00000", "svc00049"},
+		{"offset=49990&limit=100", n, "svc49990", "svc49999"},
+		{"q=SVC4999", 10, "svc49990", "svc49999"},
+		{"q=12345", 1, "svc12345", "svc12345"},
+		{"q=nothing", 0, "", ""},
+	} {
+		code, p, body := get(tt.query)
+		if code != http.StatusOK || p.Total != tt.total {
+			t.Errorf("?%s: %d, %d services; want %d: %s", tt.query, code, p.Total, tt.total, body[:min(len(body), 200)])
+			continue
+		}
+		if tt.total > 0 && (p.Services[0].Name != tt.first || p.Services[len(p.Services)-1].Name != tt.last || p.Services[0].Minutes.Posts[0] != 18) {
+			t.Errorf("?%s: %s … %s, want %s … %s", tt.query, p.Services[0].Name, p.Services[len(p.Services)-1].Name, tt.first, tt.last)
+		}
+	}
+	for _, query := range []string{"limit=0", "limit=501", "offset=-1", "offset=x"} {
+		if code, _, body := get(query); code != http.StatusBadRequest || !strings.Contains(body, "want a whole number from") {
+			t.Errorf("?%s: %d %q, want 400 saying what is allowed", query, code, body)
+		}
+	}
 
 	// After a change, concurrent snapshots share one build: all get the same bytes.
 	h.Observe("svc00000", verdict(t0.Add(time.Minute), 1, 1, 0.4))

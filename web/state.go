@@ -13,12 +13,17 @@ import (
 
 // State is the JSON document of /api/state and of each /api/stream message.
 type State struct {
-	AsOf      *time.Time      `json:"as_of"` // latest event time seen; null before any
-	Version   uint64          `json:"version"`
-	Band      float64         `json:"band"` // upper edge of the baseline band, × baseline
-	Services  []ServiceState  `json:"services"`
-	Incidents []IncidentState `json:"incidents"` // open incidents, most severe first
-	Timeline  []timelineEntry `json:"timeline"`  // recent incident events, newest first
+	AsOf    *time.Time `json:"as_of"` // latest event time seen; null before any
+	Version uint64     `json:"version"`
+	Band    float64    `json:"band"` // upper edge of the baseline band, × baseline
+	// Services are the first PageSize services in the page's order (open incidents
+	// first, then by how far their last verdict went, then as declared), and every
+	// service with an open incident; the others are read a page at a time from
+	// /api/services. ServicesTotal counts them all.
+	Services      []ServiceState  `json:"services"`
+	ServicesTotal int             `json:"services_total"`
+	Incidents     []IncidentState `json:"incidents"` // open incidents, most severe first
+	Timeline      []timelineEntry `json:"timeline"`  // recent incident events, newest first
 }
 
 // ServiceState is one service on the page.
@@ -156,35 +161,19 @@ func (h *Hub) stateLocked() State {
 		t := h.asOf
 		st.AsOf = &t
 	}
-	st.Services = make([]ServiceState, 0, len(h.list))
+	order := h.orderLocked()
+	st.ServicesTotal = len(order)
+	st.Services = make([]ServiceState, 0, min(len(order), PageSize))
+	for i, s := range order {
+		if i >= PageSize && s.open == nil {
+			continue
+		}
+		st.Services = append(st.Services, h.serviceStateLocked(s))
+	}
 	for _, s := range h.list {
-		ss := ServiceState{
-			Name:          s.Name,
-			Display:       s.Display,
-			Minutes:       s.series(),
-			Reason:        s.last.reason,
-			Ratio:         round(s.last.ratio, 2),
-			Window:        s.last.window,
-			Expected:      round(s.last.expected, 3),
-			WindowMinutes: s.last.windowMins,
-			Share:         round(s.last.share, 3),
-			Status:        s.last.reason,
-		}
-		if s.seen {
-			t := s.last.bucketEnd
-			ss.Updated = &t
-		}
 		if s.open != nil {
-			inc := h.incidentState(s.open)
-			ss.Incident = &inc
-			ss.Status = inc.Severity
-			st.Incidents = append(st.Incidents, inc)
+			st.Incidents = append(st.Incidents, h.incidentState(s.open))
 		}
-		if s.lastInc != nil {
-			inc := h.incidentState(s.lastInc)
-			ss.LastIncident = &inc
-		}
-		st.Services = append(st.Services, ss)
 	}
 	slices.SortFunc(st.Incidents, func(a, b IncidentState) int {
 		if c := cmp.Compare(severityRank[b.Severity], severityRank[a.Severity]); c != 0 {
@@ -203,6 +192,86 @@ func (h *Hub) stateLocked() State {
 		st.Timeline = append(st.Timeline, e)
 	}
 	return st
+}
+
+// PageSize is how many services the state carries, and /api/services's default page.
+const PageSize = 50
+
+// reasonRank orders the services without an open incident by their last verdict, as
+// the page ranks them.
+var reasonRank = map[string]int{"anomaly": 5, "elevated": 4, "few_authors": 3, "low_count": 3, "chatter": 2, "normal": 1, "warmup": 0, "": -1}
+
+// orderLocked returns the services in the page's order: open incidents (most severe
+// first), then by their last verdict's rank, then as declared. h.mu is held.
+func (h *Hub) orderLocked() []*serviceState {
+	rank := func(s *serviceState) int {
+		if s.open != nil {
+			return 100 + severityRank[s.open.Severity]
+		}
+		return reasonRank[s.last.reason]
+	}
+	out := slices.Clone(h.list)
+	slices.SortStableFunc(out, func(a, b *serviceState) int { return cmp.Compare(rank(b), rank(a)) })
+	return out
+}
+
+// Page is one page of /api/services.
+type Page struct {
+	Total    int            `json:"total"` // services matching the query
+	Offset   int            `json:"offset"`
+	Limit    int            `json:"limit"`
+	Query    string         `json:"q"`
+	Services []ServiceState `json:"services"`
+}
+
+// Page returns the services matching q (a case-insensitive part of the name or the
+// display name; all when empty), in the page's order, from offset, at most limit.
+func (h *Hub) Page(q string, offset, limit int) Page {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	q = strings.TrimSpace(q)
+	lq := strings.ToLower(q)
+	p := Page{Offset: offset, Limit: limit, Query: q, Services: []ServiceState{}}
+	for _, s := range h.orderLocked() {
+		if lq != "" && !strings.Contains(strings.ToLower(s.Name), lq) && !strings.Contains(strings.ToLower(s.Display), lq) {
+			continue
+		}
+		if p.Total >= offset && len(p.Services) < limit {
+			p.Services = append(p.Services, h.serviceStateLocked(s))
+		}
+		p.Total++
+	}
+	return p
+}
+
+// serviceStateLocked is one service's row. h.mu is held.
+func (h *Hub) serviceStateLocked(s *serviceState) ServiceState {
+	ss := ServiceState{
+		Name:          s.Name,
+		Display:       s.Display,
+		Minutes:       s.series(),
+		Reason:        s.last.reason,
+		Ratio:         round(s.last.ratio, 2),
+		Window:        s.last.window,
+		Expected:      round(s.last.expected, 3),
+		WindowMinutes: s.last.windowMins,
+		Share:         round(s.last.share, 3),
+		Status:        s.last.reason,
+	}
+	if s.seen {
+		t := s.last.bucketEnd
+		ss.Updated = &t
+	}
+	if s.open != nil {
+		inc := h.incidentState(s.open)
+		ss.Incident = &inc
+		ss.Status = inc.Severity
+	}
+	if s.lastInc != nil {
+		inc := h.incidentState(s.lastInc)
+		ss.LastIncident = &inc
+	}
+	return ss
 }
 
 func (h *Hub) display(name string) string {

@@ -329,15 +329,59 @@
     $('incident-count').textContent = st.incidents.length ? String(st.incidents.length) : '';
     document.title = st.incidents.length ? `(${st.incidents.length}) Outcry — live` : 'Outcry — live';
 
-    const order = st.services.map((s, i) => [s, i]);
+    // The state carries the first page (and every service with an open incident);
+    // a search or another page comes from api/services.
+    const paged = pagedView();
+    const page = paged ? pager.page : null;
+    const list = paged ? (page ? page.services : []) : st.services.slice(0, pageSize);
+    const total = paged ? (page ? page.total : null) : (st.services_total ?? st.services.length);
+    const order = list.map((s, i) => [s, i]);
     const rank = (s) => (s.incident ? 100 + ({ minor: 1, major: 2, critical: 3 }[s.incident.severity] || 0) : (reasonRank[s.reason] ?? 0));
     order.sort((a, b) => rank(b[0]) - rank(a[0]) || a[1] - b[1]);
     $('services').replaceChildren(...order.map(([s]) => serviceRow(s, band, st.as_of)));
+    $('svc-range').textContent = total === null ? 'searching…'
+      : total === 0 ? (pager.q.trim() ? `No service matches “${pager.q.trim()}”.` : 'No services.')
+        : `${num(pager.offset + 1)}–${num(pager.offset + list.length)} of ${num(total)}`;
+    $('svc-prev').disabled = pager.offset === 0;
+    $('svc-next').disabled = total === null || pager.offset + pageSize >= total;
 
     const tl = $('timeline');
     tl.replaceChildren(...(st.timeline.length ? st.timeline.map(timelineItem) : [el('li', { class: 'empty', text: 'None yet.' })]));
     restoreFocus(focus);
     document.body.dataset.version = st.version;
+  }
+
+  // ---- paging and search of the services ----
+  const pageSize = 50; // the server's PageSize: the state carries that many
+  const pager = { q: '', offset: 0, page: null, busy: false, again: false };
+  function pagedView() { return pager.q.trim() !== '' || pager.offset > 0; }
+  // fetchPage reads the current page from api/services, one request at a time (the
+  // latest asked for wins), and renders it with the latest state.
+  function fetchPage() {
+    if (!pagedView()) { pager.page = null; if (lastState) render(lastState); return; }
+    if (pager.busy) { pager.again = true; return; }
+    pager.busy = true;
+    const q = pager.q.trim(), offset = pager.offset;
+    fetch(`api/services?q=${encodeURIComponent(q)}&offset=${offset}&limit=${pageSize}`, { cache: 'no-store' })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((p) => { if (p && p.q === pager.q.trim() && p.offset === pager.offset) { pager.page = p; if (lastState) render(lastState); } })
+      .catch(() => {})
+      .finally(() => { pager.busy = false; if (pager.again) { pager.again = false; fetchPage(); } });
+  }
+  let searchTimer = null;
+  $('svc-q').addEventListener('input', (ev) => {
+    pager.q = ev.target.value;
+    pager.offset = 0;
+    pager.page = null;
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(fetchPage, 150);
+  });
+  $('svc-prev').addEventListener('click', () => { pager.offset = Math.max(0, pager.offset - pageSize); pager.page = null; fetchPage(); });
+  $('svc-next').addEventListener('click', () => { pager.offset += pageSize; pager.page = null; fetchPage(); });
+  // Each new state refreshes the page on view (at most one request at a time).
+  function update(st) {
+    render(st);
+    if (pagedView()) fetchPage();
   }
 
   function setConn(cls, text) {
@@ -352,7 +396,7 @@
     es.addEventListener('open', () => setConn('conn-live', 'live'));
     es.addEventListener('state', (ev) => {
       setConn('conn-live', 'live');
-      try { render(JSON.parse(ev.data)); } catch (err) { console.error('outcry: bad state', err); }
+      try { update(JSON.parse(ev.data)); } catch (err) { console.error('outcry: bad state', err); }
     });
     es.addEventListener('error', () => {
       if (es.readyState === EventSource.CLOSED) {
@@ -378,7 +422,7 @@
     try {
       const r = await fetch('api/state', { cache: 'no-store' });
       if (r.status === 401) { location.reload(); return; }
-      render(await r.json());
+      update(await r.json());
       setConn('conn-live', 'live (polling)');
     } catch (_) { setConn('conn-down', 'offline'); }
     setTimeout(poll, 5000);
