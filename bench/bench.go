@@ -716,19 +716,28 @@ func procStatusMB(key string) float64 {
 // 10 s: both must flatten. Event time runs speed times faster than the clock and ends
 // near it, so a 10-minute soak covers more event time than Redis keeps (History plus
 // a margin, trimmed by the evaluator) and the key count can be seen to level off.
-func runSoak(ctx context.Context, d time.Duration, rate int, speed float64, log *zap.Logger, progress func(string, ...any)) ([]SoakSample, error) {
+func runSoak(ctx context.Context, d time.Duration, rate int, speed float64, services int, log *zap.Logger, progress func(string, ...any)) ([]SoakSample, error) {
+	rules := match.DefaultRules()
+	texts := matchbench.Corpus(100_000, 3)
+	if services > 0 {
+		// The scale bench's mix: mentions spread over the services by a Zipf law.
+		var err error
+		if rules, err = matchbench.LargeRules(services); err != nil {
+			return nil, err
+		}
+		texts = matchbench.ZipfCorpus(100_000, 3, rules)
+	}
 	env, err := startBenchEnv(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer env.close()
-	texts := matchbench.Corpus(100_000, 3)
 	runCtx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	svc, err := app.New(app.Options{
 		Kafka: kafkaconn.Config{Brokers: []string{env.broker}, Group: "soak", PostsTopic: "posts",
 			AlertsTopic: "alerts", DLQTopic: "posts.dlq"},
-		Redis: env.rdb, RedisPrefix: "soak", Rules: match.DefaultRules(), Idle: time.Second,
+		Redis: env.rdb, RedisPrefix: "soak", Rules: rules, Idle: time.Second,
 	}, log)
 	if err != nil {
 		return nil, err
@@ -813,6 +822,9 @@ type Options struct {
 	Soak      time.Duration
 	Rate      int
 	SoakSpeed float64
+	// SoakServices: the soak over this many generated services, with the scale
+	// measurement's mix (0: the default rules and the realistic mix).
+	SoakServices int
 	// Progress is told what is being measured (printf-style); optional.
 	Progress func(format string, args ...any)
 }
@@ -825,7 +837,7 @@ func Run(ctx context.Context, o Options, log *zap.Logger) (Result, error) {
 	}
 	var res Result
 	if o.Soak > 0 {
-		s, err := runSoak(ctx, o.Soak, o.Rate, o.SoakSpeed, log, progress)
+		s, err := runSoak(ctx, o.Soak, o.Rate, o.SoakSpeed, o.SoakServices, log, progress)
 		if err != nil {
 			return res, err
 		}
