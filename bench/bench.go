@@ -464,13 +464,19 @@ func infoInt(info, key string) int64 {
 // hour of history, then triggers one outage per service: a burst of complaints
 // produced at once, whose last post tips the window; the latency runs from that
 // produce call returning to the started event being acknowledged on the alerts topic.
-func benchLatency(ctx context.Context, incidents int, pr *PipelineResult, log *zap.Logger, progress func(string, ...any)) error {
+func benchLatency(ctx context.Context, incidents, generated int, pr *PipelineResult, log *zap.Logger, progress func(string, ...any)) error {
+	rules := match.DefaultRules()
+	if generated > 0 {
+		var err error
+		if rules, err = matchbench.LargeRules(generated); err != nil {
+			return err
+		}
+	}
 	env, err := startBenchEnv(ctx)
 	if err != nil {
 		return err
 	}
 	defer env.close()
-	rules := match.DefaultRules()
 	// Services whose first alias says "outage" in the text the bench sends (an
 	// ambiguous name such as "signal" needs a context word; it is left out).
 	outage := func(alias string) string { return alias + " is down, nothing loads" }
@@ -822,9 +828,9 @@ type Options struct {
 	Soak      time.Duration
 	Rate      int
 	SoakSpeed float64
-	// SoakServices: the soak over this many generated services, with the scale
-	// measurement's mix (0: the default rules and the realistic mix).
-	SoakServices int
+	// Generated: the soak and the latency measurement over this many generated
+	// services (the soak with the scale measurement's mix); 0: the default rules.
+	Generated int
 	// Progress is told what is being measured (printf-style); optional.
 	Progress func(format string, args ...any)
 }
@@ -837,7 +843,7 @@ func Run(ctx context.Context, o Options, log *zap.Logger) (Result, error) {
 	}
 	var res Result
 	if o.Soak > 0 {
-		s, err := runSoak(ctx, o.Soak, o.Rate, o.SoakSpeed, o.SoakServices, log, progress)
+		s, err := runSoak(ctx, o.Soak, o.Rate, o.SoakSpeed, o.Generated, log, progress)
 		if err != nil {
 			return res, err
 		}
@@ -852,7 +858,7 @@ func Run(ctx context.Context, o Options, log *zap.Logger) (Result, error) {
 			}
 		}
 		if o.Latency {
-			if err := benchLatency(ctx, o.Incidents, pr, log, progress); err != nil {
+			if err := benchLatency(ctx, o.Incidents, o.Generated, pr, log, progress); err != nil {
 				return res, err
 			}
 		}

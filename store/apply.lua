@@ -176,7 +176,10 @@ while i <= #ARGV do
     redis.call('EXPIRE', key, offsetTTL)
     i = i + n
   elseif op == 'x' or op == 'y' then
-    redis.call('SADD', key, unpack(ARGV, i, i + n - 1))
+    -- In slices: unpack has a limit (about 8,000), and a batch may name more services.
+    for j = i, i + n - 1, 500 do
+      redis.call('SADD', key, unpack(ARGV, j, math.min(j + 499, i + n - 1)))
+    end
     redis.call('EXPIRE', key, op == 'x' and counterTTL or offsetTTL)
     i = i + n
   elseif op == 'i' then

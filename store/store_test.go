@@ -421,3 +421,26 @@ func TestStoreLagOfStoredMessagesOnly(t *testing.T) {
 		t.Errorf("lags = %d, %d; want 0, 0 (partition 0's re-read must not set its lag)", marks[0].Lag, marks[1].Lag)
 	}
 }
+
+// A batch may name more services in one bucket than Lua can unpack at once (about
+// 8,000): it is stored whole, index included, not refused halfway (a script that
+// fails after writing the offsets would lose the rest of the batch).
+func TestStoreIndexesManyServices(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t)
+	t0 := time.Date(2022, 10, 25, 7, 17, 0, 0, time.UTC)
+	b := counts.NewBatch(10 * time.Second)
+	b.Offset(0, 1)
+	const n = 20_000
+	for i := range n {
+		b.Mention(fmt.Sprintf("svc%05d", i), t0)
+	}
+	if err := s.Apply(ctx, "g", "posts", b, store.Stored{}); err != nil {
+		t.Fatal(err)
+	}
+	first := counts.BucketOf(t0, 10*time.Second)
+	got, err := s.Mentioned(ctx, "g", nil, first, first)
+	if err != nil || len(got) != n || got["svc19999"][0].Posts != 1 {
+		t.Errorf("Mentioned: %d services (%v), want %d", len(got), err, n)
+	}
+}

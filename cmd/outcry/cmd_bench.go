@@ -42,7 +42,7 @@ service, 20% brand chatter, 10% complaints; a quarter non-Latin text).
 its event time runs --soak-speed times faster than the clock, so 10 minutes cover 20 hours:
 more than the 6 h 15 min of fine buckets Redis keeps and the 6 h windows the evaluation
 fills, so both figures level off within the run. With --services N the soak runs over N
-generated services and the scale measurement's mix.`,
+generated services and the scale measurement's mix, and the latency over N generated services.`,
 		Example: `  outcry bench
   outcry bench --only match --json
   outcry bench --only scale --services 50000 --json
@@ -74,14 +74,14 @@ generated services and the scale measurement's mix.`,
 				return fmt.Errorf("%s applies to the pipeline measurement only: use it with %s pipeline and without %s",
 					cli.FlagName(cmd, "skip-match"), cli.FlagName(cmd, "only"), cli.FlagName(cmd, "soak"))
 			}
-			soakServices := 0
+			generated := 0 // --services given: the soak and latency over generated services too
 			if cmd.Flags().Changed("services") {
-				soakServices = services
+				generated = services
 			}
 			res, err := bench.Run(ctx, bench.Options{
 				Pipeline: parts["pipeline"], Latency: parts["latency"], Match: parts["match"], Scale: parts["scale"], Services: services,
 				Posts: posts, Incidents: incidents, SkipMatch: skipMatch,
-				Soak: soak, Rate: rate, SoakSpeed: soakSpeed, SoakServices: soakServices, Progress: progress,
+				Soak: soak, Rate: rate, SoakSpeed: soakSpeed, Generated: generated, Progress: progress,
 			}, log)
 			if err != nil {
 				return err
@@ -101,7 +101,7 @@ generated services and the scale measurement's mix.`,
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	f.DurationVar(&soak, "soak", 0, "instead: replay at --rate for this long, sampling memory and Redis keys")
 	f.IntVar(&rate, "rate", 20000, "posts per second during --soak")
-	f.IntVar(&services, "services", 50000, fmt.Sprintf("with --only scale: how many services (57 to %d); with --soak, soak over that many (default: the default rules)", match.MaxServices))
+	f.IntVar(&services, "services", 50000, fmt.Sprintf("with --only scale: how many services (57 to %d); with --soak or --only latency, over that many generated services (default: the default rules)", match.MaxServices))
 	f.BoolVar(&skipMatch, "skip-match", false, "analysis: the pipeline passes skip matching, to show what matching costs the ratio (not Outcry's figure)")
 	f.Float64Var(&soakSpeed, "soak-speed", 120, "during --soak, how much faster than the clock event time runs")
 	return cmd
