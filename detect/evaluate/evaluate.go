@@ -642,7 +642,10 @@ func (s *Series) learnPending(pending []noiseObs, now time.Time, delay time.Dura
 		sc.dw = sc.dw*dd + 1
 		sc.tail.add(o.z, dd)
 	}
-	return append(pending[:0], pending[i:]...)
+	// The learnt ones leave from the front: a queue, not a copy of the rest at every
+	// bucket (the trend scale's waits 6 h, 2,160 observations); append moves the live
+	// ones when the array is full.
+	return pending[i:]
 }
 
 // Seed feeds a coarse stretch of history (the counts of the period [start, start+d),
@@ -943,6 +946,7 @@ type zHist struct {
 	bins  [zBins]float64
 	total float64
 	scale float64 // lazy decay: stored weights are divided by scale
+	top   int     // highest bin ever added to: the bins above are 0
 }
 
 const (
@@ -965,6 +969,7 @@ func (h *zHist) add(z, decay float64) {
 	}
 	i := int((z - zMin) / zWidth)
 	i = max(0, min(i, zBins-1))
+	h.top = max(h.top, i)
 	h.bins[i] += 1 / h.scale
 	h.total += 1 / h.scale
 }
@@ -976,7 +981,11 @@ func (h *zHist) quantile(q float64) float64 {
 	}
 	need := (1 - q) * h.total
 	acc := 0.0
-	for i := zBins - 1; i >= 0; i-- {
+	from := h.top // the empty bins above add nothing to acc
+	if need <= 0 {
+		from = zBins - 1
+	}
+	for i := from; i >= 0; i-- {
 		acc += h.bins[i]
 		if acc >= need {
 			return zMin + float64(i+1)*zWidth
