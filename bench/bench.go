@@ -465,12 +465,9 @@ func infoInt(info, key string) int64 {
 // produced at once, whose last post tips the window; the latency runs from that
 // produce call returning to the started event being acknowledged on the alerts topic.
 func benchLatency(ctx context.Context, incidents, generated int, pr *PipelineResult, log *zap.Logger, progress func(string, ...any)) error {
-	rules := match.DefaultRules()
-	if generated > 0 {
-		var err error
-		if rules, err = matchbench.LargeRules(generated); err != nil {
-			return err
-		}
+	rules, err := benchRules(generated)
+	if err != nil {
+		return err
 	}
 	env, err := startBenchEnv(ctx)
 	if err != nil {
@@ -624,6 +621,15 @@ func benchLatency(ctx context.Context, incidents, generated int, pr *PipelineRes
 	return nil
 }
 
+// benchRules are the rules a measurement runs on: n generated services after the
+// default ones (matchbench.LargeRules), or the default rules when n is 0.
+func benchRules(n int) (*match.Rules, error) {
+	if n == 0 {
+		return match.DefaultRules(), nil
+	}
+	return matchbench.LargeRules(n)
+}
+
 // childBroker runs `outcry broker` on a free port in a child process.
 func childBroker(ctx context.Context) (string, int, func(), error) {
 	self, err := os.Executable()
@@ -723,14 +729,13 @@ func procStatusMB(key string) float64 {
 // near it, so a 10-minute soak covers more event time than Redis keeps (History plus
 // a margin, trimmed by the evaluator) and the key count can be seen to level off.
 func runSoak(ctx context.Context, d time.Duration, rate int, speed float64, services int, log *zap.Logger, progress func(string, ...any)) ([]SoakSample, error) {
-	rules := match.DefaultRules()
+	rules, err := benchRules(services)
+	if err != nil {
+		return nil, err
+	}
 	texts := matchbench.Corpus(100_000, 3)
 	if services > 0 {
 		// The scale bench's mix: mentions spread over the services by a Zipf law.
-		var err error
-		if rules, err = matchbench.LargeRules(services); err != nil {
-			return nil, err
-		}
 		texts = matchbench.ZipfCorpus(100_000, 3, rules)
 	}
 	env, err := startBenchEnv(ctx)

@@ -718,23 +718,15 @@ func (s *Store) Trim(ctx context.Context, group string, all []string, from, to i
 	if to < from {
 		return nil
 	}
-	per, err := s.mentioned(ctx, group, all, from, to)
+	var days []int64
+	for d := floorTo(from, 86400); d <= to; d += 86400 {
+		days = append(days, d-rollupDays*86400)
+	}
+	x, err := s.readIndexes(ctx, group, from, to, days)
 	if err != nil {
 		return fmt.Errorf("trim buckets %d..%d: %w", from, to, err)
 	}
-	pipe := s.rdb.Pipeline()
-	marker := pipe.Get(ctx, s.indexedKey(group))
-	var days []int64
-	var daySets []*redis.StringSliceCmd
-	for d := floorTo(from, 86400); d <= to; d += 86400 {
-		old := d - rollupDays*86400
-		days = append(days, old)
-		daySets = append(daySets, pipe.SMembers(ctx, s.daysKey(group, old)))
-	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return fmt.Errorf("trim buckets %d..%d: %w", from, to, err)
-	}
-	since, indexed := indexedFrom(marker)
+	per := s.mentioned(x, all, from)
 	keys := map[string][]string{}
 	var order []string
 	add := func(svc string, ks ...string) {
@@ -752,8 +744,8 @@ func (s *Store) Trim(ctx context.Context, group string, all []string, from, to i
 		groupKeys = append(groupKeys, s.mentionedKey(group, b))
 	}
 	for i, d := range days {
-		svcs := daySets[i].Val()
-		if !indexed || since > d {
+		svcs := x.days[i]
+		if !x.covers(d) {
 			// The day began before the index: its services as given too.
 			svcs = append(svcs, all...)
 		}
@@ -762,7 +754,7 @@ func (s *Store) Trim(ctx context.Context, group string, all []string, from, to i
 		}
 		groupKeys = append(groupKeys, s.daysKey(group, d))
 	}
-	pipe = s.rdb.Pipeline()
+	pipe := s.rdb.Pipeline()
 	for _, svc := range order {
 		pipe.Unlink(ctx, keys[svc]...)
 	}
@@ -859,36 +851,58 @@ func addField(m *map[string]int64, k string, n int64) {
 	(*m)[k] += n
 }
 
-// indexedFrom returns the first bucket the group's indexes cover (ok false: none
-// recorded, so none does).
-func indexedFrom(cmd *redis.StringCmd) (int64, bool) {
-	v, err := cmd.Int64()
-	return v, err == nil
+// indexes are the group's indexes as read in one round trip: the services listed
+// for each bucket asked for and for each day asked for, and the first bucket they
+// cover (indexed false: none recorded, so they cover nothing).
+type indexes struct {
+	buckets, days [][]string
+	since         int64
+	indexed       bool
 }
 
-// mentioned reads, in one round trip, the services with posts in each bucket of
-// [from, to]: for a bucket the indexes do not cover, all of them (all).
-func (s *Store) mentioned(ctx context.Context, group string, all []string, from, to int64) ([][]string, error) {
+// covers reports whether the indexes list everything stored from t (unix seconds) on.
+func (x indexes) covers(t int64) bool { return x.indexed && t >= x.since }
+
+// readIndexes reads the group's indexes of the buckets [from, to] (none when to <
+// from) and of days (day starts), with their marker, in one round trip.
+func (s *Store) readIndexes(ctx context.Context, group string, from, to int64, days []int64) (indexes, error) {
 	step := int64(s.opt.Bucket / time.Second)
 	pipe := s.rdb.Pipeline()
 	marker := pipe.Get(ctx, s.indexedKey(group))
-	var sets []*redis.StringSliceCmd
+	var bsets, dsets []*redis.StringSliceCmd
 	for b := from; b <= to; b += step {
-		sets = append(sets, pipe.SMembers(ctx, s.mentionedKey(group, b)))
+		bsets = append(bsets, pipe.SMembers(ctx, s.mentionedKey(group, b)))
+	}
+	for _, d := range days {
+		dsets = append(dsets, pipe.SMembers(ctx, s.daysKey(group, d)))
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("read the services mentioned in buckets %d..%d: %w", from, to, err)
+		return indexes{}, fmt.Errorf("read the group's indexes: %w", err)
 	}
-	since, ok := indexedFrom(marker)
-	out := make([][]string, len(sets))
-	for i, c := range sets {
-		if b := from + int64(i)*step; !ok || b < since {
+	var x indexes
+	since, err := marker.Int64()
+	x.since, x.indexed = since, err == nil
+	for _, c := range bsets {
+		x.buckets = append(x.buckets, c.Val())
+	}
+	for _, c := range dsets {
+		x.days = append(x.days, c.Val())
+	}
+	return x, nil
+}
+
+// mentioned returns the services with posts in each bucket of [from, to] as the
+// group's index lists them: for a bucket it does not cover, all of them (all).
+func (s *Store) mentioned(x indexes, all []string, from int64) [][]string {
+	step := int64(s.opt.Bucket / time.Second)
+	out := make([][]string, len(x.buckets))
+	for i, svcs := range x.buckets {
+		out[i] = svcs
+		if !x.covers(from + int64(i)*step) {
 			out[i] = all
-			continue
 		}
-		out[i] = c.Val()
 	}
-	return out, nil
+	return out
 }
 
 // Mentioned returns the counts of the buckets [from, to] (unix seconds) of each
@@ -902,32 +916,33 @@ func (s *Store) Mentioned(ctx context.Context, group string, all []string, from,
 	if n <= 0 {
 		return map[string][]counts.Counts{}, nil
 	}
-	per, err := s.mentioned(ctx, group, all, from, to)
+	x, err := s.readIndexes(ctx, group, from, to, nil)
 	if err != nil {
 		return nil, err
 	}
+	per := s.mentioned(x, all, from)
 	type cmds struct {
 		svc string
 		i   int
 		h   *redis.MapStringStringCmd
 		a   *redis.IntCmd
 	}
-	var all2 []cmds
+	var reads []cmds
 	pipe := s.rdb.Pipeline()
 	for i, svcs := range per {
 		b := from + int64(i)*step
 		for _, svc := range svcs {
-			all2 = append(all2, cmds{svc, i, pipe.HGetAll(ctx, s.countsKey(svc, b)), pipe.PFCount(ctx, s.authorsKey(svc, b))})
+			reads = append(reads, cmds{svc, i, pipe.HGetAll(ctx, s.countsKey(svc, b)), pipe.PFCount(ctx, s.authorsKey(svc, b))})
 		}
 	}
 	out := map[string][]counts.Counts{}
-	if len(all2) == 0 {
+	if len(reads) == 0 {
 		return out, nil
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("read buckets %d..%d: %w", from, to, err)
 	}
-	for _, c := range all2 {
+	for _, c := range reads {
 		h := c.h.Val()
 		if len(h) == 0 {
 			continue // listed for a bucket not indexed, or trimmed already
@@ -947,22 +962,18 @@ func (s *Store) Mentioned(ctx context.Context, group string, all []string, from,
 // in the days of [from, to), found in the group's index of each day; for days stored
 // before the index existed, of every service of all.
 func (s *Store) RolledUp(ctx context.Context, group string, all []string, from, to time.Time) (map[string]map[int64]counts.Counts, error) {
-	pipe := s.rdb.Pipeline()
-	marker := pipe.Get(ctx, s.indexedKey(group))
-	var sets []*redis.StringSliceCmd
 	first := floorTo(floorTo(from.Unix(), 3600), 86400)
+	var days []int64
 	for d := first; d < to.Unix(); d += 86400 {
-		sets = append(sets, pipe.SMembers(ctx, s.daysKey(group, d)))
+		days = append(days, d)
 	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+	x, err := s.readIndexes(ctx, group, 0, -1, days)
+	if err != nil {
 		return nil, fmt.Errorf("read the services with hourly rollups: %w", err)
 	}
-	var lists [][]string
-	if since, ok := indexedFrom(marker); !ok || since > first {
+	lists := x.days
+	if !x.covers(first) {
 		lists = append(lists, all) // days stored before the index
-	}
-	for _, c := range sets {
-		lists = append(lists, c.Val())
 	}
 	seen := map[string]bool{}
 	var svcs []string

@@ -168,11 +168,10 @@ func (h *Hub) stateLocked() State {
 		if i >= PageSize && s.open == nil {
 			continue
 		}
-		st.Services = append(st.Services, h.serviceStateLocked(s))
-	}
-	for _, s := range h.list {
-		if s.open != nil {
-			st.Incidents = append(st.Incidents, h.incidentState(s.open))
+		ss := h.serviceStateLocked(s)
+		st.Services = append(st.Services, ss)
+		if ss.Incident != nil { // every service with one is in the state
+			st.Incidents = append(st.Incidents, *ss.Incident)
 		}
 	}
 	slices.SortFunc(st.Incidents, func(a, b IncidentState) int {

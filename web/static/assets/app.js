@@ -335,10 +335,8 @@
     const page = paged ? pager.page : null;
     const list = paged ? (page ? page.services : []) : st.services.slice(0, pageSize);
     const total = paged ? (page ? page.total : null) : (st.services_total ?? st.services.length);
-    const order = list.map((s, i) => [s, i]);
-    const rank = (s) => (s.incident ? 100 + ({ minor: 1, major: 2, critical: 3 }[s.incident.severity] || 0) : (reasonRank[s.reason] ?? 0));
-    order.sort((a, b) => rank(b[0]) - rank(a[0]) || a[1] - b[1]);
-    $('services').replaceChildren(...order.map(([s]) => serviceRow(s, band, st.as_of)));
+    // In the server's order: open incidents, then the last verdict's rank, then as declared.
+    $('services').replaceChildren(...list.map((s) => serviceRow(s, band, st.as_of)));
     $('svc-range').textContent = total === null ? 'searching…'
       : total === 0 ? (pager.q.trim() ? `No service matches “${pager.q.trim()}”.` : 'No services.')
         : `${num(pager.offset + 1)}–${num(pager.offset + list.length)} of ${num(total)}`;
