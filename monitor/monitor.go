@@ -28,9 +28,8 @@ import (
 
 // Reader reads closed buckets.
 type Reader interface {
-	// Mentioned reads the buckets of the services with posts in them, listed by the
-	// group's index (all of all where it has none).
-	Mentioned(ctx context.Context, group string, all []string, from, to int64) (map[string][]counts.Counts, error)
+	// Mentioned reads the buckets of the services with posts in them.
+	Mentioned(ctx context.Context, from, to int64) (map[string][]counts.Counts, error)
 	Read(ctx context.Context, services []string, from, to int64) (map[string][]counts.Counts, error)
 	DistinctAuthors(ctx context.Context, service string, from, to int64) (int64, error)
 	DistinctVoices(ctx context.Context, service string, from, to int64) (int64, error)
@@ -243,16 +242,14 @@ func (m *Monitor) speculate(ctx context.Context) error {
 
 // Trimmer deletes stored buckets that no evaluation will read again.
 type Trimmer interface {
-	// Trim deletes the buckets [from, to] of the services the group's index lists
-	// (all of all where it has none).
-	Trim(ctx context.Context, group string, all []string, from, to int64) error
+	// Trim deletes the buckets [from, to].
+	Trim(ctx context.Context, from, to int64) error
 }
 
 // HourReader reads the hourly rollups that outlive the fine buckets.
 type HourReader interface {
-	// RolledUp reads the rollups of the services with any in [from, to), listed
-	// by the group's index of each day (all of all where it has none).
-	RolledUp(ctx context.Context, group string, all []string, from, to time.Time) (map[string]map[int64]counts.Counts, error)
+	// RolledUp reads the rollups of the services with any in [from, to).
+	RolledUp(ctx context.Context, from, to time.Time) (map[string]map[int64]counts.Counts, error)
 }
 
 // seedSpan is how much hourly history seeds the baselines at start: two weeks, so the
@@ -267,7 +264,7 @@ func (m *Monitor) seed(ctx context.Context, start time.Time) error {
 		return nil
 	}
 	to := start.Truncate(time.Hour)
-	hours, err := hr.RolledUp(ctx, m.cfg.Group, m.cfg.Services, start.Add(-seedSpan), to)
+	hours, err := hr.RolledUp(ctx, start.Add(-seedSpan), to)
 	if err != nil {
 		return err
 	}
@@ -838,7 +835,7 @@ func (m *Monitor) trim(ctx context.Context, to int64) {
 		if len(m.gaps) > 0 {
 			last = min(last, m.gaps[0][0]-step)
 		}
-		if err := t.Trim(ctx, m.cfg.Group, m.cfg.Services, m.trimNext, last); err != nil {
+		if err := t.Trim(ctx, m.trimNext, last); err != nil {
 			if ctx.Err() == nil { // shutting down is not a failure to trim
 				m.log.Warn("trim old buckets", zap.Error(err))
 			}
@@ -859,10 +856,7 @@ func (m *Monitor) trim(ctx context.Context, to int64) {
 
 // read reads the closed buckets [from, to] of the services mentioned in them.
 func (m *Monitor) read(ctx context.Context, from, to int64) (map[string][]counts.Counts, error) {
-	if m.cfg.Group == "" {
-		return m.reader.Read(ctx, m.cfg.Services, from, to)
-	}
-	return m.reader.Mentioned(ctx, m.cfg.Group, m.cfg.Services, from, to)
+	return m.reader.Mentioned(ctx, from, to)
 }
 
 // evaluate steps the bucket starting at start (index i of counts) of every service

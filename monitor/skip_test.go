@@ -25,9 +25,9 @@ func (c *countingStore) Read(ctx context.Context, services []string, from, to in
 	return c.Store.Read(ctx, services, from, to)
 }
 
-func (c *countingStore) Mentioned(ctx context.Context, group string, all []string, from, to int64) (map[string][]counts.Counts, error) {
+func (c *countingStore) Mentioned(ctx context.Context, from, to int64) (map[string][]counts.Counts, error) {
 	c.reads++
-	return c.Store.Mentioned(ctx, group, all, from, to)
+	return c.Store.Mentioned(ctx, from, to)
 }
 
 // A group whose first post is dated 2016 and whose others are dated today is not

@@ -40,7 +40,7 @@ type Source interface {
 // Counters stores a batch with its offsets atomically (store.Store).
 type Counters interface {
 	Apply(ctx context.Context, group, topic string, b *counts.Batch, stored store.Stored) error
-	Offsets(ctx context.Context, group, topic string, services []string) (store.Stored, error)
+	Offsets(ctx context.Context, group, topic string) (store.Stored, error)
 	Lock(ctx context.Context, group, topic, holder string, parts []int, ttl time.Duration) (store.Offsets, error)
 	Load(ctx context.Context) error // makes the store's scripts ready
 }
@@ -485,7 +485,7 @@ func (p *Pipeline) lock(ctx context.Context, msgs []kafka.Message) error {
 				if off < 0 {
 					continue
 				}
-				for _, sc := range append([]string{store.GroupScope}, p.cfg.Services...) {
+				for _, sc := range append([]string{store.GroupScope}, store.Scopes()...) {
 					if p.stored[sc] == nil {
 						p.stored[sc] = store.Offsets{}
 					}
@@ -523,7 +523,7 @@ func (p *Pipeline) load(ctx context.Context) error {
 		if err := p.eval.Tick(ctx); err != nil {
 			return err
 		}
-		s, err := p.counters.Offsets(ctx, p.cfg.Group, p.cfg.Topic, p.cfg.Services)
+		s, err := p.counters.Offsets(ctx, p.cfg.Group, p.cfg.Topic)
 		if err == nil {
 			p.stored = s
 		}
@@ -852,7 +852,7 @@ func (p *Pipeline) aggregate(msgs []kafka.Message, res []parsed) (*counts.Batch,
 				st.Matched++
 			}
 			for _, mt := range r.matches {
-				if o, ok := p.stored[mt.Service][part]; ok && m.Offset <= o {
+				if o, ok := p.stored[store.ScopeOf(mt.Service)][part]; ok && m.Offset <= o {
 					continue
 				}
 				switch mt.Kind {

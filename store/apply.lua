@@ -1,7 +1,7 @@
 -- apply.lua stores the aggregated counts of one consumed batch for one scope (a
--- service, or the group's totals) together with the partition offsets it covers,
--- atomically, so a batch is counted exactly once. All keys of a call share one hash
--- tag (one cluster slot).
+-- shard of the services, or the group's totals) together with the partition offsets
+-- it covers, atomically, so a batch is counted exactly once. All keys of a call share
+-- one hash tag (one cluster slot).
 --
 -- It is written to run few Redis commands (they are the Redis cost per post): each
 -- hash is read once with HMGET and written once with a multi-field HSET, and a key's
@@ -18,21 +18,20 @@
 --      the caller puts first a field that every write sets)
 --   g  the same with the offsets TTL (hourly rollups)
 --   t  the same with the offsets TTL refreshed on every write (run-wide totals)
---   b  one bucket: keyIndex is the counts hash, then: authors key index, voices key
---      index, nf, na, nv, ns, nf field/increment pairs (the first is "p", set by every
---      write), na author ids and nv voices (each PFADD to its HyperLogLog), ns sample
---      post ids (kept in the hash as s:1..s:5, the first five)
+--   S  one bucket of the shard: keyIndex is the bucket's hash (one field per service,
+--      its counts as JSON, and "_": created, then the names of the bucket's
+--      HyperLogLogs, one a line), n services follow, each: name, index of its
+--      authors HyperLogLog key, index of its voices one, its delta as JSON
+--      ({"p","c","r","pr","cc","l": counts, "s": samples, "A": author ids, "V":
+--      voices}). Distinct authors (voices) are kept exactly, as a list in the
+--      service's field, up to maxExact; beyond that they move to the service's
+--      HyperLogLog, as all are when the list would grow past it (memory stays
+--      bounded, and few services are so large: their PFADDs are few).
 --   m  n field/value pairs: HSET each field to the value when larger (offsets TTL)
 --   n  n field/value pairs: HSET each field to the value when smaller or unset (offsets TTL)
 --   e  n field/value pairs: HSET (offsets TTL)
 --   z  n members of a sorted set, each its own score (the group's active hours,
 --      dropped by the evaluator as it trims; offsets TTL)
---   x  n members added to a set (the services with posts in one bucket; counter TTL)
---   y  the same with the offsets TTL (the services with hourly rollups in one day)
---   i  n = 2: value, index of a key written by every version (the group's totals):
---      when the key has no value it is set to value, or to 0 when that other key does
---      not exist either (a new group: its indexes cover everything); offsets TTL,
---      refreshed. It comes before the op that writes that other key.
 --
 -- Returns {1} when applied, or {0, partition, stored, ...} when some partition's
 -- first offset is not beyond what is already stored (a replay after a crash): the
@@ -67,86 +66,164 @@ redis.call('HSET', KEYS[1], unpack(set))
 redis.call('EXPIRE', KEYS[1], offsetTTL)
 local i = 4 + 3 * np
 
--- add reads the n field/increment pairs at ARGV[from..] and HSETs their sums with what
--- key holds, plus the extra field/value pairs; returns whether the first field was new
--- and the current values of the extra fields asked for.
-local function add(key, from, n, extraFields)
+-- Commands take their arguments through unpack, which has a limit (about 8,000):
+-- long argument lists go in slices.
+local slice = 4000
+
+local function hmget(key, fields)
+  local out = {}
+  for j = 1, #fields, slice do
+    local got = redis.call('HMGET', key, unpack(fields, j, math.min(j + slice - 1, #fields)))
+    for k = 1, #got do
+      out[j + k - 1] = got[k]
+    end
+  end
+  return out
+end
+
+local function hset(key, pairs)
+  for j = 1, #pairs, slice do
+    redis.call('HSET', key, unpack(pairs, j, math.min(j + slice - 1, #pairs)))
+  end
+end
+
+local function pfadd(key, ids)
+  for j = 1, #ids, slice do
+    redis.call('PFADD', key, unpack(ids, j, math.min(j + slice - 1, #ids)))
+  end
+end
+
+-- add reads the n field/increment pairs at ARGV[from..] and returns the field/sum
+-- pairs to HSET and whether the first field was new.
+local function add(key, from, n)
   local fields = {}
   for j = 0, n - 1 do
     fields[j + 1] = ARGV[from + 2 * j]
   end
-  for _, f in ipairs(extraFields) do
-    table.insert(fields, f)
-  end
-  local cur = redis.call('HMGET', key, unpack(fields))
+  local cur = hmget(key, fields)
   local out = {}
   for j = 0, n - 1 do
     table.insert(out, ARGV[from + 2 * j])
     table.insert(out, (tonumber(cur[j + 1]) or 0) + tonumber(ARGV[from + 2 * j + 1]))
   end
-  local extra = {}
-  for j = 1, #extraFields do
-    extra[j] = cur[n + j]
-  end
-  return out, not cur[1], extra
+  return out, not cur[1]
 end
 
--- pfadd adds the m ids at ARGV[i..] to hll and moves i past them; when this write
--- created the HyperLogLog (its flag field not yet in the counts hash: known is nil),
--- it sets the TTL and adds the flag to out, the counts hash's fields to write.
-local function pfadd(hll, m, known, flag, out)
-  if m == 0 then
+-- maxExact is how many distinct authors (voices) of one service in one bucket are
+-- kept as a list before they move to a HyperLogLog.
+local maxExact = 100
+
+-- distinct adds ids to the service's distinct authors (list field lf, HyperLogLog
+-- flag hf, count nf) in c, its stored counts; hll is the HyperLogLog key. Returns
+-- the key's name when this call created the HyperLogLog.
+local function distinct(c, ids, lf, hf, nf, hll)
+  if not ids or #ids == 0 then
+    return nil
+  end
+  if c[hf] then
+    pfadd(hll, ids)
+    c[nf] = redis.call('PFCOUNT', hll)
+    return nil
+  end
+  local list = c[lf] or {}
+  local have = {}
+  for _, a in ipairs(list) do
+    have[a] = true
+  end
+  for _, a in ipairs(ids) do
+    if not have[a] then
+      have[a] = true
+      table.insert(list, a)
+    end
+  end
+  if #list <= maxExact then
+    c[lf] = list
+    c[nf] = #list
+    return nil
+  end
+  pfadd(hll, list)
+  redis.call('EXPIRE', hll, counterTTL)
+  c[lf] = nil
+  c[hf] = 1
+  c[nf] = redis.call('PFCOUNT', hll)
+  return hll
+end
+
+local function addMap(c, d, f)
+  if not d[f] then
     return
   end
-  for j = i, i + m - 1, 500 do
-    redis.call('PFADD', hll, unpack(ARGV, j, math.min(j + 499, i + m - 1)))
+  local m = c[f] or {}
+  for k, v in pairs(d[f]) do
+    m[k] = (m[k] or 0) + v
   end
-  if not known then
-    redis.call('EXPIRE', hll, counterTTL)
-    table.insert(out, flag)
-    table.insert(out, 1)
+  c[f] = m
+end
+
+-- bucket applies an "S" op: n services of one shard's bucket hash key, from ARGV[i].
+local function bucket(key, n)
+  local fields = {'_'}
+  for j = 0, n - 1 do
+    table.insert(fields, ARGV[i + 4 * j])
   end
-  i = i + m
+  local cur = hmget(key, fields)
+  local marker = cur[1] or '1'
+  local out = {}
+  for j = 0, n - 1 do
+    local at = i + 4 * j
+    local d = cjson.decode(ARGV[at + 3])
+    local c = {}
+    if cur[j + 2] then
+      c = cjson.decode(cur[j + 2])
+    end
+    c.p = (c.p or 0) + (d.p or 0)
+    c.c = (c.c or 0) + (d.c or 0)
+    c.r = (c.r or 0) + (d.r or 0)
+    addMap(c, d, 'pr')
+    addMap(c, d, 'cc')
+    addMap(c, d, 'l')
+    if d.s then
+      local s = c.s or {}
+      for _, v in ipairs(d.s) do
+        if #s >= maxSamples then
+          break
+        end
+        table.insert(s, v)
+      end
+      c.s = s
+    end
+    for _, h in ipairs({
+      distinct(c, d.A, 'A', 'ha', 'na', KEYS[tonumber(ARGV[at + 1])]) or false,
+      distinct(c, d.V, 'V', 'hv', 'nv', KEYS[tonumber(ARGV[at + 2])]) or false,
+    }) do
+      if h then
+        marker = marker .. '\n' .. h
+      end
+    end
+    table.insert(out, ARGV[at])
+    table.insert(out, cjson.encode(c))
+  end
+  table.insert(out, '_')
+  table.insert(out, marker)
+  hset(key, out)
+  if not cur[1] then
+    redis.call('EXPIRE', key, counterTTL)
+  end
+  i = i + 4 * n
 end
 
 while i <= #ARGV do
   local op, key, n = ARGV[i], KEYS[tonumber(ARGV[i + 1])], tonumber(ARGV[i + 2])
   i = i + 3
   if op == 'h' or op == 'g' or op == 't' then
-    local out, created = add(key, i, n, {})
-    redis.call('HSET', key, unpack(out))
+    local out, created = add(key, i, n)
+    hset(key, out)
     if op == 't' or created then
       redis.call('EXPIRE', key, op == 'h' and counterTTL or offsetTTL)
     end
     i = i + 2 * n
-  elseif op == 'b' then
-    -- "b countsIndex authorsIndex voicesIndex nf na nv ns ...": n is the authors key's
-    -- index here
-    local akey, vkey = KEYS[n], KEYS[tonumber(ARGV[i])]
-    local nf, na, nv, ns = tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
-    i = i + 5
-    local out, created, extra = add(key, i, nf, {'na', 'nv', 'ns'})
-    i = i + 2 * nf
-    pfadd(akey, na, extra[1], 'na', out)
-    pfadd(vkey, nv, extra[2], 'nv', out)
-    local have = tonumber(extra[3]) or 0
-    for j = i, i + ns - 1 do
-      if have >= maxSamples then
-        break
-      end
-      have = have + 1
-      table.insert(out, 's:' .. have)
-      table.insert(out, ARGV[j])
-    end
-    if ns > 0 then
-      table.insert(out, 'ns')
-      table.insert(out, have)
-    end
-    i = i + ns
-    redis.call('HSET', key, unpack(out))
-    if created then
-      redis.call('EXPIRE', key, counterTTL)
-    end
+  elseif op == 'S' then
+    bucket(key, n)
   elseif op == 'm' or op == 'n' then
     local fields = {}
     for j = 0, n - 1 do
@@ -173,23 +250,6 @@ while i <= #ARGV do
       table.insert(add, ARGV[j])
     end
     redis.call('ZADD', key, unpack(add))
-    redis.call('EXPIRE', key, offsetTTL)
-    i = i + n
-  elseif op == 'x' or op == 'y' then
-    -- In slices: unpack has a limit (about 8,000), and a batch may name more services.
-    for j = i, i + n - 1, 500 do
-      redis.call('SADD', key, unpack(ARGV, j, math.min(j + 499, i + n - 1)))
-    end
-    redis.call('EXPIRE', key, op == 'x' and counterTTL or offsetTTL)
-    i = i + n
-  elseif op == 'i' then
-    if redis.call('EXISTS', key) == 0 then
-      local v = ARGV[i]
-      if redis.call('EXISTS', KEYS[tonumber(ARGV[i + 1])]) == 0 then
-        v = 0
-      end
-      redis.call('SET', key, v)
-    end
     redis.call('EXPIRE', key, offsetTTL)
     i = i + n
   elseif op == 'e' then

@@ -19,7 +19,7 @@ type ServiceStats struct {
 	Mentions        int64 `json:"mentions"`   // posts naming the service
 	Complaints      int64 `json:"complaints"` // of which outage complaints
 	Recoveries      int64 `json:"recoveries"`
-	DistinctAuthors int64 `json:"distinct_authors"` // distinct complaint authors (HyperLogLog)
+	DistinctAuthors int64 `json:"distinct_authors"` // distinct complaint authors (exact, or HyperLogLog for large buckets)
 	Buckets         int   `json:"buckets"`
 }
 
@@ -38,20 +38,24 @@ type Stats struct {
 // reads the group's totals. It scans the keys (every master of a cluster); meant for
 // audits, not the hot path.
 func (s *Store) Stats(ctx context.Context, group string, from, to time.Time) (Stats, error) {
-	buckets := map[string][]int64{} // service → bucket starts
+	type shardBucket struct {
+		shard  int
+		bucket int64
+	}
+	var found []shardBucket
 	var keys int64
 	var mu sync.Mutex // ForEachMaster scans the masters concurrently
 	scan := func(ctx context.Context, c *redis.Client) error {
-		it := c.Scan(ctx, 0, s.opt.Prefix+":{*}:c:*", 1000).Iterator()
+		it := c.Scan(ctx, 0, s.opt.Prefix+":shard:{*}:c:*", 1000).Iterator()
 		for it.Next(ctx) {
-			k := it.Val()
-			rest := strings.TrimPrefix(k, s.opt.Prefix+":{")
-			svc, tail, ok := strings.Cut(rest, "}:c:")
+			rest := strings.TrimPrefix(it.Val(), s.opt.Prefix+":shard:{")
+			ks, tail, ok := strings.Cut(rest, "}:c:")
 			if !ok {
 				continue
 			}
-			b, err := strconv.ParseInt(tail, 10, 64)
-			if err != nil {
+			sh, err1 := strconv.Atoi(ks)
+			b, err2 := strconv.ParseInt(tail, 10, 64)
+			if err1 != nil || err2 != nil || sh < 0 || sh >= Shards {
 				continue
 			}
 			bt := time.Unix(b, 0)
@@ -59,7 +63,7 @@ func (s *Store) Stats(ctx context.Context, group string, from, to time.Time) (St
 				continue
 			}
 			mu.Lock()
-			buckets[svc] = append(buckets[svc], b)
+			found = append(found, shardBucket{sh, b})
 			mu.Unlock()
 		}
 		if err := it.Err(); err != nil {
@@ -90,31 +94,42 @@ func (s *Store) Stats(ctx context.Context, group string, from, to time.Time) (St
 	if !to.IsZero() {
 		out.To = &to
 	}
-	svcs := make([]string, 0, len(buckets))
-	for svc := range buckets {
-		svcs = append(svcs, svc)
+	buckets := map[string][]int64{} // service → bucket starts
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.MapStringStringCmd, len(found))
+	for i, f := range found {
+		cmds[i] = pipe.HGetAll(ctx, s.countsKey(f.shard, f.bucket))
 	}
-	sort.Strings(svcs)
-	for _, svc := range svcs {
-		bs := buckets[svc]
-		pipe := s.rdb.Pipeline()
-		cmds := make([]*redis.MapStringStringCmd, len(bs))
-		akeys := make([]string, len(bs))
-		for i, b := range bs {
-			cmds[i] = pipe.HGetAll(ctx, s.countsKey(svc, b))
-			akeys[i] = s.authorsKey(svc, b)
-		}
-		pf := pipe.PFCount(ctx, akeys...)
+	if len(found) > 0 {
 		if _, err := pipe.Exec(ctx); err != nil {
-			return Stats{}, fmt.Errorf("read buckets of %s: %w", svc, err)
+			return Stats{}, fmt.Errorf("read buckets: %w", err)
 		}
-		st := ServiceStats{Buckets: len(bs), DistinctAuthors: pf.Val()}
-		for _, c := range cmds {
-			n := parseCounts(c.Val()) // the parser of Read: an audit sees what evaluation sees
+	}
+	for i, c := range cmds {
+		for svc, js := range c.Val() {
+			if svc == "_" {
+				continue
+			}
+			n, err := parseEntry(js) // the parser of Read: an audit sees what evaluation sees
+			if err != nil {
+				return Stats{}, fmt.Errorf("read bucket %d of %s: %w", found[i].bucket, svc, err)
+			}
+			st := out.Services[svc]
+			st.Buckets++
 			st.Mentions += n.Posts
 			st.Complaints += n.Complaints
 			st.Recoveries += n.Recoveries
+			out.Services[svc] = st
+			buckets[svc] = append(buckets[svc], found[i].bucket)
 		}
+	}
+	for svc, bs := range buckets {
+		n, err := s.distinctIn(ctx, "authors", svc, bs)
+		if err != nil {
+			return Stats{}, fmt.Errorf("count distinct authors of %s: %w", svc, err)
+		}
+		st := out.Services[svc]
+		st.DistinctAuthors = n
 		out.Services[svc] = st
 	}
 	totals, err := s.Totals(ctx, group)

@@ -17,7 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math"
+	"math/rand/v2"
 	"slices"
 	"sort"
 	"strconv"
@@ -82,22 +82,64 @@ func New(rdb redis.UniversalClient, opt Options) *Store {
 	return &Store{rdb: rdb, opt: opt}
 }
 
-// Keys are built only here. The {service} hash tag keeps a service's keys in one slot;
-// the group's keys share the {group} tag.
-func (s *Store) countsKey(svc string, bucket int64) string {
-	return s.opt.Prefix + ":{" + svc + "}:c:" + itoa(bucket)
-}
-func (s *Store) authorsKey(svc string, bucket int64) string {
-	return s.opt.Prefix + ":{" + svc + "}:a:" + itoa(bucket)
-}
-func (s *Store) voicesKey(svc string, bucket int64) string {
-	return s.opt.Prefix + ":{" + svc + "}:v:" + itoa(bucket)
+// Shards is how many shards the services' counters are spread over. Every key of
+// a shard carries its hash tag, so a shard lives in one slot of Redis Cluster; each
+// batch writes each shard it touches with one script call, so the Redis commands a
+// batch costs grow with the shards (and the buckets it spans), not with the
+// services it names. Changing it moves services between shards: the counters
+// stored before are then not found.
+const Shards = 8
+
+// ScopeOf returns the scope (shard) that stores service's counters and offsets.
+func ScopeOf(service string) string { return shardScopes[shardOf(service)] }
+
+// Scopes returns every service scope (shard), in order.
+func Scopes() []string { return slices.Clone(shardScopes[:]) }
+
+var shardScopes = func() (s [Shards]string) {
+	for k := range s {
+		s[k] = "shard" + strconv.Itoa(k)
+	}
+	return s
+}()
+
+// shardOf is FNV-1a of the name (written out: the pipeline asks it for every
+// match, and hash/fnv allocates).
+func shardOf(service string) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(service); i++ {
+		h ^= uint32(service[i])
+		h *= 16777619
+	}
+	return int(h % Shards)
 }
 
-// dayKey holds a service's hourly rollups of one UTC day (fields "<hour>:p" ...), so
-// seeding a fortnight of baseline reads 15 keys per service rather than 336.
-func (s *Store) dayKey(svc string, day int64) string {
-	return s.opt.Prefix + ":{" + svc + "}:d:" + itoa(day)
+// Keys are built only here. A shard's keys share the hash tag {<shard>}; the group's
+// keys share the {group} tag.
+func (s *Store) shardKey(k int) string {
+	return s.opt.Prefix + ":shard:{" + strconv.Itoa(k) + "}:"
+}
+
+// countsKey is the hash of one shard's bucket: a field per service with posts in it
+// (its counts as JSON, see entry), and "_" (see apply.lua).
+func (s *Store) countsKey(k int, bucket int64) string {
+	return s.shardKey(k) + "c:" + itoa(bucket)
+}
+
+// authorsKey and voicesKey are the HyperLogLogs of a service whose distinct authors
+// (voices) in one bucket outgrew the list in its counts.
+func (s *Store) authorsKey(svc string, bucket int64) string {
+	return s.shardKey(shardOf(svc)) + "a:" + itoa(bucket) + ":" + svc
+}
+func (s *Store) voicesKey(svc string, bucket int64) string {
+	return s.shardKey(shardOf(svc)) + "v:" + itoa(bucket) + ":" + svc
+}
+
+// dayKey holds the hourly rollups of one shard's services for one UTC day (fields
+// "<service>|<hour>:p" ...), so seeding a fortnight of baseline reads 15 keys per
+// shard.
+func (s *Store) dayKey(k int, day int64) string {
+	return s.shardKey(k) + "d:" + itoa(day)
 }
 
 func floorTo(t, unit int64) int64 { return t - ((t%unit)+unit)%unit }
@@ -105,7 +147,8 @@ func (s *Store) offsetsKey(scope, group, topic string) string {
 	if scope == GroupScope {
 		return s.opt.Prefix + ":group:{" + group + "}:offsets:" + topic
 	}
-	return s.opt.Prefix + ":{" + scope + "}:offsets:" + group + ":" + topic
+	k, _ := strconv.Atoi(strings.TrimPrefix(scope, "shard"))
+	return s.shardKey(k) + "offsets:" + group + ":" + topic
 }
 func (s *Store) totalsKey(group string) string {
 	return s.opt.Prefix + ":group:{" + group + "}:totals"
@@ -117,20 +160,6 @@ func (s *Store) activeKey(group string) string {
 	return s.opt.Prefix + ":group:{" + group + "}:active"
 }
 
-// The group's indexes of what it stored: the services with posts in each bucket, the
-// services with hourly rollups in each day, and the first bucket they cover (data
-// stored by a version without them is read as before, service by service). With
-// them the evaluator reads, evaluates and trims only what was mentioned: a quiet
-// service costs no key and no command.
-func (s *Store) mentionedKey(group string, bucket int64) string {
-	return s.opt.Prefix + ":group:{" + group + "}:m:" + itoa(bucket)
-}
-func (s *Store) daysKey(group string, day int64) string {
-	return s.opt.Prefix + ":group:{" + group + "}:md:" + itoa(day)
-}
-func (s *Store) indexedKey(group string) string {
-	return s.opt.Prefix + ":group:{" + group + "}:indexed"
-}
 func (s *Store) watermarksKey(group, topic string) string {
 	return s.opt.Prefix + ":group:{" + group + "}:watermarks:" + topic
 }
@@ -155,7 +184,6 @@ type call struct {
 	args  []any
 	parts []int
 	last  []int64
-	hours map[int64]*[4]int64 // hourly rollup: posts, complaints, recoveries, authors
 }
 
 func (s *Store) newCall(scope, group, topic string, b *counts.Batch, stored Stored) *call {
@@ -188,51 +216,76 @@ func (c *call) key(k string) int {
 	return len(c.keys)
 }
 
-// Apply writes the batch: for every scope it touches (each service, and the group), one
-// atomic Lua call stores its counters with the partition offsets, all in one pipelined
-// round trip. Partitions a scope has stored already (per stored) are left out; stored is
-// updated with what was applied. When Redis holds offsets beyond stored for some scope,
-// that scope is not applied and *ErrStale says what Redis holds.
+// Apply writes the batch: for every scope it touches (each shard of services with
+// posts in it, and the group), one atomic Lua call stores its counters with the
+// partition offsets, all in one pipelined round trip. Partitions a scope has stored
+// already (per stored) are left out; stored is updated with what was applied. When
+// Redis holds offsets beyond stored for some scope, that scope is not applied and
+// *ErrStale says what Redis holds.
 func (s *Store) Apply(ctx context.Context, group, topic string, b *counts.Batch, stored Stored) error {
-	calls := map[string]*call{}
-	get := func(scope string) *call {
-		c := calls[scope]
-		if c == nil {
-			c = s.newCall(scope, group, topic, b, stored)
-			calls[scope] = c
-		}
-		return c
+	// Per shard, per bucket, the services in name order (the same batch sends the
+	// same script calls).
+	type svcDelta struct {
+		svc string
+		d   *counts.Delta
 	}
-	keys := make([]counts.Key, 0, len(b.Buckets))
-	for k := range b.Buckets {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].Service != keys[j].Service {
-			return keys[i].Service < keys[j].Service
+	var shards [Shards]map[int64][]svcDelta
+	for k, d := range b.Buckets {
+		sh := shardOf(k.Service)
+		if shards[sh] == nil {
+			shards[sh] = map[int64][]svcDelta{}
 		}
-		return keys[i].Bucket < keys[j].Bucket
-	})
-	for _, k := range keys {
-		s.addBucket(get(k.Service), k, b.Buckets[k])
+		shards[sh][k.Bucket] = append(shards[sh][k.Bucket], svcDelta{k.Service, d})
 	}
-	// Hourly rollups outlive the fine buckets (the offsets TTL): the seasonal
-	// baseline is rebuilt from them after a restart.
-	for _, c := range calls {
-		hs := make([]int64, 0, len(c.hours))
-		for h := range c.hours {
-			hs = append(hs, h)
+	var services []*call
+	for sh, buckets := range shards {
+		if buckets == nil {
+			continue
 		}
-		slices.Sort(hs)
-		for _, h := range hs {
-			v := c.hours[h]
-			hs := itoa(h) + ":"
-			c.args = append(c.args, "g", c.key(s.dayKey(c.scope, floorTo(h, 86400))), 4, hs+"p", v[0], hs+"c", v[1], hs+"r", v[2], hs+"a", v[3])
+		c := s.newCall(shardScopes[sh], group, topic, b, stored)
+		// Hourly rollups outlive the fine buckets (the offsets TTL): the seasonal
+		// baseline is rebuilt from them after a restart.
+		hours := map[int64]map[string]*[4]int64{} // day → "<service>|<hour>:" → posts, complaints, recoveries, authors
+		for _, bk := range slices.Sorted(maps.Keys(buckets)) {
+			list := buckets[bk]
+			slices.SortFunc(list, func(x, y svcDelta) int { return strings.Compare(x.svc, y.svc) })
+			c.args = append(c.args, "S", c.key(s.countsKey(sh, bk)), len(list))
+			hour := floorTo(bk, 3600)
+			day := floorTo(hour, 86400)
+			if hours[day] == nil {
+				hours[day] = map[string]*[4]int64{}
+			}
+			for _, x := range list {
+				js, err := deltaJSON(x.d)
+				if err != nil {
+					return fmt.Errorf("store batch: %s: %w", x.svc, err)
+				}
+				c.args = append(c.args, x.svc, c.key(s.authorsKey(x.svc, bk)), c.key(s.voicesKey(x.svc, bk)), js)
+				f := x.svc + "|" + itoa(hour) + ":"
+				h := hours[day][f]
+				if h == nil {
+					h = &[4]int64{}
+					hours[day][f] = h
+				}
+				h[0] += x.d.Posts
+				h[1] += x.d.Complaints
+				h[2] += x.d.Recoveries
+				h[3] += int64(x.d.DistinctAuthors())
+			}
 		}
+		for _, day := range slices.Sorted(maps.Keys(hours)) {
+			fs := hours[day]
+			// "p" first: the script sets the TTL when it finds the first field new,
+			// and every write sets some service's "p".
+			c.args = append(c.args, "g", c.key(s.dayKey(sh, day)), 4*len(fs))
+			for _, f := range slices.Sorted(maps.Keys(fs)) {
+				v := fs[f]
+				c.args = append(c.args, f+"p", v[0], f+"c", v[1], f+"r", v[2], f+"a", v[3])
+			}
+		}
+		services = append(services, c)
 	}
-	g := get(GroupScope)
-	// The indexes first: their marker looks whether the group stored anything before.
-	s.addIndexes(g, group, b, keys)
+	g := s.newCall(GroupScope, group, topic, b, stored)
 	if len(b.Totals) > 0 {
 		fields := make([]string, 0, len(b.Totals))
 		for f := range b.Totals {
@@ -278,14 +331,9 @@ func (s *Store) Apply(ctx context.Context, group, topic string, b *counts.Batch,
 		}
 	}
 
-	// The services first, the group's scope last: the group's offsets stored for a
+	// The shards first, the group's scope last: the group's offsets stored for a
 	// partition then mean every scope has that partition's messages up to there, which
 	// is what a consumer taking the partition over relies on (see Lock).
-	delete(calls, GroupScope)
-	services := make([]*call, 0, len(calls))
-	for _, sc := range slices.Sorted(maps.Keys(calls)) {
-		services = append(services, calls[sc])
-	}
 	if err := s.exec(ctx, services, stored, nil); err != nil {
 		return err
 	}
@@ -378,90 +426,41 @@ func (s *Store) applied(c *call, cmd *redis.Cmd, stored Stored, stale *ErrStale)
 	return stale
 }
 
-// addIndexes adds to the group's call the indexes of the batch's buckets (keys, in
-// order of service then bucket): each bucket's services, each day's, and the first
-// bucket the indexes cover when none is recorded yet (this batch's first, or 0 for a
-// group that stored nothing before: its totals, which every version writes, are
-// not there yet). The marker goes with every batch, matches or not, so that a group
-// whose first batches matched nothing is still known to be new.
-func (s *Store) addIndexes(g *call, group string, b *counts.Batch, keys []counts.Key) {
-	step := int64(s.opt.Bucket / time.Second)
-	first, known := int64(math.MaxInt64), false
-	if !b.Wall.IsZero() {
-		first, known = floorTo(b.Wall.Unix(), step), true
-	}
-	for _, ms := range b.Firsts {
-		first, known = min(first, floorTo(ms/1000, step)), true
-	}
-	buckets := map[int64][]any{}
-	days := map[int64][]any{}
-	for i, k := range keys {
-		first, known = min(first, k.Bucket), true
-		buckets[k.Bucket] = append(buckets[k.Bucket], k.Service)
-		d := floorTo(k.Bucket, 86400)
-		if i == 0 || keys[i-1].Service != k.Service || floorTo(keys[i-1].Bucket, 86400) != d {
-			days[d] = append(days[d], k.Service)
-		}
-	}
-	if known {
-		g.args = append(g.args, "i", g.key(s.indexedKey(group)), 2, first, g.key(s.totalsKey(group)))
-	}
-	for _, b := range slices.Sorted(maps.Keys(buckets)) {
-		g.args = append(g.args, "x", g.key(s.mentionedKey(group, b)), len(buckets[b]))
-		g.args = append(g.args, buckets[b]...)
-	}
-	for _, d := range slices.Sorted(maps.Keys(days)) {
-		g.args = append(g.args, "y", g.key(s.daysKey(group, d)), len(days[d]))
-		g.args = append(g.args, days[d]...)
-	}
+// entry is one service's counts in a bucket as its shard's hash holds them (JSON,
+// merged by apply.lua): a delta to add is written the same way, with its author ids
+// and voices in A and V.
+type entry struct {
+	Posts      int64            `json:"p,omitempty"`
+	Complaints int64            `json:"c,omitempty"`
+	Recoveries int64            `json:"r,omitempty"`
+	Problems   map[string]int64 `json:"pr,omitempty"`
+	Countries  map[string]int64 `json:"cc,omitempty"`
+	Languages  map[string]int64 `json:"l,omitempty"`
+	Samples    []string         `json:"s,omitempty"`
+	Authors    []string         `json:"A,omitempty"`
+	Voices     []string         `json:"V,omitempty"`
+	// Distinct authors and voices, and whether they live in a HyperLogLog (the
+	// list grew too long); written by apply.lua only.
+	NAuthors   int64 `json:"na,omitempty"`
+	NVoices    int64 `json:"nv,omitempty"`
+	AuthorsHLL int   `json:"ha,omitempty"`
+	VoicesHLL  int   `json:"hv,omitempty"`
 }
 
-func (s *Store) addBucket(c *call, k counts.Key, d *counts.Delta) {
-	if c.hours == nil {
-		c.hours = map[int64]*[4]int64{}
-	}
-	hour := floorTo(k.Bucket, 3600)
-	h := c.hours[hour]
-	if h == nil {
-		h = &[4]int64{}
-		c.hours[hour] = h
-	}
-	h[0] += d.Posts
-	h[1] += d.Complaints
-	h[2] += d.Recoveries
-	h[3] += int64(d.DistinctAuthors())
-	// "p" first, always: the script sets the TTL when it finds that field new.
-	fields := []any{"p", d.Posts}
-	add := func(f string, v int64) {
-		if v != 0 {
-			fields = append(fields, f, v)
-		}
-	}
-	add("c", d.Complaints)
-	add("r", d.Recoveries)
-	for _, f := range sortedKeys(d.Problems) {
-		add("pr:"+f, d.Problems[f])
-	}
-	for _, f := range sortedKeys(d.Countries) {
-		add("cc:"+f, d.Countries[f])
-	}
-	for _, f := range sortedKeys(d.Languages) {
-		add("l:"+f, d.Languages[f])
-	}
-	ck := c.key(s.countsKey(k.Service, k.Bucket))
-	ak := c.key(s.authorsKey(k.Service, k.Bucket))
-	vk := c.key(s.voicesKey(k.Service, k.Bucket))
-	c.args = append(c.args, "b", ck, ak, vk, len(fields)/2, d.DistinctAuthors(), d.DistinctVoices(), len(d.Samples))
-	c.args = append(c.args, fields...)
-	for _, a := range d.AuthorIDs() { // sorted: the same batch sends the same script call
-		c.args = append(c.args, a)
-	}
-	for _, v := range d.VoiceIDs() {
-		c.args = append(c.args, v)
+func deltaJSON(d *counts.Delta) (string, error) {
+	e := entry{
+		Posts: d.Posts, Complaints: d.Complaints, Recoveries: d.Recoveries,
+		Problems: d.Problems, Countries: d.Countries, Languages: d.Languages,
+		Authors: d.AuthorIDs(), Voices: d.VoiceIDs(),
 	}
 	for _, id := range d.Samples {
-		c.args = append(c.args, sampleValue(id, d.SamplePosts))
+		e.Samples = append(e.Samples, sampleValue(id, d.SamplePosts))
 	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return "", fmt.Errorf("encode the delta of a bucket: %w", err)
+	}
+	return string(b), nil
 }
 
 func sortedParts(m map[int]int64) []int {
@@ -477,10 +476,10 @@ func sortedKeys[V any](m map[string]V) []string {
 	return slices.Sorted(maps.Keys(m))
 }
 
-// Offsets returns the stored offsets of the group scope and of each service.
-func (s *Store) Offsets(ctx context.Context, group, topic string, services []string) (Stored, error) {
+// Offsets returns the stored offsets of the group scope and of each shard.
+func (s *Store) Offsets(ctx context.Context, group, topic string) (Stored, error) {
 	pipe := s.rdb.Pipeline()
-	scopes := append([]string{GroupScope}, services...)
+	scopes := append([]string{GroupScope}, shardScopes[:]...)
 	cmds := make([]*redis.MapStringStringCmd, len(scopes))
 	for i, sc := range scopes {
 		cmds[i] = pipe.HGetAll(ctx, s.offsetsKey(sc, group, topic))
@@ -517,43 +516,95 @@ func (s *Store) Totals(ctx context.Context, group string) (map[string]int64, err
 	return out, nil
 }
 
-// Read returns the counts of every service for each bucket start in [from, to]
-// (unix seconds, inclusive), in one pipelined round trip. Result: service → counts per
-// bucket, index 0 = from.
+// Read returns the counts of services for each bucket start in [from, to] (unix
+// seconds, inclusive), in one pipelined round trip: one command per shard and bucket.
+// Result: service → counts per bucket, index 0 = from; a service without posts
+// there has zero counts.
 func (s *Store) Read(ctx context.Context, services []string, from, to int64) (map[string][]counts.Counts, error) {
 	step := int64(s.opt.Bucket / time.Second)
 	n := int((to-from)/step) + 1
+	out := make(map[string][]counts.Counts, len(services))
 	if n <= 0 {
-		return map[string][]counts.Counts{}, nil
+		return out, nil
 	}
-	type cmds struct {
-		h *redis.MapStringStringCmd
-		a *redis.IntCmd
-	}
-	pipe := s.rdb.Pipeline()
-	all := make(map[string][]cmds, len(services))
+	var per [Shards][]string
 	for _, svc := range services {
-		cs := make([]cmds, n)
-		for i := range n {
-			b := from + int64(i)*step
-			cs[i] = cmds{
-				h: pipe.HGetAll(ctx, s.countsKey(svc, b)),
-				a: pipe.PFCount(ctx, s.authorsKey(svc, b)),
-			}
+		per[shardOf(svc)] = append(per[shardOf(svc)], svc)
+		out[svc] = make([]counts.Counts, n)
+	}
+	type read struct {
+		svcs []string
+		i    int
+		cmd  *redis.SliceCmd
+	}
+	var reads []read
+	pipe := s.rdb.Pipeline()
+	for sh, svcs := range per {
+		if len(svcs) == 0 {
+			continue
 		}
-		all[svc] = cs
+		for i := range n {
+			reads = append(reads, read{svcs, i, pipe.HMGet(ctx, s.countsKey(sh, from+int64(i)*step), svcs...)})
+		}
+	}
+	if len(reads) == 0 {
+		return out, nil
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("read buckets %d..%d: %w", from, to, err)
 	}
-	out := make(map[string][]counts.Counts, len(services))
-	for svc, cs := range all {
-		counts := make([]counts.Counts, n)
-		for i, c := range cs {
-			counts[i] = parseCounts(c.h.Val())
-			counts[i].Authors = c.a.Val()
+	for _, r := range reads {
+		for j, v := range r.cmd.Val() {
+			if js, ok := v.(string); ok {
+				c, err := parseEntry(js)
+				if err != nil {
+					return nil, fmt.Errorf("read bucket %d of %s: %w", from+int64(r.i)*step, r.svcs[j], err)
+				}
+				out[r.svcs[j]][r.i] = c
+			}
 		}
-		out[svc] = counts
+	}
+	return out, nil
+}
+
+// Mentioned returns the counts of the buckets [from, to] (unix seconds) of each
+// service with posts in any of them, index 0 = from, in one round trip (one command
+// per shard and bucket, whatever the services). A service absent had no post there.
+func (s *Store) Mentioned(ctx context.Context, from, to int64) (map[string][]counts.Counts, error) {
+	step := int64(s.opt.Bucket / time.Second)
+	n := int((to-from)/step) + 1
+	out := map[string][]counts.Counts{}
+	if n <= 0 {
+		return out, nil
+	}
+	cmds := make([][Shards]*redis.MapStringStringCmd, n)
+	pipe := s.rdb.Pipeline()
+	for i := range n {
+		for sh := range Shards {
+			cmds[i][sh] = pipe.HGetAll(ctx, s.countsKey(sh, from+int64(i)*step))
+		}
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("read buckets %d..%d: %w", from, to, err)
+	}
+	for i := range cmds {
+		for _, cmd := range cmds[i] {
+			for svc, js := range cmd.Val() {
+				if svc == "_" {
+					continue
+				}
+				c, err := parseEntry(js)
+				if err != nil {
+					return nil, fmt.Errorf("read bucket %d of %s: %w", from+int64(i)*step, svc, err)
+				}
+				cs := out[svc]
+				if cs == nil {
+					cs = make([]counts.Counts, n)
+					out[svc] = cs
+				}
+				cs[i] = c
+			}
+		}
 	}
 	return out, nil
 }
@@ -561,37 +612,55 @@ func (s *Store) Read(ctx context.Context, services []string, from, to int64) (ma
 // ReadHours returns the hourly rollups of each service for the hours starting in
 // [from, to), keyed by hour start (unix seconds); hours without data are absent.
 func (s *Store) ReadHours(ctx context.Context, services []string, from, to time.Time) (map[string]map[int64]counts.Counts, error) {
+	want := make(map[string]bool, len(services))
+	for _, svc := range services {
+		want[svc] = true
+	}
+	return s.hours(ctx, from, to, func(svc string) bool { return want[svc] })
+}
+
+// RolledUp returns the hourly rollups (as ReadHours) of every service with any in
+// [from, to): one command per shard and day.
+func (s *Store) RolledUp(ctx context.Context, from, to time.Time) (map[string]map[int64]counts.Counts, error) {
+	return s.hours(ctx, from, to, nil)
+}
+
+func (s *Store) hours(ctx context.Context, from, to time.Time, want func(string) bool) (map[string]map[int64]counts.Counts, error) {
 	f, t := floorTo(from.Unix(), 3600), to.Unix()
 	pipe := s.rdb.Pipeline()
-	type dc struct {
-		svc string
-		cmd *redis.MapStringStringCmd
-	}
-	var cmds []dc
-	for _, svc := range services {
-		for d := floorTo(f, 86400); d < t; d += 86400 {
-			cmds = append(cmds, dc{svc, pipe.HGetAll(ctx, s.dayKey(svc, d))})
+	var cmds []*redis.MapStringStringCmd
+	for d := floorTo(f, 86400); d < t; d += 86400 {
+		for sh := range Shards {
+			cmds = append(cmds, pipe.HGetAll(ctx, s.dayKey(sh, d)))
 		}
 	}
+	out := map[string]map[int64]counts.Counts{}
 	if len(cmds) == 0 {
-		return map[string]map[int64]counts.Counts{}, nil
+		return out, nil
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("read hourly rollups: %w", err)
 	}
-	out := map[string]map[int64]counts.Counts{}
 	for _, c := range cmds {
-		for field, v := range c.cmd.Val() {
-			hs, kind, ok := strings.Cut(field, ":")
+		for field, v := range c.Val() {
+			i := strings.LastIndexByte(field, '|')
+			if i < 0 {
+				continue
+			}
+			svc := field[:i]
+			if want != nil && !want(svc) {
+				continue
+			}
+			hs, kind, ok := strings.Cut(field[i+1:], ":")
 			h, err := strconv.ParseInt(hs, 10, 64)
 			if !ok || err != nil || h < f || h >= t {
 				continue
 			}
 			n, _ := strconv.ParseInt(v, 10, 64)
-			if out[c.svc] == nil {
-				out[c.svc] = map[int64]counts.Counts{}
+			if out[svc] == nil {
+				out[svc] = map[int64]counts.Counts{}
 			}
-			cnt := out[c.svc][h]
+			cnt := out[svc][h]
 			switch kind {
 			case "p":
 				cnt.Posts = n
@@ -602,7 +671,7 @@ func (s *Store) ReadHours(ctx context.Context, services []string, from, to time.
 			case "a":
 				cnt.Authors = n
 			}
-			out[c.svc][h] = cnt
+			out[svc][h] = cnt
 		}
 	}
 	for svc, hs := range out {
@@ -618,67 +687,106 @@ func (s *Store) ReadHours(ctx context.Context, services []string, from, to time.
 	return out, nil
 }
 
-// DistinctAuthors estimates the distinct complaint authors of service over the buckets
-// [from, to] (PFCOUNT over several keys of one slot).
+// DistinctAuthors returns the distinct complaint authors of service over the buckets
+// [from, to]: exact while each bucket kept its authors as a list, estimated by
+// HyperLogLog (PFCOUNT over the buckets' keys and the lists) when some outgrew it.
 func (s *Store) DistinctAuthors(ctx context.Context, service string, from, to int64) (int64, error) {
-	return s.distinct(ctx, "authors", s.authorsKey, service, from, to)
+	return s.distinct(ctx, "authors", service, from, to)
 }
 
-// DistinctVoices estimates the distinct complaint voices (counts.Voice) of service
-// over the buckets [from, to].
+// DistinctVoices counts the distinct complaint voices (counts.Voice) of service
+// over the buckets [from, to], as DistinctAuthors.
 func (s *Store) DistinctVoices(ctx context.Context, service string, from, to int64) (int64, error) {
-	return s.distinct(ctx, "voices", s.voicesKey, service, from, to)
+	return s.distinct(ctx, "voices", service, from, to)
 }
 
-func (s *Store) distinct(ctx context.Context, what string, key func(string, int64) string, service string, from, to int64) (int64, error) {
+func (s *Store) distinct(ctx context.Context, what, service string, from, to int64) (int64, error) {
 	step := int64(s.opt.Bucket / time.Second)
-	var keys []string
+	var buckets []int64
 	for b := from; b <= to; b += step {
-		keys = append(keys, key(service, b))
+		buckets = append(buckets, b)
 	}
-	if len(keys) == 0 {
-		return 0, nil
-	}
-	n, err := s.rdb.PFCount(ctx, keys...).Result()
+	n, err := s.distinctIn(ctx, what, service, buckets)
 	if err != nil {
 		return 0, fmt.Errorf("count distinct %s of %s: %w", what, service, err)
 	}
 	return n, nil
 }
 
-func parseCounts(h map[string]string) counts.Counts {
-	var c counts.Counts
-	var samples [counts.MaxSamples]string
-	for f, v := range h {
-		if i, ok := strings.CutPrefix(f, "s:"); ok {
-			if n, err := strconv.Atoi(i); err == nil && n >= 1 && n <= counts.MaxSamples {
-				samples[n-1] = v
-			}
+// distinctIn counts the distinct authors or voices (what) of service over buckets,
+// in one round trip, or two when some bucket keeps them in a HyperLogLog.
+func (s *Store) distinctIn(ctx context.Context, what, service string, buckets []int64) (int64, error) {
+	if len(buckets) == 0 {
+		return 0, nil
+	}
+	sh := shardOf(service)
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.SliceCmd, len(buckets))
+	for i, b := range buckets {
+		cmds[i] = pipe.HMGet(ctx, s.countsKey(sh, b), service)
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return 0, err
+	}
+	seen := map[string]bool{}
+	var hlls []string
+	for i, c := range cmds {
+		js, ok := c.Val()[0].(string)
+		if !ok {
 			continue
 		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			continue
+		var e entry
+		if err := json.Unmarshal([]byte(js), &e); err != nil {
+			return 0, fmt.Errorf("bucket %d: %w", buckets[i], err)
 		}
-		switch {
-		case f == "p":
-			c.Posts = n
-		case f == "c":
-			c.Complaints = n
-		case f == "r":
-			c.Recoveries = n
-		case strings.HasPrefix(f, "pr:"):
-			addField(&c.Problems, f[3:], n)
-		case strings.HasPrefix(f, "cc:"):
-			addField(&c.Countries, f[3:], n)
-		case strings.HasPrefix(f, "l:"):
-			addField(&c.Languages, f[2:], n)
+		ids, inHLL, key := e.Authors, e.AuthorsHLL != 0, s.authorsKey(service, buckets[i])
+		if what == "voices" {
+			ids, inHLL, key = e.Voices, e.VoicesHLL != 0, s.voicesKey(service, buckets[i])
+		}
+		if inHLL {
+			hlls = append(hlls, key)
+		}
+		for _, id := range ids {
+			seen[id] = true
 		}
 	}
-	for _, v := range samples {
-		if v == "" {
-			continue
+	if len(hlls) == 0 {
+		return int64(len(seen)), nil
+	}
+	// The lists go into a HyperLogLog of their own, in the shard's slot, counted
+	// with the others.
+	keys := hlls
+	if len(seen) > 0 {
+		tmp := s.shardKey(sh) + "tmp:" + strconv.FormatUint(rand.Uint64(), 36)
+		ids := make([]any, 0, len(seen))
+		for id := range seen {
+			ids = append(ids, id)
 		}
+		pipe := s.rdb.Pipeline()
+		pipe.PFAdd(ctx, tmp, ids...)
+		pipe.Expire(ctx, tmp, time.Minute)
+		n := pipe.PFCount(ctx, append([]string{tmp}, hlls...)...)
+		pipe.Unlink(ctx, tmp)
+		if _, err := pipe.Exec(ctx); err != nil {
+			return 0, err
+		}
+		return n.Val(), nil
+	}
+	return s.rdb.PFCount(ctx, keys...).Result()
+}
+
+// parseEntry reads one service's counts from its shard's bucket hash.
+func parseEntry(js string) (counts.Counts, error) {
+	var e entry
+	if err := json.Unmarshal([]byte(js), &e); err != nil {
+		return counts.Counts{}, err
+	}
+	c := counts.Counts{
+		Posts: e.Posts, Complaints: e.Complaints, Recoveries: e.Recoveries,
+		Problems: e.Problems, Countries: e.Countries, Languages: e.Languages,
+		Authors: e.NAuthors,
+	}
+	for _, v := range e.Samples {
 		id, post, hasText := strings.Cut(v, "\n")
 		c.Samples = append(c.Samples, id)
 		var sp counts.SamplePost
@@ -686,7 +794,7 @@ func parseCounts(h map[string]string) counts.Counts {
 			c.SamplePosts = append(c.SamplePosts, sp)
 		}
 	}
-	return c
+	return c, nil
 }
 
 // sampleValue is how a sample is kept in its bucket's hash (field s:<n>): the post
@@ -705,60 +813,45 @@ func sampleValue(id string, posts []counts.SamplePost) string {
 	return id
 }
 
-// Trim deletes the fine buckets that start in [from, to] (unix seconds) of the
-// services the group's index lists for them (every service of all, for buckets
-// stored before the index existed), the hourly rollups of the days 16 days before
-// them, and those indexes. The evaluator calls it as it closes buckets, for buckets
-// it will not read again: TTLs run on the clock, and a replay runs faster than the
-// clock in event time, so without this Redis would grow with the length of the
-// replay. Two round trips; one command per service (its keys share a slot).
-func (s *Store) Trim(ctx context.Context, group string, all []string, from, to int64) error {
+// Trim deletes the fine buckets that start in [from, to] (unix seconds), with the
+// HyperLogLogs they name, and the hourly rollups of the days 16 days before them.
+// The evaluator calls it as it closes buckets, for buckets it will not read again:
+// TTLs run on the clock, and a replay runs faster than the clock in event time, so
+// without this Redis would grow with the length of the replay. Two round trips, a
+// command per shard and bucket in the first, one per shard in the second.
+func (s *Store) Trim(ctx context.Context, from, to int64) error {
 	step := int64(s.opt.Bucket / time.Second)
 	from = floorTo(from, step)
 	if to < from {
 		return nil
 	}
-	var days []int64
-	for d := floorTo(from, 86400); d <= to; d += 86400 {
-		days = append(days, d-rollupDays*86400)
+	pipe := s.rdb.Pipeline()
+	var markers [Shards][]*redis.SliceCmd
+	for b := from; b <= to; b += step {
+		for sh := range Shards {
+			markers[sh] = append(markers[sh], pipe.HMGet(ctx, s.countsKey(sh, b), "_"))
+		}
 	}
-	x, err := s.readIndexes(ctx, group, from, to, days)
-	if err != nil {
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return fmt.Errorf("trim buckets %d..%d: %w", from, to, err)
 	}
-	per := s.mentioned(x, all, from)
-	keys := map[string][]string{}
-	var order []string
-	add := func(svc string, ks ...string) {
-		if keys[svc] == nil {
-			order = append(order, svc)
+	pipe = s.rdb.Pipeline()
+	for sh := range Shards {
+		var keys []string
+		for i, c := range markers[sh] {
+			keys = append(keys, s.countsKey(sh, from+int64(i)*step))
+			if m, ok := c.Val()[0].(string); ok {
+				// "1", then the bucket's HyperLogLogs, one a line.
+				if _, hlls, ok := strings.Cut(m, "\n"); ok {
+					keys = append(keys, strings.Split(hlls, "\n")...)
+				}
+			}
 		}
-		keys[svc] = append(keys[svc], ks...)
-	}
-	var groupKeys []string
-	for i, svcs := range per {
-		b := from + int64(i)*step
-		for _, svc := range svcs {
-			add(svc, s.countsKey(svc, b), s.authorsKey(svc, b), s.voicesKey(svc, b))
+		for d := floorTo(from, 86400); d <= to; d += 86400 {
+			keys = append(keys, s.dayKey(sh, d-rollupDays*86400))
 		}
-		groupKeys = append(groupKeys, s.mentionedKey(group, b))
+		pipe.Unlink(ctx, keys...)
 	}
-	for i, d := range days {
-		svcs := x.days[i]
-		if !x.covers(d) {
-			// The day began before the index: its services as given too.
-			svcs = append(svcs, all...)
-		}
-		for _, svc := range svcs {
-			add(svc, s.dayKey(svc, d))
-		}
-		groupKeys = append(groupKeys, s.daysKey(group, d))
-	}
-	pipe := s.rdb.Pipeline()
-	for _, svc := range order {
-		pipe.Unlink(ctx, keys[svc]...)
-	}
-	pipe.Unlink(ctx, groupKeys...)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("trim buckets %d..%d: %w", from, to, err)
 	}
@@ -849,142 +942,4 @@ func addField(m *map[string]int64, k string, n int64) {
 		*m = map[string]int64{}
 	}
 	(*m)[k] += n
-}
-
-// indexes are the group's indexes as read in one round trip: the services listed
-// for each bucket asked for and for each day asked for, and the first bucket they
-// cover (indexed false: none recorded, so they cover nothing).
-type indexes struct {
-	buckets, days [][]string
-	since         int64
-	indexed       bool
-}
-
-// covers reports whether the indexes list everything stored from t (unix seconds) on.
-func (x indexes) covers(t int64) bool { return x.indexed && t >= x.since }
-
-// readIndexes reads the group's indexes of the buckets [from, to] (none when to <
-// from) and of days (day starts), with their marker, in one round trip.
-func (s *Store) readIndexes(ctx context.Context, group string, from, to int64, days []int64) (indexes, error) {
-	step := int64(s.opt.Bucket / time.Second)
-	pipe := s.rdb.Pipeline()
-	marker := pipe.Get(ctx, s.indexedKey(group))
-	var bsets, dsets []*redis.StringSliceCmd
-	for b := from; b <= to; b += step {
-		bsets = append(bsets, pipe.SMembers(ctx, s.mentionedKey(group, b)))
-	}
-	for _, d := range days {
-		dsets = append(dsets, pipe.SMembers(ctx, s.daysKey(group, d)))
-	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return indexes{}, fmt.Errorf("read the group's indexes: %w", err)
-	}
-	var x indexes
-	since, err := marker.Int64()
-	x.since, x.indexed = since, err == nil
-	for _, c := range bsets {
-		x.buckets = append(x.buckets, c.Val())
-	}
-	for _, c := range dsets {
-		x.days = append(x.days, c.Val())
-	}
-	return x, nil
-}
-
-// mentioned returns the services with posts in each bucket of [from, to] as the
-// group's index lists them: for a bucket it does not cover, all of them (all).
-func (s *Store) mentioned(x indexes, all []string, from int64) [][]string {
-	step := int64(s.opt.Bucket / time.Second)
-	out := make([][]string, len(x.buckets))
-	for i, svcs := range x.buckets {
-		out[i] = svcs
-		if !x.covers(from + int64(i)*step) {
-			out[i] = all
-		}
-	}
-	return out
-}
-
-// Mentioned returns the counts of the buckets [from, to] (unix seconds) of each
-// service with posts in any of them, index 0 = from, in two round trips (the
-// group's index, then the buckets it lists). A service absent had no post there.
-// For buckets stored before the group's indexes existed, every service of all is
-// read.
-func (s *Store) Mentioned(ctx context.Context, group string, all []string, from, to int64) (map[string][]counts.Counts, error) {
-	step := int64(s.opt.Bucket / time.Second)
-	n := int((to-from)/step) + 1
-	if n <= 0 {
-		return map[string][]counts.Counts{}, nil
-	}
-	x, err := s.readIndexes(ctx, group, from, to, nil)
-	if err != nil {
-		return nil, err
-	}
-	per := s.mentioned(x, all, from)
-	type cmds struct {
-		svc string
-		i   int
-		h   *redis.MapStringStringCmd
-		a   *redis.IntCmd
-	}
-	var reads []cmds
-	pipe := s.rdb.Pipeline()
-	for i, svcs := range per {
-		b := from + int64(i)*step
-		for _, svc := range svcs {
-			reads = append(reads, cmds{svc, i, pipe.HGetAll(ctx, s.countsKey(svc, b)), pipe.PFCount(ctx, s.authorsKey(svc, b))})
-		}
-	}
-	out := map[string][]counts.Counts{}
-	if len(reads) == 0 {
-		return out, nil
-	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("read buckets %d..%d: %w", from, to, err)
-	}
-	for _, c := range reads {
-		h := c.h.Val()
-		if len(h) == 0 {
-			continue // listed for a bucket not indexed, or trimmed already
-		}
-		cs := out[c.svc]
-		if cs == nil {
-			cs = make([]counts.Counts, n)
-			out[c.svc] = cs
-		}
-		cs[c.i] = parseCounts(h)
-		cs[c.i].Authors = c.a.Val()
-	}
-	return out, nil
-}
-
-// RolledUp returns the hourly rollups (as ReadHours) of the services that have any
-// in the days of [from, to), found in the group's index of each day; for days stored
-// before the index existed, of every service of all.
-func (s *Store) RolledUp(ctx context.Context, group string, all []string, from, to time.Time) (map[string]map[int64]counts.Counts, error) {
-	first := floorTo(floorTo(from.Unix(), 3600), 86400)
-	var days []int64
-	for d := first; d < to.Unix(); d += 86400 {
-		days = append(days, d)
-	}
-	x, err := s.readIndexes(ctx, group, 0, -1, days)
-	if err != nil {
-		return nil, fmt.Errorf("read the services with hourly rollups: %w", err)
-	}
-	lists := x.days
-	if !x.covers(first) {
-		lists = append(lists, all) // days stored before the index
-	}
-	seen := map[string]bool{}
-	var svcs []string
-	for _, l := range lists {
-		for _, svc := range l {
-			if !seen[svc] {
-				seen[svc] = true
-				svcs = append(svcs, svc)
-			}
-		}
-	}
-	slices.Sort(svcs)
-	return s.ReadHours(ctx, svcs, from, to)
 }

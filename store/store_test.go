@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -63,11 +64,16 @@ func TestStoreApplyRead(t *testing.T) {
 	if n, err := s.DistinctVoices(ctx, "whatsapp", bucket, bucket+10); err != nil || n != 2 {
 		t.Errorf("DistinctVoices = %d, %v; want 2", n, err)
 	}
-	offs, err := s.Offsets(ctx, "g", "posts", []string{"whatsapp", "x"})
-	if err != nil || offs["whatsapp"][0] != 12 || offs["whatsapp"][1] != 5 || offs[store.GroupScope][0] != 12 || len(offs["x"]) != 0 {
+	wa := store.ScopeOf("whatsapp")
+	offs, err := s.Offsets(ctx, "g", "posts")
+	if err != nil || offs[wa][0] != 12 || offs[wa][1] != 5 || offs[store.GroupScope][0] != 12 || len(offs) != 1+store.Shards {
 		t.Errorf("Offsets = %v, %v", offs, err)
 	}
-	delete(offs, "x")
+	for sc, o := range offs {
+		if len(o) == 0 {
+			delete(offs, sc) // the shards without posts
+		}
+	}
 	if fmt.Sprint(offs) != fmt.Sprint(stored) {
 		t.Errorf("Offsets = %v, Apply recorded %v", offs, stored)
 	}
@@ -102,7 +108,7 @@ func TestStoreApplyRead(t *testing.T) {
 	again.Offset(0, 13)
 	again.Complain("whatsapp", t0, counts.Complaint{Author: "c"})
 	var stale *store.ErrStale
-	if err := s.Apply(ctx, "g", "posts", again, store.Stored{}); !errors.As(err, &stale) || stale.Stored["whatsapp"][0] != 12 {
+	if err := s.Apply(ctx, "g", "posts", again, store.Stored{}); !errors.As(err, &stale) || stale.Stored[wa][0] != 12 {
 		t.Fatalf("Apply(replay) = %v, want ErrStale with whatsapp's partition 0 at 12", err)
 	}
 	got, _ = s.Read(ctx, []string{"whatsapp"}, bucket, bucket)
@@ -117,7 +123,7 @@ func TestStoreApplyRead(t *testing.T) {
 	if err := s.Apply(ctx, "g", "posts", part, stored); err != nil {
 		t.Fatal(err)
 	}
-	if stored["whatsapp"][0] != 13 {
+	if stored[wa][0] != 13 {
 		t.Errorf("stored after partial batch = %v", stored)
 	}
 	got, _ = s.Read(ctx, []string{"whatsapp"}, bucket, bucket)
@@ -217,60 +223,58 @@ func TestStoreLaterBatches(t *testing.T) {
 	everyKeyHasTTL(t, rdb)
 }
 
-// Trim deletes the buckets of a closed range and the rollups of 16 days before, and
-// nothing else: those of the services the group's index lists, or, for data stored
-// before the index existed (no marker), those of every service it is given.
+// Trim deletes the buckets of a closed range, with the HyperLogLogs they name, and
+// the rollups of 16 days before, and nothing else.
 func TestStoreTrim(t *testing.T) {
-	for _, legacy := range []bool{false, true} {
-		t.Run(map[bool]string{false: "indexed", true: "legacy"}[legacy], func(t *testing.T) {
-			ctx := context.Background()
-			s, rdb := newStore(t)
-			t0 := time.Date(2022, 10, 25, 7, 17, 3, 0, time.UTC)
-			b := counts.NewBatch(10 * time.Second)
-			b.Offset(0, 1)
-			for _, at := range []time.Time{t0.Add(-16 * 24 * time.Hour), t0, t0.Add(10 * time.Second), t0.Add(7 * time.Hour)} {
-				b.Complain("whatsapp", at, counts.Complaint{Author: "a"})
-			}
-			if err := s.Apply(ctx, "g", "posts", b, store.Stored{}); err != nil {
-				t.Fatal(err)
-			}
-			count := func(pattern string) int {
-				keys, err := rdb.Keys(ctx, pattern).Result()
-				if err != nil {
-					t.Fatal(err)
-				}
-				return len(keys)
-			}
-			if c, d, m, md := count("t:{whatsapp}:[ca]:*"), count("t:{whatsapp}:d:*"), count("t:group:{g}:m:*"), count("t:group:{g}:md:*"); c != 8 || d != 2 || m != 4 || md != 2 {
-				t.Fatalf("before: %d bucket keys, %d day keys, %d bucket indexes, %d day indexes; want 8, 2, 4, 2", c, d, m, md)
-			}
-			var all []string // indexed: the index says which services
-			if legacy {
-				all = []string{"whatsapp", "x"}
-				if err := rdb.Del(ctx, "t:group:{g}:indexed").Err(); err != nil {
-					t.Fatal(err)
-				}
-			}
-			first := counts.BucketOf(t0, 10*time.Second)
-			if err := s.Trim(ctx, "g", all, first, first+10); err != nil {
-				t.Fatal(err)
-			}
-			if c, d, m, md := count("t:{whatsapp}:[ca]:*"), count("t:{whatsapp}:d:*"), count("t:group:{g}:m:*"), count("t:group:{g}:md:*"); c != 4 || d != 1 || m != 2 || md != 1 {
-				t.Errorf("after: %d bucket keys, %d day keys, %d bucket indexes, %d day indexes; want 4 (16 days before and 7 h after), 1, 2, 1", c, d, m, md)
-			}
-			got, _ := s.Read(ctx, []string{"whatsapp"}, first+7*3600, first+7*3600)
-			if got["whatsapp"][0].Complaints != 1 {
-				t.Errorf("a bucket outside the range was trimmed: %+v", got["whatsapp"][0])
-			}
-		})
+	ctx := context.Background()
+	s, rdb := newStore(t)
+	t0 := time.Date(2022, 10, 25, 7, 17, 3, 0, time.UTC)
+	b := counts.NewBatch(10 * time.Second)
+	b.Offset(0, 1)
+	for _, at := range []time.Time{t0.Add(-16 * 24 * time.Hour), t0, t0.Add(10 * time.Second), t0.Add(7 * time.Hour)} {
+		b.Complain("whatsapp", at, counts.Complaint{Author: "a"})
+	}
+	// More authors than a bucket lists: a HyperLogLog.
+	for i := range 150 {
+		b.Complain("x", t0, counts.Complaint{Author: fmt.Sprint("a", i)})
+	}
+	if err := s.Apply(ctx, "g", "posts", b, store.Stored{}); err != nil {
+		t.Fatal(err)
+	}
+	count := func(pattern string) int {
+		keys, err := rdb.Keys(ctx, pattern).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(keys)
+	}
+	// Five buckets' hashes (whatsapp's four, x's in another shard unless both share
+	// one), x's two HyperLogLogs (authors, voices), whatsapp's two days and x's.
+	buckets := 4
+	if store.ScopeOf("x") != store.ScopeOf("whatsapp") {
+		buckets++
+	}
+	if c, h, d := count("t:shard:{*}:c:*"), count("t:shard:{*}:[av]:*"), count("t:shard:{*}:d:*"); c != buckets || h != 2 || d != buckets-2 {
+		t.Fatalf("before: %d bucket keys, %d HyperLogLogs, %d day keys; want %d, 2, %d", c, h, d, buckets, buckets-2)
+	}
+	first := counts.BucketOf(t0, 10*time.Second)
+	if err := s.Trim(ctx, first, first+10); err != nil {
+		t.Fatal(err)
+	}
+	if c, h, d := count("t:shard:{*}:c:*"), count("t:shard:{*}:[av]:*"), count("t:shard:{*}:d:*"); c != 2 || h != 0 || d != buckets-3 {
+		t.Errorf("after: %d bucket keys, %d HyperLogLogs, %d day keys; want 2 (16 days before and 7 h after), 0, %d", c, h, d, buckets-3)
+	}
+	got, _ := s.Read(ctx, []string{"whatsapp"}, first+7*3600, first+7*3600)
+	if got["whatsapp"][0].Complaints != 1 {
+		t.Errorf("a bucket outside the range was trimmed: %+v", got["whatsapp"][0])
 	}
 }
 
-// Mentioned reads only the buckets the group's index lists; buckets stored before the
-// index existed are read for every service given.
+// Mentioned reads the services with posts in the buckets, and only those; RolledUp
+// the services with rollups.
 func TestStoreMentioned(t *testing.T) {
 	ctx := context.Background()
-	s, rdb := newStore(t)
+	s, _ := newStore(t)
 	t0 := time.Date(2022, 10, 25, 7, 17, 0, 0, time.UTC)
 	first := counts.BucketOf(t0, 10*time.Second)
 	b := counts.NewBatch(10 * time.Second)
@@ -280,38 +284,14 @@ func TestStoreMentioned(t *testing.T) {
 	if err := s.Apply(ctx, "g", "posts", b, store.Stored{}); err != nil {
 		t.Fatal(err)
 	}
-	if m, err := rdb.Get(ctx, "t:group:{g}:indexed").Result(); err != nil || m != "0" {
-		t.Errorf("a new group's indexes cover from %q (%v), want 0: everything", m, err)
-	}
-	// A group that stored posts with a version without the indexes: covered from
-	// its first batch with them on.
-	if err := rdb.HSet(ctx, "old:group:{g}:totals", "consumed", 5).Err(); err != nil {
-		t.Fatal(err)
-	}
-	older := store.New(rdb, store.Options{Prefix: "old"})
-	if err := older.Apply(ctx, "g", "posts", b, store.Stored{}); err != nil {
-		t.Fatal(err)
-	}
-	if m, err := rdb.Get(ctx, "old:group:{g}:indexed").Int64(); err != nil || m != first {
-		t.Errorf("an older group's indexes cover from %d (%v), want %d", m, err, first)
-	}
-	got, err := s.Mentioned(ctx, "g", []string{"whatsapp", "x", "zoom"}, first, first+30)
+	got, err := s.Mentioned(ctx, first, first+30)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 2 || got["whatsapp"][0].Complaints != 1 || got["whatsapp"][0].Authors != 1 || got["x"][2].Posts != 1 || got["x"][0].Posts != 0 {
 		t.Errorf("Mentioned = %+v; want whatsapp's complaint in bucket 0 and x's post in bucket 2", got)
 	}
-	// A later batch (the marker stays at the first bucket indexed) and an older
-	// bucket stored by a version without the index: read for every service.
-	if err := rdb.Set(ctx, "t:group:{g}:indexed", first+10, 0).Err(); err != nil {
-		t.Fatal(err)
-	}
-	got, err = s.Mentioned(ctx, "g", []string{"whatsapp", "x", "zoom"}, first, first+30)
-	if err != nil || got["whatsapp"][0].Complaints != 1 || got["x"][2].Posts != 1 {
-		t.Errorf("Mentioned across the marker = %+v, %v", got, err)
-	}
-	hours, err := s.RolledUp(ctx, "g", []string{"zoom"}, t0.Add(-time.Hour), t0.Add(time.Hour))
+	hours, err := s.RolledUp(ctx, t0.Add(-time.Hour), t0.Add(time.Hour))
 	if err != nil || len(hours) != 2 || hours["whatsapp"][first-first%3600].Complaints != 1 {
 		t.Errorf("RolledUp = %v, %v; want whatsapp's and x's hour", hours, err)
 	}
@@ -409,7 +389,7 @@ func TestStoreLagOfStoredMessagesOnly(t *testing.T) {
 	}
 	// The second re-reads offsets 0-39 of partition 0 (it knew them stored) with
 	// partition 1's first messages.
-	stored := store.Stored{store.GroupScope: {0: 99}, "whatsapp": {0: 99}}
+	stored := store.Stored{store.GroupScope: {0: 99}, store.ScopeOf("whatsapp"): {0: 99}}
 	if err := s.Apply(ctx, "g", "posts", batch(map[int]int64{0: 60, 1: 0}, [3]int64{0, 0, 39}, [3]int64{1, 0, 9}), stored); err != nil {
 		t.Fatal(err)
 	}
@@ -423,15 +403,15 @@ func TestStoreLagOfStoredMessagesOnly(t *testing.T) {
 }
 
 // A batch may name more services in one bucket than Lua can unpack at once (about
-// 8,000): it is stored whole, index included, not refused halfway (a script that
-// fails after writing the offsets would lose the rest of the batch).
-func TestStoreIndexesManyServices(t *testing.T) {
+// 8,000): it is stored whole, not refused halfway (a script that fails after writing
+// the offsets would lose the rest of the batch).
+func TestStoreManyServices(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newStore(t)
 	t0 := time.Date(2022, 10, 25, 7, 17, 0, 0, time.UTC)
 	b := counts.NewBatch(10 * time.Second)
 	b.Offset(0, 1)
-	const n = 20_000
+	const n = 80_000
 	for i := range n {
 		b.Mention(fmt.Sprintf("svc%05d", i), t0)
 	}
@@ -439,8 +419,63 @@ func TestStoreIndexesManyServices(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := counts.BucketOf(t0, 10*time.Second)
-	got, err := s.Mentioned(ctx, "g", nil, first, first)
+	got, err := s.Mentioned(ctx, first, first)
 	if err != nil || len(got) != n || got["svc19999"][0].Posts != 1 {
 		t.Errorf("Mentioned: %d services (%v), want %d", len(got), err, n)
+	}
+}
+
+// A bucket's distinct authors are exact while few, kept in a HyperLogLog once many,
+// across batches; a window's count unites both.
+func TestStoreDistinctAuthors(t *testing.T) {
+	ctx := context.Background()
+	s, rdb := newStore(t)
+	t0 := time.Date(2022, 10, 25, 7, 17, 0, 0, time.UTC)
+	first := counts.BucketOf(t0, 10*time.Second)
+	stored := store.Stored{}
+	apply := func(off int64, at time.Time, authors ...string) {
+		t.Helper()
+		b := counts.NewBatch(10 * time.Second)
+		b.Offset(0, off)
+		for _, a := range authors {
+			b.Complain("whatsapp", at, counts.Complaint{Author: a, Wording: 7})
+		}
+		if err := s.Apply(ctx, "g", "posts", b, stored); err != nil {
+			t.Fatal(err)
+		}
+	}
+	authors := func(from, to int) []string {
+		var out []string
+		for i := from; i < to; i++ {
+			out = append(out, fmt.Sprint("author", i))
+		}
+		return out
+	}
+	check := func(what string, wantBucket0, wantWindow int64, tolerance float64) {
+		t.Helper()
+		got, err := s.Read(ctx, []string{"whatsapp"}, first, first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := s.DistinctAuthors(ctx, "whatsapp", first, first+10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		near := func(got, want int64) bool { return math.Abs(float64(got-want)) <= tolerance*float64(want) }
+		if a := got["whatsapp"][0].Authors; !near(a, wantBucket0) || !near(n, wantWindow) {
+			t.Errorf("%s: bucket 0 has %d distinct authors, the window %d; want %d and %d (±%.0f%%)", what, a, n, wantBucket0, wantWindow, 100*tolerance)
+		}
+		if v, err := s.DistinctVoices(ctx, "whatsapp", first, first+10); err != nil || v != 1 {
+			t.Errorf("%s: %d distinct voices (%v), want 1 (one wording)", what, v, err)
+		}
+	}
+	apply(1, t0, authors(0, 60)...)
+	apply(2, t0, authors(30, 90)...)                     // 30 again
+	apply(3, t0.Add(10*time.Second), authors(80, 95)...) // the next bucket: 10 again
+	check("lists", 90, 95, 0)
+	apply(4, t0, authors(60, 400)...) // past the list: a HyperLogLog
+	check("a HyperLogLog", 400, 400, 0.02)
+	if n := len(rdb.Keys(ctx, "t:shard:{*}:a:*").Val()); n != 1 {
+		t.Errorf("%d authors HyperLogLogs, want 1", n)
 	}
 }
