@@ -141,6 +141,11 @@ type Monitor struct {
 	// (Recent), the cheap trigger for a speculative look at the open buckets.
 	recent map[string]map[int64]int64
 	newest time.Time // newest post seen in Recent
+	// specCounts are the open buckets of each service looked at, as the last look
+	// read them; specDirty is the first bucket this instance stored to since then
+	// (none: 0). A look reads again only from there (see speculate).
+	specCounts map[string]map[int64]counts.Counts
+	specDirty  int64
 	// covered is the newest event time every active partition has reached: buckets
 	// after it lack the posts of partitions that are behind, so speculation stops there.
 	covered time.Time
@@ -161,7 +166,13 @@ func (m *Monitor) Recent(b *counts.Batch) {
 		m.recent = map[string]map[int64]int64{}
 	}
 	for k, d := range b.Buckets {
-		if d.Complaints == 0 || k.Bucket < m.next {
+		if k.Bucket < m.next {
+			continue
+		}
+		if m.specDirty == 0 || k.Bucket < m.specDirty {
+			m.specDirty = k.Bucket
+		}
+		if d.Complaints == 0 {
 			continue
 		}
 		r := m.recent[k.Service]
@@ -199,6 +210,9 @@ func (m *Monitor) speculate(ctx context.Context) error {
 	}
 	last := counts.BucketOf(upto, m.bucket)
 	minC := m.params.MinComplaints
+	// The services worth a look, read together: one command per shard and bucket
+	// however many there are.
+	var look []string
 	for svc, r := range m.recent {
 		var sum int64
 		for b, n := range r {
@@ -215,17 +229,25 @@ func (m *Monitor) speculate(ctx context.Context) error {
 		if ser == nil || tr.Open() {
 			continue
 		}
+		look = append(look, svc)
+	}
+	if len(look) == 0 {
+		return nil
+	}
+	slices.SortFunc(look, func(a, b string) int { return m.order[a] - m.order[b] })
+	if err := m.readOpen(ctx, look, last); err != nil {
+		return err
+	}
+	for _, svc := range look {
+		ser, tr := m.state(svc)
 		m.catchUp(svc, m.next)
-		counts, err := m.reader.Read(ctx, []string{svc}, m.next, last)
-		if err != nil {
-			return fmt.Errorf("speculate on %s: %w", svc, err)
-		}
+		open := m.specCounts[svc]
 		c := ser.Clone()
 		var v evaluate.Verdict
-		for i, b := 0, m.next; b <= last; i, b = i+1, b+step {
+		for b := m.next; b <= last; b += step {
 			// The first open bucket that is an outage is where it starts: a look
 			// that comes late (a batch of minutes of posts) does not date it later.
-			if v = c.Step(time.Unix(b, 0).UTC(), counts[svc][i]); v.Anomalous() {
+			if v = c.Step(time.Unix(b, 0).UTC(), open[b]); v.Anomalous() {
 				break
 			}
 		}
@@ -236,6 +258,66 @@ func (m *Monitor) speculate(ctx context.Context) error {
 		tr.Tell(ser)
 		m.awake[svc] = true
 		m.pending = append(m.pending, evs...)
+	}
+	return nil
+}
+
+// readOpen brings specCounts up to date for the services of a look, over the open
+// buckets up to last: a service new to it is read from the first open bucket, the
+// others from the first bucket this instance stored to since the last look (the
+// buckets before are as that look read them: what other instances stored there
+// since is seen when the buckets close). Speculation looks every 200 ms, over two
+// minutes of open buckets; reading them all each time would cost most of the
+// Redis commands a post.
+func (m *Monitor) readOpen(ctx context.Context, look []string, last int64) error {
+	old := m.specCounts
+	m.specCounts = make(map[string]map[int64]counts.Counts, len(look))
+	var fresh, known []string
+	for _, svc := range look {
+		if c, ok := old[svc]; ok {
+			for b := range c {
+				if b < m.next {
+					delete(c, b)
+				}
+			}
+			m.specCounts[svc] = c
+			known = append(known, svc)
+		} else {
+			m.specCounts[svc] = map[int64]counts.Counts{}
+			fresh = append(fresh, svc)
+		}
+	}
+	read := func(svcs []string, from int64) error {
+		if len(svcs) == 0 || from > last {
+			return nil
+		}
+		got, err := m.reader.Read(ctx, svcs, from, last)
+		if err != nil {
+			return fmt.Errorf("speculate on %d services: %w", len(svcs), err)
+		}
+		step := int64(m.bucket / time.Second)
+		for svc, cs := range got {
+			for i, c := range cs {
+				m.specCounts[svc][from+int64(i)*step] = c
+			}
+		}
+		return nil
+	}
+	if err := read(fresh, m.next); err != nil {
+		m.specCounts = old
+		return err
+	}
+	if m.specDirty != 0 {
+		if err := read(known, max(m.next, m.specDirty)); err != nil {
+			m.specCounts = old
+			return err
+		}
+	}
+	// Buckets after last (posts of partitions that are ahead) are read when they
+	// are covered.
+	m.specDirty = 0
+	if n := counts.BucketOf(m.newest, m.bucket); n > last {
+		m.specDirty = last + int64(m.bucket/time.Second)
 	}
 	return nil
 }
