@@ -5,6 +5,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -381,7 +382,10 @@ func pipelinePassOn(ctx context.Context, env *benchEnv, topic string, rs *match.
 		return pr, err
 	}
 	defer svc.Close()
-	if path := os.Getenv("OUTCRY_CPUPROFILE"); path != "" && group == "bench-0" {
+	// The first pipeline pass, or the pass of the group OUTCRY_CPUPROFILE_GROUP names
+	// (scale-1-0: the first pass at many services).
+	profiled := cmp.Or(os.Getenv("OUTCRY_CPUPROFILE_GROUP"), "bench-0")
+	if path := os.Getenv("OUTCRY_CPUPROFILE"); path != "" && group == profiled {
 		f, err := os.Create(path)
 		if err != nil {
 			return pr, err

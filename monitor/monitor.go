@@ -146,6 +146,11 @@ type Monitor struct {
 	// (none: 0). A look reads again only from there (see speculate).
 	specCounts map[string]map[int64]counts.Counts
 	specDirty  int64
+	// specSeen is, per service, what its last look stepped over: the first and last
+	// open bucket and the posts in them. Counts only grow and a series steps only
+	// on closed buckets, so a look that would see the same is skipped: its verdict,
+	// not anomalous, would be the same.
+	specSeen map[string][3]int64
 	// covered is the newest event time every active partition has reached: buckets
 	// after it lack the posts of partitions that are behind, so speculation stops there.
 	covered time.Time
@@ -238,10 +243,21 @@ func (m *Monitor) speculate(ctx context.Context) error {
 	if err := m.readOpen(ctx, look, last); err != nil {
 		return err
 	}
+	seen := m.specSeen
+	m.specSeen = make(map[string][3]int64, len(look))
 	for _, svc := range look {
+		open := m.specCounts[svc]
+		var posts int64
+		for _, c := range open {
+			posts += c.Posts
+		}
+		key := [3]int64{m.next, last, posts}
+		m.specSeen[svc] = key
+		if k, ok := seen[svc]; ok && k == key {
+			continue
+		}
 		ser, tr := m.state(svc)
 		m.catchUp(svc, m.next)
-		open := m.specCounts[svc]
 		c := ser.Clone()
 		var v evaluate.Verdict
 		for b := m.next; b <= last; b += step {

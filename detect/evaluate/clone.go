@@ -3,18 +3,18 @@ package evaluate
 import (
 	"slices"
 	"time"
-
-	"github.com/outcry-dev/outcry/counts"
 )
 
 // Clone returns an independent copy of the series, for a speculative look at buckets
 // that are not closed yet (early firing) without changing the real state.
+//
+// The ring's counts are shared, not copied: a series never changes a bucket's counts
+// in place (a step replaces the oldest slot; the window sums into counts of its own),
+// and the speculative look runs for every service with complaints in open buckets,
+// so copying their maps was most of its cost.
 func (s *Series) Clone() *Series {
 	c := *s
-	c.ring = make([]counts.Counts, len(s.ring))
-	for i, r := range s.ring {
-		c.ring[i] = r.Clone()
-	}
+	c.ring = slices.Clone(s.ring)
 	c.x = slices.Clone(s.x)
 	c.xa = slices.Clone(s.xa)
 	c.mu = slices.Clone(s.mu)
