@@ -345,7 +345,7 @@ type Series struct {
 	// baseline they are taken as expected, so an outage already reported does not
 	// raise a second, slow alarm after it is resolved
 	xs, xas []float64
-	starts  []time.Time
+	starts  []int64 // unix ns: no pointer for the collector to scan in the longest arrays
 	pos     int // next slot of x, xa, mu, starts
 	filled  int
 	steps   int
@@ -394,7 +394,7 @@ func NewSeries(p Params) *Series {
 		mus:    make([]float64, nmax+1),
 		xs:     make([]float64, nmax+1),
 		xas:    make([]float64, nmax+1),
-		starts: make([]time.Time, nmax+1),
+		starts: make([]int64, nmax+1),
 		decay:  math.Pow(0.5, float64(p.Bucket)/float64(p.HalfLife)),
 		sdecay: math.Pow(0.5, float64(p.Bucket)/float64(p.TrendHalfLife)),
 	}
@@ -452,12 +452,13 @@ func (s *Series) Params() Params { return s.p }
 // that start in [from, to) (as far back as the series keeps them: its longest
 // window). The monitor may ask after the series has stepped past to.
 func (s *Series) Between(from, to time.Time) (complaints, expected float64) {
+	f, t := from.UnixNano(), to.UnixNano()
 	for i := 0; i < s.filled; i++ {
 		b := (s.pos - 1 - i + 2*len(s.x)) % len(s.x)
-		if s.starts[b].Before(from) {
+		if s.starts[b] < f {
 			break
 		}
-		if s.starts[b].Before(to) {
+		if s.starts[b] < t {
 			complaints += s.x[b]
 			expected += s.mu[b]
 		}
@@ -725,7 +726,7 @@ func (s *Series) step(start time.Time, c counts.Counts) Verdict {
 		s.xs[p] = math.Min(s.x[p], expS)
 		s.xas[p] = math.Min(s.xa[p], expS)
 	}
-	s.starts[p] = start
+	s.starts[p] = start.UnixNano()
 	s.pos = (p + 1) % len(s.x)
 	s.filled = min(s.filled+1, len(s.x))
 	s.steps++
@@ -776,7 +777,7 @@ func (s *Series) step(start time.Time, c counts.Counts) Verdict {
 		j.x, j.mu = math.Max(0, sc.sx), math.Max(sc.smu, 1e-9)
 		xa := math.Max(0, sc.sa)
 		j.authors = xa
-		j.start = s.starts[(p-n+1+len(s.x))%len(s.x)]
+		j.start = time.Unix(0, s.starts[(p-n+1+len(s.x))%len(s.x)]).UTC()
 		j.full = n == sc.n
 		ready := !sc.slow || start.Sub(s.first) >= s.p.TrendWarmup
 		if sc.slow && s.p.Without&PartTrend != 0 || sc.mid && s.p.Without&PartMid != 0 {
