@@ -7,11 +7,13 @@
 -- hash is read once with HMGET and written once with a multi-field HSET, and a key's
 -- TTL is set when the key is created rather than on every write.
 --
--- KEYS[1]      offsets hash of the scope, consumer group and topic (field = partition)
+-- KEYS[1]      offsets hash of the scope, consumer group and topic (field = partition;
+--              "x": when the TTLs of the offsets TTL were last set, unix seconds)
 -- KEYS[2..n]   other keys, referenced by index from ARGV
 -- ARGV[1]      TTL in seconds for counter keys
 -- ARGV[2]      TTL in seconds for the offsets hash
--- ARGV[3]      number of partitions P in the batch, followed by P triples:
+-- ARGV[3]      the batch's wall clock, unix seconds (0: unknown)
+-- ARGV[4]      number of partitions P in the batch, followed by P triples:
 --              partition, first offset, last offset
 -- then ops until the end of ARGV, each "op keyIndex n args...":
 --   h  n field/increment pairs added (counter TTL, set when the first field is new:
@@ -30,6 +32,9 @@
 --   m  n field/value pairs: HSET each field to the value when larger (offsets TTL)
 --   n  n field/value pairs: HSET each field to the value when smaller or unset (offsets TTL)
 --   e  n field/value pairs: HSET (offsets TTL)
+-- The keys with the offsets TTL get it again at most once an hour (with the offsets
+-- hash: they are written together), not on every write: a TTL of days needs no
+-- refresh per batch, and each EXPIRE is a command.
 --   z  n members of a sorted set, each its own score (the group's active hours,
 --      dropped by the evaluator as it trims; offsets TTL)
 --
@@ -38,17 +43,19 @@
 -- caller drops the already-counted messages and retries.
 local counterTTL = tonumber(ARGV[1])
 local offsetTTL = tonumber(ARGV[2])
-local np = tonumber(ARGV[3])
+local now = tonumber(ARGV[3])
+local np = tonumber(ARGV[4])
 local maxSamples = 5
 
 local parts = {}
 for j = 1, np do
-  parts[j] = ARGV[4 + 3 * (j - 1)]
+  parts[j] = ARGV[5 + 3 * (j - 1)]
 end
+table.insert(parts, 'x')
 local stale = {}
 local stored = redis.call('HMGET', KEYS[1], unpack(parts))
 for j = 1, np do
-  local first = tonumber(ARGV[5 + 3 * (j - 1)])
+  local first = tonumber(ARGV[6 + 3 * (j - 1)])
   if stored[j] and tonumber(stored[j]) >= first then
     table.insert(stale, parts[j])
     table.insert(stale, stored[j])
@@ -57,14 +64,22 @@ end
 if #stale > 0 then
   return {0, unpack(stale)}
 end
+local refreshed = tonumber(stored[np + 1])
+local refresh = now == 0 or not refreshed or now < refreshed or now - refreshed >= 3600
 local set = {}
 for j = 1, np do
   table.insert(set, parts[j])
-  table.insert(set, ARGV[6 + 3 * (j - 1)])
+  table.insert(set, ARGV[7 + 3 * (j - 1)])
+end
+if refresh then
+  table.insert(set, 'x')
+  table.insert(set, now)
 end
 redis.call('HSET', KEYS[1], unpack(set))
-redis.call('EXPIRE', KEYS[1], offsetTTL)
-local i = 4 + 3 * np
+if refresh then
+  redis.call('EXPIRE', KEYS[1], offsetTTL)
+end
+local i = 5 + 3 * np
 
 -- Commands take their arguments through unpack, which has a limit (about 8,000):
 -- long argument lists go in slices.
@@ -218,7 +233,7 @@ while i <= #ARGV do
   if op == 'h' or op == 'g' or op == 't' then
     local out, created = add(key, i, n)
     hset(key, out)
-    if op == 't' or created then
+    if created or (op == 't' and refresh) then
       redis.call('EXPIRE', key, op == 'h' and counterTTL or offsetTTL)
     end
     i = i + 2 * n
@@ -241,7 +256,9 @@ while i <= #ARGV do
     if #out > 0 then
       redis.call('HSET', key, unpack(out))
     end
-    redis.call('EXPIRE', key, offsetTTL)
+    if refresh then
+      redis.call('EXPIRE', key, offsetTTL)
+    end
     i = i + 2 * n
   elseif op == 'z' then
     local add = {}
@@ -254,7 +271,9 @@ while i <= #ARGV do
     i = i + n
   elseif op == 'e' then
     redis.call('HSET', key, unpack(ARGV, i, i + 2 * n - 1))
-    redis.call('EXPIRE', key, offsetTTL)
+    if refresh then
+      redis.call('EXPIRE', key, offsetTTL)
+    end
     i = i + 2 * n
   else
     return redis.error_reply('apply.lua: unknown op ' .. tostring(op))

@@ -188,7 +188,11 @@ type call struct {
 
 func (s *Store) newCall(scope, group, topic string, b *counts.Batch, stored Stored) *call {
 	c := &call{scope: scope, keys: []string{s.offsetsKey(scope, group, topic)}}
-	c.args = []any{int64(s.opt.TTL / time.Second), int64(s.opt.OffsetTTL / time.Second), 0}
+	var now int64
+	if !b.Wall.IsZero() {
+		now = b.Wall.Unix()
+	}
+	c.args = []any{int64(s.opt.TTL / time.Second), int64(s.opt.OffsetTTL / time.Second), now, 0}
 	parts := make([]int, 0, len(b.Partitions))
 	for p := range b.Partitions {
 		parts = append(parts, p)
@@ -207,7 +211,7 @@ func (s *Store) newCall(scope, group, topic string, b *counts.Batch, stored Stor
 		c.parts = append(c.parts, p)
 		c.last = append(c.last, r.Last)
 	}
-	c.args[2] = len(c.parts)
+	c.args[3] = len(c.parts)
 	return c
 }
 
@@ -491,6 +495,9 @@ func (s *Store) Offsets(ctx context.Context, group, topic string) (Stored, error
 	for i, sc := range scopes {
 		o := Offsets{}
 		for k, v := range cmds[i].Val() {
+			if k == "x" {
+				continue // when the TTLs were last set (apply.lua)
+			}
 			p, err1 := strconv.Atoi(k)
 			n, err2 := strconv.ParseInt(v, 10, 64)
 			if err := errors.Join(err1, err2); err != nil {

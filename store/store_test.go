@@ -479,3 +479,50 @@ func TestStoreDistinctAuthors(t *testing.T) {
 		t.Errorf("%d authors HyperLogLogs, want 1", n)
 	}
 }
+
+// The keys with the offsets TTL (offsets, totals, watermarks) get it again at most
+// once an hour of the batches' wall clock, not with every batch.
+func TestStoreRefreshesLongTTLsHourly(t *testing.T) {
+	ctx := context.Background()
+	s, rdb := newStore(t)
+	t0 := time.Date(2022, 10, 25, 7, 17, 0, 0, time.UTC)
+	stored := store.Stored{}
+	off := int64(0)
+	apply := func(wall time.Time) {
+		t.Helper()
+		b := counts.NewBatch(10 * time.Second)
+		b.Wall = wall
+		b.Offset(0, off)
+		off++
+		b.Watermarks[0] = t0.UnixMilli()
+		b.Totals["consumed"] = 1
+		b.Mention("whatsapp", t0)
+		if err := s.Apply(ctx, "g", "posts", b, stored); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys := []string{"t:group:{g}:offsets:posts", "t:group:{g}:totals", "t:group:{g}:watermarks:posts"}
+	shorten := func() {
+		for _, k := range keys {
+			if err := rdb.Expire(ctx, k, time.Hour).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	ttls := func() (out []time.Duration) {
+		for _, k := range keys {
+			out = append(out, rdb.TTL(ctx, k).Val().Round(time.Hour))
+		}
+		return out
+	}
+	apply(t0)
+	shorten()
+	apply(t0.Add(59 * time.Minute))
+	if got := ttls(); fmt.Sprint(got) != fmt.Sprint([]time.Duration{time.Hour, time.Hour, time.Hour}) {
+		t.Errorf("TTLs after a batch within the hour = %v, want 1h each (not refreshed)", got)
+	}
+	apply(t0.Add(61 * time.Minute))
+	if got := ttls(); fmt.Sprint(got) != fmt.Sprint([]time.Duration{336 * time.Hour, 336 * time.Hour, 336 * time.Hour}) {
+		t.Errorf("TTLs after a batch an hour later = %v, want 336h each (refreshed)", got)
+	}
+}
