@@ -150,7 +150,8 @@ type Monitor struct {
 	// open bucket and the posts in them. Counts only grow and a series steps only
 	// on closed buckets, so a look that would see the same is skipped: its verdict,
 	// not anomalous, would be the same.
-	specSeen map[string][3]int64
+	specSeen    map[string][3]int64
+	specBuckets []counts.Counts // reused by each look
 	// covered is the newest event time every active partition has reached: buckets
 	// after it lack the posts of partitions that are behind, so speculation stops there.
 	covered time.Time
@@ -258,15 +259,15 @@ func (m *Monitor) speculate(ctx context.Context) error {
 		}
 		ser, tr := m.state(svc)
 		m.catchUp(svc, m.next)
-		c := ser.Clone()
-		var v evaluate.Verdict
+		buckets := m.specBuckets[:0]
 		for b := m.next; b <= last; b += step {
-			// The first open bucket that is an outage is where it starts: a look
-			// that comes late (a batch of minutes of posts) does not date it later.
-			if v = c.Step(time.Unix(b, 0).UTC(), open[b]); v.Anomalous() {
-				break
-			}
+			buckets = append(buckets, open[b])
 		}
+		m.specBuckets = buckets
+		// The first open bucket that is an outage is where it starts (Try stops
+		// there): a look that comes late (a batch of minutes of posts) does not
+		// date it later.
+		v := ser.Try(time.Unix(m.next, 0).UTC(), buckets)
 		if !v.Anomalous() {
 			continue
 		}

@@ -2,6 +2,7 @@ package evaluate_test
 
 import (
 	"math"
+	"reflect"
 	"testing"
 	"time"
 
@@ -65,5 +66,50 @@ func TestGapKeepsTheBaseline(t *testing.T) {
 	a.Gap(at)
 	if va, vb := a.Step(at, burst), b.Step(at, burst); va.Expected != vb.Expected || va.Window.Complaints != vb.Window.Complaints {
 		t.Errorf("a gap to the next bucket changed the verdict: %+v, want %+v", va, vb)
+	}
+}
+
+// Try gives the verdict a clone stepped over the same buckets gives, and leaves the
+// series exactly as it was: after 3,000 buckets (its arrays have wrapped around), a
+// look over open buckets with a gap, quiet and then a burst, at several points.
+func TestTryLeavesTheSeriesAsItWas(t *testing.T) {
+	start := time.Date(2022, 10, 25, 0, 0, 0, 0, time.UTC)
+	s := evaluate.NewSeries(evaluate.Params{})
+	at := start
+	for i := range 3000 {
+		s.Step(at, counts.Counts{Complaints: int64(i % 4), Posts: 20 + int64(i%7), Authors: int64(i % 4),
+			Countries: map[string]int64{"IN": int64(i % 4)}})
+		at = at.Add(10 * time.Second)
+	}
+	looks := [][]counts.Counts{
+		{{Posts: 3, Complaints: 1, Authors: 1}, {}, {Posts: 2}},
+		{{Posts: 1}, {Complaints: 90, Posts: 95, Authors: 90, Countries: map[string]int64{"BR": 90}}, {Complaints: 5}},
+	}
+	for round := range 3 {
+		for i, open := range looks {
+			ref := s.Clone()
+			c := s.Clone()
+			var want evaluate.Verdict
+			for j, b := range open {
+				// The look starts a bucket after a gap: Step fills it with empty buckets.
+				if want = c.Step(at.Add(time.Duration(j+1)*10*time.Second), b); want.Anomalous() {
+					break
+				}
+			}
+			got := s.Try(at.Add(10*time.Second), open)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("round %d look %d: Try = %+v, a clone stepped gives %+v", round, i, got, want)
+			}
+			if !reflect.DeepEqual(s, ref) {
+				t.Fatalf("round %d look %d: the series changed under Try", round, i)
+			}
+			if i == 1 && !want.Anomalous() {
+				t.Errorf("round %d: the burst is not anomalous: the test looks at nothing", round)
+			}
+		}
+		for range 50 {
+			s.Step(at, counts.Counts{Complaints: 1, Posts: 20, Authors: 1})
+			at = at.Add(10 * time.Second)
+		}
 	}
 }

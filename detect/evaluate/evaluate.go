@@ -346,7 +346,7 @@ type Series struct {
 	// raise a second, slow alarm after it is resolved
 	xs, xas []float64
 	starts  []int64 // unix ns: no pointer for the collector to scan in the longest arrays
-	pos     int // next slot of x, xa, mu, starts
+	pos     int     // next slot of x, xa, mu, starts
 	filled  int
 	steps   int
 	scales  [nScales]scale // short (Window), medium (MidWindow), trend (TrendWindow)
@@ -365,6 +365,9 @@ type Series struct {
 	// noise observations wait NoiseDelay before they are learnt, so a rise in
 	// progress does not raise its own bar
 	pending [nScales][]noiseObs
+
+	// undo, during Try, records what each step overwrites in the arrays
+	undo *[]undoSlot
 
 	hold      bool
 	open      bool      // an incident is open (Open)
@@ -709,6 +712,11 @@ func (s *Series) step(start time.Time, c counts.Counts) Verdict {
 	}
 	lc, lp, la := s.level()
 
+	if s.undo != nil {
+		p := s.pos
+		*s.undo = append(*s.undo, undoSlot{p: p, r: s.rpos, x: s.x[p], xa: s.xa[p], mu: s.mu[p], mus: s.mus[p],
+			xs: s.xs[p], xas: s.xas[p], start: s.starts[p], ring: s.ring[s.rpos]})
+	}
 	s.ring[s.rpos] = c
 	s.rpos = (s.rpos + 1) % len(s.ring)
 	s.rfill = min(s.rfill+1, len(s.ring))
