@@ -18,7 +18,10 @@
 -- then ops until the end of ARGV, each "op keyIndex n args...":
 --   h  n field/increment pairs added (counter TTL, set when the first field is new:
 --      the caller puts first a field that every write sets)
---   g  the same with the offsets TTL (hourly rollups)
+--   g  n field/increment pairs, each increment four numbers "p c r a" added to the
+--      field's four (hourly rollups: posts, complaints, recoveries, authors; one
+--      field per service and hour keeps a fortnight of them small); offsets TTL,
+--      set when the first field is new
 --   t  the same with the offsets TTL refreshed on every write (run-wide totals)
 --   S  one bucket of the shard: keyIndex is the bucket's hash (one field per service,
 --      its counts as JSON, and "_": created, then the names of the bucket's
@@ -230,7 +233,36 @@ end
 while i <= #ARGV do
   local op, key, n = ARGV[i], KEYS[tonumber(ARGV[i + 1])], tonumber(ARGV[i + 2])
   i = i + 3
-  if op == 'h' or op == 'g' or op == 't' then
+  if op == 'g' then
+    local fields = {}
+    for j = 0, n - 1 do
+      fields[j + 1] = ARGV[i + 2 * j]
+    end
+    local cur = hmget(key, fields)
+    local out = {}
+    for j = 0, n - 1 do
+      local a = {0, 0, 0, 0}
+      if cur[j + 1] then
+        local k = 1
+        for v in string.gmatch(cur[j + 1], '%S+') do
+          a[k] = tonumber(v)
+          k = k + 1
+        end
+      end
+      local k = 1
+      for v in string.gmatch(ARGV[i + 2 * j + 1], '%S+') do
+        a[k] = a[k] + tonumber(v)
+        k = k + 1
+      end
+      table.insert(out, fields[j + 1])
+      table.insert(out, string.format('%d %d %d %d', a[1], a[2], a[3], a[4]))
+    end
+    hset(key, out)
+    if not cur[1] then
+      redis.call('EXPIRE', key, offsetTTL)
+    end
+    i = i + 2 * n
+  elseif op == 'h' or op == 't' then
     local out, created = add(key, i, n)
     hset(key, out)
     if created or (op == 't' and refresh) then

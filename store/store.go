@@ -137,9 +137,9 @@ func (s *Store) voicesKey(svc string, bucket int64) string {
 	return s.shardKey(shardOf(svc)) + "v:" + itoa(bucket) + ":" + svc
 }
 
-// dayKey holds the hourly rollups of one shard's services for one UTC day (fields
-// "<service>|<hour>:p" ...), so seeding a fortnight of baseline reads 15 keys per
-// shard.
+// dayKey holds the hourly rollups of one shard's services for one UTC day (a field
+// "<service>|<hour>" per service and hour, "posts complaints recoveries authors"),
+// so seeding a fortnight of baseline reads 15 keys per shard.
 func (s *Store) dayKey(k int, day int64) string {
 	return s.shardKey(k) + "d:" + itoa(day)
 }
@@ -251,7 +251,7 @@ func (s *Store) Apply(ctx context.Context, group, topic string, b *counts.Batch,
 		c := s.newCall(shardScopes[sh], group, topic, b, stored)
 		// Hourly rollups outlive the fine buckets (the offsets TTL): the seasonal
 		// baseline is rebuilt from them after a restart.
-		hours := map[int64]map[string]*[4]int64{} // day → "<service>|<hour>:" → posts, complaints, recoveries, authors
+		hours := map[int64]map[string]*[4]int64{} // day → "<service>|<hour>" → posts, complaints, recoveries, authors
 		for _, bk := range slices.Sorted(maps.Keys(buckets)) {
 			list := buckets[bk]
 			slices.SortFunc(list, func(x, y svcDelta) int { return strings.Compare(x.svc, y.svc) })
@@ -267,7 +267,7 @@ func (s *Store) Apply(ctx context.Context, group, topic string, b *counts.Batch,
 					return fmt.Errorf("store batch: %s: %w", x.svc, err)
 				}
 				c.args = append(c.args, x.svc, c.key(s.authorsKey(x.svc, bk)), c.key(s.voicesKey(x.svc, bk)), js)
-				f := x.svc + "|" + itoa(hour) + ":"
+				f := x.svc + "|" + itoa(hour)
 				h := hours[day][f]
 				if h == nil {
 					h = &[4]int64{}
@@ -281,12 +281,10 @@ func (s *Store) Apply(ctx context.Context, group, topic string, b *counts.Batch,
 		}
 		for _, day := range slices.Sorted(maps.Keys(hours)) {
 			fs := hours[day]
-			// "p" first: the script sets the TTL when it finds the first field new,
-			// and every write sets some service's "p".
-			c.args = append(c.args, "g", c.key(s.dayKey(sh, day)), 4*len(fs))
+			c.args = append(c.args, "g", c.key(s.dayKey(sh, day)), len(fs))
 			for _, f := range slices.Sorted(maps.Keys(fs)) {
 				v := fs[f]
-				c.args = append(c.args, f+"p", v[0], f+"c", v[1], f+"r", v[2], f+"a", v[3])
+				c.args = append(c.args, f, fmt.Sprintf("%d %d %d %d", v[0], v[1], v[2], v[3]))
 			}
 		}
 		services = append(services, c)
@@ -660,27 +658,18 @@ func (s *Store) hours(ctx context.Context, from, to time.Time, want func(string)
 			if want != nil && !want(svc) {
 				continue
 			}
-			hs, kind, ok := strings.Cut(field[i+1:], ":")
-			h, err := strconv.ParseInt(hs, 10, 64)
-			if !ok || err != nil || h < f || h >= t {
+			h, err := strconv.ParseInt(field[i+1:], 10, 64)
+			if err != nil || h < f || h >= t {
 				continue
 			}
-			n, _ := strconv.ParseInt(v, 10, 64)
+			n, err := parseRollup(v)
+			if err != nil {
+				return nil, fmt.Errorf("read hourly rollup %s=%q: %w", field, v, err)
+			}
 			if out[svc] == nil {
 				out[svc] = map[int64]counts.Counts{}
 			}
-			cnt := out[svc][h]
-			switch kind {
-			case "p":
-				cnt.Posts = n
-			case "c":
-				cnt.Complaints = n
-			case "r":
-				cnt.Recoveries = n
-			case "a":
-				cnt.Authors = n
-			}
-			out[svc][h] = cnt
+			out[svc][h] = counts.Counts{Posts: n[0], Complaints: n[1], Recoveries: n[2], Authors: n[3]}
 		}
 	}
 	for svc, hs := range out {
@@ -694,6 +683,22 @@ func (s *Store) hours(ctx context.Context, from, to time.Time, want func(string)
 		}
 	}
 	return out, nil
+}
+
+// parseRollup reads an hourly rollup's "posts complaints recoveries authors" (a
+// seed reads a fortnight of them for every service: no fmt.Sscan).
+func parseRollup(v string) ([4]int64, error) {
+	var n [4]int64
+	for k := range n {
+		v = strings.TrimLeft(v, " ")
+		f, rest, _ := strings.Cut(v, " ")
+		x, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return n, err
+		}
+		n[k], v = x, rest
+	}
+	return n, nil
 }
 
 // DistinctAuthors returns the distinct complaint authors of service over the buckets
