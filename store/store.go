@@ -440,7 +440,7 @@ type entry struct {
 	Problems   map[string]int64 `json:"pr,omitempty"`
 	Countries  map[string]int64 `json:"cc,omitempty"`
 	Languages  map[string]int64 `json:"l,omitempty"`
-	Samples    []string         `json:"s,omitempty"`
+	Samples    []sample         `json:"s,omitempty"`
 	Authors    []string         `json:"A,omitempty"`
 	Voices     []string         `json:"V,omitempty"`
 	// Distinct authors and voices, and whether they live in a HyperLogLog (the
@@ -451,6 +451,30 @@ type entry struct {
 	VoicesHLL  int   `json:"hv,omitempty"`
 }
 
+// counted is an entry as the evaluation reads it: without the lists of authors and
+// voices, which only DistinctAuthors and DistinctVoices need (decoding them was
+// half the cost of reading a busy bucket).
+type counted struct {
+	Posts      int64            `json:"p"`
+	Complaints int64            `json:"c"`
+	Recoveries int64            `json:"r"`
+	Problems   map[string]int64 `json:"pr"`
+	Countries  map[string]int64 `json:"cc"`
+	Languages  map[string]int64 `json:"l"`
+	Samples    []sample         `json:"s"`
+	NAuthors   int64            `json:"na"`
+}
+
+// sample is a sample post: its id, and its text and where it came from when the
+// text was kept (the text lives as long as the bucket, 8 h by default).
+type sample struct {
+	ID      string `json:"id"`
+	Text    string `json:"text,omitempty"`
+	Lang    string `json:"lang,omitempty"`
+	Country string `json:"country,omitempty"`
+	Source  string `json:"source,omitempty"`
+}
+
 func deltaJSON(d *counts.Delta) (string, error) {
 	e := entry{
 		Posts: d.Posts, Complaints: d.Complaints, Recoveries: d.Recoveries,
@@ -458,7 +482,14 @@ func deltaJSON(d *counts.Delta) (string, error) {
 		Authors: d.AuthorIDs(), Voices: d.VoiceIDs(),
 	}
 	for _, id := range d.Samples {
-		e.Samples = append(e.Samples, sampleValue(id, d.SamplePosts))
+		sm := sample{ID: id}
+		for _, p := range d.SamplePosts {
+			if p.ID == id {
+				sm = sample{ID: id, Text: p.Text, Lang: p.Lang, Country: p.Country, Source: p.Source}
+				break
+			}
+		}
+		e.Samples = append(e.Samples, sm)
 	}
 	b, err := json.Marshal(e)
 	if err != nil {
@@ -791,7 +822,7 @@ func (s *Store) distinctIn(ctx context.Context, what, service string, buckets []
 
 // parseEntry reads one service's counts from its shard's bucket hash.
 func parseEntry(js string) (counts.Counts, error) {
-	var e entry
+	var e counted
 	if err := json.Unmarshal([]byte(js), &e); err != nil {
 		return counts.Counts{}, err
 	}
@@ -800,31 +831,13 @@ func parseEntry(js string) (counts.Counts, error) {
 		Problems: e.Problems, Countries: e.Countries, Languages: e.Languages,
 		Authors: e.NAuthors,
 	}
-	for _, v := range e.Samples {
-		id, post, hasText := strings.Cut(v, "\n")
-		c.Samples = append(c.Samples, id)
-		var sp counts.SamplePost
-		if hasText && json.Unmarshal([]byte(post), &sp) == nil && sp.ID == id {
-			c.SamplePosts = append(c.SamplePosts, sp)
+	for _, sm := range e.Samples {
+		c.Samples = append(c.Samples, sm.ID)
+		if sm.Text != "" {
+			c.SamplePosts = append(c.SamplePosts, counts.SamplePost{ID: sm.ID, Text: sm.Text, Lang: sm.Lang, Country: sm.Country, Source: sm.Source})
 		}
 	}
 	return c, nil
-}
-
-// sampleValue is how a sample is kept in its bucket's hash (field s:<n>): the post
-// id, then, when its text was kept, a new line and the sample post as JSON (an id
-// with a new line of its own keeps no text: it would be read back cut). The text
-// lives as long as the bucket, 8 h by default (Options.TTL).
-func sampleValue(id string, posts []counts.SamplePost) string {
-	for _, p := range posts {
-		if p.ID == id && !strings.Contains(id, "\n") {
-			b, err := json.Marshal(p)
-			if err == nil {
-				return id + "\n" + string(b)
-			}
-		}
-	}
-	return id
 }
 
 // Trim deletes the fine buckets that start in [from, to] (unix seconds), with the

@@ -29,7 +29,7 @@ func TestStoreApplyRead(t *testing.T) {
 	b.Offset(1, 5)
 	b.Complain("whatsapp", t0, counts.Complaint{Author: "a", Country: "IN", Lang: "en", PostID: "p1", Problems: []string{"messages"}, Wording: 1})
 	b.Complain("whatsapp", t0.Add(2*time.Second), counts.Complaint{Author: "b", Country: "IN", Lang: "hi", PostID: "p2", Problems: []string{"messages", "calls"}, Wording: 1})
-	b.Complain("whatsapp", t0.Add(3*time.Second), counts.Complaint{Author: "a", PostID: "p3"})
+	b.Complain("whatsapp", t0.Add(3*time.Second), counts.Complaint{Author: "a", PostID: "p3\nx", Text: "واتساب لا يعمل \"\n", Lang: "ar", Source: "bluesky"})
 	b.Mention("whatsapp", t0)
 	b.Recovery("whatsapp", t0.Add(12*time.Second))
 	b.Totals["consumed"] = 4
@@ -49,6 +49,9 @@ func TestStoreApplyRead(t *testing.T) {
 	if w.Posts != 4 || w.Complaints != 3 || w.Authors != 2 || w.Problems["messages"] != 2 || w.Problems["calls"] != 1 ||
 		w.Countries["IN"] != 2 || w.Languages["hi"] != 1 || len(w.Samples) != 3 {
 		t.Errorf("bucket 0 = %+v", w)
+	}
+	if sp := w.SamplePosts; len(sp) != 1 || sp[0] != (counts.SamplePost{ID: "p3\nx", Text: "واتساب لا يعمل \"\n", Lang: "ar", Source: "bluesky"}) || w.Samples[2] != "p3\nx" {
+		t.Errorf("sample posts = %+v, want p3's text as posted", sp)
 	}
 	if r := got["whatsapp"][1]; r.Recoveries != 1 || r.Posts != 1 {
 		t.Errorf("bucket 1 = %+v", r)
