@@ -131,16 +131,30 @@ type Monitor struct {
 	trimmer   Trimmer
 	activity  Activity
 	leader    bool
-	closed    time.Time
 	started   time.Time
+	// tickMu makes Tick and Advance one at a time (the pipeline's storing stage
+	// ticks once at its start, beside the evaluation loop).
+	tickMu sync.Mutex
+	// admitMu guards the closed boundary, which the storing stage reads (Admit)
+	// while a Tick runs, and the boundary the batch being stored was admitted under:
+	// buckets from it on are not evaluated until that batch is stored (Stored).
+	admitMu    sync.Mutex
+	closed     time.Time
+	admitted   bool
+	admittedAt time.Time
+	// inbox is what the stored batches added since the last Tick (Stored), taken
+	// by the next one (takeStored).
+	inboxMu     sync.Mutex
+	inbox       []storedNote
+	inboxNewest time.Time
 	backlog   map[int]int64 // partition → messages not committed, as last fetched
 	backlogAt time.Time
 	addMu     sync.Mutex
 	added     []string // services added by a rules reload, taken at the next Advance
 	// recent are the complaints per service and open bucket that this instance stored
-	// (Recent), the cheap trigger for a speculative look at the open buckets.
+	// (Stored), the cheap trigger for a speculative look at the open buckets.
 	recent map[string]map[int64]int64
-	newest time.Time // newest post seen in Recent
+	newest time.Time // newest post seen in Stored
 	// specCounts are the open buckets of each service looked at, as the last look
 	// read them; specDirty is the first bucket this instance stored to since then
 	// (none: 0). A look reads again only from there (see speculate).
@@ -165,33 +179,78 @@ type Monitor struct {
 	forgot     int64      // active hours before this are dropped
 }
 
-// Recent tells the monitor what a stored batch added, so that a burst of complaints in
-// buckets that are not closed yet can fire at once (see speculate).
-func (m *Monitor) Recent(b *counts.Batch) {
+// storedNote is what a stored batch added to one bucket of one service.
+type storedNote struct {
+	svc        string
+	bucket     int64
+	complaints int64
+}
+
+// Admit returns the closed boundary for a batch about to be stored: its posts before
+// it are too late. Until the batch is stored (Stored), no bucket from that boundary
+// on is evaluated, so a Tick running meanwhile cannot read a bucket the batch is
+// about to add to.
+func (m *Monitor) Admit() time.Time {
+	m.admitMu.Lock()
+	defer m.admitMu.Unlock()
+	if !m.admitted {
+		m.admitted, m.admittedAt = true, m.closed
+	}
+	return m.closed
+}
+
+// Stored tells the monitor that the batch admitted last is stored (nil: given up),
+// and what it added, so that a burst of complaints in buckets that are not closed
+// yet can fire at once (see speculate). It may be called while a Tick runs: the
+// next one takes it.
+func (m *Monitor) Stored(b *counts.Batch) {
+	m.admitMu.Lock()
+	m.admitted = false
+	m.admitMu.Unlock()
+	if b == nil {
+		return
+	}
+	m.inboxMu.Lock()
+	defer m.inboxMu.Unlock()
+	for k, d := range b.Buckets {
+		m.inbox = append(m.inbox, storedNote{k.Service, k.Bucket, d.Complaints})
+	}
+	for _, ms := range b.Watermarks {
+		if t := time.UnixMilli(ms); t.After(m.inboxNewest) {
+			m.inboxNewest = t
+		}
+	}
+}
+
+// takeStored takes what Stored noted since the last Tick: the complaints per
+// service and open bucket, the cheap trigger for a speculative look.
+func (m *Monitor) takeStored() {
+	m.inboxMu.Lock()
+	notes, newest := m.inbox, m.inboxNewest
+	m.inbox = nil
+	m.inboxMu.Unlock()
 	if m.recent == nil {
 		m.recent = map[string]map[int64]int64{}
 	}
-	for k, d := range b.Buckets {
-		if k.Bucket < m.next {
+	for _, n := range notes {
+		if n.bucket < m.next {
 			continue
 		}
-		if m.specDirty == 0 || k.Bucket < m.specDirty {
-			m.specDirty = k.Bucket
+		if m.specDirty == 0 || n.bucket < m.specDirty {
+			m.specDirty = n.bucket
 		}
-		if d.Complaints == 0 {
+		if n.complaints == 0 {
 			continue
 		}
-		r := m.recent[k.Service]
+		r := m.recent[n.svc]
 		if r == nil {
 			r = map[int64]int64{}
-			m.recent[k.Service] = r
+			m.recent[n.svc] = r
 		}
-		r[k.Bucket] += d.Complaints
+		r[n.bucket] += n.complaints
 	}
-	for _, ms := range b.Watermarks {
-		if t := time.UnixMilli(ms); t.After(m.newest) {
-			m.newest = t
-		}
+	if newest.After(m.newest) {
+		m.newest = newest
 	}
 }
 
@@ -623,16 +682,38 @@ func (m *Monitor) reset() {
 
 // Closed returns the boundary before which buckets are closed: a post older than it
 // is too late to be counted.
-func (m *Monitor) Closed() time.Time { return m.closed }
+func (m *Monitor) Closed() time.Time {
+	m.admitMu.Lock()
+	defer m.admitMu.Unlock()
+	return m.closed
+}
+
+// close moves the closed boundary on to c (never back) and returns how far buckets
+// may be evaluated now: up to c, or up to the boundary the batch being stored was
+// admitted under.
+func (m *Monitor) close(c time.Time) time.Time {
+	m.admitMu.Lock()
+	defer m.admitMu.Unlock()
+	if c.After(m.closed) {
+		m.closed = c
+	}
+	if m.admitted && m.admittedAt.Before(c) {
+		return m.admittedAt
+	}
+	return c
+}
 
 // Tick is the live pipeline's evaluation step, called after every stored batch and
 // periodically while idle. The instance holding the group's lease computes the group
 // watermark from every partition's progress in Redis and advances to it; the others
 // only learn the closed boundary.
 func (m *Monitor) Tick(ctx context.Context) error {
+	m.tickMu.Lock()
+	defer m.tickMu.Unlock()
 	if m.coord == nil {
 		return errors.New("monitor: Tick needs a coordinator")
 	}
+	m.takeStored()
 	held, err := m.coord.Lease(ctx, m.cfg.Group, m.cfg.Instance, m.cfg.Lease)
 	if err != nil {
 		return err
@@ -647,7 +728,9 @@ func (m *Monitor) Tick(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		m.admitMu.Lock()
 		m.closed = c
+		m.admitMu.Unlock()
 		return nil
 	}
 	if !m.leader {
@@ -659,9 +742,7 @@ func (m *Monitor) Tick(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if c.After(m.closed) {
-			m.closed = c
-		}
+		m.close(c)
 	}
 	wm, first, ok, err := m.watermark(ctx)
 	if err != nil || !ok {
@@ -684,7 +765,19 @@ func (m *Monitor) Tick(ctx context.Context) error {
 		}
 		m.next = start.Unix()
 	}
-	if err := m.Advance(ctx, wm); err != nil {
+	// The boundary is published (Redis, for the other instances; then here) before
+	// the buckets before it are read: a batch stored after this finds its posts
+	// before it too late, and one being stored now was admitted under the old one.
+	upto, c := wm, counts.BucketTime(wm, m.bucket)
+	if c.After(m.Closed()) {
+		if err := m.coord.SetClosed(ctx, m.cfg.Group, c); err != nil {
+			return err
+		}
+	}
+	if l := m.close(c); l.Before(c) {
+		upto = l
+	}
+	if err := m.advance(ctx, upto); err != nil {
 		return err
 	}
 	if err := m.speculate(ctx); err != nil {
@@ -694,13 +787,7 @@ func (m *Monitor) Tick(ctx context.Context) error {
 		return err
 	}
 	if ce := m.log.Check(zap.DebugLevel, "watermark"); ce != nil {
-		ce.Write(zap.Time("watermark", wm))
-	}
-	if c := counts.BucketTime(wm, m.bucket); c.After(m.closed) {
-		if err := m.coord.SetClosed(ctx, m.cfg.Group, c); err != nil {
-			return err
-		}
-		m.closed = c
+		ce.Write(zap.Time("watermark", wm), zap.Time("evaluated_to", upto))
 	}
 	return nil
 }
@@ -800,6 +887,13 @@ const liveLag = 10 * time.Minute
 // publishes the events it produces. On error nothing is lost: buckets not yet read
 // are read again and unpublished events are retried on the next call.
 func (m *Monitor) Advance(ctx context.Context, watermark time.Time) error {
+	m.tickMu.Lock()
+	defer m.tickMu.Unlock()
+	m.takeStored()
+	return m.advance(ctx, watermark)
+}
+
+func (m *Monitor) advance(ctx context.Context, watermark time.Time) error {
 	m.takeAdded()
 	step := int64(m.bucket / time.Second)
 	end := counts.BucketOf(watermark, m.bucket) // buckets starting before end are closed

@@ -55,7 +55,7 @@ func TestSpeculationDatesTheStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.Recent(b)
+	m.Stored(b)
 	if err := m.Tick(ctx); err != nil { // closes the buckets 2 minutes (the lateness) behind the newest post
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestSpeculationReadsWhatChanged(t *testing.T) {
 		if err := cs.Apply(ctx, "g", "posts", b, store.Stored{}); err != nil {
 			t.Fatal(err)
 		}
-		m.Recent(b)
+		m.Stored(b)
 	}
 	started := func() bool {
 		for _, e := range pub.events {

@@ -19,8 +19,8 @@ import (
 type closedAt time.Time
 
 func (c closedAt) Tick(context.Context) error               { return nil }
-func (c closedAt) Closed() time.Time                        { return time.Time(c) }
-func (c closedAt) Recent(*counts.Batch)                     {}
+func (c closedAt) Admit() time.Time                         { return time.Time(c) }
+func (c closedAt) Stored(*counts.Batch)                     {}
 func (c closedAt) Advance(context.Context, time.Time) error { return nil }
 
 // Posts behind the closed buckets and posts from the future are dead-lettered with

@@ -52,10 +52,14 @@ type Matcher interface {
 
 // Evaluator closes buckets as the group's watermark passes them and publishes alerts
 // (monitor.Monitor).
+//
+// Tick runs on a goroutine of its own, beside the storing of the next batch; Admit
+// and Stored bracket the storing of one batch, so that no bucket the batch may add
+// to is evaluated before it is stored.
 type Evaluator interface {
 	Tick(ctx context.Context) error                         // evaluate what the stored batches closed
-	Closed() time.Time                                      // posts before this are too late
-	Recent(b *counts.Batch)                                 // what a stored batch added (early firing)
+	Admit() time.Time                                       // a batch is about to be stored: posts before this are too late
+	Stored(b *counts.Batch)                                 // the admitted batch is stored (nil: given up); what it added (early firing)
 	Advance(ctx context.Context, watermark time.Time) error // close up to watermark (end of input)
 }
 
@@ -213,6 +217,7 @@ type Pipeline struct {
 	metrics  *Metrics
 
 	stored  store.Stored // per scope and partition: last offset whose effect is in Redis
+	kick    chan struct{} // asks the evaluation loop for a Tick
 	loaded  bool
 	statsMu sync.Mutex // Stats is read by other goroutines (progress, benches)
 	stats   Stats
@@ -284,7 +289,13 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		defer close(batches)
 		return p.fetchBatches(fctx, batches)
 	})
-	err := p.storeBatches(work, ctx, batches)
+	// Evaluation runs beside the storing stage: it reads what the batches stored,
+	// while the next batch is stored.
+	kick, stored := make(chan struct{}, 1), make(chan struct{})
+	p.kick = kick
+	g.Go(func() error { return p.evaluateLoop(ctx, kick, stored) })
+	err := p.storeBatches(work, batches)
+	close(stored)
 	if err != nil {
 		// Storing failed: stop fetching and drop what was fetched but not stored (it
 		// is not committed, so it is consumed again).
@@ -341,22 +352,20 @@ func (n *nextOffsets) follows(part int, offset int64) bool {
 	return true
 }
 
-// storeBatches stores, commits and evaluates each fetched batch in order until the
-// fetching stage closes the channel.
+// storeBatches stores and commits each fetched batch in order until the fetching
+// stage closes the channel, and asks for an evaluation after each.
 //
-// Evaluation runs with run, the context of Run: on a shutdown the batch in hand is
-// still stored and committed (with ctx), but evaluating it is left to the next
-// evaluator, which goes on from the closed buckets Redis holds.
-func (p *Pipeline) storeBatches(ctx, run context.Context, batches <-chan fetched) error {
+// Evaluation runs with the context of Run (evaluateLoop): on a shutdown the batch in
+// hand is still stored and committed (with ctx), but evaluating it is left to the
+// next evaluator, which goes on from the closed buckets Redis holds.
+func (p *Pipeline) storeBatches(ctx context.Context, batches <-chan fetched) error {
 	for b := range batches {
 		if len(b.msgs) == 0 {
 			// The watermark may move on with the clock or other instances.
-			if err := p.evaluate(run); err != nil {
-				return err
-			}
+			p.evaluateSoon()
 			continue
 		}
-		err := p.process(ctx, run, b.msgs, b.ps.wait())
+		err := p.process(ctx, b.msgs, b.ps.wait())
 		b.ps.release()
 		if err != nil {
 			return err
@@ -536,9 +545,9 @@ func (p *Pipeline) load(ctx context.Context) error {
 }
 
 // process handles one batch: decode, match, aggregate, dead-letter, store, commit,
-// evaluate. Failures of Redis or Kafka are retried with back-off until ctx ends;
+// ask for an evaluation. Failures of Redis or Kafka are retried with back-off until ctx ends;
 // nothing is committed for work that is not stored.
-func (p *Pipeline) process(ctx, run context.Context, msgs []kafka.Message, res []parsed) error {
+func (p *Pipeline) process(ctx context.Context, msgs []kafka.Message, res []parsed) error {
 	start := time.Now()
 	if err := p.load(ctx); err != nil {
 		return err
@@ -546,7 +555,15 @@ func (p *Pipeline) process(ctx, run context.Context, msgs []kafka.Message, res [
 	if err := p.lock(ctx, msgs); err != nil {
 		return err
 	}
+	// From the lateness check to the write, the buckets the batch may add to are
+	// not evaluated (Admit, Stored).
 	p.classify(res)
+	admitted := true
+	defer func() {
+		if admitted {
+			p.eval.Stored(nil)
+		}
+	}()
 	for {
 		b, dead, stats := p.aggregate(msgs, res)
 		b.Holder = p.cfg.Instance
@@ -582,7 +599,8 @@ func (p *Pipeline) process(ctx, run context.Context, msgs []kafka.Message, res [
 		p.statsMu.Lock()
 		p.stats.add(stats)
 		p.statsMu.Unlock()
-		p.eval.Recent(b)
+		p.eval.Stored(b)
+		admitted = false
 		if p.metrics != nil {
 			p.metrics.observe(stats)
 			p.metrics.observeBatch(b)
@@ -596,9 +614,7 @@ func (p *Pipeline) process(ctx, run context.Context, msgs []kafka.Message, res [
 	if p.metrics != nil {
 		p.metrics.batch(time.Since(start))
 	}
-	if err := p.evaluate(run); err != nil {
-		return err
-	}
+	p.evaluateSoon()
 	if p.onBatch != nil {
 		p.onBatch(p.Stats())
 	}
@@ -607,6 +623,38 @@ func (p *Pipeline) process(ctx, run context.Context, msgs []kafka.Message, res [
 
 // evaluate closes what the stored batches allow, retrying while Redis or Kafka is
 // away, until run ends (a shutdown, which is not an error).
+// evaluateSoon asks the evaluation loop for a Tick (one is enough for any number of
+// batches stored while it runs).
+func (p *Pipeline) evaluateSoon() {
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+}
+
+// evaluateLoop runs a Tick for each request until stored is closed (the storing
+// stage is done), then one more if one was asked for since and Run is not over: the
+// last batch stored is evaluated before Run returns.
+func (p *Pipeline) evaluateLoop(run context.Context, kick <-chan struct{}, stored <-chan struct{}) error {
+	for {
+		select {
+		case <-kick:
+			if err := p.evaluate(run); err != nil {
+				return err
+			}
+		case <-stored:
+			select {
+			case <-kick:
+				if run.Err() == nil {
+					return p.evaluate(run)
+				}
+			default:
+			}
+			return nil
+		}
+	}
+}
+
 func (p *Pipeline) evaluate(run context.Context) error {
 	err := p.retry(run, "evaluate", func() error { return p.eval.Tick(run) })
 	if err != nil && run.Err() != nil {
@@ -759,7 +807,7 @@ func (ps *parser) parseRange(msgs []kafka.Message, lo, hi int) {
 // clock, so a replay of last year's outage is counted, while one backdated post
 // cannot make a new group start years before its other posts.
 func (p *Pipeline) classify(res []parsed) {
-	now, closed := p.cfg.Now(), p.eval.Closed()
+	now, closed := p.cfg.Now(), p.eval.Admit()
 	future := now.Add(p.cfg.MaxFuture)
 	var newest time.Time
 	if !closed.IsZero() {
