@@ -147,10 +147,10 @@ type Monitor struct {
 	inboxMu     sync.Mutex
 	inbox       []storedNote
 	inboxNewest time.Time
-	backlog   map[int]int64 // partition → messages not committed, as last fetched
-	backlogAt time.Time
-	addMu     sync.Mutex
-	added     []string // services added by a rules reload, taken at the next Advance
+	backlog     map[int]int64 // partition → messages not committed, as last fetched
+	backlogAt   time.Time
+	addMu       sync.Mutex
+	added       []string // services added by a rules reload, taken at the next Advance
 	// recent are the complaints per service and open bucket that this instance stored
 	// (Stored), the cheap trigger for a speculative look at the open buckets.
 	recent map[string]map[int64]int64

@@ -216,7 +216,7 @@ type Pipeline struct {
 	log      *zap.Logger
 	metrics  *Metrics
 
-	stored  store.Stored // per scope and partition: last offset whose effect is in Redis
+	stored  store.Stored  // per scope and partition: last offset whose effect is in Redis
 	kick    chan struct{} // asks the evaluation loop for a Tick
 	loaded  bool
 	statsMu sync.Mutex // Stats is read by other goroutines (progress, benches)
