@@ -142,6 +142,7 @@ type Monitor struct {
 	closed     time.Time
 	admitted   bool
 	admittedAt time.Time
+	published  time.Time // the boundary in Redis: every bucket before it evaluated
 	// inbox is what the stored batches added since the last Tick (Stored), taken
 	// by the next one (takeStored).
 	inboxMu     sync.Mutex
@@ -743,6 +744,7 @@ func (m *Monitor) Tick(ctx context.Context) error {
 			return err
 		}
 		m.close(c)
+		m.published = c
 	}
 	wm, first, ok, err := m.watermark(ctx)
 	if err != nil || !ok {
@@ -765,15 +767,10 @@ func (m *Monitor) Tick(ctx context.Context) error {
 		}
 		m.next = start.Unix()
 	}
-	// The boundary is published (Redis, for the other instances; then here) before
-	// the buckets before it are read: a batch stored after this finds its posts
-	// before it too late, and one being stored now was admitted under the old one.
+	// The boundary moves on here before the buckets before it are read: a batch
+	// stored after this finds its posts before it too late, and one being stored
+	// now was admitted under the old one, whose buckets wait for it.
 	upto, c := wm, counts.BucketTime(wm, m.bucket)
-	if c.After(m.Closed()) {
-		if err := m.coord.SetClosed(ctx, m.cfg.Group, c); err != nil {
-			return err
-		}
-	}
 	if l := m.close(c); l.Before(c) {
 		upto = l
 	}
@@ -788,6 +785,14 @@ func (m *Monitor) Tick(ctx context.Context) error {
 	}
 	if ce := m.log.Check(zap.DebugLevel, "watermark"); ce != nil {
 		ce.Write(zap.Time("watermark", wm), zap.Time("evaluated_to", upto))
+	}
+	// In Redis, for the other instances and the next evaluator, the boundary is
+	// published once the buckets before it are evaluated and their events out.
+	if c := counts.BucketTime(upto, m.bucket); c.After(m.published) {
+		if err := m.coord.SetClosed(ctx, m.cfg.Group, c); err != nil {
+			return err
+		}
+		m.published = c
 	}
 	return nil
 }
