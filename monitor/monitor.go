@@ -268,6 +268,11 @@ func (m *Monitor) speculate(ctx context.Context) error {
 	if m.next == 0 || m.newest.IsZero() || now.Sub(m.specAt) < specEvery && m.newest.Sub(m.specTo) < specEvery {
 		return nil
 	}
+	// Buckets closed but not evaluated yet (they wait for a batch being stored) are
+	// not open: the look comes after them, at the next Tick.
+	if c := m.Closed(); !c.IsZero() && m.next < c.Unix() {
+		return nil
+	}
 	m.specAt, m.specTo = now, m.newest
 	step := int64(m.bucket / time.Second)
 	upto := m.newest

@@ -712,7 +712,9 @@ func (s *Series) step(start time.Time, c counts.Counts) Verdict {
 	}
 	lc, lp, la := s.level()
 
-	if s.undo != nil {
+	// The first steps of a Try write every slot once: only their old values need
+	// keeping (a look across a long gap steps through it, bucket by bucket).
+	if s.undo != nil && len(*s.undo) < max(len(s.x), len(s.ring)) {
 		p := s.pos
 		*s.undo = append(*s.undo, undoSlot{p: p, r: s.rpos, x: s.x[p], xa: s.xa[p], mu: s.mu[p], mus: s.mus[p],
 			xs: s.xs[p], xas: s.xas[p], start: s.starts[p], ring: s.ring[s.rpos]})
