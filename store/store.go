@@ -4,10 +4,11 @@
 //
 // It sits between aggregation and evaluation in the data flow: the pipeline sums the
 // matches of one consumed batch into a counts.Batch in memory, Store.Apply writes the whole
-// batch in one Lua call together with the partition offsets it covers (so a replay after a
-// crash is never counted twice), and the monitor reads closed buckets back with
-// Store.Read. Every key carries a TTL, so Redis memory stays bounded whatever the traffic,
-// and all keys of one service share the hash tag {service}, so it runs on Redis Cluster.
+// batch with one Lua call per shard of services it names, each together with the
+// partition offsets it covers (so a replay after a crash is never counted twice), and the
+// monitor reads closed buckets back with Store.Mentioned. Every key carries a TTL, so Redis
+// memory stays bounded whatever the traffic, and all keys of one shard share its hash tag,
+// so it runs on Redis Cluster.
 package store
 
 import (
@@ -31,7 +32,7 @@ import (
 // Offsets are, per partition, the last offset whose effect is stored for one scope.
 type Offsets map[int]int64
 
-// Stored are the stored offsets of every scope: a service name, or GroupScope for the
+// Stored are the stored offsets of every scope: a shard of services (ScopeOf), or GroupScope for the
 // group's totals, dead letters and watermarks.
 type Stored map[string]Offsets
 
