@@ -866,7 +866,7 @@ func (p *Pipeline) aggregate(msgs []kafka.Message, res []parsed) (*counts.Batch,
 			if m.HighWaterMark > 0 {
 				b.Lags[part] = max(0, m.HighWaterMark-m.Offset-1)
 			}
-			// A scope (the group's totals, or one service) counts a message only when
+			// A scope (the group's totals, or a shard of services) counts a message only when
 			// Redis does not hold it yet for that scope.
 			groupFresh := !groupHas || m.Offset > groupStored
 			if groupFresh {
