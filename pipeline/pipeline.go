@@ -291,11 +291,11 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	})
 	// Evaluation runs beside the storing stage: it reads what the batches stored,
 	// while the next batch is stored.
-	kick, stored := make(chan struct{}, 1), make(chan struct{})
+	kick, stored := make(chan struct{}, 1), make(chan bool, 1)
 	p.kick = kick
 	g.Go(func() error { return p.evaluateLoop(ctx, kick, stored) })
 	err := p.storeBatches(work, batches)
-	close(stored)
+	stored <- err == nil
 	if err != nil {
 		// Storing failed: stop fetching and drop what was fetched but not stored (it
 		// is not committed, so it is consumed again).
@@ -632,21 +632,24 @@ func (p *Pipeline) evaluateSoon() {
 	}
 }
 
-// evaluateLoop runs a Tick for each request until stored is closed (the storing
-// stage is done), then one more if one was asked for since and Run is not over: the
-// last batch stored is evaluated before Run returns.
-func (p *Pipeline) evaluateLoop(run context.Context, kick <-chan struct{}, stored <-chan struct{}) error {
+// evaluateLoop runs a Tick for each request until the storing stage is done (stored
+// says whether it ended well), then, if it did and one was asked for since, one more
+// within the drain time: the last batch stored is evaluated before Run returns, and a
+// Redis that is away then does not hold Run up.
+func (p *Pipeline) evaluateLoop(run context.Context, kick <-chan struct{}, stored <-chan bool) error {
 	for {
 		select {
 		case <-kick:
 			if err := p.evaluate(run); err != nil {
 				return err
 			}
-		case <-stored:
+		case ok := <-stored:
 			select {
 			case <-kick:
-				if run.Err() == nil {
-					return p.evaluate(run)
+				if ok && run.Err() == nil {
+					last, cancel := context.WithTimeout(run, p.cfg.Drain)
+					defer cancel()
+					return p.evaluate(last)
 				}
 			default:
 			}
