@@ -326,16 +326,6 @@ func BucketTime(t time.Time, bucket time.Duration) time.Time {
 	return time.Unix(BucketOf(t, bucket), 0).UTC()
 }
 
-// Clone returns a deep copy.
-func (c Counts) Clone() Counts {
-	c.Problems = maps.Clone(c.Problems)
-	c.Countries = maps.Clone(c.Countries)
-	c.Languages = maps.Clone(c.Languages)
-	c.Samples = slices.Clone(c.Samples)
-	c.SamplePosts = slices.Clone(c.SamplePosts)
-	return c
-}
-
 // DistinctAuthors is how many distinct complaint authors the delta holds.
 func (d *Delta) DistinctAuthors() int { return len(d.authors) }
 

@@ -97,8 +97,8 @@ type Config struct {
 	Now   func() time.Time // wall clock; default time.Now
 }
 
-// Monitor drives evaluation. It is not safe for concurrent use: one goroutine (the
-// pipeline's) calls Advance.
+// Monitor drives evaluation. Tick and Advance run one at a time; Admit, Stored,
+// Closed and AddServices may be called beside them (the pipeline's storing stage).
 type Monitor struct {
 	cfg     Config
 	reader  Reader
@@ -928,7 +928,7 @@ func (m *Monitor) advance(ctx context.Context, watermark time.Time) error {
 			continue
 		}
 		to := min(end-step, m.next+int64(m.cfg.MaxRead-1)*step)
-		counts, err := m.read(ctx, m.next, to)
+		counts, err := m.reader.Mentioned(ctx, m.next, to)
 		if err != nil {
 			return fmt.Errorf("evaluate buckets: %w", err)
 		}
@@ -1055,11 +1055,6 @@ func (m *Monitor) trim(ctx context.Context, to int64) {
 			m.forgot = m.trimNext
 		}
 	}
-}
-
-// read reads the closed buckets [from, to] of the services mentioned in them.
-func (m *Monitor) read(ctx context.Context, from, to int64) (map[string][]counts.Counts, error) {
-	return m.reader.Mentioned(ctx, from, to)
 }
 
 // evaluate steps the bucket starting at start (index i of counts) of every service

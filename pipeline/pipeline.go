@@ -291,9 +291,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	})
 	// Evaluation runs beside the storing stage: it reads what the batches stored,
 	// while the next batch is stored.
-	kick, stored := make(chan struct{}, 1), make(chan bool, 1)
-	p.kick = kick
-	g.Go(func() error { return p.evaluateLoop(ctx, kick, stored) })
+	p.kick = make(chan struct{}, 1)
+	stored := make(chan bool, 1)
+	g.Go(func() error { return p.evaluateLoop(ctx, stored) })
 	err := p.storeBatches(work, batches)
 	stored <- err == nil
 	if err != nil {
@@ -621,8 +621,6 @@ func (p *Pipeline) process(ctx context.Context, msgs []kafka.Message, res []pars
 	return nil
 }
 
-// evaluate closes what the stored batches allow, retrying while Redis or Kafka is
-// away, until run ends (a shutdown, which is not an error).
 // evaluateSoon asks the evaluation loop for a Tick (one is enough for any number of
 // batches stored while it runs).
 func (p *Pipeline) evaluateSoon() {
@@ -636,16 +634,16 @@ func (p *Pipeline) evaluateSoon() {
 // says whether it ended well), then, if it did and one was asked for since, one more
 // within the drain time: the last batch stored is evaluated before Run returns, and a
 // Redis that is away then does not hold Run up.
-func (p *Pipeline) evaluateLoop(run context.Context, kick <-chan struct{}, stored <-chan bool) error {
+func (p *Pipeline) evaluateLoop(run context.Context, stored <-chan bool) error {
 	for {
 		select {
-		case <-kick:
+		case <-p.kick:
 			if err := p.evaluate(run); err != nil {
 				return err
 			}
 		case ok := <-stored:
 			select {
-			case <-kick:
+			case <-p.kick:
 				if ok && run.Err() == nil {
 					last, cancel := context.WithTimeout(run, p.cfg.Drain)
 					defer cancel()
@@ -658,6 +656,8 @@ func (p *Pipeline) evaluateLoop(run context.Context, kick <-chan struct{}, store
 	}
 }
 
+// evaluate closes what the stored batches allow, retrying while Redis or Kafka is
+// away, until run ends (a shutdown, which is not an error).
 func (p *Pipeline) evaluate(run context.Context) error {
 	err := p.retry(run, "evaluate", func() error { return p.eval.Tick(run) })
 	if err != nil && run.Err() != nil {

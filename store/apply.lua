@@ -16,13 +16,11 @@
 -- ARGV[4]      number of partitions P in the batch, followed by P triples:
 --              partition, first offset, last offset
 -- then ops until the end of ARGV, each "op keyIndex n args...":
---   h  n field/increment pairs added (counter TTL, set when the first field is new:
---      the caller puts first a field that every write sets)
 --   g  n field/increment pairs, each increment four numbers "p c r a" added to the
 --      field's four (hourly rollups: posts, complaints, recoveries, authors; one
 --      field per service and hour keeps a fortnight of them small); offsets TTL,
 --      set when the first field is new
---   t  the same with the offsets TTL refreshed on every write (run-wide totals)
+--   t  n field/increment pairs added (run-wide totals; offsets TTL)
 --   S  one bucket of the shard: keyIndex is the bucket's hash (one field per service,
 --      its counts as JSON, and "_": created, then the names of the bucket's
 --      HyperLogLogs, one a line), n services follow, each: name, index of its
@@ -262,11 +260,11 @@ while i <= #ARGV do
       redis.call('EXPIRE', key, offsetTTL)
     end
     i = i + 2 * n
-  elseif op == 'h' or op == 't' then
+  elseif op == 't' then
     local out, created = add(key, i, n)
     hset(key, out)
-    if created or (op == 't' and refresh) then
-      redis.call('EXPIRE', key, op == 'h' and counterTTL or offsetTTL)
+    if created or refresh then
+      redis.call('EXPIRE', key, offsetTTL)
     end
     i = i + 2 * n
   elseif op == 'S' then

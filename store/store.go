@@ -431,66 +431,48 @@ func (s *Store) applied(c *call, cmd *redis.Cmd, stored Stored, stale *ErrStale)
 	return stale
 }
 
-// entry is one service's counts in a bucket as its shard's hash holds them (JSON,
-// merged by apply.lua): a delta to add is written the same way, with its author ids
-// and voices in A and V.
-type entry struct {
-	Posts      int64            `json:"p,omitempty"`
-	Complaints int64            `json:"c,omitempty"`
-	Recoveries int64            `json:"r,omitempty"`
-	Problems   map[string]int64 `json:"pr,omitempty"`
-	Countries  map[string]int64 `json:"cc,omitempty"`
-	Languages  map[string]int64 `json:"l,omitempty"`
-	Samples    []sample         `json:"s,omitempty"`
-	Authors    []string         `json:"A,omitempty"`
-	Voices     []string         `json:"V,omitempty"`
-	// Distinct authors and voices, and whether they live in a HyperLogLog (the
-	// list grew too long); written by apply.lua only.
-	NAuthors   int64 `json:"na,omitempty"`
-	NVoices    int64 `json:"nv,omitempty"`
-	AuthorsHLL int   `json:"ha,omitempty"`
-	VoicesHLL  int   `json:"hv,omitempty"`
-}
-
-// counted is an entry as the evaluation reads it: without the lists of authors and
-// voices, which only DistinctAuthors and DistinctVoices need (decoding them was
-// half the cost of reading a busy bucket).
+// counted is one service's counts in a bucket as its shard's hash holds them (JSON,
+// merged by apply.lua), as the evaluation reads them; a sample's text is kept when
+// it was (it lives as long as the bucket, 8 h by default).
 type counted struct {
-	Posts      int64            `json:"p"`
-	Complaints int64            `json:"c"`
-	Recoveries int64            `json:"r"`
-	Problems   map[string]int64 `json:"pr"`
-	Countries  map[string]int64 `json:"cc"`
-	Languages  map[string]int64 `json:"l"`
-	Samples    []sample         `json:"s"`
-	NAuthors   int64            `json:"na"`
+	Posts      int64               `json:"p,omitempty"`
+	Complaints int64               `json:"c,omitempty"`
+	Recoveries int64               `json:"r,omitempty"`
+	Problems   map[string]int64    `json:"pr,omitempty"`
+	Countries  map[string]int64    `json:"cc,omitempty"`
+	Languages  map[string]int64    `json:"l,omitempty"`
+	Samples    []counts.SamplePost `json:"s,omitempty"`
+	NAuthors   int64               `json:"na,omitempty"` // distinct authors (apply.lua)
 }
 
-// sample is a sample post: its id, and its text and where it came from when the
-// text was kept (the text lives as long as the bucket, 8 h by default).
-type sample struct {
-	ID      string `json:"id"`
-	Text    string `json:"text,omitempty"`
-	Lang    string `json:"lang,omitempty"`
-	Country string `json:"country,omitempty"`
-	Source  string `json:"source,omitempty"`
+// entry is the whole of a service's field: its counts and the lists of its distinct
+// authors and voices, or whether they live in a HyperLogLog (the list grew too
+// long), which only DistinctAuthors and DistinctVoices read (the evaluation reads
+// counted: decoding the lists was half the cost of reading a busy bucket). A delta to
+// add is written the same way, with its author ids and voices in A and V.
+type entry struct {
+	counted
+	Authors    []string `json:"A,omitempty"`
+	Voices     []string `json:"V,omitempty"`
+	NVoices    int64    `json:"nv,omitempty"`
+	AuthorsHLL int      `json:"ha,omitempty"`
+	VoicesHLL  int      `json:"hv,omitempty"`
 }
 
 func deltaJSON(d *counts.Delta) (string, error) {
 	e := entry{
-		Posts: d.Posts, Complaints: d.Complaints, Recoveries: d.Recoveries,
-		Problems: d.Problems, Countries: d.Countries, Languages: d.Languages,
+		counted: counted{
+			Posts: d.Posts, Complaints: d.Complaints, Recoveries: d.Recoveries,
+			Problems: d.Problems, Countries: d.Countries, Languages: d.Languages,
+		},
 		Authors: d.AuthorIDs(), Voices: d.VoiceIDs(),
 	}
 	for _, id := range d.Samples {
-		sm := sample{ID: id}
-		for _, p := range d.SamplePosts {
-			if p.ID == id {
-				sm = sample{ID: id, Text: p.Text, Lang: p.Lang, Country: p.Country, Source: p.Source}
-				break
-			}
+		sp := counts.SamplePost{ID: id}
+		if i := slices.IndexFunc(d.SamplePosts, func(p counts.SamplePost) bool { return p.ID == id }); i >= 0 {
+			sp = d.SamplePosts[i]
 		}
-		e.Samples = append(e.Samples, sm)
+		e.Samples = append(e.Samples, sp)
 	}
 	b, err := json.Marshal(e)
 	if err != nil {
@@ -506,10 +488,6 @@ func sortedParts(m map[int]int64) []int {
 	}
 	sort.Ints(out)
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	return slices.Sorted(maps.Keys(m))
 }
 
 // Offsets returns the stored offsets of the group scope and of each shard.
@@ -568,7 +546,8 @@ func (s *Store) Read(ctx context.Context, services []string, from, to int64) (ma
 	}
 	var per [Shards][]string
 	for _, svc := range services {
-		per[shardOf(svc)] = append(per[shardOf(svc)], svc)
+		sh := shardOf(svc)
+		per[sh] = append(per[sh], svc)
 		out[svc] = make([]counts.Counts, n)
 	}
 	type read struct {
@@ -801,7 +780,6 @@ func (s *Store) distinctIn(ctx context.Context, what, service string, buckets []
 	}
 	// The lists go into a HyperLogLog of their own, in the shard's slot, counted
 	// with the others.
-	keys := hlls
 	if len(seen) > 0 {
 		tmp := s.shardKey(sh) + "tmp:" + strconv.FormatUint(rand.Uint64(), 36)
 		ids := make([]any, 0, len(seen))
@@ -818,7 +796,7 @@ func (s *Store) distinctIn(ctx context.Context, what, service string, buckets []
 		}
 		return n.Val(), nil
 	}
-	return s.rdb.PFCount(ctx, keys...).Result()
+	return s.rdb.PFCount(ctx, hlls...).Result()
 }
 
 // parseEntry reads one service's counts from its shard's bucket hash.
@@ -832,10 +810,10 @@ func parseEntry(js string) (counts.Counts, error) {
 		Problems: e.Problems, Countries: e.Countries, Languages: e.Languages,
 		Authors: e.NAuthors,
 	}
-	for _, sm := range e.Samples {
-		c.Samples = append(c.Samples, sm.ID)
-		if sm.Text != "" {
-			c.SamplePosts = append(c.SamplePosts, counts.SamplePost{ID: sm.ID, Text: sm.Text, Lang: sm.Lang, Country: sm.Country, Source: sm.Source})
+	for _, sp := range e.Samples {
+		c.Samples = append(c.Samples, sp.ID)
+		if sp.Text != "" {
+			c.SamplePosts = append(c.SamplePosts, sp)
 		}
 	}
 	return c, nil
@@ -962,12 +940,5 @@ func (s *Store) Lock(ctx context.Context, group, topic, holder string, parts []i
 	}
 	return out, nil
 }
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-// addField adds n to one label of a parsed counts map, creating the map on first use.
-func addField(m *map[string]int64, k string, n int64) {
-	if *m == nil {
-		*m = map[string]int64{}
-	}
-	(*m)[k] += n
-}
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

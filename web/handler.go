@@ -77,6 +77,11 @@ func noCache(h http.Handler) http.Handler {
 
 func (h *Hub) serveState(w http.ResponseWriter, _ *http.Request) {
 	b, _ := h.snapshot()
+	writeJSON(w, b)
+}
+
+// writeJSON writes a JSON document that reflects the live state (not cached).
+func writeJSON(w http.ResponseWriter, b []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write(b)
@@ -111,9 +116,7 @@ func (h *Hub) serveServices(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(b)
+	writeJSON(w, b)
 }
 
 func (h *Hub) serveStream(w http.ResponseWriter, r *http.Request) {

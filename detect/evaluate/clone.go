@@ -1,33 +1,10 @@
 package evaluate
 
 import (
-	"slices"
 	"time"
 
 	"github.com/outcry-dev/outcry/counts"
 )
-
-// Clone returns an independent copy of the series, to step apart from it (a look
-// ahead that must not change the real state; Try does that in place, cheaper).
-//
-// The ring's counts are shared, not copied: a series never changes a bucket's counts
-// in place (a step replaces the oldest slot; the window sums into counts of its own).
-func (s *Series) Clone() *Series {
-	c := *s
-	c.ring = slices.Clone(s.ring)
-	c.undo = nil
-	c.x = slices.Clone(s.x)
-	c.xa = slices.Clone(s.xa)
-	c.mu = slices.Clone(s.mu)
-	c.mus = slices.Clone(s.mus)
-	c.xs = slices.Clone(s.xs)
-	c.xas = slices.Clone(s.xas)
-	c.starts = slices.Clone(s.starts)
-	for i := range s.pending {
-		c.pending[i] = slices.Clone(s.pending[i])
-	}
-	return &c
-}
 
 // undoSlot is what one step overwrote in the series' arrays (Try puts it back).
 type undoSlot struct {
@@ -40,7 +17,7 @@ type undoSlot struct {
 // Try steps the series over buckets, one bucket apart from start, until one is
 // anomalous, and returns that verdict (or the last one); the series is left exactly
 // as it was. It is the speculative look at buckets that are not closed yet (early
-// firing), as stepping a Clone would be, but it steps the series in place and puts
+// firing), as stepping a copy would be, but it steps the series in place and puts
 // back the few slots the steps overwrote and its fields, instead of copying its
 // arrays (6 h of buckets): the look runs for every service with complaints in open
 // buckets, and the copies were most of its cost.
