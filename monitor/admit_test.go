@@ -83,3 +83,48 @@ func TestTickWaitsForTheBatchBeingStored(t *testing.T) {
 		t.Errorf("bucket %s evaluated with %d posts, want the admitted batch's 3", late, n)
 	}
 }
+
+// A backtest stores all its posts, then asks for the buckets up to its last post to
+// be evaluated (Flush, Advance). When no Tick ran before (the posts fitted in one
+// batch), the evaluation still starts where the group's posts start, as a Tick's
+// would, not History before the end: an outage more than History before the last
+// post would be missed.
+func TestAdvanceWithoutTickStartsAtTheFirstPost(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, "advance")
+	start := time.Date(2026, 1, 21, 0, 0, 0, 0, time.UTC)
+	end := start.Add(10 * time.Hour)
+	b := counts.NewBatch(10 * time.Second)
+	b.Firsts[0] = start.UnixMilli()
+	b.Wall = end
+	for i := range 600 {
+		at := start.Add(time.Duration(i) * time.Minute)
+		b.Offset(0, int64(i))
+		b.Mention("x", at)
+		b.Hours[at.Truncate(time.Hour).Unix()] = true
+	}
+	b.Watermarks[0] = end.UnixMilli()
+	if err := st.Apply(ctx, "g", "posts", b, store.Stored{}); err != nil {
+		t.Fatal(err)
+	}
+	var first time.Time
+	m, err := monitor.New(monitor.Config{Services: []string{"x"}, Group: "g", Topic: "posts", Instance: "a",
+		Now: func() time.Time { return end }},
+		monitor.Deps{Reader: st, Claimer: st, Coordinator: st, Hours: st, Trimmer: st, Activity: st,
+			Publisher: &recordingPublisher{},
+			OnVerdict: func(_ string, v evaluate.Verdict) {
+				if first.IsZero() {
+					first = v.BucketStart
+				}
+			}},
+		zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Advance(ctx, end.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if !first.Equal(start) {
+		t.Errorf("first bucket evaluated %s, want the first post's %s", first, start)
+	}
+}

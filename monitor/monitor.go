@@ -756,21 +756,9 @@ func (m *Monitor) Tick(ctx context.Context) error {
 		return err
 	}
 	if m.next == 0 {
-		// Start where the group's data starts, or, when buckets were closed before
-		// (a restart, a lease taken over), replay History before that to rebuild the
-		// baselines and open incidents; events published already are claimed.
-		closed, err := m.coord.Closed(ctx, m.cfg.Group)
-		if err != nil {
+		if err := m.begin(ctx, first); err != nil {
 			return err
 		}
-		start := counts.BucketTime(first, m.bucket)
-		if !closed.IsZero() {
-			start = closed.Add(-m.cfg.History)
-		}
-		if err := m.seed(ctx, start); err != nil {
-			return err
-		}
-		m.next = start.Unix()
 	}
 	// The boundary moves on here before the buckets before it are read: a batch
 	// stored after this finds its posts before it too late, and one being stored
@@ -799,6 +787,26 @@ func (m *Monitor) Tick(ctx context.Context) error {
 		}
 		m.published = c
 	}
+	return nil
+}
+
+// begin sets the first bucket to evaluate: where the group's data starts (first),
+// or, when buckets were closed before (a restart, a lease taken over), History
+// before that, to rebuild the baselines and open incidents; events published
+// already are claimed.
+func (m *Monitor) begin(ctx context.Context, first time.Time) error {
+	closed, err := m.coord.Closed(ctx, m.cfg.Group)
+	if err != nil {
+		return err
+	}
+	start := counts.BucketTime(first, m.bucket)
+	if !closed.IsZero() {
+		start = closed.Add(-m.cfg.History)
+	}
+	if err := m.seed(ctx, start); err != nil {
+		return err
+	}
+	m.next = start.Unix()
 	return nil
 }
 
@@ -900,6 +908,19 @@ func (m *Monitor) Advance(ctx context.Context, watermark time.Time) error {
 	m.tickMu.Lock()
 	defer m.tickMu.Unlock()
 	m.takeStored()
+	if m.next == 0 && m.coord != nil {
+		// No Tick has evaluated yet (a backtest whose posts were stored in one
+		// batch, the storing stage ending before its Tick): start where Tick would.
+		_, first, ok, err := m.watermark(ctx)
+		if err != nil {
+			return err
+		}
+		if ok {
+			if err := m.begin(ctx, first); err != nil {
+				return err
+			}
+		}
+	}
 	return m.advance(ctx, watermark)
 }
 
