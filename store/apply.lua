@@ -29,7 +29,12 @@
 --      voices}). Distinct authors (voices) are kept exactly, as a list in the
 --      service's field, up to maxExact; beyond that they move to the service's
 --      HyperLogLog, as all are when the list would grow past it (memory stays
---      bounded, and few services are so large: their PFADDs are few).
+--      bounded, and few services are so large: their PFADDs are few). A delta
+--      prefixed with "=" is also the field it makes when the field is new (its
+--      counts of distinct ids, "na" and "nv", filled in, no list beyond maxExact):
+--      it is then stored as it is, without decoding (with tens of thousands of
+--      services, most fields of a batch are new, and decoding and encoding them
+--      was most of the script's cost).
 --   m  n field/value pairs: HSET each field to the value when larger (offsets TTL)
 --   n  n field/value pairs: HSET each field to the value when smaller or unset (offsets TTL)
 --   e  n field/value pairs: HSET (offsets TTL)
@@ -176,6 +181,42 @@ local function addMap(c, d, f)
   c[f] = m
 end
 
+-- merged returns the field that adding the delta js (JSON) to the stored field cur
+-- (nil: none yet) makes, with the marker of the bucket's HyperLogLogs grown by those
+-- the merge created; at is the service's first argument.
+local function merged(cur, js, at, marker)
+  local d = cjson.decode(js)
+  local c = {}
+  if cur then
+    c = cjson.decode(cur)
+  end
+  c.p = (c.p or 0) + (d.p or 0)
+  c.c = (c.c or 0) + (d.c or 0)
+  c.r = (c.r or 0) + (d.r or 0)
+  addMap(c, d, 'pr')
+  addMap(c, d, 'cc')
+  addMap(c, d, 'l')
+  if d.s then
+    local s = c.s or {}
+    for _, v in ipairs(d.s) do
+      if #s >= maxSamples then
+        break
+      end
+      table.insert(s, v)
+    end
+    c.s = s
+  end
+  for _, h in ipairs({
+    distinct(c, d.A, 'A', 'ha', 'na', KEYS[tonumber(ARGV[at + 1])]) or false,
+    distinct(c, d.V, 'V', 'hv', 'nv', KEYS[tonumber(ARGV[at + 2])]) or false,
+  }) do
+    if h then
+      marker = marker .. '\n' .. h
+    end
+  end
+  return cjson.encode(c), marker
+end
+
 -- bucket applies an "S" op: n services of one shard's bucket hash key, from ARGV[i].
 local function bucket(key, n)
   local fields = {'_'}
@@ -187,37 +228,19 @@ local function bucket(key, n)
   local out = {}
   for j = 0, n - 1 do
     local at = i + 4 * j
-    local d = cjson.decode(ARGV[at + 3])
-    local c = {}
-    if cur[j + 2] then
-      c = cjson.decode(cur[j + 2])
-    end
-    c.p = (c.p or 0) + (d.p or 0)
-    c.c = (c.c or 0) + (d.c or 0)
-    c.r = (c.r or 0) + (d.r or 0)
-    addMap(c, d, 'pr')
-    addMap(c, d, 'cc')
-    addMap(c, d, 'l')
-    if d.s then
-      local s = c.s or {}
-      for _, v in ipairs(d.s) do
-        if #s >= maxSamples then
-          break
-        end
-        table.insert(s, v)
-      end
-      c.s = s
-    end
-    for _, h in ipairs({
-      distinct(c, d.A, 'A', 'ha', 'na', KEYS[tonumber(ARGV[at + 1])]) or false,
-      distinct(c, d.V, 'V', 'hv', 'nv', KEYS[tonumber(ARGV[at + 2])]) or false,
-    }) do
-      if h then
-        marker = marker .. '\n' .. h
-      end
+    local js = ARGV[at + 3]
+    local whole = string.byte(js, 1) == 61 -- '=': the field it makes when new
+    if whole then
+      js = string.sub(js, 2)
     end
     table.insert(out, ARGV[at])
-    table.insert(out, cjson.encode(c))
+    if whole and not cur[j + 2] then
+      table.insert(out, js)
+    else
+      local v
+      v, marker = merged(cur[j + 2], js, at, marker)
+      table.insert(out, v)
+    end
   end
   table.insert(out, '_')
   table.insert(out, marker)

@@ -1,11 +1,16 @@
 package store
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/outcry-dev/outcry/counts"
+	"github.com/outcry-dev/outcry/internal/testenv"
 )
 
 // benchEntry is a busy bucket's entry: five samples with text, the maps, authors.
@@ -22,7 +27,7 @@ func benchEntry(b *testing.B) string {
 		if err != nil {
 			b.Fatal(err)
 		}
-		return js
+		return strings.TrimPrefix(js, "=")
 	}
 	b.Fatal("no bucket")
 	return ""
@@ -38,5 +43,77 @@ func BenchmarkParseEntry(b *testing.B) {
 		if _, err := parseEntry(js); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestWholeDeltaIsTheMergedField checks apply.lua's shortcut: a delta marked "=" is
+// stored as it is when its field is new, and must be exactly the field the script's
+// merge would make of it (lists, their counts, samples, maps), or what it stores
+// differs from what a second batch would have made.
+func TestWholeDeltaIsTheMergedField(t *testing.T) {
+	ctx := context.Background()
+	rdb := testenv.RedisClient(t, testenv.Redis(t).Addr)
+	t0 := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	cases := map[string]func(b *counts.Batch){
+		"one post, no complaint": func(b *counts.Batch) { b.Mention("x", t0) },
+		"complaints with everything": func(b *counts.Batch) {
+			for i := range 7 {
+				b.Complain("x", t0, counts.Complaint{Author: fmt.Sprint("a", i%3), Country: "IN", Lang: "hi",
+					PostID: fmt.Sprint("p", i), Problems: []string{"login", "messages"}, Wording: uint64(i),
+					Text: "down again", Source: "bluesky"})
+			}
+		},
+		"as many authors as a list holds": func(b *counts.Batch) {
+			for i := range maxExact {
+				b.Complain("x", t0, counts.Complaint{Author: fmt.Sprint("a", i), Wording: uint64(i % 4)})
+			}
+		},
+		"more authors than a list holds": func(b *counts.Batch) {
+			for i := range maxExact + 1 {
+				b.Complain("x", t0, counts.Complaint{Author: fmt.Sprint("a", i)})
+			}
+		},
+	}
+	for name, fill := range cases {
+		t.Run(name, func(t *testing.T) {
+			b := counts.NewBatch(10 * time.Second)
+			fill(b)
+			var js string
+			for _, d := range b.Buckets {
+				var err error
+				if js, err = deltaJSON(d); err != nil {
+					t.Fatal(err)
+				}
+			}
+			whole := strings.HasPrefix(js, "=")
+			if want := name != "more authors than a list holds"; whole != want {
+				t.Fatalf("marked whole: %v, want %v (%s)", whole, want, js)
+			}
+			// The same delta, merged into a new field (no mark) and stored as marked.
+			got := map[bool]entry{}
+			for _, mark := range []bool{false, true} {
+				arg := strings.TrimPrefix(js, "=")
+				if mark {
+					arg = js
+				}
+				key := fmt.Sprintf("t:%s:%v", name, mark)
+				keys := []string{key + ":offsets", key, key + ":a", key + ":v"}
+				if err := applyScript.Run(ctx, rdb, keys, 3600, 7200, 0, 0, "S", 2, 1, "x", 3, 4, arg).Err(); err != nil {
+					t.Fatal(err)
+				}
+				raw, err := rdb.HGet(ctx, key, "x").Result()
+				if err != nil {
+					t.Fatal(err)
+				}
+				var e entry
+				if err := json.Unmarshal([]byte(raw), &e); err != nil {
+					t.Fatal(err)
+				}
+				got[mark] = e
+			}
+			if !reflect.DeepEqual(got[true], got[false]) {
+				t.Errorf("stored as marked:\n%+v\nmerged:\n%+v", got[true], got[false])
+			}
+		})
 	}
 }

@@ -474,12 +474,25 @@ func deltaJSON(d *counts.Delta) (string, error) {
 		}
 		e.Samples = append(e.Samples, sp)
 	}
+	// Within apply.lua's exact lists the delta is also the field it makes when the
+	// field is new: marked so, the script stores it without decoding it.
+	whole := len(e.Authors) <= maxExact && len(e.Voices) <= maxExact
+	if whole {
+		e.NAuthors, e.NVoices = int64(len(e.Authors)), int64(len(e.Voices))
+	}
 	b, err := json.Marshal(e)
 	if err != nil {
 		return "", fmt.Errorf("encode the delta of a bucket: %w", err)
 	}
+	if whole {
+		return "=" + string(b), nil
+	}
 	return string(b), nil
 }
+
+// maxExact is apply.lua's maxExact: how many distinct authors (voices) of a service
+// in a bucket its field lists before they move to a HyperLogLog.
+const maxExact = 100
 
 func sortedParts(m map[int]int64) []int {
 	out := make([]int, 0, len(m))
