@@ -31,15 +31,19 @@ func (s *Series) Try(start time.Time, buckets []counts.Counts) Verdict {
 			break
 		}
 	}
-	for i := len(undo) - 1; i >= 0; i-- {
-		u := &undo[i]
-		s.x[u.p], s.xa[u.p], s.mu[u.p], s.mus[u.p], s.xs[u.p], s.xas[u.p] = u.x, u.xa, u.mu, u.mus, u.xs, u.xas
-		s.starts[u.p] = u.start
-		s.ring[u.r] = u.ring
-	}
 	// The other fields are values, or slices whose elements a step does not change
 	// (the noise queues are read from the front and appended to past their length).
+	// Arrays grown by the steps are dropped with the fields: only slots of the
+	// arrays the series had are put back.
 	*s = saved
+	for i := len(undo) - 1; i >= 0; i-- {
+		u := &undo[i]
+		if u.p < len(s.x) {
+			s.x[u.p], s.xa[u.p], s.mu[u.p], s.mus[u.p], s.xs[u.p], s.xas[u.p] = u.x, u.xa, u.mu, u.mus, u.xs, u.xas
+			s.starts[u.p] = u.start
+		}
+		s.ring[u.r] = u.ring
+	}
 	return v
 }
 

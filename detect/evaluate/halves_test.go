@@ -44,7 +44,7 @@ func TestHalves(t *testing.T) {
 				}
 				s.Step(start.Add(time.Duration(b)*10*time.Second), counts.Counts{Complaints: c})
 			}
-			p := (s.pos - 1 + len(s.x)) % len(s.x)
+			p := (s.pos - 1 + s.size) % s.size
 			if got := falling(s.halves(p, n)); got != tc.falling {
 				t.Errorf("falling %v, want %v", got, tc.falling)
 			}
