@@ -117,3 +117,22 @@ func TestWholeDeltaIsTheMergedField(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkDeltaJSON(b *testing.B) {
+	d := counts.NewBatch(10 * time.Second)
+	t0 := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	for i := range 3 {
+		d.Complain("whatsapp", t0, counts.Complaint{Author: fmt.Sprint("user", i), Country: "IN", Lang: "hi",
+			PostID: fmt.Sprint("17000000000", i), Problems: []string{"messages"}, Wording: uint64(i), Source: "bluesky"})
+	}
+	var delta *counts.Delta
+	for _, x := range d.Buckets {
+		delta = x
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := deltaJSON(delta); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

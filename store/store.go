@@ -14,7 +14,7 @@ package store
 import (
 	"context"
 	_ "embed"
-	"encoding/json"
+	json "github.com/goccy/go-json"
 	"errors"
 	"fmt"
 	"maps"
