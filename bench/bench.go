@@ -165,6 +165,8 @@ func Print(w io.Writer, r Result) {
 		if sc.PipelineBasePerS > 0 {
 			fmt.Fprintf(w, "            pipeline %10.0f posts/s at %d services   %10.0f posts/s at the default rules   ratio %.2f\n",
 				sc.PipelinePerS, sc.Services, sc.PipelineBasePerS, sc.PipelineRatio)
+			fmt.Fprintf(w, "            cpu      %.2f µs a post at %d services (Outcry, broker and Redis)   %.2f µs at the default rules   ratio %.2f\n",
+				sc.CPUPerPost, sc.Services, sc.CPUPerPostBase, sc.CPUPerPostBase/sc.CPUPerPost)
 			fmt.Fprintf(w, "            redis    %.4f commands/post (%.4f at the default rules)   %.1f MB used   outcry peak RSS %.0f MB\n",
 				sc.RedisCmdsPerPost, sc.RedisCmdsPerPostBase, sc.RedisMB, sc.RSSMB)
 			fmt.Fprintf(w, "            evaluate %.1f ms a closed bucket of every service, median (%.2f ms at the default rules); a bucket is 10 s\n",
@@ -965,6 +967,11 @@ func benchScalePipeline(ctx context.Context, n int, sc *matchbench.ScaleResult, 
 	sc.PipelinePerS, sc.PipelineBasePerS = best[1].PostsPerS, best[0].PostsPerS
 	sc.PipelineRatio = best[1].PostsPerS / best[0].PostsPerS
 	sc.EvalMsPerBucket, sc.EvalMsPerBucketBase = best[1].EvalMsPerBucket, best[0].EvalMsPerBucket
+	for i, c := range []*float64{&sc.CPUPerPostBase, &sc.CPUPerPost} {
+		if u := best[i].PipelineCPU; u != nil {
+			*c = u.Outcry + u.Broker + u.Redis
+		}
+	}
 	sc.RedisCmdsPerPost = best[1].RedisCmdsPerPost
 	sc.RedisCmdsPerPostBase = best[0].RedisCmdsPerPost
 	if mem, err := env.rdb.Info(ctx, "memory").Result(); err == nil {

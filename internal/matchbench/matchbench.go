@@ -363,8 +363,12 @@ type ScaleResult struct {
 	RedisCmdsPerPostBase float64 `json:"redis_cmds_per_post_default,omitempty"`
 	EvalMsPerBucket      float64 `json:"eval_ms_per_bucket,omitempty"` // median, one closed bucket of every service
 	EvalMsPerBucketBase  float64 `json:"eval_ms_per_bucket_default,omitempty"`
-	RedisMB              float64 `json:"redis_mb,omitempty"`
-	RSSMB                float64 `json:"rss_mb,omitempty"`
+	// CPU a post of Outcry, the broker and Redis together (µs): on a machine whose
+	// cores they share, the pipeline's ratio follows the ratio of these.
+	CPUPerPost     float64 `json:"cpu_us_per_post,omitempty"`
+	CPUPerPostBase float64 `json:"cpu_us_per_post_default,omitempty"`
+	RedisMB        float64 `json:"redis_mb,omitempty"`
+	RSSMB          float64 `json:"rss_mb,omitempty"`
 }
 
 // RunScale measures the matcher at n services and at the default rules, alternating
