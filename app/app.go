@@ -61,7 +61,7 @@ func New(o Options, log *zap.Logger) (*App, error) {
 		reg = newRegistry()
 	}
 	metrics := pipeline.NewMetrics(reg)
-	st := store.New(o.Redis, store.Options{Prefix: o.RedisPrefix, Bucket: o.Bucket})
+	st := store.New(o.Redis, store.Options{Prefix: o.RedisPrefix, Bucket: o.Bucket, Log: log.With(zap.String("component", "store"))})
 	services := o.Rules.Names()
 	a := &App{
 		opts: o, log: log, reg: reg, metrics: metrics,

@@ -188,7 +188,13 @@ local function merged(cur, js, at, marker)
   local d = cjson.decode(js)
   local c = {}
   if cur then
-    c = cjson.decode(cur)
+    -- A field that does not decode (written by hand, or by something else) is
+    -- replaced: what it held cannot be counted, and a batch failing on it would be
+    -- retried for ever.
+    local ok, v = pcall(cjson.decode, cur)
+    if ok and type(v) == 'table' then
+      c = v
+    end
   end
   c.p = (c.p or 0) + (d.p or 0)
   c.c = (c.c or 0) + (d.c or 0)

@@ -27,6 +27,7 @@ import (
 
 	"github.com/outcry-dev/outcry/counts"
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
 )
 
 // Offsets are, per partition, the last offset whose effect is stored for one scope.
@@ -54,6 +55,9 @@ type Options struct {
 	Bucket    time.Duration // bucket size, default 10s
 	TTL       time.Duration // lifetime of the fine buckets, default 8h (the monitor replays 6h; hourly rollups keep 14 days)
 	OffsetTTL time.Duration // lifetime of offsets, totals and watermarks, default 14 days
+	// Log hears of the bucket fields the store skips because they do not decode
+	// (written by hand or by something else); default: nowhere.
+	Log *zap.Logger
 }
 
 func (o *Options) defaults() {
@@ -68,6 +72,9 @@ func (o *Options) defaults() {
 	}
 	if o.OffsetTTL <= 0 {
 		o.OffsetTTL = 14 * 24 * time.Hour
+	}
+	if o.Log == nil {
+		o.Log = zap.NewNop()
 	}
 }
 
@@ -589,7 +596,8 @@ func (s *Store) Read(ctx context.Context, services []string, from, to int64) (ma
 			if js, ok := v.(string); ok {
 				c, err := parseEntry(js)
 				if err != nil {
-					return nil, fmt.Errorf("read bucket %d of %s: %w", from+int64(r.i)*step, r.svcs[j], err)
+					s.skipped(from+int64(r.i)*step, r.svcs[j], err)
+					continue
 				}
 				out[r.svcs[j]][r.i] = c
 			}
@@ -626,7 +634,8 @@ func (s *Store) Mentioned(ctx context.Context, from, to int64) (map[string][]cou
 				}
 				c, err := parseEntry(js)
 				if err != nil {
-					return nil, fmt.Errorf("read bucket %d of %s: %w", from+int64(i)*step, svc, err)
+					s.skipped(from+int64(i)*step, svc, err)
+					continue
 				}
 				cs := out[svc]
 				if cs == nil {
@@ -638,6 +647,15 @@ func (s *Store) Mentioned(ctx context.Context, from, to int64) (map[string][]cou
 		}
 	}
 	return out, nil
+}
+
+// skipped reports a service's bucket field that does not decode. It is read as no
+// posts: failing the read instead would stop the evaluation of every service at
+// that bucket for good (it retries a failed read), and apply.lua replaces the field
+// at the service's next post there.
+func (s *Store) skipped(bucket int64, svc string, err error) {
+	s.opt.Log.Warn("skipped a bucket field that does not decode", zap.String("key", s.countsKey(shardOf(svc), bucket)),
+		zap.String("field", svc), zap.Error(err))
 }
 
 // ReadHours returns the hourly rollups of each service for the hours starting in

@@ -529,3 +529,43 @@ func TestStoreRefreshesLongTTLsHourly(t *testing.T) {
 		t.Errorf("TTLs after a batch an hour later = %v, want 336h each (refreshed)", got)
 	}
 }
+
+// A bucket field that does not decode (written by hand, or by something else) is
+// read as no posts and replaced by the service's next batch: neither the
+// evaluation nor the storing of later batches stops on it.
+func TestStoreSkipsAFieldThatDoesNotDecode(t *testing.T) {
+	ctx := context.Background()
+	s, rdb := newStore(t)
+	t0 := time.Date(2022, 10, 25, 7, 17, 0, 0, time.UTC)
+	first := counts.BucketOf(t0, 10*time.Second)
+	offset := int64(0)
+	apply := func(svcs ...string) {
+		t.Helper()
+		b := counts.NewBatch(10 * time.Second)
+		b.Offset(0, offset)
+		offset++
+		for _, svc := range svcs {
+			b.Complain(svc, t0, counts.Complaint{Author: "a"})
+		}
+		if err := s.Apply(ctx, "g", "posts", b, store.Stored{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply("whatsapp", "x")
+	key := fmt.Sprintf("t:shard:{%s}:c:%d", store.ScopeOf("x")[len("shard"):], first)
+	if n, err := rdb.HSet(ctx, key, "x", "{not json").Result(); err != nil || n != 0 {
+		t.Fatalf("HSET %s x = %d, %v; want the field overwritten (is the key right?)", key, n, err)
+	}
+	got, err := s.Mentioned(ctx, first, first)
+	if err != nil {
+		t.Fatalf("Mentioned with a field that does not decode: %v", err)
+	}
+	if got["whatsapp"][0].Complaints != 1 || got["x"] != nil {
+		t.Errorf("Mentioned = %+v; want whatsapp's complaint and nothing of x", got)
+	}
+	apply("x")
+	got, err = s.Mentioned(ctx, first, first)
+	if err != nil || got["x"][0].Complaints != 1 {
+		t.Errorf("after a batch naming x: Mentioned = %+v, %v; want x's new complaint", got, err)
+	}
+}
