@@ -14,7 +14,6 @@ package store
 import (
 	"context"
 	_ "embed"
-	json "github.com/goccy/go-json"
 	"errors"
 	"fmt"
 	"maps"
@@ -25,9 +24,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/outcry-dev/outcry/counts"
+	json "github.com/goccy/go-json"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
+
+	"github.com/outcry-dev/outcry/counts"
 )
 
 // Offsets are, per partition, the last offset whose effect is stored for one scope.
