@@ -145,10 +145,12 @@ func TestRunDropWhenFull(t *testing.T) {
 	testenv.Eventually(t, 10*time.Second, "every post to be read", func() bool {
 		return testutil.ToFloat64(g.Metrics.Events("bluesky", ingest.KindPost)) == 9
 	})
-	// 9 posts with words: one in the writer's hands, two in the buffer (and one
-	// more if the writer took its first while the reader went on).
-	if d := testutil.ToFloat64(g.Metrics.Dropped("bluesky")); d < 5 || d > 6 {
-		t.Errorf("%v posts dropped, want 5 or 6", d)
+	// 9 posts with words: two in the buffer, one in the writer's hands unless the
+	// reader filled the buffer before the writer took its first (a slow machine:
+	// seen under -race in make test), and one more if the writer took its first
+	// while the reader went on.
+	if d := testutil.ToFloat64(g.Metrics.Dropped("bluesky")); d < 5 || d > 7 {
+		t.Errorf("%v posts dropped, want 5 to 7", d)
 	}
 	start := time.Now()
 	stop()
