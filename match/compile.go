@@ -3,6 +3,7 @@ package match
 import (
 	"encoding/binary"
 	"maps"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -103,7 +104,8 @@ type Rules struct {
 	fuzzy    [256][]int32       // single-token aliases with one-edit tolerance, by first byte
 	trie     trie               // hashtag segmentation vocabulary
 	probSets [][]string         // problem bitmask → sorted names (shared)
-	filter   [1 << 10]uint64    // one-hash filter over index keys: most tokens skip the map
+	filter   []uint64           // one-hash filter over index keys: most tokens skip the map
+	fLog     uint               // log2 of filter's bits
 	problems []string
 	terms    int    // terms as written in the file (Stats)
 	english  uint64 // the language bit of "en" (0 if the file has none)
@@ -117,6 +119,7 @@ type Rules struct {
 
 	// Prefilter (see Matcher.mayName): most posts name no service and
 	// leave after one cheap pass over their tokens.
+	aliasLog   uint               // log2 of the bits of aliasBits, wordBits and pairBits
 	aliasBits  []uint64           // hashed first tokens of alias phrases
 	wordBits   []uint64           // hashed one-token aliases
 	pairBits   []uint64           // hashed first two tokens of longer aliases ("i cloud")
@@ -414,9 +417,10 @@ func compile(raw *rawRules) *Rules {
 	r.splitIndex()
 	r.trie = buildTrie(vocab)
 	r.buildPrefilter()
+	r.fLog = bitsLog(len(r.index), 16)
+	r.filter = make([]uint64, 1<<r.fLog/64)
 	for k := range r.index {
-		h := filterHash([]byte(k))
-		r.filter[h>>6] |= 1 << (h & 63)
+		setBit(r.filter, filterHash([]byte(k), r.fLog))
 	}
 	n := len(r.problems)
 	if n <= 10 {
@@ -469,11 +473,17 @@ func (it *cjkIter) next() (int32, bool) {
 
 func runeHash(r rune) uint32 { return (uint32(r) * 0x9E3779B1) >> 20 } // 12 bits
 
-// Prefilter sizes (bits, powers of two).
-const (
-	aliasBitsLog = 18
-	fuzzyBitsLog = 18
-)
+// fuzzyBitsLog is the size of the fuzzy aliases' prefilter (bits, a power of two).
+const fuzzyBitsLog = 18
+
+// bitsLog returns the log2 of the bits of a one-hash filter over n keys: about 16
+// bits a key (a token not among them passes with a chance of 1 in 16), at least
+// 2^least bits and at most 2^24 (2 MB). A filter of fixed size fills up as the rules
+// grow: at 50,000 services one of 2^18 bits let four tokens in ten through to the
+// maps, and most posts past the prefilter.
+func bitsLog(n int, least uint) uint {
+	return max(least, min(24, uint(bits.Len(uint(16*n)))))
+}
 
 func setBit(bits []uint64, h uint32) { bits[h>>6] |= 1 << (h & 63) }
 func hasBit(bits []uint64, h uint32) bool {
@@ -539,9 +549,16 @@ func delHash(b []byte, del int, log uint) uint32 {
 }
 
 func (r *Rules) buildPrefilter() {
-	r.aliasBits = make([]uint64, 1<<aliasBitsLog/64)
-	r.wordBits = make([]uint64, 1<<aliasBitsLog/64)
-	r.pairBits = make([]uint64, 1<<aliasBitsLog/64)
+	aliases := 0
+	for id := range r.phrases {
+		if r.phrases[id].cat == catAlias {
+			aliases++
+		}
+	}
+	r.aliasLog = bitsLog(aliases, 18)
+	r.aliasBits = make([]uint64, 1<<r.aliasLog/64)
+	r.wordBits = make([]uint64, 1<<r.aliasLog/64)
+	r.pairBits = make([]uint64, 1<<r.aliasLog/64)
 	r.fuzzyBits = make([]uint64, 1<<fuzzyBitsLog/64)
 	r.cjkByRune = map[rune][]int32{}
 	r.cjkByPair = map[uint64][]int32{}
@@ -571,11 +588,11 @@ func (r *Rules) buildPrefilter() {
 		if p.cat != catAlias || r.isCJK(int32(id)) {
 			continue
 		}
-		setBit(r.aliasBits, keyHash([]byte(p.toks[0]), aliasBitsLog))
+		setBit(r.aliasBits, keyHash([]byte(p.toks[0]), r.aliasLog))
 		if len(p.toks) == 1 {
-			setBit(r.wordBits, keyHash([]byte(p.toks[0]), aliasBitsLog))
+			setBit(r.wordBits, keyHash([]byte(p.toks[0]), r.aliasLog))
 		} else {
-			setBit(r.pairBits, pairHash([]byte(p.toks[0]), []byte(p.toks[1]), aliasBitsLog))
+			setBit(r.pairBits, pairHash([]byte(p.toks[0]), []byte(p.toks[1]), r.aliasLog))
 		}
 	}
 	for _, ids := range r.fuzzy {
@@ -752,7 +769,7 @@ func (t *trie) step(node int32, c byte) int32 {
 	return 0
 }
 
-func filterHash(b []byte) uint32 {
+func filterHash(b []byte, log uint) uint32 {
 	var x uint32
 	for i := 0; i < len(b) && i < 4; i++ {
 		x |= uint32(b[i]) << (8 * i)
@@ -761,13 +778,12 @@ func filterHash(b []byte) uint32 {
 	if len(b) > 4 {
 		x ^= uint32(b[len(b)-1]) * 0x45d9f3b
 	}
-	return (x * 0x9E3779B1) >> 16
+	return (x * 0x9E3779B1) >> (32 - log)
 }
 
 // mayHave reports whether key may be an index key (no false negatives).
 func (r *Rules) mayHave(key []byte) bool {
-	h := filterHash(key)
-	return r.filter[h>>6]&(1<<(h&63)) != 0
+	return hasBit(r.filter, filterHash(key, r.fLog))
 }
 
 // head is a first token's entry in Rules.heads.

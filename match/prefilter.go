@@ -14,19 +14,19 @@ func (m *Matcher) mayName(sc *scratch) bool {
 	for i := range sc.toks {
 		t := &sc.toks[i]
 		key := b[t.s:t.e]
-		if h := keyHash(key, aliasBitsLog); hasBit(r.aliasBits, h) {
+		if h := keyHash(key, r.aliasLog); hasBit(r.aliasBits, h) {
 			// A one-token alias, or the first two tokens of a longer one as scan's
 			// follows will find them (the next token neither a break nor a mention).
 			if hasBit(r.wordBits, h) {
 				return true
 			}
 			if nt := i + 1; t.fl&tkMention == 0 && nt < len(sc.toks) && sc.toks[nt].fl&(tkBreak|tkMention) == 0 &&
-				hasBit(r.pairBits, pairHash(key, b[sc.toks[nt].s:sc.toks[nt].e], aliasBitsLog)) {
+				hasBit(r.pairBits, pairHash(key, b[sc.toks[nt].s:sc.toks[nt].e], r.aliasLog)) {
 				return true
 			}
 		}
 		if t.fl&tkMention != 0 {
-			if handleCore(key, func(c []byte) bool { return hasBit(r.wordBits, keyHash(c, aliasBitsLog)) }) != nil {
+			if handleCore(key, func(c []byte) bool { return hasBit(r.wordBits, keyHash(c, r.aliasLog)) }) != nil {
 				return true
 			}
 			continue
@@ -49,7 +49,7 @@ func (m *Matcher) mayName(sc *scratch) bool {
 		}
 		if key[0] >= 0xD8 && key[0] <= 0xDB {
 			for _, pre := range arabicPrefixes {
-				if len(key) > len(pre)+3 && string(key[:len(pre)]) == pre && hasBit(r.aliasBits, keyHash(key[len(pre):], aliasBitsLog)) {
+				if len(key) > len(pre)+3 && string(key[:len(pre)]) == pre && hasBit(r.aliasBits, keyHash(key[len(pre):], r.aliasLog)) {
 					return true
 				}
 			}
@@ -57,7 +57,7 @@ func (m *Matcher) mayName(sc *scratch) bool {
 		}
 		if len(key) >= 4 {
 			for _, suf := range suffixesByLast[key[len(key)-1]] {
-				if len(key)-len(suf) >= minStem(suf) && string(key[len(key)-len(suf):]) == suf && hasBit(r.aliasBits, keyHash(key[:len(key)-len(suf)], aliasBitsLog)) {
+				if len(key)-len(suf) >= minStem(suf) && string(key[len(key)-len(suf):]) == suf && hasBit(r.aliasBits, keyHash(key[:len(key)-len(suf)], r.aliasLog)) {
 					return true
 				}
 			}
