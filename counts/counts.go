@@ -166,7 +166,12 @@ type voice struct {
 // AuthorIDs returns the distinct complaint authors counted, sorted (at most
 // maxAuthorsPerBucket of them).
 func (d *Delta) AuthorIDs() []string {
-	return slices.Sorted(maps.Keys(d.authors))
+	ids := make([]string, 0, len(d.authors))
+	for a := range d.authors {
+		ids = append(ids, a)
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 // VoiceIDs returns the distinct complaint voices counted (Voice), sorted (at most
