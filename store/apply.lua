@@ -72,20 +72,27 @@ if #stale > 0 then
 end
 local refreshed = tonumber(stored[np + 1])
 local refresh = now == 0 or not refreshed or now < refreshed or now - refreshed >= 3600
-local set = {}
-for j = 1, np do
-  table.insert(set, parts[j])
-  table.insert(set, ARGV[7 + 3 * (j - 1)])
-end
-if refresh then
-  table.insert(set, 'x')
-  table.insert(set, now)
-end
-redis.call('HSET', KEYS[1], unpack(set))
-if refresh then
-  redis.call('EXPIRE', KEYS[1], offsetTTL)
-end
 local i = 5 + 3 * np
+
+-- A script that fails keeps the writes it made before the failure. So every key is
+-- read and every sum computed first, and the writes wait in this list until all of
+-- that succeeded (a key of the wrong type, a stored value that is not a number, fail
+-- the script before it has written anything, and the batch is retried as it was);
+-- the offsets are written last. Only PFADD runs early: adding the same ids again is
+-- harmless.
+local writes = {}
+local function later(f)
+  table.insert(writes, f)
+end
+
+-- mustBe fails the script unless key is of type t or absent: the ops that write
+-- a key without reading it check it so, before any write.
+local function mustBe(key, t)
+  local got = redis.call('TYPE', key).ok
+  if got ~= t and got ~= 'none' then
+    error('apply.lua: ' .. key .. ' is a ' .. got .. ', not a ' .. t)
+  end
+end
 
 -- Commands take their arguments through unpack, which has a limit (about 8,000):
 -- long argument lists go in slices.
@@ -250,10 +257,12 @@ local function bucket(key, n)
   end
   table.insert(out, '_')
   table.insert(out, marker)
-  hset(key, out)
-  if not cur[1] then
-    redis.call('EXPIRE', key, counterTTL)
-  end
+  later(function()
+    hset(key, out)
+    if not cur[1] then
+      redis.call('EXPIRE', key, counterTTL)
+    end
+  end)
   i = i + 4 * n
 end
 
@@ -272,7 +281,7 @@ while i <= #ARGV do
       if cur[j + 1] then
         local k = 1
         for v in string.gmatch(cur[j + 1], '%S+') do
-          a[k] = tonumber(v)
+          a[k] = tonumber(v) or 0 -- not a number (written by something else): replaced
           k = k + 1
         end
       end
@@ -284,17 +293,21 @@ while i <= #ARGV do
       table.insert(out, fields[j + 1])
       table.insert(out, string.format('%d %d %d %d', a[1], a[2], a[3], a[4]))
     end
-    hset(key, out)
-    if not cur[1] then
-      redis.call('EXPIRE', key, offsetTTL)
-    end
+    later(function()
+      hset(key, out)
+      if not cur[1] then
+        redis.call('EXPIRE', key, offsetTTL)
+      end
+    end)
     i = i + 2 * n
   elseif op == 't' then
     local out, created = add(key, i, n)
-    hset(key, out)
-    if created or refresh then
-      redis.call('EXPIRE', key, offsetTTL)
-    end
+    later(function()
+      hset(key, out)
+      if created or refresh then
+        redis.call('EXPIRE', key, offsetTTL)
+      end
+    end)
     i = i + 2 * n
   elseif op == 'S' then
     bucket(key, n)
@@ -312,30 +325,56 @@ while i <= #ARGV do
         table.insert(out, ARGV[i + 2 * j + 1])
       end
     end
-    if #out > 0 then
-      redis.call('HSET', key, unpack(out))
-    end
-    if refresh then
-      redis.call('EXPIRE', key, offsetTTL)
-    end
+    later(function()
+      if #out > 0 then
+        redis.call('HSET', key, unpack(out))
+      end
+      if refresh then
+        redis.call('EXPIRE', key, offsetTTL)
+      end
+    end)
     i = i + 2 * n
   elseif op == 'z' then
+    mustBe(key, 'zset')
     local add = {}
     for j = i, i + n - 1 do
       table.insert(add, ARGV[j])
       table.insert(add, ARGV[j])
     end
-    redis.call('ZADD', key, unpack(add))
-    redis.call('EXPIRE', key, offsetTTL)
+    later(function()
+      redis.call('ZADD', key, unpack(add))
+      redis.call('EXPIRE', key, offsetTTL)
+    end)
     i = i + n
   elseif op == 'e' then
-    redis.call('HSET', key, unpack(ARGV, i, i + 2 * n - 1))
-    if refresh then
-      redis.call('EXPIRE', key, offsetTTL)
-    end
+    mustBe(key, 'hash')
+    local from = i
+    later(function()
+      redis.call('HSET', key, unpack(ARGV, from, from + 2 * n - 1))
+      if refresh then
+        redis.call('EXPIRE', key, offsetTTL)
+      end
+    end)
     i = i + 2 * n
   else
     return redis.error_reply('apply.lua: unknown op ' .. tostring(op))
   end
+end
+
+for _, f in ipairs(writes) do
+  f()
+end
+local set = {}
+for j = 1, np do
+  table.insert(set, parts[j])
+  table.insert(set, ARGV[7 + 3 * (j - 1)])
+end
+if refresh then
+  table.insert(set, 'x')
+  table.insert(set, now)
+end
+redis.call('HSET', KEYS[1], unpack(set))
+if refresh then
+  redis.call('EXPIRE', KEYS[1], offsetTTL)
 end
 return {1}

@@ -707,7 +707,10 @@ func (s *Store) hours(ctx context.Context, from, to time.Time, want func(string)
 			}
 			n, err := parseRollup(v)
 			if err != nil {
-				return nil, fmt.Errorf("read hourly rollup %s=%q: %w", field, v, err)
+				// As a bucket field that does not decode (skipped): apply.lua
+				// replaces it at the service's next post in that hour.
+				s.opt.Log.Warn("skipped an hourly rollup that does not decode", zap.String("field", field), zap.Error(err))
+				continue
 			}
 			if out[svc] == nil {
 				out[svc] = map[int64]counts.Counts{}

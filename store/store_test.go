@@ -563,9 +563,78 @@ func TestStoreSkipsAFieldThatDoesNotDecode(t *testing.T) {
 	if got["whatsapp"][0].Complaints != 1 || got["x"] != nil {
 		t.Errorf("Mentioned = %+v; want whatsapp's complaint and nothing of x", got)
 	}
+	// An hourly rollup that is not four numbers is replaced as well.
+	hour := first - first%3600
+	day := fmt.Sprintf("t:shard:{%s}:d:%d", store.ScopeOf("x")[len("shard"):], hour-hour%86400)
+	if n, err := rdb.HSet(ctx, day, fmt.Sprintf("x|%d", hour), "garbage").Result(); err != nil || n != 0 {
+		t.Fatalf("HSET %s = %d, %v; want the rollup overwritten (is the key right?)", day, n, err)
+	}
+	if _, err := s.RolledUp(ctx, t0.Add(-time.Hour), t0.Add(time.Hour)); err != nil {
+		t.Errorf("RolledUp with a rollup that does not decode: %v", err)
+	}
 	apply("x")
 	got, err = s.Mentioned(ctx, first, first)
 	if err != nil || got["x"][0].Complaints != 1 {
 		t.Errorf("after a batch naming x: Mentioned = %+v, %v; want x's new complaint", got, err)
+	}
+	hours, err := s.RolledUp(ctx, t0.Add(-time.Hour), t0.Add(time.Hour))
+	if err != nil || hours["x"][hour].Complaints != 1 {
+		t.Errorf("RolledUp = %v, %v; want x's rollup replaced by the batch's complaint", hours["x"], err)
+	}
+}
+
+// A script that fails keeps what it wrote before failing: apply.lua reads every key
+// and computes every sum before its first write, and writes the offsets last. A key
+// of the wrong type in the batch's way fails the batch with nothing written, and
+// the retry after it is cleared counts the batch once.
+func TestStoreFailedBatchWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	s, rdb := newStore(t)
+	t0 := time.Date(2022, 10, 25, 7, 17, 0, 0, time.UTC)
+	t1 := t0.Add(2 * time.Hour)
+	batch := func(offset int64, at time.Time) *counts.Batch {
+		b := counts.NewBatch(10 * time.Second)
+		b.Offset(0, offset)
+		b.Complain("x", at, counts.Complaint{Author: "a"})
+		b.Totals["posts"] = 1
+		return b
+	}
+	if err := s.Apply(ctx, "g", "posts", batch(0, t0), store.Stored{}); err != nil {
+		t.Fatal(err)
+	}
+	scope := store.ScopeOf("x")
+	bad := fmt.Sprintf("t:shard:{%s}:c:%d", scope[len("shard"):], counts.BucketOf(t1, 10*time.Second))
+	if err := rdb.Set(ctx, bad, "not a hash", time.Hour).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Apply(ctx, "g", "posts", batch(1, t1), store.Stored{}); err == nil {
+		t.Fatal("a batch whose bucket key is a string was stored")
+	}
+	off, err := s.Offsets(ctx, "g", "posts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := off[scope][0]; got != 0 {
+		t.Errorf("offset of %s after the failed batch: %d, want 0 (its counts were not written)", scope, got)
+	}
+	hours, err := s.RolledUp(ctx, t0.Add(-time.Hour), t1.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := hours["x"][counts.BucketOf(t1, time.Hour)]; ok {
+		t.Errorf("the failed batch's hourly rollup was written: %v", hours["x"])
+	}
+	if err := rdb.Del(ctx, bad).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Apply(ctx, "g", "posts", batch(1, t1), store.Stored{}); err != nil {
+		t.Fatalf("the retry: %v", err)
+	}
+	hours, err = s.RolledUp(ctx, t0.Add(-time.Hour), t1.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := hours["x"][counts.BucketOf(t1, time.Hour)].Complaints; c != 1 {
+		t.Errorf("after the retry, x's complaints in the hour: %d, want 1", c)
 	}
 }
