@@ -43,6 +43,13 @@ type SamplePost struct {
 	Source  string `json:"source,omitempty"`
 }
 
+// Empty reports whether c counts nothing (adding it changes nothing).
+func (c *Counts) Empty() bool {
+	return c.Posts == 0 && c.Complaints == 0 && c.Recoveries == 0 && c.Authors == 0 &&
+		len(c.Problems) == 0 && len(c.Countries) == 0 && len(c.Languages) == 0 &&
+		len(c.Samples) == 0 && len(c.SamplePosts) == 0
+}
+
 // Add sums o into c.
 func (c *Counts) Add(o Counts) {
 	c.Posts += o.Posts

@@ -355,6 +355,10 @@ type Series struct {
 	last    time.Time
 	decay   float64 // of the level, per bucket
 	sdecay  float64 // of the slow level, per bucket
+	// of a seasonal slot and of the noise, per bucket; −log10(1 − q) of the tail
+	// quantiles of the fast scales and of the trend
+	slotDecay, noiseDecay float64
+	tailLog               [2]float64
 	// slow level: decayed sums of de-seasonalised complaints, for the trend scale
 	ls, lsw float64
 
@@ -395,6 +399,11 @@ func NewSeries(p Params) *Series {
 		ring:   make([]counts.Counts, ns),
 		decay:  math.Pow(0.5, float64(p.Bucket)/float64(p.HalfLife)),
 		sdecay: math.Pow(0.5, float64(p.Bucket)/float64(p.TrendHalfLife)),
+		// Constants of every step, computed once (they were most of an empty step's
+		// math.Pow calls).
+		slotDecay:  math.Pow(0.5, float64(p.Bucket)/float64(p.SeasonHalfLife)),
+		noiseDecay: math.Pow(0.5, float64(p.Bucket)/float64(p.TailHalfLife)),
+		tailLog:    [2]float64{-math.Log10(1 - p.TailQuantile), -math.Log10(1 - p.TrendQuantile)},
 	}
 	s.scales[0].n, s.scales[1].n, s.scales[2].n = ns, nm, nt
 	s.scales[1].mid = true
@@ -572,7 +581,10 @@ func (s *Series) ratio(sl *slot, length time.Duration) float64 {
 
 func (s *Series) learnSlot(sl *slot, t time.Time, obs, pred float64) {
 	if !sl.at.IsZero() && t.After(sl.at) {
-		d := math.Pow(0.5, float64(t.Sub(sl.at))/float64(s.p.SeasonHalfLife))
+		d := s.slotDecay // the usual case: the slot learnt at the bucket before
+		if dt := t.Sub(sl.at); dt != s.p.Bucket {
+			d = math.Pow(0.5, float64(dt)/float64(s.p.SeasonHalfLife))
+		}
 		sl.num *= d
 		sl.den *= d
 	}
@@ -592,9 +604,11 @@ func (s *Series) level() (c, p, a float64) {
 func (s *Series) floor() float64 { return s.p.FloorPerMin * s.p.Bucket.Minutes() }
 
 // expected returns the baseline complaints and posts of the bucket starting at t.
-func (s *Series) expected(t time.Time) (c, p float64) {
+func (s *Series) expected(t time.Time) (c, p float64) { return s.expectedAt(s.factor(t)) }
+
+// expectedAt is expected at a bucket whose seasonal factor is f.
+func (s *Series) expectedAt(f float64) (c, p float64) {
 	lc, lp, _ := s.level()
-	f := s.factor(t)
 	return math.Max(lc*f, s.floor()), lp * f
 }
 
@@ -610,7 +624,11 @@ func (s *Series) dispersion(sc *scale) float64 {
 // learn moves the baseline towards n buckets' worth of counts c, p, a per bucket
 // (already clipped).
 func (s *Series) learn(t time.Time, c, p, a float64, n float64) {
-	f := s.factor(t)
+	s.learnAt(t, s.factor(t), c, p, a, n)
+}
+
+// learnAt is learn at a bucket whose seasonal factor (before learning) is f.
+func (s *Series) learnAt(t time.Time, f, c, p, a float64, n float64) {
 	lc, _, _ := s.level()
 	had := s.lw > 0
 	dec := math.Pow(s.decay, n)
@@ -634,7 +652,7 @@ func (s *Series) learn(t time.Time, c, p, a float64, n float64) {
 // learnNoise learns the noise observations older than NoiseDelay (all with
 // drop, while the baseline is held, they are dropped: an outage is not noise).
 func (s *Series) learnNoise(now time.Time, drop bool) {
-	dd := math.Pow(0.5, float64(s.p.Bucket)/float64(s.p.TailHalfLife))
+	dd := s.noiseDecay
 	for k := range s.pending {
 		// Each scale waits at least NoiseDelay, and at least its own length.
 		delay := max(s.p.NoiseDelay, time.Duration(s.scales[k].n)*s.p.Bucket)
@@ -716,10 +734,13 @@ func (s *Series) step(start time.Time, c counts.Counts) Verdict {
 	s.last = start
 	// Baseline from the buckets before this one, so a sudden burst is compared
 	// with what came before it.
-	expC, expP := s.expected(start)
+	// The seasonal factor of this bucket, as the baseline stands before the bucket
+	// is learnt (nothing before learnAt at the end changes it).
+	f := s.factor(start)
+	expC, expP := s.expectedAt(f)
 	expS := expC
 	if s.lsw > 0 {
-		expS = math.Max(s.ls/s.lsw*s.factor(start), s.floor())
+		expS = math.Max(s.ls/s.lsw*f, s.floor())
 	}
 	lc, lp, la := s.level()
 
@@ -738,7 +759,9 @@ func (s *Series) step(start time.Time, c counts.Counts) Verdict {
 	s.rfill = min(s.rfill+1, len(s.ring))
 	var w counts.Counts
 	for i := 0; i < s.rfill; i++ {
-		w.Add(s.ring[i])
+		if !s.ring[i].Empty() { // most buckets of most services
+			w.Add(s.ring[i])
+		}
 	}
 	p := s.pos
 	s.x[p] = float64(c.Complaints)
@@ -830,24 +853,25 @@ func (s *Series) step(start time.Time, c counts.Counts) Verdict {
 		// 1 − TailQuantile, as surprises are −log10 of tail probabilities): a series
 		// the model fits well keeps MinScore, one with bursts the model does not
 		// explain must beat them by the same margin.
-		q, b0 := s.p.TailQuantile, s.p.MinScore
+		q, b0, tl := s.p.TailQuantile, s.p.MinScore, s.tailLog[0]
 		if sc.slow {
-			q, b0 = s.p.TrendQuantile, s.p.TrendScore
+			q, b0, tl = s.p.TrendQuantile, s.p.TrendScore, s.tailLog[1]
 		}
 		j.tailZ = sc.tail.quantile(q)
 		bar := b0
 		if s.p.Without&PartTailBar == 0 {
-			bar *= math.Max(1, j.tailZ/-math.Log10(1-q))
+			bar *= math.Max(1, j.tailZ/tl)
 		}
 		j.bar = bar
-		j.sig = j.full && ready && j.ratio >= needRatio(j.mu) && j.surprise >= bar
+		need := needRatio(j.mu)
+		j.sig = j.full && ready && j.ratio >= need && j.surprise >= bar
 		if j.sig && sc.mid && s.fading(p, sc.n, start) {
 			// The medium window finds small outages as they begin, not the
 			// slow tail of one that has ended.
 			j.sig = false
 		}
-		j.sigA = j.sig && j.xa/j.mu >= needRatio(j.mu) && Surprise(j.xa, j.mu, d) >= bar
-		j.elev = j.ratio >= math.Min(s.p.ElevatedRatio, 1+(needRatio(j.mu)-1)/2) && j.surprise >= s.p.MinScore/3
+		j.sigA = j.sig && j.xa/j.mu >= need && Surprise(j.xa, j.mu, d) >= bar
+		j.elev = j.ratio >= math.Min(s.p.ElevatedRatio, 1+(need-1)/2) && j.surprise >= s.p.MinScore/3
 		if warm && j.full && !(s.hold && start.Sub(s.holdSince) <= s.p.MaxHold) {
 			// Learn the scale's noise from clipped residuals so outliers do not
 			// inflate it.
@@ -924,7 +948,7 @@ func (s *Series) step(start time.Time, c counts.Counts) Verdict {
 	if lp > 0 && lc/lp < 0.9 && s.p.Without&PartChatter == 0 {
 		n := float64(min(s.scales[0].n, s.filled))
 		dc := js[0].x - js[0].mu
-		dp := float64(w.Posts) - n*lp*s.factor(start)
+		dp := float64(w.Posts) - n*lp*f
 		chatter = dp > 0 && dc < s.p.MinShare*dp
 	}
 	elevated := js[0].elev && w.Complaints >= s.p.MinComplaints/2
@@ -961,7 +985,7 @@ func (s *Series) step(start time.Time, c counts.Counts) Verdict {
 		cc := math.Min(float64(c.Complaints), expC+3*sd(expC)+1)
 		cp := math.Min(float64(c.Posts), expP+3*sd(expP)+1)
 		ca := math.Min(float64(c.Authors), cc)
-		s.learn(start, cc, cp, ca, 1)
+		s.learnAt(start, f, cc, cp, ca, 1)
 	}
 	return v
 }
