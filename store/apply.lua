@@ -24,7 +24,8 @@
 --   S  one bucket of the shard: keyIndex is the bucket's hash (one field per service,
 --      its counts as JSON, and "_": created, then the names of the bucket's
 --      HyperLogLogs, one a line), n services follow, each: name, index of its
---      authors HyperLogLog key, index of its voices one, its delta as JSON
+--      authors HyperLogLog key, index of its voices one (0, no key, for a delta
+--      without complaints: it has no authors or voices), its delta as JSON
 --      ({"p","c","r","pr","cc","l": counts, "s": samples, "A": author ids, "V":
 --      voices}). Distinct authors (voices) are kept exactly, as a list in the
 --      service's field, up to maxExact; beyond that they move to the service's

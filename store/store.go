@@ -275,7 +275,13 @@ func (s *Store) Apply(ctx context.Context, group, topic string, b *counts.Batch,
 				if err != nil {
 					return fmt.Errorf("store batch: %s: %w", x.svc, err)
 				}
-				c.args = append(c.args, x.svc, c.key(s.authorsKey(x.svc, bk)), c.key(s.voicesKey(x.svc, bk)), js)
+				// Authors and voices are a complaint's: a delta without one names no
+				// HyperLogLog (index 0, no key), which most of them need not send.
+				ak, vk := 0, 0
+				if x.d.Complaints > 0 {
+					ak, vk = c.key(s.authorsKey(x.svc, bk)), c.key(s.voicesKey(x.svc, bk))
+				}
+				c.args = append(c.args, x.svc, ak, vk, js)
 				f := x.svc + "|" + itoa(hour)
 				h := hours[day][f]
 				if h == nil {
