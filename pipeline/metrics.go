@@ -13,8 +13,12 @@ import (
 
 // Metrics are the pipeline's Prometheus metrics, registered on an injected registry.
 type Metrics struct {
-	consumed     prometheus.Counter
-	matched      *prometheus.CounterVec
+	consumed prometheus.Counter
+	matched  *prometheus.CounterVec
+	// matched's counters by service (mention, outage, recovery), looked up in a map
+	// rather than by hashing the labels: a batch names thousands of services. Only
+	// the storing stage uses it.
+	byService    map[string]*[3]prometheus.Counter
 	deadLettered *prometheus.CounterVec
 	batchSeconds prometheus.Histogram
 	published    *prometheus.CounterVec
@@ -39,6 +43,7 @@ type Metrics struct {
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	f := promauto.With(reg)
 	m := &Metrics{
+		byService: map[string]*[3]prometheus.Counter{},
 		consumed: f.NewCounter(prometheus.CounterOpts{
 			Name: "outcry_posts_consumed_total", Help: "Messages consumed from the posts topic.",
 		}),
@@ -94,16 +99,30 @@ func (m *Metrics) observe(st Stats) {
 }
 
 func (m *Metrics) observeBatch(b *counts.Batch) {
-	type sk struct{ s, k string }
-	sum := map[sk]int64{}
+	sum := map[string]*[3]int64{} // mention, outage, recovery
 	for k, d := range b.Buckets {
-		sum[sk{k.Service, "outage"}] += d.Complaints
-		sum[sk{k.Service, "recovery"}] += d.Recoveries
-		sum[sk{k.Service, "mention"}] += d.Posts - d.Complaints - d.Recoveries
+		n := sum[k.Service]
+		if n == nil {
+			n = &[3]int64{}
+			sum[k.Service] = n
+		}
+		n[0] += d.Posts - d.Complaints - d.Recoveries
+		n[1] += d.Complaints
+		n[2] += d.Recoveries
 	}
-	for k, n := range sum {
-		if n > 0 {
-			m.matched.WithLabelValues(k.s, k.k).Add(float64(n))
+	for svc, n := range sum {
+		c := m.byService[svc]
+		if c == nil {
+			c = &[3]prometheus.Counter{}
+			m.byService[svc] = c
+		}
+		for i, kind := range [3]string{"mention", "outage", "recovery"} {
+			if n[i] > 0 {
+				if c[i] == nil {
+					c[i] = m.matched.WithLabelValues(svc, kind)
+				}
+				c[i].Add(float64(n[i]))
+			}
 		}
 	}
 }
