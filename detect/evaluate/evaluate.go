@@ -324,11 +324,12 @@ type scale struct {
 	tail        zHist
 }
 
-// noiseObs is one window's residual, waiting to be learnt.
+// noiseObs is one window's residual, waiting to be learnt (in its scale's queue).
+// A warm series holds the trend scale's 6 h of them: a unix-nanosecond time keeps
+// them small and free of pointers for the collector.
 type noiseObs struct {
-	at    time.Time
-	scale int
-	e, z  float64
+	at   int64 // unix ns of the bucket
+	e, z float64
 }
 
 // Series is the state of one service: its sliding windows and baseline.
@@ -499,7 +500,7 @@ func (s *Series) Flood(from time.Time) {
 	for k := range s.pending {
 		kept := s.pending[k][:0]
 		for _, o := range s.pending[k] {
-			if o.at.Before(from) {
+			if o.at < from.UnixNano() {
 				kept = append(kept, o)
 			}
 		}
@@ -656,21 +657,20 @@ func (s *Series) learnNoise(now time.Time, drop bool) {
 	for k := range s.pending {
 		// Each scale waits at least NoiseDelay, and at least its own length.
 		delay := max(s.p.NoiseDelay, time.Duration(s.scales[k].n)*s.p.Bucket)
-		s.pending[k] = s.learnPending(s.pending[k], now, delay, dd, drop)
+		s.pending[k] = learnPending(&s.scales[k], s.pending[k], now.UnixNano(), delay, dd, drop)
 	}
 }
 
-func (s *Series) learnPending(pending []noiseObs, now time.Time, delay time.Duration, dd float64, drop bool) []noiseObs {
+func learnPending(sc *scale, pending []noiseObs, now int64, delay time.Duration, dd float64, drop bool) []noiseObs {
 	i := 0
 	for ; i < len(pending); i++ {
 		o := pending[i]
 		if drop {
 			continue
 		}
-		if now.Sub(o.at) < delay {
+		if time.Duration(now-o.at) < delay {
 			break
 		}
-		sc := &s.scales[o.scale]
 		sc.dv = sc.dv*dd + o.e
 		sc.dw = sc.dw*dd + 1
 		sc.tail.add(o.z, dd)
@@ -880,7 +880,7 @@ func (s *Series) step(start time.Time, c counts.Counts) Verdict {
 			e := (r*r - j.mu) / (j.mu * j.mu)
 			if s.floodAt.IsZero() || start.Add(-time.Duration(sc.n)*s.p.Bucket).After(s.floodAt) {
 				// (a window over a flood is not the series' noise)
-				s.pending[k] = append(s.pending[k], noiseObs{at: start, scale: k, e: e, z: j.surprise})
+				s.pending[k] = append(s.pending[k], noiseObs{at: start.UnixNano(), e: e, z: j.surprise})
 			}
 		}
 	}
