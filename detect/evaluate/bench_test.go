@@ -1,6 +1,7 @@
 package evaluate_test
 
 import (
+	"runtime"
 	"testing"
 	"time"
 
@@ -39,5 +40,26 @@ func BenchmarkStep(b *testing.B) {
 	for b.Loop() {
 		s.Step(at, c)
 		at = at.Add(10 * time.Second)
+	}
+}
+
+// BenchmarkWarmSeriesMemory reports the live heap of one warm series (a day of
+// buckets stepped): what each service mentioned costs Outcry's memory, as
+// "KB/series". Most of it is the longest window's arrays (6 h of buckets) and the
+// noise observations waiting to be learnt (2 h of each fast scale, 6 h of the trend).
+func BenchmarkWarmSeriesMemory(b *testing.B) {
+	for b.Loop() {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		const n = 20
+		ss := make([]*evaluate.Series, n)
+		for i := range ss {
+			ss[i], _ = warmSeries(b)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/n/1024, "KB/series")
+		runtime.KeepAlive(ss)
 	}
 }
