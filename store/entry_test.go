@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 	"time"
 
 	"github.com/outcry-dev/outcry/counts"
@@ -135,4 +136,47 @@ func BenchmarkDeltaJSON(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// FuzzParseEntry: a bucket field is read with goccy/go-json; whatever Redis holds
+// (a field written by hand, a truncated value), the read returns an error or counts,
+// never panics (Mentioned skips what does not decode).
+func FuzzParseEntry(f *testing.F) {
+	f.Add(`{"p":3,"c":2,"r":1,"pr":{"login":2},"cc":{"IN":2},"l":{"hi":2},"s":[{"id":"1","text":"down"}],"na":2,"A":["a","b"]}`)
+	f.Add(`{"p":1}`)
+	f.Add(`{}`)
+	f.Add(`{not json`)
+	f.Add(`{"s":{}}`)
+	f.Add(`{"p":1e+14,"pr":[]}`)
+	f.Add(`{"p":"3"}`)
+	f.Fuzz(func(t *testing.T, js string) {
+		c, err := parseEntry(js)
+		if err == nil && c.Posts < 0 && !strings.Contains(js, "-") {
+			t.Errorf("%q: negative posts %d from a text without a minus", js, c.Posts)
+		}
+	})
+}
+
+// FuzzDeltaJSON: whatever a post's text and author hold (invalid UTF-8, control
+// characters, quotes), a delta is JSON that Redis's cjson can decode: a delta it
+// cannot would fail its batch for good.
+func FuzzDeltaJSON(f *testing.F) {
+	f.Add("down again \"quoted\" \\ \n", "user")
+	f.Add("\xff\xfe invalid", "\x00ctl")
+	f.Add("emoji 😀 and \u2028 separator", "آرش")
+	f.Fuzz(func(t *testing.T, text, author string) {
+		b := counts.NewBatch(10 * time.Second)
+		b.Complain("x", time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC), counts.Complaint{Author: author, PostID: "1",
+			Text: text, Country: author, Lang: "en", Problems: []string{"login"}})
+		for _, d := range b.Buckets {
+			js, err := deltaJSON(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			js = strings.TrimPrefix(js, "=")
+			if !json.Valid([]byte(js)) || !utf8.ValidString(js) {
+				t.Fatalf("not valid JSON in UTF-8: %q", js)
+			}
+		}
+	})
 }
