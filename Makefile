@@ -50,6 +50,8 @@ fuzz:
 	$(GO) test ./post -run '^$$' -fuzz FuzzDecode -fuzztime 30s
 	$(GO) test ./match -run '^$$' -fuzz FuzzNormalize -fuzztime 30s
 	$(GO) test ./match -run '^$$' -fuzz FuzzMatch -fuzztime 30s
+	$(GO) test ./store -run '^$$' -fuzz FuzzParseEntry -fuzztime 30s
+	$(GO) test ./store -run '^$$' -fuzz FuzzDeltaJSON -fuzztime 30s
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
