@@ -42,15 +42,7 @@ func TestTickWaitsForTheBatchBeingStored(t *testing.T) {
 		return b
 	}
 	posts := map[int64]int64{} // bucket start → posts the evaluation saw
-	m, err := monitor.New(monitor.Config{Services: []string{"x"}, Group: "g", Topic: "posts", Instance: "a",
-		Now: func() time.Time { return now }},
-		monitor.Deps{Reader: st, Claimer: st, Coordinator: st, Hours: st, Trimmer: st, Activity: st,
-			Publisher: &recordingPublisher{},
-			OnVerdict: func(_ string, v evaluate.Verdict) { posts[v.BucketStart.Unix()] += v.Bucket.Posts }},
-		zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := admitMonitor(t, st, now, func(v evaluate.Verdict) { posts[v.BucketStart.Unix()] += v.Bucket.Posts })
 	for i := range 30 {
 		apply(start.Add(time.Duration(i)*time.Minute), 1)
 	}
@@ -108,23 +100,30 @@ func TestAdvanceWithoutTickStartsAtTheFirstPost(t *testing.T) {
 		t.Fatal(err)
 	}
 	var first time.Time
-	m, err := monitor.New(monitor.Config{Services: []string{"x"}, Group: "g", Topic: "posts", Instance: "a",
-		Now: func() time.Time { return end }},
-		monitor.Deps{Reader: st, Claimer: st, Coordinator: st, Hours: st, Trimmer: st, Activity: st,
-			Publisher: &recordingPublisher{},
-			OnVerdict: func(_ string, v evaluate.Verdict) {
-				if first.IsZero() {
-					first = v.BucketStart
-				}
-			}},
-		zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := admitMonitor(t, st, end, func(v evaluate.Verdict) {
+		if first.IsZero() {
+			first = v.BucketStart
+		}
+	})
 	if err := m.Advance(ctx, end.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	if !first.Equal(start) {
 		t.Errorf("first bucket evaluated %s, want the first post's %s", first, start)
 	}
+}
+
+// admitMonitor is the evaluator of group g over st, of service x alone, its clock
+// stopped at now, telling onVerdict every verdict.
+func admitMonitor(t *testing.T, st *store.Store, now time.Time, onVerdict func(evaluate.Verdict)) *monitor.Monitor {
+	t.Helper()
+	m, err := monitor.New(monitor.Config{Services: []string{"x"}, Group: "g", Topic: "posts", Instance: "a",
+		Now: func() time.Time { return now }},
+		monitor.Deps{Reader: st, Claimer: st, Coordinator: st, Hours: st, Trimmer: st, Activity: st,
+			Publisher: &recordingPublisher{}, OnVerdict: func(_ string, v evaluate.Verdict) { onVerdict(v) }},
+		zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -114,8 +114,7 @@ type Monitor struct {
 	origin   int64           // first bucket evaluated since the reset (unix s)
 	births   map[string]int64
 	skips    [][2]int64 // stretches skipped as quiet since the reset: [from, to)
-	stepping []ordered  // evaluate's buffers
-	names    []string
+	stepping []ordered  // evaluate's buffer
 	// eager is for tests: every service has its state from the start and is
 	// stepped at every bucket, as before state and catchUp, their reference.
 	eager     bool
@@ -1086,35 +1085,31 @@ func (m *Monitor) evaluate(start time.Time, i int, got map[string][]counts.Count
 	b := start.Unix()
 	// In the rules' order, each service's place looked up once (a comparison that
 	// looked both up showed in the profile at thousands of services a bucket).
-	byOrder := m.stepping[:0]
-	for s := range m.awake {
-		byOrder = append(byOrder, ordered{m.order[s], s})
-	}
-	for s, cs := range got {
-		if c := cs[i]; (c.Posts > 0 || c.Complaints > 0) && !m.awake[s] && !m.eager {
-			if o, ok := m.order[s]; ok {
-				byOrder = append(byOrder, ordered{o, s})
+	svcs := m.stepping[:0]
+	if m.eager {
+		for o, s := range m.cfg.Services {
+			svcs = append(svcs, ordered{o, s})
+		}
+	} else {
+		for s := range m.awake {
+			svcs = append(svcs, ordered{m.order[s], s})
+		}
+		for s, cs := range got {
+			if c := cs[i]; (c.Posts > 0 || c.Complaints > 0) && !m.awake[s] {
+				if o, ok := m.order[s]; ok {
+					svcs = append(svcs, ordered{o, s})
+				}
 			}
 		}
 	}
-	if m.eager {
-		byOrder = byOrder[:0]
-		for o, s := range m.cfg.Services {
-			byOrder = append(byOrder, ordered{o, s})
-		}
-	}
-	slices.SortFunc(byOrder, func(a, b ordered) int { return a.o - b.o })
-	m.stepping = byOrder
-	svcs := m.names[:0]
-	for _, x := range byOrder {
-		svcs = append(svcs, x.s)
-	}
-	m.names = svcs
+	slices.SortFunc(svcs, func(a, b ordered) int { return a.o - b.o })
+	m.stepping = svcs
 	verdicts := make(map[string]evaluate.Verdict, len(svcs))
 	// The services failing now, found once: with thousands of services, looking at
 	// every other one for each would cost their square per bucket.
 	var failing []string
-	for _, s := range svcs {
+	for _, x := range svcs {
+		s := x.s
 		ser, tr := m.state(s)
 		if !m.eager {
 			m.catchUp(s, b)
@@ -1132,7 +1127,8 @@ func (m *Monitor) evaluate(start time.Time, i int, got map[string][]counts.Count
 			failing = append(failing, s)
 		}
 	}
-	for _, s := range svcs {
+	for _, x := range svcs {
+		s := x.s
 		var related []string
 		for _, o := range failing {
 			if o != s {

@@ -15,7 +15,7 @@ import (
 type Metrics struct {
 	consumed prometheus.Counter
 	matched  *prometheus.CounterVec
-	// matched's counters by service (mention, outage, recovery), looked up in a map
+	// matched's counters by service (matchedKinds), looked up in a map
 	// rather than by hashing the labels: a batch names thousands of services. Only
 	// the storing stage uses it.
 	byService    map[string]*[3]prometheus.Counter
@@ -99,33 +99,25 @@ func (m *Metrics) observe(st Stats) {
 }
 
 func (m *Metrics) observeBatch(b *counts.Batch) {
-	sum := map[string]*[3]int64{} // mention, outage, recovery
 	for k, d := range b.Buckets {
-		n := sum[k.Service]
-		if n == nil {
-			n = &[3]int64{}
-			sum[k.Service] = n
-		}
-		n[0] += d.Posts - d.Complaints - d.Recoveries
-		n[1] += d.Complaints
-		n[2] += d.Recoveries
-	}
-	for svc, n := range sum {
-		c := m.byService[svc]
+		c := m.byService[k.Service]
 		if c == nil {
 			c = &[3]prometheus.Counter{}
-			m.byService[svc] = c
+			m.byService[k.Service] = c
 		}
-		for i, kind := range [3]string{"mention", "outage", "recovery"} {
-			if n[i] > 0 {
-				if c[i] == nil {
-					c[i] = m.matched.WithLabelValues(svc, kind)
+		for i, n := range [3]int64{d.Posts - d.Complaints - d.Recoveries, d.Complaints, d.Recoveries} {
+			if n > 0 {
+				if c[i] == nil { // a series only for the kinds seen
+					c[i] = m.matched.WithLabelValues(k.Service, matchedKinds[i])
 				}
-				c[i].Add(float64(n[i]))
+				c[i].Add(float64(n))
 			}
 		}
 	}
 }
+
+// matchedKinds are the kind labels of outcry_posts_matched_total, in byService's order.
+var matchedKinds = [3]string{"mention", "outage", "recovery"}
 
 func (m *Metrics) batch(d time.Duration) { m.batchSeconds.Observe(d.Seconds()) }
 

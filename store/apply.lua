@@ -80,10 +80,11 @@ local i = 5 + 3 * np
 -- that succeeded (a key of the wrong type, a stored value that is not a number, fail
 -- the script before it has written anything, and the batch is retried as it was);
 -- the offsets are written last. Only PFADD runs early: adding the same ids again is
--- harmless.
+-- harmless. Each write is a command (HSET or ZADD) on a key with its arguments, in
+-- pairs, and, with a ttl, an EXPIRE after it.
 local writes = {}
-local function later(f)
-  table.insert(writes, f)
+local function later(cmd, key, args, ttl)
+  table.insert(writes, {cmd, key, args, ttl})
 end
 
 -- mustBe fails the script unless key is of type t or absent: the ops that write
@@ -108,12 +109,6 @@ local function hmget(key, fields)
     end
   end
   return out
-end
-
-local function hset(key, pairs)
-  for j = 1, #pairs, slice do
-    redis.call('HSET', key, unpack(pairs, j, math.min(j + slice - 1, #pairs)))
-  end
 end
 
 local function pfadd(key, ids)
@@ -258,12 +253,7 @@ local function bucket(key, n)
   end
   table.insert(out, '_')
   table.insert(out, marker)
-  later(function()
-    hset(key, out)
-    if not cur[1] then
-      redis.call('EXPIRE', key, counterTTL)
-    end
-  end)
+  later('HSET', key, out, not cur[1] and counterTTL or nil)
   i = i + 4 * n
 end
 
@@ -294,21 +284,11 @@ while i <= #ARGV do
       table.insert(out, fields[j + 1])
       table.insert(out, string.format('%d %d %d %d', a[1], a[2], a[3], a[4]))
     end
-    later(function()
-      hset(key, out)
-      if not cur[1] then
-        redis.call('EXPIRE', key, offsetTTL)
-      end
-    end)
+    later('HSET', key, out, not cur[1] and offsetTTL or nil)
     i = i + 2 * n
   elseif op == 't' then
     local out, created = add(key, i, n)
-    later(function()
-      hset(key, out)
-      if created or refresh then
-        redis.call('EXPIRE', key, offsetTTL)
-      end
-    end)
+    later('HSET', key, out, (created or refresh) and offsetTTL or nil)
     i = i + 2 * n
   elseif op == 'S' then
     bucket(key, n)
@@ -326,14 +306,7 @@ while i <= #ARGV do
         table.insert(out, ARGV[i + 2 * j + 1])
       end
     end
-    later(function()
-      if #out > 0 then
-        redis.call('HSET', key, unpack(out))
-      end
-      if refresh then
-        redis.call('EXPIRE', key, offsetTTL)
-      end
-    end)
+    later('HSET', key, out, refresh and offsetTTL or nil)
     i = i + 2 * n
   elseif op == 'z' then
     mustBe(key, 'zset')
@@ -342,29 +315,18 @@ while i <= #ARGV do
       table.insert(add, ARGV[j])
       table.insert(add, ARGV[j])
     end
-    later(function()
-      redis.call('ZADD', key, unpack(add))
-      redis.call('EXPIRE', key, offsetTTL)
-    end)
+    later('ZADD', key, add, offsetTTL)
     i = i + n
   elseif op == 'e' then
     mustBe(key, 'hash')
-    local from = i
-    later(function()
-      redis.call('HSET', key, unpack(ARGV, from, from + 2 * n - 1))
-      if refresh then
-        redis.call('EXPIRE', key, offsetTTL)
-      end
-    end)
+    later('HSET', key, {unpack(ARGV, i, i + 2 * n - 1)}, refresh and offsetTTL or nil)
     i = i + 2 * n
   else
     return redis.error_reply('apply.lua: unknown op ' .. tostring(op))
   end
 end
 
-for _, f in ipairs(writes) do
-  f()
-end
+-- The offsets last.
 local set = {}
 for j = 1, np do
   table.insert(set, parts[j])
@@ -374,8 +336,15 @@ if refresh then
   table.insert(set, 'x')
   table.insert(set, now)
 end
-redis.call('HSET', KEYS[1], unpack(set))
-if refresh then
-  redis.call('EXPIRE', KEYS[1], offsetTTL)
+later('HSET', KEYS[1], set, refresh and offsetTTL or nil)
+
+for _, w in ipairs(writes) do
+  local cmd, key, args, ttl = w[1], w[2], w[3], w[4]
+  for j = 1, #args, slice do -- an even slice keeps the pairs whole
+    redis.call(cmd, key, unpack(args, j, math.min(j + slice - 1, #args)))
+  end
+  if ttl then
+    redis.call('EXPIRE', key, ttl)
+  end
 end
 return {1}

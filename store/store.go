@@ -603,7 +603,7 @@ func (s *Store) Read(ctx context.Context, services []string, from, to int64) (ma
 			if js, ok := v.(string); ok {
 				c, err := parseEntry(js)
 				if err != nil {
-					s.skipped(from+int64(r.i)*step, r.svcs[j], err)
+					s.skipped("bucket field", s.countsKey(shardOf(r.svcs[j]), from+int64(r.i)*step), r.svcs[j], err)
 					continue
 				}
 				out[r.svcs[j]][r.i] = c
@@ -641,7 +641,7 @@ func (s *Store) Mentioned(ctx context.Context, from, to int64) (map[string][]cou
 				}
 				c, err := parseEntry(js)
 				if err != nil {
-					s.skipped(from+int64(i)*step, svc, err)
+					s.skipped("bucket field", s.countsKey(shardOf(svc), from+int64(i)*step), svc, err)
 					continue
 				}
 				cs := out[svc]
@@ -656,13 +656,12 @@ func (s *Store) Mentioned(ctx context.Context, from, to int64) (map[string][]cou
 	return out, nil
 }
 
-// skipped reports a service's bucket field that does not decode. It is read as no
-// posts: failing the read instead would stop the evaluation of every service at
-// that bucket for good (it retries a failed read), and apply.lua replaces the field
-// at the service's next post there.
-func (s *Store) skipped(bucket int64, svc string, err error) {
-	s.opt.Log.Warn("skipped a bucket field that does not decode", zap.String("key", s.countsKey(shardOf(svc), bucket)),
-		zap.String("field", svc), zap.Error(err))
+// skipped reports a field (a service's counts in a bucket, or its hourly rollup) that
+// does not decode. It is read as no posts: failing the read instead would stop the
+// evaluation (or the seeding of baselines) for good, as it retries a failed read,
+// and apply.lua replaces the field at the service's next post there.
+func (s *Store) skipped(what, key, field string, err error) {
+	s.opt.Log.Warn("skipped a "+what+" that does not decode", zap.String("key", key), zap.String("field", field), zap.Error(err))
 }
 
 // ReadHours returns the hourly rollups of each service for the hours starting in
@@ -713,9 +712,7 @@ func (s *Store) hours(ctx context.Context, from, to time.Time, want func(string)
 			}
 			n, err := parseRollup(v)
 			if err != nil {
-				// As a bucket field that does not decode (skipped): apply.lua
-				// replaces it at the service's next post in that hour.
-				s.opt.Log.Warn("skipped an hourly rollup that does not decode", zap.String("field", field), zap.Error(err))
+				s.skipped("hourly rollup", c.Args()[1].(string), field, err)
 				continue
 			}
 			if out[svc] == nil {

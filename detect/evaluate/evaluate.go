@@ -347,7 +347,6 @@ type Series struct {
 	// raise a second, slow alarm after it is resolved
 	xs, xas []float64
 	starts  []int64 // unix ns: no pointer for the collector to scan in the longest arrays
-	size    int     // slots of x, xa, mu, mus, xs, xas, starts when grown
 	pos     int     // next slot of x, xa, mu, starts
 	filled  int
 	steps   int
@@ -391,12 +390,10 @@ func NewSeries(p Params) *Series {
 	ns := max(1, int(p.Window/p.Bucket))
 	nm := max(ns, int(p.MidWindow/p.Bucket))
 	nt := max(nm, int(p.TrendWindow/p.Bucket))
-	// The arrays hold one bucket more than the longest window, so the bucket leaving a
-	// window is still there to subtract. They grow to that as buckets are stepped
-	// (grow): a series of a service first mentioned, or after a gap, starts small.
+	// The arrays grow to slots() as buckets are stepped (grow): a series of a service
+	// first mentioned, or after a gap, starts small.
 	s := &Series{
 		p:      p,
-		size:   nt + 1,
 		ring:   make([]counts.Counts, ns),
 		decay:  math.Pow(0.5, float64(p.Bucket)/float64(p.HalfLife)),
 		sdecay: math.Pow(0.5, float64(p.Bucket)/float64(p.TrendHalfLife)),
@@ -412,12 +409,22 @@ func NewSeries(p Params) *Series {
 	return s
 }
 
+// slots is how long x, xa, mu, mus, xs, xas and starts grow: one bucket more than
+// the longest window, so the bucket leaving a window is still there to subtract.
+func (s *Series) slots() int { return s.scales[2].n + 1 }
+
+// wrap is the slot of position k of the arrays' ring, for k from −slots() on.
+func (s *Series) wrap(k int) int {
+	n := s.slots()
+	return (k + n) % n
+}
+
 // grow makes room for the next slot of the arrays, which are full but not yet as
 // long as they grow (they fill from slot 0 up, and wrap only at size): doubled, up to
 // size. A service mentioned for minutes holds minutes of buckets, not the longest
 // window's hours, until it has been stepped through them.
 func (s *Series) grow() {
-	n := min(s.size, max(64, 2*len(s.x)))
+	n := min(s.slots(), max(64, 2*len(s.x)))
 	s.x, s.xa, s.mu, s.mus = grown(s.x, n), grown(s.xa, n), grown(s.mu, n), grown(s.mus, n)
 	s.xs, s.xas, s.starts = grown(s.xs, n), grown(s.xas, n), grown(s.starts, n)
 }
@@ -455,7 +462,7 @@ func falling(newer, older float64) bool {
 // buckets (the newest at ring position p); buckets before the first are empty.
 func (s *Series) halves(p, n int) (newer, older float64) {
 	for i := 0; i < min(n, s.filled); i++ {
-		b := (p - i + s.size) % s.size
+		b := s.wrap(p - i)
 		if i < n/2 {
 			newer += s.x[b]
 		} else {
@@ -478,7 +485,7 @@ func (s *Series) Params() Params { return s.p }
 func (s *Series) Between(from, to time.Time) (complaints, expected float64) {
 	f, t := from.UnixNano(), to.UnixNano()
 	for i := 0; i < s.filled; i++ {
-		b := (s.pos - 1 - i + 2*s.size) % s.size
+		b := s.wrap(s.pos - 1 - i)
 		if s.starts[b] < f {
 			break
 		}
@@ -749,7 +756,7 @@ func (s *Series) step(start time.Time, c counts.Counts) Verdict {
 	}
 	// The first steps of a Try write every slot once: only their old values need
 	// keeping (a look across a long gap steps through it, bucket by bucket).
-	if s.undo != nil && len(*s.undo) < max(s.size, len(s.ring)) {
+	if s.undo != nil && len(*s.undo) < max(s.slots(), len(s.ring)) {
 		p := s.pos
 		*s.undo = append(*s.undo, undoSlot{p: p, r: s.rpos, x: s.x[p], xa: s.xa[p], mu: s.mu[p], mus: s.mus[p],
 			xs: s.xs[p], xas: s.xas[p], start: s.starts[p], ring: s.ring[s.rpos]})
@@ -774,8 +781,8 @@ func (s *Series) step(start time.Time, c counts.Counts) Verdict {
 		s.xas[p] = math.Min(s.xa[p], expS)
 	}
 	s.starts[p] = start.UnixNano()
-	s.pos = (p + 1) % s.size
-	s.filled = min(s.filled+1, s.size)
+	s.pos = s.wrap(p + 1)
+	s.filled = min(s.filled+1, s.slots())
 	s.steps++
 	for k := range s.scales {
 		sc := &s.scales[k]
@@ -787,7 +794,7 @@ func (s *Series) step(start time.Time, c counts.Counts) Verdict {
 			// Recompute now and then so rounding errors do not build up.
 			sc.sx, sc.sa, sc.smu = 0, 0, 0
 			for i := 0; i < min(sc.n, s.filled); i++ {
-				b := (p - i + s.size) % s.size
+				b := s.wrap(p - i)
 				sc.sx += x[b]
 				sc.sa += xa[b]
 				sc.smu += mu[b]
@@ -798,7 +805,7 @@ func (s *Series) step(start time.Time, c counts.Counts) Verdict {
 		sc.sa += xa[p]
 		sc.smu += mu[p]
 		if s.steps > sc.n {
-			b := (p - sc.n + s.size) % s.size
+			b := s.wrap(p - sc.n)
 			sc.sx -= x[b]
 			sc.sa -= xa[b]
 			sc.smu -= mu[b]
@@ -824,7 +831,7 @@ func (s *Series) step(start time.Time, c counts.Counts) Verdict {
 		j.x, j.mu = math.Max(0, sc.sx), math.Max(sc.smu, 1e-9)
 		xa := math.Max(0, sc.sa)
 		j.authors = xa
-		j.start = time.Unix(0, s.starts[(p-n+1+s.size)%s.size]).UTC()
+		j.start = time.Unix(0, s.starts[s.wrap(p-n+1)]).UTC()
 		j.full = n == sc.n
 		ready := !sc.slow || start.Sub(s.first) >= s.p.TrendWarmup
 		if sc.slow && s.p.Without&PartTrend != 0 || sc.mid && s.p.Without&PartMid != 0 {

@@ -44,7 +44,7 @@ func TestHalves(t *testing.T) {
 				}
 				s.Step(start.Add(time.Duration(b)*10*time.Second), counts.Counts{Complaints: c})
 			}
-			p := (s.pos - 1 + s.size) % s.size
+			p := s.wrap(s.pos - 1)
 			if got := falling(s.halves(p, n)); got != tc.falling {
 				t.Errorf("falling %v, want %v", got, tc.falling)
 			}
