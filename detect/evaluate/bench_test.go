@@ -10,7 +10,7 @@ import (
 )
 
 // warmSeries is a series after a day of 10 s buckets with a few complaints in most.
-func warmSeries(b *testing.B) (*evaluate.Series, time.Time) {
+func warmSeries() (*evaluate.Series, time.Time) {
 	s := evaluate.NewSeries(evaluate.Params{})
 	at := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
 	for i := range 8640 {
@@ -24,7 +24,7 @@ func warmSeries(b *testing.B) (*evaluate.Series, time.Time) {
 // slept pays for each bucket it slept through when it is mentioned again
 // (Monitor.catchUp), and every awake service for each quiet bucket.
 func BenchmarkStepEmpty(b *testing.B) {
-	s, at := warmSeries(b)
+	s, at := warmSeries()
 	b.ReportAllocs()
 	for b.Loop() {
 		s.Step(at, counts.Counts{})
@@ -34,7 +34,7 @@ func BenchmarkStepEmpty(b *testing.B) {
 
 // BenchmarkStep is one bucket with posts and complaints of a warm series.
 func BenchmarkStep(b *testing.B) {
-	s, at := warmSeries(b)
+	s, at := warmSeries()
 	c := counts.Counts{Posts: 9, Complaints: 2, Authors: 2, Countries: map[string]int64{"IN": 2}}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -55,7 +55,7 @@ func BenchmarkWarmSeriesMemory(b *testing.B) {
 		const n = 20
 		ss := make([]*evaluate.Series, n)
 		for i := range ss {
-			ss[i], _ = warmSeries(b)
+			ss[i], _ = warmSeries()
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)

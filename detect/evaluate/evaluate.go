@@ -227,14 +227,16 @@ type Verdict struct {
 	WindowStart time.Time     // first bucket of the window
 	WindowEnd   time.Time     // end of this bucket
 	Bucket      counts.Counts // this bucket alone
-	Window      counts.Counts // summed over the window
-	Expected    float64       // baseline complaints over the window
-	Ratio       float64       // Window.Complaints ÷ Expected
-	Score       float64       // z-score of the window under the learnt variance
-	Surprise    float64       // −log10 of the window's tail probability under the learnt model
-	Share       float64       // complaint share of posts naming the service in the window
-	Dispersion  float64       // learnt relative dispersion d in effect
-	TailScore   float64       // the series' usual extreme surprise (TailQuantile) at this scale
+	// Window is summed over the window; its Problems, Countries and Languages only
+	// when the verdict is anomalous or a flood (the verdicts an event reports them of).
+	Window     counts.Counts
+	Expected   float64 // baseline complaints over the window
+	Ratio      float64 // Window.Complaints ÷ Expected
+	Score      float64 // z-score of the window under the learnt variance
+	Surprise   float64 // −log10 of the window's tail probability under the learnt model
+	Share      float64 // complaint share of posts naming the service in the window
+	Dispersion float64 // learnt relative dispersion d in effect
+	TailScore  float64 // the series' usual extreme surprise (TailQuantile) at this scale
 	// Scores are the surprises of the short, long and trend windows, each divided by
 	// its own bar (so ≥ 1 means that scale alone is significant).
 	Scores [nScales]float64
@@ -767,7 +769,7 @@ func (s *Series) step(start time.Time, c counts.Counts) Verdict {
 	var w counts.Counts
 	for i := 0; i < s.rfill; i++ {
 		if !s.ring[i].Empty() { // most buckets of most services
-			w.Add(s.ring[i])
+			w.AddTotals(s.ring[i])
 		}
 	}
 	p := s.pos
@@ -982,6 +984,14 @@ func (s *Series) step(start time.Time, c counts.Counts) Verdict {
 	}
 	if v.Reason == ReasonFlood {
 		s.Flood(v.WindowStart)
+	}
+	if v.Reason == ReasonAnomaly || v.Reason == ReasonFlood {
+		// Only these start (or reopen) an incident or a flood, whose event reports
+		// the window's breakdowns; summing the maps at every step was a third of a
+		// busy service's step.
+		for i := 0; i < s.rfill; i++ {
+			v.Window.AddBreakdowns(s.ring[i])
+		}
 	}
 
 	if !s.hold || start.Sub(s.holdSince) > s.p.MaxHold {

@@ -1,6 +1,7 @@
 package evaluate_test
 
 import (
+	"maps"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -443,5 +444,24 @@ func TestRetractedLeavesNoAftermath(t *testing.T) {
 	}
 	if closed >= 0 && closed <= none {
 		t.Errorf("found after %v after an incident's end, %v without; want later or never", closed, none)
+	}
+}
+
+// The window's breakdowns are summed for the verdicts whose events report them
+// (an anomaly starts an incident with the window's countries), and skipped for
+// the rest, where they were most of a busy step's cost.
+func TestWindowBreakdowns(t *testing.T) {
+	s, at := warmSeries()
+	v := s.Step(at, counts.Counts{Posts: 6, Complaints: 1, Authors: 1, Countries: map[string]int64{"IN": 1}})
+	if v.Reason != evaluate.ReasonNormal || v.Window.Countries != nil || v.Window.Complaints == 0 {
+		t.Fatalf("a normal bucket: reason %v, window %+v; want normal, totals without breakdowns", v.Reason, v.Window)
+	}
+	for _, c := range []map[string]int64{{"BR": 20, "PT": 20}, {"BR": 30}} {
+		at = at.Add(10 * time.Second)
+		v = s.Step(at, counts.Counts{Posts: 50, Complaints: 40, Authors: 40, Countries: c})
+	}
+	want := map[string]int64{"IN": 1, "BR": 50, "PT": 20}
+	if v.Reason != evaluate.ReasonAnomaly || !maps.Equal(v.Window.Countries, want) {
+		t.Fatalf("a burst: reason %v, window countries %v; want anomaly, %v", v.Reason, v.Window.Countries, want)
 	}
 }
