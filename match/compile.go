@@ -244,7 +244,10 @@ func compile(raw *rawRules) *Rules {
 		add(t, phrase{cat: catFine})
 	}
 	for _, t := range raw.named {
-		add(t, phrase{cat: catNamed})
+		// (with the languages the same words are outage or recovery terms of: a
+		// name term is foreign to an alias only when it is in none of them)
+		n := Normalize(t)
+		add(t, phrase{cat: catNamed, langs: raw.namedLangs[n] | raw.termLangs[n]})
 	}
 	for _, t := range raw.potential {
 		add(t, phrase{cat: catPotential})

@@ -437,6 +437,11 @@ func TestWordsIn(t *testing.T) {
 		{"Teams ligt eruit? Kan nergens inloggen", want{"teams": Outage}},
 		{"snap marche plus, envoyez moi vos trucs sur insta", want{"snapchat": Outage, "instagram": Mention}},
 		{"teams açılmıyor derse giremiyorum", want{"teams": Outage}},
+		// A name term (said right after a name) of such a language names it too;
+		// one of English does not.
+		{"Eindexamen morgen en Teams doet het niet meer", want{"teams": Outage}},
+		{"wp gitmiş, acil olan telegram'dan yazsın", want{"whatsapp": Outage, "telegram": Mention}},
+		{"teams dead after the second half", want{}},
 		{"our teams are down 2-0 at half time", want{}},
 		{"my phone signal is down in the subway", want{}},
 		{"metro ruki hui hai 20 min se, signal problem", want{}},

@@ -148,6 +148,10 @@ type rawRules struct {
 	// language, numbered in langs), for aliases that are ordinary words in some
 	// languages (words_in)
 	termLangs map[string]uint64
+	// namedLangs are the languages each name term is listed under: one of a
+	// language in which a strict alias is no word names it ("Teams doet het
+	// niet meer", "Teams wil niet meer"), as an outage term of such a language does.
+	namedLangs map[string]uint64
 	// the same for negators, post-negators and symptom verbs: a negator pairs
 	// with a verb of its own language (or English, mixed into every language)
 	pairLangs map[string]uint64
@@ -221,7 +225,7 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, errAt(root, "rules file must be a mapping")
 	}
-	raw := &rawRules{termLangs: map[string]uint64{}, pairLangs: map[string]uint64{}, awaitLangs: map[string]uint64{}, langs: map[string]int{}}
+	raw := &rawRules{termLangs: map[string]uint64{}, namedLangs: map[string]uint64{}, pairLangs: map[string]uint64{}, awaitLangs: map[string]uint64{}, langs: map[string]int{}}
 	seen := map[string]bool{}
 	lists := raw.termLists()
 	var version *yaml.Node
@@ -356,7 +360,7 @@ func (raw *rawRules) termLists() map[string]termListField {
 		"outage_terms":        {&raw.outage, raw.termLangs},
 		"recovery_terms":      {&raw.recovery, raw.termLangs},
 		"fine_terms":          {&raw.fine, nil},
-		"name_terms":          {&raw.named, nil},
+		"name_terms":          {&raw.named, raw.namedLangs},
 		"potential_markers":   {&raw.potential, nil},
 		"negations":           {&raw.negations, nil},
 		"post_negations":      {&raw.cancels, nil},
