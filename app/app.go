@@ -63,6 +63,7 @@ func New(o Options, log *zap.Logger) (*App, error) {
 	metrics := pipeline.NewMetrics(reg)
 	st := store.New(o.Redis, store.Options{Prefix: o.RedisPrefix, Bucket: o.Bucket, Log: log.With(zap.String("component", "store"))})
 	services := o.Rules.Names()
+	metrics.TrackServices(services, o.MetricServices)
 	a := &App{
 		opts: o, log: log, reg: reg, metrics: metrics,
 		reader:  source.NewReader(o.Kafka, log, metrics),
@@ -172,6 +173,7 @@ func (a *App) Run(ctx context.Context) error {
 		if a.opts.RulesFile != "" && a.live != nil {
 			watch := watchRules(a.opts.RulesFile, a.live, 2*time.Second, func(r *match.Rules) {
 				a.mon.AddServices(r.Names())
+				a.metrics.TrackServices(r.Names(), a.opts.MetricServices)
 			}, a.log)
 			eg.Go(func() error { return watch(ctx) })
 		} else {

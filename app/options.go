@@ -78,7 +78,11 @@ type Options struct {
 	// readers reach it) links the alerts to their incident.
 	// NoSampleText keeps no post text with the sample complaints (the live page then
 	// shows their ids only).
-	NoSampleText       bool
+	NoSampleText bool
+	// MetricServices is how many services (the first of the rules) have series of
+	// their own in outcry_posts_matched_total; the others are summed under
+	// service="_other" (pipeline.Metrics.TrackServices).
+	MetricServices     int
 	Alertmanagers      []string
 	AlertmanagerResend time.Duration
 	PageURL            string
@@ -106,6 +110,7 @@ func Defaults() Options {
 		MaxPostBytes:    post.DefaultMaxPostBytes,
 		MaxAge:          pipeline.DefaultMaxAge,
 		ShutdownTimeout: 30 * time.Second,
+		MetricServices:  pipeline.DefaultMetricServices,
 		// Alertmanager's own resolve timeout is 5m: a minute leaves room for misses.
 		AlertmanagerResend: time.Minute,
 	}
@@ -135,6 +140,7 @@ func (o Options) WithDefaults() Options {
 	o.MaxPostBytes = cmp.Or(o.MaxPostBytes, d.MaxPostBytes)
 	o.MaxAge = cmp.Or(o.MaxAge, d.MaxAge)
 	o.ShutdownTimeout = cmp.Or(o.ShutdownTimeout, d.ShutdownTimeout)
+	o.MetricServices = cmp.Or(o.MetricServices, d.MetricServices)
 	if o.Rules == nil {
 		o.Rules = match.DefaultRules()
 	}
@@ -159,7 +165,7 @@ func (o Options) Validate() error {
 	for _, f := range []struct {
 		name string
 		v    int
-	}{{"BatchSize", o.BatchSize}, {"MaxPostBytes", o.MaxPostBytes}} {
+	}{{"BatchSize", o.BatchSize}, {"MaxPostBytes", o.MaxPostBytes}, {"MetricServices", o.MetricServices}} {
 		if f.v <= 0 {
 			return &FieldError{f.name, fmt.Sprintf("%d: want a positive number", f.v)}
 		}

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/outcry-dev/outcry/counts"
@@ -17,8 +18,14 @@ type Metrics struct {
 	matched  *prometheus.CounterVec
 	// matched's counters by service (matchedKinds), looked up in a map
 	// rather than by hashing the labels: a batch names thousands of services. Only
-	// the storing stage uses it.
-	byService    map[string]*[3]prometheus.Counter
+	// the storing stage uses it; it is emptied when the labelled services change
+	// (byTracked is the set it was filled with).
+	byService map[string]*[3]prometheus.Counter
+	byTracked *map[string]bool
+	// tracked are the services with series of their own in matched (the first of
+	// the rules, TrackServices); the others are summed under OtherServices. nil:
+	// every service has its own.
+	tracked      atomic.Pointer[map[string]bool]
 	deadLettered *prometheus.CounterVec
 	batchSeconds prometheus.Histogram
 	published    *prometheus.CounterVec
@@ -98,7 +105,38 @@ func (m *Metrics) observe(st Stats) {
 	}
 }
 
+// OtherServices is the service label of outcry_posts_matched_total for the services
+// past the first ones of the rules (TrackServices). A rules file cannot name a
+// service so: a service name starts with a letter or a digit.
+const OtherServices = "_other"
+
+// DefaultMetricServices is how many services have series of their own in
+// outcry_posts_matched_total by default: every service of rules files of the
+// usual size, at most 3,003 series at 50,000 services.
+const DefaultMetricServices = 1000
+
+// TrackServices gives the first n of services (the rules' services, in their
+// order) series of their own in outcry_posts_matched_total and sums the others
+// under OtherServices: with tens of thousands of services, a series per service
+// and kind is more than a Prometheus should hold. Called again when the rules
+// change; n < 1 gives every service its own.
+func (m *Metrics) TrackServices(services []string, n int) {
+	if n < 1 || n >= len(services) {
+		m.tracked.Store(nil)
+		return
+	}
+	set := make(map[string]bool, n)
+	for _, s := range services[:n] {
+		set[s] = true
+	}
+	m.tracked.Store(&set)
+}
+
 func (m *Metrics) observeBatch(b *counts.Batch) {
+	if t := m.tracked.Load(); t != m.byTracked {
+		clear(m.byService) // a service may have moved in or out of the tracked ones
+		m.byTracked = t
+	}
 	for k, d := range b.Buckets {
 		c := m.byService[k.Service]
 		if c == nil {
@@ -108,7 +146,11 @@ func (m *Metrics) observeBatch(b *counts.Batch) {
 		for i, n := range [3]int64{d.Posts - d.Complaints - d.Recoveries, d.Complaints, d.Recoveries} {
 			if n > 0 {
 				if c[i] == nil { // a series only for the kinds seen
-					c[i] = m.matched.WithLabelValues(k.Service, matchedKinds[i])
+					label := k.Service
+					if m.byTracked != nil && !(*m.byTracked)[label] {
+						label = OtherServices
+					}
+					c[i] = m.matched.WithLabelValues(label, matchedKinds[i])
 				}
 				c[i].Add(float64(n))
 			}

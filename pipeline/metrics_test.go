@@ -2,9 +2,11 @@ package pipeline
 
 import (
 	"errors"
+	"maps"
 	"testing"
 	"time"
 
+	"github.com/outcry-dev/outcry/counts"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -59,5 +61,57 @@ func TestReadiness(t *testing.T) {
 				t.Errorf("dead letters unwritable: %v, want 3", n)
 			}
 		}
+	}
+}
+
+// With more services than TrackServices allows, the first of the rules keep series
+// of their own in outcry_posts_matched_total and the rest are summed under
+// OtherServices; new rules move services in and out.
+func TestMatchedServicesCapped(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	batch := func(svcs ...string) *counts.Batch {
+		b := &counts.Batch{Buckets: map[counts.Key]*counts.Delta{}}
+		for i, s := range svcs {
+			b.Buckets[counts.Key{Service: s, Bucket: int64(i)}] = &counts.Delta{Counts: counts.Counts{Posts: 3, Complaints: 2}}
+		}
+		return b
+	}
+	outages := func() map[string]float64 {
+		got := map[string]float64{}
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if mf.GetName() != "outcry_posts_matched_total" {
+				continue
+			}
+			for _, mt := range mf.GetMetric() {
+				l := map[string]string{}
+				for _, lp := range mt.GetLabel() {
+					l[lp.GetName()] = lp.GetValue()
+				}
+				if l["kind"] == "outage" {
+					got[l["service"]] = mt.GetCounter().GetValue()
+				}
+			}
+		}
+		return got
+	}
+	m.TrackServices([]string{"whatsapp", "x", "zoom", "steam"}, 2)
+	m.observeBatch(batch("whatsapp", "x", "zoom", "steam"))
+	if got, want := outages(), map[string]float64{"whatsapp": 2, "x": 2, OtherServices: 4}; !maps.Equal(got, want) {
+		t.Fatalf("two of four tracked: outages %v, want %v", got, want)
+	}
+	m.TrackServices([]string{"steam", "whatsapp", "x", "zoom"}, 2) // new rules
+	m.observeBatch(batch("steam", "x"))
+	if got, want := outages(), map[string]float64{"whatsapp": 2, "x": 2, "steam": 2, OtherServices: 6}; !maps.Equal(got, want) {
+		t.Fatalf("after new rules: outages %v, want %v", got, want)
+	}
+	m.TrackServices([]string{"steam", "whatsapp", "x", "zoom"}, 4)
+	m.observeBatch(batch("zoom"))
+	if got := outages()["zoom"]; got != 2 {
+		t.Fatalf("every service tracked: zoom %v, want 2", got)
 	}
 }

@@ -46,6 +46,7 @@ func TestCLIErrors(t *testing.T) {
 		{"blank http token from env", map[string]string{"OUTCRY_HTTP_TOKEN": " "}, []string{"run"}, "OUTCRY_HTTP_TOKEN is blank"},
 		{"huge batch", nil, []string{"run", "--batch-size", "100000000"}, "--batch-size 100000000 messages: want 1 to 200000"},
 		{"zero batch", nil, []string{"run", "--batch-size", "0"}, "--batch-size 0: want a positive number"},
+		{"no metric services", nil, []string{"run", "--metric-services", "0"}, "--metric-services 0: want a positive number"},
 		{"huge post limit", nil, []string{"run", "--max-post-bytes", "5000000"}, "--max-post-bytes 5000000 bytes: want 1 to 1048576"},
 		{"horizon beyond the rollups", nil, []string{"run", "--max-age", "400h"}, "--max-age 400h0m0s: want a positive duration of at most 336h0m0s"},
 		{"horizon under the lateness", nil, []string{"run", "--max-age", "1m", "--lateness", "5m"}, "--max-age 1m0s: want at least the allowed lateness (5m0s)"},

@@ -101,6 +101,7 @@ Messages that are not usable posts go to the dead-letter topic with the reason i
 	f.DurationVar(&o.Lateness, "lateness", d.Lateness, "how late (event time) a post may arrive and still be counted")
 	f.DurationVar(&o.Idle, "idle", d.Idle, "a partition without posts this long is not waited for; a live stream's windows then close with the clock")
 	f.StringVar(&httpToken, "http-token", "", "require this bearer token on the live page and /metrics (prefer OUTCRY_HTTP_TOKEN or --http-token-file)")
+	f.IntVar(&o.MetricServices, "metric-services", d.MetricServices, "how many services (the first of the rules) have series of their own in outcry_posts_matched_total; the others are summed under service=\"_other\"")
 	f.BoolVar(&o.Pprof, "pprof", false, "serve Go profiling at /debug/pprof/ on --http (behind --http-token when set)")
 	f.StringVar(&httpTokenFile, "http-token-file", "", "file holding the HTTP bearer token")
 	f.IntVar(&o.BatchSize, "batch-size", d.BatchSize, fmt.Sprintf("most messages per batch (one Redis write and one commit each), 1 to %d", pipeline.MaxBatchSize))

@@ -42,7 +42,7 @@ func (w *WebhookFlags) Sink(cmd *cobra.Command, log *zap.Logger) (*webhook.Sink,
 var optionFlags = map[string]string{
 	"BatchSize": "batch-size", "MaxPostBytes": "max-post-bytes", "Lateness": "lateness", "MaxAge": "max-age",
 	"Idle": "idle", "ShutdownTimeout": "shutdown-timeout", "Kafka.SessionTimeout": "session-timeout",
-	"AlertmanagerResend": "alertmanager-resend", "Alertmanagers": "alertmanager-url",
+	"AlertmanagerResend": "alertmanager-resend", "Alertmanagers": "alertmanager-url", "MetricServices": "metric-services",
 }
 
 // OptionError turns an app.FieldError into an error naming the flag and what it allows.
