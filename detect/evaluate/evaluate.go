@@ -613,11 +613,9 @@ func (s *Series) level() (c, p, a float64) {
 
 func (s *Series) floor() float64 { return s.p.FloorPerMin * s.p.Bucket.Minutes() }
 
-// expected returns the baseline complaints and posts of the bucket starting at t.
-func (s *Series) expected(t time.Time) (c, p float64) { return s.expectedAt(s.factor(t)) }
-
-// expectedAt is expected at a bucket whose seasonal factor is f.
-func (s *Series) expectedAt(f float64) (c, p float64) {
+// expected returns the baseline complaints and posts of a bucket whose seasonal
+// factor (s.factor) is f.
+func (s *Series) expected(f float64) (c, p float64) {
 	lc, lp, _ := s.level()
 	return math.Max(lc*f, s.floor()), lp * f
 }
@@ -632,13 +630,8 @@ func (s *Series) dispersion(sc *scale) float64 {
 }
 
 // learn moves the baseline towards n buckets' worth of counts c, p, a per bucket
-// (already clipped).
-func (s *Series) learn(t time.Time, c, p, a float64, n float64) {
-	s.learnAt(t, s.factor(t), c, p, a, n)
-}
-
-// learnAt is learn at a bucket whose seasonal factor (before learning) is f.
-func (s *Series) learnAt(t time.Time, f, c, p, a float64, n float64) {
+// (already clipped) at t, whose seasonal factor before learning is f.
+func (s *Series) learn(t time.Time, f, c, p, a float64, n float64) {
 	lc, _, _ := s.level()
 	had := s.lw > 0
 	dec := math.Pow(s.decay, n)
@@ -700,14 +693,15 @@ func (s *Series) Seed(start time.Time, d time.Duration, c counts.Counts) {
 	}
 	n := max(1, float64(d)/float64(s.p.Bucket))
 	cc, pp, aa := float64(c.Complaints)/n, float64(c.Posts)/n, float64(c.Authors)/n
+	f := s.factor(start)
 	if s.lw > 0 {
 		// Clip as Step does, so an outage in the history does not inflate the baseline.
-		ec, ep := s.expected(start)
+		ec, ep := s.expected(f)
 		cc = math.Min(cc, 3*ec+1)
 		pp = math.Min(pp, 3*ep+1)
 	}
 	aa = math.Min(aa, cc)
-	s.learn(start, cc, pp, aa, n)
+	s.learn(start, f, cc, pp, aa, n)
 	if s.first.IsZero() || start.Before(s.first) {
 		s.first = start
 	}
@@ -744,9 +738,9 @@ func (s *Series) step(start time.Time, c counts.Counts) Verdict {
 	// Baseline from the buckets before this one, so a sudden burst is compared
 	// with what came before it.
 	// The seasonal factor of this bucket, as the baseline stands before the bucket
-	// is learnt (nothing before learnAt at the end changes it).
+	// is learnt (nothing before learn at the end changes it).
 	f := s.factor(start)
-	expC, expP := s.expectedAt(f)
+	expC, expP := s.expected(f)
 	expS := expC
 	if s.lsw > 0 {
 		expS = math.Max(s.ls/s.lsw*f, s.floor())
@@ -1002,7 +996,7 @@ func (s *Series) step(start time.Time, c counts.Counts) Verdict {
 		cc := math.Min(float64(c.Complaints), expC+3*sd(expC)+1)
 		cp := math.Min(float64(c.Posts), expP+3*sd(expP)+1)
 		ca := math.Min(float64(c.Authors), cc)
-		s.learnAt(start, f, cc, cp, ca, 1)
+		s.learn(start, f, cc, cp, ca, 1)
 	}
 	return v
 }
