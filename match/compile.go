@@ -119,11 +119,17 @@ type Rules struct {
 
 	// Prefilter (see Matcher.mayName): most posts name no service and
 	// leave after one cheap pass over their tokens.
-	aliasLog   uint               // log2 of the bits of aliasBits, wordBits and pairBits
+	// Each one-hash bitset answers most tokens from the cache; the rare token
+	// whose bit is set is confirmed in the exact set of full hashes behind it (a
+	// bit set by another word let a tenth of the posts naming nothing through
+	// to the scan, a fuzzy bit most of them).
+	aliasLog   uint               // log2 of the bits of aliasBits and pairBits
 	aliasBits  []uint64           // hashed first tokens of alias phrases
-	wordBits   []uint64           // hashed one-token aliases
+	aliasKeys  map[uint64]uint8   // their full hashes (mixWords): akFirst, akWord
 	pairBits   []uint64           // hashed first two tokens of longer aliases ("i cloud")
+	pairKeys   map[uint64]bool    // their full hashes (pairMix)
 	fuzzyBits  []uint64           // hashed fuzzy aliases and their one-deletion variants
+	fuzzyKeys  map[uint32]bool    // their polynomial hashes, unfinished (see delHash)
 	cjkByRune  map[rune][]int32   // CJK phrases of one rune, by it
 	cjkByPair  map[uint64][]int32 // longer CJK phrases, by their first two runes (runePair)
 	cjkAliases map[rune][]string  // CJK alias strings by first rune
@@ -493,13 +499,30 @@ func hasBit(bits []uint64, h uint32) bool {
 	return bits[h>>6]&(1<<(h&63)) != 0
 }
 
-// keyHash hashes a token for the prefilter bitsets. It reads the token a word at a
-// time (two overlapping words for most tokens), not a byte at a time: it runs for
-// every token of every post.
-func keyHash(b []byte, log uint) uint32 {
-	return uint32(mixWords(b) >> (64 - log))
+// Kinds of an alias token in Rules.aliasKeys.
+const (
+	akFirst uint8 = 1 << iota // the first token of an alias
+	akWord                    // an alias of one token
+)
+
+// aliasKind returns how key starts an alias (akFirst, akWord; 0: it starts none).
+func (r *Rules) aliasKind(key []byte) uint8 {
+	h := mixWords(key)
+	if !hasBit(r.aliasBits, uint32(h>>(64-r.aliasLog))) {
+		return 0
+	}
+	return r.aliasKeys[h]
 }
 
+// startsPair reports whether a and b are the first two tokens of an alias.
+func (r *Rules) startsPair(a, b []byte) bool {
+	h := pairMix(a, b)
+	return hasBit(r.pairBits, uint32(h>>(64-r.aliasLog))) && r.pairKeys[h]
+}
+
+// mixWords hashes a token for the prefilter. It reads the token a word at a time
+// (two overlapping words for most tokens), not a byte at a time: it runs for every
+// token of every post.
 func mixWords(b []byte) uint64 {
 	const k0, k1, k2 = 0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9
 	n := len(b)
@@ -528,11 +551,11 @@ func mixWords(b []byte) uint64 {
 // one byte of a key in constant time.
 const hashBase = 0x01000193
 
-// pairHash hashes two consecutive tokens.
-func pairHash(a, b []byte, log uint) uint32 {
+// pairMix hashes two consecutive tokens.
+func pairMix(a, b []byte) uint64 {
 	h := mixWords(a)*0xC2B2AE3D27D4EB4F ^ mixWords(b)
 	h ^= h >> 31
-	return uint32((h * 0x9E3779B97F4A7C15) >> (64 - log))
+	return h * 0x9E3779B97F4A7C15
 }
 
 func finishHash(h uint32, log uint) uint32 {
@@ -540,15 +563,16 @@ func finishHash(h uint32, log uint) uint32 {
 	return (h * 0x9E3779B1) >> (32 - log)
 }
 
-// delHash hashes b without its byte at position del (del < 0: all of b).
-func delHash(b []byte, del int, log uint) uint32 {
+// delHash hashes b without its byte at position del (del < 0: all of b), before
+// finishHash.
+func delHash(b []byte, del int) uint32 {
 	var h uint32
 	for i, c := range b {
 		if i != del {
 			h = h*hashBase + uint32(c)
 		}
 	}
-	return finishHash(h, log)
+	return h
 }
 
 func (r *Rules) buildPrefilter() {
@@ -560,9 +584,11 @@ func (r *Rules) buildPrefilter() {
 	}
 	r.aliasLog = bitsLog(aliases, 18)
 	r.aliasBits = make([]uint64, 1<<r.aliasLog/64)
-	r.wordBits = make([]uint64, 1<<r.aliasLog/64)
+	r.aliasKeys = map[uint64]uint8{}
 	r.pairBits = make([]uint64, 1<<r.aliasLog/64)
+	r.pairKeys = map[uint64]bool{}
 	r.fuzzyBits = make([]uint64, 1<<fuzzyBitsLog/64)
+	r.fuzzyKeys = map[uint32]bool{}
 	r.cjkByRune = map[rune][]int32{}
 	r.cjkByPair = map[uint64][]int32{}
 	r.cjkAliases = map[rune][]string{}
@@ -591,11 +617,15 @@ func (r *Rules) buildPrefilter() {
 		if p.cat != catAlias || r.isCJK(int32(id)) {
 			continue
 		}
-		setBit(r.aliasBits, keyHash([]byte(p.toks[0]), r.aliasLog))
+		h := mixWords([]byte(p.toks[0]))
+		setBit(r.aliasBits, uint32(h>>(64-r.aliasLog)))
+		r.aliasKeys[h] |= akFirst
 		if len(p.toks) == 1 {
-			setBit(r.wordBits, keyHash([]byte(p.toks[0]), r.aliasLog))
+			r.aliasKeys[h] |= akWord
 		} else {
-			setBit(r.pairBits, pairHash([]byte(p.toks[0]), []byte(p.toks[1]), r.aliasLog))
+			h := pairMix([]byte(p.toks[0]), []byte(p.toks[1]))
+			setBit(r.pairBits, uint32(h>>(64-r.aliasLog)))
+			r.pairKeys[h] = true
 		}
 	}
 	for _, ids := range r.fuzzy {
@@ -609,7 +639,9 @@ func (r *Rules) buildPrefilter() {
 			setBit(r.fuzzyEnds[0][:], uint32(a[0])<<8|uint32(a[1]))
 			setBit(r.fuzzyEnds[1][:], uint32(a[len(a)-2])<<8|uint32(a[len(a)-1]))
 			for del := -1; del < len(a); del++ {
-				setBit(r.fuzzyBits, delHash(a, del, fuzzyBitsLog))
+				h := delHash(a, del)
+				setBit(r.fuzzyBits, finishHash(h, fuzzyBitsLog))
+				r.fuzzyKeys[h] = true
 			}
 		}
 	}

@@ -72,12 +72,12 @@ func (m *Matcher) mayFuzzy(key []byte) bool {
 		pre[i+1] = pre[i]*hashBase + uint32(c)
 		pow[i+1] = pow[i] * hashBase
 	}
-	if hasBit(m.r.fuzzyBits, finishHash(pre[L], fuzzyBitsLog)) {
+	if m.r.mayFuzzyHash(pre[L]) {
 		return true
 	}
 	for i := 0; i < L; i++ {
 		suf := pre[L] - pre[i+1]*pow[L-1-i]
-		if hasBit(m.r.fuzzyBits, finishHash(pre[i]*pow[L-1-i]+suf, fuzzyBitsLog)) {
+		if m.r.mayFuzzyHash(pre[i]*pow[L-1-i] + suf) {
 			return true
 		}
 	}
@@ -85,3 +85,9 @@ func (m *Matcher) mayFuzzy(key []byte) bool {
 }
 
 const maxFuzzyKey = 17
+
+// mayFuzzyHash reports whether h (delHash's) is the hash of a fuzzy alias or of
+// one without one of its bytes.
+func (r *Rules) mayFuzzyHash(h uint32) bool {
+	return hasBit(r.fuzzyBits, finishHash(h, fuzzyBitsLog)) && r.fuzzyKeys[h]
+}

@@ -1079,7 +1079,8 @@ func TestPrefilterCorpus(t *testing.T) {
 }
 
 // TestPrefilterEdits: every one-edit variant of every fuzzy alias, and every
-// longer alias split over tokens and hashtags, is found as without the prefilter.
+// longer alias split over tokens and hashtags or with a case ending, is found as
+// without the prefilter.
 func TestPrefilterEdits(t *testing.T) {
 	m := NewMatcher(nil)
 	full := NewMatcher(nil)
@@ -1107,6 +1108,14 @@ func TestPrefilterEdits(t *testing.T) {
 		if p.cat == catAlias && len(p.toks) > 1 && !m.r.isCJK(int32(id)) {
 			joined := strings.Join(p.toks, " ")
 			texts = append(texts, joined+" is down", "#"+strings.Join(p.toks, "")+"down", "@"+joined+" down", "my "+joined+". down")
+			// the last word with a case ending ("Тик Токни", "апп стордан")
+			for _, suf := range suffixesByLast {
+				for _, suf := range suf {
+					if last := p.toks[len(p.toks)-1]; (last[0] < utf8.RuneSelf) == (suf[0] < utf8.RuneSelf) {
+						texts = append(texts, joined+suf+" ishlamayapti")
+					}
+				}
+			}
 		}
 	}
 	for _, s := range texts {

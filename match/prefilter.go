@@ -14,19 +14,19 @@ func (m *Matcher) mayName(sc *scratch) bool {
 	for i := range sc.toks {
 		t := &sc.toks[i]
 		key := b[t.s:t.e]
-		if h := keyHash(key, r.aliasLog); hasBit(r.aliasBits, h) {
+		if k := r.aliasKind(key); k != 0 {
 			// A one-token alias, or the first two tokens of a longer one as scan's
 			// follows will find them (the next token neither a break nor a mention).
-			if hasBit(r.wordBits, h) {
+			if k&akWord != 0 {
 				return true
 			}
 			if nt := i + 1; t.fl&tkMention == 0 && nt < len(sc.toks) && sc.toks[nt].fl&(tkBreak|tkMention) == 0 &&
-				hasBit(r.pairBits, pairHash(key, b[sc.toks[nt].s:sc.toks[nt].e], r.aliasLog)) {
+				r.startsPairSuffixed(key, b[sc.toks[nt].s:sc.toks[nt].e]) {
 				return true
 			}
 		}
 		if t.fl&tkMention != 0 {
-			if handleCore(key, func(c []byte) bool { return hasBit(r.wordBits, keyHash(c, r.aliasLog)) }) != nil {
+			if handleCore(key, func(c []byte) bool { return r.aliasKind(c)&akWord != 0 }) != nil {
 				return true
 			}
 			continue
@@ -49,7 +49,7 @@ func (m *Matcher) mayName(sc *scratch) bool {
 		}
 		if key[0] >= 0xD8 && key[0] <= 0xDB {
 			for _, pre := range arabicPrefixes {
-				if len(key) > len(pre)+3 && string(key[:len(pre)]) == pre && hasBit(r.aliasBits, keyHash(key[len(pre):], r.aliasLog)) {
+				if len(key) > len(pre)+3 && string(key[:len(pre)]) == pre && r.aliasKind(key[len(pre):]) != 0 {
 					return true
 				}
 			}
@@ -57,12 +57,27 @@ func (m *Matcher) mayName(sc *scratch) bool {
 		}
 		if len(key) >= 4 {
 			for _, suf := range suffixesByLast[key[len(key)-1]] {
-				if len(key)-len(suf) >= minStem(suf) && string(key[len(key)-len(suf):]) == suf && hasBit(r.aliasBits, keyHash(key[:len(key)-len(suf)], r.aliasLog)) {
+				if len(key)-len(suf) >= minStem(suf) && string(key[len(key)-len(suf):]) == suf && r.aliasKind(key[:len(key)-len(suf)]) != 0 {
 					return true
 				}
 			}
 		}
 		if len(key) >= 5 && len(key) <= 16 && t.fl&tkHash == 0 && m.mayFuzzy(key) {
+			return true
+		}
+	}
+	return false
+}
+
+// startsPairSuffixed reports whether a and b start an alias, b as written or
+// without a name suffix, as the last word of a name takes one in scan's
+// tokenIs ("Тик Токни", "апп стордан").
+func (r *Rules) startsPairSuffixed(a, b []byte) bool {
+	if r.startsPair(a, b) {
+		return true
+	}
+	for _, suf := range suffixesByLast[b[len(b)-1]] {
+		if hasNameSuffix(b, suf) && r.startsPair(a, b[:len(b)-len(suf)]) {
 			return true
 		}
 	}
