@@ -123,9 +123,14 @@ type Rules struct {
 	// whose bit is set is confirmed in the exact set of full hashes behind it (a
 	// bit set by another word let a tenth of the posts naming nothing through
 	// to the scan, a fuzzy bit most of them).
-	aliasLog   uint               // log2 of the bits of aliasBits and pairBits
+	aliasLog   uint               // log2 of the bits of aliasBits, wordBits and pairBits
 	aliasBits  []uint64           // hashed first tokens of alias phrases
+	wordBits   []uint64           // hashed one-token aliases
 	aliasKeys  map[uint64]uint8   // their full hashes (mixWords): akFirst, akWord
+	// per hash of a first token's first two bytes (lensSlot): bit l set if such
+	// a token has l bytes (bit 31: 31 or more), so that most words need not hash
+	// their stems without each name suffix they may end in
+	aliasLens [1 << 12]uint32
 	pairBits   []uint64           // hashed first two tokens of longer aliases ("i cloud")
 	pairKeys   map[uint64]bool    // their full hashes (pairMix)
 	fuzzyBits  []uint64           // hashed fuzzy aliases and their one-deletion variants
@@ -135,7 +140,8 @@ type Rules struct {
 	cjkAliases map[rune][]string  // CJK alias strings by first rune
 	cjkBits    [64]uint64         // hashed first runes of cjkAliases
 	fuzzyLens  [256]uint32        // per first byte: lengths within one of a fuzzy alias
-	fuzzyEnds  [2][1 << 10]uint64 // first and last two bytes of fuzzy aliases (see mayFuzzy)
+	fuzzyEnds  [2][]uint64        // hashed first three bytes, and first and last three, of fuzzy aliases (see mayFuzzy)
+	fuzzyLog   uint               // log2 of the bits of each of fuzzyEnds
 	aliases    [][]string         // per service: normalised aliases, context aliases included
 	category   []uint8            // per service: its category's id (0: none)
 	posterSide []bool             // per category id: its outage terms are post negations for other services
@@ -514,6 +520,16 @@ func (r *Rules) aliasKind(key []byte) uint8 {
 	return r.aliasKeys[h]
 }
 
+// lensSlot is aliasLens's slot for a word starting with bytes a and b.
+func lensSlot(a, b byte) uint32 { return (uint32(a)<<8 | uint32(b)) * 0x9E3779B1 >> 20 }
+
+// isWordAlias reports whether key is an alias of one token. Many common words
+// start longer aliases ("in", "my"): their bit in wordBits keeps them from the map.
+func (r *Rules) isWordAlias(key []byte) bool {
+	h := mixWords(key)
+	return hasBit(r.wordBits, uint32(h>>(64-r.aliasLog))) && r.aliasKeys[h]&akWord != 0
+}
+
 // startsPair reports whether a and b are the first two tokens of an alias.
 func (r *Rules) startsPair(a, b []byte) bool {
 	h := pairMix(a, b)
@@ -584,6 +600,7 @@ func (r *Rules) buildPrefilter() {
 	}
 	r.aliasLog = bitsLog(aliases, 18)
 	r.aliasBits = make([]uint64, 1<<r.aliasLog/64)
+	r.wordBits = make([]uint64, 1<<r.aliasLog/64)
 	r.aliasKeys = map[uint64]uint8{}
 	r.pairBits = make([]uint64, 1<<r.aliasLog/64)
 	r.pairKeys = map[uint64]bool{}
@@ -619,8 +636,12 @@ func (r *Rules) buildPrefilter() {
 		}
 		h := mixWords([]byte(p.toks[0]))
 		setBit(r.aliasBits, uint32(h>>(64-r.aliasLog)))
+		if w := p.toks[0]; len(w) >= 2 {
+			r.aliasLens[lensSlot(w[0], w[1])] |= 1 << min(len(w), 31)
+		}
 		r.aliasKeys[h] |= akFirst
 		if len(p.toks) == 1 {
+			setBit(r.wordBits, uint32(h>>(64-r.aliasLog)))
 			r.aliasKeys[h] |= akWord
 		} else {
 			h := pairMix([]byte(p.toks[0]), []byte(p.toks[1]))
@@ -628,6 +649,12 @@ func (r *Rules) buildPrefilter() {
 			r.pairKeys[h] = true
 		}
 	}
+	n := 0
+	for _, ids := range r.fuzzy {
+		n += len(ids)
+	}
+	r.fuzzyLog = bitsLog(2*n, 12)
+	r.fuzzyEnds = [2][]uint64{make([]uint64, 1<<r.fuzzyLog/64), make([]uint64, 1<<r.fuzzyLog/64)}
 	for _, ids := range r.fuzzy {
 		for _, id := range ids {
 			a := []byte(r.phrases[id].toks[0])
@@ -636,8 +663,12 @@ func (r *Rules) buildPrefilter() {
 					r.fuzzyLens[a[0]] |= 1 << l
 				}
 			}
-			setBit(r.fuzzyEnds[0][:], uint32(a[0])<<8|uint32(a[1]))
-			setBit(r.fuzzyEnds[1][:], uint32(a[len(a)-2])<<8|uint32(a[len(a)-1]))
+			setBit(r.fuzzyEnds[0], fuzzyHead(a, r.fuzzyLog))
+			setBit(r.fuzzyEnds[1], fuzzyTail(a, r.fuzzyLog))
+			if len(a) == 6 {
+				// the one edit that keeps neither: a[2] and a[3] swapped
+				setBit(r.fuzzyEnds[0], fuzzyHead([]byte{a[0], a[1], a[3]}, r.fuzzyLog))
+			}
 			for del := -1; del < len(a); del++ {
 				h := delHash(a, del)
 				setBit(r.fuzzyBits, finishHash(h, fuzzyBitsLog))

@@ -54,13 +54,14 @@ func (m *Matcher) mayFuzzy(key []byte) bool {
 	if len(key) > maxFuzzyKey || m.r.fuzzyLens[key[0]]&(1<<len(key)) == 0 {
 		return false
 	}
-	// Fuzzy aliases share the key's first byte. One edit at position 2 or later
-	// keeps the first two bytes; one at position 1 keeps the last two (the key has
-	// at least 5), so a key that shares neither with any fuzzy alias has none
-	// within one edit.
+	// Fuzzy aliases share the key's first byte and have at least six. One edit at
+	// position 3 or later keeps the first three bytes; one at position 1 or 2 keeps
+	// the last three, but for a six-byte alias whose bytes 2 and 3 are swapped
+	// (compile adds that head), so a key that shares neither with any fuzzy alias
+	// has none within one edit. Three bytes, not two: two let half the words of a
+	// post through to the hashes below.
 	L := len(key)
-	if !hasBit(m.r.fuzzyEnds[0][:], uint32(key[0])<<8|uint32(key[1])) &&
-		!hasBit(m.r.fuzzyEnds[1][:], uint32(key[L-2])<<8|uint32(key[L-1])) {
+	if !hasBit(m.r.fuzzyEnds[0], fuzzyHead(key, m.r.fuzzyLog)) && !hasBit(m.r.fuzzyEnds[1], fuzzyTail(key, m.r.fuzzyLog)) {
 		return false
 	}
 	// pre[i]: hash of key[:i]; pow[k]: hashBase^k. Dropping byte i gives
@@ -90,4 +91,15 @@ const maxFuzzyKey = 17
 // one without one of its bytes.
 func (r *Rules) mayFuzzyHash(h uint32) bool {
 	return hasBit(r.fuzzyBits, finishHash(h, fuzzyBitsLog)) && r.fuzzyKeys[h]
+}
+
+// fuzzyHead and fuzzyTail hash a word's first three bytes, and its first and
+// last three, for mayFuzzy's first test.
+func fuzzyHead(w []byte, log uint) uint32 {
+	return finishHash(uint32(w[0])<<16|uint32(w[1])<<8|uint32(w[2]), log)
+}
+
+func fuzzyTail(w []byte, log uint) uint32 {
+	n := len(w)
+	return finishHash(uint32(w[0])<<24|uint32(w[n-3])<<16|uint32(w[n-2])<<8|uint32(w[n-1])^0x5bd1e995, log)
 }

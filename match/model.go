@@ -334,6 +334,13 @@ func (m *Matcher) maskRun(sc *scratch, dst, key []byte, groups uint64) (_ []byte
 // edges marked (so "^no" and "ok$" are grams); a CJK or Thai run has no
 // edges worth marking inside and gets 1- to 3-grams.
 func charGrams(dst []uint32, tok []byte, cjk bool) []uint32 {
+	if !cjk && len(tok) <= 64 && plainASCII(tok) {
+		return charGramsASCII(dst, tok)
+	}
+	return charGramsRunes(dst, tok, cjk)
+}
+
+func charGramsRunes(dst []uint32, tok []byte, cjk bool) []uint32 {
 	var rs [66]int32 // rune starts, plus the edges
 	n := 0
 	if !cjk {
@@ -371,6 +378,32 @@ func charGrams(dst []uint32, tok []byte, cjk bool) []uint32 {
 				}
 			}
 			if k-s+1 >= lo {
+				dst = append(dst, h&(modelDim-1))
+			}
+		}
+	}
+	return dst
+}
+
+// charGramsASCII is charGrams of a word of at most 64 bytes, all ASCII: a
+// rune is a byte (the same grams, without finding where runes start; most
+// words near a name are ASCII, and this is a sixth of a post's matching).
+func charGramsASCII(dst []uint32, tok []byte) []uint32 {
+	var sym [66]byte // the word between its edges
+	sym[0] = '^'
+	n := copy(sym[1:], tok) + 2
+	sym[n-1] = '$'
+	for s := 0; s+3 <= n; s++ {
+		h := uint32(fkChar)
+		h = (h ^ uint32(sym[s])) * 16777619
+		h = (h ^ uint32(sym[s+1])) * 16777619
+		h = (h ^ uint32(sym[s+2])) * 16777619
+		dst = append(dst, h&(modelDim-1))
+		if s+3 < n {
+			h = (h ^ uint32(sym[s+3])) * 16777619
+			dst = append(dst, h&(modelDim-1))
+			if s+4 < n {
+				h = (h ^ uint32(sym[s+4])) * 16777619
 				dst = append(dst, h&(modelDim-1))
 			}
 		}

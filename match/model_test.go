@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -403,5 +404,17 @@ func TestFeaturesMaskRun(t *testing.T) {
 	}
 	if has("ルッ") {
 		t.Error(`a gram of the name ("ルッ"): want it masked`)
+	}
+}
+
+// charGramsASCII gives the grams of the general path, for words of every length
+// up to its limit and beyond it.
+func TestCharGramsASCII(t *testing.T) {
+	words := []string{"", "a", "ab", "abc", "down", "whatsapp", "can't", "x.com", "^$", strings.Repeat("z", 63), strings.Repeat("y", 64), strings.Repeat("w", 65)}
+	for _, w := range words {
+		got := charGrams(nil, []byte(w), false)
+		if want := charGramsRunes(nil, []byte(w), false); !slices.Equal(got, want) {
+			t.Errorf("%q: %v, general path %v", w, got, want)
+		}
 	}
 }

@@ -14,10 +14,10 @@ func (m *Matcher) mayName(sc *scratch) bool {
 	for i := range sc.toks {
 		t := &sc.toks[i]
 		key := b[t.s:t.e]
-		if k := r.aliasKind(key); k != 0 {
+		if h := mixWords(key); hasBit(r.aliasBits, uint32(h>>(64-r.aliasLog))) {
 			// A one-token alias, or the first two tokens of a longer one as scan's
 			// follows will find them (the next token neither a break nor a mention).
-			if k&akWord != 0 {
+			if hasBit(r.wordBits, uint32(h>>(64-r.aliasLog))) && r.aliasKeys[h]&akWord != 0 {
 				return true
 			}
 			if nt := i + 1; t.fl&tkMention == 0 && nt < len(sc.toks) && sc.toks[nt].fl&(tkBreak|tkMention) == 0 &&
@@ -26,7 +26,7 @@ func (m *Matcher) mayName(sc *scratch) bool {
 			}
 		}
 		if t.fl&tkMention != 0 {
-			if handleCore(key, func(c []byte) bool { return r.aliasKind(c)&akWord != 0 }) != nil {
+			if handleCore(key, r.isWordAlias) != nil {
 				return true
 			}
 			continue
@@ -56,8 +56,9 @@ func (m *Matcher) mayName(sc *scratch) bool {
 			// and, as the scan does, Persian and Urdu endings (تلگرامم, جیمیلم)
 		}
 		if len(key) >= 4 {
+			lens := r.aliasLens[lensSlot(key[0], key[1])]
 			for _, suf := range suffixesByLast[key[len(key)-1]] {
-				if len(key)-len(suf) >= minStem(suf) && string(key[len(key)-len(suf):]) == suf && r.aliasKind(key[:len(key)-len(suf)]) != 0 {
+				if n := len(key) - len(suf); n >= minStem(suf) && lens&(1<<min(n, 31)) != 0 && string(key[n:]) == suf && r.aliasKind(key[:n]) != 0 {
 					return true
 				}
 			}
