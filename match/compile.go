@@ -123,14 +123,14 @@ type Rules struct {
 	// whose bit is set is confirmed in the exact set of full hashes behind it (a
 	// bit set by another word let a tenth of the posts naming nothing through
 	// to the scan, a fuzzy bit most of them).
-	aliasLog   uint               // log2 of the bits of aliasBits, wordBits and pairBits
-	aliasBits  []uint64           // hashed first tokens of alias phrases
-	wordBits   []uint64           // hashed one-token aliases
-	aliasKeys  map[uint64]uint8   // their full hashes (mixWords): akFirst, akWord
+	aliasLog  uint             // log2 of the bits of aliasBits, wordBits and pairBits
+	aliasBits []uint64         // hashed first tokens of alias phrases
+	wordBits  []uint64         // hashed one-token aliases
+	aliasKeys map[uint64]uint8 // their full hashes (mixWords): akFirst, akWord
 	// per hash of a first token's first two bytes (lensSlot): bit l set if such
 	// a token has l bytes (bit 31: 31 or more), so that most words need not hash
 	// their stems without each name suffix they may end in
-	aliasLens [1 << 12]uint32
+	aliasLens  [1 << 12]uint32
 	pairBits   []uint64           // hashed first two tokens of longer aliases ("i cloud")
 	pairKeys   map[uint64]bool    // their full hashes (pairMix)
 	fuzzyBits  []uint64           // hashed fuzzy aliases and their one-deletion variants
