@@ -132,7 +132,9 @@ type Rules struct {
 	// their stems without each name suffix they may end in
 	aliasLens  [1 << 12]uint32
 	pairBits   []uint64           // hashed first two tokens of longer aliases ("i cloud")
-	pairKeys   map[uint64]bool    // their full hashes (pairMix)
+	pairKeys   map[uint64]uint8   // their full hashes (pairMix): pkEnd, pkMore
+	tripleKeys map[uint64]uint8   // the first three tokens of longer aliases (tripleMix): pkEnd, pkMore
+	looseBits  [64]uint64         // hashed first tokens of aliases whose last token is matched by its start (prefixLast)
 	fuzzyBits  []uint64           // hashed fuzzy aliases and their one-deletion variants
 	fuzzyKeys  map[uint32]bool    // their polynomial hashes, unfinished (see delHash)
 	cjkByRune  map[rune][]int32   // CJK phrases of one rune, by it
@@ -530,11 +532,31 @@ func (r *Rules) isWordAlias(key []byte) bool {
 	return hasBit(r.wordBits, uint32(h>>(64-r.aliasLog))) && r.aliasKeys[h]&akWord != 0
 }
 
-// startsPair reports whether a and b are the first two tokens of an alias.
-func (r *Rules) startsPair(a, b []byte) bool {
+// Kinds of a pair or triple of tokens in Rules.pairKeys and tripleKeys.
+const (
+	pkEnd  uint8 = 1 << iota // an alias ends with its last token
+	pkMore                   // an alias goes on after it
+)
+
+// pairKind returns how a and b, the first two tokens of an alias, end it or go on
+// (0: they start none).
+func (r *Rules) pairKind(a, b []byte) uint8 {
 	h := pairMix(a, b)
-	return hasBit(r.pairBits, uint32(h>>(64-r.aliasLog))) && r.pairKeys[h]
+	if !hasBit(r.pairBits, uint32(h>>(64-r.aliasLog))) {
+		return 0
+	}
+	return r.pairKeys[h]
 }
+
+// tripleMix hashes a third token onto pairMix's hash of the first two.
+func tripleMix(pair uint64, c []byte) uint64 {
+	h := pair*0xC2B2AE3D27D4EB4F ^ mixWords(c)
+	h ^= h >> 29
+	return h * 0x9E3779B97F4A7C15
+}
+
+// looseSlot is looseBits's bit for a token's mixWords hash.
+func looseSlot(h uint64) uint32 { return uint32(h >> (64 - 12)) }
 
 // mixWords hashes a token for the prefilter. It reads the token a word at a time
 // (two overlapping words for most tokens), not a byte at a time: it runs for every
@@ -603,7 +625,8 @@ func (r *Rules) buildPrefilter() {
 	r.wordBits = make([]uint64, 1<<r.aliasLog/64)
 	r.aliasKeys = map[uint64]uint8{}
 	r.pairBits = make([]uint64, 1<<r.aliasLog/64)
-	r.pairKeys = map[uint64]bool{}
+	r.pairKeys = map[uint64]uint8{}
+	r.tripleKeys = map[uint64]uint8{}
 	r.fuzzyBits = make([]uint64, 1<<fuzzyBitsLog/64)
 	r.fuzzyKeys = map[uint32]bool{}
 	r.cjkByRune = map[rune][]int32{}
@@ -644,9 +667,21 @@ func (r *Rules) buildPrefilter() {
 			setBit(r.wordBits, uint32(h>>(64-r.aliasLog)))
 			r.aliasKeys[h] |= akWord
 		} else {
+			if p.prefixLast {
+				setBit(r.looseBits[:], looseSlot(h))
+			}
 			h := pairMix([]byte(p.toks[0]), []byte(p.toks[1]))
 			setBit(r.pairBits, uint32(h>>(64-r.aliasLog)))
-			r.pairKeys[h] = true
+			if len(p.toks) == 2 {
+				r.pairKeys[h] |= pkEnd
+			} else {
+				r.pairKeys[h] |= pkMore
+				k := pkMore
+				if len(p.toks) == 3 {
+					k = pkEnd
+				}
+				r.tripleKeys[tripleMix(h, []byte(p.toks[2]))] |= k
+			}
 		}
 	}
 	n := 0

@@ -1108,6 +1108,9 @@ func TestPrefilterEdits(t *testing.T) {
 		if p.cat == catAlias && len(p.toks) > 1 && !m.r.isCJK(int32(id)) {
 			joined := strings.Join(p.toks, " ")
 			texts = append(texts, joined+" is down", "#"+strings.Join(p.toks, "")+"down", "@"+joined+" down", "my "+joined+". down")
+			if p.prefixLast {
+				texts = append(texts, joined+"가 안 돼요") // a Korean particle on the last word
+			}
 			// the last word with a case ending ("Тик Токни", "апп стордан")
 			for _, suf := range suffixesByLast {
 				for _, suf := range suf {

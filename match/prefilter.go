@@ -15,13 +15,11 @@ func (m *Matcher) mayName(sc *scratch) bool {
 		t := &sc.toks[i]
 		key := b[t.s:t.e]
 		if h := mixWords(key); hasBit(r.aliasBits, uint32(h>>(64-r.aliasLog))) {
-			// A one-token alias, or the first two tokens of a longer one as scan's
-			// follows will find them (the next token neither a break nor a mention).
+			// A one-token alias, or a longer one as scan's follows will find it.
 			if hasBit(r.wordBits, uint32(h>>(64-r.aliasLog))) && r.aliasKeys[h]&akWord != 0 {
 				return true
 			}
-			if nt := i + 1; t.fl&tkMention == 0 && nt < len(sc.toks) && sc.toks[nt].fl&(tkBreak|tkMention) == 0 &&
-				r.startsPairSuffixed(key, b[sc.toks[nt].s:sc.toks[nt].e]) {
+			if t.fl&tkMention == 0 && sc.continues(i+1) && r.mayContinue(sc, i) {
 				return true
 			}
 		}
@@ -70,15 +68,43 @@ func (m *Matcher) mayName(sc *scratch) bool {
 	return false
 }
 
-// startsPairSuffixed reports whether a and b start an alias, b as written or
-// without a name suffix, as the last word of a name takes one in scan's
-// tokenIs ("Тик Токни", "апп стордан").
-func (r *Rules) startsPairSuffixed(a, b []byte) bool {
-	if r.startsPair(a, b) {
-		return true
+// continues reports whether a name of several tokens may go on at token j: it is
+// there, neither a break nor a mention.
+func (sc *scratch) continues(j int) bool {
+	return j < len(sc.toks) && sc.toks[j].fl&(tkBreak|tkMention) == 0
+}
+
+// mayContinue reports whether token i, the first token of an alias, starts one
+// with the tokens after it as scan's tokenIs matches them: each as written but
+// the alias's last, which may also carry a name suffix ("Тик Токни", "апп
+// стордан") or, in a Korean name, anything after it ("마크 서버가"). The first
+// three tokens are checked: "on the" starts "on the gram", not "on the corner".
+func (r *Rules) mayContinue(sc *scratch, i int) bool {
+	b := sc.buf
+	key := b[sc.toks[i].s:sc.toks[i].e]
+	if hasBit(r.looseBits[:], looseSlot(mixWords(key))) {
+		return true // (a few Korean names)
 	}
-	for _, suf := range suffixesByLast[b[len(b)-1]] {
-		if hasNameSuffix(b, suf) && r.startsPair(a, b[:len(b)-len(suf)]) {
+	next := b[sc.toks[i+1].s:sc.toks[i+1].e]
+	h := pairMix(key, next)
+	if hasBit(r.pairBits, uint32(h>>(64-r.aliasLog))) {
+		switch k := r.pairKeys[h]; {
+		case k&pkEnd != 0:
+			return true
+		case k&pkMore != 0 && sc.continues(i+2):
+			third := b[sc.toks[i+2].s:sc.toks[i+2].e]
+			if r.tripleKeys[tripleMix(h, third)] != 0 {
+				return true
+			}
+			for _, suf := range suffixesByLast[third[len(third)-1]] {
+				if hasNameSuffix(third, suf) && r.tripleKeys[tripleMix(h, third[:len(third)-len(suf)])]&pkEnd != 0 {
+					return true
+				}
+			}
+		}
+	}
+	for _, suf := range suffixesByLast[next[len(next)-1]] {
+		if hasNameSuffix(next, suf) && r.pairKind(key, next[:len(next)-len(suf)])&pkEnd != 0 {
 			return true
 		}
 	}
