@@ -73,8 +73,17 @@ func (n *normalizer) run(dst []byte, s string, camel bool) []byte {
 		var r rune
 		var size int
 		if c := s[i]; c >= 0xC2 && c <= 0xDF && i+1 < len(s) && s[i+1]&0xC0 == 0x80 && !n.slow {
-			// Two bytes (Latin, Cyrillic, Arabic): decoded inline.
+			// Two bytes (Latin, Cyrillic, Arabic): decoded inline, and most of
+			// them folded by one look-up.
 			r, size = rune(c&0x1F)<<6|rune(s[i+1]&0x3F), 2
+			if e := &twoByte[r-0x80]; e.kind == tbDrop || e.kind == tbEmit && !(camel && n.hashtag) {
+				i += 2
+				if e.kind == tbEmit {
+					dst = append(dst, e.b[:e.n]...)
+					n.latin = e.latin
+				}
+				continue
+			}
 		} else {
 			r, size = utf8.DecodeRuneInString(s[i:])
 		}
@@ -414,6 +423,55 @@ func (n *normalizer) emit(dst []byte, r rune) []byte {
 	n.latin = unicode.Is(unicode.Latin, r)
 	return utf8.AppendRune(dst, r)
 }
+
+// Kinds of twoByteFold.
+const (
+	tbGeneral = iota // run's other paths
+	tbDrop           // dropped: nothing written, no state changed
+	tbEmit           // b[:n] written, n.latin set to latin
+)
+
+// twoByteFold is what run's stateless paths (dropped, latinFold, fastRune) make of
+// a rune of two bytes in UTF-8, found by one look-up instead of their tests in
+// turn: Cyrillic, Arabic and accented Latin are most of the text that is not
+// ASCII.
+type twoByteFold struct {
+	kind  uint8
+	n     uint8
+	latin bool
+	b     [2]byte
+}
+
+var twoByte = func() (t [0x800 - 0x80]twoByteFold) {
+	for r := rune(0x80); r < 0x800; r++ {
+		e := &t[r-0x80]
+		if dropped(r) {
+			e.kind = tbDrop
+			continue
+		}
+		if r >= latinLo && r < latinHi {
+			if f := latinFold[r-latinLo]; f[0] != 0 {
+				e.kind, e.b, e.n, e.latin = tbEmit, f, 1, true
+				if f[1] != 0 {
+					e.n = 2
+				}
+				continue
+			}
+		}
+		var nz normalizer
+		nz.latin = true // (fastRune clears it for the runes it folds)
+		fast, ok := nz.fastRune(r)
+		switch {
+		case !ok || nz.compose:
+		case fast == 0:
+			e.kind, e.latin = tbEmit, nz.latin
+		case fast >= 0x80 && fast < 0x800:
+			e.kind, e.latin, e.n = tbEmit, nz.latin, 2
+			e.b = [2]byte{0xC0 | byte(fast>>6), 0x80 | byte(fast&0x3F)}
+		}
+	}
+	return
+}()
 
 // fastRune folds the common Arabic and Devanagari runes without table
 // look-ups. It returns ok=false when the general path is needed; a zero
