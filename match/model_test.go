@@ -30,10 +30,15 @@ var (
 // corpora, nothing else).
 const (
 	trainEpochs = 12
-	trainRate   = 0.3  // AdaGrad step
-	trainL2     = 1e-5 // per update
-	trainFolds  = 5
-	trainSeed   = 20261205
+	trainRate   = 0.3 // AdaGrad step
+	// per update; 1e-5 until 2026-12-07, when the model was found to weigh single
+	// words of its writers' briefs ("smart" of smart TVs, "seems", "on" before
+	// a name) enough to overturn the rules on plain posts of another kind: ten
+	// times as much left the held-out sets' figures as they were and read more
+	// of those posts as the rules do (docs/matching.md)
+	trainL2    = 1e-4
+	trainFolds = 5
+	trainSeed  = 20261205
 	// Each model is the average of this many fits over differently shuffled
 	// orders: one fit moves with any small change to the training set (a
 	// post more or less reorders them all); the average does not.
