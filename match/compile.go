@@ -132,7 +132,7 @@ type Rules struct {
 	// their stems without each name suffix they may end in
 	aliasLens  [1 << 12]uint32
 	pairBits   []uint64           // hashed first two tokens of longer aliases ("i cloud")
-	pairKeys   map[uint64]uint8   // their full hashes (pairMix): pkEnd, pkMore
+	pairKeys   map[uint64]uint8   // their full hashes (pairOf): pkEnd, pkMore
 	tripleKeys map[uint64]uint8   // the first three tokens of longer aliases (tripleMix): pkEnd, pkMore
 	looseBits  [64]uint64         // hashed first tokens of aliases whose last token is matched by its start (prefixLast)
 	fuzzyBits  []uint64           // hashed fuzzy aliases and their one-deletion variants
@@ -538,17 +538,17 @@ const (
 	pkMore                   // an alias goes on after it
 )
 
-// pairKind returns how a and b, the first two tokens of an alias, end it or go on
-// (0: they start none).
-func (r *Rules) pairKind(a, b []byte) uint8 {
-	h := pairMix(a, b)
+// pairKind returns how a (ha: its mixWords) and b, the first two tokens of an
+// alias, end it or go on (0: they start none).
+func (r *Rules) pairKind(ha uint64, b []byte) uint8 {
+	h := pairOf(ha, b)
 	if !hasBit(r.pairBits, uint32(h>>(64-r.aliasLog))) {
 		return 0
 	}
 	return r.pairKeys[h]
 }
 
-// tripleMix hashes a third token onto pairMix's hash of the first two.
+// tripleMix hashes a third token onto pairOf's hash of the first two.
 func tripleMix(pair uint64, c []byte) uint64 {
 	h := pair*0xC2B2AE3D27D4EB4F ^ mixWords(c)
 	h ^= h >> 29
@@ -589,9 +589,9 @@ func mixWords(b []byte) uint64 {
 // one byte of a key in constant time.
 const hashBase = 0x01000193
 
-// pairMix hashes two consecutive tokens.
-func pairMix(a, b []byte) uint64 {
-	h := mixWords(a)*0xC2B2AE3D27D4EB4F ^ mixWords(b)
+// pairOf hashes two consecutive tokens, the first by its mixWords.
+func pairOf(ha uint64, b []byte) uint64 {
+	h := ha*0xC2B2AE3D27D4EB4F ^ mixWords(b)
 	h ^= h >> 31
 	return h * 0x9E3779B97F4A7C15
 }
@@ -670,7 +670,7 @@ func (r *Rules) buildPrefilter() {
 			if p.prefixLast {
 				setBit(r.looseBits[:], looseSlot(h))
 			}
-			h := pairMix([]byte(p.toks[0]), []byte(p.toks[1]))
+			h := pairOf(h, []byte(p.toks[1]))
 			setBit(r.pairBits, uint32(h>>(64-r.aliasLog)))
 			if len(p.toks) == 2 {
 				r.pairKeys[h] |= pkEnd

@@ -19,7 +19,7 @@ func (m *Matcher) mayName(sc *scratch) bool {
 			if hasBit(r.wordBits, uint32(h>>(64-r.aliasLog))) && r.aliasKeys[h]&akWord != 0 {
 				return true
 			}
-			if t.fl&tkMention == 0 && sc.continues(i+1) && r.mayContinue(sc, i) {
+			if t.fl&tkMention == 0 && sc.continues(i+1) && r.mayContinue(sc, i, h) {
 				return true
 			}
 		}
@@ -74,19 +74,19 @@ func (sc *scratch) continues(j int) bool {
 	return j < len(sc.toks) && sc.toks[j].fl&(tkBreak|tkMention) == 0
 }
 
-// mayContinue reports whether token i, the first token of an alias, starts one
+// mayContinue reports whether token i, the first token of an alias (hk: its
+// mixWords), starts one
 // with the tokens after it as scan's tokenIs matches them: each as written but
 // the alias's last, which may also carry a name suffix ("Тик Токни", "апп
 // стордан") or, in a Korean name, anything after it ("마크 서버가"). The first
 // three tokens are checked: "on the" starts "on the gram", not "on the corner".
-func (r *Rules) mayContinue(sc *scratch, i int) bool {
+func (r *Rules) mayContinue(sc *scratch, i int, hk uint64) bool {
 	b := sc.buf
-	key := b[sc.toks[i].s:sc.toks[i].e]
-	if hasBit(r.looseBits[:], looseSlot(mixWords(key))) {
+	if hasBit(r.looseBits[:], looseSlot(hk)) {
 		return true // (a few Korean names)
 	}
 	next := b[sc.toks[i+1].s:sc.toks[i+1].e]
-	h := pairMix(key, next)
+	h := pairOf(hk, next)
 	if hasBit(r.pairBits, uint32(h>>(64-r.aliasLog))) {
 		switch k := r.pairKeys[h]; {
 		case k&pkEnd != 0:
@@ -104,7 +104,7 @@ func (r *Rules) mayContinue(sc *scratch, i int) bool {
 		}
 	}
 	for _, suf := range suffixesByLast[next[len(next)-1]] {
-		if hasNameSuffix(next, suf) && r.pairKind(key, next[:len(next)-len(suf)])&pkEnd != 0 {
+		if hasNameSuffix(next, suf) && r.pairKind(hk, next[:len(next)-len(suf)])&pkEnd != 0 {
 			return true
 		}
 	}
