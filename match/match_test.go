@@ -1078,6 +1078,35 @@ func TestPrefilterCorpus(t *testing.T) {
 	}
 }
 
+// TestPrefilterSelective: most posts that name no service leave after the
+// prefilter (the writers' posts naming none of the services: a quarter went on
+// to the scan while a bit of its bitsets set by another word answered "maybe").
+func TestPrefilterSelective(t *testing.T) {
+	m := NewMatcher(nil)
+	files, err := filepath.Glob("testdata/tune_*.jsonl")
+	if err != nil || len(files) == 0 {
+		t.Fatal("no tuning corpora", err)
+	}
+	n, passed := 0, 0
+	sc := &scratch{}
+	for _, f := range files {
+		posts, _ := loadLabelled(t, f, "")
+		for _, p := range posts {
+			if len(p.kinds) > 0 || len(m.Match(nil, p.text)) > 0 {
+				continue
+			}
+			n++
+			if m.tokens(sc, p.text); len(sc.toks) > 0 && m.mayName(sc) {
+				passed++
+			}
+		}
+	}
+	t.Logf("%d posts naming no service, %d past the prefilter", n, passed)
+	if n < 500 || float64(passed) > 0.08*float64(n) {
+		t.Errorf("%d of %d posts naming no service past the prefilter: want at most 8%%", passed, n)
+	}
+}
+
 // TestPrefilterEdits: every one-edit variant of every fuzzy alias, and every
 // longer alias split over tokens and hashtags or with a case ending, is found as
 // without the prefilter.

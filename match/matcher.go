@@ -203,6 +203,18 @@ func (m *Matcher) Match(dst []Match, text string) []Match {
 
 // prepare normalises and scans text into sc; false when it names no service.
 func (m *Matcher) prepare(sc *scratch, text string) bool {
+	m.tokens(sc, text)
+	if len(sc.toks) == 0 || !m.noPrefilter && !m.mayName(sc) {
+		return false
+	}
+	if !sc.ascii {
+		m.splitRuns(sc)
+	}
+	return m.scan(sc)
+}
+
+// tokens normalises text into sc.buf and finds its tokens.
+func (m *Matcher) tokens(sc *scratch, text string) {
 	sc.text, sc.exactText, sc.exactDone = text, "", false
 	b, ascii := foldASCII(sc.buf[:0], text)
 	sc.ascii = ascii
@@ -225,13 +237,6 @@ func (m *Matcher) prepare(sc *scratch, text string) bool {
 			m.tokenize(sc)
 		}
 	}
-	if len(sc.toks) == 0 || !m.noPrefilter && !m.mayName(sc) {
-		return false
-	}
-	if !ascii {
-		m.splitRuns(sc)
-	}
-	return m.scan(sc)
 }
 
 // writesPlain reports whether the post writes w anywhere, in any case: an
