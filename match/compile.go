@@ -165,7 +165,9 @@ var nameSuffixes = []string{"nya", "ku", "mu", "ta", "da", "te", "de", "tan", "d
 	"م", "ت", "ش", "مون", "تون", "شون", "و",
 	"ul", "ului", // Romanian articles: instagramul, facebookului
 	"u", "a", "em", "owi", "om", "і", // Slavic cases: outlooku, Tauronu, discordem, Netflixowi, вотсапі
-	"i", "и"} // Turkish and Uzbek possessives and accusatives: instagramı, Инстаграми
+	"i", "и", // Turkish and Uzbek possessives and accusatives: instagramı, Инстаграми
+	// Uzbek "my", alone and with a case: telegramim, вотсапим, discordimni, ютубимда
+	"im", "imni", "imda", "imga", "imdan", "imning", "им", "имни", "имда", "имга", "имдан", "имнинг"}
 
 func compile(raw *rawRules) *Rules {
 	r := &Rules{
