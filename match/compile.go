@@ -133,7 +133,7 @@ type Rules struct {
 	aliasLens  [1 << 12]uint32
 	pairBits   []uint64           // hashed first two tokens of longer aliases ("i cloud")
 	pairKeys   map[uint64]uint8   // their full hashes (pairOf): pkEnd, pkMore
-	tripleKeys map[uint64]uint8   // the first three tokens of longer aliases (tripleMix): pkEnd, pkMore
+	tripleKeys map[uint64]uint8   // the first three tokens of longer aliases (pairOf twice): pkEnd, pkMore
 	looseBits  [64]uint64         // hashed first tokens of aliases whose last token is matched by its start (prefixLast)
 	fuzzyBits  []uint64           // hashed fuzzy aliases and their one-deletion variants
 	fuzzyKeys  map[uint32]bool    // their polynomial hashes, unfinished (see delHash)
@@ -515,10 +515,13 @@ const (
 	akWord                    // an alias of one token
 )
 
+// slot is the bit of aliasBits, wordBits and pairBits for a full hash.
+func (r *Rules) slot(h uint64) uint32 { return uint32(h >> (64 - r.aliasLog)) }
+
 // aliasKind returns how key starts an alias (akFirst, akWord; 0: it starts none).
 func (r *Rules) aliasKind(key []byte) uint8 {
 	h := mixWords(key)
-	if !hasBit(r.aliasBits, uint32(h>>(64-r.aliasLog))) {
+	if !hasBit(r.aliasBits, r.slot(h)) {
 		return 0
 	}
 	return r.aliasKeys[h]
@@ -527,11 +530,13 @@ func (r *Rules) aliasKind(key []byte) uint8 {
 // lensSlot is aliasLens's slot for a word starting with bytes a and b.
 func lensSlot(a, b byte) uint32 { return (uint32(a)<<8 | uint32(b)) * 0x9E3779B1 >> 20 }
 
-// isWordAlias reports whether key is an alias of one token. Many common words
-// start longer aliases ("in", "my"): their bit in wordBits keeps them from the map.
-func (r *Rules) isWordAlias(key []byte) bool {
-	h := mixWords(key)
-	return hasBit(r.wordBits, uint32(h>>(64-r.aliasLog))) && r.aliasKeys[h]&akWord != 0
+// isWordAlias reports whether key is an alias of one token.
+func (r *Rules) isWordAlias(key []byte) bool { return r.isWord(mixWords(key)) }
+
+// isWord is isWordAlias of a token's mixWords. Many common words start longer
+// aliases ("in", "my"): their bit in wordBits keeps them from the map.
+func (r *Rules) isWord(h uint64) bool {
+	return hasBit(r.wordBits, r.slot(h)) && r.aliasKeys[h]&akWord != 0
 }
 
 // Kinds of a pair or triple of tokens in Rules.pairKeys and tripleKeys.
@@ -540,21 +545,13 @@ const (
 	pkMore                   // an alias goes on after it
 )
 
-// pairKind returns how a (ha: its mixWords) and b, the first two tokens of an
-// alias, end it or go on (0: they start none).
-func (r *Rules) pairKind(ha uint64, b []byte) uint8 {
-	h := pairOf(ha, b)
-	if !hasBit(r.pairBits, uint32(h>>(64-r.aliasLog))) {
+// pairKind returns how the first two tokens of an alias, hashed together by
+// pairOf, end it or go on (0: they start none).
+func (r *Rules) pairKind(h uint64) uint8 {
+	if !hasBit(r.pairBits, r.slot(h)) {
 		return 0
 	}
 	return r.pairKeys[h]
-}
-
-// tripleMix hashes a third token onto pairOf's hash of the first two.
-func tripleMix(pair uint64, c []byte) uint64 {
-	h := pair*0xC2B2AE3D27D4EB4F ^ mixWords(c)
-	h ^= h >> 29
-	return h * 0x9E3779B97F4A7C15
 }
 
 // looseSlot is looseBits's bit for a token's mixWords hash.
@@ -591,7 +588,8 @@ func mixWords(b []byte) uint64 {
 // one byte of a key in constant time.
 const hashBase = 0x01000193
 
-// pairOf hashes two consecutive tokens, the first by its mixWords.
+// pairOf hashes two consecutive tokens, the first by its mixWords (or the first
+// two by theirs, for a third: tripleKeys).
 func pairOf(ha uint64, b []byte) uint64 {
 	h := ha*0xC2B2AE3D27D4EB4F ^ mixWords(b)
 	h ^= h >> 31
@@ -660,20 +658,20 @@ func (r *Rules) buildPrefilter() {
 			continue
 		}
 		h := mixWords([]byte(p.toks[0]))
-		setBit(r.aliasBits, uint32(h>>(64-r.aliasLog)))
+		setBit(r.aliasBits, r.slot(h))
 		if w := p.toks[0]; len(w) >= 2 {
 			r.aliasLens[lensSlot(w[0], w[1])] |= 1 << min(len(w), 31)
 		}
 		r.aliasKeys[h] |= akFirst
 		if len(p.toks) == 1 {
-			setBit(r.wordBits, uint32(h>>(64-r.aliasLog)))
+			setBit(r.wordBits, r.slot(h))
 			r.aliasKeys[h] |= akWord
 		} else {
 			if p.prefixLast {
 				setBit(r.looseBits[:], looseSlot(h))
 			}
 			h := pairOf(h, []byte(p.toks[1]))
-			setBit(r.pairBits, uint32(h>>(64-r.aliasLog)))
+			setBit(r.pairBits, r.slot(h))
 			if len(p.toks) == 2 {
 				r.pairKeys[h] |= pkEnd
 			} else {
@@ -682,7 +680,7 @@ func (r *Rules) buildPrefilter() {
 				if len(p.toks) == 3 {
 					k = pkEnd
 				}
-				r.tripleKeys[tripleMix(h, []byte(p.toks[2]))] |= k
+				r.tripleKeys[pairOf(h, []byte(p.toks[2]))] |= k
 			}
 		}
 	}

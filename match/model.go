@@ -340,6 +340,7 @@ func charGrams(dst []uint32, tok []byte, cjk bool) []uint32 {
 	return charGramsRunes(dst, tok, cjk)
 }
 
+// charGramsRunes is charGrams for any word (the reference of charGramsASCII).
 func charGramsRunes(dst []uint32, tok []byte, cjk bool) []uint32 {
 	var rs [66]int32 // rune starts, plus the edges
 	n := 0

@@ -14,9 +14,9 @@ func (m *Matcher) mayName(sc *scratch) bool {
 	for i := range sc.toks {
 		t := &sc.toks[i]
 		key := b[t.s:t.e]
-		if h := mixWords(key); hasBit(r.aliasBits, uint32(h>>(64-r.aliasLog))) {
+		if h := mixWords(key); hasBit(r.aliasBits, r.slot(h)) {
 			// A one-token alias, or a longer one as scan's follows will find it.
-			if hasBit(r.wordBits, uint32(h>>(64-r.aliasLog))) && r.aliasKeys[h]&akWord != 0 {
+			if r.isWord(h) {
 				return true
 			}
 			if t.fl&tkMention == 0 && sc.continues(i+1) && r.mayContinue(sc, i, h) {
@@ -56,7 +56,8 @@ func (m *Matcher) mayName(sc *scratch) bool {
 		if len(key) >= 4 {
 			lens := r.aliasLens[lensSlot(key[0], key[1])]
 			for _, suf := range suffixesByLast[key[len(key)-1]] {
-				if n := len(key) - len(suf); n >= minStem(suf) && lens&(1<<min(n, 31)) != 0 && string(key[n:]) == suf && r.aliasKind(key[:n]) != 0 {
+				// (the stem's length first: most words start no name of that length)
+				if n := len(key) - len(suf); lens&(1<<min(max(n, 0), 31)) != 0 && hasNameSuffix(key, suf) && r.aliasKind(key[:n]) != 0 {
 					return true
 				}
 			}
@@ -75,11 +76,11 @@ func (sc *scratch) continues(j int) bool {
 }
 
 // mayContinue reports whether token i, the first token of an alias (hk: its
-// mixWords), starts one
-// with the tokens after it as scan's tokenIs matches them: each as written but
-// the alias's last, which may also carry a name suffix ("Тик Токни", "апп
-// стордан") or, in a Korean name, anything after it ("마크 서버가"). The first
-// three tokens are checked: "on the" starts "on the gram", not "on the corner".
+// mixWords), starts one with the tokens after it as scan's tokenIs matches them:
+// each as written but the alias's last, which may also carry a name suffix ("Тик
+// Токни", "апп стордан") or, in a Korean name, anything after it ("마크 서버가").
+// The first three tokens are checked: "on the" starts "on the gram", not "on the
+// corner".
 func (r *Rules) mayContinue(sc *scratch, i int, hk uint64) bool {
 	b := sc.buf
 	if hasBit(r.looseBits[:], looseSlot(hk)) {
@@ -87,24 +88,23 @@ func (r *Rules) mayContinue(sc *scratch, i int, hk uint64) bool {
 	}
 	next := b[sc.toks[i+1].s:sc.toks[i+1].e]
 	h := pairOf(hk, next)
-	if hasBit(r.pairBits, uint32(h>>(64-r.aliasLog))) {
-		switch k := r.pairKeys[h]; {
-		case k&pkEnd != 0:
+	switch k := r.pairKind(h); {
+	case k&pkEnd != 0:
+		return true
+	case k&pkMore != 0 && sc.continues(i+2):
+		third := b[sc.toks[i+2].s:sc.toks[i+2].e]
+		if r.tripleKeys[pairOf(h, third)] != 0 ||
+			anyStem(third, func(stem []byte) bool { return r.tripleKeys[pairOf(h, stem)]&pkEnd != 0 }) {
 			return true
-		case k&pkMore != 0 && sc.continues(i+2):
-			third := b[sc.toks[i+2].s:sc.toks[i+2].e]
-			if r.tripleKeys[tripleMix(h, third)] != 0 {
-				return true
-			}
-			for _, suf := range suffixesByLast[third[len(third)-1]] {
-				if hasNameSuffix(third, suf) && r.tripleKeys[tripleMix(h, third[:len(third)-len(suf)])]&pkEnd != 0 {
-					return true
-				}
-			}
 		}
 	}
-	for _, suf := range suffixesByLast[next[len(next)-1]] {
-		if hasNameSuffix(next, suf) && r.pairKind(hk, next[:len(next)-len(suf)])&pkEnd != 0 {
+	return anyStem(next, func(stem []byte) bool { return r.pairKind(pairOf(hk, stem))&pkEnd != 0 })
+}
+
+// anyStem reports whether f holds for w without one of the name suffixes it ends in.
+func anyStem(w []byte, f func(stem []byte) bool) bool {
+	for _, suf := range suffixesByLast[w[len(w)-1]] {
+		if hasNameSuffix(w, suf) && f(w[:len(w)-len(suf)]) {
 			return true
 		}
 	}
