@@ -137,6 +137,7 @@
 //	only_me_terms:  {en: ["just me", ...], de: ["nur bei mir", ...], ...}
 //	own_work_terms: {en: ["my code", ...], ru: ["мой код", ...], ...}
 //	own_side_terms: {en: ["my wifi", ...], fa: [فیلترشکنم, ...], ...}
+//	supposition_terms: {en: ["i thought", ...], tr: [sandım, ...], ...}
 //	not_name_terms: {de: ["liegt nicht an", ...], id: [bukan], ...}
 //	platform_terms: {en: [on, "on the", ...], nl: ["op de", ...], ...}
 //	together_terms: {en: [both, "at the same time", ...], ja: [同時に, ...], ...}

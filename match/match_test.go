@@ -513,8 +513,9 @@ func TestTogether(t *testing.T) {
 
 // TestOwnSide: an outage term right after the poster's own connection,
 // device, VPN or card is the poster's own trouble, unless a service is named
-// between; a service named right after a not-name term ("liegt nicht an",
-// "bukan") is not the one failing, nor are the names listed with it.
+// between, or a supposition term says the poster guessed so wrongly ("I
+// thought my wifi died"); a service named right after a not-name term ("liegt
+// nicht an", "bukan") is not the one failing, nor are the names listed with it.
 func TestOwnSide(t *testing.T) {
 	checkMatches(t, rulesOnly(), []matchCase{
 		{"mein wlan ist kaputt, also kein netflix heute", want{"netflix": Mention}},
@@ -541,6 +542,16 @@ func TestOwnSide(t *testing.T) {
 		// not when asked, or denied
 		{"هو الواتس واقع ولا النت عندي اللي بايظ؟", want{"whatsapp": Outage}},
 		{"YouTube buffert ohne Ende und nein, mein Internet ist nicht das Problem", want{"youtube": Outage}},
+		// nor when it was a wrong guess (supposition_terms), before it or, where
+		// the verb comes last, after its outage term; the guess's tense is not
+		// the service's
+		{"I thought my wifi was broken, turns out instagram is down", want{"instagram": Outage}},
+		{"ich dachte mein wlan spinnt, aber whatsapp ist down", want{"whatsapp": Outage}},
+		{"думал, у меня инет отвалился, а это телеграм лежит", want{"telegram": Outage}},
+		{"internetim gitti sandım, meğer instagram çökmüş", want{"instagram": Outage}},
+		{"kirain kuota habis, ternyata tiktok yang error", want{"tiktok": Outage}},
+		// a guess about another post's trouble does not lift the poster's own
+		{"my wifi died, netflix won't load, i thought it was the router", want{"netflix": Mention}},
 	})
 	// A provider that the rules follow as a service is complained of.
 	r, err := ParseRules(append(DefaultRulesYAML(), []byte("\n  - {name: jio, display: Jio, aliases: [jio]}\n")...))

@@ -95,6 +95,7 @@ const (
 	mkRunTail   // a CJK run with words after its last name ("เมื่อคืนยูทูปล่ม"): a clause, not a list item
 	mkNotName   // ends a not-name term: the service right after it is not the one failing ("bukan WA")
 	mkPlatform  // ends a platform term ("on the", "op de"): a device named right after it is where another service runs
+	mkSuppose   // in a supposition term ("I thought", "думал"): the poster's own trouble beside it was a wrong guess
 )
 
 type mention struct {

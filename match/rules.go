@@ -138,6 +138,7 @@ type rawRules struct {
 	ownSide                     []string // own_side_terms
 	notName                     []string // not_name_terms
 	platform                    []string // platform_terms
+	suppose                     []string // supposition_terms
 	problemNames                []string
 	problems                    [][]string
 	services                    []rawService
@@ -380,6 +381,7 @@ func (raw *rawRules) termLists() map[string]termListField {
 		"own_side_terms":      {&raw.ownSide, nil},
 		"not_name_terms":      {&raw.notName, nil},
 		"platform_terms":      {&raw.platform, nil},
+		"supposition_terms":   {&raw.suppose, nil},
 		"together_terms":      {&raw.together, nil},
 		"question_particles":  {&raw.particles, nil},
 		"consequence_endings": {&raw.conseqEndings, nil},

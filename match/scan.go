@@ -38,8 +38,9 @@ func (m *Matcher) scan(sc *scratch) bool {
 	sc.past, sc.present, sc.pastCov, sc.presentCov = sc.past[:0], sc.present[:0], sc.pastCov[:0], sc.presentCov[:0]
 	var probs uint16
 	cancel, negated := false, false
-	runWords := false // a CJK run holds a name and other words ("アウトルックの動画ってどうやって…？")
-	runOther := false // a CJK run holds words that are neither names nor intent terms
+	supposing := false // a supposition term was found (catSuppose)
+	runWords := false  // a CJK run holds a name and other words ("アウトルックの動画ってどうやって…？")
+	runOther := false  // a CJK run holds words that are neither names nor intent terms
 	aliasNext, intentNext, ownNext := 0, 0, 0
 	for i := range toks {
 		t := &toks[i]
@@ -97,6 +98,9 @@ func (m *Matcher) scan(sc *scratch) bool {
 			case catContext:
 				sc.ctxGroups = append(sc.ctxGroups, p.cgroups...)
 			case catCancel:
+				if sc.supposedBefore(i) {
+					break // "думал, у меня инет отвалился, а это телеграм лежит"
+				}
 				cancel = true
 				if !inRun { // in a CJK run: by the bytes it covers (below)
 					sc.cancels = append(sc.cancels, int32(i), int32(i+n))
@@ -127,6 +131,13 @@ func (m *Matcher) scan(sc *scratch) bool {
 			case catPlatform:
 				if t.fl&tkCJK == 0 {
 					sc.marks[i+n-1] |= mkPlatform
+				}
+			case catSuppose:
+				if t.fl&tkCJK == 0 {
+					supposing = true
+					for k := i; k < i+n; k++ {
+						sc.marks[k] |= mkSuppose
+					}
 				}
 			case catTogether:
 				if k := len(sc.together); k == 0 || sc.together[k-1] != int32(i) {
@@ -368,6 +379,11 @@ func (m *Matcher) scan(sc *scratch) bool {
 	if len(sc.mentions) == 0 {
 		return false
 	}
+	if supposing && cancel {
+		// a post negation the poster guessed, in the languages that put the
+		// verb last ("internetim gitti sandım"; before it, the loop saw it)
+		cancel = sc.dropSupposedCancels()
+	}
 	if sc.keepOwnTerms(r) {
 		cancel = true
 	}
@@ -456,7 +472,14 @@ func (m *Matcher) scan(sc *scratch) bool {
 				continue
 			}
 			// and the model is not asked to overrule that ("meu TCC cheio de
-			// erro e eu aqui rolando WhatsApp")
+			// erro e eu aqui rolando WhatsApp"). Not when the poster's own
+			// trouble was a wrong guess ("I thought my wifi died, turns out
+			// insta is down", "internetim gitti sandım"): the post is about
+			// the service.
+			if w.cat == catOwnSide && sc.supposed(w, in) {
+				sc.dropPastWithin(w.pos, in.end) // ("my wifi was down": the guess's tense)
+				continue
+			}
 			negated = true
 			if w.cat == catOwnSide && !sc.asked(int(in.end)) && !sc.markedWithin(w.end, in.end, mkNegator) {
 				// The poster's own connection, device or card failing is
@@ -915,6 +938,66 @@ func (sc *scratch) insideTerm(mn mention) bool {
 func nameEndsBefore(sc *scratch, i int) bool {
 	k := len(sc.mentions)
 	return k > 0 && sc.mentions[k-1].end == int32(i)
+}
+
+// supposeSpan: a supposition term counts for the poster's own trouble named up
+// to this many words after it ("I thought it was my wifi"), or, in the
+// languages that put the verb last, right after its outage term
+// ("internetim gitti sandım", "internet ishlamayapti deb o'ylabman").
+const supposeSpan = 3
+
+// supposedBefore reports whether a supposition term ends within supposeSpan
+// words before token i, in its sentence.
+func (sc *scratch) supposedBefore(i int) bool {
+	for k := i - 1; k >= 0 && k >= i-supposeSpan-1 && sc.toks[k].sent == sc.toks[i].sent; k-- {
+		if sc.marks[k]&mkSuppose != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// supposed reports whether the poster's own trouble w, said by outage term in,
+// is a wrong guess: a supposition term before w or right after in.
+func (sc *scratch) supposed(w, in intent) bool {
+	return sc.supposedBefore(int(w.pos)) || sc.supposedAfter(int(in.end))
+}
+
+// dropSupposedCancels drops the post negations of spaced script that a
+// supposition term follows right after, and reports whether any is left.
+func (sc *scratch) dropSupposedCancels() bool {
+	kept := sc.cancels[:0]
+	for k := 0; k+1 < len(sc.cancels); k += 2 {
+		s, e := sc.cancels[k], sc.cancels[k+1]
+		if e > s && sc.toks[s].fl&tkCJK == 0 && sc.supposedAfter(int(e)) {
+			continue
+		}
+		kept = append(kept, s, e)
+	}
+	sc.cancels = kept
+	return len(kept) > 0
+}
+
+// supposedAfter reports whether a supposition term starts within supposeSpan
+// words from token end (the end of a phrase), in the phrase's sentence.
+func (sc *scratch) supposedAfter(end int) bool {
+	for k := end; k < min(end+supposeSpan, len(sc.toks)) && sc.toks[k].sent == sc.toks[end-1].sent; k++ {
+		if sc.marks[k]&mkSuppose != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// dropPastWithin drops the past cues that start within the tokens [from, to).
+func (sc *scratch) dropPastWithin(from, to int32) {
+	kept := sc.past[:0]
+	for _, c := range sc.past {
+		if c < from || c >= to {
+			kept = append(kept, c)
+		}
+	}
+	sc.past = kept
 }
 
 // nameWithin reports whether a service is named within the tokens [from, to).

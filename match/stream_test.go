@@ -4,15 +4,132 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
+	"maps"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
 // sampleStreams is where the shared sample streams live beside a checkout
 // (they are not part of the repository).
 const sampleStreams = "../../shared/data/scenarios"
+
+// sampleStreamNames are the labelled sample streams.
+var sampleStreamNames = []string{"launch-day", "whatsapp-2022-10-25"}
+
+// sampleStreamsHere reports whether the sample streams are beside the checkout.
+func sampleStreamsHere() bool {
+	for _, name := range sampleStreamNames {
+		if _, err := os.Stat(filepath.Join(sampleStreams, name, "labels.jsonl")); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// streamKind is what a sample stream's label kind says of its service for
+// training: complaints (an outage's, and one person's "ambient" ones),
+// recoveries, and mentions (chatter, launch talk); replies name no service
+// and unrelated posts none at all.
+var streamKind = map[string]Kind{"outage": Outage, "ambient": Outage, "recovery": Recovery, "chatter": Mention, "launch": Mention}
+
+// streamPosts reads the labelled posts of the named sample streams for
+// training: distinct texts, at most streamCap of each label kind, drawn with
+// a fixed seed (the streams repeat their templates thousands of times).
+func streamPosts(names []string) ([]*labelled, error) {
+	byKind := map[string][]*labelled{}
+	seen := map[string]bool{}
+	for _, name := range names {
+		dir := filepath.Join(sampleStreams, name)
+		labels, err := streamLabels(filepath.Join(dir, "labels.jsonl"))
+		if err != nil {
+			return nil, fmt.Errorf("reading the labels of sample stream %s: %w", name, err)
+		}
+		err = eachStreamPost(filepath.Join(dir, "posts.jsonl"), func(id, text string) {
+			l, ok := labels[id]
+			k, known := streamKind[l.Kind]
+			if !ok || !known || l.Service == "" || seen[text] {
+				return
+			}
+			seen[text] = true
+			byKind[l.Kind] = append(byKind[l.Kind], &labelled{text: text, lang: l.Lang, kinds: map[string]Kind{l.Service: k}})
+		})
+		if err != nil {
+			return nil, fmt.Errorf("reading the posts of sample stream %s: %w", name, err)
+		}
+	}
+	r := rand.New(rand.NewPCG(trainSeed, 2))
+	var out []*labelled
+	for _, kind := range slices.Sorted(maps.Keys(byKind)) {
+		ps := byKind[kind]
+		r.Shuffle(len(ps), func(i, j int) { ps[i], ps[j] = ps[j], ps[i] })
+		out = append(out, ps[:min(len(ps), streamCap)]...)
+	}
+	return out, nil
+}
+
+type streamLabel struct {
+	Kind, Lang, Service string
+}
+
+// streamLabels reads a sample stream's labels: post id → label (Service is
+// "" when the label names none).
+func streamLabels(path string) (map[string]streamLabel, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	labels := map[string]streamLabel{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 64<<20)
+	for sc.Scan() {
+		var l struct {
+			ID, Kind, Lang string
+			Service        *string
+		}
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			return nil, err
+		}
+		s := streamLabel{Kind: l.Kind, Lang: l.Lang}
+		if l.Service != nil {
+			s.Service = *l.Service
+		}
+		labels[l.ID] = s
+	}
+	return labels, sc.Err()
+}
+
+// eachStreamPost calls f with the id and text of every post of a sample
+// stream that decodes (canonical posts and X API v2 lines; the streams hold
+// bad lines and lines past Kafka's 1 MB on purpose).
+func eachStreamPost(path string, f func(id, text string)) error {
+	file, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	sc := bufio.NewScanner(file)
+	sc.Buffer(nil, 64<<20)
+	for sc.Scan() {
+		var p struct {
+			ID, Text string
+			Data     struct{ ID, Text string } // X API v2 lines
+		}
+		if json.Unmarshal(sc.Bytes(), &p) != nil {
+			continue
+		}
+		if p.ID == "" {
+			p.ID, p.Text = p.Data.ID, p.Data.Text
+		}
+		f(p.ID, p.Text)
+	}
+	return sc.Err()
+}
 
 // TestSampleStreamChatter: the sample streams' chatter (posts naming a service
 // with no complaint) read as complaints stays under maxChatterShare. No
@@ -26,44 +143,27 @@ func TestSampleStreamChatter(t *testing.T) {
 	for _, name := range []string{"launch-day", "whatsapp-2022-10-25"} {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join(sampleStreams, name)
-			kinds, err := streamKinds(filepath.Join(dir, "labels.jsonl"))
+			labels, err := streamLabels(filepath.Join(dir, "labels.jsonl"))
 			if errors.Is(err, fs.ErrNotExist) {
 				t.Skipf("%s not here", dir)
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			f, err := os.Open(filepath.Join(dir, "posts.jsonl"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			sc := bufio.NewScanner(f)
-			sc.Buffer(nil, 64<<20) // the streams hold lines past Kafka's 1 MB on purpose
 			var chatter, read int
-			for sc.Scan() {
-				var p struct {
-					ID, Text string
-					Data     struct{ ID, Text string } // X API v2 lines
-				}
-				if json.Unmarshal(sc.Bytes(), &p) != nil {
-					continue // the streams hold bad lines on purpose
-				}
-				if p.ID == "" {
-					p.ID, p.Text = p.Data.ID, p.Data.Text
-				}
-				if kinds[p.ID] != "chatter" {
-					continue
+			err = eachStreamPost(filepath.Join(dir, "posts.jsonl"), func(id, text string) {
+				if labels[id].Kind != "chatter" {
+					return
 				}
 				chatter++
-				for _, mt := range m.Match(nil, p.Text) {
+				for _, mt := range m.Match(nil, text) {
 					if mt.Kind == Outage {
 						read++
 						break
 					}
 				}
-			}
-			if err := sc.Err(); err != nil {
+			})
+			if err != nil {
 				t.Fatal(err)
 			}
 			share := float64(read) / float64(max(chatter, 1))
@@ -73,24 +173,4 @@ func TestSampleStreamChatter(t *testing.T) {
 			}
 		})
 	}
-}
-
-// streamKinds reads a sample stream's labels: post id → kind.
-func streamKinds(path string) (map[string]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	kinds := map[string]string{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 64<<20) // the streams hold lines past Kafka's 1 MB on purpose
-	for sc.Scan() {
-		var l struct{ ID, Kind string }
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			return nil, err
-		}
-		kinds[l.ID] = l.Kind
-	}
-	return kinds, sc.Err()
 }
