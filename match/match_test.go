@@ -1006,7 +1006,7 @@ func FuzzMatch(f *testing.F) {
 		f.Add(s)
 	}
 	f.Add("#WhatsAppDown_واتساب_معطل x.com @x #xdown")
-	for _, s := range []string{"wahtsap caiu", "whatsappnya error", "instagramda sorun var", "الواتساب واقع", "ツイッター落ちてる", "#Discord障害", "ёлка Ёж ﾂｲｯﾀｰ ｗｈａｔｓａｐｐ", "ऩ क़ नहीं चल रहा"} {
+	for _, s := range []string{"wahtsap caiu", "whatsappnya error", "instagramda sorun var", "الواتساب واقع", "ツイッター落ちてる", "#Discord障害", "ёлка Ёж ﾂｲｯﾀｰ ｗｈａｔｓａｐｐ", "ऩ क़ नहीं चल रहा", "internetim gitti sandım, instagram çökmüş", "i thought my wifi died. insta down"} {
 		f.Add(s)
 	}
 	m := NewMatcher(nil)

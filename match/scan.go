@@ -98,7 +98,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 			case catContext:
 				sc.ctxGroups = append(sc.ctxGroups, p.cgroups...)
 			case catCancel:
-				if sc.supposedBefore(i) {
+				if !inRun && sc.supposedBefore(i) {
 					break // "думал, у меня инет отвалился, а это телеграм лежит"
 				}
 				cancel = true
@@ -946,8 +946,8 @@ func nameEndsBefore(sc *scratch, i int) bool {
 // ("internetim gitti sandım", "internet ishlamayapti deb o'ylabman").
 const supposeSpan = 3
 
-// supposedBefore reports whether a supposition term ends within supposeSpan
-// words before token i, in its sentence.
+// supposedBefore reports whether a supposition term ends before token i, in its
+// sentence, with at most supposeSpan words between.
 func (sc *scratch) supposedBefore(i int) bool {
 	for k := i - 1; k >= 0 && k >= i-supposeSpan-1 && sc.toks[k].sent == sc.toks[i].sent; k-- {
 		if sc.marks[k]&mkSuppose != 0 {
@@ -978,8 +978,8 @@ func (sc *scratch) dropSupposedCancels() bool {
 	return len(kept) > 0
 }
 
-// supposedAfter reports whether a supposition term starts within supposeSpan
-// words from token end (the end of a phrase), in the phrase's sentence.
+// supposedAfter reports whether a supposition term starts at token end (the end
+// of a phrase) or at most supposeSpan-1 words after it, in the phrase's sentence.
 func (sc *scratch) supposedAfter(end int) bool {
 	for k := end; k < min(end+supposeSpan, len(sc.toks)) && sc.toks[k].sent == sc.toks[end-1].sent; k++ {
 		if sc.marks[k]&mkSuppose != 0 {
