@@ -581,7 +581,8 @@ func TestOnlyMe(t *testing.T) {
 }
 
 // TestAwaited: a recovery asked after ("when will it be back?") is awaited,
-// so the service is still down; "when" beside a recovery that came is not.
+// so the service is still down, as is one denied ("still not back"); "when"
+// beside a recovery that came is not.
 func TestAwaited(t *testing.T) {
 	checkMatches(t, rulesOnly(), []matchCase{
 		{"when will whatsapp be back up", want{"whatsapp": Outage}},
@@ -595,6 +596,12 @@ func TestAwaited(t *testing.T) {
 		{"snap remarche, j'ai quand même perdu ma flamme", want{"snapchat": Recovery}},
 		// waiting is awaiting
 		{"still waiting for discord to come back", want{"discord": Outage}},
+		// a recovery denied: it has not come back
+		{"discord still not back, going to bed", want{"discord": Outage}},
+		{"カカオトークまだ復旧してないの？", want{"kakaotalk": Outage}},
+		{"카톡 아직도 복구 안 됐네", want{"kakaotalk": Outage}},
+		{"tiktok todavía no vuelve y ya son las 3", want{"tiktok": Outage}},
+		{"insta hâlâ düzelmedi mi ya", want{"instagram": Outage}},
 	})
 }
 
