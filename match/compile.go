@@ -44,6 +44,7 @@ const (
 	catOwnSide   // "my wifi", "indihome", "мой телефон": as catOwnWork, and its failure is the cause of the post's others
 	catPlatform  // "on the", "op de", "sur ma": a device alias right after it is where another service runs
 	catSuppose   // "I thought", "думал", "sandım": the poster's own trouble beside it was a wrong guess
+	catWith      // "with", "مع", "mit": an outage term it ends, a service named after it, is that service's
 )
 
 // phrase is one compiled term: a sequence of normalised tokens.
@@ -180,7 +181,7 @@ func compile(raw *rawRules) *Rules {
 	r.terms = len(raw.outage) + len(raw.recovery) + len(raw.fine) + len(raw.negations) + len(raw.cancels) + len(raw.negators) +
 		len(raw.past) + len(raw.present) + len(raw.displace) + len(raw.arrive) +
 		len(raw.postNegators) + len(raw.verbs) + len(raw.connectors) + len(raw.filler) + len(raw.adverbs) +
-		len(raw.conseq) + len(raw.causes) + len(raw.awaits) + len(raw.onlyMe) + len(raw.ownWork) + len(raw.ownSide) + len(raw.together) + len(raw.notName) + len(raw.suppose)
+		len(raw.conseq) + len(raw.causes) + len(raw.awaits) + len(raw.onlyMe) + len(raw.ownWork) + len(raw.ownSide) + len(raw.together) + len(raw.notName) + len(raw.suppose) + len(raw.with)
 	for _, p := range raw.problems {
 		r.terms += len(p)
 	}
@@ -282,7 +283,7 @@ func compile(raw *rawRules) *Rules {
 		{raw.verbs, catVerb, raw.pairLangs}, {raw.conseq, catConseq, nil}, {raw.causes, catCause, nil},
 		{raw.awaits, catAwait, raw.awaitLangs}, {raw.onlyMe, catOnlyMe, nil}, {raw.ownWork, catOwnWork, nil}, {raw.ownSide, catOwnSide, nil},
 		{raw.together, catTogether, nil}, {raw.notName, catNotName, nil}, {raw.platform, catPlatform, nil},
-		{raw.suppose, catSuppose, nil},
+		{raw.suppose, catSuppose, nil}, {raw.with, catWith, nil},
 	} {
 		for _, t := range l.terms {
 			q := phrase{cat: l.cat}

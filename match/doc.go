@@ -138,6 +138,7 @@
 //	own_work_terms: {en: ["my code", ...], ru: ["мой код", ...], ...}
 //	own_side_terms: {en: ["my wifi", ...], fa: [فیلترشکنم, ...], ...}
 //	supposition_terms: {en: ["i thought", ...], tr: [sandım, ...], ...}
+//	with_terms:     {en: [with], ar: [مع], ...}
 //	not_name_terms: {de: ["liegt nicht an", ...], id: [bukan], ...}
 //	platform_terms: {en: [on, "on the", ...], nl: ["op de", ...], ...}
 //	together_terms: {en: [both, "at the same time", ...], ja: [同時に, ...], ...}

@@ -514,7 +514,8 @@ func TestTogether(t *testing.T) {
 // TestOwnSide: an outage term right after the poster's own connection,
 // device, VPN or card is the poster's own trouble, unless a service is named
 // between, or a supposition term says the poster guessed so wrongly ("I
-// thought my wifi died"); a service named right after a not-name term ("liegt
+// thought my wifi died"), or the trouble is with a service named right after
+// ("my phone has issues with discord"); a service named right after a not-name term ("liegt
 // nicht an", "bukan") is not the one failing, nor are the names listed with it.
 func TestOwnSide(t *testing.T) {
 	checkMatches(t, rulesOnly(), []matchCase{
@@ -552,6 +553,12 @@ func TestOwnSide(t *testing.T) {
 		{"kirain kuota habis, ternyata tiktok yang error", want{"tiktok": Outage}},
 		// a guess about another post's trouble does not lift the poster's own
 		{"my wifi died, netflix won't load, i thought it was the router", want{"netflix": Mention}},
+		// the poster's phone having trouble with a service is the service's
+		// (with_terms); trouble of its own, then the service, is not
+		{"جوالي فيه مشكلة مع انستقرام، يطلعني من الحساب", want{"instagram": Outage}},
+		{"mein Handy hat seit heute Probleme mit Telegram", want{"telegram": Outage}},
+		{"my phone has issues with discord, voice keeps cutting out", want{"discord": Outage}},
+		{"my phone has issues, so no discord tonight", want{"discord": Mention}},
 	})
 	// A provider that the rules follow as a service is complained of.
 	r, err := ParseRules(append(DefaultRulesYAML(), []byte("\n  - {name: jio, display: Jio, aliases: [jio]}\n")...))

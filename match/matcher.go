@@ -96,6 +96,7 @@ const (
 	mkNotName   // ends a not-name term: the service right after it is not the one failing ("bukan WA")
 	mkPlatform  // ends a platform term ("on the", "op de"): a device named right after it is where another service runs
 	mkSuppose   // in a supposition term ("I thought", "думал"): the poster's own trouble beside it was a wrong guess
+	mkWith      // ends a with term ("with", "مع"): a service named right after it is what an outage term before it is about
 )
 
 type mention struct {

@@ -139,6 +139,7 @@ type rawRules struct {
 	notName                     []string // not_name_terms
 	platform                    []string // platform_terms
 	suppose                     []string // supposition_terms
+	with                        []string // with_terms
 	problemNames                []string
 	problems                    [][]string
 	services                    []rawService
@@ -382,6 +383,7 @@ func (raw *rawRules) termLists() map[string]termListField {
 		"not_name_terms":      {&raw.notName, nil},
 		"platform_terms":      {&raw.platform, nil},
 		"supposition_terms":   {&raw.suppose, nil},
+		"with_terms":          {&raw.with, nil},
 		"together_terms":      {&raw.together, nil},
 		"question_particles":  {&raw.particles, nil},
 		"consequence_endings": {&raw.conseqEndings, nil},

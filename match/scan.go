@@ -132,6 +132,10 @@ func (m *Matcher) scan(sc *scratch) bool {
 				if t.fl&tkCJK == 0 {
 					sc.marks[i+n-1] |= mkPlatform
 				}
+			case catWith:
+				if t.fl&tkCJK == 0 {
+					sc.marks[i+n-1] |= mkWith
+				}
 			case catSuppose:
 				if t.fl&tkCJK == 0 {
 					supposing = true
@@ -1016,8 +1020,12 @@ func (sc *scratch) nameWithin(from, to int32) bool {
 // named between ("my wifi is fine but whatsapp won't load" is WhatsApp's; in a
 // CJK or Thai run that names no service, the same run: "โค้ดงานกลุ่มerror"). Not one
 // before it: "chatgpt down lagi, tugas gw gimana" is the service's outage and
-// its effect on the work.
+// its effect on the work. Nor one that a with term and a service name follow:
+// "my phone has issues with insta" is Instagram's trouble.
 func (sc *scratch) aboutOwnWork(in intent) (intent, bool) {
+	if sc.troubleWith(in) {
+		return intent{}, false // "جوالي فيه مشكلة مع الواتس", "my phone has issues with insta"
+	}
 	for _, w := range sc.ownWork {
 		if w.sent != in.sent || w.cat == catOwnSide && sc.nameWithin(w.pos, w.end) {
 			// (a provider the rules follow as a service is complained of:
@@ -1030,6 +1038,22 @@ func (sc *scratch) aboutOwnWork(in intent) (intent, bool) {
 		}
 	}
 	return intent{}, false
+}
+
+// troubleWith reports whether outage term in ends with a with term or is
+// followed, in its clause, by one (a word may stand between), and a service is
+// named right after it ("Probleme mit WhatsApp", "مشكلة مع الواتس"): the
+// trouble is that service's, whoever's phone it shows on.
+func (sc *scratch) troubleWith(in intent) bool {
+	for k := int(in.end) - 1; k < min(int(in.end)+2, len(sc.toks)-1); k++ {
+		if sc.toks[k].sent != sc.toks[in.end-1].sent || k >= int(in.end) && sc.clauseBetween(int(in.end), k) {
+			return false
+		}
+		if sc.marks[k]&mkWith != 0 {
+			return sc.nameWithin(int32(k+1), int32(k+2))
+		}
+	}
+	return false
 }
 
 // codeAfter reports whether a name ending at byte e is the prefix of an error
