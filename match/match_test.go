@@ -609,6 +609,9 @@ func TestAwaited(t *testing.T) {
 		{"카톡 아직도 복구 안 됐네", want{"kakaotalk": Outage}},
 		{"tiktok todavía no vuelve y ya son las 3", want{"tiktok": Outage}},
 		{"insta hâlâ düzelmedi mi ya", want{"instagram": Outage}},
+		// nor is "back" before a failure ("again" in Arabic)
+		{"الواتس رجع يقفل لحاله", want{"whatsapp": Outage}},
+		{"الواتس رجع الحمدلله", want{"whatsapp": Recovery}},
 	})
 }
 
