@@ -136,11 +136,14 @@ func eachStreamPost(path string, f func(id, text string)) error {
 // labelled corpus holds a stream's plain chatter in its proportions, and a
 // model can pass every corpus test while reading a repeated chatter template
 // as a complaint (2026-12-06: "whatsapp ke bina kya karein", 436 posts of the
-// WhatsApp day). Skipped where the streams are not beside the checkout.
+// WhatsApp day). Since the model is trained on these streams too, this guards
+// the rules and that training, not the model's reading of unseen chatter (the
+// leave-one-out of docs/matching.md measures that). Skipped where the streams
+// are not beside the checkout.
 func TestSampleStreamChatter(t *testing.T) {
 	const maxChatterShare = 0.004
 	m := NewMatcher(DefaultRules())
-	for _, name := range []string{"launch-day", "whatsapp-2022-10-25"} {
+	for _, name := range sampleStreamNames {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join(sampleStreams, name)
 			labels, err := streamLabels(filepath.Join(dir, "labels.jsonl"))
