@@ -30,7 +30,7 @@ var (
 )
 
 // Training parameters (fixed: the model is what these make of the tuning
-// corpora, nothing else).
+// corpora and the sample streams, nothing else).
 const (
 	trainEpochs = 12
 	trainRate   = 0.3 // AdaGrad step
