@@ -715,6 +715,11 @@ func TestNameTerms(t *testing.T) {
 		// a plea and a feature gone
 		{"ТЕЛЕГРАМ ВЕРНИСЬ пожалуйста", want{"telegram": Outage}},
 		{"Netflix pe subtitles gayab hain aaj", want{"netflix": Outage}},
+		// "what's wrong with you?", said to the service right after its name
+		{"اینستاگرام چته؟ هیچی لود نمیشه", want{"instagram": Outage}},
+		{"واتساب شفيك اليوم", want{"whatsapp": Outage}},
+		{"Discordおかしくない？", want{"discord": Outage}},
+		{"حبيبي مالك زعلان، شفت الفيديو على يوتيوب", want{"youtube": Mention}},
 	})
 }
 
