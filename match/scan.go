@@ -98,9 +98,6 @@ func (m *Matcher) scan(sc *scratch) bool {
 			case catContext:
 				sc.ctxGroups = append(sc.ctxGroups, p.cgroups...)
 			case catCancel:
-				if !inRun && sc.supposedBefore(i) {
-					break // "думал, у меня инет отвалился, а это телеграм лежит"
-				}
 				cancel = true
 				if !inRun { // in a CJK run: by the bytes it covers (below)
 					sc.cancels = append(sc.cancels, int32(i), int32(i+n))
@@ -384,8 +381,8 @@ func (m *Matcher) scan(sc *scratch) bool {
 		return false
 	}
 	if supposing && cancel {
-		// a post negation the poster guessed, in the languages that put the
-		// verb last ("internetim gitti sandım"; before it, the loop saw it)
+		// a post negation the poster guessed ("думал, у меня инет отвалился,
+		// а это телеграм лежит", "internetim gitti sandım")
 		cancel = sc.dropSupposedCancels()
 	}
 	if sc.keepOwnTerms(r) {
@@ -481,7 +478,8 @@ func (m *Matcher) scan(sc *scratch) bool {
 			// insta is down", "internetim gitti sandım"): the post is about
 			// the service.
 			if w.cat == catOwnSide && sc.supposed(w, in) {
-				sc.dropPastWithin(w.pos, in.end) // ("my wifi was down": the guess's tense)
+				// ("my wifi was down": the guess's tense, not the service's)
+				sc.past = slices.DeleteFunc(sc.past, func(c int32) bool { return c >= w.pos && c < in.end })
 				continue
 			}
 			negated = true
@@ -968,12 +966,13 @@ func (sc *scratch) supposed(w, in intent) bool {
 }
 
 // dropSupposedCancels drops the post negations of spaced script that a
-// supposition term follows right after, and reports whether any is left.
+// supposition term stands right before or after, and reports whether any is
+// left.
 func (sc *scratch) dropSupposedCancels() bool {
 	kept := sc.cancels[:0]
 	for k := 0; k+1 < len(sc.cancels); k += 2 {
 		s, e := sc.cancels[k], sc.cancels[k+1]
-		if e > s && sc.toks[s].fl&tkCJK == 0 && sc.supposedAfter(int(e)) {
+		if e > s && sc.toks[s].fl&tkCJK == 0 && (sc.supposedBefore(int(s)) || sc.supposedAfter(int(e))) {
 			continue
 		}
 		kept = append(kept, s, e)
@@ -991,17 +990,6 @@ func (sc *scratch) supposedAfter(end int) bool {
 		}
 	}
 	return false
-}
-
-// dropPastWithin drops the past cues that start within the tokens [from, to).
-func (sc *scratch) dropPastWithin(from, to int32) {
-	kept := sc.past[:0]
-	for _, c := range sc.past {
-		if c < from || c >= to {
-			kept = append(kept, c)
-		}
-	}
-	sc.past = kept
 }
 
 // nameWithin reports whether a service is named within the tokens [from, to).

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/outcry-dev/outcry/post"
 )
 
 // sampleStreams is where the shared sample streams live beside a checkout
@@ -73,7 +75,7 @@ func streamPosts(names []string) ([]*labelled, error) {
 }
 
 type streamLabel struct {
-	Kind, Lang, Service string
+	Kind, Lang, Service string // (a null service decodes as "")
 }
 
 // streamLabels reads a sample stream's labels: post id → label (Service is
@@ -89,24 +91,20 @@ func streamLabels(path string) (map[string]streamLabel, error) {
 	sc.Buffer(nil, 64<<20)
 	for sc.Scan() {
 		var l struct {
-			ID, Kind, Lang string
-			Service        *string
+			ID string
+			streamLabel
 		}
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
 			return nil, err
 		}
-		s := streamLabel{Kind: l.Kind, Lang: l.Lang}
-		if l.Service != nil {
-			s.Service = *l.Service
-		}
-		labels[l.ID] = s
+		labels[l.ID] = l.streamLabel
 	}
 	return labels, sc.Err()
 }
 
 // eachStreamPost calls f with the id and text of every post of a sample
-// stream that decodes (canonical posts and X API v2 lines; the streams hold
-// bad lines and lines past Kafka's 1 MB on purpose).
+// stream that decodes as the service decodes it (post.Decode: canonical posts,
+// X API v2 lines...; the streams hold bad lines on purpose, which it refuses).
 func eachStreamPost(path string, f func(id, text string)) error {
 	file, err := os.Open(path)
 	if err != nil {
@@ -114,19 +112,11 @@ func eachStreamPost(path string, f func(id, text string)) error {
 	}
 	defer file.Close()
 	sc := bufio.NewScanner(file)
-	sc.Buffer(nil, 64<<20)
+	sc.Buffer(nil, 64<<20) // (lines past Kafka's 1 MB too: Decode refuses them)
 	for sc.Scan() {
-		var p struct {
-			ID, Text string
-			Data     struct{ ID, Text string } // X API v2 lines
+		if p, _, err := post.Decode(sc.Bytes(), 0); err == nil {
+			f(p.ID, p.Text)
 		}
-		if json.Unmarshal(sc.Bytes(), &p) != nil {
-			continue
-		}
-		if p.ID == "" {
-			p.ID, p.Text = p.Data.ID, p.Data.Text
-		}
-		f(p.ID, p.Text)
 	}
 	return sc.Err()
 }
