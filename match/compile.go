@@ -163,7 +163,7 @@ var arabicPrefixes = []string{"وال", "بال", "فال", "كال", "لل", "�
 var nameSuffixes = []string{"nya", "ku", "mu", "ta", "da", "te", "de", "tan", "dan", "ten", "den",
 	"ga", "ni", "ning", "qa", "ka", "daki", "deki", "taki", "teki",
 	"га", "да", "дан", "ни", "нинг", "ка", "қа", "ға", "та", "е", "а", "у", "ом",
-	"ে", "ের", "তে", "কে", "র", "টা", "টি", "টার", "টাও", "ও", // Bengali cases, classifiers and "also"
+	"ে", "ের", "তে", "কে", "র", "টা", "টি", "টার", "টাও", "ও", "ই", "েই", "টাই", // Bengali cases, classifiers, "also" and "itself"
 	"م", "ت", "ش", "مون", "تون", "شون", "و",
 	"ul", "ului", // Romanian articles: instagramul, facebookului
 	"u", "a", "em", "owi", "om", "і", // Slavic cases: outlooku, Tauronu, discordem, Netflixowi, вотсапі

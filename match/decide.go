@@ -212,7 +212,7 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 				var others bool
 				sc.feats, others = m.features(sc, sc.feats[:0], g)
 				p, class, readFor = m.model.prob(sc.feats), postClass(sc.feats, others), g
-				if tentative {
+				if tentative && !sc.foreignName(s) {
 					class = classAmbiguous // (its post names no service otherwise, so the reading serves them all)
 				}
 			}
@@ -426,6 +426,42 @@ func (sc *scratch) tentativeOnly(svc int32) bool {
 		}
 	}
 	return true
+}
+
+// foreignName reports whether service svc, named only by ambiguous names, is
+// named in a post whose terms (negators, verbs, outage, recovery and "works"
+// terms) are of a language in which none of those names is an ordinary word,
+// and none of a language in which one is: "teams não deixa compartilhar a
+// tela", "steam indirme hızı 0'a düştü, sorun bende mi". There the word is
+// the name, and the model need only judge the complaint, as for any name; the
+// bar of an ambiguous name (classAmbiguous) is for not knowing which it is.
+func (sc *scratch) foreignName(svc int32) bool {
+	var wordIn uint64
+	for _, mn := range sc.mentions {
+		if mn.svc == svc {
+			if mn.wordIn == 0 {
+				return false
+			}
+			wordIn |= mn.wordIn
+		}
+	}
+	foreign := false
+	for _, in := range sc.intents {
+		if in.langs&wordIn != 0 {
+			return false
+		}
+		foreign = foreign || in.langs != 0
+	}
+	for i, l := range sc.plangs {
+		if sc.marks[i]&(mkNegator|mkPostNeg|mkVerb) == 0 || l == 0 {
+			continue
+		}
+		if l&wordIn != 0 {
+			return false
+		}
+		foreign = true
+	}
+	return foreign
 }
 
 // tentativeKind is what the rules' reading of a tentative name counts as: an

@@ -135,7 +135,10 @@ func trainingSet(t *testing.T, streams []string) []example {
 			feats, others := m.features(sc, nil, sc.groupsOf(svc))
 			class, rules := postClass(feats, others), g.Kind
 			if sc.tentativeOnly(svc) {
-				class, rules = classAmbiguous, tentativeKind(rules)
+				rules = tentativeKind(rules)
+				if !sc.foreignName(svc) {
+					class = classAmbiguous
+				}
 			}
 			out = append(out, example{fold: foldOf(p.text, g.Service), feats: feats, class: class, y: p.kinds[g.Service] == Outage, rules: rules})
 		}

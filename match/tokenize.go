@@ -259,6 +259,8 @@ func (m *Matcher) tokenize(sc *scratch) {
 			case isSentenceEnd(r):
 				sent++
 				brk = true
+			case r == ',' || r == '،' || r == '，' || r == '、':
+				brk = true // a term does not run across a comma ("ah no, se cayó")
 			case r == '#' || r == '@':
 				j := i + 1
 				for j < len(b) {
@@ -406,6 +408,8 @@ func (m *Matcher) tokenizeASCII(sc *scratch) {
 			case '!', '?', ';', '\n', '|':
 				sent++
 				brk = true
+			case ',':
+				brk = true // a term does not run across a comma ("ah no, se cayó")
 			}
 			prevWord = false
 			i++
