@@ -77,7 +77,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 			case catNamed:
 				// only right after a name (in a CJK run, nameEndsAt checked the hits);
 				// an exact term only where the post writes it so ("=sập", not "sắp")
-				if n > intentLen && (inRun || nameEndsBefore(sc, i)) && (p.exact == "" || sc.writes(p.exact)) {
+				if n > intentLen && (inRun || nameEndsBefore(sc, i) || sc.predicateOfName(i, p.langs)) && (p.exact == "" || sc.writes(p.exact)) {
 					intentBest, intentLen = id, n
 				}
 			case catNegator:
@@ -940,6 +940,30 @@ func (sc *scratch) insideTerm(mn mention) bool {
 func nameEndsBefore(sc *scratch, i int) bool {
 	k := len(sc.mentions)
 	return k > 0 && sc.mentions[k-1].end == int32(i)
+}
+
+// copulas are German's and Dutch's "is": there a name term ends the clause a
+// name and its copula open, after the adverbs ("Teams ist bei uns seit heute
+// Morgen tot", "Insta is sinds vanochtend helemaal plat").
+var copulas = map[string]bool{"ist": true, "sind": true, "is": true, "zijn": true}
+
+// predicateSpan is how far after a copula such a name term may stand.
+const predicateSpan = 6
+
+// predicateOfName reports whether a name term of the languages langs at token i
+// is the predicate of the last service named: a language of
+// clauseFinalNegation's, the name followed by a copula, and the term at most
+// predicateSpan words after it in its clause.
+func (sc *scratch) predicateOfName(i int, langs uint64) bool {
+	k := len(sc.mentions)
+	if langs&sc.finalNeg == 0 || k == 0 {
+		return false
+	}
+	c := int(sc.mentions[k-1].end)
+	if c >= i || i-c > predicateSpan || sc.toks[c].sent != sc.toks[i].sent || !copulas[string(sc.buf[sc.toks[c].s:sc.toks[c].e])] {
+		return false
+	}
+	return !sc.clauseBetween(c, i)
 }
 
 // supposeSpan: a supposition term counts for the poster's own trouble named up
