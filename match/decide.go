@@ -431,8 +431,9 @@ func (sc *scratch) tentativeOnly(svc int32) bool {
 // foreignName reports whether service svc, named only by ambiguous names, is
 // named in a post whose terms (negators, verbs, outage, recovery and "works"
 // terms) are of a language in which none of those names is an ordinary word,
-// and none of a language in which one is: "teams não deixa compartilhar a
-// tela", "steam indirme hızı 0'a düştü, sorun bende mi". There the word is
+// and none of a language in which one is: "steam indirme hızı 0'a düştü,
+// sorun bende mi", "Dank je Teams, om precies tijdens m'n presentatie te
+// crashen". There the word is
 // the name, and the model need only judge the complaint, as for any name; the
 // bar of an ambiguous name (classAmbiguous) is for not knowing which it is.
 func (sc *scratch) foreignName(svc int32) bool {

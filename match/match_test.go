@@ -715,6 +715,14 @@ func TestNameTerms(t *testing.T) {
 		// a plea and a feature gone
 		{"ТЕЛЕГРАМ ВЕРНИСЬ пожалуйста", want{"telegram": Outage}},
 		{"Netflix pe subtitles gayab hain aaj", want{"netflix": Outage}},
+		// through a copula: a few words on, or at the end of a German or Dutch
+		// clause, or after a German or Dutch question's copula
+		{"Snap est lent de fou, un message met 2 min à partir", want{"snapchat": Outage}},
+		{"Teams ist bei uns seit heute Morgen tot, die Besprechung läuft jetzt über Zoom", want{"teams": Outage, "zoom": Mention}},
+		{"Ist Teams gerade bei jemandem langsam?", want{"teams": Outage}},
+		{"Netflix is voor mij de beste manier om te ontspannen", want{"netflix": Mention}},
+		// no term across a comma: not "no se cayó"
+		{"ah no, se cayó whatsapp", want{"whatsapp": Outage}},
 		// "what's wrong with you?", said to the service right after its name
 		{"اینستاگرام چته؟ هیچی لود نمیشه", want{"instagram": Outage}},
 		{"واتساب شفيك اليوم", want{"whatsapp": Outage}},
@@ -1288,7 +1296,7 @@ func TestDecodeTwoBytes(t *testing.T) {
 // alone, and not when a term of the post is of a language in which the name
 // is a word; the model names it only when it is confident of a complaint.
 func TestTentativeNames(t *testing.T) {
-	const teams = "Ist Teams gerade bei euch auch tot? Bei mir lädt gar nichts"
+	const teams = "Ist Teams gerade bei euch auch so komisch? Bei mir lädt gar nichts"
 	checkMatches(t, rulesOnly(), []matchCase{
 		{teams, want{}},
 		{"X geeft alleen maar 'Er is iets misgegaan. Probeer het opnieuw.' Iemand anders?", want{}},
@@ -1297,8 +1305,8 @@ func TestTentativeNames(t *testing.T) {
 	kept.keepTentative = true // what training reads: the rules' kind of a kept name
 	checkMatches(t, kept, []matchCase{
 		{teams, want{"teams": Outage}},
-		{"Ist Teams gerade tot? WhatsApp geht", want{"whatsapp": Mention}}, // another service is named
-		{"signal is down", want{}},                                         // "down" is English, and "signal" an English word
+		{"Ist Teams gerade komisch? WhatsApp geht", want{"whatsapp": Mention}}, // another service is named
+		{"signal is down", want{}},                                             // "down" is English, and "signal" an English word
 		{"our teams are down 2-0 at half time", want{}},
 	})
 	checkMatches(t, NewMatcher(DefaultRules()), []matchCase{
@@ -1307,4 +1315,27 @@ func TestTentativeNames(t *testing.T) {
 		{"signal is down", want{}},
 		{"our teams are down 2-0 at half time", want{}},
 	})
+	// The model's bar for it: an ordinary name's where every term of the post is
+	// of a language in which the name is no word, the ambiguous name's otherwise.
+	m := NewMatcher(DefaultRules())
+	for _, c := range []struct {
+		text    string
+		foreign bool
+	}{
+		{"steam indirme hızı 0'a düştü, sorun bende mi", true},
+		{"Ist Teams gerade bei euch auch so komisch? Bei mir lädt gar nichts", true},
+		{"Dank je Teams, om precies tijdens m'n presentatie te crashen", true},
+		// "na" is also a Hinglish post-negator, and "teams" a Hinglish word
+		{"teams não deixa compartilhar a tela, na hora da minha apresentação claro", false},
+		{"teams 🙄🙄", false}, // no term at all
+	} {
+		sc := &scratch{}
+		if !m.prepare(sc, c.text) || len(sc.mentions) == 0 {
+			t.Errorf("%q: no name found", c.text)
+			continue
+		}
+		if got := sc.foreignName(sc.mentions[0].svc); got != c.foreign {
+			t.Errorf("foreignName(%q) = %v, want %v", c.text, got, c.foreign)
+		}
+	}
 }

@@ -942,25 +942,43 @@ func nameEndsBefore(sc *scratch, i int) bool {
 	return k > 0 && sc.mentions[k-1].end == int32(i)
 }
 
-// copulas are German's and Dutch's "is": there a name term ends the clause a
-// name and its copula open, after the adverbs ("Teams ist bei uns seit heute
-// Morgen tot", "Insta is sinds vanochtend helemaal plat").
-var copulas = map[string]bool{"ist": true, "sind": true, "is": true, "zijn": true}
+// copulas are "is" in the languages whose name terms may stand after one: a
+// name term said of a name through its copula is said of it ("Snap est lent",
+// "WhatsApp está muertísimo"), and in German and Dutch the term
+// ends the clause, after the adverbs ("Teams ist bei uns seit heute Morgen
+// tot", "Insta is sinds vanochtend helemaal plat"), or the copula opens a
+// question ("Ist Teams gerade bei jemandem langsam?").
+var copulas = map[string]bool{"ist": true, "sind": true, "is": true, "zijn": true, "est": true, "esta": true, "es": true,
+	"ta": true, "e": true, "jest": true}
 
-// predicateSpan is how far after a copula such a name term may stand.
-const predicateSpan = 6
+// How far after a copula such a name term may stand: in German and Dutch, and
+// elsewhere.
+const (
+	predicateSpan = 6
+	predicateNear = 2
+)
 
 // predicateOfName reports whether a name term of the languages langs at token i
-// is the predicate of the last service named: a language of
-// clauseFinalNegation's, the name followed by a copula, and the term at most
-// predicateSpan words after it in its clause.
+// is the predicate of the last service named: the name followed by a copula
+// (or, in German and Dutch, right after one), and the term at most
+// predicateNear words after it in its clause (predicateSpan in German and
+// Dutch, where it ends the clause).
 func (sc *scratch) predicateOfName(i int, langs uint64) bool {
 	k := len(sc.mentions)
-	if langs&sc.finalNeg == 0 || k == 0 {
+	if k == 0 {
 		return false
 	}
-	c := int(sc.mentions[k-1].end)
-	if c >= i || i-c > predicateSpan || sc.toks[c].sent != sc.toks[i].sent || !copulas[string(sc.buf[sc.toks[c].s:sc.toks[c].e])] {
+	mn := sc.mentions[k-1]
+	span, from := predicateNear, int(mn.end)
+	if langs&sc.finalNeg != 0 {
+		span = predicateSpan
+		if p := int(mn.pos) - 1; p >= 0 && sc.toks[p].sent == mn.sent && copulas[string(sc.buf[sc.toks[p].s:sc.toks[p].e])] {
+			// the question's copula before the name: the term after it
+			return from < i && i-from < span && sc.toks[i].sent == mn.sent && !sc.clauseBetween(from, i)
+		}
+	}
+	c := from
+	if c >= i || i-c > span || sc.toks[c].sent != sc.toks[i].sent || !copulas[string(sc.buf[sc.toks[c].s:sc.toks[c].e])] {
 		return false
 	}
 	return !sc.clauseBetween(c, i)
