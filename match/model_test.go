@@ -72,6 +72,14 @@ type example struct {
 	rules Kind // what the rules alone said
 }
 
+// untrained are tuning files the rules are tuned on and the model is not
+// trained on. The second set of an outage's first half hour (tune_an to
+// tune_ap, 2026-12-07), trained on, moved no held-out figure (heldout59's
+// recall 0.856 → 0.859, the first such set's held halves 0.846 → 0.848) and
+// cost the detection suite two false alerts in fifteen fresh rounds and the
+// launch day, left out of training, a post of precision in each half.
+var untrained = map[string]bool{"tune_an": true, "tune_ao": true, "tune_ap": true}
+
 // trainingSet reads the tuning corpora: the hand-written corpus, the two
 // tuning held-out files, the tuning half of every tune_*.jsonl, the tuning
 // half of every writer's scenario suite templates, and the labelled posts of
@@ -81,6 +89,9 @@ func trainingSet(t *testing.T, streams []string) []example {
 	var posts []*labelled
 	files := append([]corpusFile{{"testdata/corpus.jsonl", ""}}, tuningFiles()...)
 	for _, f := range files {
+		if untrained[f.name()] {
+			continue
+		}
 		p, _ := loadLabelled(t, f.path, f.split)
 		posts = append(posts, p...)
 	}
