@@ -433,9 +433,9 @@ func (sc *scratch) tentativeOnly(svc int32) bool {
 // terms) are of a language in which none of those names is an ordinary word,
 // and none of a language in which one is: "steam indirme hızı 0'a düştü,
 // sorun bende mi", "Dank je Teams, om precies tijdens m'n presentatie te
-// crashen". There the word is
-// the name, and the model need only judge the complaint, as for any name; the
-// bar of an ambiguous name (classAmbiguous) is for not knowing which it is.
+// crashen". There the word is the name, and the model need only judge the
+// complaint, as for any name; the bar of an ambiguous name (classAmbiguous)
+// is for not knowing which it is.
 func (sc *scratch) foreignName(svc int32) bool {
 	var wordIn uint64
 	for _, mn := range sc.mentions {

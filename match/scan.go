@@ -959,10 +959,10 @@ const (
 )
 
 // predicateOfName reports whether a name term of the languages langs at token i
-// is the predicate of the last service named: the name followed by a copula
-// (or, in German and Dutch, right after one), and the term at most
-// predicateNear words after it in its clause (predicateSpan in German and
-// Dutch, where it ends the clause).
+// is the predicate of the last service named: the name followed by a copula,
+// and the term at most predicateNear words after the copula in its clause; in
+// German and Dutch, where the term ends the clause, predicateSpan words, and
+// the copula may also stand right before the name (a question).
 func (sc *scratch) predicateOfName(i int, langs uint64) bool {
 	k := len(sc.mentions)
 	if k == 0 {
@@ -974,7 +974,7 @@ func (sc *scratch) predicateOfName(i int, langs uint64) bool {
 		span = predicateSpan
 		if p := int(mn.pos) - 1; p >= 0 && sc.toks[p].sent == mn.sent && copulas[string(sc.buf[sc.toks[p].s:sc.toks[p].e])] {
 			// the question's copula before the name: the term after it
-			return from < i && i-from < span && sc.toks[i].sent == mn.sent && !sc.clauseBetween(from, i)
+			return from < i && i-from <= span && sc.toks[i].sent == mn.sent && !sc.clauseBetween(from, i)
 		}
 	}
 	c := from
