@@ -378,6 +378,7 @@ func TestPastDisplacementLinks(t *testing.T) {
 		{"BeReal واقف والكل راح Outlook يتشكى", want{"outlook": Mention}},
 		{"BeRealล่ม เลยมาดูในเฟสบุ๊คว่าเกิดอะไรขึ้น", want{"facebook": Mention}},
 		{"YouTubeが読み込まないからTwitterに来た", want{"youtube": Outage, "x": Mention}},
+		{"インスタ落ちてるからXに来た", want{"instagram": Outage, "x": Mention}}, // a name, not a case ending, before the arrival
 		{"WhatsApp崩了，所以来Instagram看看怎么回事", want{"whatsapp": Outage, "instagram": Mention}},
 		{"twitter yine yüklenmiyor, bluesky'a döndüm şimdilik", want{"x": Outage, "bluesky": Mention}},
 		{"checked downdetector, Facebook reports spiking. not working for me", want{"facebook": Outage}},

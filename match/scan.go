@@ -597,8 +597,8 @@ func (m *Matcher) scan(sc *scratch) bool {
 				mn.dest = true
 				break
 			}
-			if j == int(mn.end) && len(b[toks[j].s:toks[j].e]) > 3 {
-				break // a word, not a case ending
+			if j == int(mn.end) && (len(b[toks[j].s:toks[j].e]) > 3 || namedAt(ms, j)) {
+				break // a word or another name, not a case ending ("インスタ落ちてるからXに来た")
 			}
 		}
 	}
@@ -611,6 +611,16 @@ func (m *Matcher) scan(sc *scratch) bool {
 	sc.negated = negated
 	sc.bare = !runOther && sc.onlyNamesAndTerms()
 	return len(ms) > 0
+}
+
+// namedAt reports whether one of ms names a service at token j.
+func namedAt(ms []mention, j int) bool {
+	for _, mn := range ms {
+		if int(mn.pos) <= j && j < int(mn.end) {
+			return true
+		}
+	}
+	return false
 }
 
 // follows reports the number of tokens phrase id covers starting at token i
