@@ -211,10 +211,8 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 			if g := sc.groupsOf(s); g != readFor {
 				var others bool
 				sc.feats, others = m.features(sc, sc.feats[:0], g)
-				p, class, readFor = m.model.prob(sc.feats), postClass(sc.feats, others), g
-				if tentative && !sc.foreignName(s) {
-					class = classAmbiguous // (its post names no service otherwise, so the reading serves them all)
-				}
+				// (a tentative name's post names no service otherwise, so the reading serves them all)
+				p, class, readFor = m.model.prob(sc.feats), sc.classFor(s, sc.feats, others), g
 			}
 			mt.Kind = m.second(sc, mt.Kind, p, class)
 		}
@@ -453,8 +451,8 @@ func (sc *scratch) foreignName(svc int32) bool {
 		}
 		foreign = foreign || in.langs != 0
 	}
-	for i, l := range sc.plangs {
-		if sc.marks[i]&(mkNegator|mkPostNeg|mkVerb) == 0 || l == 0 {
+	for _, l := range sc.plangs { // (the languages of negators, post-negators and verbs)
+		if l == 0 {
 			continue
 		}
 		if l&wordIn != 0 {
@@ -463,6 +461,17 @@ func (sc *scratch) foreignName(svc int32) bool {
 		foreign = true
 	}
 	return foreign
+}
+
+// classFor is the model's class of a post read for service svc (postClass), or
+// classAmbiguous when only ambiguous names nothing validated name the service,
+// unless the post's terms say the word is the name (foreignName). Training
+// reads its examples' classes the same way.
+func (sc *scratch) classFor(svc int32, feats []uint32, others bool) int {
+	if sc.tentativeOnly(svc) && !sc.foreignName(svc) {
+		return classAmbiguous
+	}
+	return postClass(feats, others)
 }
 
 // tentativeKind is what the rules' reading of a tentative name counts as: an

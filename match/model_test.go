@@ -146,12 +146,9 @@ func trainingSet(t *testing.T, streams []string) []example {
 				continue // the rules decide where people went
 			}
 			feats, others := m.features(sc, nil, sc.groupsOf(svc))
-			class, rules := postClass(feats, others), g.Kind
+			class, rules := sc.classFor(svc, feats, others), g.Kind
 			if sc.tentativeOnly(svc) {
 				rules = tentativeKind(rules)
-				if !sc.foreignName(svc) {
-					class = classAmbiguous
-				}
 			}
 			out = append(out, example{fold: foldOf(p.text, g.Service), feats: feats, class: class, y: p.kinds[g.Service] == Outage, rules: rules})
 		}

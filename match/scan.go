@@ -613,7 +613,8 @@ func (m *Matcher) scan(sc *scratch) bool {
 	return len(ms) > 0
 }
 
-// namedAt reports whether one of ms names a service at token j.
+// namedAt reports whether one of ms names a service at token j (scan's
+// validated names, before they are sc.mentions).
 func namedAt(ms []mention, j int) bool {
 	for _, mn := range ms {
 		if int(mn.pos) <= j && j < int(mn.end) {
@@ -882,14 +883,7 @@ func (sc *scratch) keepOwnTerms(r *Rules) (cancel bool) {
 }
 
 // inMention reports whether token i is part of a service name found.
-func (sc *scratch) inMention(i int) bool {
-	for _, mn := range sc.mentions {
-		if int(mn.pos) <= i && i < int(mn.end) {
-			return true
-		}
-	}
-	return false
-}
+func (sc *scratch) inMention(i int) bool { return namedAt(sc.mentions, i) }
 
 // Marks that end a clause (with their Arabic and CJK forms), and the commas
 // and semicolons among them.
@@ -970,7 +964,7 @@ const (
 
 // predicateOfName reports whether a name term of the languages langs at token i
 // is the predicate of the last service named: the name followed by a copula,
-// and the term at most predicateNear words after the copula in its clause; in
+// and the term within predicateNear words of the name's end in its clause; in
 // German and Dutch, where the term ends the clause, predicateSpan words, and
 // the copula may also stand right before the name (a question).
 func (sc *scratch) predicateOfName(i int, langs uint64) bool {
@@ -979,20 +973,22 @@ func (sc *scratch) predicateOfName(i int, langs uint64) bool {
 		return false
 	}
 	mn := sc.mentions[k-1]
-	span, from := predicateNear, int(mn.end)
+	from := int(mn.end)
+	at, span := from, predicateNear // the copula: after the name,
 	if langs&sc.finalNeg != 0 {
 		span = predicateSpan
-		if p := int(mn.pos) - 1; p >= 0 && sc.toks[p].sent == mn.sent && copulas[string(sc.buf[sc.toks[p].s:sc.toks[p].e])] {
-			// the question's copula before the name: the term after it
-			return from < i && i-from <= span && sc.toks[i].sent == mn.sent && !sc.clauseBetween(from, i)
+		if p := int(mn.pos) - 1; p >= 0 && sc.toks[p].sent == mn.sent && sc.copulaAt(p) {
+			at = p // or, in a German or Dutch question, before it
 		}
 	}
-	c := from
-	if c >= i || i-c > span || sc.toks[c].sent != sc.toks[i].sent || !copulas[string(sc.buf[sc.toks[c].s:sc.toks[c].e])] {
+	if from >= i || i-from > span || sc.toks[at].sent != sc.toks[i].sent || at == from && !sc.copulaAt(at) {
 		return false
 	}
-	return !sc.clauseBetween(c, i)
+	return !sc.clauseBetween(from, i)
 }
+
+// copulaAt reports whether token j is one of copulas.
+func (sc *scratch) copulaAt(j int) bool { return copulas[string(sc.buf[sc.toks[j].s:sc.toks[j].e])] }
 
 // supposeSpan: a supposition term counts for the poster's own trouble named up
 // to this many words after it ("I thought it was my wifi"), or, in the
