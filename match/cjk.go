@@ -225,6 +225,19 @@ func inLonger(r *Rules, hits []cjkHit, h cjkHit, cat uint8) bool {
 	return false
 }
 
+// supposedInRun reports whether a supposition term in the run stands apart from
+// hit h, before or after it: the poster's own trouble h names was a wrong guess
+// ("我以为我手机坏了", "I thought my phone was broken"; "スマホ壊れたかと思った"),
+// as supposedBefore and supposedAfter find for words in spaced script.
+func supposedInRun(r *Rules, hits []cjkHit, h cjkHit) bool {
+	for _, g := range hits {
+		if r.phrases[g.id].cat == catSuppose && (g.e <= h.s || h.e <= g.s) {
+			return true
+		}
+	}
+	return false
+}
+
 // negatedAt reports whether a negation among hits overlaps h.
 func negatedAt(r *Rules, hits []cjkHit, h cjkHit) bool {
 	for _, g := range hits {

@@ -117,7 +117,7 @@ type Rules struct {
 	// consequence_endings and clause_endings, normalised: verb endings that make
 	// their word a consequence term ("-서": so) or end its clause ("-는데": but)
 	conseqEndings, clauseEndings [][]byte
-	adverbs                      map[string]bool // one of these may stand inside a term of several words
+	adverbs                      map[string]uint64 // one of these may stand inside a term of several words (its languages)
 
 	// Prefilter (see Matcher.mayName): most posts name no service and
 	// leave after one cheap pass over their tokens.
@@ -317,9 +317,14 @@ func compile(raw *rawRules) *Rules {
 	for _, t := range raw.filler {
 		add(t, phrase{cat: catFiller, segment: true})
 	}
-	r.adverbs = make(map[string]bool, len(raw.adverbs))
+	r.adverbs = make(map[string]uint64, len(raw.adverbs))
 	for _, t := range raw.adverbs {
-		r.adverbs[Normalize(t)] = true
+		n := Normalize(t)
+		l := raw.adverbLangs[n]
+		if l == 0 {
+			l = ^uint64(0) // a plain list: of every language
+		}
+		r.adverbs[n] = l
 	}
 	for i, terms := range raw.problems {
 		for _, t := range terms {

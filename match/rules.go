@@ -157,6 +157,9 @@ type rawRules struct {
 	// the same for negators, post-negators and symptom verbs: a negator pairs
 	// with a verb of its own language (or English, mixed into every language)
 	pairLangs map[string]uint64
+	// adverbLangs are the languages each adverb is listed under (a name term
+	// counts through an adverb of its own language only)
+	adverbLangs map[string]uint64
 	langs     map[string]int
 }
 
@@ -227,7 +230,7 @@ func parseRoot(root *yaml.Node) (*rawRules, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, errAt(root, "rules file must be a mapping")
 	}
-	raw := &rawRules{termLangs: map[string]uint64{}, namedLangs: map[string]uint64{}, pairLangs: map[string]uint64{}, awaitLangs: map[string]uint64{}, langs: map[string]int{}}
+	raw := &rawRules{termLangs: map[string]uint64{}, namedLangs: map[string]uint64{}, pairLangs: map[string]uint64{}, adverbLangs: map[string]uint64{}, awaitLangs: map[string]uint64{}, langs: map[string]int{}}
 	seen := map[string]bool{}
 	lists := raw.termLists()
 	var version *yaml.Node
@@ -375,7 +378,7 @@ func (raw *rawRules) termLists() map[string]termListField {
 		"symptom_verbs":       {&raw.verbs, raw.pairLangs},
 		"connectors":          {&raw.connectors, nil},
 		"hashtag_words":       {&raw.filler, nil},
-		"adverbs":             {&raw.adverbs, nil},
+		"adverbs":             {&raw.adverbs, raw.adverbLangs},
 		"consequence_terms":   {&raw.conseq, nil},
 		"cause_terms":         {&raw.causes, nil},
 		"own_work_terms":      {&raw.ownWork, nil},

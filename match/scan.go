@@ -77,7 +77,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 			case catNamed:
 				// only right after a name (in a CJK run, nameEndsAt checked the hits);
 				// an exact term only where the post writes it so ("=sập", not "sắp")
-				if n > intentLen && (inRun || nameEndsBefore(sc, i) || sc.predicateOfName(i, p.langs)) && (p.exact == "" || sc.writes(p.exact)) {
+				if n > intentLen && (inRun || nameEndsBefore(sc, i) || r.adverbAfterName(sc, i, p.langs) || sc.predicateOfName(i, p.langs)) && (p.exact == "" || sc.writes(p.exact)) {
 					intentBest, intentLen = id, n
 				}
 			case catNegator:
@@ -237,6 +237,9 @@ func (m *Matcher) scan(sc *scratch) bool {
 					if cat == catNotName && h.e == len(key) {
 						sc.marks[i] |= mkNotName // "ไม่ใช่" ending the run before a name
 					}
+					if cat == catCancel && supposedInRun(r, hits, h) {
+						continue // "我以为我手机坏了": the poster's own trouble was a wrong guess
+					}
 					if cat == catPresent && inLonger(r, hits, h, catPast) {
 						continue // 现在想起来, "thinking of it now": the present word is part of the past cue
 					}
@@ -252,7 +255,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 					// A post negation in a run is covered by a category's own
 					// term only where its bytes lie within it (計画停電覚えてる:
 					// "remember" is not part of 停電).
-					if r.phrases[h.id].cat == catCancel {
+					if r.phrases[h.id].cat == catCancel && !supposedInRun(r, hits, h) {
 						end := int32(i)
 						if ownCovers(r, hits, h) {
 							end++
@@ -645,7 +648,7 @@ func (m *Matcher) follows(sc *scratch, i int, id int32) int {
 		if tokenIs(w, p, k) {
 			continue
 		}
-		if skip == 0 && p.cat != catAlias && t.fl&tkCJK == 0 && m.r.adverbs[string(w)] {
+		if skip == 0 && p.cat != catAlias && t.fl&tkCJK == 0 && m.r.adverbs[string(w)] != 0 {
 			skip = 1
 			k-- // token k again, one word on
 			continue
@@ -944,6 +947,18 @@ func (sc *scratch) insideTerm(mn mention) bool {
 func nameEndsBefore(sc *scratch, i int) bool {
 	k := len(sc.mentions)
 	return k > 0 && sc.mentions[k-1].end == int32(i)
+}
+
+// adverbAfterName reports whether token i follows a name with one adverb of the
+// languages langs between them, in one phrase: a name term of those languages
+// said of the name through it ("telegram yana tormoz", "insta totally dead",
+// "discord znowu leży"; not Indonesian "lagi" before French "rame").
+func (r *Rules) adverbAfterName(sc *scratch, i int, langs uint64) bool {
+	if i < 2 || sc.toks[i].fl&tkBreak != 0 || sc.toks[i-1].fl&(tkBreak|tkCJK) != 0 {
+		return false
+	}
+	t := sc.toks[i-1]
+	return r.adverbs[string(sc.buf[t.s:t.e])]&langs != 0 && nameEndsBefore(sc, i-1)
 }
 
 // copulas are "is" in the languages whose name terms may stand after one: a
