@@ -160,7 +160,7 @@ type rawRules struct {
 	// adverbLangs are the languages each adverb is listed under (a name term
 	// counts through an adverb of its own language only)
 	adverbLangs map[string]uint64
-	langs     map[string]int
+	langs       map[string]int
 }
 
 // rawCategory is one entry of categories: the outage and recovery terms of a
