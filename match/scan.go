@@ -294,6 +294,22 @@ func (m *Matcher) scan(sc *scratch) bool {
 					}
 				}
 			}
+			if key[0] >= 0xD8 && key[0] <= 0xDB && aliasLen == 1 && intentBest < 0 && t.fl&tkHash == 0 {
+				// The article on a name of two words: "الواتس اب" is ال + "واتس اب",
+				// longer than the one-word name "الواتس" (whose next word "اب" would
+				// be read as Urdu's "now").
+				for _, pre := range arabicPrefixes {
+					if len(key) > len(pre)+3 && string(key[:len(pre)]) == pre && r.mayHave(key[len(pre):]) {
+						for _, id := range r.index[string(key[len(pre):])] {
+							if p := &r.phrases[id]; p.cat == catAlias && len(p.toks) > 1 {
+								if n := m.follows(sc, i, id); n > aliasLen {
+									consider(id, n)
+								}
+							}
+						}
+					}
+				}
+			}
 			if key[0] >= 0xD8 && key[0] <= 0xDB && (aliasBest < 0 || intentBest < 0) {
 				// Arabic clitics: الواتساب, وما, لواتساب, المشكلة
 				if aliasBest < 0 && intentBest < 0 {
