@@ -732,6 +732,43 @@ func TestNameTerms(t *testing.T) {
 	})
 }
 
+// TestTypos: a typing slip of a term is read as the term; other one-letter
+// edits are not (they make other words as often).
+func TestTypos(t *testing.T) {
+	checkMatches(t, rulesOnly(), []matchCase{
+		{"Whatsapp is not wokring at all", want{"whatsapp": Outage}},         // swapped
+		{"messages not deliverinf on whatsapp rn", want{"whatsapp": Outage}}, // a neighbouring key
+		{"por que meu Instagram não cnoecta?", want{"instagram": Outage}},
+		{"wa tunbang", want{"whatsapp": Outage}},                   // a name term, right after the name
+		{"netflix crushed it this year", want{"netflix": Mention}}, // u is no neighbour of a
+		{"spotify is not spending a cent on this", want{"spotify": Mention}},
+		{"Sorun çözüldü, Spotify yine çalıyor", want{"spotify": Recovery}}, // not "çalmıyor" less its m
+	})
+	for _, c := range []struct {
+		w, word string
+		want    bool
+	}{
+		{"wokring", "working", true}, {"ertor", "error", true}, {"errror", "error", true}, {"errpr", "error", true},
+		{"error", "error", false}, {"crushed", "crashed", false}, {"spending", "sending", false},
+		{"filing", "failing", false}, {"aciliyor", "acilmiyor", false}, {"errxr", "error", false},
+	} {
+		if got := typoOf([]byte(c.w), c.word); got != c.want {
+			t.Errorf("typoOf(%q, %q) = %v, want %v", c.w, c.word, got, c.want)
+		}
+	}
+}
+
+// TestSuppositionInRun: in a CJK run, "I thought" undoes the poster's own
+// trouble beside it, as in spaced script.
+func TestSuppositionInRun(t *testing.T) {
+	checkMatches(t, rulesOnly(), []matchCase{
+		{"我以为我手机坏了，原来是微信出问题了", want{"wechat": Outage}},
+		{"telegram yana tormoz", want{"telegram": Outage}},             // a name term through an adverb of its language
+		{"discord lagi rame bgt, mabar yuk", want{"discord": Mention}}, // not Indonesian "lagi" before French "rame"
+		{"الواتس اب طاح", want{"whatsapp": Outage}},                    // the article on a name of two words
+	})
+}
+
 // TestPersianEndings: a name with a Persian possessive ending passes the
 // prefilter as the scan reads it (the prefilter had skipped every Arabic-script
 // word after its article check).

@@ -351,6 +351,12 @@ func (m *Matcher) scan(sc *scratch) bool {
 					consider(id, 1)
 				}
 			}
+			if aliasBest < 0 && intentBest < 0 && sc.marks[i] == 0 && len(key) >= 5 && len(key) <= 16 && t.fl&(tkHash|tkCJK) == 0 && len(r.fuzzyTerms[key[0]]) > 0 {
+				// a typo of a term ("not wokring")
+				if id := r.typoTerm(key); id >= 0 {
+					consider(id, 1)
+				}
+			}
 		}
 		if aliasBest >= 0 && i >= aliasNext && !codeAfter(b, toks[i+aliasLen-1].e) && (r.phrases[aliasBest].plain == "" || sc.writesPlain(r.phrases[aliasBest].plain)) {
 			p := &r.phrases[aliasBest]
