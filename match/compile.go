@@ -104,16 +104,20 @@ type Rules struct {
 	cjk      []int32            // phrases matched by substring inside CJK runs
 	cjkSet   map[int32]bool     // the same, as a set
 	fuzzy    [256][]int32       // single-token aliases with one-edit tolerance, by first byte
-	// single-token terms a typo of which is read as the term (typoOf), by first byte
-	fuzzyTerms [256][]int32
-	trie       trie       // hashtag segmentation vocabulary
-	probSets   [][]string // problem bitmask → sorted names (shared)
-	filter     []uint64   // one-hash filter over index keys: most tokens skip the map
-	fLog       uint       // log2 of filter's bits
-	problems   []string
-	terms      int    // terms as written in the file (Stats)
-	english    uint64 // the language bit of "en" (0 if the file has none)
-	finalNeg   uint64 // the language bits of clauseFinalNegation
+	// single-token terms a typo of which is read as the term (typoOf), by first
+	// byte and length (up to maxTypo)
+	// terms a typo of which is read as the term, by first and last byte and
+	// length, and by first two bytes and length (typoKeys)
+	typos    map[uint32][]typoTerm
+	typoBits []uint64   // typoBits[typoSlot(k)]: a key of typos may be k
+	trie     trie       // hashtag segmentation vocabulary
+	probSets [][]string // problem bitmask → sorted names (shared)
+	filter   []uint64   // one-hash filter over index keys: most tokens skip the map
+	fLog     uint       // log2 of filter's bits
+	problems []string
+	terms    int    // terms as written in the file (Stats)
+	english  uint64 // the language bit of "en" (0 if the file has none)
+	finalNeg uint64 // the language bits of clauseFinalNegation
 	// question_particles, normalised: a sentence ending in one asks ("ไหม", "吗", "mı")
 	particles [][]byte
 	// consequence_endings and clause_endings, normalised: verb endings that make
@@ -425,8 +429,8 @@ func compile(raw *rawRules) *Rules {
 				r.fuzzy[p.toks[0][0]] = append(r.fuzzy[p.toks[0][0]], id)
 			}
 		}
-		if n := typoMin(&p); n > 0 && len(p.toks) == 1 && isASCIIWord(p.toks[0]) && len(p.toks[0]) >= n && !p.joined && p.exact == "" {
-			r.fuzzyTerms[p.toks[0][0]] = append(r.fuzzyTerms[p.toks[0][0]], id)
+		if w := p.toks[0]; typoMin(&p) > 0 && len(p.toks) == 1 && isASCIIWord(w) && len(w) >= typoMin(&p) && len(w) < maxTypo && !p.joined && p.exact == "" {
+			r.addTypoTerm(w, id, p.cat)
 		}
 		if p.segment && len(p.toks) == 1 {
 			w := p.toks[0]

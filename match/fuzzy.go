@@ -3,6 +3,12 @@
 
 package match
 
+import (
+	"cmp"
+	"slices"
+	"unicode/utf8"
+)
+
 // fuzzy returns an alias within one edit (insertion, deletion, substitution
 // or transposition) of key, or -1.
 func (m *Matcher) fuzzy(key []byte) int32 {
@@ -115,39 +121,177 @@ func fuzzyTail(w []byte, log uint) uint32 {
 // "açılmıyor" less its m), Portuguese "falando" is "falhando" less its h.
 
 // typoMin is the shortest term of p's category read through a typo (0: none):
-// a name term right after a name, a negator or post-negator (their place says
-// what they are) from five letters; a symptom verb, which counts only beside a
-// negator, from six ("words" is a slip from "works"); an outage term, which
-// stands anywhere, from seven (Romanian "plânge", cries, is a slip from French
-// "plante", and "apucat" from "apicat").
+// a name term and a post-negator from five letters, a symptom verb from six
+// ("words" is a slip from "works"). Not an outage term alone: there are ten
+// thousand, so a slip of one is often another language's word (Romanian
+// "plânge", cries, is a slip from French "plante"), and looking them up in
+// every post cost 3% of the matcher's speed.
 func typoMin(p *phrase) int {
 	switch p.cat {
-	case catNamed, catNegator, catPostNeg:
+	case catNamed, catPostNeg:
 		return 5
 	case catVerb:
 		return 6
-	case catOutage:
-		return 7
 	}
 	return 0
 }
 
-// typoTerm returns the term key is a typo of, or -1.
-func (r *Rules) typoTerm(key []byte) int32 {
-	for _, id := range r.fuzzyTerms[key[0]] {
-		a := r.phrases[id].toks[0]
-		if d := len(key) - len(a); d >= -1 && d <= 1 && typoOf(key, a) {
-			if _, known := r.index[string(key)]; known {
-				return -1 // a term of its own
+// maxTypo bounds the length of a word read as a term's typo.
+const maxTypo = 17
+
+// typoKeys are the two keys under which a term of category cat and n bytes, w,
+// is kept in Rules.typos: its first and last bytes, and its first two. A slip
+// leaves one of the pairs as it was (the last byte, unless the slip is at the
+// end, which leaves the first two).
+func typoKeys(w []byte, n int, cat uint8) (uint32, uint32) {
+	k := uint32(n)<<16 | uint32(cat)<<24
+	return k | uint32(w[0]) | uint32(w[len(w)-1])<<8 | 1<<23, k | uint32(w[0]) | uint32(w[1])<<8
+}
+
+// addTypoTerm keeps term w (phrase id, of category cat) in r.typos.
+func (r *Rules) addTypoTerm(w string, id int32, cat uint8) {
+	if r.typos == nil {
+		r.typos = map[uint32][]typoTerm{}
+		r.typoBits = make([]uint64, 1<<typoLog/64)
+	}
+	t := typoTerm{n: uint8(len(w)), id: id, cat: cat}
+	copy(t.word[:], w)
+	k1, k2 := typoKeys(t.word[:t.n], len(w), cat)
+	r.typos[k1] = append(r.typos[k1], t)
+	r.typos[k2] = append(r.typos[k2], t)
+	setBit(r.typoBits, typoSlot(k1))
+	setBit(r.typoBits, typoSlot(k2))
+}
+
+// typoLog is the size of typoBits (bits, a power of two): about 1,300 terms,
+// two keys each, one bit in twenty.
+const typoLog = 16
+
+func typoSlot(k uint32) uint32 { return k * 0x9E3779B1 >> (32 - typoLog) }
+
+// readTypos reads the words of a post that are no term, no name and no part of
+// one, as the terms they are a slip from, where such a term would stand
+// (typoCats): after the scan, which has marked the negators and verbs around
+// them.
+func (sc *scratch) readTypos(r *Rules) {
+	for _, in := range sc.intents {
+		if in.cat == catOutage {
+			return // read as a complaint already: a slip would add nothing
+		}
+	}
+	added := false
+	try := func(i int) {
+		if i >= len(sc.toks) || sc.marks[i] != 0 {
+			return
+		}
+		t := sc.toks[i]
+		if t.e-t.s < 5 || t.e-t.s > 16 || t.fl&(tkHash|tkCJK|tkMention) != 0 || sc.buf[t.s] >= utf8.RuneSelf {
+			return
+		}
+		cats := sc.typoCats(r, i)
+		if cats == 0 || sc.inMention(i) {
+			return
+		}
+		id := r.typoOfTerm(sc.buf[t.s:t.e], cats)
+		if id < 0 {
+			return
+		}
+		p := &r.phrases[id]
+		switch p.cat {
+		case catVerb:
+			sc.marks[i] |= mkVerb
+			sc.plangs[i] |= p.langs
+		case catPostNeg:
+			sc.marks[i] |= mkPostNeg
+			sc.plangs[i] |= p.langs
+		default: // a name term, right after a name
+			sc.marks[i] |= mkIntent
+			sc.intents = append(sc.intents, intent{cat: catOutage, pos: int32(i), end: int32(i + 1), sent: t.sent, hg: t.hg, langs: p.langs})
+			added = true
+		}
+	}
+	// Only where a term would stand: after a name, a negator, a verb.
+	for _, mn := range sc.mentions {
+		try(int(mn.end))
+		try(int(mn.end) + 1)
+	}
+	for k := range sc.toks {
+		if m := sc.marks[k]; m&mkNegator != 0 {
+			try(k + 1)
+			try(k + 2)
+		} else if m&mkVerb != 0 {
+			try(k + 1)
+		}
+	}
+	if added {
+		slices.SortStableFunc(sc.intents, func(a, b intent) int { return cmp.Compare(a.pos, b.pos) })
+	}
+}
+
+// typoCats returns the categories of term a typo at token i is read as: where
+// such a term would stand. A name term right after a name (or its copula or an
+// adverb: "tá lrnto"), a symptom verb right after a negator or one word on
+// ("not wokring", "não está funcionnado"), a post-negator right after a verb
+// ("geht nocht").
+func (sc *scratch) typoCats(r *Rules, i int) (cats uint64) {
+	if nameEndsBefore(sc, i) || i >= 2 && sc.toks[i-1].fl&tkBreak == 0 && nameEndsBefore(sc, i-1) &&
+		(sc.copulaAt(i-1) || r.adverbs[string(sc.buf[sc.toks[i-1].s:sc.toks[i-1].e])] != 0) {
+		cats |= 1 << catNamed
+	}
+	for k := i - 1; k >= 0 && k >= i-2 && sc.toks[k].sent == sc.toks[i].sent; k-- {
+		if sc.marks[k]&mkNegator != 0 {
+			cats |= 1 << catVerb
+			break
+		}
+	}
+	if i > 0 && sc.marks[i-1]&mkVerb != 0 {
+		cats |= 1 << catPostNeg
+	}
+	return cats
+}
+
+// typoTerm is a term a typo of which is read as it, with what typoOfTerm reads
+// of it kept together: the phrases are many and large, a cache miss each.
+type typoTerm struct {
+	word [maxTypo]byte
+	n    uint8
+	cat  uint8
+	id   int32
+}
+
+// typoOfTerm returns the term of the categories cats (bits by category) key is a
+// typo of, or -1.
+func (r *Rules) typoOfTerm(key []byte, cats uint64) int32 {
+	if len(key) > maxTypo || r.typoBits == nil {
+		return -1
+	}
+	// terms of key's length (a swap, a slip) and a byte shorter (a key struck
+	// beside), under either key
+	for _, cat := range [...]uint8{catNamed, catVerb, catPostNeg} {
+		if cats&(1<<cat) == 0 {
+			continue
+		}
+		a1, a2 := typoKeys(key, len(key), cat)
+		b1, b2 := typoKeys(key, len(key)-1, cat)
+		for _, k := range [4]uint32{a1, a2, b1, b2} {
+			if !hasBit(r.typoBits, typoSlot(k)) {
+				continue
 			}
-			return id
+			for _, t := range r.typos[k] {
+				if typoOf(key, t.word[:t.n]) {
+					if _, known := r.index[string(key)]; known {
+						return -1 // a term of its own
+					}
+					return t.id
+				}
+			}
 		}
 	}
 	return -1
 }
 
-// typoOf reports whether w is word slipped once on a QWERTY keyboard.
-func typoOf(w []byte, word string) bool {
+// typoOf reports whether w is word with one slip on a QWERTY keyboard.
+func typoOf(w, word []byte) bool {
 	i := 0
 	for i < len(w) && i < len(word) && w[i] == word[i] {
 		i++
@@ -157,13 +301,13 @@ func typoOf(w []byte, word string) bool {
 		if i == len(w) {
 			return false // the word itself
 		}
-		if string(w[i+1:]) == word[i+1:] {
+		if string(w[i+1:]) == string(word[i+1:]) {
 			return keysAdjacent(w[i], word[i]) // struck beside
 		}
-		return i+1 < len(w) && w[i] == word[i+1] && w[i+1] == word[i] && string(w[i+2:]) == word[i+2:] // swapped
+		return i+1 < len(w) && w[i] == word[i+1] && w[i+1] == word[i] && string(w[i+2:]) == string(word[i+2:]) // swapped
 	case len(w) == len(word)+1:
 		// w[i] struck beside the letters around it, or doubling one of them
-		if string(w[i+1:]) != word[i:] {
+		if string(w[i+1:]) != string(word[i:]) {
 			return false
 		}
 		c := w[i]

@@ -752,7 +752,7 @@ func TestTypos(t *testing.T) {
 		{"error", "error", false}, {"crushed", "crashed", false}, {"spending", "sending", false},
 		{"filing", "failing", false}, {"aciliyor", "acilmiyor", false}, {"errxr", "error", false},
 	} {
-		if got := typoOf([]byte(c.w), c.word); got != c.want {
+		if got := typoOf([]byte(c.w), []byte(c.word)); got != c.want {
 			t.Errorf("typoOf(%q, %q) = %v, want %v", c.w, c.word, got, c.want)
 		}
 	}

@@ -351,12 +351,6 @@ func (m *Matcher) scan(sc *scratch) bool {
 					consider(id, 1)
 				}
 			}
-			if aliasBest < 0 && intentBest < 0 && sc.marks[i] == 0 && len(key) >= 5 && len(key) <= 16 && t.fl&(tkHash|tkCJK) == 0 && len(r.fuzzyTerms[key[0]]) > 0 {
-				// a typo of a term ("not wokring")
-				if id := r.typoTerm(key); id >= 0 {
-					consider(id, 1)
-				}
-			}
 		}
 		if aliasBest >= 0 && i >= aliasNext && !codeAfter(b, toks[i+aliasLen-1].e) && (r.phrases[aliasBest].plain == "" || sc.writesPlain(r.phrases[aliasBest].plain)) {
 			p := &r.phrases[aliasBest]
@@ -405,6 +399,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 	if len(sc.mentions) == 0 {
 		return false
 	}
+	sc.readTypos(r)
 	if supposing && cancel {
 		// a post negation the poster guessed ("думал, у меня инет отвалился,
 		// а это телеграм лежит", "internetim gitti sandım")
