@@ -523,6 +523,8 @@ func TestOwnSide(t *testing.T) {
 		{"mein wlan ist kaputt, also kein netflix heute", want{"netflix": Mention}},
 		{"มือถือตกน้ำ เปิดไลน์ไม่ได้ ติดต่อทางเฟสนะ", want{"line": Mention, "facebook": Mention}},
 		{"my wifi is fine but whatsapp won't load", want{"whatsapp": Outage}},
+		// a hashtag is a statement of its own: not "my phone" + "down"
+		{"#Whatsappdown WhatsApp واقع، الحمدلله مو من جوالي #downdetector", want{"whatsapp": Outage}},
 		{"ไลน์ล่มหรือเน็ตบ้านเราเน่า", want{"line": Outage}},
 		{"Liegt nicht an Spotify oder YouTube, die Telekom hat mal wieder ne Störung", want{"spotify": Mention, "youtube": Mention}},
 		{"bukan WA atau IG yg error, Telkomsel lagi gangguan", want{"whatsapp": Mention, "instagram": Mention}},

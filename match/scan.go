@@ -120,7 +120,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 			case catAwait:
 				sc.awaits = append(sc.awaits, intent{pos: int32(i), end: int32(i + n), sent: t.sent, langs: p.langs})
 			case catOwnWork, catOwnSide:
-				sc.ownWork = append(sc.ownWork, intent{cat: p.cat, pos: int32(i), end: int32(i + n), sent: t.sent})
+				sc.ownWork = append(sc.ownWork, intent{cat: p.cat, pos: int32(i), end: int32(i + n), sent: t.sent, hg: t.hg})
 			case catNotName:
 				if t.fl&tkCJK == 0 {
 					sc.marks[i+n-1] |= mkNotName
@@ -1095,7 +1095,9 @@ func (sc *scratch) aboutOwnWork(in intent) (intent, bool) {
 		return intent{}, false // "جوالي فيه مشكلة مع الواتس", "my phone has issues with insta"
 	}
 	for _, w := range sc.ownWork {
-		if w.sent != in.sent || w.cat == catOwnSide && sc.nameWithin(w.pos, w.end) {
+		if w.sent != in.sent || w.hg != in.hg || w.cat == catOwnSide && sc.nameWithin(w.pos, w.end) {
+			// (a hashtag is a statement of its own: "جوالي #downdetector" is
+			// no trouble of the phone)
 			// (a provider the rules follow as a service is complained of:
 			// "Jio down hai" where Jio is one)
 			continue
