@@ -199,11 +199,9 @@ func (sc *scratch) readTypos(r *Rules) {
 		p := &r.phrases[id]
 		switch p.cat {
 		case catVerb:
-			sc.marks[i] |= mkVerb
-			sc.plangs[i] |= p.langs
+			sc.markPair(i, mkVerb, p.langs)
 		case catPostNeg:
-			sc.marks[i] |= mkPostNeg
-			sc.plangs[i] |= p.langs
+			sc.markPair(i, mkPostNeg, p.langs)
 		default: // a name term, right after a name
 			sc.marks[i] |= mkIntent
 			sc.intents = append(sc.intents, intent{cat: catOutage, pos: int32(i), end: int32(i + 1), sent: t.sent, hg: t.hg, langs: p.langs})

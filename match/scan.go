@@ -81,16 +81,13 @@ func (m *Matcher) scan(sc *scratch) bool {
 					intentBest, intentLen = id, n
 				}
 			case catNegator:
-				sc.marks[i] |= mkNegator
-				sc.plangs[i] |= p.langs
+				sc.markPair(i, mkNegator, p.langs)
 			case catPotential:
 				sc.marks[i+n-1] |= mkPotential
 			case catPostNeg:
-				sc.marks[i] |= mkPostNeg
-				sc.plangs[i] |= p.langs
+				sc.markPair(i, mkPostNeg, p.langs)
 			case catVerb:
-				sc.marks[i] |= mkVerb
-				sc.plangs[i] |= p.langs
+				sc.markPair(i, mkVerb, p.langs)
 			case catConnector:
 				sc.marks[i] |= mkConnector
 			case catProblem:
@@ -964,6 +961,13 @@ func (sc *scratch) insideTerm(mn mention) bool {
 func nameEndsBefore(sc *scratch, i int) bool {
 	k := len(sc.mentions)
 	return k > 0 && sc.mentions[k-1].end == int32(i)
+}
+
+// markPair marks token i as a negator, post-negator or verb (mk) of the
+// languages langs: the pairs of such words are read after the scan.
+func (sc *scratch) markPair(i int, mk uint16, langs uint64) {
+	sc.marks[i] |= mk
+	sc.plangs[i] |= langs
 }
 
 // adverbAfterName reports whether token i follows a name with one adverb of the
