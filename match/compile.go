@@ -104,10 +104,9 @@ type Rules struct {
 	cjk      []int32            // phrases matched by substring inside CJK runs
 	cjkSet   map[int32]bool     // the same, as a set
 	fuzzy    [256][]int32       // single-token aliases with one-edit tolerance, by first byte
-	// single-token terms a typo of which is read as the term (typoOf), by first
-	// byte and length (up to maxTypo)
-	// terms a typo of which is read as the term, by first and last byte and
-	// length, and by first two bytes and length (typoKeys)
+	// single-token terms a typo of which is read as the term (typoOf), by
+	// category, first and last byte and length, and by category, first two
+	// bytes and length (typoKeys)
 	typos    map[uint32][]typoTerm
 	typoBits []uint64   // typoBits[typoSlot(k)]: a key of typos may be k
 	trie     trie       // hashtag segmentation vocabulary
