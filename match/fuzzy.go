@@ -1,5 +1,5 @@
-// Fuzzy service names: aliases within one edit of a word, and the hash test
-// that rules most words out first.
+// Fuzzy service names (aliases within one edit of a word, and the hash test
+// that rules most words out first) and typing slips of terms (readTypos).
 
 package match
 
