@@ -82,8 +82,13 @@ type example struct {
 // launch day, left out of training, a post of precision in each half. The
 // partial outages' set (tune_aq to tune_as, 2026-12-07), trained on, moved its
 // own held halves by one post each way (recall 0.817 → 0.820, precision 0.973
-// → 0.970) and the nine writers' sets not at all (0.974 / 0.941).
-var untrained = map[string]bool{"tune_an": true, "tune_ao": true, "tune_ap": true, "tune_aq": true, "tune_ar": true, "tune_as": true}
+// → 0.970) and the nine writers' sets not at all (0.974 / 0.941). The onlookers'
+// reports (tune_at, tune_au: "looks like Insta is down everywhere" and the same
+// words of an outage that is over), trained on, lifted WhatsApp day left out of
+// training by 0.4 points, all of it from two lines that copied that stream's
+// templates from the brief's examples (removed); without them, nothing.
+var untrained = map[string]bool{"tune_an": true, "tune_ao": true, "tune_ap": true, "tune_aq": true, "tune_ar": true, "tune_as": true,
+	"tune_at": true, "tune_au": true}
 
 // trainingSet reads the tuning corpora: the hand-written corpus, the two
 // tuning held-out files, the tuning half of every tune_*.jsonl, the tuning
