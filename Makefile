@@ -18,8 +18,9 @@ test: tools vet compose-config
 	# persistence, which Outcry's dev broker (outcry broker --data-dir) relies on.
 	$(GO) test -race -count=1 -run 'TestPersist' github.com/twmb/franz-go/pkg/kfake
 	# The model's training check is pure arithmetic: minutes under the race detector,
-	# seconds without it.
-	$(GO) test -count=1 -run 'TestModel$$' ./match
+	# seconds without it; so is the model trained without each sample stream in turn,
+	# scored on it (both skipped where the sample streams are not beside the checkout).
+	$(GO) test -count=1 -run 'TestModel$$|TestStreamsLeftOut' -left-out ./match
 
 tools:
 ifneq ($(strip $(APT_PACKAGES)),)
