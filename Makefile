@@ -20,7 +20,7 @@ test: tools vet compose-config
 	# The model's training check is pure arithmetic: minutes under the race detector,
 	# seconds without it; so is the model trained without each sample stream in turn,
 	# scored on it (both skipped where the sample streams are not beside the checkout).
-	$(GO) test -count=1 -run 'TestModel$$|TestStreamsLeftOut' -left-out ./match
+	$(GO) test -count=1 ./match -run 'TestModel$$|TestStreamsLeftOut' -left-out
 
 tools:
 ifneq ($(strip $(APT_PACKAGES)),)

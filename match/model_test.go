@@ -27,7 +27,7 @@ var (
 	// Leaving one sample stream out of training measures the model on a
 	// scenario of the streams' generator it has not read (docs/matching.md).
 	trainStreams = flag.String("streams", strings.Join(sampleStreamNames, ","), "with -train, the sample streams (comma-separated; \"\" for none) whose labelled posts join the training set")
-	leftOut      = flag.Bool("left-out", false, "TestStreamsLeftOut: train without each sample stream in turn and score the matcher on it (about two minutes)")
+	leftOut      = flag.Bool("left-out", false, "TestStreamsLeftOut: train without each sample stream in turn and score the matcher on it (about a minute; flags after the package)")
 )
 
 // Training parameters (fixed: the model is what these make of the tuning

@@ -174,7 +174,8 @@ func TestSampleStreamChatter(t *testing.T) {
 // the closest estimate the project has of labelled streams it never saw, since
 // the model has not read the scored stream (the rules were tuned on both). A
 // complaint is a post labelled outage or ambient, for the services the stream's
-// labels name. Run with -left-out (about two minutes); the bars are a little
+// labels name. Run with -left-out after the package (go test ./match -run
+// TestStreamsLeftOut -left-out; about a minute); the bars are a little
 // below the figures of 2026-12-07 (docs/matching.md, forty-second round).
 func TestStreamsLeftOut(t *testing.T) {
 	if !*leftOut {
