@@ -182,6 +182,8 @@ func compile(raw *rawRules) *Rules {
 		cjkSet:   map[int32]bool{},
 		prefixed: map[string][]int32{},
 		problems: raw.problemNames,
+		typos:    map[uint32][]typoTerm{},
+		typoBits: make([]uint64, 1<<typoLog/64),
 	}
 	r.terms = len(raw.outage) + len(raw.recovery) + len(raw.fine) + len(raw.negations) + len(raw.cancels) + len(raw.negators) +
 		len(raw.past) + len(raw.present) + len(raw.displace) + len(raw.arrive) +
@@ -428,7 +430,7 @@ func compile(raw *rawRules) *Rules {
 				r.fuzzy[p.toks[0][0]] = append(r.fuzzy[p.toks[0][0]], id)
 			}
 		}
-		if w := p.toks[0]; typoMin(&p) > 0 && len(p.toks) == 1 && isASCIIWord(w) && len(w) >= typoMin(&p) && len(w) < maxTypo && !p.joined && p.exact == "" {
+		if w, n := p.toks[0], typoMin(&p); n > 0 && len(p.toks) == 1 && isASCIIWord(w) && len(w) >= n && len(w) < maxTypo && !p.joined && p.exact == "" {
 			r.addTypoTerm(w, id, p.cat)
 		}
 		if p.segment && len(p.toks) == 1 {

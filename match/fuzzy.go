@@ -150,10 +150,6 @@ func typoKeys(w []byte, n int, cat uint8) (uint32, uint32) {
 
 // addTypoTerm keeps term w (phrase id, of category cat) in r.typos.
 func (r *Rules) addTypoTerm(w string, id int32, cat uint8) {
-	if r.typos == nil {
-		r.typos = map[uint32][]typoTerm{}
-		r.typoBits = make([]uint64, 1<<typoLog/64)
-	}
 	t := typoTerm{n: uint8(len(w)), id: id, cat: cat}
 	copy(t.word[:], w)
 	k1, k2 := typoKeys(t.word[:t.n], len(w), cat)
@@ -208,7 +204,9 @@ func (sc *scratch) readTypos(r *Rules) {
 			added = true
 		}
 	}
-	// Only where a term would stand: after a name, a negator, a verb.
+	// Only where a term may stand, a cheap superset of the places typoCats
+	// allows (it reads the marks, which a slip read here may have set): after
+	// a name or a word on, one or two words after a negator, after a verb.
 	for _, mn := range sc.mentions {
 		try(int(mn.end))
 		try(int(mn.end) + 1)
@@ -260,7 +258,7 @@ type typoTerm struct {
 // typoOfTerm returns the term of the categories cats (bits by category) key is a
 // typo of, or -1.
 func (r *Rules) typoOfTerm(key []byte, cats uint64) int32 {
-	if len(key) > maxTypo || r.typoBits == nil {
+	if len(key) > maxTypo {
 		return -1
 	}
 	// terms of key's length (a swap, a slip) and a byte shorter (a key struck

@@ -291,39 +291,27 @@ func (m *Matcher) scan(sc *scratch) bool {
 					}
 				}
 			}
-			if key[0] >= 0xD8 && key[0] <= 0xDB && aliasLen == 1 && intentBest < 0 && t.fl&tkHash == 0 {
-				// The article on a name of two words: "الواتس اب" is ال + "واتس اب",
-				// longer than the one-word name "الواتس" (whose next word "اب" would
-				// be read as Urdu's "now").
+			if key[0] >= 0xD8 && key[0] <= 0xDB && intentBest < 0 && (aliasBest < 0 || aliasLen == 1 && t.fl&tkHash == 0) {
+				// Arabic clitics: الواتساب, وما, لواتساب, المشكلة. Only a word that
+				// starts no phrase found here ("وتيك" starts the alias "وتيك تك",
+				// and "وتيك توك" is و + "تيك توك"), or one that starts a one-word
+				// name, for the article on a name of two words: "الواتس اب" is ال +
+				// "واتس اب", not "الواتس" and Urdu's "now".
+				longer := aliasBest >= 0
 				for _, pre := range arabicPrefixes {
 					if len(key) > len(pre)+3 && string(key[:len(pre)]) == pre && r.mayHave(key[len(pre):]) {
+						matched := false
 						for _, id := range r.index[string(key[len(pre):])] {
-							if p := &r.phrases[id]; p.cat == catAlias && len(p.toks) > 1 {
-								if n := m.follows(sc, i, id); n > aliasLen {
-									consider(id, n)
-								}
+							if longer && (r.phrases[id].cat != catAlias || len(r.phrases[id].toks) == 1) {
+								continue
+							}
+							if n := m.follows(sc, i, id); n > 0 && (!longer || n > aliasLen) {
+								consider(id, n)
+								matched = true
 							}
 						}
-					}
-				}
-			}
-			if key[0] >= 0xD8 && key[0] <= 0xDB && (aliasBest < 0 || intentBest < 0) {
-				// Arabic clitics: الواتساب, وما, لواتساب, المشكلة
-				if aliasBest < 0 && intentBest < 0 {
-					// (only a word that starts no phrase found here: "وتيك" starts
-					// the alias "وتيك تك", and "وتيك توك" is و + "تيك توك")
-					for _, pre := range arabicPrefixes {
-						if len(key) > len(pre)+3 && string(key[:len(pre)]) == pre && r.mayHave(key[len(pre):]) {
-							matched := false
-							for _, id := range r.index[string(key[len(pre):])] {
-								if n := m.follows(sc, i, id); n > 0 {
-									consider(id, n)
-									matched = true
-								}
-							}
-							if matched {
-								break // the longest clitic that leaves a known phrase: والكل راح, not وال + كل
-							}
+						if matched {
+							break // the longest clitic that leaves a known phrase: والكل راح, not وال + كل
 						}
 					}
 				}
@@ -1100,10 +1088,9 @@ func (sc *scratch) aboutOwnWork(in intent) (intent, bool) {
 	}
 	for _, w := range sc.ownWork {
 		if w.sent != in.sent || w.hg != in.hg || w.cat == catOwnSide && sc.nameWithin(w.pos, w.end) {
-			// (a hashtag is a statement of its own: "جوالي #downdetector" is
-			// no trouble of the phone)
-			// (a provider the rules follow as a service is complained of:
-			// "Jio down hai" where Jio is one)
+			// (a hashtag is a statement of its own: "جوالي #downdetector" is no
+			// trouble of the phone; a provider the rules follow as a service is
+			// complained of: "Jio down hai" where Jio is one)
 			continue
 		}
 		if w.pos == in.pos && sc.toks[w.pos].fl&tkCJK != 0 && !sc.nameWithin(w.pos, w.pos+1) ||
