@@ -961,7 +961,18 @@ func pairKey(first, second uint32) uint64 { return uint64(first)<<32 | uint64(se
 // fuzzy alias of its service already taken (a misspelling, "whatsap"): that
 // one is fuzzy already, and a typo of a typo is two edits. (Forms with an
 // ending stay fuzzy: "instagramida" is one edit from "instagramda".)
+//
+// The service's own name (its rule name, "youtube") is never derived and
+// comes first wherever it is listed: listed after "youtub", it was once
+// derived from that, and its own slips ("yotuube", "youttube") were lost.
 func (r *Rules) derived(p *phrase) bool {
+	w, name := p.toks[0], r.services[p.svc].Name
+	if w == name {
+		return false
+	}
+	if len(name) >= 6 && withinOneEdit([]byte(w), name) {
+		return true
+	}
 	for _, id := range r.fuzzy[p.toks[0][0]] {
 		q := &r.phrases[id]
 		if q.svc == p.svc && withinOneEdit([]byte(p.toks[0]), q.toks[0]) {

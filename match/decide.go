@@ -207,7 +207,7 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 		}
 		// The model was trained on the apps and sites the general vocabulary
 		// is written for; a category's services are left to the rules.
-		if m.model != nil && !sc.bare && m.r.category[s] == 0 && !(mt.Kind == Mention && causeOf[s]) && (mt.Kind == Outage || mt.Kind == Mention && mayUpgrade && fineD[s] == none) && !sc.isDest(s) && !sc.tracked(s) {
+		if m.model != nil && !sc.bare && m.r.category[s] == 0 && !(mt.Kind == Mention && causeOf[s]) && (mt.Kind == Outage || mt.Kind == Mention && mayUpgrade && fineD[s] == none) && !sc.isDest(s) && !sc.tracked(s) && !(mt.Kind == Outage && recD[s] == none && pastD[s] == none && sc.taggedDown(s)) {
 			if g := sc.groupsOf(s); g != readFor {
 				var others bool
 				sc.feats, others = m.features(sc, sc.feats[:0], g)
@@ -522,6 +522,31 @@ func (sc *scratch) tracked(svc int32) bool {
 		}
 	}
 	return false
+}
+
+// taggedDown reports whether the post names service svc in its words and
+// files itself under the service's outage with a hashtag that names it with
+// an outage term ("whatsapp yine mi çöktü #whatsappçöktü"): the poster's own
+// report, which the model, reading words, does not take back. (An advert
+// riding the outage's hashtag names the service in the hashtag alone, or not
+// as failing: "SMS ilimitados #WhatsAppCaído".)
+func (sc *scratch) taggedDown(svc int32) bool {
+	inWords, tagged := false, false
+	for _, mn := range sc.mentions {
+		switch {
+		case mn.svc != svc:
+		case mn.hg == 0:
+			inWords = true
+		case !tagged:
+			for _, in := range sc.intents {
+				if in.cat == catOutage && in.hg == mn.hg {
+					tagged = true
+					break
+				}
+			}
+		}
+	}
+	return inWords && tagged
 }
 
 // bareQuestion reports whether the post is only service names and a question

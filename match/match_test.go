@@ -1379,3 +1379,48 @@ func TestTentativeNames(t *testing.T) {
 		}
 	}
 }
+
+// TestTaggedReportNotVetoed: a post that names a service in its words and
+// files itself under the outage's hashtag keeps the rules' complaint however
+// sure the model is of none (a model here that would veto every complaint); a
+// post naming it only in the hashtag, or saying it is back, stays the model's.
+func TestTaggedReportNotVetoed(t *testing.T) {
+	m := NewMatcher(nil)
+	md := *m.model
+	md.veto = [nClasses]float32{1.01, 1.01, 1.01, 1.01} // every complaint vetoed
+	m.model = &md
+	for _, tc := range []struct {
+		text string
+		want Kind
+	}{
+		{"whatsapp yine mi çöktü #whatsappçöktü", Outage},
+		{"خلل في واتساب الحين #انقطاع_واتساب", Outage},
+		{"whatsapp yine mi çöktü", Mention},                                // vetoed: no hashtag
+		{"ugh whatsapp not loading tonight, help #instagramdown", Mention}, // the hashtag is another service's
+		{"SMS ilimitados, siempre llegan 😉 #WhatsAppCaído", Mention},       // named in the hashtag alone
+		{"ugh whatsapp geht nicht, so ein mist #whatsapp", Mention},        // a hashtag with no outage term
+	} {
+		got := Mention
+		for _, mt := range m.Match(nil, tc.text) {
+			if mt.Service == "whatsapp" {
+				got = mt.Kind
+			}
+		}
+		if got != tc.want {
+			t.Errorf("%q: whatsapp %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}
+
+// TestOwnNameFuzzy: a service's own name takes one-edit slips wherever the
+// rules list it among its misspellings ("youtub" listed before "youtube" once
+// made "youtube" a derived spelling, and its slips went unmatched).
+func TestOwnNameFuzzy(t *testing.T) {
+	m := NewMatcher(nil)
+	for _, text := range []string{"yotuube is down again", "youttube is down again", "youtbue is down again", "instagarm is down again"} {
+		ms := m.Match(nil, text)
+		if len(ms) != 1 || ms[0].Kind != Outage {
+			t.Errorf("%q: %v, want one outage", text, ms)
+		}
+	}
+}

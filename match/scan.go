@@ -944,11 +944,15 @@ func (sc *scratch) insideTerm(mn mention) bool {
 	return false
 }
 
-// nameEndsBefore reports whether the last service named ends right before
-// token i.
+// nameEndsBefore reports whether a service named ends right before token i.
+// (During the scan that is the name just read; after it, any of the post's.)
 func nameEndsBefore(sc *scratch, i int) bool {
-	k := len(sc.mentions)
-	return k > 0 && sc.mentions[k-1].end == int32(i)
+	for k := len(sc.mentions) - 1; k >= 0; k-- {
+		if sc.mentions[k].end == int32(i) {
+			return true
+		}
+	}
+	return false
 }
 
 // markPair marks token i as a negator, post-negator or verb (mk) of the
@@ -963,11 +967,17 @@ func (sc *scratch) markPair(i int, mk uint16, langs uint64) {
 // said of the name through it ("telegram yana tormoz", "insta totally dead",
 // "discord znowu leży"; not Indonesian "lagi" before French "rame").
 func (r *Rules) adverbAfterName(sc *scratch, i int, langs uint64) bool {
-	if i < 2 || sc.toks[i].fl&tkBreak != 0 || sc.toks[i-1].fl&(tkBreak|tkCJK) != 0 {
+	if !sc.oneWordAfterName(i) {
 		return false
 	}
 	t := sc.toks[i-1]
-	return r.adverbs[string(sc.buf[t.s:t.e])]&langs != 0 && nameEndsBefore(sc, i-1)
+	return r.adverbs[string(sc.buf[t.s:t.e])]&langs != 0
+}
+
+// oneWordAfterName reports whether token i follows a name with one word
+// between them, in one phrase.
+func (sc *scratch) oneWordAfterName(i int) bool {
+	return i >= 2 && sc.toks[i].fl&tkBreak == 0 && sc.toks[i-1].fl&(tkBreak|tkCJK) == 0 && nameEndsBefore(sc, i-1)
 }
 
 // copulas are "is" in the languages whose name terms may stand after one: a
