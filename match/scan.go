@@ -336,7 +336,7 @@ func (m *Matcher) scan(sc *scratch) bool {
 					consider(id, 1)
 				}
 			}
-			if aliasBest < 0 {
+			if aliasBest < 0 && i+1 < len(toks) && hasBit(r.splitTailBits[:], splitTailSlot(b[toks[i+1].s:toks[i+1].e])) {
 				if id := m.splitSlip(sc, i); id >= 0 {
 					consider(id, 2)
 				}
