@@ -104,10 +104,6 @@ type Rules struct {
 	cjk      []int32            // phrases matched by substring inside CJK runs
 	cjkSet   map[int32]bool     // the same, as a set
 	fuzzy    [256][]int32       // single-token aliases with one-edit tolerance, by first byte
-	// the fuzzy names written in two words ("whats app" for "whatsapp"), by
-	// their second word: a slip of the first word is read as the name (splitSlip)
-	splitTails    map[string][]splitName
-	splitTailBits [64]uint64 // by splitTailSlot
 	// single-token terms a typo of which is read as the term (typoOf), by
 	// category, first and last byte and length, and by category, first two
 	// bytes and length (typoKeys)
@@ -733,36 +729,6 @@ func (r *Rules) buildPrefilter() {
 			}
 		}
 	}
-	// Names of two words that are a fuzzy name joined ("whats app" is
-	// "whatsapp"), by their second word. Both words of three letters or more,
-	// the first of four: a slip of a shorter one is another word as often
-	// ("al face", "gua sap").
-	r.splitTails = map[string][]splitName{}
-	for _, p := range r.phrases {
-		if p.cat != catAlias || p.cgroup != 0 || len(p.toks) != 2 || len(p.toks[0]) < 4 || len(p.toks[1]) < 3 || !isASCIIWord(p.toks[0]) || !isASCIIWord(p.toks[1]) {
-			continue
-		}
-		joined := p.toks[0] + p.toks[1]
-		for _, id := range r.fuzzy[joined[0]] {
-			if q := &r.phrases[id]; q.svc == p.svc && q.toks[0] == joined {
-				r.splitTails[p.toks[1]] = append(r.splitTails[p.toks[1]], splitName{p.toks[0], id})
-				setBit(r.splitTailBits[:], splitTailSlot([]byte(p.toks[1])))
-			}
-		}
-	}
-}
-
-// splitName is a fuzzy name written in two words: the first word, and the
-// name's phrase (one word, the two joined).
-type splitName struct {
-	first string
-	id    int32
-}
-
-// splitTailSlot is a word's bit in splitTailBits, by its first and last bytes
-// and length: no hashing in the prefilter's loop over every word.
-func splitTailSlot(w []byte) uint32 {
-	return (uint32(w[0])*0x9E37 ^ uint32(w[len(w)-1])<<4 ^ uint32(len(w))) & 4095
 }
 
 func (r *Rules) problemList(mask uint16) []string {

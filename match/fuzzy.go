@@ -30,28 +30,6 @@ func (m *Matcher) fuzzy(key []byte) int32 {
 	return -1
 }
 
-// splitSlip returns the fuzzy name tokens i and i+1 are, written in two words
-// with a keyboard slip in the first ("whaats app", "whast app"), or -1.
-func (m *Matcher) splitSlip(sc *scratch, i int) int32 {
-	if i+1 >= len(sc.toks) || !sc.continues(i+1) || sc.toks[i].fl&(tkMention|tkHash|tkCJK) != 0 {
-		return -1
-	}
-	a, b := sc.toks[i], sc.toks[i+1]
-	first, second := sc.buf[a.s:a.e], sc.buf[b.s:b.e]
-	if len(first) < 4 || len(first) > maxTypo || len(second) < 3 || first[0] >= utf8.RuneSelf || !hasBit(m.r.splitTailBits[:], splitTailSlot(second)) {
-		return -1
-	}
-	for _, n := range m.r.splitTails[string(second)] {
-		if typoOf(first, []byte(n.first)) {
-			if _, known := m.r.index[string(first)]; known {
-				return -1 // a word of its own
-			}
-			return n.id
-		}
-	}
-	return -1
-}
-
 func withinOneEdit(a []byte, b string) bool {
 	i := 0
 	for i < len(a) && i < len(b) && a[i] == b[i] {

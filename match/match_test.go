@@ -1414,22 +1414,13 @@ func TestTaggedReportNotVetoed(t *testing.T) {
 
 // TestOwnNameFuzzy: a service's own name takes one-edit slips wherever the
 // rules list it among its misspellings ("youtub" listed before "youtube" once
-// made "youtube" a derived spelling, and its slips went unmatched), and a name
-// written in two words takes a keyboard slip in its first.
+// made "youtube" a derived spelling, and its slips went unmatched).
 func TestOwnNameFuzzy(t *testing.T) {
 	m := NewMatcher(nil)
-	for _, text := range []string{"yotuube is down again", "youttube is down again", "youtbue is down again", "instagarm is down again",
-		"whaats app is down again", "whast app is down again", "the bitd app is down again"} {
+	for _, text := range []string{"yotuube is down again", "youttube is down again", "youtbue is down again", "instagarm is down again"} {
 		ms := m.Match(nil, text)
 		if len(ms) != 1 || ms[0].Kind != Outage {
 			t.Errorf("%q: %v, want one outage", text, ms)
-		}
-	}
-	// no slip of a name in two words: a word of its own, a slip of a short
-	// first word, the second word not the name's
-	for _, text := range []string{"the app is down again", "what app is down again", "nak tweet pasal dia", "whaats ap is down again"} {
-		if ms := m.Match(nil, text); len(ms) != 0 {
-			t.Errorf("%q: %v, want none", text, ms)
 		}
 	}
 }

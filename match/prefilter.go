@@ -65,9 +65,6 @@ func (m *Matcher) mayName(sc *scratch) bool {
 		if len(key) >= 5 && len(key) <= 16 && t.fl&tkHash == 0 && m.mayFuzzy(key) {
 			return true
 		}
-		if i > 0 && hasBit(r.splitTailBits[:], splitTailSlot(key)) && m.splitSlip(sc, i-1) >= 0 {
-			return true
-		}
 	}
 	return false
 }

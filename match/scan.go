@@ -336,11 +336,6 @@ func (m *Matcher) scan(sc *scratch) bool {
 					consider(id, 1)
 				}
 			}
-			if aliasBest < 0 && i+1 < len(toks) && hasBit(r.splitTailBits[:], splitTailSlot(b[toks[i+1].s:toks[i+1].e])) {
-				if id := m.splitSlip(sc, i); id >= 0 {
-					consider(id, 2)
-				}
-			}
 		}
 		if aliasBest >= 0 && i >= aliasNext && !codeAfter(b, toks[i+aliasLen-1].e) && (r.phrases[aliasBest].plain == "" || sc.writesPlain(r.phrases[aliasBest].plain)) {
 			p := &r.phrases[aliasBest]
