@@ -973,9 +973,9 @@ func (r *Rules) derived(p *phrase) bool {
 	if len(name) >= 6 && withinOneEdit([]byte(w), name) {
 		return true
 	}
-	for _, id := range r.fuzzy[p.toks[0][0]] {
+	for _, id := range r.fuzzy[w[0]] {
 		q := &r.phrases[id]
-		if q.svc == p.svc && withinOneEdit([]byte(p.toks[0]), q.toks[0]) {
+		if q.svc == p.svc && withinOneEdit([]byte(w), q.toks[0]) {
 			return true
 		}
 	}

@@ -206,8 +206,12 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 			mt.Kind = tentativeKind(mt.Kind)
 		}
 		// The model was trained on the apps and sites the general vocabulary
-		// is written for; a category's services are left to the rules.
-		if m.model != nil && !sc.bare && m.r.category[s] == 0 && !(mt.Kind == Mention && causeOf[s]) && (mt.Kind == Outage || mt.Kind == Mention && mayUpgrade && fineD[s] == none) && !sc.isDest(s) && !sc.tracked(s) && !(mt.Kind == Outage && recD[s] == none && pastD[s] == none && sc.taggedDown(s)) {
+		// is written for; a category's services are left to the rules, as is
+		// what the model cannot read (rulesOwn).
+		asks := m.model != nil && !sc.bare && m.r.category[s] == 0 && !sc.isDest(s) &&
+			(mt.Kind == Outage || mt.Kind == Mention && mayUpgrade && fineD[s] == none && !causeOf[s]) &&
+			!sc.rulesOwn(s, mt.Kind == Outage && recD[s] == none && pastD[s] == none)
+		if asks {
 			if g := sc.groupsOf(s); g != readFor {
 				var others bool
 				sc.feats, others = m.features(sc, sc.feats[:0], g)
@@ -524,10 +528,18 @@ func (sc *scratch) tracked(svc int32) bool {
 	return false
 }
 
+// rulesOwn reports whether the rules' reading of service svc rests on what
+// the model, reading words, cannot read: a link to an outage tracker's page of
+// it (tracked), or, for a complaint with no recovery or past term (plain), a
+// hashtag filing the post under its outage (taggedDown).
+func (sc *scratch) rulesOwn(svc int32, plain bool) bool {
+	return sc.tracked(svc) || plain && sc.taggedDown(svc)
+}
+
 // taggedDown reports whether the post names service svc in its words and
 // files itself under the service's outage with a hashtag that names it with
 // an outage term ("whatsapp yine mi çöktü #whatsappçöktü"): the poster's own
-// report, which the model, reading words, does not take back. (An advert
+// report, which the model does not take back. (An advert
 // riding the outage's hashtag names the service in the hashtag alone, or not
 // as failing: "SMS ilimitados #WhatsAppCaído".)
 func (sc *scratch) taggedDown(svc int32) bool {

@@ -230,7 +230,7 @@ func (sc *scratch) readTypos(r *Rules) {
 // ("not wokring", "não está funcionnado"), a post-negator right after a verb
 // ("geht nocht").
 func (sc *scratch) typoCats(r *Rules, i int) (cats uint64) {
-	if nameEndsBefore(sc, i) || sc.oneWordAfterName(i) && (sc.copulaAt(i-1) || r.adverbAfterName(sc, i, ^uint64(0))) {
+	if nameEndsBefore(sc, i) || sc.oneWordAfterName(i) && (sc.copulaAt(i-1) || r.adverbAt(sc, i-1) != 0) {
 		cats |= 1 << catNamed
 	}
 	for k := i - 1; k >= 0 && k >= i-2 && sc.toks[k].sent == sc.toks[i].sent; k-- {

@@ -967,11 +967,12 @@ func (sc *scratch) markPair(i int, mk uint16, langs uint64) {
 // said of the name through it ("telegram yana tormoz", "insta totally dead",
 // "discord znowu leży"; not Indonesian "lagi" before French "rame").
 func (r *Rules) adverbAfterName(sc *scratch, i int, langs uint64) bool {
-	if !sc.oneWordAfterName(i) {
-		return false
-	}
-	t := sc.toks[i-1]
-	return r.adverbs[string(sc.buf[t.s:t.e])]&langs != 0
+	return sc.oneWordAfterName(i) && r.adverbAt(sc, i-1)&langs != 0
+}
+
+// adverbAt returns the languages of the adverb token j is (0: none).
+func (r *Rules) adverbAt(sc *scratch, j int) uint64 {
+	return r.adverbs[string(sc.buf[sc.toks[j].s:sc.toks[j].e])]
 }
 
 // oneWordAfterName reports whether token i follows a name with one word
