@@ -117,6 +117,7 @@ type Rules struct {
 	terms    int    // terms as written in the file (Stats)
 	english  uint64 // the language bit of "en" (0 if the file has none)
 	finalNeg uint64 // the language bits of clauseFinalNegation
+	verbLast uint64 // the language bits of verbLast
 	// question_particles, normalised: a sentence ending in one asks ("ไหม", "吗", "mı")
 	particles [][]byte
 	// consequence_endings and clause_endings, normalised: verb endings that make
@@ -248,8 +249,20 @@ func compile(raw *rawRules) *Rules {
 			r.phrases = append(r.phrases, q)
 		}
 	}
+	var ja uint64
+	if bit, ok := raw.langs["ja"]; ok {
+		ja = 1 << bit
+	}
 	for _, t := range raw.outage {
-		add(t, phrase{cat: catOutage, segment: true, langs: raw.termLangs[Normalize(t)]})
+		p := phrase{cat: catOutage, segment: true, langs: raw.termLangs[Normalize(t)]}
+		add(t, p)
+		if stem, ok := strings.CutSuffix(t, "ない"); ok && p.langs&ja != 0 && hasCJK(stem) {
+			// A Japanese negative goes on inflecting where a list stops:
+			// "開かない" is also "開かなくて" (won't open, so...) and
+			// "開かなくなった" (stopped opening). (Not "開かなかった": that is
+			// over, a past term.)
+			add(stem+"なく", p)
+		}
 	}
 	for _, t := range raw.recovery {
 		add(t, phrase{cat: catRecovery, segment: true, langs: raw.termLangs[Normalize(t)]})
@@ -306,6 +319,11 @@ func compile(raw *rawRules) *Rules {
 	for _, l := range clauseFinalNegation {
 		if bit, ok := raw.langs[l]; ok {
 			r.finalNeg |= 1 << bit
+		}
+	}
+	for _, l := range verbLast {
+		if bit, ok := raw.langs[l]; ok {
+			r.verbLast |= 1 << bit
 		}
 	}
 	for _, l := range []struct {
@@ -993,6 +1011,11 @@ func wordHash(w []byte) uint32 {
 // nicht mehr", "Teams doet het sinds gisteren niet"): their post-negators count
 // up to postNegSpanFar words after the verb, within its clause.
 var clauseFinalNegation = []string{"de", "nl"}
+
+// verbLast are the languages that put the verb after its object: there what
+// people wait for comes before the waiting ("카톡 복구 기다리는 나", "इंस्टाग्राम
+// के वापस आने का इंतज़ार").
+var verbLast = []string{"ko", "ja", "hi", "hi-Latn", "ur", "ur-Latn", "bn", "bn-Latn", "fa", "tr", "uz", "uz-Cyrl"}
 
 // nameWord returns the word of words that alias starts with (before a
 // space, apostrophe or hyphen), or "".

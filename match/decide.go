@@ -690,16 +690,22 @@ func (sc *scratch) negatedClose(pos, end int) bool {
 // awaited reports whether a recovery intent is asked after: an awaiting term
 // of its language ("when", "cuándo", "언제", "lini") up to awaitSpan words
 // before it in its sentence ("когда починят Roblox", "언제 복구돼"), or right
-// after it in a question ("PSN itarudi lini?"). What people wait for has not
+// after it in a question ("PSN itarudi lini?"), or, in a language that puts
+// the verb last, up to two words after it ("카톡 복구 기다리는 나"). What people wait for has not
 // come. ("volvió justo cuando reinicié" and "remarche, j'ai quand même" are
 // recoveries; Urdu "کی" is "of", not Persian "when".)
+// koreanStatement ends a Korean statement ("복구됐다", restored): waiting
+// said after it is of something else ("복구됐다 기다리는 동안 디플 보고 있었음").
+var koreanStatement = []byte("다")
+
 func (sc *scratch) awaited(r *Rules, in intent) bool {
 	for _, a := range sc.awaits {
 		if a.sent != in.sent || a.langs&in.langs == 0 && a.langs != 0 && in.langs != 0 {
 			continue
 		}
 		if a.pos <= in.pos && in.pos-a.end < awaitSpan || // CJK: one run holds both
-			a.pos == in.end && sc.question(r, in.sent) {
+			a.pos == in.end && sc.question(r, in.sent) ||
+			a.pos >= in.end && a.pos-in.end < 3 && a.langs&r.verbLast != 0 && !bytes.HasSuffix(sc.buf[sc.toks[in.end-1].s:sc.toks[in.end-1].e], koreanStatement) {
 			return true
 		}
 	}

@@ -554,6 +554,13 @@ func TestOwnSide(t *testing.T) {
 		{"думал, у меня инет отвалился, а это телеграм лежит", want{"telegram": Outage}},
 		{"internetim gitti sandım, meğer instagram çökmüş", want{"instagram": Outage}},
 		{"kirain kuota habis, ternyata tiktok yang error", want{"tiktok": Outage}},
+		// or an open guess: the poster's side one of two answers
+		{"is netflix down or is it just my wifi? nothing loads", want{"netflix": Outage}},
+		{"youtube error terus apa wifi gw yg rusak ya", want{"youtube": Outage}},
+		{"turns out it was my wifi, netflix is fine", want{"netflix": Mention}},
+		// a dead phone is the poster's; a service dead is the service's
+		{"hp gw mati total, ga bisa buka spotify", want{"spotify": Mention}},
+		{"Spotify mati total dari tadi, playlist ga bisa diputer", want{"spotify": Outage}},
 		// a guess about another post's trouble does not lift the poster's own
 		{"my wifi died, netflix won't load, i thought it was the router", want{"netflix": Mention}},
 		// the poster's phone having trouble with a service is the service's
@@ -606,6 +613,11 @@ func TestAwaited(t *testing.T) {
 		{"snap remarche, j'ai quand même perdu ma flamme", want{"snapchat": Recovery}},
 		// waiting is awaiting
 		{"still waiting for discord to come back", want{"discord": Outage}},
+		// where the verb comes last, the waiting after what is awaited; not after a
+		// finished statement
+		{"카톡 복구 기다리는 중", want{"kakaotalk": Outage}},
+		{"यूट्यूब के वापस आने का इंतज़ार कर रहे हैं", want{"youtube": Outage}},
+		{"넷플 복구됐다 기다리는 동안 책 읽었음", want{"netflix": Recovery}},
 		// a recovery denied: it has not come back
 		{"discord still not back, going to bed", want{"discord": Outage}},
 		{"カカオトークまだ復旧してないの？", want{"kakaotalk": Outage}},
@@ -615,6 +627,21 @@ func TestAwaited(t *testing.T) {
 		// nor is "back" before a failure ("again" in Arabic)
 		{"الواتس رجع يقفل لحاله", want{"whatsapp": Outage}},
 		{"الواتس رجع الحمدلله", want{"whatsapp": Recovery}},
+	})
+}
+
+// TestInflectionAndComparison: a Japanese negative inflected past the list
+// ("開かなくて") is the listed term's; a comparison with an earlier outage
+// ("like yesterday") says the one now is happening, but "how" opening a
+// memory does not.
+func TestInflectionAndComparison(t *testing.T) {
+	checkMatches(t, rulesOnly(), []matchCase{
+		{"Xが開かなくて困ってる", want{"x": Outage}},
+		{"さっきからインスタが読み込めなくなった", want{"instagram": Outage}},
+		{"whatsapp down again, same as yesterday", want{"whatsapp": Outage}},
+		{"유튜브 또 먹통 어제처럼", want{"youtube": Outage}},
+		{"pamiętacie jak wczoraj padł discord? ale była jazda", want{"discord": Past}},
+		{"whatsapp was down yesterday", want{"whatsapp": Past}},
 	})
 }
 
