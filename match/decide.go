@@ -124,6 +124,12 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 				// clause with its verb, clause_endings: "스레드 글이 안 올라가는데
 				// 인스타는 멀쩡함")
 				d += nearDist / 2
+			} else if !before && mn.pos >= in.end && in.langs != 0 && in.langs&^m.r.verbLast == 0 {
+				// In a language that puts the verb last, the predicate follows
+				// what it is said of; a name after it begins the next clause
+				// ("insta faqat menda ishlamayaptimi deb telegram kanallarni
+				// tekshirdim": checked Telegram's channels).
+				d += nearDist / 2
 			}
 			if d < bestD || d == bestD && before {
 				best, bestD = k, d

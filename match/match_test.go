@@ -630,6 +630,19 @@ func TestAwaited(t *testing.T) {
 	})
 }
 
+// TestVerbLast: in a language that puts the verb last, an outage term is said
+// of the name before it; a name after it begins the next clause.
+func TestVerbLast(t *testing.T) {
+	checkMatches(t, rulesOnly(), []matchCase{
+		{"Teams落ちてる？会議入れないって上司からLINE来た", want{"teams": Outage, "line": Mention}},
+		{"Slack落ちてる？メッセージ送れないから急ぎの件はTeamsでお願いします", want{"slack": Outage, "teams": Mention}},
+		{"اینستا ریلز پخش نمیشه ولی تلگرام اوکیه", want{"instagram": Outage, "telegram": Mention}},
+		{"लिंक्डइन पर जॉब अप्लाई नहीं हो रहा और आउटलुक में मेल नहीं आ रहा", want{"linkedin": Outage, "outlook": Outage}},
+		// not in a language that puts the verb first
+		{"youtube is fine, instagram won't load", want{"youtube": Mention, "instagram": Outage}},
+	})
+}
+
 // TestInflectionAndComparison: a Japanese negative inflected past the list
 // ("開かなくて") is the listed term's; a comparison with an earlier outage
 // ("like yesterday") says the one now is happening, but "how" opening a
