@@ -253,9 +253,24 @@ func compile(raw *rawRules) *Rules {
 	if bit, ok := raw.langs["ja"]; ok {
 		ja = 1 << bit
 	}
+	var uz uint64
+	for _, l := range []string{"uz", "uz-Cyrl"} {
+		if bit, ok := raw.langs[l]; ok {
+			uz |= 1 << bit
+		}
+	}
 	for _, t := range raw.outage {
 		p := phrase{cat: catOutage, segment: true, langs: raw.termLangs[Normalize(t)]}
 		add(t, p)
+		if p.langs&uz != 0 {
+			// An Uzbek verb denied now ("ochilmayapti", isn't opening) is
+			// as often said in the plain present ("ochilmaydi", doesn't open).
+			for _, f := range [][2]string{{"mayapti", "maydi"}, {"маяпти", "майди"}} {
+				if stem, ok := strings.CutSuffix(t, f[0]); ok {
+					add(stem+f[1], p)
+				}
+			}
+		}
 		if stem, ok := strings.CutSuffix(t, "ない"); ok && p.langs&ja != 0 && hasCJK(stem) {
 			// A Japanese negative goes on inflecting where a list stops:
 			// "開かない" is also "開かなくて" (won't open, so...) and

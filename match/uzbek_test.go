@@ -25,3 +25,14 @@ func TestUzCyrillic(t *testing.T) {
 		}
 	}
 }
+
+// TestUzPresent: an Uzbek verb denied now ("ochilmayapti") is also said in the
+// plain present ("ochilmaydi"), in both scripts; the poster's own missing
+// signal is theirs.
+func TestUzPresent(t *testing.T) {
+	checkMatches(t, rulesOnly(), []matchCase{
+		{"telegram ochilmaydi, nima bo'ldi", want{"telegram": Outage}},
+		{"Инстаграм юкланмайди", want{"instagram": Outage}},
+		{"ikki kundan beri signal yo'q, telegram ochilmaydi", want{"telegram": Mention, "signal": Mention}},
+	})
+}
