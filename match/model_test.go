@@ -255,12 +255,14 @@ func probOf(w []float32, bias float32, feats []uint32) float32 {
 // short posts' promotion moved from 0.85 to 0.90 on 2026-12-06, when writer 3's
 // templates joined the training set and put its bound at 0.86, then to 0.85
 // and, with the larger model and the grams of the words near the name, to
-// 0.80, the grid step above its bound of 0.78);
+// 0.80, the grid step above its bound of 0.78; an ambiguous name nothing
+// validated from 0.98 to 0.95 on 2026-12-08, the grid step above its bound
+// of 0.94);
 // TestModel checks that they stay where the out-of-fold estimates say the
 // model is right at least overridePrecision of the time, and fails when a
 // change to the corpora or the rules moves the bounds past them.
 var (
-	modelUp   = [nClasses]float32{0.80, 0.90, 1.01, 0.98}
+	modelUp   = [nClasses]float32{0.80, 0.90, 1.01, 0.95}
 	modelVeto = [nClasses]float32{0.35, 0.15, 0, 0}
 )
 
