@@ -249,16 +249,7 @@ func compile(raw *rawRules) *Rules {
 			r.phrases = append(r.phrases, q)
 		}
 	}
-	var ja uint64
-	if bit, ok := raw.langs["ja"]; ok {
-		ja = 1 << bit
-	}
-	var uz uint64
-	for _, l := range []string{"uz", "uz-Cyrl"} {
-		if bit, ok := raw.langs[l]; ok {
-			uz |= 1 << bit
-		}
-	}
+	ja, uz := raw.langBits("ja"), raw.langBits("uz", "uz-Cyrl")
 	for _, t := range raw.outage {
 		p := phrase{cat: catOutage, segment: true, langs: raw.termLangs[Normalize(t)]}
 		add(t, p)
@@ -328,19 +319,9 @@ func compile(raw *rawRules) *Rules {
 			add(t, q)
 		}
 	}
-	if bit, ok := raw.langs["en"]; ok {
-		r.english = 1 << bit
-	}
-	for _, l := range clauseFinalNegation {
-		if bit, ok := raw.langs[l]; ok {
-			r.finalNeg |= 1 << bit
-		}
-	}
-	for _, l := range verbLast {
-		if bit, ok := raw.langs[l]; ok {
-			r.verbLast |= 1 << bit
-		}
-	}
+	r.english = raw.langBits("en")
+	r.finalNeg = raw.langBits(clauseFinalNegation...)
+	r.verbLast = raw.langBits(verbLast...)
 	for _, l := range []struct {
 		terms []string
 		dst   *[][]byte
@@ -1027,10 +1008,22 @@ func wordHash(w []byte) uint32 {
 // up to postNegSpanFar words after the verb, within its clause.
 var clauseFinalNegation = []string{"de", "nl"}
 
-// verbLast are the languages that put the verb after its object: there what
-// people wait for comes before the waiting ("카톡 복구 기다리는 나", "इंस्टाग्राम
-// के वापस आने का इंतज़ार").
+// verbLast are the languages that put the verb after its subject and object:
+// a predicate follows what it is said of (decide: "Teams落ちてる？…上司からLINE来た"
+// is Teams's), and what people wait for comes before the waiting (awaited:
+// "카톡 복구 기다리는 나", "इंस्टाग्राम के वापस आने का इंतज़ार").
 var verbLast = []string{"ko", "ja", "hi", "hi-Latn", "ur", "ur-Latn", "bn", "bn-Latn", "fa", "tr", "uz", "uz-Cyrl"}
+
+// langBits returns the language bits of the named languages the rules have.
+func (raw *rawRules) langBits(names ...string) uint64 {
+	var bits uint64
+	for _, l := range names {
+		if bit, ok := raw.langs[l]; ok {
+			bits |= 1 << bit
+		}
+	}
+	return bits
+}
 
 // nameWord returns the word of words that alias starts with (before a
 // space, apostrophe or hyphen), or "".

@@ -127,8 +127,8 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 			} else if !before && mn.pos >= in.end && in.langs != 0 && in.langs&^m.r.verbLast == 0 {
 				// In a language that puts the verb last, the predicate follows
 				// what it is said of; a name after it begins the next clause
-				// ("insta faqat menda ishlamayaptimi deb telegram kanallarni
-				// tekshirdim": checked Telegram's channels).
+				// ("Teams落ちてる？会議入れないって上司からLINE来た": the boss's
+				// message came by LINE).
 				d += nearDist / 2
 			}
 			if d < bestD || d == bestD && before {
@@ -693,17 +693,17 @@ func (sc *scratch) negatedClose(pos, end int) bool {
 	return end < len(toks) && toks[end].sent == toks[end-1].sent && sc.marks[end]&mkPostNeg != 0 && sc.marks[end]&mkIntent == 0
 }
 
-// awaited reports whether a recovery intent is asked after: an awaiting term
-// of its language ("when", "cuándo", "언제", "lini") up to awaitSpan words
-// before it in its sentence ("когда починят Roblox", "언제 복구돼"), or right
-// after it in a question ("PSN itarudi lini?"), or, in a language that puts
-// the verb last, up to two words after it ("카톡 복구 기다리는 나"). What people wait for has not
-// come. ("volvió justo cuando reinicié" and "remarche, j'ai quand même" are
-// recoveries; Urdu "کی" is "of", not Persian "when".)
 // koreanStatement ends a Korean statement ("복구됐다", restored): waiting
 // said after it is of something else ("복구됐다 기다리는 동안 디플 보고 있었음").
 var koreanStatement = []byte("다")
 
+// awaited reports whether a recovery intent is asked after: an awaiting term
+// of its language ("when", "cuándo", "언제", "lini") up to awaitSpan words
+// before it in its sentence ("когда починят Roblox", "언제 복구돼"), or right
+// after it in a question ("PSN itarudi lini?"), or, in a language that puts
+// the verb last, up to two words after it ("카톡 복구 기다리는 나"). What
+// people wait for has not come. ("volvió justo cuando reinicié" and "remarche, j'ai quand même" are
+// recoveries; Urdu "کی" is "of", not Persian "when".)
 func (sc *scratch) awaited(r *Rules, in intent) bool {
 	for _, a := range sc.awaits {
 		if a.sent != in.sent || a.langs&in.langs == 0 && a.langs != 0 && in.langs != 0 {
