@@ -118,17 +118,16 @@ func (m *Matcher) decide(sc *scratch, dst []Match) []Match {
 				// A name opening a later sentence begins another statement
 				// ("youtube won't load, black screen. staying on tiktok").
 				d += nearDist
-			} else if !before && mn.pos >= in.end && (bytes.ContainsAny(sc.buf[sc.toks[in.end-1].e:sc.toks[mn.pos].s], commaMarks) || endsIn(sc.buf[sc.toks[in.end-1].s:sc.toks[in.end-1].e], m.r.clauseEndings)) {
+			} else if !before && mn.pos >= in.end && (bytes.ContainsAny(sc.buf[sc.toks[in.end-1].e:sc.toks[mn.pos].s], commaMarks) ||
+				endsIn(sc.buf[sc.toks[in.end-1].s:sc.toks[in.end-1].e], m.r.clauseEndings) ||
+				in.langs != 0 && in.langs&^m.r.verbLast == 0) {
 				// and one after a clause mark begins another clause
 				// ("snapchat keeps crashing, insta is fine"; Korean ends such a
 				// clause with its verb, clause_endings: "스레드 글이 안 올라가는데
-				// 인스타는 멀쩡함")
-				d += nearDist / 2
-			} else if !before && mn.pos >= in.end && in.langs != 0 && in.langs&^m.r.verbLast == 0 {
-				// In a language that puts the verb last, the predicate follows
-				// what it is said of; a name after it begins the next clause
+				// 인스타는 멀쩡함"), as does one after a term of a language that
+				// puts the verb last, after what it is said of
 				// ("Teams落ちてる？会議入れないって上司からLINE来た": the boss's
-				// message came by LINE).
+				// message came by LINE)
 				d += nearDist / 2
 			}
 			if d < bestD || d == bestD && before {
@@ -701,9 +700,9 @@ var koreanStatement = []byte("다")
 // of its language ("when", "cuándo", "언제", "lini") up to awaitSpan words
 // before it in its sentence ("когда починят Roblox", "언제 복구돼"), or right
 // after it in a question ("PSN itarudi lini?"), or, in a language that puts
-// the verb last, up to two words after it ("카톡 복구 기다리는 나"). What
-// people wait for has not come. ("volvió justo cuando reinicié" and "remarche, j'ai quand même" are
-// recoveries; Urdu "کی" is "of", not Persian "when".)
+// the verb last, after it (waitsAfter: "카톡 복구 기다리는 나"). What people
+// wait for has not come. ("volvió justo cuando reinicié" and "remarche, j'ai
+// quand même" are recoveries; Urdu "کی" is "of", not Persian "when".)
 func (sc *scratch) awaited(r *Rules, in intent) bool {
 	for _, a := range sc.awaits {
 		if a.sent != in.sent || a.langs&in.langs == 0 && a.langs != 0 && in.langs != 0 {
@@ -711,11 +710,18 @@ func (sc *scratch) awaited(r *Rules, in intent) bool {
 		}
 		if a.pos <= in.pos && in.pos-a.end < awaitSpan || // CJK: one run holds both
 			a.pos == in.end && sc.question(r, in.sent) ||
-			a.pos >= in.end && a.pos-in.end < 3 && a.langs&r.verbLast != 0 && !bytes.HasSuffix(sc.buf[sc.toks[in.end-1].s:sc.toks[in.end-1].e], koreanStatement) {
+			a.langs&r.verbLast != 0 && sc.waitsAfter(a, in) {
 			return true
 		}
 	}
 	return false
+}
+
+// waitsAfter reports whether awaiting term a stands up to two words after
+// recovery term in, and in does not end a Korean statement.
+func (sc *scratch) waitsAfter(a, in intent) bool {
+	last := sc.toks[in.end-1]
+	return a.pos >= in.end && a.pos-in.end < 3 && !bytes.HasSuffix(sc.buf[last.s:last.e], koreanStatement)
 }
 
 // question reports whether sentence sent is a question: it ends in a question
